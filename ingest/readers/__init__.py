@@ -1,0 +1,1 @@
+"""One reader per format, each producing :class:`saidao.document.Document`."""

@@ -1,0 +1,65 @@
+"""The one error type every reader and importer raises for bad input.
+
+Staff read the Chinese message; developers and logs get the English one; both
+carry the file's path and a stable ``reason`` code that reports group by.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: reason code -> (Chinese, English). Keep the codes stable: reports count by them.
+REASONS: dict[str, tuple[str, str]] = {
+    "empty": ("文件为空", "the file is empty"),
+    "not_found": ("文件不存在", "the file does not exist"),
+    "unknown_format": ("不支持的文件格式", "unsupported file format"),
+    "corrupt": ("文件已损坏，无法读取", "the file is corrupt and cannot be read"),
+    "encrypted": ("文件有密码保护，无法读取", "the file is password-protected"),
+    "too_large": ("文件超出大小限制", "the file is larger than the limit"),
+    "too_many_pages": ("页数超出限制", "the document has more pages than the limit"),
+    "zip_bomb": ("压缩内容异常（疑似压缩炸弹）", "suspicious compression (possible zip bomb)"),
+    "converter_missing": (
+        "未安装 LibreOffice，无法转换 .doc/.wps/.rtf 文件；请安装：apt-get install libreoffice-writer",
+        "LibreOffice is not installed, so .doc/.wps/.rtf cannot be converted; "
+        "install it with: apt-get install libreoffice-writer",
+    ),
+    "conversion_failed": ("格式转换失败", "conversion to .docx failed"),
+    "conversion_timeout": ("格式转换超时", "conversion to .docx timed out"),
+    "ocr_failed": ("文字识别失败", "OCR failed"),
+    "decode_failed": ("无法识别文本编码", "the text encoding could not be detected"),
+    "unsafe_path": ("压缩包内路径不安全", "unsafe path inside the archive"),
+}
+
+
+class SaidaoError(Exception):
+    """Bad input: a reason code, both messages, the file, and optional detail."""
+
+    def __init__(self, reason: str, path: str | Path | None = None, detail: str = "") -> None:
+        if reason not in REASONS:
+            raise ValueError(f"unknown reason code {reason!r}")
+        self.reason = reason
+        self.path = str(path) if path is not None else ""
+        self.detail = detail
+        super().__init__(self.message_en)
+
+    @property
+    def message_zh(self) -> str:
+        zh = REASONS[self.reason][0]
+        where = f"{self.path}：" if self.path else ""
+        extra = f"（{self.detail}）" if self.detail else ""
+        return f"{where}{zh}{extra}"
+
+    @property
+    def message_en(self) -> str:
+        en = REASONS[self.reason][1]
+        where = f"{self.path}: " if self.path else ""
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{where}{en}{extra}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "path": self.path,
+            "reason": self.reason,
+            "message": self.message_zh,
+            "message_en": self.message_en,
+        }
