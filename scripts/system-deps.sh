@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System packages saidao needs beyond PyPI: LibreOffice (reads .doc/.wps/.rtf)
+# and CJK fonts (LibreOffice renders the PDF fixtures with them).
+# Idempotent; does nothing when they are already there.
+set -euo pipefail
+need=()
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+fc-list 2>/dev/null | grep -qi "wenquanyi" || need+=(fonts-wqy-microhei fonts-wqy-zenhei)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != "0" ]; then SUDO=sudo; else SUDO=; fi
+echo "安装系统依赖 / installing system packages: ${need[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
