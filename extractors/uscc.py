@@ -1,0 +1,768 @@
+"""USCC (统一社会信用代码, Unified Social Credit Code, GB 32100-2015).
+
+The code has 18 characters from the 31-character set ``0-9 A-H J-N P Q R T U W X Y``
+(``I O S V Z`` are never used):
+
+* position 1, 登记管理部门码 (registration authority): ``9`` 工商/市场监管, ``5`` 民政,
+  ``1`` 机构编制, ``N`` 农业, ``Y`` 其他 …
+* position 2, 机构类别码 (entity category, meaning depends on position 1),
+* positions 3-8, 登记管理机关行政区划码: the GB/T 2260 code of the registering
+  authority (``100000`` for the national level; development zones use codes
+  outside GB/T 2260),
+* positions 9-17, 主体标识码: the GB 11714 organisation code, 8 characters and a
+  check character ``0-9``/``X`` of its own,
+* position 18, the GB 32100 check character: with values from the character
+  set and weights ``3**(i-1) mod 31``, ``C18 = (31 - sum mod 31) mod 31``.
+
+python-stdnum's ``stdnum.cn.uscc`` computes the check character correctly but
+rejects codes whose first characters are letters (``A``, ``N``, ``Y`` are real
+department codes), does not fold full-width characters, and checks neither the
+area code nor the organisation code. This module builds on it and adds those
+checks plus the repair of misread codes.
+
+>>> validate('91110000600037341L')
+'91110000600037341L'
+>>> validate('９１１５０１００７０１４６５４２５Ｙ')
+'91150100701465425Y'
+>>> validate('N2150100MA0000007C')  # stdnum.cn.uscc rejects this
+'N2150100MA0000007C'
+>>> validate('91110000600037341N')
+Traceback (most recent call last):
+    ...
+stdnum.exceptions.InvalidChecksum: The number's checksum or check digit is invalid.
+>>> validate('9111000060003IOZSV')
+Traceback (most recent call last):
+    ...
+stdnum.exceptions.InvalidFormat: The number has an invalid format.
+>>> calc_check_digit('91350100M000100Y4')
+'3'
+>>> format('91 150100 701465425y')
+'91150100701465425Y'
+
+A misread code is repaired only when exactly one repair stands out:
+
+>>> r = check('9115010O701465425Y')
+>>> r.uscc, r.fix
+('91150100701465425Y', 'confusable')
+>>> check('91150100701465425Y').valid
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import product
+from typing import Any, NamedTuple
+
+from stdnum import numdb
+from stdnum.cn import uscc as _stdnum_uscc
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+    ValidationError,
+)
+from stdnum.iso7064 import mod_11_10
+
+from .uscc_data import (
+    ALPHABET,
+    CONFUSABLE_PAIRS,
+    DEPARTMENTS,
+    EXTRA_AREA_CODES,
+    FORBIDDEN,
+    GLYPHS,
+    OBSERVED_OUTSIDE_TABLE,
+    SEPARATORS,
+)
+
+__all__ = [
+    "MARGIN",
+    "SCORE_WEIGHTS",
+    "InvalidChecksum",
+    "InvalidComponent",
+    "InvalidFormat",
+    "InvalidLength",
+    "Problem",
+    "UsccResult",
+    "ValidationError",
+    "adjacent_transpositions",
+    "area_name",
+    "calc_check_digit",
+    "calc_org_check_digit",
+    "check",
+    "check_alphabet",
+    "check_area",
+    "check_category",
+    "check_check_char",
+    "check_length",
+    "check_many",
+    "check_org_code",
+    "check_pos17",
+    "compact",
+    "format",
+    "is_valid",
+    "known_area_codes",
+    "single_substitutions",
+    "structure_problems",
+    "validate",
+]
+
+_VALUE: dict[str, int] = {c: i for i, c in enumerate(ALPHABET)}
+_WEIGHTS: tuple[int, ...] = tuple(pow(3, i, 31) for i in range(17)) + (1,)
+_INVERSE: tuple[int, ...] = tuple(pow(w, -1, 31) for w in _WEIGHTS)
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_DIGITS = frozenset("0123456789")
+_POS17 = frozenset("0123456789X")
+
+#: Additive log-odds weights used to rank repair candidates. A candidate's
+#: score is the sum of the weights of the features it has. Every weight is at
+#: least MARGIN, so one feature more than every rival decides a repair, and
+#: equal features leave it ambiguous (a human decides).
+SCORE_WEIGHTS: dict[str, float] = {
+    # how the error came about (confusions.md): every changed character is a
+    # print/scan lookalike of what was read ...
+    "confusable": 3.0,
+    # ... or two neighbours were swapped (typing)
+    "transposition": 2.0,
+    # structure of the candidate (ALGORITHM.md): pos 1-2 in the GB 32100 table
+    "category": 2.0,
+    # pos 1-2 outside the table but issued in real registers (99)
+    "category_observed": 1.0,
+    # GB 11714 check of pos 9-17 (fails in 0.0063 % of real codes only)
+    "org_check": 3.0,
+    # pos 17 is 0-9 or X (true of all but one of 3 million real codes)
+    "pos17": 2.0,
+    # pos 3-8 is a GB/T 2260 division, a known zone code or 100000
+    "area_known": 1.5,
+    # pos 3-8 starts with the expected prefix (e.g. "15" Inner Mongolia)
+    "area_prefix": 1.5,
+    # outside evidence: the code was seen elsewhere in the index or a register
+    "known_code": 6.0,
+    # ... or is recorded for the same firm name
+    "known_name_code": 10.0,
+}
+
+#: Minimum score lead of the best candidate over the next one for a repair.
+MARGIN = 1.0
+
+#: Log-odds of "none of the candidates: more than one character is wrong";
+#: enters the confidence of a repair as one more alternative.
+NONE_SCORE = 6.0
+
+#: Confidence of a code that verifies, without / with structural warnings.
+VALID_CONFIDENCE = 1.0
+WARNED_CONFIDENCE = 0.9
+
+_KIND_ZH = {
+    "confusable": "形近字符",
+    "substitution": "单字符替换",
+    "transposition": "相邻字符互换",
+    "width": "全角字符",
+}
+
+
+class Problem(NamedTuple):
+    """A finding: a stable code for reports and a Chinese message for staff."""
+
+    code: str
+    message: str
+
+
+# --------------------------------------------------------------------------
+# stdnum-style interface
+# --------------------------------------------------------------------------
+
+
+def compact(code: str) -> str:
+    """Fold full-width characters (NFKC), drop spaces and dashes, upper-case.
+
+    >>> compact(' 91-150100\u3000701465425ｙ')
+    '91150100701465425Y'
+    """
+    text = unicodedata.normalize("NFKC", str(code))
+    return "".join(ch for ch in text if not ch.isspace() and ch not in SEPARATORS).upper()
+
+
+def calc_check_digit(code: str) -> str:
+    """Return the GB 32100 check character for the first 17 characters.
+
+    >>> calc_check_digit('91150100701465425')
+    'Y'
+    """
+    code = compact(code)
+    if len(code) < 17:
+        raise InvalidLength()
+    if any(c not in _VALUE for c in code[:17]):
+        raise InvalidFormat()
+    # stdnum's arithmetic is right; only its input checks are too narrow
+    return _stdnum_uscc.calc_check_digit(code[:17])
+
+
+def calc_org_check_digit(body: str) -> str | None:
+    """Return the GB 11714 check character of an 8-character organisation code body.
+
+    Letters count A=10 … Z=35 (plain order, not the GB 32100 values). None
+    when the body has a character outside ``0-9A-Z``.
+
+    >>> calc_org_check_digit('70146542')
+    '5'
+    """
+    total = 0
+    for ch, weight in zip(body, _ORG_WEIGHTS, strict=True):
+        if not (ch.isascii() and ch.isalnum()):
+            return None
+        total += int(ch, 36) * weight
+    value = 11 - total % 11
+    return "X" if value == 10 else str(value % 11)
+
+
+def validate(code: str, *, strict: bool = False) -> str:
+    """Check length, character set, digits in 3-8 and the check character.
+
+    Returns the compact code. With ``strict`` the soft structure checks
+    (GB 11714, category table, position 17) raise InvalidComponent too; by
+    default they do not, because real issued codes break them.
+    """
+    code = compact(code)
+    if len(code) != 18:
+        raise InvalidLength()
+    if any(c not in _VALUE for c in code) or not code[2:8].isdigit():
+        raise InvalidFormat()
+    if code[17] != calc_check_digit(code):
+        raise InvalidChecksum()
+    if strict and _soft_problems(code):
+        raise InvalidComponent()
+    return code
+
+
+def is_valid(code: str) -> bool:
+    """Whether the code verifies (see validate)."""
+    try:
+        return bool(validate(code))
+    except ValidationError:
+        return False
+
+
+def format(code: str) -> str:  # noqa: A001 - the stdnum interface name
+    """Return the code in its printed form (18 characters, no separators)."""
+    return compact(code)
+
+
+# --------------------------------------------------------------------------
+# area codes (GB/T 2260 via python-stdnum's cn/loc.dat)
+# --------------------------------------------------------------------------
+
+
+def _last_name(names: str) -> str:
+    """The current name of a loc.dat entry like ``[1983-1999]郊区,[2000-]赛罕区``."""
+    return re.sub(r"^\[[^\]]*\]", "", names.split(",")[-1])
+
+
+@lru_cache(maxsize=4096)
+def area_name(area: str) -> str | None:
+    """Name of a registration-authority area code, or None when unknown."""
+    if area in EXTRA_AREA_CODES:
+        return EXTRA_AREA_CODES[area]
+    if len(area) != 6 or not area.isdigit():
+        return None
+    parts = numdb.get("cn/loc").info(area)
+    if len(parts) != 2 or not parts[0][1] or not parts[1][1]:
+        return None
+    province = parts[0][1]["province"]
+    county = _last_name(parts[1][1].get("county", ""))
+    return province if county == province else f"{province}{county}"
+
+
+def known_area_codes(prefix: str = "") -> list[str]:
+    """All six-digit codes of stdnum's GB/T 2260 list (plus zone codes) under a prefix."""
+    codes = {c for c in EXTRA_AREA_CODES if c.startswith(prefix)}
+    for length, low, high, _props, children in numdb.get("cn/loc").prefixes:
+        if length != 2:
+            continue
+        for province in range(int(low), int(high) + 1):
+            for clen, clow, chigh, cprops, _ in children:
+                if clen != 4 or not cprops:
+                    continue
+                for county in range(int(clow), int(chigh) + 1):
+                    code = f"{province:02d}{county:04d}"
+                    if code.startswith(prefix):
+                        codes.add(code)
+    return sorted(codes)
+
+
+# --------------------------------------------------------------------------
+# structure checks: each returns findings, none raises
+# --------------------------------------------------------------------------
+
+
+def check_length(code: str) -> list[Problem]:
+    """Length 18 (an old 15-digit 注册号 is named as such)."""
+    code = compact(code)
+    if len(code) == 18:
+        return []
+    if len(code) == 15 and code.isdigit():
+        ok = "校验位正确" if mod_11_10.is_valid(code) else "校验位错误"
+        return [Problem("uscc_old_regno",
+                        f"“{code}”是旧版15位工商注册号（{ok}），不是18位统一社会信用代码")]
+    return [Problem("uscc_length", f"统一社会信用代码应为18位，实为{len(code)}位")]
+
+
+def check_alphabet(code: str) -> list[Problem]:
+    """Every character from the 31-character set (I O S V Z are never used)."""
+    code = compact(code)
+    bad = [(i, c) for i, c in enumerate(code, 1) if c not in _VALUE]
+    if not bad:
+        return []
+    where = "、".join(f"第{i}位“{c}”" for i, c in bad)
+    hint = "（代码不使用字母 I、O、S、V、Z）" if any(c in FORBIDDEN for _, c in bad) else ""
+    return [Problem("uscc_format", f"{where}不是统一社会信用代码字符{hint}")]
+
+
+def check_check_char(code: str) -> list[Problem]:
+    """The GB 32100 check character (position 18)."""
+    code = compact(code)
+    if len(code) != 18 or any(c not in _VALUE for c in code):
+        return []
+    expected = calc_check_digit(code)
+    if code[17] == expected:
+        return []
+    return [Problem("uscc_checksum",
+                    f"统一社会信用代码校验位错误：第18位为“{code[17]}”，按前17位应为“{expected}”")]
+
+
+def check_org_code(code: str) -> list[Problem]:
+    """The GB 11714 check character of the organisation code (positions 9-17)."""
+    code = compact(code)
+    if len(code) != 18:
+        return []
+    expected = calc_org_check_digit(code[8:16])
+    if expected is None or code[16] == expected:
+        return []
+    return [Problem("uscc_org_check",
+                    f"组织机构代码（第9–17位）校验位不符：应为“{expected}”（个别真实代码如此，请核对）")]
+
+
+def _category_level(code: str) -> int:
+    """2: pos 1-2 in the GB 32100 table, 1: outside it but issued, 0: unknown."""
+    dept = DEPARTMENTS.get(code[:1])
+    if dept is not None and code[1:2] in dept[1]:
+        return 2
+    return 1 if code[:2] in OBSERVED_OUTSIDE_TABLE else 0
+
+
+def check_category(code: str) -> list[Problem]:
+    """Positions 1-2 against the 登记管理部门码/机构类别码 table."""
+    code = compact(code)
+    if len(code) < 2 or _category_level(code) == 2:
+        return []
+    return [Problem("uscc_category",
+                    f"登记管理部门码/机构类别码“{code[:2]}”不在 GB 32100 代码表中")]
+
+
+def check_area(code: str, expected_prefix: str | None = None) -> list[Problem]:
+    """Positions 3-8: six digits, a known area code, the expected region."""
+    code = compact(code)
+    area = code[2:8]
+    if len(area) != 6:
+        return []
+    if not area.isdigit():
+        return [Problem("uscc_format", f"第3–8位（登记管理机关行政区划码）“{area}”应为6位数字")]
+    problems = []
+    if area_name(area) is None:
+        problems.append(Problem("uscc_area", f"行政区划码“{area}”不在 GB/T 2260 代码表中（开发区等功能区代码除外）"))
+    if expected_prefix and not area.startswith(expected_prefix):
+        problems.append(Problem("uscc_area_region", f"行政区划码“{area}”不在预期地区（{expected_prefix}）内"))
+    return problems
+
+
+def check_pos17(code: str) -> list[Problem]:
+    """Position 17 (the GB 11714 check character) is 0-9 or X."""
+    code = compact(code)
+    if len(code) < 17 or code[16] in _POS17:
+        return []
+    return [Problem("uscc_pos17", f"第17位“{code[16]}”应为数字或 X（组织机构代码校验位）")]
+
+
+def _soft_problems(code: str, expected_prefix: str | None = None) -> list[Problem]:
+    """Warnings that never make a verifying code invalid."""
+    return (check_category(code) + check_area(code, expected_prefix)
+            + check_pos17(code) + check_org_code(code))
+
+
+def structure_problems(code: str, expected_area_prefix: str | None = None) -> list[Problem]:
+    """All structure findings of a code, hard ones first."""
+    code = compact(code)
+    hard = check_length(code) + check_alphabet(code)
+    if hard:
+        return hard
+    return check_check_char(code) + _soft_problems(code, expected_area_prefix)
+
+
+# --------------------------------------------------------------------------
+# repair candidates
+# --------------------------------------------------------------------------
+
+
+def _lookalikes() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for a, b in CONFUSABLE_PAIRS:
+        table.setdefault(a, set()).add(b)
+        table.setdefault(b, set()).add(a)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+_LOOKALIKE = _lookalikes()
+
+
+def _is_lookalike(read: str, true: str) -> bool:
+    return true in _LOOKALIKE.get(read, ())
+
+
+def _syndrome(code: str) -> int | None:
+    """Weighted sum mod 31 over all 18 characters (0 = valid); None off the set."""
+    try:
+        return sum(_VALUE[c] * w for c, w in zip(code, _WEIGHTS, strict=True)) % 31
+    except (KeyError, ValueError):
+        return None
+
+
+def single_substitutions(code: str) -> list[str]:
+    """Every code one character away that passes the GB 32100 check.
+
+    A failing code in the character set has exactly 18 (one per position,
+    since every weight is invertible mod 31); a code with one character off
+    the set has one (at that position); format rules are not applied here.
+    """
+    code = compact(code)
+    if len(code) != 18:
+        return []
+    bad = [i for i, c in enumerate(code) if c not in _VALUE]
+    if len(bad) > 1:
+        return []
+    out = []
+    for i in bad or range(18):
+        rest = sum(_VALUE[c] * w for j, (c, w) in enumerate(zip(code, _WEIGHTS, strict=True)) if j != i)
+        value = (-rest * _INVERSE[i]) % 31
+        if ALPHABET[value] != code[i]:
+            out.append(code[:i] + ALPHABET[value] + code[i + 1:])
+    return out
+
+
+def adjacent_transpositions(code: str) -> list[str]:
+    """Every swap of two neighbouring characters that passes the check."""
+    code = compact(code)
+    syndrome = _syndrome(code)
+    if syndrome is None or syndrome == 0:
+        return []
+    out = []
+    for i in range(17):
+        a, b = _VALUE[code[i]], _VALUE[code[i + 1]]
+        if a != b and (syndrome + (b - a) * (_WEIGHTS[i] - _WEIGHTS[i + 1])) % 31 == 0:
+            out.append(code[:i] + code[i + 1] + code[i] + code[i + 2:])
+    return out
+
+
+def _impossible_positions(code: str) -> list[int]:
+    """Positions whose character can never be there (off the set, letter in 3-8)."""
+    return [i for i, c in enumerate(code) if c not in _VALUE or (2 <= i < 8 and c not in _DIGITS)]
+
+
+def _lookalike_folds(code: str, limit: int = 4096) -> list[str]:
+    """Replace every impossible character by a lookalike legal there; keep passing codes."""
+    positions = _impossible_positions(code)
+    if not positions:
+        return []
+    options = []
+    for i in positions:
+        legal = _DIGITS if 2 <= i < 8 else _VALUE.keys()
+        choices = sorted(c for c in _LOOKALIKE.get(code[i], ()) if c in legal)
+        if not choices:
+            return []
+        options.append(choices)
+    if math.prod(len(o) for o in options) > limit:
+        return []
+    out = []
+    for combo in product(*options):
+        chars = list(code)
+        for i, c in zip(positions, combo, strict=True):
+            chars[i] = c
+        candidate = "".join(chars)
+        if _syndrome(candidate) == 0:
+            out.append(candidate)
+    return out
+
+
+def _is_legal(code: str) -> bool:
+    """Format rules a real code can never break: set, digits in 3-8."""
+    return all(c in _VALUE for c in code) and code[2:8].isdigit()
+
+
+@dataclass
+class _Repair:
+    """A candidate before ranking: what changed and which features it has."""
+
+    code: str
+    kind: str
+    changes: list[tuple[int, str, str]]
+    features: list[str] = field(default_factory=list)
+    forced: bool = False
+    score: float = 0.0
+    plausible: bool = False
+
+    def reason(self) -> str:
+        if self.kind == "transposition":
+            i = self.changes[0][0]
+            what = f"第{i + 1}、{i + 2}位互换"
+        else:
+            what = "；".join(f"第{i + 1}位 {a}→{b}" for i, a, b in self.changes)
+            if self.kind == "confusable":
+                what += "（形近）"
+        notes = [_FEATURE_NOTES[f] for f in self.features if f in _FEATURE_NOTES]
+        missing = [_MISSING_NOTES[f] for f in _MISSING_NOTES if f not in self.features]
+        return "，".join([what, *notes, *missing])
+
+
+_FEATURE_NOTES = {"known_code": "与已知代码一致", "known_name_code": "与同名企业登记代码一致"}
+_MISSING_NOTES = {
+    "org_check": "组织机构代码校验不符",
+    "pos17": "第17位不合规",
+    "area_known": "区划码未知",
+}
+
+
+def _changes(read: str, candidate: str) -> list[tuple[int, str, str]]:
+    return [(i, a, b) for i, (a, b) in enumerate(zip(read, candidate, strict=True)) if a != b]
+
+
+def _generate(code: str) -> list[_Repair]:
+    """All legal single-error repairs plus lookalike folds of impossible characters."""
+    found: dict[str, _Repair] = {}
+    impossible = set(_impossible_positions(code))
+    for candidate in _lookalike_folds(code):
+        found[candidate] = _Repair(candidate, "confusable", _changes(code, candidate))
+    for candidate in single_substitutions(code):
+        if candidate in found or not _is_legal(candidate):
+            continue
+        changes = _changes(code, candidate)
+        i, a, b = changes[0]
+        kind = "confusable" if _is_lookalike(a, b) else "substitution"
+        # an impossible character is a misread lookalike; any other value there
+        # means a second error somewhere, so it is listed but never applied
+        forced = i in impossible and kind != "confusable"
+        found[candidate] = _Repair(candidate, kind, changes, forced=forced)
+    for candidate in adjacent_transpositions(code):
+        if candidate not in found and _is_legal(candidate):
+            found[candidate] = _Repair(candidate, "transposition", _changes(code, candidate)[:1])
+    return list(found.values())
+
+
+def _features(candidate: str, expected_prefix: str | None, known: frozenset[str],
+              known_name: frozenset[str]) -> list[str]:
+    """Structure and evidence features of a candidate (keys of SCORE_WEIGHTS)."""
+    out = []
+    level = _category_level(candidate)
+    if level:
+        out.append("category" if level == 2 else "category_observed")
+    if calc_org_check_digit(candidate[8:16]) == candidate[16]:
+        out.append("org_check")
+    if candidate[16] in _POS17:
+        out.append("pos17")
+    if area_name(candidate[2:8]) is not None:
+        out.append("area_known")
+    if expected_prefix and candidate[2:8].startswith(expected_prefix):
+        out.append("area_prefix")
+    if candidate in known:
+        out.append("known_code")
+    if candidate in known_name:
+        out.append("known_name_code")
+    return out
+
+
+def _score(repair: _Repair, expected_prefix: str | None, known: frozenset[str],
+           known_name: frozenset[str]) -> None:
+    """Fill in features, score and plausibility of one candidate."""
+    features = _features(repair.code, expected_prefix, known, known_name)
+    if repair.kind in ("confusable", "transposition"):
+        features.insert(0, repair.kind)
+    repair.features = features
+    repair.score = sum(SCORE_WEIGHTS[f] for f in features)
+    evidence = "known_code" in features or "known_name_code" in features
+    structural = ("org_check" in features and "pos17" in features
+                  and ("category" in features or "category_observed" in features))
+    repair.plausible = evidence or (structural and not repair.forced)
+
+
+def _rank(code: str, expected_prefix: str | None, known: frozenset[str],
+          known_name: frozenset[str]) -> list[_Repair]:
+    repairs = _generate(code)
+    for repair in repairs:
+        _score(repair, expected_prefix, known, known_name)
+    return sorted(repairs, key=lambda r: (-r.score, r.code))
+
+
+def _confidence(best: float, others: list[float]) -> float:
+    """Softmax share of the best score against its rivals and NONE_SCORE."""
+    total = sum(math.exp(s - best) for s in [*others, NONE_SCORE])
+    return round(1.0 / (1.0 + total), 3)
+
+
+# --------------------------------------------------------------------------
+# check(): the one entry point for extractors and the CLI
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class UsccResult:
+    """What is known about one printed credit code.
+
+    ``valid``: the printed code verifies after compact() (NFKC folding, spaces).
+    ``uscc``: the code to use — the printed one when valid, the repair when a
+    unique one exists, else None. ``fix``: how it was repaired.
+    """
+
+    input: str
+    compact: str
+    valid: bool
+    uscc: str | None = None
+    fix: str | None = None
+    candidates: list[tuple[str, float, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``saidao uscc --json`` shape of the contract."""
+        return {
+            "input": self.input,
+            "valid": self.valid,
+            "uscc": self.uscc,
+            "fix": self.fix,
+            "candidates": [{"code": c, "score": s, "reason": r} for c, s, r in self.candidates],
+            "problems": [{"code": c, "message": m} for c, m in self.problems],
+        }
+
+
+_EXCEL_SCI = re.compile(r"^([0-9])(?:\.([0-9]+))?E\+?([0-9]{1,2})$")
+_PILOT = re.compile(r"^9135[0-9]{4}M000")
+
+
+def _apply_glyphs(text: str) -> str:
+    """Map form glyphs (〇 ○ × 丨 乙 …) to code characters; 一 is 1 only if that makes 18."""
+    text = "".join(GLYPHS.get(ch, ch) for ch in text)
+    if "一" in text:
+        as_one = compact(text.replace("一", "1"))
+        text = text.replace("一", "1") if len(as_one) == 18 else text.replace("一", "-")
+    return text
+
+
+def _excel_digits(code: str) -> str | None:
+    """Surviving significant digits of a code Excel turned into a number, else None."""
+    sci = _EXCEL_SCI.match(code)
+    if sci and int(sci.group(3)) == 17:
+        return (sci.group(1) + (sci.group(2) or "")).rstrip("0") or None
+    if len(code) == 18 and code.isdigit() and code.endswith("000") and _syndrome(code) != 0:
+        return code[:15]
+    return None
+
+
+def _width_folded(text: str) -> bool:
+    return any(unicodedata.normalize("NFKC", ch) != ch for ch in text if not ch.isspace())
+
+
+def _as_text(code: object) -> str:
+    if code is None:
+        return ""
+    if isinstance(code, float) and code.is_integer():
+        return repr(code)  # Excel numbers arrive as floats: 9.16201055811843e+17
+    return str(code)
+
+
+def check(code: object, *, known_codes: Iterable[str] | None = None,
+          known_name_codes: Iterable[str] | None = None,
+          expected_area_prefix: str | None = None) -> UsccResult:
+    """Verify a printed code and, when it fails, find its most plausible repair.
+
+    ``known_codes``: codes seen elsewhere (index, registers); ``known_name_codes``:
+    codes recorded for the same firm name; ``expected_area_prefix``: e.g. "15"
+    when the context says the firm is registered in Inner Mongolia.
+    """
+    text = _as_text(code)
+    known = frozenset(compact(c) for c in known_codes or ())
+    known_name = frozenset(compact(c) for c in known_name_codes or ())
+    result = UsccResult(input=text, compact=compact(text), valid=False)
+    if not result.compact:
+        result.problems.append(Problem("uscc_empty", "未填写统一社会信用代码"))
+        return result
+    if is_valid(result.compact):
+        return _accept_valid(result, known_name, expected_area_prefix)
+    digits = _excel_digits(result.compact)
+    if digits is not None:
+        return _report_excel(result, digits, known | known_name)
+    glyphed = compact(_apply_glyphs(text))
+    if glyphed != result.compact and is_valid(glyphed):
+        return _accept_repair(result, glyphed, "confusable", 0.95)
+    result.problems.extend(check_length(glyphed) or check_alphabet(glyphed) or check_check_char(glyphed))
+    if len(glyphed) == 18:
+        _repair(result, glyphed, known, known_name, expected_area_prefix)
+    return result
+
+
+def _accept_valid(result: UsccResult, known_name: frozenset[str],
+                  expected_prefix: str | None) -> UsccResult:
+    """A verifying code: keep it, note warnings and disagreement with outside evidence."""
+    result.valid = True
+    result.uscc = result.compact
+    result.fix = "width" if _width_folded(result.input) else None
+    result.problems.extend(_soft_problems(result.compact, expected_prefix))
+    if known_name and result.compact not in known_name:
+        listed = "、".join(sorted(known_name))
+        result.problems.append(Problem("uscc_name_mismatch", f"与同名企业登记的代码不一致：{listed}"))
+    result.confidence = WARNED_CONFIDENCE if result.problems else VALID_CONFIDENCE
+    return result
+
+
+def _accept_repair(result: UsccResult, code: str, fix: str, confidence: float) -> UsccResult:
+    result.uscc, result.fix, result.confidence = code, fix, confidence
+    result.problems.append(Problem("uscc_corrected",
+                                   f"统一社会信用代码“{result.compact}”有误，已按{_KIND_ZH[fix]}更正为 {code}"))
+    return result
+
+
+def _report_excel(result: UsccResult, digits: str, known: frozenset[str]) -> UsccResult:
+    """Excel damage cannot be repaired from the code; outside evidence is only listed."""
+    result.problems.append(Problem(
+        "uscc_excel",
+        f"代码疑似被 Excel 当作数字处理（仅保留15位有效数字“{digits}”），末尾几位已丢失，请按原件核对"))
+    matches = sorted(c for c in known if c.startswith(digits) and is_valid(c))
+    result.candidates = [(c, SCORE_WEIGHTS["known_code"], "与已知代码的有效数字一致") for c in matches]
+    return result
+
+
+def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: frozenset[str],
+            expected_prefix: str | None) -> None:
+    """Rank the repairs; apply the best only when it is plausible and clearly ahead."""
+    ranked = _rank(code, expected_prefix, known, known_name)
+    result.candidates = [(r.code, r.score, r.reason()) for r in ranked[:10]]
+    if _PILOT.match(code):
+        result.problems.append(Problem(
+            "uscc_pilot", "校验位不符，可能是2015年福建试点期发放的代码（不自动更正），请核对营业执照"))
+        return
+    if not ranked:
+        result.problems.append(Problem("uscc_unrepairable", "找不到只改一个字符即可通过校验的代码，请按原件核对"))
+        return
+    best, rest = ranked[0], [r.score for r in ranked[1:]]
+    if best.plausible and best.score - max(rest, default=-math.inf) >= MARGIN:
+        _accept_repair(result, best.code, best.kind, _confidence(best.score, rest))
+        return
+    shown = "；".join(f"{r.code}（{r.reason()}）" for r in ranked[:5] if r.plausible) or "无合理候选"
+    result.problems.append(Problem("uscc_ambiguous", f"统一社会信用代码校验位错误，候选：{shown}"))
+
+
+def check_many(codes: Iterable[object], **kwargs: Any) -> list[dict[str, Any]]:
+    """check() every code; the ``saidao uscc --json`` list of the contract."""
+    return [check(code, **kwargs).to_dict() for code in codes]

@@ -1,0 +1,82 @@
+"""Tables behind the credit-code checks (GB 32100-2015, GB 11714-1997, GB/T 2260).
+
+Kept apart from the logic in ``uscc.py`` so the sources of every row stay
+visible. The reference is ``shared/reference/uscc/ALGORITHM.md`` (layout, check
+formulas, department/category table) and ``confusions.md`` (lookalike pairs).
+"""
+
+from __future__ import annotations
+
+#: The 31 characters of GB 32100 in value order (I O S V Z are never used).
+#: Source: the standard's Table 1 as quoted in ALGORITHM.md §2; python-stdnum.
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+#: Characters that look like code characters but can never occur in a code.
+FORBIDDEN = frozenset("IOSVZ")
+
+#: 登记管理部门码 -> (部门, {机构类别码: 类别}).
+#: Source: ALGORITHM.md §4 (ntnyq/uscc-utils src/constants.ts USCC_CATEGORY_MAP and
+#: three pages quoting the standard, agreeing row for row). Per-row provenance of
+#: the rows beyond 1/5/9/Y (amendment XG1-2016 and later assignments) is unverified.
+DEPARTMENTS: dict[str, tuple[str, dict[str, str]]] = {
+    "1": ("机构编制", {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体", "9": "其他"}),
+    "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
+    "3": ("司法行政", {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所",
+                   "4": "司法鉴定机构", "5": "仲裁委员会", "9": "其他"}),
+    "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
+    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+    "6": ("旅游", {"1": "外国旅游部门常驻代表机构",
+                 "2": "港澳台地区旅游部门常驻内地(大陆)代表机构", "9": "其他"}),
+    "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
+    "8": ("工会", {"1": "基层工会", "9": "其他"}),
+    "9": ("工商（市场监管）", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}),
+    "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
+    "N": ("农业", {"1": "组级集体经济组织", "2": "村级集体经济组织",
+                 "3": "乡镇级集体经济组织", "9": "其他"}),
+    "Y": ("其他", {"1": "其他"}),
+}
+
+#: Combinations outside the table that real registers use with verifying check
+#: characters (ALGORITHM.md §4: 15 codes ``99…`` in 2.99 million, e.g.
+#: 99140000MA0H4WRM37). They are plausible, only less so than table rows.
+OBSERVED_OUTSIDE_TABLE = frozenset({"99"})
+
+#: Registration-authority area codes that are not GB/T 2260 divisions but are
+#: really used: the national level and functional zones with their own
+#: county-level statistical code. Sources: ALGORITHM.md §6 (100000, 150291,
+#: 230199, 610131 seen in the kinginsun register data) and
+#: shared/reference/ZONES.md (150271 包头稀土高新区, 150172 呼和浩特经开区,
+#: 152971 阿拉善高新区).
+EXTRA_AREA_CODES: dict[str, str] = {
+    "100000": "国家级",
+    "150172": "呼和浩特经济技术开发区",
+    "150271": "包头稀土高新技术产业开发区",
+    "150291": "包头稀土高新技术产业开发区（登记机关）",
+    "152971": "阿拉善高新技术产业开发区",
+    "230199": "哈尔滨市功能区",
+    "610131": "西安市功能区",
+}
+
+#: Print/scan/typing lookalikes (symmetric). Source: confusions.md §1, itself
+#: from konstantint/PassportEye ``MRZOCRCleaner`` plus common print lookalikes.
+#: A model with all pairs equally likely, not measured OCR statistics.
+CONFUSABLE_PAIRS: tuple[str, ...] = (
+    "0O", "DO", "OQ", "0D", "0Q", "DQ", "0C", "0U", "08",
+    "1I", "IL", "IT", "1L", "1T", "17", "1J", "7T",
+    "2Z", "7Z", "5S", "8S", "56",
+    "8B", "38", "3B", "68", "BE", "BR", "3E",
+    "6G", "CG", "UV", "VY", "VW", "UY", "UW",
+    "4A", "49", "AH", "MN", "HN", "HM", "MW",
+    "KX", "XY", "KR", "9P", "9Q", "EF", "FP", "PR",
+)
+
+#: Glyphs seen on Chinese forms in place of code characters (confusions.md §1,
+#: "Chinese-form extras"). ``一`` is handled apart: it is also used as a dash.
+GLYPHS: dict[str, str] = {
+    "〇": "0", "○": "0", "◯": "0", "口": "0",
+    "×": "X", "Х": "X", "х": "X",
+    "丨": "1", "|": "1", "乙": "2",
+}
+
+#: Dash-like separators printed inside codes (after NFKC folding).
+SEPARATORS = "-‐‑‒–—―−_"
