@@ -1,0 +1,304 @@
+"""OCR of one page image into the document model (rapidocr, models from the wheel).
+
+The pipeline for a page: deskew, find and paint out red seals, find ruled
+tables and erase their lines, find drawn checkboxes and erase them, recognise
+the whole page once, then put every recognised line into the table cell that
+holds its centre or into a body paragraph, and write the checkbox states back
+into the text as ☑/☐ where the boxes stood.
+
+Confidence of a cell or paragraph is the *minimum* of its lines' rapidocr
+scores: one badly read line is enough to make the whole value doubtful.
+Bounding boxes are in PDF points of the deskewed page (pixels × points_per_pixel).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from saidao.document import (
+    CHECKED,
+    UNCHECKED,
+    BBox,
+    Block,
+    Cell,
+    Checkbox,
+    Image,
+    PageInfo,
+    Paragraph,
+    Provenance,
+    Table,
+    TextLine,
+)
+from saidao.errors import SaidaoError
+from saidao.ingest.readers import scan_layout as layout
+from saidao.ingest.readers.scan_layout import BoxMark, Grid, OcrLine, PixelBox
+from saidao.settings import ReadSettings
+
+if TYPE_CHECKING:
+    from rapidocr_onnxruntime import RapidOCR
+
+#: Glyphs OCR (or our checkbox detector) writes for a ticked / an empty box.
+CHECKED_GLYPHS = frozenset("☑■√✓✔⊠☒")
+UNCHECKED_GLYPHS = frozenset("☐□")
+
+#: Longest side handed to the recogniser: an A4 page at 200 dpi is 2339 px,
+#: and shrinking it below that costs accuracy on 10-pt text for little speed.
+MAX_SIDE = 2400
+
+_engine: RapidOCR | None = None
+_engine_lock = threading.Lock()
+
+
+def engine() -> RapidOCR:
+    """The process-wide recogniser, created on first use (loading models takes ~0.5 s).
+
+    Threads: onnxruntime would otherwise take every core for every session;
+    ``SAIDAO_OCR_THREADS`` overrides the default of up to 2 (the target boxes
+    have 2 cores, and more threads on small models gain little).
+    """
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            from rapidocr_onnxruntime import RapidOCR
+
+            threads = int(os.environ.get("SAIDAO_OCR_THREADS", min(2, os.cpu_count() or 1)))
+            _engine = RapidOCR(
+                intra_op_num_threads=threads,
+                inter_op_num_threads=1,
+                max_side_len=MAX_SIDE,
+            )
+        return _engine
+
+
+def recognise(rgb: np.ndarray) -> list[OcrLine]:
+    """Detect and read every text line of an RGB image; boxes in the image's pixels."""
+    ocr = engine()
+    with _engine_lock:  # the engine keeps per-call state; one page at a time
+        result, _ = ocr(rgb, return_word_box=True)
+    lines: list[OcrLine] = []
+    for item in result or []:
+        quad, text, score = item[0], str(item[1]), float(item[2])
+        xs = [p[0] for p in quad]
+        ys = [p[1] for p in quad]
+        char_boxes = item[3] if len(item) > 3 else []
+        char_xs = [(min(p[0] for p in b), max(p[0] for p in b)) for b in char_boxes]
+        if len(char_xs) != len(text):
+            char_xs = []
+        box = (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))
+        if text.strip():
+            lines.append(OcrLine(box, text, score, char_xs))
+    return lines
+
+
+# -- the page pipeline ---------------------------------------------------------------------
+
+
+def ocr_page(
+    image: np.ndarray,
+    *,
+    path: str,
+    page_number: int,
+    points_per_pixel: float,
+    settings: ReadSettings,
+) -> tuple[list[Block], PageInfo]:
+    """OCR one page image (H×W×3 RGB uint8) into blocks in reading order and its PageInfo."""
+    rgb = _as_rgb(image, path)
+    dpi = 72.0 / points_per_pixel
+    angle = layout.estimate_skew(layout.to_gray(rgb))
+    rgb = layout.rotate_page(rgb, angle)
+    if settings.suppress_seals:
+        rgb, seals = layout.suppress_seals(rgb, dpi)
+    else:
+        seals, _ = layout.find_seals(rgb, dpi)
+
+    ink = layout.ink_mask(layout.to_gray(rgb))
+    horizontal, vertical = layout.ruling_masks(ink, dpi)
+    grids = layout.find_grids(horizontal, vertical, dpi)
+    text_image = layout.erase(rgb, horizontal | vertical) if grids else rgb
+    marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
+    for x0, y0, x1, y1 in (m.box for m in marks):
+        text_image[y0:y1 + 1, x0:x1 + 1] = 255
+    try:
+        lines = recognise(text_image)
+    except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
+        raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
+    lines = _insert_checkboxes(lines, marks)
+
+    build = _Builder(path, page_number, points_per_pixel)
+    blocks = build.blocks(lines, grids, seals)
+    height, width = rgb.shape[:2]
+    info = PageInfo(
+        number=page_number,
+        width=width * points_per_pixel,
+        height=height * points_per_pixel,
+        origin="ocr",
+        ocr_reason="",
+        seals=[build.bbox(s) for s in seals],
+        rotation=angle,
+    )
+    return blocks, info
+
+
+def _as_rgb(image: np.ndarray, path: str) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        raise SaidaoError("ocr_failed", path, "not an image array")
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=2)
+    if image.shape[2] == 4:
+        return np.ascontiguousarray(image[..., :3])
+    return np.ascontiguousarray(image)
+
+
+def _insert_checkboxes(lines: list[OcrLine], marks: list[BoxMark]) -> list[OcrLine]:
+    """Write ☑/☐ into the recognised line at the place the drawn box stood."""
+    for mark in marks:
+        glyph = CHECKED if mark.checked else UNCHECKED
+        cx = (mark.box[0] + mark.box[2]) / 2
+        side = mark.box[3] - mark.box[1]
+        host = _host_line(lines, mark, side)
+        if host is None:
+            lines.append(OcrLine(mark.box, glyph, 1.0, [(mark.box[0], mark.box[2])]))
+            continue
+        at = sum(1 for x0, x1 in host.char_xs if (x0 + x1) / 2 < cx) if host.char_xs else (
+            0 if cx <= host.box[0] else len(host.text)
+        )
+        host.text = host.text[:at] + glyph + host.text[at:]
+        if host.char_xs:
+            host.char_xs.insert(at, (mark.box[0], mark.box[2]))
+        host.box = (min(host.box[0], mark.box[0]), host.box[1], max(host.box[2], mark.box[2]), host.box[3])
+    return lines
+
+
+def _host_line(lines: list[OcrLine], mark: BoxMark, side: int) -> OcrLine | None:
+    """The line on the box's text line that contains it or starts just right of it."""
+    cy = (mark.box[1] + mark.box[3]) / 2
+    best, best_gap = None, 1.5 * side
+    for line in lines:
+        if not line.box[1] - side / 2 <= cy <= line.box[3] + side / 2:
+            continue
+        if line.box[0] <= mark.box[0] <= line.box[2]:
+            return line
+        gap = line.box[0] - mark.box[2]
+        if -side <= gap < best_gap:
+            best, best_gap = line, gap
+    return best
+
+
+def checkboxes_in(text: str, provenance: Provenance) -> list[Checkbox]:
+    """Every box glyph in ``text`` with the words after it (up to the next box) as label."""
+    glyphs = CHECKED_GLYPHS | UNCHECKED_GLYPHS
+    found = [i for i, ch in enumerate(text) if ch in glyphs]
+    boxes = []
+    for n, i in enumerate(found):
+        end = found[n + 1] if n + 1 < len(found) else len(text)
+        ch = text[i]
+        boxes.append(Checkbox(
+            checked=ch in CHECKED_GLYPHS,
+            label=text[i + 1:end].strip(),
+            glyph="ocr-fill" if ch in (CHECKED, UNCHECKED) else ch,
+            provenance=provenance,
+        ))
+    return boxes
+
+
+class _Builder:
+    """Turns positioned OCR lines into document blocks for one page."""
+
+    def __init__(self, path: str, page: int, points_per_pixel: float) -> None:
+        self.path = path
+        self.page = page
+        self.scale = points_per_pixel
+
+    def bbox(self, box: PixelBox) -> BBox:
+        return tuple(round(v * self.scale, 2) for v in box)  # type: ignore[return-value]
+
+    def prov(self, box: PixelBox, confidence: float, **extra) -> Provenance:
+        return Provenance(
+            file=self.path, page=self.page, bbox=self.bbox(box), origin="ocr",
+            confidence=round(confidence, 4), **extra,
+        )
+
+    def blocks(self, lines: list[OcrLine], grids: list[Grid], seals: list[PixelBox]) -> list[Block]:
+        """Tables and paragraphs ordered by their top edge; seals as Image blocks."""
+        in_grid: dict[int, list[OcrLine]] = {i: [] for i in range(len(grids))}
+        body: list[OcrLine] = []
+        for line in lines:
+            index = next((i for i, g in enumerate(grids) if g.cell_of(*line.centre)), None)
+            (body if index is None else in_grid[index]).append(line)
+        placed: list[tuple[float, Block]] = []
+        for i, grid in enumerate(grids):
+            placed.append((grid.box[1], self.table(grid, in_grid[i])))
+        for para in self.paragraphs(body):
+            placed.append((para.provenance.bbox[1] / self.scale, para))
+        for seal in seals:
+            w, h = seal[2] - seal[0], seal[3] - seal[1]
+            image = Image(provenance=self.prov(seal, 1.0), width=w, height=h, description="seal")
+            placed.append((seal[1], image))
+        placed.sort(key=lambda item: item[0])
+        return [block for _, block in placed]
+
+    def text_lines(self, rows: list[list[OcrLine]], **extra) -> list[TextLine]:
+        return [
+            TextLine(layout.join_row(row), self.prov(_union(row), min(ln.score for ln in row), **extra))
+            for row in rows
+        ]
+
+    def table(self, grid: Grid, lines: list[OcrLine]) -> Table:
+        by_cell: dict[tuple[int, int], list[OcrLine]] = {}
+        for line in lines:
+            cell = grid.cell_of(*line.centre)
+            if cell is not None:
+                by_cell.setdefault((cell.row, cell.col), []).append(line)
+        cells = []
+        for gc in grid.cells:
+            rows = layout.visual_rows(by_cell.get((gc.row, gc.col), []))
+            tlines = self.text_lines(rows, cell=(gc.row, gc.col))
+            text = _join(tl.text for tl in tlines)
+            conf = min((tl.provenance.confidence for tl in tlines), default=1.0)
+            prov = self.prov(gc.box, conf, cell=(gc.row, gc.col))
+            cells.append(Cell(
+                row=gc.row, col=gc.col, text=text, provenance=prov,
+                row_span=gc.row_span, col_span=gc.col_span,
+                checkboxes=checkboxes_in(text, prov), lines=tlines,
+            ))
+        conf = min((c.provenance.confidence for c in cells if c.text), default=1.0)
+        return Table(
+            n_rows=grid.n_rows, n_cols=grid.n_cols, cells=cells,
+            provenance=self.prov(grid.box, conf), pages=[self.page],
+        )
+
+    def paragraphs(self, lines: list[OcrLine]) -> list[Paragraph]:
+        if not lines:
+            return []
+        rows = layout.visual_rows(lines)
+        left = min(ln.box[0] for ln in lines)
+        right = max(ln.box[2] for ln in lines)
+        out = []
+        for group in layout.split_paragraphs(rows, left, right):
+            tlines = self.text_lines(group)
+            text = _join(tl.text for tl in tlines)
+            conf = min(tl.provenance.confidence for tl in tlines)
+            prov = self.prov(_union([ln for row in group for ln in row]), conf)
+            out.append(Paragraph(text=text, provenance=prov, lines=tlines,
+                                 checkboxes=checkboxes_in(text, prov)))
+        return out
+
+
+def _union(lines: list[OcrLine]) -> PixelBox:
+    return (
+        min(ln.box[0] for ln in lines), min(ln.box[1] for ln in lines),
+        max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines),
+    )
+
+
+def _join(pieces) -> str:
+    text = ""
+    for piece in pieces:
+        text = layout.join_pieces(text, piece) if text else piece
+    return text

@@ -1,0 +1,436 @@
+"""Layout analysis of a page image, before and after OCR.
+
+A scan has no text layer, so everything a PDF would state explicitly has to be
+read off the pixels: how far the page is turned, where the red seals are, where
+the ruling lines of a table run (and where a line is *missing*, which is what a
+merged cell looks like), which small squares are ticked, and then which
+recognised line falls into which cell. All coordinates here are pixels of the
+deskewed page image; ``ocr.py`` converts them to PDF points.
+
+Sizes are expressed in inches and turned into pixels with the page's DPI, so
+the rules hold for a 150-dpi photo as for a 300-dpi scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+PixelBox = tuple[int, int, int, int]  # x0, top, x1, bottom in pixels
+
+
+# -- preprocessing ---------------------------------------------------------------
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark-on-light ink as 255, robust to uneven lighting of photos (adaptive threshold)."""
+    blurred = cv2.GaussianBlur(gray, (3, 3), 0)
+    return cv2.adaptiveThreshold(
+        blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
+    )
+
+
+def estimate_skew(gray: np.ndarray, max_angle: float = 5.0) -> float:
+    """Degrees to turn the image (counter-clockwise positive) so its lines run level.
+
+    Projection-profile search: text lines and ruling lines both make the row
+    sums of the ink image spikiest when level, so this works for forms and
+    for plain text alike. Coarse then fine search on a downscaled copy.
+    """
+    ink = ink_mask(gray)
+    scale = min(1.0, 1000 / max(ink.shape))
+    small = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if cv2.countNonZero(small) < 50:
+        return 0.0
+
+    def sharpness(angle: float) -> float:
+        rows = rotate_gray(small, angle, border=0).sum(axis=1, dtype=np.float64)
+        return float(np.square(np.diff(rows)).sum())
+
+    coarse = np.arange(-max_angle, max_angle + 1e-9, 0.5)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
+    angle = float(max(fine, key=sharpness))
+    return round(angle, 2) if abs(angle) >= 0.1 else 0.0
+
+
+def rotate_gray(img: np.ndarray, angle: float, border: int | tuple[int, ...]) -> np.ndarray:
+    h, w = img.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(
+        img, matrix, (w, h), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=border,
+    )
+
+
+def rotate_page(rgb: np.ndarray, angle: float) -> np.ndarray:
+    """Turn the page by ``angle`` degrees about its centre, filling corners with paper white."""
+    if angle == 0.0:
+        return rgb
+    return rotate_gray(rgb, angle, border=(255, 255, 255))
+
+
+# -- seals -------------------------------------------------------------------------
+
+
+def red_mask(rgb: np.ndarray) -> np.ndarray:
+    """Saturated, reasonably bright red pixels: seal ink (black text under it stays out)."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    red_hue = (h <= 12) | (h >= 160)
+    return (red_hue & (s >= 60) & (v >= 90)).astype(np.uint8) * 255
+
+
+def find_seals(rgb: np.ndarray, dpi: float) -> tuple[list[PixelBox], np.ndarray]:
+    """Round or square red stamps at least ~0.6 inch across, and the red mask.
+
+    Red body text (a 红头 letterhead, a red title) is red too, but long and flat;
+    only blobs of roughly square extent count as seals.
+    """
+    mask = red_mask(rgb)
+    close = max(3, int(dpi * 0.06)) | 1
+    blobs = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
+    min_side = dpi * 0.6
+    seals: list[PixelBox] = []
+    for x, y, w, h, area in stats[1:count]:
+        if min(w, h) >= min_side and 0.6 <= w / h <= 1.6 and area >= 0.05 * w * h:
+            seals.append((int(x), int(y), int(x + w), int(y + h)))
+    return seals, mask
+
+
+def suppress_seals(rgb: np.ndarray, dpi: float) -> tuple[np.ndarray, list[PixelBox]]:
+    """Remove the red ink of every seal, keeping the black text stamped over.
+
+    Inside a seal's box the page is replaced by its red channel: red ink lets
+    red through (it looks like paper there) while black text stays black, and
+    anti-aliased seal edges fade instead of leaving halos. Pure seal pixels are
+    then painted white. Painting a dilated mask instead would eat the strokes
+    of characters that the seal covers.
+    """
+    seals, mask = find_seals(rgb, dpi)
+    if not seals:
+        return rgb, []
+    out = rgb.copy()
+    for x0, y0, x1, y1 in seals:
+        region = out[y0:y1, x0:x1]
+        red = region[..., 0].copy()
+        region[...] = red[..., None]
+        region[mask[y0:y1, x0:x1] > 0] = 255
+    return out, seals
+
+
+# -- ruled tables -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class GridCell:
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    box: PixelBox
+
+
+@dataclass(slots=True)
+class Grid:
+    """A ruled table found in the image: line positions and the cells they enclose."""
+
+    box: PixelBox
+    xs: list[int]
+    ys: list[int]
+    cells: list[GridCell] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+    def cell_of(self, x: float, y: float) -> GridCell | None:
+        for cell in self.cells:
+            x0, y0, x1, y1 = cell.box
+            if x0 <= x < x1 and y0 <= y < y1:
+                return cell
+        return None
+
+
+def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling lines: ink runs far longer than any glyph stroke."""
+    h_len = max(20, int(dpi * 0.45))
+    v_len = max(15, int(dpi * 0.22))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((v_len, 1), np.uint8))
+    # bridge small breaks from scanning so one line stays one segment
+    gap = max(3, int(dpi * 0.03))
+    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
+    return horizontal, vertical
+
+
+def _cluster(values: list[float], tol: float) -> list[int]:
+    """Merge positions closer than ``tol`` (a double or slightly wavy line is one line)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [int(round(sum(g) / len(g))) for g in out]
+
+
+def _segments(mask: np.ndarray, axis: int) -> list[float]:
+    """Centre positions (y for horizontal, x for vertical) of the line segments in ``mask``."""
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(mask)
+    return [float(centroids[i][1 - axis]) for i in range(1, count)]
+
+
+def _has_line(mask: np.ndarray, horizontal: bool, at: int, lo: int, hi: int, tol: int) -> bool:
+    """Whether a ruling line runs at ``at`` along most of [lo, hi)."""
+    if hi - lo < 2:
+        return True
+    if horizontal:
+        strip = mask[max(0, at - tol):at + tol + 1, lo:hi]
+        covered = strip.max(axis=0) > 0
+    else:
+        strip = mask[lo:hi, max(0, at - tol):at + tol + 1]
+        covered = strip.max(axis=1) > 0
+    return bool(covered.mean() >= 0.6)
+
+
+def find_grids(horizontal: np.ndarray, vertical: np.ndarray, dpi: float) -> list[Grid]:
+    """Tables = connected bundles of ruling lines with at least 2 rows of lines each way."""
+    lines = cv2.bitwise_or(horizontal, vertical)
+    joined = cv2.dilate(lines, np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(joined)
+    min_side = dpi * 0.3
+    grids: list[Grid] = []
+    for x, y, w, h, _ in stats[1:count]:
+        if w < min_side or h < min_side:
+            continue
+        grid = _grid_in(horizontal, vertical, (int(x), int(y), int(x + w), int(y + h)), dpi)
+        if grid is not None:
+            grids.append(grid)
+    return sorted(grids, key=lambda g: (g.box[1], g.box[0]))
+
+
+def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: float) -> Grid | None:
+    x0, y0, x1, y1 = box
+    tol = max(4, int(dpi * 0.05))
+    ys = _cluster([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], tol)
+    xs = _cluster([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1)], tol)
+    # an open side (no outer rule) still bounds the table
+    if not xs or xs[0] - x0 > tol:
+        xs.insert(0, x0)
+    if x1 - xs[-1] > tol:
+        xs.append(x1)
+    if not ys or ys[0] - y0 > tol:
+        ys.insert(0, y0)
+    if y1 - ys[-1] > tol:
+        ys.append(y1)
+    if len(xs) < 2 or len(ys) < 3 and len(xs) < 3:
+        return None
+    grid = Grid(box=box, xs=xs, ys=ys)
+    grid.cells = _merge_cells(horizontal, vertical, xs, ys, tol)
+    return grid
+
+
+def _merge_cells(horizontal, vertical, xs: list[int], ys: list[int], tol: int) -> list[GridCell]:
+    """Cells with spans: grid positions not separated by a drawn line belong together."""
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            here = r * n_cols + c
+            pad_y = (ys[r + 1] - ys[r]) // 5
+            pad_x = (xs[c + 1] - xs[c]) // 5
+            if c + 1 < n_cols and not _has_line(
+                vertical, False, xs[c + 1], ys[r] + pad_y, ys[r + 1] - pad_y, tol
+            ):
+                parent[find(here + 1)] = find(here)
+            if r + 1 < n_rows and not _has_line(
+                horizontal, True, ys[r + 1], xs[c] + pad_x, xs[c + 1] - pad_x, tol
+            ):
+                parent[find(here + n_cols)] = find(here)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            groups.setdefault(find(r * n_cols + c), []).append((r, c))
+    cells = []
+    for members in groups.values():
+        r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
+        c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
+        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+    return sorted(cells, key=lambda c: (c.row, c.col))
+
+
+def erase(rgb: np.ndarray, mask: np.ndarray, grow: int = 2) -> np.ndarray:
+    """Paint ``mask`` (dilated a little) white: ruling lines confuse the text detector."""
+    grown = cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    out = rgb.copy()
+    out[grown > 0] = 255
+    return out
+
+
+# -- drawn checkboxes ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BoxMark:
+    """A small drawn square on the form; ``checked`` when its inside is inked."""
+
+    box: PixelBox
+    checked: bool
+
+
+def find_checkboxes(ink: np.ndarray, dpi: float) -> list[BoxMark]:
+    """Small squares (0.07-0.22 inch) with inked sides; filled or ticked inside means checked.
+
+    Shapes that look like boxes also occur as characters: a hollow square is
+    口, a square with strokes inside is 国 or 四. So only a solid square counts
+    on its own (no CJK character is solid); a hollow one counts when another
+    box sits on the same text line (options come in groups), and a square with
+    strokes inside (a tick or cross) only next to a box that is certain.
+    """
+    contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    lo, hi = dpi * 0.07, dpi * 0.22
+    solid, hollow, marked = [], [], []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (lo <= w <= hi and lo <= h <= hi and 0.8 <= w / h <= 1.25):
+            continue
+        patch = ink[y:y + h, x:x + w] > 0
+        if not _has_four_sides(patch):
+            continue
+        inset_y, inset_x = max(2, h // 4), max(2, w // 4)
+        inside = patch[inset_y:h - inset_y, inset_x:w - inset_x]
+        fill = float(inside.mean()) if inside.size else 0.0
+        box = (x, y, x + w, y + h)
+        if fill >= 0.75:
+            solid.append(BoxMark(box, True))
+        elif fill <= 0.06:
+            hollow.append(BoxMark(box, False))
+        else:
+            marked.append(BoxMark(box, True))
+    certain = solid + [m for m in hollow if _has_row_mate(m, solid + hollow)]
+    ticked = [m for m in marked if _has_row_mate(m, certain)]
+    return sorted(certain + ticked, key=lambda m: (m.box[1], m.box[0]))
+
+
+def _has_four_sides(patch: np.ndarray) -> bool:
+    band = max(1, min(patch.shape) // 6)
+    sides = (patch[:band].max(axis=0), patch[-band:].max(axis=0),
+             patch[:, :band].max(axis=1), patch[:, -band:].max(axis=1))
+    return all(float(side.mean()) >= 0.85 for side in sides)
+
+
+def _has_row_mate(mark: BoxMark, marks: list[BoxMark]) -> bool:
+    cy = (mark.box[1] + mark.box[3]) / 2
+    side = mark.box[3] - mark.box[1]
+    return any(
+        other is not mark and abs((other.box[1] + other.box[3]) / 2 - cy) <= side / 2
+        for other in marks
+    )
+
+
+# -- reading order ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OcrLine:
+    """One recognised text box: pixel box, text, score, and per-character x ranges."""
+
+    box: PixelBox
+    text: str
+    score: float
+    char_xs: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+def visual_rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
+    """Group boxes that share a text line (vertical overlap), each row left to right."""
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: (ln.centre[1], ln.box[0])):
+        if rows:
+            last = rows[-1]
+            top = min(ln.box[1] for ln in last)
+            bottom = max(ln.box[3] for ln in last)
+            overlap = min(bottom, line.box[3]) - max(top, line.box[1])
+            if overlap >= 0.5 * min(line.height, bottom - top):
+                last.append(line)
+                continue
+        rows.append([line])
+    return [sorted(row, key=lambda ln: ln.box[0]) for row in rows]
+
+
+def join_row(row: list[OcrLine]) -> str:
+    """Boxes of one text line, with a space where the gap is wider than about a character."""
+    text = ""
+    for prev, line in zip([None, *row[:-1]], row, strict=True):
+        if prev is not None and line.box[0] - prev.box[2] > 0.6 * line.height:
+            text += " "
+        elif prev is not None:
+            text = join_pieces(text, "")
+        text += line.text
+    return text
+
+
+def join_pieces(left: str, right: str) -> str:
+    """Join wrapped pieces: nothing between CJK (Chinese wraps anywhere), a space between words."""
+    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return f"{left} {right}"
+    return left + right
+
+
+def split_paragraphs(rows: list[list[OcrLine]], page_left: float, page_right: float) -> list[list[list[OcrLine]]]:
+    """Rows -> paragraphs, following how Chinese body text is set.
+
+    A paragraph's first line is indented about two characters; its other lines
+    run to the right margin. So a new paragraph starts after a row that stops
+    short of the margin, at an indented row, or after a gap taller than a line.
+    """
+    paragraphs: list[list[list[OcrLine]]] = []
+    prev: list[OcrLine] | None = None
+    for row in rows:
+        height = float(np.median([ln.height for ln in row]))
+        left = row[0].box[0]
+        start = prev is None
+        if prev is not None:
+            prev_bottom = max(ln.box[3] for ln in prev)
+            prev_right = prev[-1].box[2]
+            gap = min(ln.box[1] for ln in row) - prev_bottom
+            start = (
+                gap > 0.9 * height
+                or left - page_left > 1.2 * height
+                or page_right - prev_right > 2.5 * height
+                or len(prev) > 1
+                or len(row) > 1
+            )
+        if start:
+            paragraphs.append([row])
+        else:
+            paragraphs[-1].append(row)
+        prev = row
+    return paragraphs
