@@ -1,0 +1,665 @@
+"""The .docx reader: WordprocessingML → :class:`saidao.document.Document`.
+
+python-docx opens the package and resolves styles; the body is walked at the
+oxml level because the declaration forms depend on things its API drops:
+paragraphs and tables interleaved in body order, ``w:gridSpan``/``w:vMerge``
+merges against ``w:tblGrid`` (with ``w:gridBefore`` skips), tables nested in
+cells, ``w:sym`` symbol-font glyphs, content-control checkboxes and legacy
+``FORMCHECKBOX`` fields.
+
+Checkboxes. Every box becomes a :class:`Checkbox` on its paragraph (and on the
+table cell holding it) and is rewritten in the block text as ``☑`` (checked)
+or ``☐`` (unchecked) so that text-based extractors see the same thing:
+
+===================================  ==========  ===============================
+source                               state       note
+===================================  ==========  ===============================
+☑ ☒ ■ ⊠ ▣ ⌧ (text)                   checked
+□ ☐ ▢ ◻ ❑ ❒ (text)                   unchecked
+√ ✓ ✔ 🗸 (text)                      checked     a tick before a label ticks it
+box + tick, e.g. ``□√``              checked     an empty box that was ticked by hand
+``w14:checkbox`` content control     w14:checked
+``FORMCHECKBOX`` field (Word 97-)    w:checked, else w:default
+``w:sym`` Wingdings F06E             checked     ■
+``w:sym`` Wingdings F06F/F071/F072   unchecked   □ ❑ ❒
+``w:sym`` Wingdings F078             checked     ⌧
+``w:sym`` Wingdings F0A8             unchecked   ◻
+``w:sym`` Wingdings F0FC             checked     ✓ (tick)
+``w:sym`` Wingdings F0FD / F0FE      checked     ☒ / ☑
+``w:sym`` Wingdings 2 F050           checked     ✓ (tick)
+``w:sym`` Wingdings 2 F052           checked     ☑ (the usual 插入符号 tick box)
+``w:sym`` Wingdings 2 F053 / F054    checked     ☒ (light / heavy X)
+``w:sym`` Wingdings 2 F0A2           checked     ■
+``w:sym`` Wingdings 2 F0A3           unchecked   □ (the usual 插入符号 empty box)
+``w:sym`` Wingdings 2 F0A8           checked     ▣
+``w:sym`` Symbol F0D6                checked     √ (tick)
+===================================  ==========  ===============================
+
+The same code points typed as text in a run whose font is one of those symbol
+fonts (``þ`` in Wingdings, ``R`` in Wingdings 2) are mapped the same way.
+Other symbol-font characters are dropped rather than shown as stray letters.
+
+A box's label is the text after it up to the next box; when a paragraph ends
+with a box and starts with text (``是□ 否□``) the labels come before the boxes.
+
+Pages: a .docx has no fixed pages. ``Document.pages`` holds one entry per
+*explicit* break (``w:br type=page``, ``pageBreakBefore``, page-starting section
+breaks) plus one, sized from the first section: a lower bound, not the printed
+count. ``Provenance.page`` stays ``None``; ``line`` is the 1-based index of the
+paragraph among the body's top-level paragraphs, counting empty ones (which are
+not kept as blocks).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import docx
+from docx.document import Document as DocxDocument
+from lxml import etree
+
+from saidao.document import (
+    CHECKED,
+    UNCHECKED,
+    Block,
+    Cell,
+    Checkbox,
+    Document,
+    PageInfo,
+    Paragraph,
+    Provenance,
+    Table,
+    TextLine,
+)
+from saidao.ingest.zipguard import check_ooxml
+from saidao.settings import ReadSettings
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+
+CHECKED_GLYPHS = "☑☒■⊠▣⌧"
+UNCHECKED_GLYPHS = "□☐▢◻❑❒"
+TICK_GLYPHS = "√✓✔\U0001f5f8"
+BOX_GLYPHS = CHECKED_GLYPHS + UNCHECKED_GLYPHS + TICK_GLYPHS
+_GLYPH_RE = re.compile(f"[{BOX_GLYPHS}]")
+
+#: (lower-case font name, code point with the F0xx offset removed) → Unicode glyph.
+SYMBOL_FONT_GLYPHS: dict[tuple[str, int], str] = {
+    ("wingdings", 0x6E): "■",
+    ("wingdings", 0x6F): "□",
+    ("wingdings", 0x71): "❑",
+    ("wingdings", 0x72): "❒",
+    ("wingdings", 0x78): "⌧",
+    ("wingdings", 0xA8): "◻",
+    ("wingdings", 0xFC): "✓",
+    ("wingdings", 0xFD): "☒",
+    ("wingdings", 0xFE): "☑",
+    ("wingdings 2", 0x50): "✓",
+    ("wingdings 2", 0x52): "☑",
+    ("wingdings 2", 0x53): "☒",
+    ("wingdings 2", 0x54): "☒",
+    ("wingdings 2", 0xA2): "■",
+    ("wingdings 2", 0xA3): "□",
+    ("wingdings 2", 0xA8): "▣",
+    ("symbol", 0xD6): "√",
+}
+SYMBOL_FONTS = frozenset({"wingdings", "wingdings 2", "wingdings 3", "webdings", "symbol"})
+
+_FALSE_VALUES = frozenset({"0", "false", "off", "none"})
+_LABEL_STRIP = " \t\n\u3000:：;；,，、"
+_PAGE_SECTION_TYPES = frozenset({"nextPage", "oddPage", "evenPage"})
+_SKIP_INLINE = frozenset(
+    {W + "pPr", W + "rPr", W + "del", W + "moveFrom", W + "instrText", W + "delText",
+     MC + "Fallback", W + "commentReference", W + "footnoteReference", W + "endnoteReference"}
+)
+
+BoxKind = Literal["checked", "unchecked", "tick"]
+
+
+@dataclass(slots=True)
+class _Run:
+    """A piece of paragraph text with its effective boldness."""
+
+    text: str
+    bold: bool
+
+
+@dataclass(slots=True)
+class _Box:
+    """A checkbox found inline; ``glyph`` records how it was written."""
+
+    kind: BoxKind
+    glyph: str
+
+
+_Item = _Run | _Box
+
+
+def read_docx(path: Path, sha256: str, settings: ReadSettings) -> Document:
+    """Read a .docx (after the zip guard) into the document model."""
+    return docx_to_document(path, sha256=sha256, settings=settings)
+
+
+def docx_to_document(
+    path: Path,
+    *,
+    sha256: str,
+    settings: ReadSettings,
+    source: Path | None = None,
+    fmt: str = "docx",
+) -> Document:
+    """Read the .docx at ``path``; provenance and ``Document.path`` name ``source``.
+
+    ``source`` lets the legacy reader read LibreOffice's temporary .docx while
+    every provenance points at the original .doc the user gave.
+    """
+    check_ooxml(path, settings)
+    wordfile = docx.Document(str(path))
+    shown = str(source if source is not None else path)
+    walker = _Walker(wordfile, shown)
+    body = wordfile.element.body
+    blocks = walker.blocks(body, top_level=True)
+    headers, footers = walker.headers_and_footers()
+    return Document(
+        path=shown,
+        sha256=sha256,
+        format=fmt,
+        pages=_pages(wordfile),
+        blocks=blocks,
+        headers=headers,
+        footers=footers,
+        problems=walker.problems,
+    )
+
+
+# -- checkbox scanning, shared with the text reader ---------------------------
+
+
+def scan_checkboxes(text: str, provenance: Provenance) -> list[Checkbox]:
+    """Checkboxes written as glyphs in plain text (labels as in the docx reader)."""
+    items = _merge_ticks(_split_glyphs([_Run(text, False)]))
+    return _checkboxes(items, provenance)
+
+
+def normalise_boxes(text: str) -> str:
+    """``text`` with every box glyph (and box+tick pair) rewritten as ☑ or ☐."""
+    return _render(_merge_ticks(_split_glyphs([_Run(text, False)])))
+
+
+def _box_kind(glyph: str) -> BoxKind:
+    if glyph in TICK_GLYPHS:
+        return "tick"
+    return "checked" if glyph in CHECKED_GLYPHS else "unchecked"
+
+
+def _split_glyphs(items: list[_Item]) -> list[_Item]:
+    """Cut text runs at box glyphs, turning each glyph into a :class:`_Box`."""
+    out: list[_Item] = []
+    for item in items:
+        if isinstance(item, _Box):
+            out.append(item)
+            continue
+        pos = 0
+        for match in _GLYPH_RE.finditer(item.text):
+            if match.start() > pos:
+                out.append(_Run(item.text[pos : match.start()], item.bold))
+            out.append(_Box(_box_kind(match.group()), match.group()))
+            pos = match.end()
+        if pos < len(item.text):
+            out.append(_Run(item.text[pos:], item.bold))
+    return out
+
+
+def _merge_ticks(items: list[_Item]) -> list[_Item]:
+    """Join a box and a tick written next to it (``□√``, ``√□``) into one checked box."""
+    out: list[_Item] = []
+    for item in items:
+        if isinstance(item, _Box) and out:
+            gap = 0
+            while gap < len(out) and isinstance(out[-1 - gap], _Run) and not out[-1 - gap].text.strip():
+                gap += 1
+            prev = out[-1 - gap] if gap < len(out) else None
+            if isinstance(prev, _Box) and {prev.kind, item.kind} & {"tick"} and prev.kind != item.kind:
+                del out[len(out) - gap :]
+                out[-1] = _Box("checked", prev.glyph + item.glyph)
+                continue
+        out.append(item)
+    return out
+
+
+def _render(items: list[_Item]) -> str:
+    return "".join(
+        item.text if isinstance(item, _Run) else (UNCHECKED if item.kind == "unchecked" else CHECKED)
+        for item in items
+    )
+
+
+def _checkboxes(items: list[_Item], provenance: Provenance) -> list[Checkbox]:
+    """One :class:`Checkbox` per box, labelled by the text after (or before) it."""
+    boxes = [item for item in items if isinstance(item, _Box)]
+    if not boxes:
+        return []
+    segments: list[str] = [""]
+    for item in items:
+        if isinstance(item, _Box):
+            segments.append("")
+        else:
+            segments[-1] += item.text
+    labels_before = not segments[-1].strip() and bool(segments[0].strip())
+    out = []
+    for i, box in enumerate(boxes):
+        if labels_before:
+            label = re.split(r"[\s:：;；,，、]+", segments[i].strip(_LABEL_STRIP))[-1]
+        else:
+            label = segments[i + 1].strip(_LABEL_STRIP)
+        out.append(Checkbox(box.kind != "unchecked", label, box.glyph, provenance))
+    return out
+
+
+def _bold_prefix(items: list[_Item]) -> str:
+    """The leading bold run(s): a lead sentence such as 强化创新平台建设。"""
+    parts: list[str] = []
+    for item in items:
+        if isinstance(item, _Box) or not (item.bold or not item.text.strip()):
+            break
+        parts.append(item.text)
+    prefix = "".join(parts).strip()
+    has_bold = any(isinstance(i, _Run) and i.bold and i.text.strip() for i in items)
+    return prefix if has_bold else ""
+
+
+# -- oxml helpers -------------------------------------------------------------
+
+
+def _on(el: etree._Element | None) -> bool | None:
+    """A WordprocessingML on/off property: None when absent."""
+    if el is None:
+        return None
+    return (el.get(W + "val") or "true").lower() not in _FALSE_VALUES
+
+
+def _int_attr(parent: etree._Element | None, tag: str, default: int) -> int:
+    el = parent.find(W + tag) if parent is not None else None
+    if el is None:
+        return default
+    try:
+        return int(el.get(W + "val", default))
+    except ValueError:
+        return default
+
+
+def _symbol_glyph(font: str, code: int) -> str | None:
+    if 0xF000 <= code <= 0xF0FF:
+        code -= 0xF000
+    return SYMBOL_FONT_GLYPHS.get((font.lower(), code))
+
+
+def _box_from_glyph(glyph: str, found_as: str) -> _Box:
+    return _Box(_box_kind(glyph), found_as)
+
+
+def _sdt_checkbox(sdt: etree._Element) -> _Box | None:
+    """A ``w14:checkbox`` content control as a box, else None."""
+    pr = sdt.find(W + "sdtPr")
+    box = pr.find(W14 + "checkbox") if pr is not None else None
+    if box is None:
+        return None
+    checked = box.find(W14 + "checked")
+    state = checked is not None and (checked.get(W14 + "val") or "1").lower() not in _FALSE_VALUES
+    return _Box("checked" if state else "unchecked", "w14:checkbox")
+
+
+def _form_checkbox(fld_char: etree._Element) -> _Box | None:
+    """A legacy ``FORMCHECKBOX`` field (the begin ``w:fldChar``) as a box, else None."""
+    box = fld_char.find(f"{W}ffData/{W}checkBox")
+    if box is None:
+        return None
+    state = _on(box.find(W + "checked"))
+    if state is None:
+        state = bool(_on(box.find(W + "default")))
+    return _Box("checked" if state else "unchecked", "FORMCHECKBOX")
+
+
+# -- the walk -----------------------------------------------------------------
+
+
+@dataclass
+class _Walker:
+    """Walks body, cells and header/footer parts into blocks."""
+
+    wordfile: DocxDocument
+    shown: str
+    problems: list[str] = field(default_factory=list)
+    _para_index: int = 0
+    _table_index: int = 0
+    _bold_cache: dict[str, bool] = field(default_factory=dict)
+    _style_names: dict[str, str] = field(default_factory=dict)
+    _default_style: str | None = None
+
+    def __post_init__(self) -> None:
+        for style in self.wordfile.styles:
+            if style.style_id:
+                self._style_names[style.style_id] = style.name or style.style_id
+        for style in self.wordfile.styles:
+            if getattr(style, "type", None) == 1 and style.element.get(W + "default") in ("1", "true"):
+                self._default_style = style.name
+
+    # blocks ---------------------------------------------------------------
+    def blocks(
+        self, container: etree._Element, *, top_level: bool = False, where: Provenance | None = None
+    ) -> list[Block]:
+        """Paragraphs and tables of ``container`` in order; empty paragraphs dropped."""
+        out: list[Block] = []
+        for child in container:
+            tag = child.tag
+            if tag == W + "p":
+                if top_level:
+                    self._para_index += 1
+                    prov = Provenance(self.shown, line=self._para_index)
+                else:
+                    prov = where if where is not None else Provenance(self.shown)
+                para = self.paragraph(child, prov)
+                if para.text.strip() or para.checkboxes:
+                    out.append(para)
+            elif tag == W + "tbl":
+                if top_level:
+                    prov = Provenance(self.shown, table=self._table_index)
+                    self._table_index += 1
+                else:
+                    prov = where if where is not None else Provenance(self.shown)
+                out.append(self.table(child, prov, nested=prov.cell is not None))
+            elif tag in (W + "sdt", W + "customXml"):
+                content = child.find(W + "sdtContent") if tag == W + "sdt" else child
+                if content is not None:
+                    out.extend(self.blocks(content, top_level=top_level, where=where))
+            elif tag == W + "altChunk":
+                self.problems.append("embedded document part (altChunk) not read")
+        return out
+
+    def paragraph(self, p: etree._Element, prov: Provenance) -> Paragraph:
+        style_id = p.find(f"{W}pPr/{W}pStyle")
+        style_id = style_id.get(W + "val") if style_id is not None else None
+        para_bold = self._style_bold(style_id) if style_id else self._style_bold(None)
+        items = _merge_ticks(_split_glyphs(self._inline(p, para_bold)))
+        text = _render(items)
+        style = self._style_names.get(style_id, style_id) if style_id else self._default_style
+        return Paragraph(
+            text=text,
+            provenance=prov,
+            lines=[TextLine(text, prov)] if text else [],
+            checkboxes=_checkboxes(items, prov),
+            style=style,
+            bold_prefix=_bold_prefix(items),
+        )
+
+    # inline content -------------------------------------------------------
+    def _inline(self, el: etree._Element, para_bold: bool) -> list[_Item]:
+        """Text runs and boxes of a paragraph (or any inline container), in order."""
+        items: list[_Item] = []
+        for child in el:
+            tag = child.tag
+            if tag in _SKIP_INLINE or not isinstance(tag, str):
+                continue
+            if tag == W + "r":
+                items.extend(self._run(child, para_bold))
+            elif tag == W + "sdt":
+                box = _sdt_checkbox(child)
+                if box is not None:
+                    items.append(box)
+                else:
+                    content = child.find(W + "sdtContent")
+                    if content is not None:
+                        items.extend(self._inline(content, para_bold))
+            elif tag == MC + "AlternateContent":
+                choice = child.find(MC + "Choice")
+                if choice is not None:
+                    items.extend(self._inline(choice, para_bold))
+            elif tag == M + "t":
+                items.append(_Run(child.text or "", para_bold))
+            else:  # hyperlink, ins, smartTag, fldSimple, oMath, moveTo, ...
+                items.extend(self._inline(child, para_bold))
+        return items
+
+    def _run(self, r: etree._Element, para_bold: bool) -> list[_Item]:
+        rpr = r.find(W + "rPr")
+        bold = self._run_bold(rpr, para_bold)
+        symbol_font = self._symbol_font(rpr)
+        items: list[_Item] = []
+        for child in r:
+            tag = child.tag
+            if tag == W + "t":
+                items.extend(self._text(child.text or "", bold, symbol_font))
+            elif tag in (W + "tab", W + "ptab"):
+                items.append(_Run("\t", bold))
+            elif tag == W + "br":
+                if child.get(W + "type") not in ("page", "column"):
+                    items.append(_Run("\n", bold))
+            elif tag == W + "cr":
+                items.append(_Run("\n", bold))
+            elif tag == W + "noBreakHyphen":
+                items.append(_Run("-", bold))
+            elif tag == W + "sym":
+                items.extend(self._sym(child, bold))
+            elif tag == W + "fldChar":
+                box = _form_checkbox(child)
+                if box is not None:
+                    items.append(box)
+            elif tag in (W + "drawing", W + "pict", MC + "AlternateContent"):
+                items.extend(self._text_boxes(child, para_bold))
+        return items
+
+    def _text(self, text: str, bold: bool, symbol_font: str | None) -> list[_Item]:
+        """Run text; in a symbol font each code point is mapped or dropped."""
+        if symbol_font is None:
+            return [_Run(text, bold)]
+        items: list[_Item] = []
+        for ch in text:
+            code = ord(ch)
+            if code < 0x100 or 0xF000 <= code <= 0xF0FF:
+                glyph = _symbol_glyph(symbol_font, code)
+                if glyph is not None:
+                    items.append(_box_from_glyph(glyph, f"{symbol_font} F0{code & 0xFF:02X}"))
+            else:
+                items.append(_Run(ch, bold))
+        return items
+
+    def _sym(self, sym: etree._Element, bold: bool) -> list[_Item]:
+        font = sym.get(W + "font") or ""
+        raw = sym.get(W + "char") or ""
+        try:
+            code = int(raw, 16)
+        except ValueError:
+            return []
+        glyph = _symbol_glyph(font, code)
+        if glyph is None:
+            return []
+        return [_box_from_glyph(glyph, f"w:sym {font} {raw.upper()}")]
+
+    def _text_boxes(self, el: etree._Element, para_bold: bool) -> list[_Item]:
+        """Text of text boxes anchored in a run (``w:txbxContent``), Fallback copies skipped."""
+        items: list[_Item] = []
+        for box in el.iter(W + "txbxContent"):
+            if any(a.tag == MC + "Fallback" for a in box.iterancestors()):
+                continue
+            for p in box.iter(W + "p"):
+                items.extend(self._inline(p, para_bold))
+                items.append(_Run("\n", para_bold))
+        return items
+
+    # styles ---------------------------------------------------------------
+    def _run_bold(self, rpr: etree._Element | None, para_bold: bool) -> bool:
+        if rpr is not None:
+            direct = _on(rpr.find(W + "b"))
+            if direct is None:
+                direct = _on(rpr.find(W + "bCs"))
+            if direct is not None:
+                return direct
+            rstyle = rpr.find(W + "rStyle")
+            if rstyle is not None and self._style_bold(rstyle.get(W + "val")):
+                return True
+        return para_bold
+
+    def _style_bold(self, style_id: str | None) -> bool:
+        """Whether a style (following ``basedOn``) makes its text bold."""
+        key = style_id or ""
+        if key not in self._bold_cache:
+            bold = False
+            style = None
+            if style_id:
+                style = next((s for s in self.wordfile.styles if s.style_id == style_id), None)
+            while style is not None:
+                value = getattr(getattr(style, "font", None), "bold", None)
+                if value is not None:
+                    bold = bool(value)
+                    break
+                style = style.base_style
+            self._bold_cache[key] = bold
+        return self._bold_cache[key]
+
+    @staticmethod
+    def _symbol_font(rpr: etree._Element | None) -> str | None:
+        fonts = rpr.find(W + "rFonts") if rpr is not None else None
+        if fonts is None:
+            return None
+        for attr in ("ascii", "hAnsi"):
+            name = (fonts.get(W + attr) or "").lower()
+            if name in SYMBOL_FONTS:
+                return name
+        return None
+
+    # tables ---------------------------------------------------------------
+    def table(self, tbl: etree._Element, prov: Provenance, nested: bool = False) -> Table:
+        """Cells with spans resolved against the grid; vMerge continuations extend their origin."""
+        grid_cols = len(tbl.findall(f"{W}tblGrid/{W}gridCol"))
+        cells: list[Cell] = []
+        above: dict[int, Cell] = {}
+        header_rows, in_header = 0, True
+        n_cols = grid_cols
+        rows = list(_children(tbl, W + "tr"))
+        for r, tr in enumerate(rows):
+            trpr = tr.find(W + "trPr")
+            in_header = in_header and bool(_on(trpr.find(W + "tblHeader") if trpr is not None else None))
+            header_rows += in_header
+            col = _int_attr(trpr, "gridBefore", 0)
+            current: dict[int, Cell] = {}
+            for tc in _children(tr, W + "tc"):
+                tcpr = tc.find(W + "tcPr")
+                span = max(1, _int_attr(tcpr, "gridSpan", 1))
+                origin = self._merge_origin(tcpr, above, col, r, prov)
+                if origin is not None:
+                    origin.row_span = r - origin.row + 1
+                    self._absorb(origin, tc, prov)
+                    target = origin
+                else:
+                    target = self._cell(tc, r, col, span, prov, nested)
+                    cells.append(target)
+                for c in range(col, col + span):
+                    current[c] = target
+                col += span
+            n_cols = max(n_cols, col)
+            above = current
+        return Table(
+            n_rows=len(rows),
+            n_cols=n_cols,
+            cells=cells,
+            provenance=prov,
+            header_rows=header_rows,
+        )
+
+    def _merge_origin(
+        self, tcpr: etree._Element | None, above: dict[int, Cell], col: int, row: int, prov: Provenance
+    ) -> Cell | None:
+        """The cell this one continues (``w:vMerge`` without restart), or None."""
+        vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
+        if vmerge is None or vmerge.get(W + "val", "continue") != "continue":
+            return None
+        origin = above.get(col)
+        if origin is None or origin.col != col:
+            self.problems.append(f"table {prov.table}: vMerge continuation without origin at row {row}")
+            return None
+        return origin
+
+    def _cell(
+        self, tc: etree._Element, row: int, col: int, span: int, prov: Provenance, nested: bool
+    ) -> Cell:
+        where = prov if nested else prov.at(cell=(row, col))
+        blocks = self.blocks(tc, where=where)
+        cell = Cell(row=row, col=col, text="", provenance=where, col_span=span)
+        _fill_cell(cell, blocks)
+        return cell
+
+    def _absorb(self, origin: Cell, tc: etree._Element, prov: Provenance) -> None:
+        """Keep any text Word left in a merged continuation cell (normally empty)."""
+        blocks = self.blocks(tc, where=origin.provenance)
+        if any(getattr(b, "text", "").strip() for b in blocks):
+            _fill_cell(origin, blocks)
+
+    # headers and footers ----------------------------------------------------
+    def headers_and_footers(self) -> tuple[list[Block], list[Block]]:
+        """Blocks of every header and footer part, each part once, in rId order."""
+        headers: list[Block] = []
+        footers: list[Block] = []
+        rels = sorted(self.wordfile.part.rels.values(), key=lambda rel: _rid_number(rel.rId))
+        for rel in rels:
+            kind = rel.reltype.rsplit("/", 1)[-1]
+            if kind not in ("header", "footer") or rel.is_external:
+                continue
+            blocks = self.blocks(rel.target_part.element, where=Provenance(self.shown))
+            (headers if kind == "header" else footers).extend(blocks)
+        return headers, footers
+
+
+def _fill_cell(cell: Cell, blocks: list[Block]) -> None:
+    """Append ``blocks`` to a cell: text, lines, checkboxes and (if nested tables) blocks."""
+    texts = [cell.text] if cell.text else []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            texts.append(block.text)
+            cell.lines.extend(block.lines)
+            cell.checkboxes.extend(block.checkboxes)
+        elif isinstance(block, Table):
+            texts.extend(" ".join(c.text for c in row if c.text) for row in block.rows())
+            cell.checkboxes.extend(box for c in block.cells for box in c.checkboxes)
+    cell.text = "\n".join(t for t in texts if t.strip()).strip()
+    if any(isinstance(block, Table) for block in blocks):
+        cell.blocks.extend(blocks)
+
+
+def _children(el: etree._Element, tag: str):
+    """Children with ``tag``, looking through ``w:sdt`` and ``w:customXml`` wrappers."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif child.tag == W + "sdt":
+            content = child.find(W + "sdtContent")
+            if content is not None:
+                yield from _children(content, tag)
+        elif child.tag == W + "customXml":
+            yield from _children(child, tag)
+
+
+def _rid_number(rid: str) -> int:
+    digits = re.sub(r"\D", "", rid)
+    return int(digits) if digits else 0
+
+
+def _pages(wordfile: DocxDocument) -> list[PageInfo]:
+    """One page plus one per explicit break, sized from the first section."""
+    body = wordfile.element.body
+    breaks = len(body.xpath(".//w:br[@w:type='page']"))
+    breaks += sum(1 for el in body.xpath(".//w:pPr/w:pageBreakBefore") if _on(el))
+    for sect in body.xpath(".//w:pPr/w:sectPr"):
+        kind = sect.find(W + "type")
+        if kind is None or kind.get(W + "val", "nextPage") in _PAGE_SECTION_TYPES:
+            breaks += 1
+    width = height = 0.0
+    if wordfile.sections:
+        section = wordfile.sections[0]
+        width = section.page_width.pt if section.page_width is not None else 0.0
+        height = section.page_height.pt if section.page_height is not None else 0.0
+    return [PageInfo(number=n, width=width, height=height) for n in range(1, breaks + 2)]
