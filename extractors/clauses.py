@@ -1,0 +1,488 @@
+"""Split a policy into its numbered clauses (一、 → （一） → 1. ; 第X章 → 第X节 → 专栏 N).
+
+How the document is cut, and why:
+
+* **Paragraphs first.** The reader gives blocks; hard-wrapped lines are joined
+  into paragraphs (``saidao.extractors.normalize.repair_lines`` when present,
+  else a small width-based join here). A clause number only counts at the start
+  of a paragraph, so numbers inside sentences (``到2025年，``, ``1.5万元``,
+  ``（2021—2025年）``, ``第1名``) are never clause starts.
+* **Parts.** A 印发 notice carries its substance as an attachment. The
+  document is cut into parts at a signature/date block, an ``附件N`` label, or
+  an attachment list (``附件：1.…``) followed by an attachment's title. When the
+  main part has no numbered units (a covering notice) the first attachment that
+  has them becomes the main text; other attachments' clause paths start with
+  their label (``附件1``). Forms (…申报表, 承诺书, 模板) are templates to fill in,
+  not provisions, and give no clauses.
+* **Levels follow the document.** Each numbering style gets its level by the
+  order in which styles first appear in the part, not by a fixed ranking; a
+  unit closes every open unit at its level or deeper. A numeral must continue
+  its style's sequence (1, or the last value + 1 or + 2), so a stray number
+  that survives joining is not taken for a clause.
+* **What a clause is.** Every numbered unit with text of its own. A unit's own
+  text is what comes between its number and its first numbered child, so a
+  parent with a lead paragraph before its children is a clause too (its text is
+  that lead only); a parent that is only a heading line is not a clause but
+  appears in its children's ``path`` (and ``path_headings``).
+* **专栏 N boxes** are leaves attached to the innermost open unit: their path is
+  that unit's path, they never enter the level stack (a box between ``1.`` and
+  ``2.`` must not change the levels), and their text runs to the next numbered
+  unit or box (plain text cannot show where a box's border ends).
+* **Tables** (an indicator table, a table of subsidies) are not clauses: their
+  rows, tab-joined, belong to the text of the clause they sit in.
+* **Heading and text.** A numbered paragraph that is only a heading line
+  (``一、总体要求``, ``1.新材料技术。``) gives ``heading`` and is not repeated in
+  ``text``. Otherwise a short lead sentence without commas
+  (``强化创新平台建设。``) is the heading (without the 。) and stays in ``text``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cn2an
+
+from saidao.document import Document, Image, Paragraph, Provenance, Table
+
+CN_NUM = "一二三四五六七八九十百零〇两"
+
+
+# --------------------------------------------------------------------------- numbering styles
+@dataclass(frozen=True, slots=True)
+class NumberStyle:
+    """One way of numbering units: how it looks, how its number is written."""
+
+    name: str
+    pattern: re.Pattern[str]  # group "n": the numeral, group "rest": what follows
+    label: Callable[[str], str]  # the numeral as shown in ``number`` and ``path``
+    value: Callable[[str], int]  # the numeral as an integer, for the sequence check
+    box: bool = False  # 专栏: a leaf box outside the level stack
+
+
+def _cn_value(numeral: str) -> int:
+    if numeral.isdigit():
+        return int(numeral)
+    try:
+        return int(cn2an.cn2an(numeral, "smart"))
+    except (ValueError, KeyError):
+        return 0
+
+
+def _circled_value(numeral: str) -> int:
+    return ord(numeral) - ord("①") + 1
+
+
+#: The numbering styles policies use, in one place. Order matters only where
+#: two patterns could match the same text (none do today).
+STYLES: tuple[NumberStyle, ...] = (
+    NumberStyle("chapter", re.compile(rf"^第(?P<n>[{CN_NUM}]+|\d+)章\s*(?P<rest>.*)"),
+                lambda n: f"第{n}章", _cn_value),
+    NumberStyle("section", re.compile(rf"^第(?P<n>[{CN_NUM}]+|\d+)节\s*(?P<rest>.*)"),
+                lambda n: f"第{n}节", _cn_value),
+    NumberStyle("article", re.compile(rf"^第(?P<n>[{CN_NUM}]+|\d+)条(?:\s+|(?=[【（(])|$)(?P<rest>.*)"),
+                lambda n: f"第{n}条", _cn_value),
+    NumberStyle("box", re.compile(r"^专栏\s*(?P<n>\d+)\s*(?P<rest>.*)"),
+                lambda n: f"专栏{n}", int, box=True),
+    NumberStyle("cn_comma", re.compile(rf"^(?P<n>[{CN_NUM}]+)[、．](?![{CN_NUM}]+[、中])\s*(?P<rest>.+)"),
+                lambda n: n, _cn_value),
+    NumberStyle("cn_paren", re.compile(rf"^[（(](?P<n>[{CN_NUM}]+)[）)]\s*(?P<rest>.*)"),
+                lambda n: f"（{n}）", _cn_value),
+    NumberStyle("arabic_dot", re.compile(r"^(?P<n>\d{1,2})(?:[.．](?!\d)|、)\s*(?P<rest>.*)"),
+                lambda n: n, int),
+    NumberStyle("arabic_paren", re.compile(r"^[（(](?P<n>\d{1,2})[）)]\s*(?P<rest>.*)"),
+                lambda n: f"（{n}）", int),
+    NumberStyle("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<rest>.*)"),
+                lambda n: n, _circled_value),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberMatch:
+    style: NumberStyle
+    label: str
+    value: int
+    rest: str
+
+
+def match_number(text: str) -> NumberMatch | None:
+    """The numbering at the start of a paragraph, if any."""
+    stripped = text.strip()
+    for style in STYLES:
+        m = style.pattern.match(stripped)
+        if m:
+            numeral = m.group("n")
+            value = style.value(numeral)
+            if value <= 0:
+                continue
+            return NumberMatch(style, style.label(numeral), value, m.group("rest").strip())
+    return None
+
+
+# --------------------------------------------------------------------------- paragraphs
+@dataclass(slots=True)
+class Para:
+    """A repaired paragraph (or a flattened table) and the source lines it came from."""
+
+    text: str
+    sources: list[Provenance] = field(default_factory=list)
+    is_table: bool = False
+
+
+TERMINAL = "。！？!?"
+MONGOLIAN = re.compile(r"[\u1800-\u18af]")
+PAGE_NUMBER = re.compile(r"^[-—－–\s]*\d{1,3}[-—－–\s]*$")
+
+
+def _is_noise(text: str) -> bool:
+    """Page numbers and Mongolian-script letterhead lines carry no policy text."""
+    return bool(PAGE_NUMBER.match(text)) or bool(MONGOLIAN.search(text))
+
+
+def _full_width(lengths: Sequence[int]) -> float:
+    """A typical full line's length: the upper quartile of the longer lines."""
+    long_ones = [n for n in lengths if n >= 10] or list(lengths) or [40]
+    return statistics.quantiles(long_ones, n=4)[2] if len(long_ones) > 3 else max(long_ones)
+
+
+def _ends_paragraph(line: str, nxt: str | None, width: float) -> bool:
+    if nxt is None or line[-1] in TERMINAL:
+        return True
+    if match_number(nxt) or match_number(line) and len(line) < width * 0.8:
+        return True
+    return len(line) < width * 0.7
+
+
+def join_lines(lines: Sequence[tuple[str, Provenance]]) -> list[Para]:
+    """Join hard-wrapped lines into paragraphs (used until the normalizer is available)."""
+    kept = [(t.strip(), p) for t, p in lines if t.strip() and not _is_noise(t.strip())]
+    width = _full_width([len(t) for t, _ in kept])
+    paras: list[Para] = []
+    current: Para | None = None
+    for i, (text, prov) in enumerate(kept):
+        if current is None:
+            current = Para("", [])
+        current.text += text
+        current.sources.append(prov)
+        nxt = kept[i + 1][0] if i + 1 < len(kept) else None
+        if _ends_paragraph(text, nxt, width):
+            paras.append(current)
+            current = None
+    return paras
+
+
+def _repair(lines: list[tuple[str, Provenance]]) -> list[Para]:
+    """Paragraphs from raw lines, through the shared normalizer when it is installed."""
+    try:
+        from saidao.extractors.normalize import repair_lines  # type: ignore[attr-defined]
+    except ImportError:
+        return join_lines(lines)
+    texts = [t for t, _ in lines]
+    out: list[Para] = []
+    for rp in repair_lines(texts):
+        idx = [i for i in getattr(rp, "lines", []) if isinstance(i, int) and 0 <= i < len(lines)]
+        out.append(Para(rp.text.strip(), [lines[i][1] for i in idx]))
+    return [p for p in out if p.text]
+
+
+def _table_text(table: Table) -> str:
+    rows = ["\t".join(c.strip() for c in row) for row in table.grid(fill_merged=False)]
+    return "\n".join(r for r in rows if r.strip())
+
+
+def _paragraph_lines(block: Paragraph) -> list[tuple[str, Provenance]]:
+    if block.lines:
+        return [(ln.text, ln.provenance) for ln in block.lines]
+    return [(block.text, block.provenance)]
+
+
+def document_paras(doc: Document) -> list[Para]:
+    """The body as repaired paragraphs, tables kept in place as tab-joined rows."""
+    paras: list[Para] = []
+    pending: list[tuple[str, Provenance]] = []
+    for block in doc.blocks:
+        if isinstance(block, Image):
+            continue
+        if isinstance(block, Table):
+            paras.extend(_repair(pending))
+            pending = []
+            text = _table_text(block)
+            if text:
+                paras.append(Para(text, [block.provenance], is_table=True))
+            continue
+        pending.extend(_paragraph_lines(block))
+    paras.extend(_repair(pending))
+    return paras
+
+
+# --------------------------------------------------------------------------- back matter and parts
+DATE_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]?$")
+ISSUED_LINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
+ORG_SUFFIX = re.compile(r"(人民政府|办公厅|办公室|委员会|管委会|厅|局|委|部|院|中心|政府)$")
+ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十\-－—–.．]*\s*$")
+ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[：:]\s*(?P<first>.*)$")
+LIST_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*(?P<title>[^。]{2,60})$")
+FORM_TITLE = re.compile(r"(申报|申请|登记|推荐|备案|信息|统计|汇总)表$|承诺书$|模[板版]$|(?<!一览)表$")
+PUBLIC_NOTE = re.compile(r"^[（(]此件[^）)]*[）)]$")
+
+
+def is_signature(text: str) -> bool:
+    """A signing body's name alone on a line (e.g. 鄂尔多斯市人民政府)."""
+    t = text.replace(" ", "")
+    return 4 <= len(t) <= 40 and not re.search(r"[，。、；：,;:]", t) and bool(ORG_SUFFIX.search(t))
+
+
+@dataclass(slots=True)
+class Part:
+    """The main text or one attachment."""
+
+    label: str  # "" for the main text, else e.g. "附件1"
+    title: str = ""
+    paras: list[Para] = field(default_factory=list)
+
+    @property
+    def is_form(self) -> bool:
+        return bool(self.title) and bool(FORM_TITLE.search(self.title.replace(" ", "")))
+
+
+def _clean_title(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _looks_like_title(text: str) -> bool:
+    return (len(text) <= 60 and text[-1] not in TERMINAL + "；;：:，," and not match_number(text)
+            and not DATE_LINE.match(text))
+
+
+def split_parts(paras: Sequence[Para]) -> list[Part]:
+    """Cut the paragraphs into the main text and its attachments; drop back matter.
+
+    The main part keeps its front matter (文号, title, addressee): metadata is
+    read from it and clause splitting skips everything before the first number.
+    """
+    parts = [Part("")]
+    listed: list[str] = []  # titles from an attachment list, in order
+    closed = False  # the current part ended (signature/date/list); next content opens a new one
+    label = ""
+    i = 0
+    while i < len(paras):
+        p = paras[i]
+        t = p.text.strip()
+        if t.startswith(("抄送", "抄报")):
+            break  # everything after the distribution list is back matter
+        if _closes_part(paras, i):
+            closed = True
+        elif m := ATTACHMENT_LIST.match(t):
+            closed = True
+            listed = _attachment_list(m.group("first"), paras, i)
+            i += max(len(listed) - (1 if m.group("first") else 0), 0)
+        elif ATTACHMENT_LABEL.match(t):
+            closed, label = True, re.sub(r"\s+", "", t)
+        elif closed or (listed and _clean_title(t) in listed and _looks_like_title(t)):
+            if not label and _clean_title(t) in listed:
+                label = f"附件{listed.index(_clean_title(t)) + 1}"
+            part = Part(label or "附件")
+            parts.append(part)
+            part.title, i = _read_title(paras, i)
+            closed, label = False, ""
+            continue
+        else:
+            parts[-1].paras.append(p)
+        i += 1
+    return parts
+
+
+def _closes_part(paras: Sequence[Para], i: int) -> bool:
+    """A closing line: 印发 line, 此件公开发布, a date alone, or a signature above a date."""
+    t = paras[i].text.strip()
+    if paras[i].is_table:
+        return False
+    if ISSUED_LINE.search(t) or PUBLIC_NOTE.match(t) or DATE_LINE.match(t):
+        return True
+    nxt = paras[i + 1].text.strip() if i + 1 < len(paras) else ""
+    return is_signature(t) and bool(DATE_LINE.match(nxt))
+
+
+def _attachment_list(first: str, paras: Sequence[Para], at: int) -> list[str]:
+    """Titles of an ``附件：1.… 2.…`` list (its first item may share the label's line)."""
+    items: list[str] = []
+    if first:
+        m = LIST_ITEM.match(first.strip())
+        items.append(_clean_title(m.group("title") if m else first))
+    for p in paras[at + 1:]:
+        m = LIST_ITEM.match(p.text.strip())
+        if not m:
+            break
+        items.append(_clean_title(m.group("title")))
+    return items
+
+
+def _read_title(paras: Sequence[Para], i: int) -> tuple[str, int]:
+    """An attachment's title: consecutive title-like short lines (at most three)."""
+    lines: list[str] = []
+    while i < len(paras) and len(lines) < 3 and _looks_like_title(paras[i].text.strip()):
+        if lines and not _continues_title(lines, paras[i].text.strip()):
+            break
+        lines.append(paras[i].text.strip())
+        i += 1
+    return _clean_title("".join(lines)), i
+
+
+def _continues_title(lines: list[str], text: str) -> bool:
+    """A second title line: a wrapped tail or a parenthesised span like （2025—2027年）."""
+    return text.startswith(("（", "(")) or len(lines[-1]) >= 12 and len(text) <= 30
+
+
+# --------------------------------------------------------------------------- clauses
+@dataclass(slots=True)
+class Clause:
+    number: str
+    path: list[str]
+    heading: str
+    text_parts: list[str]
+    sources: list[Provenance]
+    path_headings: list[str] = field(default_factory=list)
+    style: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for t in self.text_parts if t)
+
+    def to_dict(self, id_prefix: str) -> dict[str, Any]:
+        key = "/".join([*self.path, self.number])
+        return {
+            "id": f"{id_prefix}:{key}",
+            "number": self.number,
+            "path": list(self.path),
+            "path_headings": list(self.path_headings),
+            "heading": self.heading,
+            "text": self.text,
+            "style": self.style,
+            "lines": [_source_dict(s) for s in self.sources],
+        }
+
+
+def _source_dict(p: Provenance) -> dict[str, Any]:
+    return {k: v for k, v in (("file", p.file), ("page", p.page), ("line", p.line),
+                              ("table", p.table)) if v is not None}
+
+
+LEAD = re.compile(r"^(?P<lead>[^。，,；;：:！？!?]{2,40})。")
+
+
+def heading_and_text(rest: str) -> tuple[str, str]:
+    """Split a numbered paragraph's remainder into (heading, text that belongs to the body)."""
+    rest = rest.strip()
+    if not rest:
+        return "", ""
+    if rest[-1] not in TERMINAL + "；;：:" and len(rest) <= 60:
+        return rest, ""  # a heading line: 一、总体要求
+    m = LEAD.match(rest)
+    if m and m.end() == len(rest):
+        return m.group("lead"), ""  # 1.新材料技术。
+    if m:
+        return m.group("lead"), rest  # （三）推动国家级高新区提质进位。开展……
+    return "", rest
+
+
+@dataclass(slots=True)
+class _Open:
+    level: int
+    number: str
+    heading: str
+
+
+class _Splitter:
+    """Walks one part's paragraphs keeping the stack of open numbered units."""
+
+    def __init__(self, prefix: Sequence[str]) -> None:
+        self.prefix = list(prefix)
+        self.levels: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        self.stack: list[_Open] = []
+        self.clauses: list[Clause] = []
+        self.current: Clause | None = None
+        self.preamble: list[Para] = []
+
+    def accepts(self, m: NumberMatch) -> bool:
+        """Does the numeral continue its style's sequence?"""
+        last = self.last.get(m.style.name)
+        if m.style.box:
+            return last is None or m.value > last
+        if last is None:
+            return m.value <= 3
+        return m.value == 1 or last < m.value <= last + 2
+
+    def open_unit(self, m: NumberMatch, para: Para) -> None:
+        self.last[m.style.name] = m.value
+        heading, body = heading_and_text(m.rest)
+        if not m.style.box:
+            level = self.levels.setdefault(m.style.name, len(self.levels))
+            while self.stack and self.stack[-1].level >= level:
+                self.stack.pop()
+        path = self.prefix + [o.number for o in self.stack]
+        headings = [o.heading for o in self.stack]
+        self.current = Clause(m.label, path, heading, [body], list(para.sources), headings,
+                              m.style.name)
+        self.clauses.append(self.current)
+        if not m.style.box:
+            self.stack.append(_Open(level, m.label, heading))
+
+    def add(self, para: Para) -> None:
+        m = None if para.is_table else match_number(para.text)
+        if m and self.accepts(m):
+            self.open_unit(m, para)
+        elif self.current is None:
+            self.preamble.append(para)
+        else:
+            self.current.text_parts.append(para.text.strip())
+            self.current.sources.extend(para.sources)
+
+
+def split_part(paras: Iterable[Para], prefix: Sequence[str] = ()) -> tuple[list[Clause], list[Para]]:
+    """The clauses of one part (units with own text only) and the paragraphs before the first."""
+    s = _Splitter(prefix)
+    for para in paras:
+        s.add(para)
+    return [c for c in s.clauses if c.text.strip()], s.preamble
+
+
+@dataclass(slots=True)
+class Split:
+    """A whole document split: its parts, the main part's preamble and all clauses."""
+
+    parts: list[Part]
+    main: Part
+    preamble: list[Para]
+    clauses: list[Clause]
+
+
+def split_document(paras: Sequence[Para]) -> Split:
+    """Parts and clauses of a policy; see the module docstring for the rules."""
+    parts = split_parts(paras)
+    per_part = [split_part(p.paras) if not p.is_form else ([], []) for p in parts]
+    main_idx = 0
+    if not per_part[0][0]:
+        main_idx = next((i for i, (cl, _) in enumerate(per_part) if cl), 0)
+    clauses: list[Clause] = []
+    for i, part in enumerate(parts):
+        if part.is_form:
+            continue
+        prefix = [] if i in (0, main_idx) else [part.label]
+        found, _ = split_part(part.paras, prefix) if prefix else per_part[i]
+        clauses.extend(found)
+    return Split(parts, parts[main_idx], per_part[main_idx][1], clauses)
+
+
+def unique_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make clause ids unique when a damaged document repeats a path."""
+    seen: dict[str, int] = {}
+    for item in items:
+        n = seen.get(item["id"], 0)
+        seen[item["id"]] = n + 1
+        if n:
+            item["id"] = f"{item['id']}#{n + 1}"
+    return items
