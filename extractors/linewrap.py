@@ -80,6 +80,7 @@ _NUMBER_TOKEN = re.compile(r"^[<>≥≤]?\d+(?:\.\d+)?%?$")
 
 FINAL = "。！？；!?;…"
 COLONS = "：:"
+CLAUSE_MARKS = "，。；：、,;:！？"
 CONTINUES = "，,、（(“‘《〔【—-/"
 OPENERS = {"）": "（", ")": "(", "”": "“", "’": "‘", "》": "《", "】": "【", "〕": "〔", "」": "「", "』": "『"}
 _TITLE_CHARS = re.compile(r"^[\u4e00-\u9fff《》“”〈〉]+$")
@@ -292,7 +293,9 @@ def _is_title_like(line: _Line, full: float | None) -> bool:
 
 def _clause_unfinished(text: str) -> bool:
     """A whole-paragraph line that visibly stops inside a sentence."""
-    return text[-1] in CONTINUES or (any(ch in "，、,；" for ch in text) and text[-1] not in FINAL)
+    if text[-1] in CONTINUES or _open_bracket_pending(text):
+        return True
+    return any(ch in "，、,；" for ch in text) and text[-1] not in FINAL
 
 
 def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -> bool:
@@ -300,6 +303,8 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
     prev = para[-1]
     if prev.table or line.table or prev.standalone or line.standalone or line.heading:
         return False
+    if prev.heading and not any(ch in CLAUSE_MARKS for ch in prev.text):
+        return False  # 第三章 xxx, 专栏 5 xxx: a bare heading is one line, however long
     prev_full = full is not None and prev.width >= full
     if prev_full and prev.text[-1] in "；;":
         return True  # a clause list wrapped right after its semicolon

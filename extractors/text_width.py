@@ -157,7 +157,17 @@ def _chinese_quotes(text: str) -> str:
 
 
 def _contextual(segment: str) -> str:
-    return _chinese_quotes(_chinese_marks(_chinese_brackets(segment)))
+    """Apply the context rules until nothing changes.
+
+    Each rule only turns ASCII marks full-width, and a converted mark can make
+    its neighbour's context Chinese; repeating to a fixed point keeps
+    :func:`fold_width` idempotent.
+    """
+    while True:
+        changed = _chinese_quotes(_chinese_marks(_chinese_brackets(segment)))
+        if changed == segment:
+            return changed
+        segment = changed
 
 
 def fold_width(text: str) -> str:
@@ -178,9 +188,10 @@ def fold_width(text: str) -> str:
     pieces: list[str] = []
     last = 0
     for match in _URL_OR_EMAIL.finditer(folded):
+        url = match.group().rstrip(".,;:!?)'")  # trailing marks belong to the sentence
         pieces.append(_contextual(folded[last : match.start()]))
-        pieces.append(match.group())
-        last = match.end()
+        pieces.append(url)
+        last = match.start() + len(url)
     pieces.append(_contextual(folded[last:]))
     return "".join(pieces)
 
