@@ -3,8 +3,8 @@
 How the document is cut, and why:
 
 * **Paragraphs first.** The reader gives blocks; hard-wrapped lines are joined
-  into paragraphs (``saidao.extractors.normalize.repair_lines`` when present,
-  else a small width-based join here). A clause number only counts at the start
+  into paragraphs by ``saidao.extractors.normalize.repair_lines`` and folded
+  by ``normalize``. A clause number only counts at the start
   of a paragraph, so numbers inside sentences (``到2025年，``, ``1.5万元``,
   ``（2021—2025年）``, ``第1名``) are never clause starts.
 * **Parts.** A 印发 notice carries its substance as an attachment. The
@@ -39,7 +39,6 @@ How the document is cut, and why:
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +46,7 @@ from typing import Any
 import cn2an
 
 from saidao.document import Document, Image, Paragraph, Provenance, Table
+from saidao.extractors.normalize import normalize, repair_lines
 
 CN_NUM = "一二三四五六七八九十百零〇两"
 
@@ -83,7 +83,7 @@ STYLES: tuple[NumberStyle, ...] = (
                 lambda n: f"第{n}章", _cn_value),
     NumberStyle("section", re.compile(rf"^第(?P<n>[{CN_NUM}]+|\d+)节\s*(?P<rest>.*)"),
                 lambda n: f"第{n}节", _cn_value),
-    NumberStyle("article", re.compile(rf"^第(?P<n>[{CN_NUM}]+|\d+)条(?:\s+|(?=[【（(])|$)(?P<rest>.*)"),
+    NumberStyle("article", re.compile(rf"^第(?P<n>[{CN_NUM}]+|\d+)条\s*(?P<rest>.*)"),
                 lambda n: f"第{n}条", _cn_value),
     NumberStyle("box", re.compile(r"^专栏\s*(?P<n>\d+)\s*(?P<rest>.*)"),
                 lambda n: f"专栏{n}", int, box=True),
@@ -134,58 +134,16 @@ class Para:
 
 TERMINAL = "。！？!?"
 MONGOLIAN = re.compile(r"[\u1800-\u18af]")
-PAGE_NUMBER = re.compile(r"^[-—－–\s]*\d{1,3}[-—－–\s]*$")
-
-
-def _is_noise(text: str) -> bool:
-    """Page numbers and Mongolian-script letterhead lines carry no policy text."""
-    return bool(PAGE_NUMBER.match(text)) or bool(MONGOLIAN.search(text))
-
-
-def _full_width(lengths: Sequence[int]) -> float:
-    """A typical full line's length: the upper quartile of the longer lines."""
-    long_ones = [n for n in lengths if n >= 10] or list(lengths) or [40]
-    return statistics.quantiles(long_ones, n=4)[2] if len(long_ones) > 3 else max(long_ones)
-
-
-def _ends_paragraph(line: str, nxt: str | None, width: float) -> bool:
-    if nxt is None or line[-1] in TERMINAL:
-        return True
-    if match_number(nxt) or match_number(line) and len(line) < width * 0.8:
-        return True
-    return len(line) < width * 0.7
-
-
-def join_lines(lines: Sequence[tuple[str, Provenance]]) -> list[Para]:
-    """Join hard-wrapped lines into paragraphs (used until the normalizer is available)."""
-    kept = [(t.strip(), p) for t, p in lines if t.strip() and not _is_noise(t.strip())]
-    width = _full_width([len(t) for t, _ in kept])
-    paras: list[Para] = []
-    current: Para | None = None
-    for i, (text, prov) in enumerate(kept):
-        if current is None:
-            current = Para("", [])
-        current.text += text
-        current.sources.append(prov)
-        nxt = kept[i + 1][0] if i + 1 < len(kept) else None
-        if _ends_paragraph(text, nxt, width):
-            paras.append(current)
-            current = None
-    return paras
 
 
 def _repair(lines: list[tuple[str, Provenance]]) -> list[Para]:
-    """Paragraphs from raw lines, through the shared normalizer when it is installed."""
-    try:
-        from saidao.extractors.normalize import repair_lines  # type: ignore[attr-defined]
-    except ImportError:
-        return join_lines(lines)
-    texts = [t for t, _ in lines]
+    """Paragraphs from raw lines: wraps joined, page artefacts dropped, widths folded."""
     out: list[Para] = []
-    for rp in repair_lines(texts):
-        idx = [i for i in getattr(rp, "lines", []) if isinstance(i, int) and 0 <= i < len(lines)]
-        out.append(Para(rp.text.strip(), [lines[i][1] for i in idx]))
-    return [p for p in out if p.text]
+    for rp in repair_lines([t for t, _ in lines]):
+        text = normalize(rp.text, simplified=False).strip()
+        if text:
+            out.append(Para(text, [lines[i][1] for i in rp.lines], is_table=rp.kind == "table"))
+    return out
 
 
 def _table_text(table: Table) -> str:
@@ -219,8 +177,10 @@ def document_paras(doc: Document) -> list[Para]:
 
 
 # --------------------------------------------------------------------------- back matter and parts
-DATE_LINE = re.compile(r"^[（(]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]?$")
-ISSUED_LINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
+_Y = r"[\d〇零一二三四五六七八九]{4}"
+_MD = r"[\d一二三四五六七八九十]{1,3}"
+DATE_LINE = re.compile(rf"^[（(]?\s*{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日\s*[）)]?$")
+ISSUED_LINE = re.compile(rf"{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日\s*印发$")
 ORG_SUFFIX = re.compile(r"(人民政府|办公厅|办公室|委员会|管委会|厅|局|委|部|院|中心|政府)$")
 ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十\-－—–.．]*\s*$")
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[：:]\s*(?P<first>.*)$")
@@ -370,14 +330,20 @@ def _source_dict(p: Provenance) -> dict[str, Any]:
                               ("table", p.table)) if v is not None}
 
 
-LEAD = re.compile(r"^(?P<lead>[^。，,；;：:！？!?]{2,40})。")
+LEAD = re.compile(r"^(?P<lead>[^。，,；;：:！？!?]{2,30})。")
 
 
-def heading_and_text(rest: str) -> tuple[str, str]:
+ARTICLE_LABEL = re.compile(r"^[【（(](?P<label>[^】）)]{2,20})[】）)]")
+
+
+def heading_and_text(rest: str, style: str = "") -> tuple[str, str]:
     """Split a numbered paragraph's remainder into (heading, text that belongs to the body)."""
     rest = rest.strip()
     if not rest:
         return "", ""
+    if style == "article":  # 第X条 has no lead phrase; only a bracketed label: 第一条【目的】
+        m = ARTICLE_LABEL.match(rest)
+        return (m.group("label") if m else ""), rest
     if rest[-1] not in TERMINAL + "；;：:" and len(rest) <= 60:
         return rest, ""  # a heading line: 一、总体要求
     m = LEAD.match(rest)
@@ -418,7 +384,7 @@ class _Splitter:
 
     def open_unit(self, m: NumberMatch, para: Para) -> None:
         self.last[m.style.name] = m.value
-        heading, body = heading_and_text(m.rest)
+        heading, body = heading_and_text(m.rest, m.style.name)
         if not m.style.box:
             level = self.levels.setdefault(m.style.name, len(self.levels))
             while self.stack and self.stack[-1].level >= level:

@@ -6,10 +6,11 @@ tagging step; here they are empty lists so the shape is already the contract's.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from saidao.document import Document
-from saidao.extractors.clauses import document_paras, split_document, unique_ids
+from saidao.extractors.clauses import Part, document_paras, split_document, unique_ids
 from saidao.extractors.policy_meta import extract_meta, front_matter
 
 TAG_KEYS = ("lead_units", "responsible_units", "amounts", "zones", "industries", "beneficiaries")
@@ -18,6 +19,12 @@ TAG_KEYS = ("lead_units", "responsible_units", "amounts", "zones", "industries",
 def _source(doc: Document) -> dict[str, Any]:
     return {"path": doc.path, "sha256": doc.sha256, "format": doc.format,
             "pages": len(doc.pages), "ocr_pages": doc.ocr_pages}
+
+
+def _cited(titles: list[str], parts: list[Part]) -> list[str]:
+    """Cited titles without the document's own attachments (the plan a notice issues)."""
+    own = {p.title for p in parts if p.title}
+    return [t for t in titles if re.sub(r"\s+", "", t) not in own]
 
 
 def extract_policy(doc: Document) -> dict[str, Any]:
@@ -45,7 +52,7 @@ def extract_policy(doc: Document) -> dict[str, Any]:
         "level": meta.level,
         "jurisdiction": meta.jurisdiction,
         "references": meta.references,
-        "cited_titles": meta.cited_titles,
+        "cited_titles": _cited(meta.cited_titles, split.parts),
         "preamble": "\n".join(p.text for p in split.preamble if p.text.strip() not in front),
         "attachments": [{"label": p.label, "title": p.title, "form": p.is_form}
                         for p in split.parts[1:]],
