@@ -82,7 +82,17 @@ FINAL = "。！？；!?;…"
 COLONS = "：:"
 CLAUSE_MARKS = "，。；：、,;:！？"
 CONTINUES = "，,、（(“‘《〔【—-/"
-OPENERS = {"）": "（", ")": "(", "”": "“", "’": "‘", "》": "《", "】": "【", "〕": "〔", "」": "「", "』": "『"}
+OPENERS = {
+    "）": "（",
+    ")": "(",
+    "”": "“",
+    "’": "‘",
+    "》": "《",
+    "】": "【",
+    "〕": "〔",
+    "」": "「",
+    "』": "『",
+}
 _TITLE_CHARS = re.compile(r"^[\u4e00-\u9fff《》“”〈〉]+$")
 
 #: A line at least this share of the document's full width counts as full.
@@ -214,7 +224,9 @@ def _full_width_of(widths: list[int]) -> float | None:
     if len(candidates) < 6:
         return None
     support = max(4, 0.05 * len(candidates))
-    common = [w for w in set(candidates) if sum(1 for c in candidates if abs(c - w) <= 1) >= support]
+    common = [
+        w for w in set(candidates) if sum(1 for c in candidates if abs(c - w) <= 1) >= support
+    ]
     if not common:
         return None
     wide = [w for w in common if w >= 0.75 * max(common)]
@@ -260,7 +272,9 @@ def _classify(lines: Sequence[str]) -> list[_Line]:
         if not text.strip() or is_page_artefact(text):
             continue
         kept.append(
-            _Line(index, text, display_width(text), is_heading_start(text), is_standalone(text), table)
+            _Line(
+                index, text, display_width(text), is_heading_start(text), is_standalone(text), table
+            )
         )
     return _drop_bare_page_numbers(kept)
 
@@ -323,7 +337,14 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
 
 def _join_text(left: str, right: str) -> str:
     """Glue two line texts: no space in Chinese, one space between Latin words."""
-    if left and right and left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+    if (
+        left
+        and right
+        and left[-1].isascii()
+        and left[-1].isalpha()
+        and right[0].isascii()
+        and right[0].isalpha()
+    ):
         return f"{left} {right}"
     return left + right
 
@@ -351,7 +372,10 @@ def _split_inline_headings(paragraph: RepairedParagraph) -> list[RepairedParagra
     if len(parts) == 1:
         return [paragraph]
     first = RepairedParagraph(parts[0], list(paragraph.lines), paragraph.kind)
-    rest = [RepairedParagraph(p, list(paragraph.lines), "heading" if not ends_sentence(p) else "text") for p in parts[1:]]
+    rest = [
+        RepairedParagraph(p, list(paragraph.lines), "heading" if not ends_sentence(p) else "text")
+        for p in parts[1:]
+    ]
     return [first, *rest]
 
 

@@ -147,7 +147,8 @@ def _chinese_quotes(text: str) -> str:
     opening = True
     for i, ch in enumerate(text):
         if ch == '"' and (
-            is_chinese_context(_neighbour(text, i, -1)) or is_chinese_context(_neighbour(text, i, 1))
+            is_chinese_context(_neighbour(text, i, -1))
+            or is_chinese_context(_neighbour(text, i, 1))
         ):
             out.append("“" if opening else "”")
             opening = not opening

@@ -16,7 +16,9 @@ from saidao.extractors.normalize import (
     repair_lines,
 )
 
-SEEDS = Path(os.environ.get("SAIDAO_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "seeds"
+SEEDS = (
+    Path(os.environ.get("SAIDAO_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "seeds"
+)
 if not SEEDS.is_dir():
     SEEDS = Path("/work/shared/seeds")
 

@@ -115,14 +115,23 @@ def test_fold_width_leaves_no_fullwidth_alnum() -> None:
     rng = random.Random(7)
     for _ in range(200):
         folded = fold_width(_random_text(rng, 30))
-        assert not any("０" <= ch <= "９" or "Ａ" <= ch <= "Ｚ" or "ａ" <= ch <= "ｚ" for ch in folded)
+        assert not any(
+            "０" <= ch <= "９" or "Ａ" <= ch <= "Ｚ" or "ａ" <= ch <= "ｚ" for ch in folded
+        )
 
 
 # ---------------------------------------------------------------- doc numbers
 
 
 @pytest.mark.parametrize(
-    "raw", ["内政发〔2021〕13号", "内政发[2021]13号", "内政发（2021）13号", "内政发［2021］13号", "内政发【2021】13号"]
+    "raw",
+    [
+        "内政发〔2021〕13号",
+        "内政发[2021]13号",
+        "内政发（2021）13号",
+        "内政发［2021］13号",
+        "内政发【2021】13号",
+    ],
 )
 def test_canonical_doc_number_brackets(raw: str) -> None:
     assert canonical_doc_number_brackets(raw) == "内政发〔2021〕13号"
@@ -221,7 +230,9 @@ def test_parse_cn_date(text: str) -> None:
     assert parse_cn_date(text) == dt.date(2026, 4, 20)
 
 
-@pytest.mark.parametrize("text", ["2026年4月", "2026年2月30日", "2026-13-01", "第2026号", "", "1.2026.4.20"])
+@pytest.mark.parametrize(
+    "text", ["2026年4月", "2026年2月30日", "2026-13-01", "第2026号", "", "1.2026.4.20"]
+)
 def test_parse_cn_date_rejects(text: str) -> None:
     assert parse_cn_date(text) is None
 
@@ -257,7 +268,9 @@ def test_normalize_is_idempotent() -> None:
 # ---------------------------------------------------------------- repair_lines (synthetic)
 
 
-@pytest.mark.parametrize("line", ["- 3 -", "—3—", "— 12 —", "·3·", "第3页", "第 3 页 共 10 页", "3/10"])
+@pytest.mark.parametrize(
+    "line", ["- 3 -", "—3—", "— 12 —", "·3·", "第3页", "第 3 页 共 10 页", "3/10"]
+)
 def test_page_number_forms(line: str) -> None:
     assert is_page_artefact(line)
 
@@ -296,7 +309,10 @@ def test_repair_bare_page_number_at_edges() -> None:
 
 def test_repair_inline_heading_after_sentence_end() -> None:
     paragraphs = repair_lines(["（一）指导思想。坚持创新驱动。（二）发展目标。到2025年实现目标。"])
-    assert [p.text for p in paragraphs] == ["（一）指导思想。坚持创新驱动。", "（二）发展目标。到2025年实现目标。"]
+    assert [p.text for p in paragraphs] == [
+        "（一）指导思想。坚持创新驱动。",
+        "（二）发展目标。到2025年实现目标。",
+    ]
     assert paragraphs[1].lines == [0]
 
 
@@ -308,7 +324,16 @@ def test_repair_keeps_tab_rows_apart() -> None:
 
 
 def test_repair_headings_start_paragraphs() -> None:
-    lines = ["一、总体要求", "（一）指导思想", "1.坚持创新", "（1）细则", "①第一项", "第三条 适用范围", "专栏 3 氢能", "附件1"]
+    lines = [
+        "一、总体要求",
+        "（一）指导思想",
+        "1.坚持创新",
+        "（1）细则",
+        "①第一项",
+        "第三条 适用范围",
+        "专栏 3 氢能",
+        "附件1",
+    ]
     paragraphs = repair_lines(lines)
     assert [p.text for p in paragraphs] == lines
     assert all(p.kind == "heading" for p in paragraphs)
@@ -317,7 +342,9 @@ def test_repair_headings_start_paragraphs() -> None:
 def test_repair_closing_quote_mid_sentence_joins() -> None:
     lines = ["牢固树立人才“第一资源”", "理念，建立健全人才评价体系。"] * 4
     paragraphs = repair_lines(lines)
-    assert [p.text for p in paragraphs] == ["牢固树立人才“第一资源”理念，建立健全人才评价体系。"] * 4
+    assert [p.text for p in paragraphs] == [
+        "牢固树立人才“第一资源”理念，建立健全人才评价体系。"
+    ] * 4
 
 
 def test_repair_empty_and_blank_input() -> None:
