@@ -25,6 +25,7 @@ class BundledPolicy:
 
     seed_stem: str
     path: Path
+    sha256: str
     title: str
     doc_number: str
     issuer: str
@@ -51,6 +52,7 @@ def _load() -> tuple[BundledPolicy, ...]:
         BundledPolicy(
             seed_stem=row["seed_stem"],
             path=data_path("policies", row["file"]),
+            sha256=row.get("sha256", ""),
             title=row["title"],
             doc_number=row["doc_number"],
             issuer=row["issuer"],
