@@ -1,0 +1,264 @@
+"""The .docx reader on small built cases (tests/fixtures/docx_cases/make.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from saidao.document import Paragraph, Table
+from saidao.errors import SaidaoError
+from saidao.ingest.read import read
+from saidao.ingest.readers.docx import normalise_boxes, read_docx, scan_checkboxes
+from saidao.ingest.zipguard import is_unsafe_name, open_zip, safe_members
+from saidao.settings import DEFAULT, ReadSettings
+
+CASES = Path(__file__).parent / "fixtures" / "docx_cases"
+DECLARATIONS = Path(__file__).parent / "fixtures" / "declarations"
+
+
+def load(name: str):
+    return read_docx(CASES / f"{name}.docx", "sha", DEFAULT)
+
+
+def spans(table: Table) -> list[list[tuple[str, int, int, int, int]]]:
+    return [[(c.text, c.row, c.col, c.row_span, c.col_span) for c in row] for row in table.rows()]
+
+
+# -- structure ------------------------------------------------------------------
+
+
+def test_body_order_interleaves_paragraphs_and_tables():
+    doc = load("merged")
+    assert [b.kind for b in doc.blocks] == ["paragraph", "table", "paragraph"]
+    assert [b.text for b in doc.paragraphs] == ["前言", "后记"]
+    assert [p.provenance.line for p in doc.paragraphs] == [1, 2]
+
+
+def test_merged_cells_rows_and_grid():
+    table = load("merged").tables[0]
+    assert (table.n_rows, table.n_cols, table.header_rows) == (6, 4, 1)
+    assert spans(table) == [
+        [("序号", 0, 0, 1, 1), ("名称", 0, 1, 1, 2), ("备注", 0, 3, 1, 1)],
+        [("1", 1, 0, 1, 1), ("甲", 1, 1, 3, 1), ("B1", 1, 2, 1, 1), ("x", 1, 3, 1, 1)],
+        [("2", 2, 0, 1, 1), ("B2", 2, 2, 1, 1), ("y", 2, 3, 1, 1)],
+        [("3", 3, 0, 1, 1), ("B3", 3, 2, 1, 1), ("z", 3, 3, 1, 1)],
+        [("E", 4, 1, 1, 2), ("F", 4, 3, 1, 1)],  # gridBefore=1 skips column 0
+        [("G", 5, 0, 1, 1), ("H", 5, 1, 1, 1), ("I", 5, 2, 1, 1)],  # gridAfter=1
+    ]
+    assert table.grid() == [
+        ["序号", "名称", "名称", "备注"],
+        ["1", "甲", "B1", "x"],
+        ["2", "甲", "B2", "y"],
+        ["3", "甲", "B3", "z"],
+        ["", "E", "E", "F"],
+        ["G", "H", "I", ""],
+    ]
+    assert table.grid(fill_merged=False)[2] == ["2", "", "B2", "y"]
+
+
+def test_cell_provenance():
+    doc = load("merged")
+    table = doc.tables[0]
+    cell = table.cell_at(3, 1)
+    assert cell is not None and cell.text == "甲"
+    prov = cell.provenance
+    assert (prov.file, prov.table, prov.cell, prov.origin, prov.confidence) == (
+        str(CASES / "merged.docx"), 0, (1, 1), "text", 1.0,
+    )
+    assert table.provenance.table == 0
+
+
+def test_nested_table_kept_in_cell_blocks():
+    table = load("nested").tables[0]
+    outer = table.cell_at(1, 1)
+    assert outer is not None
+    assert outer.text == "外层\n甲 乙\n丙 丁"
+    nested = [b for b in outer.blocks if isinstance(b, Table)]
+    assert len(nested) == 1
+    assert nested[0].grid() == [["甲", "乙"], ["丙", "丁"]]
+    assert nested[0].cells[0].provenance.cell == (1, 1)  # points at the outer cell
+    assert table.cell_at(0, 0).blocks == []
+
+
+# -- checkboxes -----------------------------------------------------------------
+
+
+def boxes(para: Paragraph) -> list[tuple[bool, str]]:
+    return [(b.checked, b.label) for b in para.checkboxes]
+
+
+def test_text_glyph_checkboxes_normalised():
+    paras = load("checkboxes").paragraphs
+    assert paras[0].text == "所属方向：☑传统产业转型升级 ☐新兴产业延伸 ☐未来产业验证熟化"
+    assert boxes(paras[0]) == [(True, "传统产业转型升级"), (False, "新兴产业延伸"), (False, "未来产业验证熟化")]
+    assert boxes(paras[1]) == [(True, "高新技术企业"), (True, "科技型中小企业"), (True, "专精特新"), (False, "其他")]
+    assert [b.glyph for b in paras[1].checkboxes] == ["■", "☒", "⊠", "☐"]
+
+
+def test_tick_before_label_and_ticked_box():
+    paras = load("checkboxes").paragraphs
+    assert boxes(paras[2]) == [(True, "新兴产业延伸"), (True, "传统产业"), (True, "未来产业")]
+    assert paras[2].text == "☑新兴产业延伸 ☑传统产业 ☑未来产业"
+    assert boxes(paras[3]) == [(True, "新兴产业"), (False, "传统产业")]
+    assert paras[3].text == "☑新兴产业 ☐传统产业"
+
+
+def test_symbol_font_checkboxes():
+    para = load("checkboxes").paragraphs[4]
+    assert boxes(para) == [
+        (True, "甲"), (False, "乙"), (True, "丙"), (False, "丁"), (True, "戊"), (False, "己"),
+    ]
+    assert para.text == "☑甲☐乙☑丙☐丁☑戊☐己"
+    assert para.checkboxes[4].glyph == "w:sym Wingdings 2 F052"
+    typed = load("checkboxes").paragraphs[8]  # "R" in Wingdings 2, "¨" in Wingdings
+    assert boxes(typed) == [(True, "选项一"), (False, "选项二")]
+
+
+def test_content_control_and_form_field_checkboxes():
+    paras = load("checkboxes").paragraphs
+    assert boxes(paras[5]) == [(True, "同意"), (False, "不同意")]
+    assert [b.glyph for b in paras[5].checkboxes] == ["w14:checkbox"] * 2
+    assert paras[5].text == "☑同意☐不同意"
+    assert boxes(paras[6]) == [(True, "是"), (False, "否")]
+    assert paras[6].text == "☑是☐否"
+
+
+def test_labels_before_boxes():
+    para = load("checkboxes").paragraphs[7]
+    assert boxes(para) == [(False, "是"), (True, "否")]
+
+
+def test_checkboxes_in_table_cell():
+    cell = load("checkboxes").tables[0].cell_at(0, 1)
+    assert [(b.checked, b.label, b.provenance.cell) for b in cell.checkboxes] == [
+        (True, "是", (0, 1)), (False, "否", (0, 1)),
+    ]
+
+
+def test_plain_text_box_helpers():
+    assert normalise_boxes("□√是 ■否") == "☑是 ☑否"
+    found = scan_checkboxes("类型：☐甲 ☑乙", None)  # type: ignore[arg-type]
+    assert [(b.checked, b.label) for b in found] == [(False, "甲"), (True, "乙")]
+    assert scan_checkboxes("没有方框", None) == []  # type: ignore[arg-type]
+
+
+# -- styles, headers, pages -------------------------------------------------------
+
+
+def test_headers_footers_kept_out_of_body():
+    doc = load("headers")
+    assert [b.text for b in doc.headers] == ["内蒙古自治区科学技术厅"]
+    assert [b.text for b in doc.footers] == ["第 1 页"]
+    assert "科学技术厅" not in doc.text and "第 1 页" not in doc.text
+
+
+def test_style_bold_prefix_and_page_breaks():
+    doc = load("headers")
+    heading, lead, second = doc.paragraphs
+    assert heading.style == "Heading 1"
+    assert lead.style == "Normal"
+    assert lead.bold_prefix == "强化创新平台建设。"
+    assert lead.text == "强化创新平台建设。支持高新区建设重点实验室。"
+    assert second.bold_prefix == ""
+    assert len(doc.pages) == 2  # one explicit page break
+    assert doc.pages[0].width > 500  # US letter / A4 width in points
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+def reason(path: Path, settings: ReadSettings = DEFAULT) -> str:
+    with pytest.raises(SaidaoError) as info:
+        read(path, settings)
+    return info.value.reason
+
+
+def test_empty_and_corrupt(tmp_path):
+    empty = tmp_path / "empty.docx"
+    empty.write_bytes(b"")
+    assert reason(empty) == "empty"
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00garbage" * 50)
+    assert reason(broken) == "corrupt"
+    with pytest.raises(SaidaoError) as info:
+        read_docx(broken, "sha", DEFAULT)
+    assert info.value.reason == "corrupt"
+
+
+def test_zip_without_word_part_is_corrupt_for_docx_reader(tmp_path):
+    path = tmp_path / "book.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(SaidaoError) as info:
+        read_docx(path, "sha", DEFAULT)
+    assert info.value.reason == "corrupt"
+
+
+def test_pdf_given_to_docx_reader_is_corrupt(tmp_path):
+    path = tmp_path / "fake.docx"
+    path.write_bytes(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n")
+    with pytest.raises(SaidaoError) as info:
+        read_docx(path, "sha", DEFAULT)
+    assert info.value.reason == "corrupt"
+
+
+def bomb(path: Path, inflated: int) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", b" " * inflated)
+
+
+def test_zip_bomb_total_size(tmp_path):
+    path = tmp_path / "bomb.docx"
+    bomb(path, 200_000)
+    assert path.stat().st_size < 5_000
+    assert reason(path, DEFAULT.replace(max_unzipped_bytes=100_000)) == "zip_bomb"
+
+
+def test_zip_bomb_ratio(tmp_path):
+    path = tmp_path / "ratio.docx"
+    bomb(path, 3 << 20)  # 3 MiB of spaces deflate ~1000x
+    assert reason(path) == "zip_bomb"
+    assert reason(path, DEFAULT.replace(max_compression_ratio=1e6)) == "corrupt"  # not XML
+
+
+def test_safe_members_rejects_unsafe_paths(tmp_path):
+    assert is_unsafe_name("../etc/passwd") and is_unsafe_name("/abs") and is_unsafe_name("C:\\x")
+    assert is_unsafe_name("a\\..\\b") and not is_unsafe_name("word/document.xml")
+    path = tmp_path / "evil.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("ok.txt", "fine")
+        zf.writestr("../escape.txt", "bad")
+    with open_zip(path) as zf, pytest.raises(SaidaoError) as info:
+        list(safe_members(zf, DEFAULT))
+    assert info.value.reason == "unsafe_path"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("a/b.txt", "x")
+        zf.writestr("a/", "")
+    with zipfile.ZipFile(buffer) as zf:
+        assert [i.filename for i in safe_members(zf, DEFAULT)] == ["a/b.txt"]
+
+
+# -- the declaration fixtures (built by another generator), if present --------------
+
+
+def _gold_cases() -> list[Path]:
+    return sorted(DECLARATIONS.glob("*.docx"))[:3] if DECLARATIONS.is_dir() else []
+
+
+@pytest.mark.parametrize("path", _gold_cases(), ids=lambda p: p.name)
+def test_declaration_tables_match_gold(path: Path):
+    gold_path = path.with_name(path.name.split(".")[0] + ".gold.json")
+    if not gold_path.is_file():
+        pytest.skip("no gold file")
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    if "tables" not in gold:
+        pytest.skip("gold has no tables key")
+    doc = read(path)
+    got = [[[c.text for c in row] for row in t.rows()] for t in doc.tables]
+    assert got == gold["tables"]
