@@ -153,8 +153,26 @@ class ZoneRegistry:
             for alias in zone.names:
                 self._add_key(zone, alias)
         self._keys = list(self._by_key)
-        alternation = "|".join(re.escape(k) for k in sorted(self._keys, key=len, reverse=True))
-        self._pattern = re.compile(alternation) if alternation else None
+        self._pattern = re.compile(_alternation(self._keys)) if self._keys else None
+        self._stems = self._list_stems()
+        self._stem_pattern = re.compile(_alternation(self._stems))
+        self._list_pattern = _coordination_pattern(self._stems)
+
+    def _list_stems(self) -> dict[str, tuple[Zone, str]]:
+        """Heads of ``X高新区`` keys (包头稀土, 赤峰 …) for coordinated lists.
+
+        A head that two zones share is left out rather than guessed.
+        """
+        stems: dict[str, tuple[Zone, str] | None] = {}
+        for key, (zone, alias) in self._by_key.items():
+            stem = key[: -len("高新区")] if key.endswith("高新区") else ""
+            if zone.status == "not_htz" or len(_GENERIC.sub("", stem)) < 2:
+                continue
+            if stem in stems and (stems[stem] is None or stems[stem][0].id != zone.id):
+                stems[stem] = None
+            else:
+                stems.setdefault(stem, (zone, alias))
+        return {k: v for k, v in stems.items() if v is not None}
 
     def _add_key(self, zone: Zone, alias: str) -> None:
         key = normalise_key(alias)
@@ -228,13 +246,50 @@ class ZoneRegistry:
         if self._pattern is None:
             return []
         norm, index = _rewrite_mapped(*_nfkc_mapped(text))
+        taken: list[tuple[int, int]] = []
         matches: list[ZoneMatch] = []
         for m in self._pattern.finditer(norm):
+            taken.append(m.span())
             zone, alias = self._by_key[m.group()]
-            if zone.status == "not_htz":
-                continue
-            matches.append(ZoneMatch(zone, index[m.start()], index[m.end() - 1] + 1, alias))
-        return matches
+            if zone.status != "not_htz":
+                matches.append(ZoneMatch(zone, index[m.start()], index[m.end() - 1] + 1, alias))
+        matches += self._coordinated(norm, index, taken)
+        return sorted(matches, key=lambda m: m.start)
+
+    def _coordinated(
+        self, norm: str, index: list[int], taken: list[tuple[int, int]]
+    ) -> list[ZoneMatch]:
+        """Zones named in a shared-head list: ``通辽、赤峰、阿拉善高新区``.
+
+        Only the heads not already matched as full names are added.
+        """
+        if self._list_pattern is None:
+            return []
+        found: list[ZoneMatch] = []
+        for listed in self._list_pattern.finditer(norm):
+            for head in self._stem_pattern.finditer(listed.group("heads")):
+                start = listed.start("heads") + head.start()
+                end = listed.start("heads") + head.end()
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                zone, alias = self._stems[head.group()]
+                found.append(ZoneMatch(zone, index[start], index[end - 1] + 1, alias))
+        return found
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """Regex alternation trying longer words first (so the longest name wins)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _coordination_pattern(stems: dict[str, tuple[Zone, str]]) -> re.Pattern[str] | None:
+    """``A、B和C[三个|等]高新区`` where A, B, C are zone heads (two or more)."""
+    if not stems:
+        return None
+    head = f"(?:{_alternation(stems)})"
+    return re.compile(
+        rf"(?P<heads>{head}(?:[、,，和及与]{head})+)(?:[一二三四五六七八九十两\d]+[个家所]|等)?高新区"
+    )
 
 
 def _real(zone: Zone) -> Zone | None:

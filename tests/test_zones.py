@@ -237,3 +237,26 @@ def test_alias_clash_is_reported(tmp_path):
     )
     with pytest.raises(ValueError, match="共同名"):
         registry(clash)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "依托呼和浩特金山、包头稀土和鄂尔多斯国家高新技术产业开发区，在稀土新材料",
+            [("hohhot-jinshan", "呼和浩特金山"), ("baotou-rare-earth", "包头稀土"),
+             ("ordos", "鄂尔多斯国家高新技术产业开发区")],
+        ),
+        (
+            "推动呼和浩特金山、包头稀土、鄂尔多斯三个国家高新区深化科技体制改革",
+            [("hohhot-jinshan", "呼和浩特金山"), ("baotou-rare-earth", "包头稀土"), ("ordos", "鄂尔多斯")],
+        ),
+        (
+            "推动通辽、赤峰、阿拉善高新区升级国家级高新区",
+            [("tongliao", "通辽"), ("chifeng", "赤峰"), ("alxa", "阿拉善高新区")],
+        ),
+        ("支持包头、鄂尔多斯等地发展", []),  # cities, not zones
+    ],
+)
+def test_find_all_shared_head_lists(reg, text, expected):
+    assert [(m.zone.id, text[m.start : m.end]) for m in reg.find_all(text)] == expected
