@@ -26,6 +26,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from saidao.corpus._data import data_path, read_csv, split_list
+from saidao.errors import SaidaoError
 
 ENV_VAR = "SAIDAO_ZONES"
 ZONE_COLUMNS = ("id", "name", "aliases", "level", "city", "county", "status")
@@ -127,6 +128,9 @@ class ZoneMatch(NamedTuple):
 
 def _zone_from_row(row: dict[str, str]) -> Zone:
     year = row.get("approved_year", "")
+    status = row.get("status", "") or "existing"
+    if status not in STATUSES:
+        raise ValueError(f"{row['id']}: 未知状态 unknown status {status!r} (use {'/'.join(STATUSES)})")
     return Zone(
         id=row["id"],
         name=row["name"],
@@ -134,7 +138,7 @@ def _zone_from_row(row: dict[str, str]) -> Zone:
         level=row.get("level", ""),
         city=row.get("city", ""),
         counties=split_list(row.get("county", "")),
-        status=row.get("status", "") or "existing",
+        status=status,
         confidence=row.get("confidence", ""),
         note=row.get("note", ""),
         approved_year=int(year) if year.isdigit() else None,
@@ -316,8 +320,12 @@ def registry(path: str | os.PathLike[str] | None = None) -> ZoneRegistry:
 
 @lru_cache(maxsize=8)
 def _load_registry(path: str) -> ZoneRegistry:
+    """Build a registry; a staff-edited file with clashing aliases or a bad status is bad input."""
     rows = read_csv(Path(path), ZONE_COLUMNS)
-    return ZoneRegistry(_zone_from_row(row) for row in rows if row.get("id"))
+    try:
+        return ZoneRegistry(_zone_from_row(row) for row in rows if row.get("id"))
+    except ValueError as exc:
+        raise SaidaoError("corrupt", path, str(exc)) from exc
 
 
 # ---------------------------------------------------------------------------

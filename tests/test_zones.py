@@ -235,8 +235,20 @@ def test_alias_clash_is_reported(tmp_path):
         "b,乙高新区,共同名,region,包头市,,existing\n",
         encoding="utf-8",
     )
-    with pytest.raises(ValueError, match="共同名"):
+    with pytest.raises(SaidaoError) as error:
         registry(clash)
+    assert error.value.reason == "corrupt" and "共同名" in error.value.detail
+
+
+def test_unknown_status_is_reported(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,name,aliases,level,city,county,status\na,甲高新区,,region,包头市,,maybe\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SaidaoError) as error:
+        registry(bad)
+    assert "maybe" in error.value.detail
 
 
 @pytest.mark.parametrize(
