@@ -1,0 +1,132 @@
+"""The image reader: scans and photos (.png .jpg .tif .bmp .webp), every page by OCR.
+
+Pillow decodes the file; the camera's EXIF orientation is applied (a phone
+photo held upright is stored sideways); a multi-page TIFF gives one page per
+frame. The page size in points comes from the file's DPI, or 200 dpi when the
+file states none (or states a screen value like 72 for a full-page photo,
+which would make an A4 sheet a metre tall); ``ocr_page`` does the rest.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from saidao.document import Block, Document, PageInfo, Table
+from saidao.errors import SaidaoError
+from saidao.ingest.readers.ocr import ocr_page
+from saidao.settings import ReadSettings
+
+DEFAULT_DPI = 200.0
+#: Pixels per page above which an image is refused (an A4 page at 600 dpi is 35 Mpx).
+MAX_PIXELS = 120_000_000
+#: A stated DPI outside this range is taken as missing.
+PLAUSIBLE_DPI = (100.0, 1200.0)
+#: Long side of an A4 sheet in inches, for photos whose DPI says nothing.
+A4_LONG_INCHES = 11.69
+
+
+def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
+    """OCR every page of an image file into one :class:`Document`."""
+    started = time.perf_counter()
+    doc = Document(path=str(path), sha256=sha256, format="image")
+    by_page: dict[int, list[Block]] = {}
+    for number, (rgb, dpi) in enumerate(_pages(path, settings), start=1):
+        points_per_pixel = 72.0 / dpi
+        if not settings.ocr:
+            h, w = rgb.shape[:2]
+            doc.pages.append(PageInfo(number, w * points_per_pixel, h * points_per_pixel))
+            doc.problems.append(f"第{number}页为图片，未进行文字识别（OCR 已关闭）")
+            doc.status = "partial"
+            continue
+        blocks, info = ocr_page(
+            rgb, path=str(path), page_number=number,
+            points_per_pixel=points_per_pixel, settings=settings,
+        )
+        info.ocr_reason = "image file"
+        doc.pages.append(info)
+        by_page[number] = blocks
+    doc.blocks = _join_pages(by_page, {p.number: p.height for p in doc.pages})
+    _number_tables(doc.blocks)
+    doc.timings["ocr"] = round(time.perf_counter() - started, 4)
+    return doc
+
+
+def _pages(path: Path, settings: ReadSettings):
+    """Yield ``(RGB array, dpi)`` per frame; bad files become SaidaoError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise SaidaoError("too_large", path, str(exc)[:200]) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
+    with image:
+        n_frames = getattr(image, "n_frames", 1)
+        if n_frames > settings.max_pages:
+            raise SaidaoError("too_many_pages", path, f"{n_frames} > {settings.max_pages}")
+        for frame in ImageSequence.Iterator(image):
+            w, h = frame.size
+            if w * h > MAX_PIXELS:
+                raise SaidaoError("too_large", path, f"{w}×{h} pixels > {MAX_PIXELS}")
+            try:
+                rgb = _to_rgb(ImageOps.exif_transpose(frame))
+            except (OSError, SyntaxError, ValueError) as exc:  # truncated or broken data
+                raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
+            yield rgb, _dpi(frame.info.get("dpi"), rgb.shape[:2])
+
+
+def _to_rgb(frame: Image.Image) -> np.ndarray:
+    """Any Pillow mode -> H×W×3 uint8; transparency composited on white paper."""
+    frame.load()
+    if frame.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(frame, dtype=np.float64)
+        top = arr.max() or 1.0
+        gray = (arr * (255.0 / top)).clip(0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
+        rgba = frame.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        frame = Image.alpha_composite(paper, rgba)
+    return np.asarray(frame.convert("RGB"))
+
+
+def _dpi(stated, shape: tuple[int, int]) -> float:
+    """The stated DPI when plausible; else A4 for a page-sized photo, else the default."""
+    try:
+        dpi = float(min(stated)) if stated else 0.0
+    except (TypeError, ValueError):
+        dpi = 0.0
+    if PLAUSIBLE_DPI[0] <= dpi <= PLAUSIBLE_DPI[1]:
+        return dpi
+    long_side = max(shape)
+    if long_side > DEFAULT_DPI * 17:  # larger than A3 at 200 dpi: a photo of a sheet
+        return long_side / A4_LONG_INCHES
+    return DEFAULT_DPI
+
+
+def _join_pages(by_page: dict[int, list[Block]], heights: dict[int, float]) -> list[Block]:
+    """Join tables continued over pages when the table module is there; else concatenate."""
+    try:
+        from saidao.ingest.tables import join_continued_tables
+    except ImportError:
+        return [block for page in sorted(by_page) for block in by_page[page]]
+    return join_continued_tables(by_page, heights)
+
+
+def _number_tables(blocks: list[Block]) -> None:
+    """Give each table (and its cells) its index among the document's tables."""
+    tables = [b for b in blocks if isinstance(b, Table)]
+    for index, table in enumerate(tables):
+        table.provenance = table.provenance.at(table=index)
+        for cell in table.cells:
+            cell.provenance = cell.provenance.at(table=index)
+            for line in cell.lines:
+                line.provenance = line.provenance.at(table=index)
+            for box in cell.checkboxes:
+                box.provenance = cell.provenance

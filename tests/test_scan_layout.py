@@ -1,0 +1,132 @@
+"""Layout analysis of page images without OCR: skew, seals, ruled grids, checkboxes, order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from saidao.ingest.readers import scan_layout as layout
+from saidao.ingest.readers.scan_layout import OcrLine
+
+CASES = Path(__file__).parent / "fixtures" / "scan_cases"
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+DPI = 200
+
+
+def load(name: str) -> tuple[np.ndarray, dict]:
+    rgb = np.asarray(Image.open(CASES / name).convert("RGB"))
+    gold = json.loads((CASES / (name.split(".")[0] + ".gold.json")).read_text("utf-8"))
+    return rgb, gold
+
+
+def level(rgb: np.ndarray) -> np.ndarray:
+    return layout.rotate_page(rgb, layout.estimate_skew(layout.to_gray(rgb)))
+
+
+def grids_of(rgb: np.ndarray) -> list[layout.Grid]:
+    ink = layout.ink_mask(layout.to_gray(rgb))
+    return layout.find_grids(*layout.ruling_masks(ink, DPI), DPI)
+
+
+def iou(a, b) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@pytest.mark.parametrize("name", ["form.png", "firms.jpg"])
+def test_skew_is_measured_and_undone(name):
+    rgb, gold = load(name)
+    angle = layout.estimate_skew(layout.to_gray(rgb))
+    # the page was turned by gold["rotation"]; turning back is the opposite angle
+    assert angle == pytest.approx(-gold["rotation"], abs=0.15)
+    assert layout.estimate_skew(layout.to_gray(layout.rotate_page(rgb, angle))) == pytest.approx(0, abs=0.15)
+
+
+def test_merged_cells_of_a_ruled_form():
+    rgb, gold = load("form.png")
+    grids = grids_of(level(rgb))
+    assert len(grids) == 1
+    grid = grids[0]
+    assert (grid.n_rows, grid.n_cols) == (gold["rows"], gold["cols"])
+    found = {(c.row, c.col, c.row_span, c.col_span) for c in grid.cells}
+    expected = {(c["row"], c["col"], c["row_span"], c["col_span"]) for c in gold["cells"]}
+    assert found == expected
+
+
+def test_firm_table_grid():
+    rgb, gold = load("firms.jpg")
+    (grid,) = grids_of(level(rgb))
+    assert (grid.n_rows, grid.n_cols) == (11, 3)
+    assert all(c.row_span == c.col_span == 1 for c in grid.cells)
+    assert len(grid.cells) == 33
+
+
+def test_text_and_underlines_are_not_tables():
+    img = Image.new("RGB", (1200, 400), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((50, 50), "填报时间：二〇二六年四月二十日 一二三 三三三", font=ImageFont.truetype(FONT, 32), fill="black")
+    draw.line([(50, 200), (700, 200)], fill="black", width=3)  # a blank to write on
+    assert grids_of(np.asarray(img)) == []
+
+
+@pytest.mark.parametrize("name", ["form.png", "pledge.png"])
+def test_seal_found_and_its_red_removed(name):
+    rgb, gold = load(name)
+    seals, mask = layout.find_seals(rgb, DPI)
+    assert len(seals) == 1 and iou(seals[0], gold["seal"]) > 0.7
+    clean, _ = layout.suppress_seals(rgb, DPI)
+    x0, y0, x1, y1 = seals[0]
+    before = int((mask[y0:y1, x0:x1] > 0).sum())
+    after = int((layout.red_mask(clean)[y0:y1, x0:x1] > 0).sum())
+    assert after < 0.01 * before
+    # black text under the seal survives: dark pixels remain in the region
+    assert (layout.to_gray(clean)[y0:y1, x0:x1] < 100).sum() > 500
+
+
+def test_red_title_text_is_not_a_seal():
+    img = Image.new("RGB", (1400, 300), "white")
+    ImageDraw.Draw(img).text((60, 60), "内蒙古自治区科学技术厅文件", font=ImageFont.truetype(FONT, 90), fill=(220, 20, 30))
+    assert layout.find_seals(np.asarray(img), DPI)[0] == []
+
+
+def test_checkbox_states_on_the_form():
+    rgb, gold = load("form.png")
+    clean = level(rgb)
+    ink = layout.ink_mask(layout.to_gray(clean))
+    text_image = layout.erase(clean, np.bitwise_or(*layout.ruling_masks(ink, DPI)))
+    marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), DPI)
+    assert [m.checked for m in sorted(marks, key=lambda m: m.box[0])] == [b["checked"] for b in gold["checkboxes"]]
+
+
+def test_box_shaped_characters_are_not_checkboxes():
+    img = Image.new("RGB", (1200, 120), "white")
+    ImageDraw.Draw(img).text((30, 30), "出口 人口 四国 日回 图团", font=ImageFont.truetype(FONT, 32), fill="black")
+    assert layout.find_checkboxes(layout.ink_mask(layout.to_gray(np.asarray(img))), DPI) == []
+
+
+def line(x0, y0, x1, text, h=30):
+    return OcrLine((x0, y0, x1, y0 + h), text, 0.9)
+
+
+def test_rows_and_paragraphs_follow_chinese_typesetting():
+    rows = layout.visual_rows([
+        line(160, 100, 1500, "第一段首行缩进两个字，"),   # indented first line
+        line(100, 145, 1500, "第二行排满到右边界，"),
+        line(100, 190, 700, "段末短行。"),             # short last line ends the paragraph
+        line(100, 235, 1500, "下一段没有缩进但上一行未排满"),
+        line(900, 102, 1100, "同行"),                  # joins the first row
+    ])
+    assert [len(r) for r in rows] == [2, 1, 1, 1]
+    paragraphs = layout.split_paragraphs(rows, 100, 1500)
+    assert [len(p) for p in paragraphs] == [1, 2, 1]
+
+
+def test_join_pieces():
+    assert layout.join_pieces("内蒙古第一机械", "集团") == "内蒙古第一机械集团"
+    assert layout.join_pieces("E-mail kjj@btgx", "gov") == "E-mail kjj@btgx gov"
