@@ -65,6 +65,8 @@ def looks_like_header_row(table: Table) -> bool:
     if len(rows) < 2 or len(rows[0]) < 2:
         return False
     first = rows[0]
+    if len(first) != table.n_cols:
+        return False  # a label with a merged value cell: a key/value form row
     if any(not t or len(t) > 16 or _NUMBER.match(t) or re.search(r"\d", t) for t in first):
         return False
     if any(_HEADER_WORDS.search(t) for t in first):
@@ -122,6 +124,8 @@ def append_table(a: Table, b: Table) -> None:
     if not a.pages and a.provenance.page is not None:
         a.pages.append(a.provenance.page)
     repeats = repeated_header_count(a, b)
+    if is_split_row(a, b, repeats):
+        merge_split_row(a, b, repeats)
     if repeats and not a.header_rows:
         a.header_rows = repeats
     if not a.header_rows and looks_like_header_row(a):
@@ -135,6 +139,56 @@ def append_table(a: Table, b: Table) -> None:
     for page in b.pages or [b.provenance.page]:
         if page is not None and page not in a.pages:
             a.pages.append(page)
+
+
+def is_split_row(a: Table, b: Table, row: int) -> bool:
+    """Does row ``row`` of ``b`` hold the rest of ``a``'s last row, cut by the page break?
+
+    Word and LibreOffice let a row break across pages: the part on the next
+    page has text only in the columns that overflowed, and an empty first
+    column (序号, or the row's label) under a first column that was filled.
+    A row continuing a vertical merge from above is left alone.
+    """
+    cells = [c for c in b.cells if c.row == row]
+    if not cells or any(c.row_span != 1 for c in cells):
+        return False
+    first = next((c for c in cells if c.col == 0), None)
+    above = a.cell_at(a.n_rows - 1, 0)
+    if first is None or normalise(first.text) or above is None or not normalise(above.text):
+        return False
+    if above.row != a.n_rows - 1:
+        return False
+    empty = sum(1 for c in cells if not normalise(c.text))
+    if empty == len(cells):
+        return False
+    numbered = bool(_NUMBER.match(normalise(above.text)))  # a 序号 column is never left blank
+    return numbered or empty * 2 >= len(cells)
+
+
+def _glue(head: str, tail: str) -> str:
+    """Rejoin text cut by a page break: a new line after a sentence end, else straight on."""
+    if not head or not tail:
+        return head or tail
+    if head.rstrip()[-1] in "。！？；：:;.!?":
+        return head.rstrip() + "\n" + tail.lstrip()
+    sep = " " if head[-1].isascii() and head[-1].isalnum() and tail[0].isascii() and tail[0].isalnum() else ""
+    return head + sep + tail
+
+
+def merge_split_row(a: Table, b: Table, row: int) -> None:
+    """Append row ``row`` of ``b`` to ``a``'s last row cell by cell and drop it from ``b``."""
+    last = a.n_rows - 1
+    for cell in [c for c in b.cells if c.row == row]:
+        target = a.cell_at(last, cell.col)
+        if target is not None and cell.text.strip():
+            target.text = _glue(target.text, cell.text)
+            target.lines.extend(cell.lines)
+            target.checkboxes.extend(cell.checkboxes)
+    b.cells = [c for c in b.cells if c.row != row]
+    for cell in b.cells:
+        if cell.row > row:
+            cell.row -= 1
+    b.n_rows -= 1
 
 
 def _shifted(cell: Cell, offset: int) -> Cell:

@@ -60,7 +60,7 @@ _SYMBOL_BOXES = {
 _TICK_MARKS = set("√✓✔×xX☑☒■●✗✘")
 
 _PAGE_NUMBER = re.compile(
-    r"^[\s\-—–_·•]*(?:第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页"
+    r"^[\s\-—–_·•]*(?:第\s*\d{1,4}\s*[页頁贝](?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页"
     r"|\d{1,4}(?:\s*[/／]\s*\d{1,4})?|Page\s*\d+(?:\s*of\s*\d+)?)[\s\-—–_·•]*$",
     re.I,
 )
@@ -420,7 +420,7 @@ class _PdfReader:
         scale = self.settings.ocr_dpi / 72.0
         image = page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3]
         try:
-            blocks, info = ocr_page(image, path=self.path, page_number=number,
+            blocks, info = ocr_page(image, path=str(self.path), page_number=number,
                                     points_per_pixel=1.0 / scale, settings=self.settings)
         except SaidaoError as err:
             self.doc.problems.append(f"第{number}页文字识别失败：{err.message_zh}")
@@ -466,31 +466,40 @@ def _contains(outer: BBox, inner: BBox) -> bool:
 
 
 # -- running heads -------------------------------------------------------------
-def _margin_key(line: Line, info: PageInfo) -> tuple[str, str] | None:
+def _margin_key(text: str, bbox: BBox | None, height: float) -> tuple[str, str] | None:
     """('header'|'footer', text with digits masked) for a line in the top/bottom margin."""
-    if line.bbox[3] <= info.height * _MARGIN:
+    if bbox is None or not height:
+        return None
+    if bbox[3] <= height * _MARGIN:
         zone = "header"
-    elif line.bbox[1] >= info.height * (1 - _MARGIN):
+    elif bbox[1] >= height * (1 - _MARGIN):
         zone = "footer"
     else:
         return None
-    return zone, re.sub(r"\d+", "#", re.sub(r"\s+", "", line.text))
+    return zone, re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
 
-def split_running_heads(pages: list[PageText]) -> tuple[dict[int, list[Line]], dict[int, list[Line]]]:
-    """Per page, the margin lines that are page numbers or repeat on several pages."""
-    text_pages = [p for p in pages if p.ocr_blocks is None]
+def _margin_items(page: PageText) -> list[tuple[Any, str, BBox | None]]:
+    """(item, text, bbox) that may be running heads: lines of a text page, one-line OCR paragraphs."""
+    if page.ocr_blocks is None:
+        return [(ln, ln.text, ln.bbox) for ln in page.lines]
+    return [(b, b.text, b.provenance.bbox) for b in page.ocr_blocks
+            if isinstance(b, Paragraph) and "\n" not in b.text and len(b.lines) <= 1]
+
+
+def split_running_heads(pages: list[PageText]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """Per page, the margin lines (or OCR paragraphs) that are page numbers or repeat on several pages."""
     seen: Counter[tuple[str, str]] = Counter()
-    for p in text_pages:
-        seen.update({key for ln in p.lines if (key := _margin_key(ln, p.info))})
-    needed = max(2, math.ceil(0.3 * len(text_pages)))
-    heads: dict[int, list[Line]] = {}
-    feet: dict[int, list[Line]] = {}
-    for p in text_pages:
-        for line in p.lines:
-            key = _margin_key(line, p.info)
-            if key and (seen[key] >= needed or _PAGE_NUMBER.match(line.text)):
-                (heads if key[0] == "header" else feet).setdefault(p.info.number, []).append(line)
+    for p in pages:
+        seen.update({key for _, text, bbox in _margin_items(p) if (key := _margin_key(text, bbox, p.info.height))})
+    needed = max(2, math.ceil(0.3 * len(pages)))
+    heads: dict[int, list[Any]] = {}
+    feet: dict[int, list[Any]] = {}
+    for p in pages:
+        for item, text, bbox in _margin_items(p):
+            key = _margin_key(text, bbox, p.info.height)
+            if key and (seen[key] >= needed or _PAGE_NUMBER.match(text)):
+                (heads if key[0] == "header" else feet).setdefault(p.info.number, []).append(item)
     return heads, feet
 
 
@@ -542,10 +551,12 @@ def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
         number = page.info.number
         base = Provenance(file=str(path), page=number)
         doc.pages.append(page.info)
+        skip = {id(item) for item in heads.get(number, []) + feet.get(number, [])}
         if page.ocr_blocks is not None:
-            by_page[number] = page.ocr_blocks
+            by_page[number] = [b for b in page.ocr_blocks if id(b) not in skip]
+            doc.headers += heads.get(number, [])
+            doc.footers += feet.get(number, [])
             continue
-        skip = {id(ln) for ln in heads.get(number, []) + feet.get(number, [])}
         by_page[number] = _page_blocks(page, skip, base)
         doc.headers += [make_paragraph([ln], base) for ln in heads.get(number, [])]
         doc.footers += [make_paragraph([ln], base) for ln in feet.get(number, [])]
