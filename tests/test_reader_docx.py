@@ -247,18 +247,34 @@ def test_safe_members_rejects_unsafe_paths(tmp_path):
 # -- the declaration fixtures (built by another generator), if present --------------
 
 
-def _gold_cases() -> list[Path]:
-    return sorted(DECLARATIONS.glob("*.docx"))[:3] if DECLARATIONS.is_dir() else []
-
-
-@pytest.mark.parametrize("path", _gold_cases(), ids=lambda p: p.name)
-def test_declaration_tables_match_gold(path: Path):
+def gold_for(path: Path) -> dict:
+    """The generator's ``*.gold.json`` for a declaration file, or skip the test."""
     gold_path = path.with_name(path.name.split(".")[0] + ".gold.json")
     if not gold_path.is_file():
         pytest.skip("no gold file")
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     if "tables" not in gold:
         pytest.skip("gold has no tables key")
+    return gold
+
+
+def check_against_gold(path: Path) -> None:
+    """Tables as rows of distinct cell texts, and the form's checkbox states."""
+    gold = gold_for(path)
     doc = read(path)
-    got = [[[c.text for c in row] for row in t.rows()] for t in doc.tables]
-    assert got == gold["tables"]
+    assert [[[c.text for c in row] for row in t.rows()] for t in doc.tables] == gold["tables"]
+    if isinstance(gold.get("checkboxes"), list):
+        found = [
+            {"label": box.label, "checked": box.checked}
+            for table in doc.tables for cell in table.cells for box in cell.checkboxes
+        ]
+        assert found == gold["checkboxes"]
+
+
+def _declarations(suffix: str) -> list[Path]:
+    return sorted(DECLARATIONS.glob(f"*.{suffix}")) if DECLARATIONS.is_dir() else []
+
+
+@pytest.mark.parametrize("path", _declarations("docx"), ids=lambda p: p.name)
+def test_declaration_docx_matches_gold(path: Path):
+    check_against_gold(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import subprocess
@@ -17,6 +18,7 @@ from saidao.ingest.readers.legacy import SOFFICE_ENV, find_soffice, legacy_forma
 from saidao.settings import DEFAULT
 
 CASES = Path(__file__).parent / "fixtures" / "docx_cases"
+DECLARATIONS = Path(__file__).parent / "fixtures" / "declarations"
 NAMES = ("merged", "nested", "checkboxes", "headers")
 HAS_SOFFICE = any(shutil.which(n) for n in ("soffice", "libreoffice"))
 needs_soffice = [
@@ -179,3 +181,30 @@ def test_legacy_format_from_bytes(tmp_path):
     assert legacy_format(rtf) == "rtf"
     wps = ole_word_file(tmp_path).rename(tmp_path / "x.WPS")
     assert legacy_format(wps) == "wps"
+
+
+def _doc_declarations() -> list[Path]:
+    """Two generated .doc declarations: the content-control and Wingdings styles if present."""
+    paths = sorted(DECLARATIONS.glob("*.doc")) if DECLARATIONS.is_dir() else []
+    styles = {}
+    for path in paths:
+        gold = path.with_name(path.name.split(".")[0] + ".gold.json")
+        text = gold.read_text(encoding="utf-8") if gold.is_file() else ""
+        for style in ("w14", "wingdings"):
+            if f'"checkbox_style": "{style}"' in text:
+                styles.setdefault(style, path)
+    return list(styles.values()) or paths[:2]
+
+
+@pytest.mark.parametrize("path", _doc_declarations(), ids=lambda p: p.name)
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) not installed")
+def test_declaration_doc_matches_gold(path: Path):
+    gold = json.loads(path.with_name(path.name.split(".")[0] + ".gold.json").read_text("utf-8"))
+    doc = read(path)
+    assert [[[c.text for c in row] for row in t.rows()] for t in doc.tables] == gold["tables"]
+    boxes = [
+        {"label": box.label, "checked": box.checked}
+        for table in doc.tables for cell in table.cells for box in cell.checkboxes
+    ]
+    assert boxes == gold["checkboxes"]
