@@ -84,6 +84,23 @@ def test_nested_table_kept_in_cell_blocks():
     assert table.cell_at(0, 0).blocks == []
 
 
+def test_inline_markup_revisions_text_boxes_and_wrappers():
+    doc = load("inline")
+    assert [b.text for b in doc.paragraphs] == [
+        "保留插入",  # tracked insertion kept, deletion dropped
+        "链接\t乙\n丙",  # hyperlink text, tab and line break
+        "前文\n框内\n后文",  # text box read once (its VML fallback copy skipped)
+        "☐否",  # w:sym in a Unicode font
+        "控件内段落",  # paragraph inside a block-level content control
+        "结尾",
+    ]
+    assert [p.provenance.line for p in doc.paragraphs] == [1, 2, 3, 4, 5, 6]
+    assert [b.kind for b in doc.blocks][4:] == ["paragraph", "table", "paragraph"]
+    table = doc.tables[0]  # no w:tblGrid; second row wrapped in a content control
+    assert (table.n_rows, table.n_cols) == (2, 2)
+    assert table.grid() == [["一", "二"], ["包", "装"]]
+
+
 # -- checkboxes -----------------------------------------------------------------
 
 

@@ -68,6 +68,7 @@ from saidao.document import (
     Cell,
     Checkbox,
     Document,
+    Image,
     PageInfo,
     Paragraph,
     Provenance,
@@ -340,6 +341,7 @@ class _Walker:
     _bold_cache: dict[str, bool] = field(default_factory=dict)
     _style_names: dict[str, str] = field(default_factory=dict)
     _default_style: str | None = None
+    _default_style_id: str | None = None
 
     def __post_init__(self) -> None:
         for style in self.wordfile.styles:
@@ -348,6 +350,7 @@ class _Walker:
         for style in self.wordfile.styles:
             if getattr(style, "type", None) == 1 and style.element.get(W + "default") in ("1", "true"):
                 self._default_style = style.name
+                self._default_style_id = style.style_id
 
     # blocks ---------------------------------------------------------------
     def blocks(
@@ -384,7 +387,7 @@ class _Walker:
     def paragraph(self, p: etree._Element, prov: Provenance) -> Paragraph:
         style_id = p.find(f"{W}pPr/{W}pStyle")
         style_id = style_id.get(W + "val") if style_id is not None else None
-        para_bold = self._style_bold(style_id) if style_id else self._style_bold(None)
+        para_bold = self._style_bold(style_id or self._default_style_id)
         items = _merge_ticks(_split_glyphs(self._inline(p, para_bold)))
         text = _render(items)
         style = self._style_names.get(style_id, style_id) if style_id else self._default_style
@@ -476,9 +479,11 @@ class _Walker:
         except ValueError:
             return []
         glyph = _symbol_glyph(font, code)
-        if glyph is None:
-            return []
-        return [_box_from_glyph(glyph, f"w:sym {font} {raw.upper()}")]
+        if glyph is not None:
+            return [_box_from_glyph(glyph, f"w:sym {font} {raw.upper()}")]
+        if font.lower() in SYMBOL_FONTS or 0xF000 <= code <= 0xF0FF or code < 0x20:
+            return []  # an unmapped dingbat: drop it rather than show a stray letter
+        return [_Run(chr(code), bold)]  # a Unicode symbol (√ U+221A, ☐ U+2610 in MS Gothic)
 
     def _text_boxes(self, el: etree._Element, para_bold: bool) -> list[_Item]:
         """Text of text boxes anchored in a run (``w:txbxContent``), Fallback copies skipped."""
@@ -487,8 +492,9 @@ class _Walker:
             if any(a.tag == MC + "Fallback" for a in box.iterancestors()):
                 continue
             for p in box.iter(W + "p"):
-                items.extend(self._inline(p, para_bold))
                 items.append(_Run("\n", para_bold))
+                items.extend(self._inline(p, para_bold))
+            items.append(_Run("\n", para_bold))
         return items
 
     # styles ---------------------------------------------------------------
@@ -610,7 +616,9 @@ class _Walker:
             if kind not in ("header", "footer") or rel.is_external:
                 continue
             blocks = self.blocks(rel.target_part.element, where=Provenance(self.shown))
-            (headers if kind == "header" else footers).extend(blocks)
+            target = headers if kind == "header" else footers
+            seen = {block.text for block in target if not isinstance(block, Image)}
+            target.extend(b for b in blocks if isinstance(b, Image) or b.text not in seen)
         return headers, footers
 
 
