@@ -185,6 +185,25 @@ def test_style_bold_prefix_and_page_breaks():
     assert doc.pages[0].width > 500  # US letter / A4 width in points
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/vnd.ms-word.document.macroEnabled.main+xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    ],
+)
+def test_macro_enabled_and_template_variants(tmp_path, content_type):
+    path = tmp_path / "variant.docm"
+    plain = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    with zipfile.ZipFile(CASES / "merged.docx") as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(plain.encode(), content_type.encode())
+            dst.writestr(info, data)
+    assert read(path).tables[0].grid() == load("merged").tables[0].grid()
+
+
 # -- bad input ------------------------------------------------------------------------
 
 

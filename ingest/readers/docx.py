@@ -52,7 +52,9 @@ not kept as blocks).
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -160,7 +162,7 @@ def docx_to_document(
     every provenance points at the original .doc the user gave.
     """
     check_ooxml(path, settings)
-    wordfile = docx.Document(str(path))
+    wordfile = _open_word(path)
     shown = str(source if source is not None else path)
     walker = _Walker(wordfile, shown)
     body = wordfile.element.body
@@ -176,6 +178,35 @@ def docx_to_document(
         footers=footers,
         problems=walker.problems,
     )
+
+
+#: Main-part content types of WordprocessingML variants python-docx refuses by
+#: name only (macro-enabled documents, templates); the body XML is the same.
+_WORD_VARIANT_TYPES = (
+    b"application/vnd.ms-word.document.macroEnabled.main+xml",
+    b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    b"application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
+_WORD_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _open_word(path: Path) -> DocxDocument:
+    """python-docx's Document, also for .docm/.dotx/.dotm (relabelled in memory)."""
+    try:
+        return docx.Document(str(path))
+    except ValueError as exc:
+        if "content type" not in str(exc):
+            raise
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                for variant in _WORD_VARIANT_TYPES:
+                    data = data.replace(variant, _WORD_MAIN_TYPE)
+            dst.writestr(info, data)
+    buffer.seek(0)
+    return docx.Document(buffer)
 
 
 # -- checkbox scanning, shared with the text reader ---------------------------
