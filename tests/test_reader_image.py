@@ -1,0 +1,100 @@
+"""The image reader: pages, EXIF orientation, DPI, bad files, OCR switched off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from saidao.errors import SaidaoError
+from saidao.ingest.read import read
+from saidao.ingest.readers import image as image_reader
+from saidao.settings import ReadSettings
+
+CASES = Path(__file__).parent / "fixtures" / "scan_cases"
+NO_OCR = ReadSettings(ocr=False)
+
+
+def test_multi_page_tiff_reads_every_page():
+    doc = read(CASES / "two_pages.tif")
+    assert doc.format == "image"
+    assert [p.number for p in doc.pages] == [1, 2]
+    assert doc.ocr_pages == [1, 2]
+    assert all(p.ocr_reason == "image file" for p in doc.pages)
+    texts = [b.text for b in doc.paragraphs]
+    assert texts == ["第一页：新赛道培育实施方案", "第二页：组织保障措施"]
+    assert [b.provenance.page for b in doc.paragraphs] == [1, 2]
+
+
+def test_tables_are_numbered_in_document_order():
+    from saidao.document import Cell, Provenance, Table
+
+    def table() -> Table:
+        prov = Provenance(file="x", origin="ocr")
+        return Table(1, 1, [Cell(0, 0, "a", prov.at(cell=(0, 0)))], prov)
+
+    blocks = [table(), table()]
+    image_reader._number_tables(blocks)
+    assert [t.provenance.table for t in blocks] == [0, 1]
+    assert blocks[1].cells[0].provenance.table == 1
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    img = Image.new("RGB", (400, 200), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: turn 90° clockwise to view
+    path = tmp_path / "photo.jpg"
+    img.save(path, exif=exif, dpi=(200, 200))
+    doc = read(path, NO_OCR)
+    page = doc.pages[0]
+    assert (page.width, page.height) == pytest.approx((200 * 72 / 200, 400 * 72 / 200))
+    assert doc.status == "partial" and "OCR" in doc.problems[0]
+
+
+def test_dpi_from_the_file_or_a_sensible_default():
+    assert image_reader._dpi((300, 300), (3508, 2480)) == 300
+    assert image_reader._dpi(None, (1000, 800)) == 200
+    assert image_reader._dpi((72, 72), (1000, 800)) == 200
+    # a 12-megapixel phone photo of a sheet claiming 72 dpi: assume A4
+    assert image_reader._dpi((72, 72), (4000, 3000)) == pytest.approx(4000 / 11.69)
+
+
+def test_transparency_is_paper_white():
+    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    assert image_reader._to_rgb(rgba).min() == 255
+    assert image_reader._to_rgb(Image.new("L", (4, 4), 7)).shape == (4, 4, 3)
+
+
+def test_corrupt_and_truncated_images(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    with pytest.raises(SaidaoError) as err:
+        read(bad)
+    assert err.value.reason == "corrupt"
+    good = tmp_path / "cut.jpg"
+    Image.fromarray(np.full((300, 300, 3), 128, np.uint8)).save(good, quality=90)
+    cut = tmp_path / "cut2.jpg"
+    cut.write_bytes(good.read_bytes()[:400])
+    with pytest.raises(SaidaoError) as err:
+        read(cut)
+    assert err.value.reason == "corrupt"
+
+
+def test_absurd_pixel_counts_are_refused(tmp_path, monkeypatch):
+    path = tmp_path / "big.png"
+    Image.new("1", (3000, 3000)).save(path)
+    monkeypatch.setattr(image_reader, "MAX_PIXELS", 1_000_000)
+    with pytest.raises(SaidaoError) as err:
+        read(path, NO_OCR)
+    assert err.value.reason == "too_large"
+
+
+def test_too_many_frames_are_refused(tmp_path):
+    path = tmp_path / "many.tif"
+    frames = [Image.new("L", (20, 20), 255) for _ in range(4)]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.raises(SaidaoError) as err:
+        read(path, ReadSettings(max_pages=3, ocr=False))
+    assert err.value.reason == "too_many_pages"
