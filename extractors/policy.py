@@ -1,7 +1,7 @@
 """``extract_policy``: a policy Document in, the contract's policy JSON out.
 
-Tags (units, amounts, zones, industries, beneficiaries) are filled by a later
-tagging step; here they are empty lists so the shape is already the contract's.
+Each clause gets its tags (units, amounts, zones, industries, beneficiaries,
+years, targets) from ``saidao.extractors.tagging``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from saidao.document import Document
 from saidao.extractors.clauses import Part, document_paras, split_document, unique_ids
 from saidao.extractors.policy_meta import extract_meta, front_matter
+from saidao.extractors.tagging import tag_clauses
 
 TAG_KEYS = ("lead_units", "responsible_units", "amounts", "zones", "industries", "beneficiaries")
 
@@ -35,11 +36,11 @@ def extract_policy(doc: Document) -> dict[str, Any]:
     front = set(front_matter([t for t in texts if t.strip()]))
     split = split_document(paras)
     id_prefix = (doc.sha256 or doc.path)[:16]
-    clauses = []
-    for clause in split.clauses:
-        item = clause.to_dict(id_prefix)
+    clauses = [clause.to_dict(id_prefix) for clause in split.clauses]
+    tags = tag_clauses((c["text"], c.get("heading") or "") for c in clauses)
+    for item, tagged in zip(clauses, tags, strict=True):
         item.update({key: [] for key in TAG_KEYS})
-        clauses.append(item)
+        item.update(tagged)
     return {
         "kind": "policy",
         "source": _source(doc),
