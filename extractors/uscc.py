@@ -148,6 +148,9 @@ SCORE_WEIGHTS: dict[str, float] = {
     "org_check": 3.0,
     # pos 17 is 0-9 or X (true of all but one of 3 million real codes)
     "pos17": 2.0,
+    # pos 3-4 is a province of GB/T 2260 (or 10, national level): codes of
+    # zones and former divisions are unknown counties, never unknown provinces
+    "area_province": 2.0,
     # pos 3-8 is a GB/T 2260 division, a known zone code or 100000
     "area_known": 1.5,
     # pos 3-8 starts with the expected prefix (e.g. "15" Inner Mongolia)
@@ -288,6 +291,11 @@ def area_name(area: str) -> str | None:
     province = parts[0][1]["province"]
     county = _last_name(parts[1][1].get("county", ""))
     return province if county == province else f"{province}{county}"
+
+
+_PROVINCES = frozenset(code[:2] for code in EXTRA_AREA_CODES) | frozenset(
+    f"{p:02d}" for length, low, high, _props, _children in numdb.get("cn/loc").prefixes
+    if length == 2 for p in range(int(low), int(high) + 1))
 
 
 def known_area_codes(prefix: str = "") -> list[str]:
@@ -557,6 +565,7 @@ _FEATURE_NOTES = {"known_code": "与已知代码一致", "known_name_code": "与
 _MISSING_NOTES = {
     "org_check": "组织机构代码校验不符",
     "pos17": "第17位不合规",
+    "area_province": "省级区划码不存在",
     "area_known": "区划码未知",
 }
 
@@ -608,6 +617,8 @@ def _features(candidate: str, expected_prefix: str | None, known: frozenset[str]
         out.append("org_check")
     if candidate[16] in _POS17:
         out.append("pos17")
+    if candidate[2:4] in _PROVINCES:
+        out.append("area_province")
     if area_name(candidate[2:8]) is not None:
         out.append("area_known")
     if expected_prefix and candidate[2:8].startswith(expected_prefix):
