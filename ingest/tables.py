@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from saidao.document import Block, Cell, Table
+from saidao.document import Block, Cell, Image, Table
 
 #: A continuation starts in the top part of its page and its predecessor ends
 #: in the bottom part (only checked when page heights are known).
@@ -210,14 +210,18 @@ def join_continued_tables(
     previous_page_last: Table | None = None
     for page in sorted(blocks_by_page):
         blocks = list(blocks_by_page[page])
-        if blocks and previous_page_last is not None and isinstance(blocks[0], Table) \
-                and continues(previous_page_last, blocks[0], page_heights):
-            append_table(previous_page_last, blocks[0])
-            blocks = blocks[1:]
-            if not blocks:  # a whole page of table: it may go on further
+        text_blocks = [b for b in blocks if not isinstance(b, Image)]  # a seal over a table is no break
+        first = text_blocks[0] if text_blocks else None
+        if isinstance(first, Table) and previous_page_last is not None \
+                and continues(previous_page_last, first, page_heights):
+            append_table(previous_page_last, first)
+            blocks = [b for b in blocks if b is not first]
+            if len(text_blocks) == 1:  # a whole page of table: it may go on further
+                out.extend(blocks)
                 continue
         out.extend(blocks)
-        previous_page_last = blocks[-1] if blocks and isinstance(blocks[-1], Table) else None
+        last = text_blocks[-1] if text_blocks else None
+        previous_page_last = last if isinstance(last, Table) else None
     for block in out:
         if isinstance(block, Table) and not block.header_rows and looks_like_header_row(block):
             block.header_rows = 1

@@ -514,16 +514,52 @@ def _open(path: Path) -> pdfium.PdfDocument:
         raise SaidaoError("corrupt", path, str(err)[:200]) from err
 
 
-def _page_blocks(page: PageText, skip: set[int], base: Provenance) -> list[Block]:
-    """Paragraphs, tables and seal images of one text page, top to bottom."""
+@dataclass(slots=True)
+class _Edges:
+    """A text page's body margins, to tell whether its last paragraph runs on to the next page."""
+
+    left: float
+    right: float
+
+
+def _page_blocks(page: PageText, skip: set[int], base: Provenance) -> tuple[list[Block], _Edges | None]:
+    """Paragraphs, tables and seal images of one text page, top to bottom, and its body margins."""
     body = [ln for ln in page.lines if id(ln) not in skip]
+    edges = _Edges(_mode_left(body), max(ln.bbox[2] for ln in body)) if body else None
     blocks: list[tuple[float, Block]] = [
         (group[0].bbox[1], make_paragraph(group, base)) for group in group_paragraphs(body)
     ]
     blocks += [(t.provenance.bbox[1] if t.provenance.bbox else 0.0, t) for t in page.tables]
     blocks += [(i.provenance.bbox[1] if i.provenance.bbox else 0.0, i) for i in page.images]
     blocks.sort(key=lambda pair: pair[0])
-    return [b for _, b in blocks]
+    return [b for _, b in blocks], edges
+
+
+def _runs_on(prev: Paragraph, prev_edges: _Edges, nxt: Paragraph, next_edges: _Edges) -> bool:
+    """A paragraph cut by the page break: it fills its last line, the next page's first line is not indented."""
+    if not prev.lines or not nxt.lines or prev.lines[-1].provenance.bbox is None \
+            or nxt.lines[0].provenance.bbox is None:
+        return False
+    last, first = prev.lines[-1].provenance.bbox, nxt.lines[0].provenance.bbox
+    size = last[3] - last[1]
+    return prev_edges.right - last[2] <= 2.0 * size and abs(first[0] - next_edges.left) <= 0.5 * size
+
+
+def join_page_break_paragraphs(by_page: dict[int, list[Block]], edges: dict[int, _Edges]) -> None:
+    """Merge, in place, the last paragraph of each page with the first of the next when it runs on."""
+    for number in sorted(by_page):
+        nxt_blocks, prev_blocks = by_page.get(number + 1), by_page[number]
+        prev_text = [b for b in prev_blocks if not isinstance(b, Image)]
+        next_text = [b for b in nxt_blocks or [] if not isinstance(b, Image)]
+        if not prev_text or not next_text or number not in edges or number + 1 not in edges:
+            continue
+        prev, nxt = prev_text[-1], next_text[0]
+        if isinstance(prev, Paragraph) and isinstance(nxt, Paragraph) \
+                and _runs_on(prev, edges[number], nxt, edges[number + 1]):
+            prev.text = join_lines([prev.text, nxt.text])
+            prev.lines.extend(nxt.lines)
+            prev.checkboxes.extend(nxt.checkboxes)
+            nxt_blocks.remove(nxt)
 
 
 def _number_tables(blocks: list[Block]) -> None:
@@ -547,6 +583,7 @@ def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
     doc = reader.doc
     heads, feet = split_running_heads(pages)
     by_page: dict[int, list[Block]] = {}
+    edges: dict[int, _Edges] = {}
     for page in pages:
         number = page.info.number
         base = Provenance(file=str(path), page=number)
@@ -557,9 +594,12 @@ def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
             doc.headers += heads.get(number, [])
             doc.footers += feet.get(number, [])
             continue
-        by_page[number] = _page_blocks(page, skip, base)
+        by_page[number], page_edges = _page_blocks(page, skip, base)
+        if page_edges is not None:
+            edges[number] = page_edges
         doc.headers += [make_paragraph([ln], base) for ln in heads.get(number, [])]
         doc.footers += [make_paragraph([ln], base) for ln in feet.get(number, [])]
+    join_page_break_paragraphs(by_page, edges)
     doc.blocks = join_continued_tables(by_page, {p.info.number: p.info.height for p in pages})
     _number_tables(doc.blocks)
     if doc.problems:
