@@ -53,16 +53,26 @@ _DIRECTION_WORDS = (
     (re.compile(r"未来产业(?:验证熟化|前瞻布局)?"), FUTURE),
 )
 _SCHEME_HINTS = (
-    (re.compile(r"工业战略性新兴产业分类(?:目录)?(?:[(（]2023版?[)）])?|[(（]?2023版?[)）]?"), Scheme.ISEI_2023),
+    (
+        re.compile(r"工业战略性新兴产业分类(?:目录)?(?:[(（]2023版?[)）])?|[(（]?2023版?[)）]?"),
+        Scheme.ISEI_2023,
+    ),
     (re.compile(r"战略性新兴产业分类(?:[(（]2018版?[)）])?|[(（]?2018版?[)）]?"), Scheme.SEI_2018),
-    (re.compile(r"国民经济行业分类(?:[(（]?GB/?T ?4754(?:-2017)?[)）]?)?(?:[(（]2017版?[)）])?"
-                r"|GB/?T ?4754(?:-2017)?"), Scheme.GBT_4754_2017),
+    (
+        re.compile(
+            r"国民经济行业分类(?:[(（]?GB/?T ?4754(?:-2017)?[)）]?)?(?:[(（]2017版?[)）])?"
+            r"|GB/?T ?4754(?:-2017)?"
+        ),
+        Scheme.GBT_4754_2017,
+    ),
 )
 _PREFIX = re.compile(r"^\s*(?:新赛道名称|赛道名称)\s*[:：]?\s*")
 _LABEL_BRACKETS = re.compile(r"[【\[〖「『](?P<label>[^【\[〖「『】\]〗」』]*)[】\]〗」』]")
 _TRAILING_PAREN = re.compile(r"[（(](?P<label>[^（()）]+)[）)]\s*$")
 _SEGMENT_SPLIT = re.compile(r"\s*[/+|>\\]\s*")
-_CODE = re.compile(r"^(?P<code>[A-T]?\d{1,4}(?:\.\d{1,2}){0,3}|[A-T])(?![A-Za-z0-9])[\s.、:：]*(?P<name>.*)$")
+_CODE = re.compile(
+    r"^(?P<code>[A-T]?\d{1,4}(?:\.\d{1,2}){0,3}|[A-T])(?![A-Za-z0-9])[\s.、:：]*(?P<name>.*)$"
+)
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 # Two-character words too common in class names to point at one class.
 _GENERIC_WORDS = (
@@ -242,7 +252,9 @@ def _name_score(printed: str, entry: Entry) -> tuple[float, str]:
     return (ratio * 0.9, "fuzzy") if ratio >= _FUZZY_MIN else (0.0, "unknown")
 
 
-def _find_by_name(table: ClassificationTable, name: str, scope: Entry | None) -> tuple[Entry | None, float, str]:
+def _find_by_name(
+    table: ClassificationTable, name: str, scope: Entry | None
+) -> tuple[Entry | None, float, str]:
     """Best class for a printed name, searched below ``scope`` first, then everywhere."""
     pools = [table.descendants(scope.code)] if scope is not None else []
     pools.append(list(table.entries))
@@ -369,13 +381,19 @@ def _codes_and_names(reading: _Reading) -> tuple[list[str], list[str]]:
 
 def _prefer_name(match: _Match) -> bool:
     """An exactly printed official name is harder to get wrong than a typed code."""
-    return match.alt is not None and normalise_name(match.alt.name) == normalise_name(match.segment.name)
+    return match.alt is not None and normalise_name(match.alt.name) == normalise_name(
+        match.segment.name
+    )
 
 
 def _candidate(reading: _Reading) -> dict[str, Any]:
     codes, names = _codes_and_names(reading)
-    return {"scheme": str(reading.scheme), "codes": codes, "class_names": names,
-            "score": round(reading.score, 1)}
+    return {
+        "scheme": str(reading.scheme),
+        "codes": codes,
+        "class_names": names,
+        "score": round(reading.score, 1),
+    }
 
 
 def _entry_candidate(scheme: Scheme, entry: Entry) -> dict[str, Any]:
@@ -383,8 +401,12 @@ def _entry_candidate(scheme: Scheme, entry: Entry) -> dict[str, Any]:
     if len(path) > 1 and path[0][0].isalpha() and path[0][0].isupper():
         path = path[1:]  # GB/T section letter, as in ``_codes_and_names``
     future = scheme is Scheme.FUTURE_2024
-    return {"scheme": str(scheme), "codes": [] if future else [c for c, _ in path],
-            "class_names": [n for _, n in path], "score": None}
+    return {
+        "scheme": str(scheme),
+        "codes": [] if future else [c for c, _ in path],
+        "class_names": [n for _, n in path],
+        "score": None,
+    }
 
 
 # ------------------------------------------------------------------ label inference
@@ -455,35 +477,60 @@ def _segment_problems(reading: _Reading) -> list[dict[str, str]]:
         printed = f"{seg.code} {seg.name}".strip()
         if m.kind == "mismatch" and m.entry is not None:
             alt = f"；名称对应 {m.alt.code} {m.alt.name}" if m.alt is not None else ""
-            out.append(_problem("track_code_name_mismatch",
-                                f"代码与名称不一致：{printed}（{table.scheme} 中 {m.entry.code} 为“{m.entry.name}”{alt}）"))
+            out.append(
+                _problem(
+                    "track_code_name_mismatch",
+                    f"代码与名称不一致：{printed}（{table.scheme} 中 {m.entry.code} 为“{m.entry.name}”{alt}）",
+                )
+            )
         elif m.kind == "bad_code" and m.entry is not None:
-            out.append(_problem("track_code_name_mismatch",
-                                f"代码 {seg.code} 在{table.scheme}中不存在，名称“{seg.name}”对应 {m.entry.code}"))
+            out.append(
+                _problem(
+                    "track_code_name_mismatch",
+                    f"代码 {seg.code} 在{table.scheme}中不存在，名称“{seg.name}”对应 {m.entry.code}",
+                )
+            )
         elif m.kind == "unknown":
             out.append(_problem("track_class_unknown", f"未在{table.scheme}中找到分类：{printed}"))
         elif m.kind == "unlisted":
-            out.append(_problem("track_domain_unlisted",
-                                f"未来产业领域“{seg.name}”不在已收录的领域清单中（清单不完整，请人工核对）"))
+            out.append(
+                _problem(
+                    "track_domain_unlisted",
+                    f"未来产业领域“{seg.name}”不在已收录的领域清单中（清单不完整，请人工核对）",
+                )
+            )
     if not reading.consistent:
-        out.append(_problem("track_path_inconsistent", "分类代码层级不一致：下级分类不属于上级分类"))
+        out.append(
+            _problem("track_path_inconsistent", "分类代码层级不一致：下级分类不属于上级分类")
+        )
     return out
 
 
-def _form_problems(reading: _Reading, bracketed: bool, label: str | None,
-                   inferred: list[Entry]) -> list[dict[str, str]]:
+def _form_problems(
+    reading: _Reading, bracketed: bool, label: str | None, inferred: list[Entry]
+) -> list[dict[str, str]]:
     """Problems of the name's form: codes missing, names typed from memory, no label."""
     out = []
     codes, names = _codes_and_names(reading)
     loose = any(m.kind in ("short", "fuzzy") for m in reading.matches) or (label and not bracketed)
-    no_codes = reading.scheme is not Scheme.FUTURE_2024 and not any(m.segment.code for m in reading.matches)
+    no_codes = reading.scheme is not Scheme.FUTURE_2024 and not any(
+        m.segment.code for m in reading.matches
+    )
     if loose:
         extra = f"；按赛道名推断至 {inferred[-1].code} {inferred[-1].name}" if inferred else ""
-        out.append(_problem("track_name_nonstandard",
-                            f"新赛道名称不规范，已按{reading.scheme}匹配为 {_path_text(codes, names)}{extra}"))
+        out.append(
+            _problem(
+                "track_name_nonstandard",
+                f"新赛道名称不规范，已按{reading.scheme}匹配为 {_path_text(codes, names)}{extra}",
+            )
+        )
     elif no_codes:
-        out.append(_problem("track_code_missing",
-                            f"新赛道名称未标注分类代码，已按名称匹配为 {_path_text(codes, names)}"))
+        out.append(
+            _problem(
+                "track_code_missing",
+                f"新赛道名称未标注分类代码，已按名称匹配为 {_path_text(codes, names)}",
+            )
+        )
     if not label:
         out.append(_problem("track_label_missing", "新赛道名称缺少【】中的赛道名"))
     return out
@@ -500,10 +547,16 @@ def parse_track_name(text: str, ticked_direction: str | None = None) -> TrackPar
     segments = _segments_of(class_part)
     result = TrackParse(direction=ticked, label=label)
     if not segments:
-        result.problems.append(_problem("track_name_missing" if not cleaned else "track_class_unknown",
-                                        "未填写新赛道名称" if not cleaned else f"新赛道名称未标注所属分类：{cleaned}"))
+        result.problems.append(
+            _problem(
+                "track_name_missing" if not cleaned else "track_class_unknown",
+                "未填写新赛道名称" if not cleaned else f"新赛道名称未标注所属分类：{cleaned}",
+            )
+        )
         return result
-    readings = sorted((_read(s, segments) for s in Scheme), key=lambda r: _rank(r, hint, ticked), reverse=True)
+    readings = sorted(
+        (_read(s, segments) for s in Scheme), key=lambda r: _rank(r, hint, ticked), reverse=True
+    )
     best = readings[0]
     if best.score <= 0:
         return _unresolved(result, segments, readings)
@@ -511,8 +564,13 @@ def parse_track_name(text: str, ticked_direction: str | None = None) -> TrackPar
     _fill(result, best, inferred)
     result.problems += _segment_problems(best) + _form_problems(best, bracketed, label, inferred)
     result.candidates = _candidates(best, readings)
-    result.resolved = all(m.entry is not None and m.kind not in ("mismatch", "bad_code") or m.kind == "unlisted"
-                          for m in best.matches) and best.consistent
+    result.resolved = (
+        all(
+            m.entry is not None and m.kind not in ("mismatch", "bad_code") or m.kind == "unlisted"
+            for m in best.matches
+        )
+        and best.consistent
+    )
     _check_direction(result, DIRECTION_OF[best.scheme], ticked, written_direction)
     return result
 
@@ -534,7 +592,11 @@ def _fill(result: TrackParse, best: _Reading, inferred: list[Entry]) -> None:
 
 def _candidates(best: _Reading, readings: list[_Reading]) -> list[dict[str, Any]]:
     """Other schemes that read the path (nearly) as well, and the classes the names point to."""
-    out = [_candidate(r) for r in readings[1:] if r.score >= min(best.score, 100.0) - 10 and r.score > 0]
+    out = [
+        _candidate(r)
+        for r in readings[1:]
+        if r.score >= min(best.score, 100.0) - 10 and r.score > 0
+    ]
     for m in best.matches:
         if m.kind == "mismatch" and m.alt is not None:
             out.append(_entry_candidate(best.scheme, m.alt))
@@ -543,7 +605,9 @@ def _candidates(best: _Reading, readings: list[_Reading]) -> list[dict[str, Any]
     return out
 
 
-def _unresolved(result: TrackParse, segments: list[_Segment], readings: list[_Reading]) -> TrackParse:
+def _unresolved(
+    result: TrackParse, segments: list[_Segment], readings: list[_Reading]
+) -> TrackParse:
     """Nothing matched anywhere: keep the printed path, offer the nearest classes."""
     result.codes = [s.code for s in segments if s.code]
     result.class_names = [s.name for s in segments if s.name]
@@ -562,15 +626,25 @@ def _unresolved(result: TrackParse, segments: list[_Segment], readings: list[_Re
     return result
 
 
-def _check_direction(result: TrackParse, from_class: str, ticked: str | None, written: str | None) -> None:
+def _check_direction(
+    result: TrackParse, from_class: str, ticked: str | None, written: str | None
+) -> None:
     """The ticked box wins; a class (or written direction) that disagrees is a problem."""
     result.direction = ticked or written or from_class
     for claimed, source in ((from_class, "所属分类"), (written, "名称中写明的方向")):
         if claimed and ticked and claimed != ticked:
-            result.problems.append(_problem("track_direction_mismatch",
-                                            f"{source}对应“{claimed}”，与勾选的所属方向“{ticked}”不一致"))
+            result.problems.append(
+                _problem(
+                    "track_direction_mismatch",
+                    f"{source}对应“{claimed}”，与勾选的所属方向“{ticked}”不一致",
+                )
+            )
             result.resolved = False
     if written and not ticked and written != from_class:
-        result.problems.append(_problem("track_direction_mismatch",
-                                        f"名称中写明的方向“{written}”与所属分类对应的“{from_class}”不一致"))
+        result.problems.append(
+            _problem(
+                "track_direction_mismatch",
+                f"名称中写明的方向“{written}”与所属分类对应的“{from_class}”不一致",
+            )
+        )
         result.resolved = False

@@ -31,8 +31,8 @@ def _same_in_both_emerging(track: dict) -> bool:
     """The gold path reads identically in SEI 2018 and ISEI 2023 (the text cannot tell them apart)."""
     tables = [load(Scheme.SEI_2018), load(Scheme.ISEI_2023)]
     return all(
-        [(e.code, e.name) for e in map(t.by_code, track["codes"]) if e] == list(
-            zip(track["codes"], track["class_names"], strict=True))
+        [(e.code, e.name) for e in map(t.by_code, track["codes"]) if e]
+        == list(zip(track["codes"], track["class_names"], strict=True))
         for t in tables
     )
 
@@ -48,15 +48,21 @@ def _derivable_match(got: dict, want: dict) -> bool:
     if all(got[k] == want[k] for k in KEYS):
         return True
     if got["scheme"] != want["scheme"]:
-        if not ({got["scheme"], want["scheme"]} <= EMERGING_SCHEMES and _same_in_both_emerging(want)):
+        if not (
+            {got["scheme"], want["scheme"]} <= EMERGING_SCHEMES and _same_in_both_emerging(want)
+        ):
             return False
-        if not any(c["scheme"] == want["scheme"] and c["codes"] == want["codes"] for c in got["candidates"]):
+        if not any(
+            c["scheme"] == want["scheme"] and c["codes"] == want["codes"] for c in got["candidates"]
+        ):
             return False
     loose = "track_name_nonstandard" in _codes(got)
     n = len(got["class_names"])
     path_ok = (got["codes"], got["class_names"]) == (want["codes"], want["class_names"]) or (
-        loose and 0 < n < len(want["class_names"])
-        and got["class_names"] == want["class_names"][:n] and got["codes"] == want["codes"][: len(got["codes"])]
+        loose
+        and 0 < n < len(want["class_names"])
+        and got["class_names"] == want["class_names"][:n]
+        and got["codes"] == want["codes"][: len(got["codes"])]
     )
     return path_ok and all(got[k] == want[k] for k in ("direction", "label", "resolved"))
 
@@ -74,7 +80,9 @@ def test_gold_track_names_parse_to_their_track() -> None:
         if not exact:
             misses.append((ident, name, {k: got[k] for k in KEYS if got[k] != want[k]}))
     n = len(tracks)
-    print(f"\ntrack names: strict {strict}/{n} = {strict / n:.1%}, derivable {derivable}/{n} = {derivable / n:.1%}")
+    print(
+        f"\ntrack names: strict {strict}/{n} = {strict / n:.1%}, derivable {derivable}/{n} = {derivable / n:.1%}"
+    )
     for miss in misses:
         print("  differs:", *miss)
     assert derivable / n >= 0.97
@@ -96,8 +104,12 @@ def test_gold_track_names_without_the_ticked_box() -> None:
 def test_seed_example_traditional() -> None:
     got = parse_track_name("17 纺织业+【智能织物】").to_dict()
     assert {k: got[k] for k in KEYS} == {
-        "direction": TRADITIONAL, "scheme": "GB/T 4754-2017", "codes": ["17"],
-        "class_names": ["纺织业"], "label": "智能织物", "resolved": True,
+        "direction": TRADITIONAL,
+        "scheme": "GB/T 4754-2017",
+        "codes": ["17"],
+        "class_names": ["纺织业"],
+        "label": "智能织物",
+        "resolved": True,
     }
     assert got["problems"] == []
 
@@ -139,7 +151,11 @@ def test_seed_example_future() -> None:
 )
 def test_bent_forms_of_one_name(text: str) -> None:
     got = parse_track_name(text).to_dict()
-    assert (got["scheme"], got["codes"], got["class_names"]) == ("GB/T 4754-2017", ["17"], ["纺织业"])
+    assert (got["scheme"], got["codes"], got["class_names"]) == (
+        "GB/T 4754-2017",
+        ["17"],
+        ["纺织业"],
+    )
     assert (got["label"], got["resolved"], got["direction"]) == ("智能织物", True, TRADITIONAL)
 
 
@@ -191,7 +207,9 @@ def test_code_whose_name_disagrees() -> None:
 
 
 def test_unknown_code_with_known_name() -> None:
-    got = parse_track_name("6 新能源产业/6.2 风能产业/6.2.9 风能发电机装备+【大功率主轴】").to_dict()
+    got = parse_track_name(
+        "6 新能源产业/6.2 风能产业/6.2.9 风能发电机装备+【大功率主轴】"
+    ).to_dict()
     assert not got["resolved"]
     assert "track_code_name_mismatch" in _codes(got)
     assert got["codes"][-1] == "6.2.1"
@@ -232,7 +250,9 @@ def test_schemes_that_renumbered_are_told_apart_by_name() -> None:
 
 
 def test_named_scheme_wins_a_tie() -> None:
-    text = "工业战略性新兴产业分类目录（2023）2 高端装备制造产业/2.1 智能制造装备产业+【人形机器人】"
+    text = (
+        "工业战略性新兴产业分类目录（2023）2 高端装备制造产业/2.1 智能制造装备产业+【人形机器人】"
+    )
     got = parse_track_name(text).to_dict()
     assert got["scheme"] == str(Scheme.ISEI_2023)
     assert got["codes"] == ["2", "2.1"]
