@@ -168,6 +168,9 @@ MARGIN = 1.0
 #: enters the confidence of a repair as one more alternative.
 NONE_SCORE = 6.0
 
+#: A repair rests on the single-error assumption: never as sure as a verified code.
+REPAIR_CONFIDENCE_CAP = 0.99
+
 #: Confidence of a code that verifies, without / with structural warnings.
 VALID_CONFIDENCE = 1.0
 WARNED_CONFIDENCE = 0.9
@@ -655,7 +658,7 @@ def _rank(code: str, expected_prefix: str | None, known: frozenset[str],
 def _confidence(best: float, others: list[float]) -> float:
     """Softmax share of the best score against its rivals and NONE_SCORE."""
     total = sum(math.exp(s - best) for s in [*others, NONE_SCORE])
-    return round(1.0 / (1.0 + total), 3)
+    return min(REPAIR_CONFIDENCE_CAP, round(1.0 / (1.0 + total), 3))
 
 
 # --------------------------------------------------------------------------

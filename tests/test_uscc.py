@@ -1,0 +1,363 @@
+"""Tests of the credit-code module against the shared vectors and a simulation."""
+
+from __future__ import annotations
+
+import csv
+import doctest
+import random
+from pathlib import Path
+
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from saidao.extractors import uscc
+from saidao.extractors.uscc_data import ALPHABET
+
+REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "uscc"
+if not REF.is_dir():  # the work tree may sit elsewhere; the shared folder is fixed
+    REF = Path("/work/shared/reference/uscc")
+
+
+def _vectors(name: str) -> list[str]:
+    lines = (REF / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t")[0] for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _real_firms() -> list[dict[str, str]]:
+    with (REF / "real_firms.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+# --------------------------------------------------------------------------
+# deterministic realistic codes: 91 + Inner Mongolia area + organisation code
+# --------------------------------------------------------------------------
+
+
+def _org_code(rng: random.Random) -> str:
+    """Half post-2015 ``MA…`` codes, half legacy all-digit codes, with GB 11714 check."""
+    if rng.random() < 0.5:
+        body = "MA" + "".join(rng.choice(ALPHABET) for _ in range(6))
+    else:
+        body = "".join(rng.choice("0123456789") for _ in range(8))
+    return body + uscc.calc_org_check_digit(body)
+
+
+def _make_codes(n: int, seed: int = 20240601) -> list[str]:
+    rng = random.Random(seed)
+    areas = uscc.known_area_codes("15")
+    codes = []
+    for _ in range(n):
+        first17 = "91" + rng.choice(areas) + _org_code(rng)
+        codes.append(first17 + uscc.calc_check_digit(first17))
+    return codes
+
+
+CODES = _make_codes(1000)
+
+
+# --------------------------------------------------------------------------
+# the stdnum-style interface
+# --------------------------------------------------------------------------
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(uscc)
+    assert result.attempted >= 10
+    assert result.failed == 0
+
+
+def test_every_valid_vector_accepted() -> None:
+    codes = _vectors("valid.txt")
+    assert len(codes) > 250
+    for code in codes:
+        assert uscc.is_valid(code), code
+        result = uscc.check(code)
+        assert result.valid and result.uscc == code.replace(" ", "")
+
+
+def test_every_invalid_vector_rejected() -> None:
+    codes = _vectors("invalid.txt")
+    assert len(codes) == 20
+    for code in codes:
+        assert not uscc.is_valid(code), code
+        result = uscc.check(code)
+        assert not result.valid and result.problems
+
+
+def test_every_real_firm_accepted() -> None:
+    firms = _real_firms()
+    assert len(firms) == 299
+    for firm in firms:
+        assert uscc.validate(firm["uscc"]) == firm["uscc"]
+        assert uscc.check(firm["uscc"]).valid
+
+
+def test_validate_raises_stdnum_exceptions() -> None:
+    with pytest.raises(uscc.InvalidLength):
+        uscc.validate("12345")
+    with pytest.raises(uscc.InvalidFormat):
+        uscc.validate("9111000060003IOZSV")
+    with pytest.raises(uscc.InvalidFormat):
+        uscc.validate("91A10000600037341L")  # letter in the area code
+    with pytest.raises(uscc.InvalidChecksum):
+        uscc.validate("91110000600037341N")
+    # the synthetic ntnyq vector: mod-31 fine, GB 11714 wrong, area 345678 unknown
+    synthetic = next(c for c in _vectors("valid.txt") if c[2:8] == "345678")
+    assert uscc.validate(synthetic) == synthetic
+    with pytest.raises(uscc.InvalidComponent):
+        uscc.validate(synthetic, strict=True)
+
+
+def test_check_digit_agrees_with_stdnum_and_the_standard() -> None:
+    assert uscc.calc_check_digit("91350100M000100Y4") == "3"  # GB 32100 worked example
+    for code in _vectors("valid.txt")[:100]:
+        code = code.replace(" ", "")
+        assert uscc.calc_check_digit(code) == stdnum_uscc.calc_check_digit(code) == code[17]
+
+
+def test_compact_folds_width_spaces_dashes_and_case() -> None:
+    assert uscc.compact("９１１５０１００７０１４６５４２５Ｙ") == "91150100701465425Y"
+    assert uscc.compact(" 91-150100\u3000701465425y ") == "91150100701465425Y"
+    assert uscc.format("91 150100—701465425Y") == "91150100701465425Y"
+
+
+def test_stdnum_rejects_letter_departments_we_accept() -> None:
+    # N 农业 / Y 其他 / A 军委编制: real GB 32100 department codes
+    for first17 in ("N2150100MA0000007", "Y1150100MA0000007", "A1110000600037341"):
+        code = first17 + uscc.calc_check_digit(first17)
+        assert not stdnum_uscc.is_valid(code)
+        with pytest.raises(stdnum_uscc.InvalidFormat):
+            stdnum_uscc.validate(code)
+        assert uscc.is_valid(code)
+        assert uscc.check(code).valid
+
+
+def test_stdnum_ignores_area_code_we_flag_it() -> None:
+    first17 = "91999900701465425"  # province 99 does not exist
+    code = first17 + uscc.calc_check_digit(first17)
+    assert stdnum_uscc.is_valid(code)
+    problems = uscc.check_area(code)
+    assert [p.code for p in problems] == ["uscc_area"]
+    result = uscc.check(code)
+    assert result.valid and result.confidence < 1.0
+    assert "uscc_area" in [p[0] for p in result.problems]
+
+
+def test_stdnum_does_not_fold_full_width() -> None:
+    wide = "９１１５０１００７０１４６５４２５Ｙ"
+    assert not stdnum_uscc.is_valid(wide)
+    result = uscc.check(wide)
+    assert result.valid and result.uscc == "91150100701465425Y" and result.fix == "width"
+
+
+# --------------------------------------------------------------------------
+# structure checks
+# --------------------------------------------------------------------------
+
+
+def test_structure_checks_return_findings() -> None:
+    good = "91150100701465425Y"
+    assert uscc.structure_problems(good) == []
+    assert uscc.check_length("9115") and uscc.check_length(good) == []
+    assert [p.code for p in uscc.check_alphabet("9115010O701465425Y")] == ["uscc_format"]
+    assert uscc.check_check_char("91150100701465425Q")[0].code == "uscc_checksum"
+    assert uscc.check_category("71150100701465425Y") == []  # 宗教活动场所
+    assert uscc.check_category("99140000MA0H4WRM37")  # issued, but outside the table
+    assert uscc.check_pos17("91150100701465A25Y") == []
+    assert uscc.check_pos17("9115010070146542AY")[0].code == "uscc_pos17"
+    assert uscc.check_area(good) == []
+    assert uscc.check_area(good, "15") == []
+    assert [p.code for p in uscc.check_area(good, "11")] == ["uscc_area_region"]
+    assert uscc.check_area("91100000100003962T") == []  # national level
+
+
+def test_gb11714_failure_is_a_warning_not_a_rejection() -> None:
+    code = "914512817717388902"  # real: 工商银行宜州城北支行 (ALGORITHM.md §6)
+    assert uscc.is_valid(code)
+    assert [p.code for p in uscc.check_org_code(code)] == ["uscc_org_check"]
+    result = uscc.check(code)
+    assert result.valid and result.uscc == code
+    assert "uscc_org_check" in [p[0] for p in result.problems]
+
+
+def test_old_registration_number_is_named() -> None:
+    from stdnum.iso7064 import mod_11_10
+
+    number = "15010240000123" + mod_11_10.calc_check_digit("15010240000123")
+    result = uscc.check(number)
+    assert not result.valid and result.uscc is None and result.fix is None
+    assert result.problems[0][0] == "uscc_old_regno" and "旧版15位" in result.problems[0][1]
+
+
+@pytest.mark.parametrize("damaged", ["916201055811843000", "9.16201055811843E+17",
+                                     9.16201055811843e17])
+def test_excel_damage_is_reported_not_corrected(damaged: object) -> None:
+    result = uscc.check(damaged)
+    assert result.uscc is None and result.fix is None
+    assert result.problems[0][0] == "uscc_excel"
+    # even outside evidence is only listed, never applied
+    first17 = "91620105581184321"
+    known = first17 + uscc.calc_check_digit(first17)
+    result = uscc.check(damaged, known_codes={known})
+    assert result.uscc is None and result.candidates[0][0] == known
+
+
+def test_fujian_pilot_codes_are_not_auto_corrected() -> None:
+    for code in ("91350211M00013FA1N", "91350211M0000XUF46", "91350100M0001TGQXM"):
+        result = uscc.check(code)
+        assert result.uscc is None
+        assert "uscc_pilot" in [p[0] for p in result.problems]
+
+
+def test_bad_input_never_raises() -> None:
+    for value in (None, "", "   ", 12345, "统一社会信用代码", "9" * 40, "\x00\ufffd"):
+        result = uscc.check(value)
+        assert result.uscc is None and result.problems
+
+
+# --------------------------------------------------------------------------
+# error detection and repair
+# --------------------------------------------------------------------------
+
+
+def test_exactly_18_single_substitutions_per_failing_code() -> None:
+    rng = random.Random(7)
+    for code in CODES[:200]:
+        i = rng.randrange(18)
+        wrong = code[:i] + rng.choice([c for c in ALPHABET if c != code[i]]) + code[i + 1:]
+        repairs = uscc.single_substitutions(wrong)
+        assert len(repairs) == 18
+        assert sorted(next(j for j in range(18) if r[j] != wrong[j]) for r in repairs) == list(range(18))
+        assert code in repairs
+        assert all(uscc._syndrome(r) == 0 for r in repairs)
+    assert uscc.single_substitutions(CODES[0]) == []
+
+
+def test_every_single_error_is_detected() -> None:
+    chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    substitutions = transpositions = 0
+    for code in CODES:
+        for i in range(18):
+            head, tail = code[:i], code[i + 1:]
+            for c in chars:
+                if c != code[i]:
+                    assert not uscc.is_valid(head + c + tail)
+                    substitutions += 1
+            if i < 17 and code[i] != code[i + 1]:
+                assert not uscc.is_valid(head + code[i + 1] + code[i] + code[i + 2:])
+                transpositions += 1
+    print(f"\nUSCC detection: {substitutions} substitutions, {transpositions} adjacent "
+          "transpositions of 1000 codes, all rejected")
+    assert substitutions == 1000 * 18 * 35
+
+
+def _confusable_errors(codes: list[str]) -> list[tuple[str, str]]:
+    """(true, misread) for every position and every lookalike in the 31-char set."""
+    out = []
+    for code in codes:
+        for i, ch in enumerate(code):
+            for partner in sorted(uscc._LOOKALIKE.get(ch, ())):
+                if partner in ALPHABET:
+                    out.append((code, code[:i] + partner + code[i + 1:]))
+    return out
+
+
+def test_confusable_repair_rates() -> None:
+    errors = _confusable_errors(CODES)
+    unique = ambiguous = wrong = 0
+    for true, misread in errors:
+        result = uscc.check(misread)
+        assert not result.valid
+        if result.uscc is None:
+            ambiguous += 1
+        elif result.uscc == true:
+            unique += 1
+            assert result.fix == "confusable" and 0.5 < result.confidence < 1.0
+        else:
+            wrong += 1
+    n = len(errors)
+    print(f"\nUSCC confusable repair over {n} single lookalike substitutions of 1000 codes: "
+          f"unique+correct {unique / n:.2%}, ambiguous {ambiguous / n:.2%}, wrong {wrong / n:.2%}")
+    assert wrong == 0
+    assert unique / n >= 0.90
+
+
+def test_forbidden_letters_mark_their_position() -> None:
+    lookalike = {"0": "O", "1": "I", "2": "Z", "5": "S", "U": "V"}
+    repaired = total = 0
+    for code in CODES[:300]:
+        for i, ch in enumerate(code):
+            if ch in lookalike:
+                total += 1
+                result = uscc.check(code[:i] + lookalike[ch] + code[i + 1:])
+                assert result.uscc in (None, code)
+                repaired += result.uscc == code
+    print(f"\nUSCC forbidden-letter repair: {repaired}/{total}")
+    assert repaired == total
+    # several at once: 〇 and O for 0, I for 1
+    result = uscc.check("9I15O1OO7O1465425Y")
+    assert result.uscc == "91150100701465425Y" and result.fix == "confusable"
+    assert uscc.check("911501〇0701465425Y").uscc == "91150100701465425Y"
+
+
+def test_transposition_is_repaired() -> None:
+    result = uscc.check("91150100701465452Y")
+    assert result.uscc == "91150100701465425Y" and result.fix == "transposition"
+
+
+def test_plain_substitution_can_stay_ambiguous() -> None:
+    result = uscc.check("91110000600037341N")  # a typed N for L: no lookalike to go on
+    assert result.uscc is None and len(result.candidates) > 1
+    message = dict(result.problems)["uscc_ambiguous"]
+    assert message.startswith("统一社会信用代码校验位错误，候选：") and "91110000600037341L" in message
+
+
+def test_known_codes_resolve_an_ambiguous_repair() -> None:
+    misread = next(m for t, m in _confusable_errors(CODES[:100]) if uscc.check(m).uscc is None)
+    true = next(t for t, m in _confusable_errors(CODES[:100]) if m == misread)
+    assert uscc.check(misread).uscc is None
+    result = uscc.check(misread, known_codes={true, CODES[500]})
+    assert result.uscc == true and result.fix is not None
+    result = uscc.check(misread, known_name_codes=[true])
+    assert result.uscc == true
+
+
+def test_known_name_codes_disagreeing_with_a_valid_code() -> None:
+    result = uscc.check(CODES[0], known_name_codes=[CODES[1]])
+    assert result.valid and result.uscc == CODES[0]
+    assert "uscc_name_mismatch" in [p[0] for p in result.problems]
+
+
+def test_expected_area_prefix_is_a_soft_signal() -> None:
+    code = "91150100701465425Y"
+    assert uscc.check(code, expected_area_prefix="15").confidence == 1.0
+    result = uscc.check(code, expected_area_prefix="11")
+    assert result.valid and "uscc_area_region" in [p[0] for p in result.problems]
+
+
+def test_any_substitution_figures() -> None:
+    """Typing errors without a lookalike: measured, bounded, never silent."""
+    total = correct = wrong = 0
+    for code in CODES[:20]:
+        for i in range(18):
+            for c in ALPHABET:
+                if c == code[i]:
+                    continue
+                result = uscc.check(code[:i] + c + code[i + 1:], expected_area_prefix="15")
+                total += 1
+                correct += result.uscc == code
+                if result.uscc not in (None, code):
+                    wrong += 1
+                    assert "uscc_corrected" in [p[0] for p in result.problems]
+    print(f"\nUSCC any single substitution ({total}): repaired correctly {correct / total:.2%}, "
+          f"repaired wrongly {wrong / total:.2%}")
+    assert wrong / total < 0.10
+
+
+def test_check_many_contract_shape() -> None:
+    rows = uscc.check_many(["91150100701465425Y", "9115010O701465425Y", "123"])
+    assert [set(r) for r in rows] == [{"input", "valid", "uscc", "fix", "candidates", "problems"}] * 3
+    assert rows[0]["valid"] and rows[0]["uscc"] == "91150100701465425Y" and rows[0]["fix"] is None
+    assert rows[1]["uscc"] == "91150100701465425Y" and rows[1]["fix"] == "confusable"
+    assert rows[1]["candidates"][0]["code"] == "91150100701465425Y"
+    assert rows[2]["uscc"] is None and rows[2]["problems"][0]["code"] == "uscc_length"
