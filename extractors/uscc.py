@@ -79,6 +79,7 @@ from .uscc_data import (
     FORBIDDEN,
     GLYPHS,
     OBSERVED_OUTSIDE_TABLE,
+    ONE_OR_DASH,
     SEPARATORS,
 )
 
@@ -552,7 +553,9 @@ class _Repair:
     @cached_property
     def reason(self) -> str:
         """Chinese description: what changed, and what speaks for or against it."""
-        if self.kind == "transposition":
+        if self.kind == "length":
+            what = "增删一位"
+        elif self.kind == "transposition":
             i = self.changes[0][0]
             what = f"第{i + 1}、{i + 2}位互换"
         else:
@@ -701,11 +704,11 @@ _PILOT = re.compile(r"^9135[0-9]{4}M000")
 
 
 def _apply_glyphs(text: str) -> str:
-    """Map form glyphs (〇 ○ × 丨 乙 …) to code characters; 一 is 1 only if that makes 18."""
+    """Map form glyphs (〇 ○ × 乙 …) to code characters; 一 丨 | are 1 only if that makes 18."""
     text = "".join(GLYPHS.get(ch, ch) for ch in text)
-    if "一" in text:
-        as_one = compact(text.replace("一", "1"))
-        text = text.replace("一", "1") if len(as_one) == 18 else text.replace("一", "-")
+    if any(ch in ONE_OR_DASH for ch in text):
+        as_one = re.sub(f"[{ONE_OR_DASH}]", "1", text)
+        text = as_one if len(compact(as_one)) == 18 else re.sub(f"[{ONE_OR_DASH}]", "", text)
     return text
 
 
@@ -754,10 +757,15 @@ def check(code: object, *, known_codes: Iterable[str] | None = None,
         return _report_excel(result, digits, known | known_name)
     glyphed = compact(_apply_glyphs(text))
     if glyphed != result.compact and is_valid(glyphed):
-        return _accept_repair(result, glyphed, "confusable", 0.95)
+        if len(glyphed) == len(result.compact):
+            return _accept_repair(result, glyphed, "confusable", REPAIR_CONFIDENCE_CAP)
+        result.compact = glyphed  # only a dash-like glyph was dropped: the code is fine
+        return _accept_valid(result, known_name, expected_area_prefix)
     result.problems.extend(check_length(glyphed) or check_alphabet(glyphed) or check_check_char(glyphed))
     if len(glyphed) == 18:
         _repair(result, glyphed, known, known_name, expected_area_prefix)
+    elif len(glyphed) in (17, 19):
+        _list_length_repairs(result, glyphed, known, known_name, expected_area_prefix)
     return result
 
 
@@ -810,6 +818,35 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
         return
     shown = "；".join(f"{r.code}（{r.reason}）" for r in ranked[:5] if r.plausible) or "无合理候选"
     result.problems.append(Problem("uscc_ambiguous", f"统一社会信用代码校验位错误，候选：{shown}"))
+
+
+def _length_repairs(code: str) -> list[str]:
+    """Legal passing codes one inserted (17 chars) or deleted (19 chars) character away."""
+    if len(code) == 19:
+        options = {code[:i] + code[i + 1:] for i in range(19)}
+    else:
+        options = {code[:i] + c + code[i:] for i in range(18) for c in ALPHABET}
+    return sorted(c for c in options if _is_legal(c) and _syndrome(c) == 0)
+
+
+def _list_length_repairs(result: UsccResult, code: str, known: frozenset[str],
+                         known_name: frozenset[str], expected_prefix: str | None) -> None:
+    """A dropped or doubled character: list the structurally best codes, apply none.
+
+    (A length repair changes every later position, so the lookalike model
+    does not apply; staff decide.)
+    """
+    repairs = []
+    for candidate in _length_repairs(code):
+        repair = _Repair(candidate, "length", [])
+        _score(repair, expected_prefix, known, known_name)
+        repairs.append(repair)
+    repairs.sort(key=lambda r: (-r.score, r.code))
+    result.candidates = [(r.code, r.score, r.reason) for r in repairs[:10]]
+    shown = "、".join(r.code for r in repairs[:5] if r.plausible)
+    if shown:
+        what = "多一位" if len(code) == 19 else "少一位"
+        result.problems.append(Problem("uscc_length_candidates", f"代码疑似{what}，候选：{shown}"))
 
 
 def check_many(codes: Iterable[object], **kwargs: Any) -> list[dict[str, Any]]:

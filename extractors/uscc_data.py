@@ -76,12 +76,15 @@ CONFUSABLE_PAIRS: tuple[str, ...] = (
 )
 
 #: Glyphs seen on Chinese forms in place of code characters (confusions.md §1,
-#: "Chinese-form extras"). ``一`` is handled apart: it is also used as a dash.
+#: "Chinese-form extras").
 GLYPHS: dict[str, str] = {
     "〇": "0", "○": "0", "◯": "0", "口": "0",
-    "×": "X", "Х": "X", "х": "X",
-    "丨": "1", "|": "1", "乙": "2",
+    "×": "X", "Х": "X", "х": "X", "乙": "2",
 }
+
+#: Glyphs that stand either for 1 or for a separator (一 丨 |): read as 1 only
+#: when that gives 18 characters.
+ONE_OR_DASH = "一丨|"
 
 #: Dash-like separators printed inside codes (after NFKC folding).
 SEPARATORS = "-‐‑‒–—―−_"

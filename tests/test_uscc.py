@@ -361,3 +361,20 @@ def test_check_many_contract_shape() -> None:
     assert rows[1]["uscc"] == "91150100701465425Y" and rows[1]["fix"] == "confusable"
     assert rows[1]["candidates"][0]["code"] == "91150100701465425Y"
     assert rows[2]["uscc"] is None and rows[2]["problems"][0]["code"] == "uscc_length"
+
+
+def test_form_glyphs_and_dashes() -> None:
+    assert uscc.check("91150100一701465425Y").valid  # 一 as a dash
+    assert uscc.check("91150100|701465425Y").valid
+    result = uscc.check("9丨150100701465425Y")  # 丨 for 1
+    assert result.uscc == "91150100701465425Y" and result.fix == "confusable"
+
+
+def test_length_errors_list_candidates_only() -> None:
+    doubled = uscc.check("911501007014654255Y")
+    assert doubled.uscc is None
+    assert doubled.candidates[0][0] == "91150100701465425Y"
+    assert "uscc_length_candidates" in [p[0] for p in doubled.problems]
+    dropped = uscc.check("9115010070146542Y")
+    assert dropped.uscc is None
+    assert "91150100701465425Y" in [c for c, _, _ in dropped.candidates]
