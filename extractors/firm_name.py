@@ -1,0 +1,242 @@
+"""Firm names as matching keys: the same firm written differently on two forms.
+
+A printed name (``内蒙古蒙牛乳业（集团）股份有限公司``) is split into a leading
+region (``内蒙古``), a core (``蒙牛乳业集团``), a legal form (``股份公司``) and a
+tail after the legal form (a branch: ``…有限公司鄂尔多斯分公司``). The printed
+name is never replaced; :func:`name_key` is the normalised core + form + tail
+without the leading region, for grouping candidates, and
+:func:`same_firm_score` weighs the parts.
+
+Decisions:
+
+* 有限责任公司 and 有限公司 are one legal form (the Company Law lets a limited
+  liability company write either), so they share a key. 股份有限公司 (a
+  joint-stock company, also written 股份公司) is kept distinct: it is another
+  legal form. A firm that converts keeps its credit code, but real pairs such as
+  内蒙古第一机械集团有限公司 / …股份有限公司 are two registrants, so differing
+  forms cost ×0.85 (below the 0.9 that a pure spelling variant keeps).
+* A leading region is dropped from the key but kept beside it: ``包头市XX商贸``
+  and ``鄂尔多斯市XX商贸`` are usually two firms, so the score falls when both
+  names carry regions that cannot contain each other (内蒙古 ⊃ 包头市 ⊃ 青山区
+  are compatible). Region names are the GB/T 2260 names of 15xxxx codes in
+  python-stdnum's ``cn/loc`` table, historic ones included (伊克昭盟, 哲里木盟),
+  plus the corpus' ``regions.csv``.
+* Brackets are dropped but their text kept (``（集团）`` = ``集团``).
+* A branch (分公司, 支行, 营业部 …) is its own registrant with its own credit
+  code: a tail that differs lowers the score sharply.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from saidao.extractors.normalize import fold_width, to_simplified
+
+PROVINCE = "内蒙古自治区"
+_PROVINCE_FORMS = (PROVINCE, "内蒙古")
+_DROP = re.compile(r"[\s()（）\[\]【】〔〕［］{}<>《》\"'“”‘’·•・.,，、:：;；_\-—–]+")
+_LEGAL_FORMS = (
+    (re.compile(r"股份有限(?:责任)?公司"), "股份公司"),
+    (re.compile(r"有限责任公司"), "有限公司"),
+)
+_FORM = re.compile(r"股份公司|有限公司|公司")
+_GENERIC_COUNTY = re.compile(r"^(?:市辖区|市区|郊区|矿区)$")
+_MIN_CORE = 2  # characters a core must keep after a region is taken off
+
+
+@dataclass(frozen=True)
+class FirmName:
+    """A printed firm name and its parts (all but ``printed`` normalised)."""
+
+    printed: str
+    regions: tuple[str, ...]
+    core: str
+    legal_form: str
+    tail: str
+
+    @property
+    def region(self) -> str:
+        """The leading region as printed after folding (``内蒙古自治区包头市``), or ``""``."""
+        return "".join(self.regions)
+
+    @property
+    def key(self) -> str:
+        """The matching key: core + legal form + tail, without the leading region."""
+        return f"{self.core}{self.legal_form}{self.tail}"
+
+
+# ------------------------------------------------------------------ regions
+
+
+@dataclass(frozen=True)
+class _Region:
+    name: str
+    level: int  # 0 province, 1 盟市, 2 旗县区
+    groups: frozenset[str]  # the 盟市 it lies in (historic and current names of one area)
+
+
+def _loc_rows() -> list[tuple[str, list[str]]]:
+    """(6-digit code, names) of Inner Mongolia from python-stdnum's GB/T 2260 table."""
+    try:
+        from stdnum import numdb
+
+        db = numdb.get("cn/loc")
+    except (ImportError, OSError):  # stdnum without its data: fall back to the corpus
+        return []
+    rows = []
+    for _length, low, _high, _props, children in db.prefixes:
+        if low != "15":
+            continue
+        for _clen, code, _chigh, cprops, _sub in children:
+            raw = cprops.get("county", "")
+            names = [re.sub(r"^\[[^\]]*\]", "", part).strip() for part in raw.split(",")]
+            rows.append((f"15{code}", [n for n in names if n]))
+    return rows
+
+
+def _corpus_rows() -> list[tuple[str, list[str]]]:
+    """(code, [name]) from the corpus' regions.csv, if the corpus is installed."""
+    try:
+        from saidao.corpus.zones import regions
+    except ImportError:
+        return []
+    rows = []
+    for region in regions():
+        rows.append((region.code, [region.name]))
+        rows += [(f"{region.code[:4]}xx", [county]) for county in region.counties]
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, _Region]:
+    """Every written region form → its level and the 盟市 areas it lies in."""
+    rows = _loc_rows() + _corpus_rows()
+    city_names: dict[str, set[str]] = {}
+    counties: dict[str, set[str]] = {}
+    for code, names in rows:
+        if code.endswith("0000"):
+            continue
+        city = code[:4]
+        if code.endswith("00"):
+            city_names.setdefault(city, set()).update(names)
+        else:
+            for name in names:
+                if not _GENERIC_COUNTY.match(name):
+                    counties.setdefault(name, set()).add(city)
+    area = _merge_areas(counties)
+    out: dict[str, _Region] = {form: _Region(form, 0, frozenset()) for form in _PROVINCE_FORMS}
+    for city, names in city_names.items():
+        groups = frozenset({area.get(city, city)})
+        for name in names:
+            for form in {name, re.sub(r"[市盟]$", "", name)}:
+                if len(form) >= 2:
+                    out.setdefault(form, _Region(form, 1, groups))
+    for name, cities in counties.items():
+        out.setdefault(name, _Region(name, 2, frozenset(area.get(c, c) for c in cities)))
+    return out
+
+
+def _merge_areas(counties: dict[str, set[str]]) -> dict[str, str]:
+    """City codes that share a county (伊克昭盟 1527 and 鄂尔多斯市 1506) name one area."""
+    parent: dict[str, str] = {}
+
+    def find(code: str) -> str:
+        while parent.get(code, code) != code:
+            code = parent[code]
+        return code
+
+    for cities in counties.values():
+        first, *rest = sorted(cities)
+        for other in rest:
+            parent[find(other)] = find(first)
+    return {code: find(code) for cities in counties.values() for code in cities}
+
+
+@lru_cache(maxsize=1)
+def _region_forms() -> tuple[str, ...]:
+    """Region forms, longest first (so 鄂尔多斯市 is taken before 鄂尔多斯)."""
+    return tuple(sorted(_regions(), key=len, reverse=True))
+
+
+def _take_regions(text: str) -> tuple[list[str], str]:
+    """Leading region names (内蒙古自治区包头市青山区…) and the rest of the name."""
+    found: list[str] = []
+    while True:
+        form = next((f for f in _region_forms() if text.startswith(f)), None)
+        if form is None or len(_FORM.split(text[len(form) :], 1)[0]) < _MIN_CORE:
+            return found, text
+        found.append(form)
+        text = text[len(form) :]
+
+
+def _regions_compatible(a: list[str], b: list[str]) -> bool:
+    """True unless both names carry regions that cannot contain each other."""
+    ra = [_regions()[f] for f in a if _regions()[f].level]
+    rb = [_regions()[f] for f in b if _regions()[f].level]
+    if not ra or not rb:
+        return True
+    return all(x.groups & y.groups for x in ra for y in rb) and _same_counties(ra, rb)
+
+
+def _same_counties(ra: list[_Region], rb: list[_Region]) -> bool:
+    ca = {r.name for r in ra if r.level == 2}
+    cb = {r.name for r in rb if r.level == 2}
+    return not ca or not cb or bool(ca & cb)
+
+
+# ------------------------------------------------------------------ keys
+
+
+def _fold(name: str) -> str:
+    """Widths, traditional characters, case, spaces, brackets and punctuation."""
+    text = to_simplified(fold_width(name or "")).upper()
+    text = _DROP.sub("", text)
+    for pattern, form in _LEGAL_FORMS:
+        text = pattern.sub(form, text)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def split_firm_name(name: str) -> FirmName:
+    """The printed name with its region, core, legal form and branch tail."""
+    folded = _fold(name)
+    regions, rest = _take_regions(folded)
+    found = _FORM.search(rest)
+    if found is None:
+        core, form, tail = rest, "", ""
+    else:
+        core, form, tail = rest[: found.start()], found.group(), rest[found.end() :]
+    return FirmName(name, tuple(regions), core, form, tail)
+
+
+def name_key(name: str) -> str:
+    """A normalised key for matching firm names (see the module notes for what it folds)."""
+    return split_firm_name(name).key
+
+
+def same_firm_score(a: str, b: str) -> float:
+    """How likely two printed names are one firm, 0–1 (1.0: same key, compatible regions)."""
+    fa, fb = split_firm_name(a), split_firm_name(b)
+    if not fa.key or not fb.key:
+        return 0.0
+    score = fuzz.ratio(fa.core, fb.core) / 100
+    score *= _form_factor(fa.legal_form, fb.legal_form)
+    if fa.tail != fb.tail:
+        score *= 0.6 * (0.5 + 0.5 * fuzz.ratio(fa.tail, fb.tail) / 100)
+    if not _regions_compatible(list(fa.regions), list(fb.regions)):
+        score *= 0.7
+    return round(score, 4)
+
+
+def _form_factor(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.95  # a form left off (蒙牛乳业) is a short way of writing the name
+    if {a, b} == {"股份公司", "有限公司"}:
+        return 0.85  # e.g. 内蒙古第一机械集团有限公司 / …股份有限公司 are two registrants
+    return 0.8
