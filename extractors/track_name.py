@@ -69,7 +69,11 @@ _SCHEME_HINTS = (
 _PREFIX = re.compile(r"^\s*(?:新赛道名称|赛道名称)\s*[:：]?\s*")
 _LABEL_BRACKETS = re.compile(r"[【\[〖「『](?P<label>[^【\[〖「『】\]〗」』]*)[】\]〗」』]")
 _TRAILING_PAREN = re.compile(r"[（(](?P<label>[^（()）]+)[）)]\s*$")
-_SEGMENT_SPLIT = re.compile(r"\s*[/+|>\\]\s*")
+# Path levels: / + | > \ always; 、 - — and plain spaces only when a code follows
+# (、 and spaces also occur inside class names and between a code and its name).
+_SEGMENT_SPLIT = re.compile(
+    r"\s*[/+|>\\]\s*|\s*[、\-—－]\s*(?=[A-T]?\d)|\s+(?=[A-T]?\d{1,4}(?:\.\d{1,2}){0,3}\s*[^\d\s.])"
+)
 _CODE = re.compile(
     r"^(?P<code>[A-T]?\d{1,4}(?:\.\d{1,2}){0,3}|[A-T])(?![A-Za-z0-9])[\s.、:：]*(?P<name>.*)$"
 )
@@ -195,6 +199,15 @@ def _split_label(text: str) -> tuple[str, str | None, bool]:
     if "+" in text:
         head, _, tail = text.rpartition("+")
         return head.strip(), _tidy(tail) or None, False
+    return _split_at_last_space(text)
+
+
+def _split_at_last_space(text: str) -> tuple[str, str | None, bool]:
+    """``未来能源 核能``: a space before a code-free word ends an exactly named class."""
+    head, _, tail = text.rpartition(" ")
+    segments = _segments_of(head) if head else []
+    if tail and not re.search(r"\d", tail) and segments and _is_class_name(segments[-1].name):
+        return head.strip(), _tidy(tail), False
     return text, None, False
 
 

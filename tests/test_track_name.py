@@ -282,3 +282,27 @@ def test_empty_name() -> None:
     got = parse_track_name("   ").to_dict()
     assert not got["resolved"]
     assert _codes(got) == ["track_name_missing"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "17纺织业、171棉纺织及印染精加工+【智能织物】",
+        "17 纺织业-171 棉纺织及印染精加工【智能织物】",
+        "17 纺织业 171 棉纺织及印染精加工+【智能织物】",
+    ],
+)
+def test_other_level_separators(text: str) -> None:
+    got = parse_track_name(text).to_dict()
+    assert got["codes"] == ["17", "171"] and got["resolved"]
+
+
+def test_separator_inside_a_class_name_is_not_a_level() -> None:
+    got = parse_track_name("44 电力、热力生产和供应业/441 电力生产+【构网型风电】").to_dict()
+    assert got["class_names"] == ["电力、热力生产和供应业", "电力生产"] and got["resolved"]
+
+
+def test_label_after_a_space() -> None:
+    got = parse_track_name("17 纺织业 智能织物").to_dict()
+    assert (got["codes"], got["label"]) == (["17"], "智能织物")
+    assert "track_name_nonstandard" in _codes(got)
