@@ -51,6 +51,10 @@ _NAME_SUFFIX = re.compile(r"(?:大学|学院|科学院|开发区|园区|高新�
 #: Jieba frequency for dictionary terms: high enough to win over the default
 #: dictionary's splits of the same characters in running text.
 _TERM_FREQ = 200_000
+#: The shared tail of a coordinated list of zones: ``呼和浩特金山、包头稀土和
+#: 鄂尔多斯国家高新技术产业开发区`` names three zones.
+_ZONE_TAIL = re.compile(r"(?:[两三四五六七]个|等)?(?:国家级|国家|自治区级)?(?:高新技术产业开发区|高新区)")
+_CONJUNCTIONS = "和及与"
 
 
 def fold(text: str) -> str:
@@ -90,13 +94,56 @@ def _add_spans(doc: Doc, spans: Iterable[Span]) -> None:
     doc.spans[SPANS_KEY] = [*group, *spans]
 
 
+def _resolve_item(piece: str, first: bool) -> tuple[int, str] | None:
+    """Zone id of one list item (``包头稀土``); the first item may carry a lead-in verb."""
+    lengths = range(min(len(piece), 8), 1, -1) if first else [len(piece)]
+    for n in lengths:
+        zone = registry().exact(piece[-n:] + "高新区")
+        if zone is not None:
+            return len(piece) - n, zone.id
+    return None
+
+
+def _split_list(head: str) -> list[str]:
+    """Items of ``A、B和C``; ``和`` splits only where both sides name zones (呼和浩特 stays)."""
+    pieces: list[str] = []
+    for k, piece in enumerate(head.split("、")):
+        for i, char in enumerate(piece):
+            if (char in _CONJUNCTIONS and _resolve_item(piece[:i], first=k == 0)
+                    and _resolve_item(piece[i + 1:], first=False)):
+                pieces += [piece[:i], piece[i + 1:]]
+                break
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def coordinated_zones(text: str) -> list[tuple[int, int, str]]:
+    """Zones named by a list sharing one ``…高新区`` tail: (start, end, zone id)."""
+    found = []
+    for tail in _ZONE_TAIL.finditer(text):
+        head = re.split(r"[,，。;；:\n(（]", text[max(0, tail.start() - 40):tail.start()])[-1]
+        pieces = _split_list(head)
+        if len(pieces) < 2:
+            continue
+        start = tail.start() - len(head)
+        offsets = [start + sum(len(p) + 1 for p in pieces[:k]) for k in range(len(pieces))]
+        for k in range(len(pieces) - 1, -1, -1):
+            hit = _resolve_item(pieces[k], first=k == 0)
+            if hit is None:
+                break
+            found.append((offsets[k] + hit[0], offsets[k] + len(pieces[k]), hit[1]))
+    return found
+
+
 @Language.component("saidao_zones")
 def zone_component(doc: Doc) -> Doc:
     """ZONE spans for every explicit zone mention, ``span.id_`` = zone id."""
+    text = _text(doc)
+    mentions = [(m.start, m.end, m.zone.id) for m in registry().find_all(text)]
     spans = []
-    for match in registry().find_all(_text(doc)):
-        span = doc.char_span(match.start, match.end, label="ZONE", span_id=match.zone.id,
-                             alignment_mode="expand")
+    for start, end, zone_id in mentions + coordinated_zones(text):
+        span = doc.char_span(start, end, label="ZONE", span_id=zone_id, alignment_mode="expand")
         if span is not None:
             spans.append(span)
     _add_spans(doc, spans)
