@@ -162,3 +162,9 @@ def test_not_an_image_is_an_ocr_failure():
         ocr_page(np.zeros((0,), np.uint8), path="x.png", page_number=1, points_per_pixel=PPP,
                  settings=ReadSettings())
     assert err.value.reason == "ocr_failed"
+
+
+def test_sparse_glyphs_missed_at_page_scale_are_recovered(pages):
+    blocks, _, _ = pages["firms"]
+    # the detector drops the lone 二 at page scale; the magnified second look finds it
+    assert blocks[0].text == "二、新赛道企业名录"

@@ -130,3 +130,13 @@ def test_rows_and_paragraphs_follow_chinese_typesetting():
 def test_join_pieces():
     assert layout.join_pieces("内蒙古第一机械", "集团") == "内蒙古第一机械集团"
     assert layout.join_pieces("E-mail kjj@btgx", "gov") == "E-mail kjj@btgx gov"
+
+
+def test_uncovered_ink_finds_what_no_box_covers():
+    img = Image.new("RGB", (800, 120), "white")
+    ImageDraw.Draw(img).text((20, 30), "二、新赛道企业名录", font=ImageFont.truetype(FONT, 34), fill="black")
+    ink = layout.ink_mask(layout.to_gray(np.asarray(img)))
+    covered = (70, 25, 400, 75)  # everything but the 二
+    (region,) = layout.uncovered_ink(ink, [covered], DPI)
+    assert region[0] < 60 and region[2] <= 75
+    assert layout.uncovered_ink(ink, [(0, 0, 800, 120)], DPI) == []

@@ -434,3 +434,26 @@ def split_paragraphs(rows: list[list[OcrLine]], page_left: float, page_right: fl
             paragraphs[-1].append(row)
         prev = row
     return paragraphs
+
+
+def uncovered_ink(ink: np.ndarray, boxes: list[PixelBox], dpi: float) -> list[PixelBox]:
+    """Text-sized blobs of ink that no recognised line covers: what the detector missed.
+
+    The detector can drop sparse glyphs (一, 二, 、) at page scale; these are the
+    places worth a second, magnified look. Specks and strokes thinner than a
+    character are ignored.
+    """
+    rest = ink.copy()
+    for x0, y0, x1, y1 in boxes:
+        rest[max(0, y0 - 2):y1 + 3, max(0, x0 - 2):x1 + 3] = 0
+    rest = cv2.morphologyEx(rest, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    join = max(3, int(dpi * 0.1)) | 1  # the two strokes of 二 are one blob
+    merged = cv2.dilate(rest, np.ones((join, join), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(merged)
+    lo, hi = dpi * 0.08, dpi * 0.5
+    out: list[PixelBox] = []
+    for x, y, w, h, _ in stats[1:count]:
+        x0, y0, x1, y1 = x + join // 2, y + join // 2, x + w - join // 2, y + h - join // 2
+        if lo <= max(w, h) - join and h - join <= hi and cv2.countNonZero(rest[y0:y1, x0:x1]) >= dpi * 0.3:
+            out.append((int(x0), int(y0), int(x1), int(y1)))
+    return out
