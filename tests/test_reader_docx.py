@@ -12,7 +12,7 @@ import pytest
 from saidao.document import Paragraph, Table
 from saidao.errors import SaidaoError
 from saidao.ingest.read import read
-from saidao.ingest.readers.docx import normalise_boxes, read_docx, scan_checkboxes
+from saidao.ingest.readers.docx import format_number, normalise_boxes, read_docx, scan_checkboxes
 from saidao.ingest.zipguard import is_unsafe_name, open_zip, safe_members
 from saidao.settings import DEFAULT, ReadSettings
 
@@ -99,6 +99,28 @@ def test_inline_markup_revisions_text_boxes_and_wrappers():
     table = doc.tables[0]  # no w:tblGrid; second row wrapped in a content control
     assert (table.n_rows, table.n_cols) == (2, 2)
     assert table.grid() == [["一", "二"], ["包", "装"]]
+
+
+def test_list_numbers_rendered():
+    texts = [p.text for p in load("numbered").paragraphs]
+    assert texts == [
+        "一、总体要求", "（一）指导思想", "（二）基本原则", "1.坚持创新", "2.坚持协调",
+        "二、主要任务", "（一）强化平台",  # deeper levels restart under a new parent
+        "1. 第一项", "2. 第二项",  # numbering inherited from the List Number style
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "shown"),
+    [
+        (11, "chineseCounting", "十一"), (20, "taiwaneseCountingThousand", "二十"),
+        (105, "ideographDigital", "一〇五"), (3, "chineseLegalSimplified", "叁"),
+        (2, "ideographTraditional", "乙"), (4, "upperRoman", "IV"), (28, "lowerLetter", "bb"),
+        (3, "decimalEnclosedCircle", "③"), (7, "decimal", "7"), (5, "decimalFullWidth", "５"),
+    ],
+)
+def test_format_number(value: int, fmt: str, shown: str):
+    assert format_number(value, fmt) == shown
 
 
 # -- checkboxes -----------------------------------------------------------------

@@ -19,7 +19,7 @@ from saidao.settings import DEFAULT
 
 CASES = Path(__file__).parent / "fixtures" / "docx_cases"
 DECLARATIONS = Path(__file__).parent / "fixtures" / "declarations"
-NAMES = ("merged", "nested", "checkboxes", "headers")
+NAMES = ("merged", "nested", "checkboxes", "headers", "numbered")
 HAS_SOFFICE = any(shutil.which(n) for n in ("soffice", "libreoffice"))
 needs_soffice = [
     pytest.mark.libreoffice,

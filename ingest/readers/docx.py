@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import cn2an
 import docx
 from docx.document import Document as DocxDocument
 from lxml import etree
@@ -357,6 +358,160 @@ def _form_checkbox(fld_char: etree._Element) -> _Box | None:
     return _Box("checked" if state else "unchecked", "FORMCHECKBOX")
 
 
+# -- list numbering ---------------------------------------------------------------
+
+
+#: Word's names for "一、二、三" counting (LibreOffice writes the Taiwanese one).
+_CJK_COUNTING = frozenset({
+    "chineseCounting", "chineseCountingThousand", "taiwaneseCounting",
+    "taiwaneseCountingThousand", "japaneseCounting", "koreanCounting",
+})
+
+
+def format_number(value: int, fmt: str) -> str:
+    """A list counter as Word shows it for ``w:numFmt`` (Chinese formats via cn2an)."""
+    if fmt in _CJK_COUNTING:
+        return cn2an.an2cn(value)
+    if fmt in ("ideographDigital", "taiwaneseDigital"):
+        return "".join("〇一二三四五六七八九"[int(d)] for d in str(value))
+    if fmt in ("chineseLegalSimplified", "ideographLegalTraditional"):
+        return cn2an.an2cn(value, "up")
+    if fmt == "ideographTraditional":
+        return _cycle("甲乙丙丁戊己庚辛壬癸", value)
+    if fmt == "ideographZodiac":
+        return _cycle("子丑寅卯辰巳午未申酉戌亥", value)
+    if fmt in ("upperLetter", "lowerLetter"):
+        letter = chr(ord("A") + (value - 1) % 26) * ((value - 1) // 26 + 1)
+        return letter if fmt == "upperLetter" else letter.lower()
+    if fmt in ("upperRoman", "lowerRoman"):
+        roman = _roman(value)
+        return roman if fmt == "upperRoman" else roman.lower()
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= value <= 20:
+        return chr(0x2460 + value - 1)
+    if fmt == "decimalEnclosedParen" and 1 <= value <= 20:
+        return chr(0x2474 + value - 1)
+    if fmt == "decimalEnclosedFullstop" and 1 <= value <= 20:
+        return chr(0x2488 + value - 1)
+    if fmt == "decimalFullWidth":
+        return str(value).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    if fmt == "decimalZero":
+        return f"{value:02d}"
+    return str(value)
+
+
+def _cycle(symbols: str, value: int) -> str:
+    return symbols[(value - 1) % len(symbols)]
+
+
+def _roman(value: int) -> str:
+    out = ""
+    for number, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
+                            (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
+                            (4, "IV"), (1, "I")):
+        while value >= number:
+            out += letters
+            value -= number
+    return out
+
+
+@dataclass(slots=True)
+class _Level:
+    start: int = 1
+    fmt: str = "decimal"
+    text: str = ""
+    suffix: str = "tab"
+    legal: bool = False
+
+
+class _Numbering:
+    """Renders automatic list numbers (一、 （一） 第一章 1.) that python-docx drops.
+
+    Counters are kept per abstract numbering definition, as Word continues a
+    list across ``w:num`` instances unless one overrides the start. Bullets
+    are not rendered (their glyphs are symbol-font characters, not content).
+    """
+
+    def __init__(self, wordfile: DocxDocument) -> None:
+        self._levels: dict[str, dict[int, _Level]] = {}
+        self._num_to_abstract: dict[str, str] = {}
+        self._overrides: dict[str, dict[int, int]] = {}
+        self._counters: dict[str, dict[int, int]] = {}
+        self._started: set[str] = set()
+        root = _numbering_root(wordfile)
+        if root is None:
+            return
+        for abstract in root.iter(W + "abstractNum"):
+            levels = {int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in abstract.iter(W + "lvl")}
+            self._levels[abstract.get(W + "abstractNumId", "")] = levels
+        for num in root.iter(W + "num"):
+            num_id = num.get(W + "numId", "")
+            ref = num.find(W + "abstractNumId")
+            self._num_to_abstract[num_id] = ref.get(W + "val", "") if ref is not None else ""
+            self._overrides[num_id] = {
+                int(o.get(W + "ilvl", "0")): _int_attr(o, "startOverride", 1)
+                for o in num.iter(W + "lvlOverride") if o.find(W + "startOverride") is not None
+            }
+
+    def label(self, num_id: str, ilvl: int) -> str:
+        """The next number for a paragraph in list ``num_id`` at level ``ilvl`` ("" if none)."""
+        abstract = self._num_to_abstract.get(num_id)
+        levels = self._levels.get(abstract or "")
+        if not levels or num_id == "0" or ilvl not in levels:
+            return ""
+        counters = self._counters.setdefault(abstract, {})
+        if num_id not in self._started:
+            self._started.add(num_id)
+            for lvl, start in self._overrides.get(num_id, {}).items():
+                counters[lvl] = start - 1
+        level = levels[ilvl]
+        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]
+        if level.fmt in ("bullet", "none") or not level.text:
+            return ""
+        text = re.sub(r"%([1-9])", lambda m: self._part(levels, counters, int(m.group(1)) - 1, level), level.text)
+        return text + ("" if level.suffix == "nothing" else " ")
+
+    @staticmethod
+    def _part(levels: dict[int, _Level], counters: dict[int, int], ilvl: int, current: _Level) -> str:
+        level = levels.get(ilvl, _Level())
+        value = counters.get(ilvl, level.start)
+        return format_number(value, "decimal" if current.legal else level.fmt)
+
+
+def _numpr(numpr: etree._Element | None) -> tuple[str | None, int | None]:
+    """``(numId, ilvl)`` of a ``w:numPr``, each None when absent."""
+    if numpr is None:
+        return None, None
+    num = numpr.find(W + "numId")
+    lvl = numpr.find(W + "ilvl")
+    num_id = num.get(W + "val") if num is not None else None
+    ilvl = _int_attr(numpr, "ilvl", 0) if lvl is not None else None
+    return num_id, ilvl
+
+
+def _numbering_root(wordfile: DocxDocument) -> etree._Element | None:
+    for rel in wordfile.part.rels.values():
+        if rel.reltype.endswith("/numbering") and not rel.is_external:
+            part = rel.target_part
+            element = getattr(part, "element", None)
+            return element if element is not None else etree.fromstring(part.blob)
+    return None
+
+
+def _level(lvl: etree._Element) -> _Level:
+    fmt = lvl.find(W + "numFmt")
+    text = lvl.find(W + "lvlText")
+    suffix = lvl.find(W + "suff")
+    return _Level(
+        start=_int_attr(lvl, "start", 1),
+        fmt=fmt.get(W + "val", "decimal") if fmt is not None else "decimal",
+        text=text.get(W + "val", "") if text is not None else "",
+        suffix=suffix.get(W + "val", "tab") if suffix is not None else "tab",
+        legal=bool(_on(lvl.find(W + "isLgl"))),
+    )
+
+
 # -- the walk -----------------------------------------------------------------
 
 
@@ -375,6 +530,8 @@ class _Walker:
     _default_style_id: str | None = None
 
     def __post_init__(self) -> None:
+        self._numbering = _Numbering(self.wordfile)
+        self._style_numpr: dict[str, tuple[str | None, int | None]] = {}
         for style in self.wordfile.styles:
             if style.style_id:
                 self._style_names[style.style_id] = style.name or style.style_id
@@ -419,7 +576,11 @@ class _Walker:
         style_id = p.find(f"{W}pPr/{W}pStyle")
         style_id = style_id.get(W + "val") if style_id is not None else None
         para_bold = self._style_bold(style_id or self._default_style_id)
-        items = _merge_ticks(_split_glyphs(self._inline(p, para_bold)))
+        raw = self._inline(p, para_bold)
+        number = self._list_label(p, style_id or self._default_style_id)
+        if number:
+            raw.insert(0, _Run(number, para_bold))
+        items = _merge_ticks(_split_glyphs(raw))
         text = _render(items)
         style = self._style_names.get(style_id, style_id) if style_id else self._default_style
         return Paragraph(
@@ -430,6 +591,30 @@ class _Walker:
             style=style,
             bold_prefix=_bold_prefix(items),
         )
+
+    def _list_label(self, p: etree._Element, style_id: str | None) -> str:
+        """The automatic number Word shows before this paragraph, if it is in a list."""
+        direct = p.find(f"{W}pPr/{W}numPr")
+        num_id, ilvl = _numpr(direct)
+        if num_id is None or ilvl is None:
+            style_num, style_lvl = self._style_list(style_id)
+            num_id = num_id if num_id is not None else style_num
+            ilvl = ilvl if ilvl is not None else style_lvl
+        if num_id is None:
+            return ""
+        return self._numbering.label(num_id, ilvl or 0)
+
+    def _style_list(self, style_id: str | None) -> tuple[str | None, int | None]:
+        """``(numId, ilvl)`` a paragraph style (or its bases) puts its paragraphs in."""
+        key = style_id or ""
+        if key not in self._style_numpr:
+            found: tuple[str | None, int | None] = (None, None)
+            style = next((s for s in self.wordfile.styles if s.style_id == style_id), None)
+            while style is not None and found[0] is None:
+                found = _numpr(style.element.find(f"{W}pPr/{W}numPr"))
+                style = style.base_style
+            self._style_numpr[key] = found
+        return self._style_numpr[key]
 
     # inline content -------------------------------------------------------
     def _inline(self, el: etree._Element, para_bold: bool) -> list[_Item]:
