@@ -42,6 +42,14 @@ Other symbol-font characters are dropped rather than shown as stray letters.
 A box's label is the text after it up to the next box; when a paragraph ends
 with a box and starts with text (``是□ 否□``) the labels come before the boxes.
 
+Text is what Word shows: automatic list numbers (一、 （一） 1. from
+``numbering.xml``, directly or through the paragraph style) are rendered in
+front of the paragraph, tracked deletions and field codes are left out, text
+boxes are read once (their VML fallback copy skipped). A nested table stays a
+:class:`Table` in its cell's ``blocks``; the cell's ``text`` gets its rows as
+lines with cells joined by spaces, and its checkboxes are also listed on the
+outer cell; the nested cells' provenance points at the outer cell.
+
 Pages: a .docx has no fixed pages. ``Document.pages`` holds one entry per
 *explicit* break (``w:br type=page``, ``pageBreakBefore``, page-starting section
 breaks) plus one, sized from the first section: a lower bound, not the printed
