@@ -35,8 +35,18 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     ],
 )
 def test_encodings_decode_to_same_text(encoded: bytes, encoding: str):
-    text, used = decode_bytes(encoded)
-    assert (text, used) == (SAMPLE, encoding)
+    assert decode_bytes(encoded) == (SAMPLE, encoding, 0)
+
+
+def test_damaged_utf8_is_not_misread_as_gb18030(tmp_path):
+    data = ("高新区新赛道培育方案" * 20).encode() + b"\xff" + "结束".encode()
+    decoded = decode_bytes(data)
+    assert decoded.encoding == "utf-8" and decoded.replaced == 1
+    assert decoded.text.startswith("高新区新赛道") and decoded.text.endswith("\ufffd结束")
+    doc = read_text(write(tmp_path, "d.txt", data), "sha", DEFAULT)
+    assert doc.problems == ["1 damaged UTF-8 sequence(s) replaced by U+FFFD"]
+    few_chinese = ("plain ascii policy text " * 40 + "高新区").encode("gbk")
+    assert decode_bytes(few_chinese) == (few_chinese.decode("gbk"), "gb18030", 0)
 
 
 def test_lines_tables_and_provenance(tmp_path):

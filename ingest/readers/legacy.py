@@ -65,7 +65,7 @@ def legacy_format(path: Path) -> str:
     handed to LibreOffice, which would convert a spreadsheet into an empty page.
     """
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(64)
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     if not head.startswith(_OLE2_MAGIC):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
+from typing import NamedTuple
 
 from saidao.document import Block, Cell, Document, PageInfo, Paragraph, Provenance, Table, TextLine
 from saidao.errors import SaidaoError
@@ -28,6 +29,10 @@ from saidao.settings import ReadSettings
 #: which decoded "text" is taken for binary data.
 MAX_CONTROL_SHARE = 0.01
 
+#: Valid non-ASCII characters per damaged sequence above which a file that is
+#: not clean UTF-8 is still read as (damaged) UTF-8.
+DAMAGED_UTF8_RATIO = 50
+
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -36,32 +41,55 @@ _BOMS = (
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f")
 
 
+class Decoded(NamedTuple):
+    text: str
+    encoding: str
+    replaced: int = 0  # undecodable sequences replaced by U+FFFD (damaged UTF-8 only)
+
+
 def read_text(path: Path, sha256: str, settings: ReadSettings) -> Document:
     """Read a plain-text policy file into paragraphs and tab tables."""
-    text, _encoding = decode_bytes(path.read_bytes(), path)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    decoded = decode_bytes(path.read_bytes(), path)
+    lines = decoded.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    problems = []
+    if decoded.replaced:
+        problems.append(f"{decoded.replaced} damaged UTF-8 sequence(s) replaced by U+FFFD")
     return Document(
         path=str(path),
         sha256=sha256,
         format="txt",
         pages=[PageInfo(number=1)],
         blocks=_blocks(lines, str(path)),
+        problems=problems,
     )
 
 
-def decode_bytes(data: bytes, path: str | Path | None = None) -> tuple[str, str]:
-    """``(text, encoding)`` for the first encoding that fits, else ``decode_failed``."""
+def decode_bytes(data: bytes, path: str | Path | None = None) -> Decoded:
+    """The text in the first encoding that fits, else ``decode_failed``.
+
+    UTF-8 with a few damaged bytes amid plenty of valid multi-byte characters
+    is kept as UTF-8 (damage replaced, counted) instead of being misread as
+    GB18030, which accepts almost any byte sequence and would turn the whole
+    file into mojibake.
+    """
     if not data:
         raise SaidaoError("empty", path)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked(_decode(data, encoding, path), encoding, path), encoding
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return _checked(text, encoding, path), encoding
+            return Decoded(_checked(_decode(data, encoding, path), encoding, path), encoding)
+    try:
+        return Decoded(_checked(data.decode("utf-8"), "utf-8", path), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    lossy = data.decode("utf-8", errors="replace")
+    bad = lossy.count("\ufffd")
+    good = sum(1 for ch in lossy if ord(ch) > 127) - bad
+    if good >= DAMAGED_UTF8_RATIO * bad:
+        return Decoded(_checked(lossy, "utf-8", path), "utf-8", bad)
+    try:
+        return Decoded(_checked(data.decode("gb18030"), "gb18030", path), "gb18030")
+    except UnicodeDecodeError:
+        pass
     raise SaidaoError("decode_failed", path, "not UTF-8, UTF-16 (with BOM) or GB18030")
 
 
