@@ -1,0 +1,642 @@
+"""The 新赛道申报表: every field, the firm and platform tables, by label, not position.
+
+The form (附件1-2 of 内科高字〔2026〕11号) is a fixed document, but filled-in
+copies move things around: header lines with or without colons, labels
+reworded, the firm table split over pages with its header repeated, columns
+added. So each part is found by what it says:
+
+* header lines: paragraphs before the first table, matched against
+  :data:`~saidao.extractors.form_labels.HEADER_LABELS`;
+* the basic-information table: the table whose cells carry the most labels of
+  :data:`BASIC_LABELS`; each label's value is the next cell to its right (or,
+  for the long 举措及成效 text, the row below when the form puts it there);
+* the firm and platform tables: the tables whose header row names their
+  columns; every later table that continues them (same columns, no header or a
+  repeated one) is appended;
+* the 实施方案 text: the body between its section heading and the 真实性声明;
+* 真实性声明 and 推荐意见: the cells or paragraphs that hold them, their date,
+  and whether a red seal sits on them.
+
+Everything returned follows the contract's declaration JSON; every value keeps
+a ``sources`` entry (file, page, cell, origin, confidence) so a reviewer can go
+back to where it was read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from saidao.document import CHECKED, UNCHECKED, Cell, Document, Paragraph, Provenance, Table
+from saidao.extractors.form_labels import (
+    BASIC_LABELS,
+    FIRM_COLUMNS,
+    HEADER_LABELS,
+    PLATFORM_COLUMNS,
+    match_direction,
+    match_label,
+    split_labelled_line,
+)
+from saidao.extractors.normalize import fold_width, parse_cn_date, repair_lines
+
+MEASURES_LIMIT = 500
+PLAN_LIMIT = 3000
+
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+_SPACES = re.compile(r"[ \t\u3000]+")
+_POSTCODE = re.compile(r"^\d{6}$")
+_MOBILE = re.compile(r"^(?:\+?86[- ]?)?1[3-9]\d{9}$")
+_PHONE = re.compile(r"^(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:[-转]\d{1,6})?$")
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_PLATFORM_LEVELS = ("国家级", "自治区级", "省级", "盟市级", "市级", "旗县级", "县级", "区级", "校级")
+#: credit-code findings that are not problems on a declaration: a firm registered
+#: outside Inner Mongolia is normal (the area prefix only steers repairs).
+_QUIET_USCC = {"uscc_area_region"}
+
+
+def clean_value(text: str) -> str:
+    """A field's value as printed, tidied: widths folded, no spaces inside Chinese, one space elsewhere."""
+    text = fold_width(text or "")
+    text = _CJK_GAP.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def nonspace_chars(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def _source(prov: Provenance | None) -> dict[str, Any] | None:
+    if prov is None:
+        return None
+    return {
+        "file": prov.file, "page": prov.page, "line": prov.line, "table": prov.table,
+        "cell": list(prov.cell) if prov.cell else None, "bbox": list(prov.bbox) if prov.bbox else None,
+        "origin": prov.origin, "confidence": round(prov.confidence, 4),
+    }
+
+
+@dataclass
+class _Found:
+    value: str
+    provenance: Provenance | None = None
+
+
+@dataclass
+class _Result:
+    """What the extraction collects before it becomes the contract's dict."""
+
+    header: dict[str, _Found] = field(default_factory=dict)
+    basic: dict[str, _Found] = field(default_factory=dict)
+    direction: str | None = None
+    direction_checked: list[str] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def problem(self, field_name: str, code: str, message: str) -> None:
+        self.problems.append({"field": field_name, "code": code, "message": message})
+
+
+# --------------------------------------------------------------------- header lines
+def _header_paragraphs(doc: Document) -> list[Paragraph]:
+    out: list[Paragraph] = []
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            break
+        if isinstance(block, Paragraph):
+            out.append(block)
+    return out
+
+
+def read_header(doc: Document, result: _Result) -> None:
+    """``新赛道名称：…`` and the other three lines above the first table."""
+    for para in _header_paragraphs(doc):
+        lines = para.lines or [None]
+        texts = [line.text for line in para.lines] if para.lines else [para.text]
+        for text, line in zip(texts, lines, strict=False):
+            hit = split_labelled_line(text, HEADER_LABELS)
+            if hit and hit[0] not in result.header:
+                prov = line.provenance if line is not None else para.provenance
+                result.header[hit[0]] = _Found(clean_value(hit[1]), prov)
+
+
+# --------------------------------------------------------------------- basic table
+def _label_count(table: Table, vocabulary: dict[str, tuple[str, ...]]) -> int:
+    return sum(1 for cell in table.cells if match_label(cell.text, vocabulary))
+
+
+def find_basic_table(doc: Document) -> Table | None:
+    best, best_count = None, 2
+    for table in doc.tables:
+        count = _label_count(table, BASIC_LABELS)
+        if count > best_count:
+            best, best_count = table, count
+    return best
+
+
+def read_basic_table(table: Table, result: _Result) -> None:
+    rows = table.rows()
+    for r, row in enumerate(rows):
+        for i, cell in enumerate(row):
+            key = match_label(cell.text, BASIC_LABELS)
+            if key is None or key in result.basic or key == "zone_info":
+                continue
+            if key == "direction":
+                _read_direction(row[i + 1:] or [cell], result)
+                result.basic["direction"] = _Found(cell.text, cell.provenance)
+                continue
+            value_cell = _value_right_of(row, i)
+            if value_cell is None and key == "measures":
+                value_cell = _value_below(rows, r, table)
+            if value_cell is not None:
+                text = _cell_text(value_cell) if key == "measures" else clean_value(value_cell.text)
+                result.basic[key] = _Found(text, value_cell.provenance)
+            else:
+                result.basic[key] = _Found("", cell.provenance)
+
+
+def _value_right_of(row: Sequence[Cell], i: int) -> Cell | None:
+    if i + 1 < len(row) and match_label(row[i + 1].text, BASIC_LABELS) is None:
+        return row[i + 1]
+    return None
+
+
+def _value_below(rows: list[list[Cell]], r: int, table: Table) -> Cell | None:
+    if r + 1 < len(rows) and len(rows[r + 1]) == 1 and not match_label(rows[r + 1][0].text, BASIC_LABELS):
+        return rows[r + 1][0]
+    return None
+
+
+def _cell_text(cell: Cell) -> str:
+    """A long text cell: hard wraps repaired, paragraphs on their own lines."""
+    lines = [line.text for line in cell.lines] if cell.lines else cell.text.splitlines()
+    paragraphs = repair_lines([clean_value(line) for line in lines if line.strip()])
+    return "\n".join(p.text for p in paragraphs)
+
+
+def _read_direction(cells: Sequence[Cell], result: _Result) -> None:
+    """The ticked box: Checkbox objects first, else the ☑/☐ glyphs in the text."""
+    boxes = [box for cell in cells for box in cell.checkboxes]
+    ticked: list[str] = []
+    if boxes:
+        ticked = [d for box in boxes if box.checked and (d := match_direction(box.label))]
+    else:
+        text = " ".join(cell.text for cell in cells)
+        for part in re.split(f"(?=[{CHECKED}{UNCHECKED}])", text):
+            if part.startswith(CHECKED) and (d := match_direction(part[1:])):
+                ticked.append(d)
+    result.direction_checked = list(dict.fromkeys(ticked))
+    result.direction = result.direction_checked[0] if len(result.direction_checked) == 1 else None
+
+
+# --------------------------------------------------------------------- listed tables
+@dataclass
+class _Listing:
+    """A firm or platform table, joined across the tables it was split into."""
+
+    columns: dict[int, str]  # column index -> field key ("" = an applicant's own column)
+    headers: dict[int, str]  # column index -> the header text as printed
+    rows: list[tuple[list[Cell | None], int]] = field(default_factory=list)  # cells, table index
+
+
+def _header_columns(cells: Sequence[Cell], vocabulary: dict[str, tuple[str, ...]]) -> dict[int, str]:
+    columns: dict[int, str] = {}
+    for cell in cells:
+        key = match_label(cell.text, vocabulary)
+        columns[cell.col] = key if key and key not in columns.values() else ""
+    return columns
+
+
+def _is_header_of(table: Table, vocabulary: dict[str, tuple[str, ...]], required: set[str]) -> int | None:
+    """The header row's index if one of the first two rows names the required columns."""
+    rows = table.rows()
+    for r in range(min(2, len(rows))):
+        if required <= set(_header_columns(rows[r], vocabulary).values()):
+            return r
+    return None
+
+
+def _row_cells(table: Table, r: int) -> list[Cell | None]:
+    """Cells of row r by column; a cell merged down from above counts in its first row only."""
+    out: list[Cell | None] = [None] * table.n_cols
+    for cell in table.cells:
+        if cell.row == r:
+            for c in range(cell.col, min(cell.col + cell.col_span, table.n_cols)):
+                out[c] = cell if c == cell.col else None
+    return out
+
+
+def _row_key(cells: Iterable[Cell | None]) -> str:
+    return "|".join(clean_value(c.text).replace(" ", "") if c else "" for c in cells)
+
+
+def collect_listing(
+    doc: Document, vocabulary: dict[str, tuple[str, ...]], required: set[str]
+) -> _Listing | None:
+    """The table headed by ``required`` columns, with every table that continues it."""
+    tables = doc.tables
+    for t_index, table in enumerate(tables):
+        header_row = _is_header_of(table, vocabulary, required)
+        if header_row is None:
+            continue
+        header_cells = table.rows()[header_row]
+        listing = _Listing(
+            columns=_header_columns(header_cells, vocabulary),
+            headers={c.col: clean_value(c.text) for c in header_cells},
+        )
+        header_key = _row_key(_row_cells(table, header_row))
+        _append_rows(listing, table, t_index, header_row + 1, header_key)
+        for follow_index in range(t_index + 1, len(tables)):
+            follower = tables[follow_index]
+            if not _continues(follower, table, vocabulary, header_key):
+                break
+            _append_rows(listing, follower, follow_index, 0, header_key)
+        return listing
+    return None
+
+
+def _continues(follower: Table, first: Table, vocabulary: dict[str, tuple[str, ...]], header_key: str) -> bool:
+    """A later table continues the listing: same columns, and either its header repeated or none."""
+    if follower.n_cols != first.n_cols:
+        return False
+    rows = follower.rows()
+    if not rows:
+        return False
+    first_key = _row_key(_row_cells(follower, 0))
+    if first_key == header_key:
+        return True
+    labels = sum(1 for cell in rows[0] if match_label(cell.text, vocabulary))
+    other_labels = sum(1 for cell in rows[0] if match_label(cell.text, BASIC_LABELS))
+    return labels == 0 and other_labels == 0 and _looks_like_listing_row(rows[0])
+
+
+def _looks_like_listing_row(cells: Sequence[Cell]) -> bool:
+    first = clean_value(cells[0].text) if cells else ""
+    return first.isdigit() or any(len(re.sub(r"\W", "", c.text)) == 18 for c in cells)
+
+
+def _append_rows(listing: _Listing, table: Table, t_index: int, start: int, header_key: str) -> None:
+    repeated = set(table.repeated_header_rows)
+    for r in range(start, table.n_rows):
+        if r in repeated:
+            continue
+        cells = _row_cells(table, r)
+        key = _row_key(cells)
+        if key == header_key or not key.replace("|", "").strip(".…。 "):
+            continue  # a header repeated after a page break, a blank row, or "....."
+        listing.rows.append((cells, t_index))
+
+
+def _field(cells: list[Cell | None], columns: dict[int, str], key: str) -> Cell | None:
+    for col, name in columns.items():
+        if name == key and col < len(cells):
+            return cells[col]
+    return None
+
+
+def _text(cell: Cell | None) -> str:
+    return clean_value(cell.text) if cell else ""
+
+
+def _seq(cell: Cell | None) -> int | None:
+    digits = re.sub(r"\D", "", _text(cell))
+    return int(digits) if digits and len(digits) <= 4 else None
+
+
+def _extra(cells: list[Cell | None], listing: _Listing) -> dict[str, str]:
+    return {
+        listing.headers.get(col) or f"列{col + 1}": _text(cells[col])
+        for col, name in listing.columns.items()
+        if name == "" and col < len(cells)
+    }
+
+
+def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) -> list[dict[str, Any]]:
+    from saidao.extractors.uscc import check
+
+    listing = collect_listing(doc, FIRM_COLUMNS, {"name", "uscc"})
+    if listing is None:
+        result.problem("firms", "firms_missing", "未找到企业名录表")
+        return []
+    known = set(known_codes)
+    firms: list[dict[str, Any]] = []
+    for cells, _ in listing.rows:
+        name_cell, code_cell = _field(cells, listing.columns, "name"), _field(cells, listing.columns, "uscc")
+        name, printed = _text(name_cell), _text(code_cell).replace(" ", "")
+        if not name and not printed:
+            continue
+        checked = check(printed, known_codes=known, expected_area_prefix="15")
+        index = len(firms)
+        confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
+        firms.append({
+            "seq": _seq(_field(cells, listing.columns, "seq")),
+            "name": name,
+            "uscc_printed": printed,
+            "uscc": checked.uscc,
+            "uscc_valid": checked.valid,
+            "uscc_fix": checked.fix,
+            "confidence": round(min([checked.confidence or 0.0, *confidences]) if checked.uscc else 0.0, 4),
+            "uscc_candidates": [c for c, _, _ in checked.candidates[:5]] if not checked.valid else [],
+            "extra": _extra(cells, listing),
+            "sources": {"name": _source(name_cell.provenance if name_cell else None),
+                        "uscc": _source(code_cell.provenance if code_cell else None)},
+        })
+        for code, message in checked.problems:
+            if code not in _QUIET_USCC:
+                result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
+    _check_firm_list(firms, result)
+    return firms
+
+
+def _check_firm_list(firms: list[dict[str, Any]], result: _Result) -> None:
+    seqs = [f["seq"] for f in firms if f["seq"] is not None]
+    expected = list(range(1, len(seqs) + 1))
+    if seqs and seqs != expected:
+        missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs))
+        detail = f"缺少序号 {'、'.join(map(str, missing[:10]))}" if missing else "序号不连续或重复"
+        result.problem("firms", "seq_gap", f"企业名录序号不连续：{detail}")
+    seen: dict[str, int] = {}
+    for i, firm in enumerate(firms):
+        key = firm["uscc"] or re.sub(r"[\s()（）]", "", firm["name"])
+        if key and key in seen:
+            result.problem(f"firms[{i}]", "firm_duplicate",
+                           f"企业名录第{i + 1}行与第{seen[key] + 1}行是同一企业：{firm['name']}")
+        elif key:
+            seen[key] = i
+    if len(firms) < 5:
+        result.problem("firms", "too_few_firms", f"新赛道企业不足5家（仅{len(firms)}家）")
+
+
+def _level(text: str) -> str:
+    folded = clean_value(text)
+    for level in _PLATFORM_LEVELS:
+        if level in folded:
+            return level
+    return folded
+
+
+def _year(text: str) -> int | None:
+    match = re.search(r"(19|20)\d{2}", clean_value(text))
+    if match:
+        return int(match.group(0))
+    from saidao.extractors.normalize import cn_to_int
+
+    value = cn_to_int(re.sub(r"年.*", "", clean_value(text)))
+    return value if value and 1950 <= value <= 2100 else None
+
+
+def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
+    listing = collect_listing(doc, PLATFORM_COLUMNS, {"name", "level"}) or collect_listing(
+        doc, PLATFORM_COLUMNS, {"name", "host"}
+    )
+    if listing is None:
+        return []
+    platforms: list[dict[str, Any]] = []
+    for cells, _ in listing.rows:
+        get = {key: _field(cells, listing.columns, key) for key in PLATFORM_COLUMNS}
+        if not _text(get["name"]):
+            continue
+        year_text = _text(get["year"])
+        year = _year(year_text) if year_text else None
+        index = len(platforms)
+        platforms.append({
+            "seq": _seq(get["seq"]),
+            "name": _text(get["name"]),
+            "host": _text(get["host"]),
+            "level": _level(_text(get["level"])),
+            "year": year,
+            "certifier": _text(get["certifier"]),
+            "research": _cell_text(get["research"]) if get["research"] else "",
+            "extra": _extra(cells, listing),
+        })
+        if year_text and year is None:
+            result.problem(f"platforms[{index}].year", "year_unreadable", f"认定年度无法识别：{year_text}")
+    return platforms
+
+
+# --------------------------------------------------------------------- long texts
+_PLAN_HEADING = re.compile(r"实施方案|培育方案")
+_ATTEST_HEADING = re.compile(r"真实性声明|真实性承诺")
+
+
+def _block_lines(block: Paragraph | Table) -> list[str]:
+    if isinstance(block, Paragraph):
+        return [line.text for line in block.lines] if block.lines else [block.text]
+    return [cell.text for cell in block.cells]
+
+
+def read_plan(doc: Document) -> _Found:
+    """The body between the 实施方案 heading and the 真实性声明, wraps repaired."""
+    blocks = [b for b in doc.blocks if isinstance(b, Paragraph | Table)]
+    start = next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)
+                  and _PLAN_HEADING.search(b.text) and len(clean_value(b.text)) < 80), None)
+    if start is None:
+        return _Found("")
+    lines: list[str] = []
+    first_prov = None
+    for block in blocks[start + 1:]:
+        if _ATTEST_HEADING.search(block.text[:40]) or (isinstance(block, Table) and _ATTEST_HEADING.search(block.text)):
+            break
+        if isinstance(block, Table) and len(block.cells) > 1:
+            break  # the plan is prose; a real table here is the next section
+        first_prov = first_prov or block.provenance
+        lines.extend(clean_value(line) for line in _block_lines(block) if line.strip())
+    text = "\n".join(p.text for p in repair_lines(lines))
+    return _Found(text, first_prov)
+
+
+# --------------------------------------------------------------------- attestation
+def _attestation_cells(doc: Document) -> dict[str, tuple[str, Provenance | None, Cell | None]]:
+    """'attestation' and 'recommendation': their text, where it was, and the cell if any."""
+    found: dict[str, tuple[str, Provenance | None, Cell | None]] = {}
+    for table in doc.tables:
+        for row in table.rows():
+            for i, cell in enumerate(row):
+                key = clean_value(cell.text).replace(" ", "")
+                target = "attestation" if _ATTEST_HEADING.search(key) and len(key) < 12 else (
+                    "recommendation" if "推荐意见" in key and len(key) < 24 else None)
+                if target and target not in found and i + 1 < len(row):
+                    value = row[i + 1]
+                    found[target] = (value.text, value.provenance, value)
+    if "attestation" not in found:  # laid out as paragraphs
+        paragraphs = doc.paragraphs
+        for i, para in enumerate(paragraphs):
+            if "本单位承诺" in para.text:
+                tail = [p.text for p in paragraphs[i:i + 4]]
+                text = "\n".join(t for t in tail if "推荐" not in t)
+                found["attestation"] = (text, para.provenance, None)
+                break
+    return found
+
+
+def _sealed(doc: Document, prov: Provenance | None, cell: Cell | None) -> bool:
+    """A red seal on the statement: an image the reader took for a seal, or a seal over its cell."""
+    if cell is not None and any(getattr(b, "description", "") == "seal" for b in cell.blocks):
+        return True
+    if prov is None or prov.page is None or not doc.pages:
+        return False
+    pages = [p for p in doc.pages if p.number == prov.page]
+    if not pages or not pages[0].seals:
+        return False
+    if prov.bbox is None:
+        return True
+    return any(_overlaps(seal, prov.bbox) for seal in pages[0].seals)
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def read_attestation(doc: Document) -> dict[str, dict[str, Any]]:
+    found = _attestation_cells(doc)
+    out: dict[str, dict[str, Any]] = {}
+    for key in ("attestation", "recommendation"):
+        text, prov, cell = found.get(key, ("", None, None))
+        date = parse_cn_date(_last_date_text(text)) if text else None
+        out[key] = {
+            "present": bool(clean_value(text)) and (key != "attestation" or "承诺" in text),
+            "sealed": _sealed(doc, prov, cell),
+            "date": date.isoformat() if date else None,
+            "source": _source(prov),
+        }
+    return out
+
+
+def _last_date_text(text: str) -> str:
+    """The statement's date is its last line that holds one."""
+    for line in reversed(clean_value(text).splitlines()):
+        if parse_cn_date(line):
+            return line
+    return clean_value(text)
+
+
+# --------------------------------------------------------------------- assembly
+UNIT_FIELDS = ("name", "address", "contact", "postcode", "department", "title", "phone", "mobile", "fax", "email")
+_UNIT_ZH = {
+    "name": "单位名称", "address": "通信地址", "contact": "联系人姓名", "postcode": "邮编",
+    "department": "所在部门", "title": "职务", "phone": "固定电话", "mobile": "移动电话",
+    "fax": "传真", "email": "E-mail",
+}
+_REQUIRED_UNIT = ("name", "address", "contact")
+
+
+def _track(name: str, direction: str | None, result: _Result) -> dict[str, Any]:
+    try:
+        from saidao.extractors.track_name import parse_track_name
+    except ImportError:  # resolver not installed: report the name unparsed
+        return {"direction": direction, "scheme": None, "codes": [], "class_names": [],
+                "label": None, "resolved": False}
+    parsed = parse_track_name(name, direction).to_dict()
+    for problem in parsed.pop("problems", []):
+        result.problem("track", problem.get("code", "track"), problem.get("message", ""))
+    return parsed
+
+
+def _zone(printed: str, unit_name: str) -> dict[str, Any]:
+    from saidao.corpus.zones import registry
+
+    zones = registry()
+    zone = zones.resolve(printed) if printed else None
+    if zone is None and unit_name:
+        zone = zones.resolve(re.sub(r"(管理委员会|管委会)$", "", unit_name))
+    return {"printed": printed, "id": zone.id if zone else None, "name": zone.name if zone else None}
+
+
+def _check_unit(unit: dict[str, str], result: _Result) -> None:
+    for key in _REQUIRED_UNIT:
+        if not unit[key]:
+            result.problem(f"unit.{key}", "missing", f"未填写{_UNIT_ZH[key]}")
+    if not unit["phone"] and not unit["mobile"]:
+        result.problem("unit.phone", "missing", "未填写联系电话")
+    checks = (("postcode", _POSTCODE, "邮编应为6位数字"), ("mobile", _MOBILE, "移动电话格式不正确"),
+              ("phone", _PHONE, "固定电话格式不正确"), ("fax", _PHONE, "传真号码格式不正确"),
+              ("email", _EMAIL, "电子邮箱格式不正确"))
+    for key, pattern, message in checks:
+        value = unit[key].replace(" ", "")
+        if value and not pattern.match(value):
+            result.problem(f"unit.{key}", f"bad_{key}", f"{message}：{unit[key]}")
+
+
+def _long_text(found: _Found, limit: int, field_name: str, label: str, result: _Result) -> dict[str, Any]:
+    chars = nonspace_chars(found.value)
+    if not chars:
+        result.problem(field_name, "missing", f"未填写{label}")
+    elif chars > limit:
+        result.problem(field_name, "over_limit", f"{label}超过{limit}字（{chars}字）")
+    return {"text": found.value, "chars": chars, "over_limit": chars > limit,
+            "source": _source(found.provenance)}
+
+
+def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[str, Any]:
+    """The contract's declaration JSON for one document (``kind`` and ``source`` excepted)."""
+    result = _Result()
+    read_header(doc, result)
+    table = find_basic_table(doc)
+    if table is not None:
+        read_basic_table(table, result)
+    else:
+        result.problem("basic", "basic_table_missing", "未找到“新赛道基本情况”表")
+
+    header = {key: result.header[key].value if key in result.header else "" for key in HEADER_LABELS}
+    track_name = (result.basic.get("track_name") or _Found("")).value or header["track_name"]
+    if header["track_name"] and result.basic.get("track_name") and \
+            _compact(header["track_name"]) != _compact(result.basic["track_name"].value):
+        result.problem("track_name", "track_name_mismatch",
+                       f"表头与基本情况表中的新赛道名称不一致：{header['track_name']} / {track_name}")
+    if not track_name:
+        result.problem("track_name", "missing", "未填写新赛道名称")
+    if not result.direction:
+        chosen = "、".join(result.direction_checked)
+        result.problem("track.direction", "direction_unclear",
+                       f"所属方向勾选了多项：{chosen}" if chosen else "未勾选所属方向")
+
+    unit = {key: (result.basic.get(key) or _Found("")).value for key in UNIT_FIELDS}
+    _check_unit(unit, result)
+    filled = parse_cn_date(header["filled_at"]) if header["filled_at"] else None
+    if not header["filled_at"]:
+        result.problem("filled_at", "missing", "未填写填报时间")
+    elif filled is None:
+        result.problem("filled_at", "bad_date", f"填报时间无法识别：{header['filled_at']}")
+    if not header["zone"]:
+        result.problem("zone", "missing", "未填写高新区名称")
+
+    measures = _long_text(result.basic.get("measures") or _Found(""), MEASURES_LIMIT,
+                          "measures", "新赛道培育的举措及成效", result)
+    plan = _long_text(read_plan(doc), PLAN_LIMIT, "plan", "新赛道培育实施方案", result)
+    firms = read_firms(doc, result, known_codes)
+    platforms = read_platforms(doc, result)
+    statements = read_attestation(doc)
+    attestation = statements["attestation"]
+    if not attestation["present"]:
+        result.problem("attestation", "missing", "缺少真实性声明")
+    else:
+        if not attestation["sealed"]:
+            result.problem("attestation.sealed", "seal_missing", "真实性声明未加盖公章")
+        if not attestation["date"]:
+            result.problem("attestation.date", "date_missing", "真实性声明未填写日期")
+
+    zone = _zone(header["zone"], unit["name"])
+    if (header["zone"] or unit["name"]) and zone["id"] is None:
+        result.problem("zone", "zone_unknown", f"高新区名称无法识别：{header['zone'] or unit['name']}")
+    return {
+        "track_name": track_name,
+        "track": _track(track_name, result.direction, result),
+        "zone": zone,
+        "filled_at": filled.isoformat() if filled else None,
+        "header": header,
+        "unit": unit,
+        "measures": measures,
+        "firms": firms,
+        "platforms": platforms,
+        "plan": plan,
+        "attestation": attestation,
+        "recommendation": statements["recommendation"],
+        "problems": result.problems,
+        "sources": {key: _source(found.provenance) for key, found in
+                    {**{f"header.{k}": v for k, v in result.header.items()}, **result.basic}.items()},
+    }
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s+＋【】\[\]]", "", fold_width(text))
