@@ -28,6 +28,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "ocr_failed": ("文字识别失败", "OCR failed"),
     "decode_failed": ("无法识别文本编码", "the text encoding could not be detected"),
     "unsafe_path": ("压缩包内路径不安全", "unsafe path inside the archive"),
+    "timeout": ("处理超时", "processing the file took longer than the limit"),
+    "worker_crashed": ("处理进程异常退出", "the worker process reading the file crashed"),
+    "extract_failed": ("内容抽取出错", "extraction failed on this document"),
+    "nested_archive": ("压缩包嵌套超过一层", "archive nested more than one level deep"),
 }
 
 
