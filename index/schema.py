@@ -1,0 +1,254 @@
+"""The index schema as numbered migrations (``PRAGMA user_version`` holds the last applied).
+
+Each migration runs once, inside one transaction, in order; opening an index
+that is already current changes nothing. Add a new function to ``MIGRATIONS``
+for every change; never edit one that has shipped. ``about_tables`` describes
+every table in Chinese and English so the database explains itself (Datasette).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from saidao.index.db import write_transaction
+
+#: table -> (Chinese, English) description, written to ``about_tables``.
+ABOUT: dict[str, tuple[str, str]] = {
+    "about_tables": ("各表说明", "what each table holds"),
+    "files": (
+        "导入过的每个文件（按内容 sha256 唯一）：状态、失败原因、被哪个新版本取代",
+        "every imported file by content sha256: status, failure reason, newer version",
+    ),
+    "import_runs": ("每次导入运行：参数、开始结束时间、汇总", "one row per import run"),
+    "import_log": (
+        "每次运行中每个文件的结果（imported/unchanged/superseded/failed）及原因",
+        "each file's outcome in each run, with the reason",
+    ),
+    "declarations": ("申报表：填报时间、高新区、单位信息、举措、实施方案、声明", "declaration forms"),
+    "tracks": ("申报的新赛道：名称、方向、分类体系、代码、赛道标签、高新区", "declared tracks"),
+    "firm_mentions": (
+        "新赛道企业名录中的每一行：企业名称、匹配键、信用代码（原文与纠正）",
+        "each firm row of a track's firm table, printed and corrected credit code",
+    ),
+    "platforms": ("新赛道创新平台名录中的每一行", "each row of a track's platform table"),
+    "policies": ("政策文件：标题、文号、发文机关、日期、层级、适用地域", "policy documents"),
+    "clauses": ("政策条款：编号、上级编号路径、标题、正文、顺序", "policy clauses at the finest level"),
+    "clause_tags": (
+        "条款标注：牵头/责任单位、金额、高新区、产业、支持对象、年份、目标",
+        "clause tags: units, money, zones, industries, beneficiaries, years, targets",
+    ),
+    "clauses_fts": ("条款全文检索（jieba 分词）", "full-text index over segmented clauses"),
+    "clauses_trigram": ("条款全文检索（三字组，查词内片段）", "trigram index over raw clause text"),
+    "zones": ("高新区名录（每次打开时由登记表刷新）", "the zone registry, refreshed on open"),
+    "problems": ("抽取发现的问题，待人工处理（open/resolved）", "problems found, for a person"),
+    "corrections": (
+        "人工更正：原值保留在原表，更正值记在此处",
+        "a person's corrections; the raw value stays in its table",
+    ),
+}
+
+_V1 = """
+CREATE TABLE about_tables (
+    table_name TEXT PRIMARY KEY,
+    description_zh TEXT NOT NULL,
+    description_en TEXT NOT NULL
+);
+CREATE TABLE import_runs (
+    run_id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    args TEXT NOT NULL DEFAULT '[]',
+    options TEXT NOT NULL DEFAULT '{}',
+    summary TEXT
+);
+CREATE TABLE files (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER,
+    path TEXT NOT NULL,
+    origin TEXT,
+    kind TEXT,
+    format TEXT,
+    pages INTEGER,
+    ocr_pages TEXT,
+    status TEXT NOT NULL CHECK (status IN ('imported', 'failed', 'superseded')),
+    reason TEXT,
+    message TEXT,
+    superseded_by TEXT REFERENCES files(sha256),
+    run_id INTEGER REFERENCES import_runs(run_id),
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX files_path ON files(path);
+CREATE INDEX files_origin ON files(origin);
+CREATE TABLE import_log (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES import_runs(run_id),
+    path TEXT NOT NULL,
+    origin TEXT,
+    sha256 TEXT,
+    outcome TEXT NOT NULL CHECK (outcome IN ('imported', 'unchanged', 'superseded', 'failed')),
+    reason TEXT,
+    message TEXT,
+    logged_at TEXT NOT NULL
+);
+CREATE INDEX import_log_run ON import_log(run_id);
+CREATE TABLE declarations (
+    declaration_id INTEGER PRIMARY KEY,
+    file_sha256 TEXT NOT NULL REFERENCES files(sha256),
+    track_name TEXT,
+    zone_printed TEXT,
+    zone_id TEXT,
+    filled_at TEXT,
+    unit_name TEXT, unit_address TEXT, unit_contact TEXT, unit_postcode TEXT,
+    unit_department TEXT, unit_title TEXT, unit_phone TEXT, unit_mobile TEXT,
+    unit_fax TEXT, unit_email TEXT,
+    measures_text TEXT, measures_chars INTEGER, measures_over_limit INTEGER,
+    plan_text TEXT, plan_chars INTEGER, plan_over_limit INTEGER,
+    attestation_present INTEGER, attestation_sealed INTEGER, attestation_date TEXT,
+    recommendation_present INTEGER, recommendation_sealed INTEGER, recommendation_date TEXT,
+    raw TEXT NOT NULL
+);
+CREATE INDEX declarations_file ON declarations(file_sha256);
+CREATE TABLE tracks (
+    track_id INTEGER PRIMARY KEY,
+    declaration_id INTEGER NOT NULL REFERENCES declarations(declaration_id),
+    track_name TEXT,
+    direction TEXT,
+    scheme TEXT,
+    codes TEXT,
+    class_names TEXT,
+    label TEXT,
+    resolved INTEGER,
+    zone_id TEXT
+);
+CREATE INDEX tracks_declaration ON tracks(declaration_id);
+CREATE INDEX tracks_zone ON tracks(zone_id);
+CREATE TABLE firm_mentions (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL REFERENCES tracks(track_id),
+    seq INTEGER,
+    name TEXT,
+    name_key TEXT,
+    uscc_printed TEXT,
+    uscc TEXT,
+    uscc_valid INTEGER,
+    uscc_fix TEXT,
+    confidence REAL,
+    extra TEXT,
+    source TEXT
+);
+CREATE INDEX firm_mentions_track ON firm_mentions(track_id);
+CREATE INDEX firm_mentions_uscc ON firm_mentions(uscc);
+CREATE INDEX firm_mentions_name_key ON firm_mentions(name_key);
+CREATE TABLE platforms (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL REFERENCES tracks(track_id),
+    seq INTEGER,
+    name TEXT, host TEXT, level TEXT, year INTEGER, certifier TEXT, research TEXT,
+    extra TEXT
+);
+CREATE INDEX platforms_track ON platforms(track_id);
+CREATE TABLE policies (
+    policy_id TEXT PRIMARY KEY,
+    file_sha256 TEXT NOT NULL REFERENCES files(sha256),
+    title TEXT,
+    doc_number TEXT,
+    issuer TEXT,
+    date TEXT,
+    date_written TEXT,
+    date_issued TEXT,
+    level TEXT,
+    jurisdiction TEXT,
+    refs TEXT,
+    preamble TEXT
+);
+CREATE INDEX policies_file ON policies(file_sha256);
+CREATE TABLE clauses (
+    id INTEGER PRIMARY KEY,
+    clause_id TEXT NOT NULL UNIQUE,
+    policy_id TEXT NOT NULL REFERENCES policies(policy_id),
+    number TEXT,
+    path TEXT,
+    path_headings TEXT,
+    heading TEXT,
+    text TEXT,
+    position INTEGER,
+    lines TEXT
+);
+CREATE INDEX clauses_policy ON clauses(policy_id);
+CREATE TABLE clause_tags (
+    id INTEGER PRIMARY KEY,
+    clause_id TEXT NOT NULL REFERENCES clauses(clause_id),
+    tag_type TEXT NOT NULL,
+    value TEXT,
+    detail TEXT
+);
+CREATE INDEX clause_tags_clause ON clause_tags(clause_id);
+CREATE INDEX clause_tags_value ON clause_tags(tag_type, value);
+CREATE VIRTUAL TABLE clauses_fts USING fts5(heading, text, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE clauses_trigram USING fts5(heading, text, tokenize = 'trigram');
+CREATE TABLE zones (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    aliases TEXT,
+    level TEXT,
+    city TEXT,
+    counties TEXT,
+    status TEXT,
+    approved_year INTEGER,
+    committee TEXT
+);
+CREATE TABLE problems (
+    id INTEGER PRIMARY KEY,
+    file_sha256 TEXT NOT NULL REFERENCES files(sha256),
+    field TEXT,
+    code TEXT,
+    message TEXT,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved'))
+);
+CREATE INDEX problems_file ON problems(file_sha256);
+CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    raw_value TEXT,
+    corrected_value TEXT,
+    corrected_by TEXT,
+    corrected_at TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX corrections_row ON corrections(table_name, row_id, field);
+"""
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """The first schema: files, runs, declarations, policies, clauses, FTS, zones, fixes."""
+    for statement in _V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        [(name, zh, en) for name, (zh, en) in ABOUT.items()],
+    )
+
+
+#: Migration i (1-based) brings the schema from version i-1 to i.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def version(db: sqlite_utils.Database) -> int:
+    """The schema version the database is at."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations not yet applied, each in its own transaction; return the version."""
+    for number, step in enumerate(MIGRATIONS, start=1):
+        with write_transaction(db):
+            if version(db) >= number:  # another process may have migrated meanwhile
+                continue
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+    return version(db)

@@ -1,0 +1,421 @@
+"""``Index``: the one door to the SQLite index for importers, search and reports.
+
+Every file is written in ONE ``BEGIN IMMEDIATE`` transaction (file row,
+its declaration or policy rows, its problems, the run-log row), so a crash at
+any moment leaves either the whole file or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from saidao.corpus.zones import registry
+from saidao.extractors.firm_name import name_key
+from saidao.index import fts
+from saidao.index.db import connect, write_transaction
+from saidao.index.schema import migrate
+
+OUTCOMES = ("imported", "unchanged", "superseded", "failed")
+#: clause keys stored as clause_tags rows: dict key -> tag_type
+_TAG_KEYS = {
+    "lead_units": "lead_unit",
+    "responsible_units": "responsible_unit",
+    "amounts": "amount",
+    "zones": "zone",
+    "industries": "industry",
+    "beneficiaries": "beneficiary",
+    "years": "year",
+    "targets": "target",
+}
+_UNIT_FIELDS = (
+    "name", "address", "contact", "postcode", "department", "title", "phone", "mobile", "fax",
+    "email",
+)
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601 to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def dumps(value: Any) -> str:
+    """JSON for a TEXT column: readable Chinese, stable."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _bool(value: Any) -> int | None:
+    return None if value is None else int(bool(value))
+
+
+class Index:
+    """The saidao index at one path (create or migrate on open)."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path = "saidao.db") -> Index:
+        """Open or create the index: migrations applied, zones refreshed from the registry."""
+        index = cls(connect(path), str(path))
+        migrate(index.db)
+        index.refresh_zones()
+        return index
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- zones -------------------------------------------------------------
+    def refresh_zones(self) -> None:
+        """Copy the zone registry into ``zones`` (the registry CSV is the source of truth)."""
+        rows = [
+            (z.id, z.name, dumps(list(z.aliases)), z.level, z.city, dumps(list(z.counties)),
+             z.status, z.approved_year, z.committee)
+            for z in registry().all()
+        ]
+        with write_transaction(self.db):
+            self.db.execute("DELETE FROM zones")
+            self.db.conn.executemany(
+                "INSERT INTO zones VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+
+    # -- runs ----------------------------------------------------------------
+    def start_run(self, args: list[str], options: dict) -> int:
+        """Open an import run; its id tags every log row the run writes."""
+        with write_transaction(self.db):
+            cur = self.db.execute(
+                "INSERT INTO import_runs(started_at, args, options) VALUES (?, ?, ?)",
+                [now(), dumps(list(args)), dumps(options)],
+            )
+            return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, summary: dict) -> None:
+        with write_transaction(self.db):
+            self.db.execute(
+                "UPDATE import_runs SET finished_at = ?, summary = ? WHERE run_id = ?",
+                [now(), dumps(summary), run_id],
+            )
+
+    def latest_run(self) -> int | None:
+        row = self.db.execute("SELECT max(run_id) FROM import_runs").fetchone()
+        return row[0]
+
+    # -- files ---------------------------------------------------------------
+    def _file(self, sha256: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM files WHERE sha256 = ?", [sha256]))
+        return rows[0] if rows else None
+
+    def known(self, sha256: str) -> str | None:
+        """How these bytes fared before: ``"imported"``, ``"failed"`` or None (never seen)."""
+        row = self._file(sha256)
+        if row is None:
+            return None
+        return "failed" if row["status"] == "failed" else "imported"
+
+    def record(
+        self,
+        *,
+        run_id: int,
+        path: str,
+        sha256: str,
+        size: int,
+        kind: str | None,
+        result: dict | None,
+        error: dict | None,
+        origin: str | None = None,
+    ) -> str:
+        """Store one file's extraction (or failure) in one transaction; return the outcome."""
+        with write_transaction(self.db):
+            existing = self._file(sha256)
+            if error is not None:
+                outcome = "failed"
+                if existing is None or existing["status"] == "failed":
+                    self._write_failed(run_id, path, sha256, size, kind, error, origin)
+            elif existing is not None and existing["status"] == "imported":
+                outcome = "unchanged"
+            elif existing is not None and existing["status"] == "superseded":
+                outcome = self._reinstate(sha256, path, origin)
+            else:
+                if existing is not None:  # failed before, readable now
+                    self.db.execute("DELETE FROM problems WHERE file_sha256 = ?", [sha256])
+                    self.db.execute("DELETE FROM files WHERE sha256 = ?", [sha256])
+                older = self._current_versions(path, origin, sha256)
+                self._write_file(run_id, path, sha256, size, kind, result or {}, origin)
+                self._supersede(older, sha256)
+                outcome = "superseded" if older else "imported"
+            self._log(run_id, path, origin, sha256, outcome, error)
+        return outcome
+
+    def _current_versions(self, path: str, origin: str | None, sha256: str) -> list[str]:
+        """Imported files that are the same logical file (same path or same origin)."""
+        rows = self.db.execute(
+            "SELECT sha256 FROM files WHERE status = 'imported' AND sha256 != ? "
+            "AND (path = ? OR (? IS NOT NULL AND origin = ?))",
+            [sha256, path, origin, origin],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _supersede(self, older: list[str], sha256: str) -> None:
+        for old in older:
+            self.db.execute(
+                "UPDATE files SET status = 'superseded', superseded_by = ? WHERE sha256 = ?",
+                [sha256, old],
+            )
+
+    def _reinstate(self, sha256: str, path: str, origin: str | None) -> str:
+        """An older version came back: it is current again, the newer one superseded."""
+        older = self._current_versions(path, origin, sha256)
+        self.db.execute(
+            "UPDATE files SET status = 'imported', superseded_by = NULL WHERE sha256 = ?", [sha256]
+        )
+        self._supersede(older, sha256)
+        return "superseded" if older else "unchanged"
+
+    def _log(
+        self, run_id: int, path: str, origin: str | None, sha256: str, outcome: str,
+        error: dict | None,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO import_log(run_id, path, origin, sha256, outcome, reason, message, "
+            "logged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, path, origin, sha256, outcome, (error or {}).get("reason"),
+             (error or {}).get("message"), now()],
+        )
+
+    def _write_failed(
+        self, run_id: int, path: str, sha256: str, size: int, kind: str | None, error: dict,
+        origin: str | None,
+    ) -> None:
+        self.db.execute("DELETE FROM files WHERE sha256 = ?", [sha256])
+        self.db.execute(
+            "INSERT INTO files(sha256, size, path, origin, kind, status, reason, message, run_id, "
+            "imported_at) VALUES (?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?)",
+            [sha256, size, path, origin, kind, error.get("reason"), error.get("message"), run_id,
+             now()],
+        )
+
+    def _write_file(
+        self, run_id: int, path: str, sha256: str, size: int, kind: str | None, result: dict,
+        origin: str | None,
+    ) -> None:
+        source = result.get("source") or {}
+        kind = result.get("kind") or kind
+        self.db.execute(
+            "INSERT INTO files(sha256, size, path, origin, kind, format, pages, ocr_pages, status, "
+            "run_id, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?)",
+            [sha256, size, path, origin, kind, source.get("format"), source.get("pages"),
+             dumps(source.get("ocr_pages") or []), run_id, now()],
+        )
+        if kind == "declaration":
+            self._write_declaration(sha256, result)
+        elif kind == "policy":
+            self._write_policy(sha256, result)
+        for problem in result.get("problems") or []:
+            self.db.execute(
+                "INSERT INTO problems(file_sha256, field, code, message) VALUES (?, ?, ?, ?)",
+                [sha256, problem.get("field"), problem.get("code"), problem.get("message")],
+            )
+
+    # -- declarations ------------------------------------------------------------
+    def _write_declaration(self, sha256: str, result: dict) -> None:
+        unit = result.get("unit") or {}
+        measures = result.get("measures") or {}
+        plan = result.get("plan") or {}
+        attest = result.get("attestation") or {}
+        recommend = result.get("recommendation") or {}
+        zone = result.get("zone") or {}
+        row: dict[str, Any] = {
+            "file_sha256": sha256,
+            "track_name": result.get("track_name"),
+            "zone_printed": zone.get("printed"),
+            "zone_id": zone.get("id"),
+            "filled_at": result.get("filled_at"),
+            **{f"unit_{k}": unit.get(k) for k in _UNIT_FIELDS},
+            "measures_text": measures.get("text"),
+            "measures_chars": measures.get("chars"),
+            "measures_over_limit": _bool(measures.get("over_limit")),
+            "plan_text": plan.get("text"),
+            "plan_chars": plan.get("chars"),
+            "plan_over_limit": _bool(plan.get("over_limit")),
+            "attestation_present": _bool(attest.get("present")),
+            "attestation_sealed": _bool(attest.get("sealed")),
+            "attestation_date": attest.get("date"),
+            "recommendation_present": _bool(recommend.get("present")),
+            "recommendation_sealed": _bool(recommend.get("sealed")),
+            "recommendation_date": recommend.get("date"),
+            "raw": dumps(result),
+        }
+        declaration_id = self._insert("declarations", row)
+        track = result.get("track") or {}
+        track_id = self._insert("tracks", {
+            "declaration_id": declaration_id,
+            "track_name": result.get("track_name"),
+            "direction": track.get("direction"),
+            "scheme": track.get("scheme"),
+            "codes": dumps(track.get("codes") or []),
+            "class_names": dumps(track.get("class_names") or []),
+            "label": track.get("label"),
+            "resolved": _bool(track.get("resolved")),
+            "zone_id": zone.get("id"),
+        })
+        for firm in result.get("firms") or []:
+            self._insert("firm_mentions", {
+                "track_id": track_id,
+                "seq": firm.get("seq"),
+                "name": firm.get("name"),
+                "name_key": name_key(firm["name"]) if firm.get("name") else None,
+                "uscc_printed": firm.get("uscc_printed"),
+                "uscc": firm.get("uscc"),
+                "uscc_valid": _bool(firm.get("uscc_valid")),
+                "uscc_fix": firm.get("uscc_fix"),
+                "confidence": firm.get("confidence"),
+                "extra": dumps(firm.get("extra") or {}),
+                "source": dumps(firm.get("sources") or firm.get("source") or {}),
+            })
+        for platform in result.get("platforms") or []:
+            self._insert("platforms", {
+                "track_id": track_id,
+                **{k: platform.get(k) for k in
+                   ("seq", "name", "host", "level", "year", "certifier", "research")},
+                "extra": dumps(platform.get("extra") or {}),
+            })
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cur = self.db.execute(f"INSERT INTO {table}({columns}) VALUES ({marks})", list(row.values()))
+        return int(cur.lastrowid)
+
+    # -- policies ----------------------------------------------------------------
+    def _write_policy(self, sha256: str, result: dict) -> None:
+        meta = _with_bundled_metadata(sha256, result)
+        policy_id = sha256[:16]
+        self._insert("policies", {
+            "policy_id": policy_id,
+            "file_sha256": sha256,
+            **{k: meta.get(k) for k in
+               ("title", "doc_number", "issuer", "date", "date_written", "date_issued", "level",
+                "jurisdiction")},
+            "refs": dumps(result.get("references") or []),
+            "preamble": result.get("preamble"),
+        })
+        seen: set[str] = set()
+        for position, clause in enumerate(result.get("clauses") or [], start=1):
+            clause_id = _unique(clause.get("id") or f"{policy_id}:{position}", seen)
+            self._write_clause(policy_id, clause_id, position, clause)
+
+    def _write_clause(self, policy_id: str, clause_id: str, position: int, clause: dict) -> None:
+        rowid = self._insert("clauses", {
+            "clause_id": clause_id,
+            "policy_id": policy_id,
+            "number": clause.get("number"),
+            "path": dumps(clause.get("path") or []),
+            "path_headings": dumps(clause.get("path_headings") or []),
+            "heading": clause.get("heading"),
+            "text": clause.get("text"),
+            "position": position,
+            "lines": dumps(clause.get("lines") or []),
+        })
+        for key, tag_type in _TAG_KEYS.items():
+            for value in clause.get(key) or []:
+                self._insert("clause_tags", {
+                    "clause_id": clause_id,
+                    "tag_type": tag_type,
+                    "value": _tag_value(value),
+                    "detail": dumps(value) if isinstance(value, dict) else None,
+                })
+        fts.index_clause(self.db, rowid, clause.get("heading") or "", clause.get("text") or "")
+
+    # -- reports -----------------------------------------------------------------
+    def report(self, run_id: int | None = None) -> list[dict]:
+        """Every file the run saw (latest run by default): outcome, reason, message."""
+        run_id = run_id if run_id is not None else self.latest_run()
+        if run_id is None:
+            return []
+        return list(self.db.query(
+            "SELECT l.run_id, l.path, l.origin, l.sha256, l.outcome, "
+            "coalesce(l.reason, f.reason) AS reason, coalesce(l.message, f.message) AS message, "
+            "f.kind, f.format, f.pages, f.status, f.superseded_by, l.logged_at "
+            "FROM import_log l LEFT JOIN files f ON f.sha256 = l.sha256 "
+            "WHERE l.run_id = ? ORDER BY l.id",
+            [run_id],
+        ))
+
+    # -- corrections ---------------------------------------------------------------
+    def correct(
+        self, table: str, row_id: str | int, field: str, value: Any, *, by: str = "",
+        note: str = "",
+    ) -> int:
+        """Record a person's fix; the raw value stays in its table, the fix goes to ``corrections``."""
+        if table not in self.db.table_names() or field not in self.db[table].columns_dict:
+            raise ValueError(f"unknown column {table}.{field}")
+        pk = self.db[table].pks[0]
+        row = self.db.execute(f"SELECT {field} FROM {table} WHERE {pk} = ?", [row_id]).fetchone()
+        if row is None:
+            raise KeyError(f"{table} row {row_id!r} not found")
+        with write_transaction(self.db):
+            return self._insert("corrections", {
+                "table_name": table, "row_id": str(row_id), "field": field,
+                "raw_value": None if row[0] is None else str(row[0]),
+                "corrected_value": None if value is None else str(value),
+                "corrected_by": by, "corrected_at": now(), "note": note,
+            })
+
+    def value(self, table: str, row_id: str | int, field: str) -> Any:
+        """A field as a person last corrected it, else as extracted."""
+        fix = self.db.execute(
+            "SELECT corrected_value FROM corrections WHERE table_name = ? AND row_id = ? "
+            "AND field = ? ORDER BY id DESC LIMIT 1", [table, str(row_id), field],
+        ).fetchone()
+        if fix is not None:
+            return fix[0]
+        pk = self.db[table].pks[0]
+        row = self.db.execute(f"SELECT {field} FROM {table} WHERE {pk} = ?", [row_id]).fetchone()
+        return None if row is None else row[0]
+
+
+def _unique(clause_id: str, seen: set[str]) -> str:
+    """Clause ids are unique per document; a repeated one gets ``~2``, ``~3`` …"""
+    candidate, n = clause_id, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{clause_id}~{n}"
+    seen.add(candidate)
+    return candidate
+
+
+def _tag_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("text") or value.get("value") or value.get("name") or dumps(value))
+    return str(value)
+
+
+def _with_bundled_metadata(sha256: str, result: dict) -> dict:
+    """Fill title/文号/… the text does not print from the bundled corpus metadata (same bytes)."""
+    from saidao.corpus.policies import bundled
+
+    meta = dict(result)
+    known = next((p for p in bundled() if p.sha256 == sha256), None)
+    if known is None:
+        return meta
+    published = {
+        "title": known.title, "doc_number": known.doc_number, "issuer": known.issuer,
+        "level": known.level, "jurisdiction": known.jurisdiction,
+        "date": (known.signed_date or known.printed_date or "") and
+        str(known.signed_date or known.printed_date),
+    }
+    for key, value in published.items():
+        if not meta.get(key) and value:
+            meta[key] = value
+    return meta
