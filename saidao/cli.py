@@ -148,19 +148,6 @@ def uscc(
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)
 
 
-@app.command()
-def demo(
-    fixtures: Path = typer.Option(
-        Path("tests/fixtures"), "--fixtures", help="样例申报表所在文件夹"
-    ),
-) -> None:
-    """读取随包附带的政策语料和样例申报表，打印汇总表。"""
-    from saidao.demo import run_demo
-
-    # Bad-input samples are rejected with their reasons: that is the demo working.
-    run_demo(fixtures, console=Console(), err=err)
-
-
 def main() -> None:
     """Entry point: bad usage exits 2 (click's convention matches the contract)."""
     try:
@@ -172,3 +159,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+import saidao.cli_ingest  # noqa: E402,F401  registers ingest commands

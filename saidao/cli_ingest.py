@@ -1,0 +1,258 @@
+"""``saidao ingest`` and ``saidao demo``: the bulk import and the tour of the product.
+
+Registered on the ``app`` of :mod:`saidao.cli` (imported at the bottom of it).
+Progress and tables go to stderr when ``--json`` owns stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from saidao.cli import _print_json, app, err
+from saidao.errors import REASONS, SaidaoError
+from saidao.ingest.bulk import DRY_OUTCOMES_ZH, OUTCOMES_ZH, FileOutcome, Options, RunSummary
+from saidao.settings import ReadSettings
+
+DEMO_DB = Path("saidao-demo.db")
+
+
+class BarProgress:
+    """A rich progress bar on stderr: files, pages, OCR pages, errors, ETA."""
+
+    def __init__(self, console: Console, label: str) -> None:
+        self.bar = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("页 {task.fields[pages]} · OCR页 {task.fields[ocr]} · 错误 {task.fields[errors]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task: TaskID = self.bar.add_task(label, total=0, pages=0, ocr=0, errors=0)
+        self._errors = self._pages = self._ocr = 0
+
+    def __enter__(self) -> BarProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def grow(self, n: int) -> None:
+        total = self.bar.tasks[0].total or 0
+        self.bar.update(self.task, total=total + n)
+
+    def done(self, outcome: FileOutcome) -> None:
+        self._pages += outcome.pages
+        self._ocr += outcome.ocr_pages
+        self._errors += outcome.outcome in ("failed", "unsupported")
+        self.bar.update(
+            self.task, advance=1, pages=self._pages, ocr=self._ocr, errors=self._errors
+        )
+
+
+def summary_tables(summary: RunSummary) -> list[Table]:
+    """The run in Chinese: counts by outcome, failures by reason."""
+    names = DRY_OUTCOMES_ZH if summary.dry_run else OUTCOMES_ZH
+    title = "试运行（未写入索引）" if summary.dry_run else f"导入汇总（第 {summary.run_id} 次运行）"
+    counts = Table(title=title)
+    counts.add_column("结果")
+    counts.add_column("文件数", justify="right")
+    for key, zh in names.items():
+        counts.add_row(zh, str(summary.counts.get(key, 0)))
+    counts.add_row("合计", str(len(summary.files)), style="bold")
+    counts.add_row("页数 / OCR 页数", f"{summary.pages} / {summary.ocr_pages}")
+    counts.add_row("用时（秒）", f"{summary.seconds:.1f}")
+    tables = [counts]
+    if summary.failed_by_reason:
+        reasons = Table(title="失败原因")
+        reasons.add_column("原因")
+        reasons.add_column("代码")
+        reasons.add_column("文件数", justify="right")
+        for reason, n in summary.failed_by_reason.most_common():
+            reasons.add_row(REASONS.get(reason, (reason,))[0], reason, str(n))
+        tables.append(reasons)
+    return tables
+
+
+def _failures_table(summary: RunSummary) -> Table | None:
+    rows = [f for f in summary.files if f.outcome in ("failed", "unsupported")]
+    if not rows:
+        return None
+    table = Table(title="未能导入的文件")
+    table.add_column("文件", overflow="fold")
+    table.add_column("原因", overflow="fold")
+    for f in rows:
+        table.add_row(f.path, f.message or f.reason or "")
+    return table
+
+
+def _dry_table(summary: RunSummary) -> Table:
+    table = Table(title="每个文件将如何处理")
+    table.add_column("文件", overflow="fold")
+    table.add_column("处理", overflow="fold")
+    for f in summary.files:
+        table.add_row(f.path, DRY_OUTCOMES_ZH[f.outcome] + (f"：{f.message}" if f.message else ""))
+    return table
+
+
+def run_ingest(
+    paths: list[Path], db: Path, options: Options, console: Console, args: list[str]
+) -> RunSummary:
+    """Run an import with a progress bar on stderr; bad usage has been checked by the caller."""
+    from saidao.ingest.bulk import ingest as bulk_ingest
+
+    with BarProgress(err, "试运行" if options.dry_run else "导入") as bar:
+        return bulk_ingest(paths, db, options, bar, args)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="文件、文件夹或 .zip 压缩包，可多个"),
+    db: Path = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件"),
+    workers: int = typer.Option(0, "--workers", help="并行进程数（默认 CPU 核数）"),
+    kind: str | None = typer.Option(None, "--kind", help="declaration 或 policy；默认按内容判断"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只显示将如何处理，不写入索引"),
+    no_ocr: bool = typer.Option(False, "--no-ocr", help="不做文字识别（扫描页留空并报告）"),
+    timeout: float = typer.Option(600.0, "--timeout", help="单个文件的处理时限（秒）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON（计数与每个文件的结果）"),
+) -> None:
+    """批量导入文件、文件夹和压缩包：每个文件都有结果，同一内容不会重复导入。"""
+    if kind not in (None, "declaration", "policy"):
+        err.print("[red]--kind 只能是 declaration 或 policy[/red]")
+        raise typer.Exit(2)
+    if workers < 0 or timeout <= 0:
+        err.print("[red]--workers 不能为负，--timeout 必须为正[/red]")
+        raise typer.Exit(2)
+    options = Options(
+        workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr),
+        timeout=timeout, dry_run=dry_run,
+    )
+    summary = run_ingest(paths, db, options, err, sys.argv[1:])
+    out = err if as_json else Console()
+    if summary.dry_run and not as_json:
+        out.print(_dry_table(summary))
+    elif not as_json and (failures := _failures_table(summary)) is not None:
+        out.print(failures)
+    for table in summary_tables(summary):
+        out.print(table)
+    if as_json:
+        _print_json(summary.to_dict())
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+def demo_inputs(repo_root: Path | None = None) -> list[Path]:
+    """The bundled policies and the sample declarations beside the package (if present)."""
+    from saidao.corpus.policies import bundled
+    from saidao.ingest.read import SUPPORTED_SUFFIXES
+
+    inputs = [Path(p.path) for p in bundled()]
+    root = repo_root or Path(__file__).resolve().parent.parent
+    declarations = root / "tests" / "fixtures" / "declarations"
+    if declarations.is_dir():
+        inputs += sorted(
+            f for f in declarations.iterdir()
+            if f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(".")
+        )
+    return inputs
+
+
+@app.command()
+def demo(
+    db: Path = typer.Option(DEMO_DB, "--db", help="演示用索引（每次重新创建）"),
+    workers: int = typer.Option(0, "--workers", help="并行进程数（默认 CPU 核数）"),
+    no_ocr: bool = typer.Option(False, "--no-ocr", help="不做文字识别（更快）"),
+    query: str = typer.Option("人才公寓", "--query", help="演示检索的关键词"),
+    zone: str = typer.Option("鄂尔多斯高新区", "--zone", help="演示查询条款的高新区"),
+) -> None:
+    """把随包附带的政策和样例申报表导入一个新索引，并演示检索与按高新区查条款。"""
+    console = Console()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    options = Options(workers=workers, settings=ReadSettings(ocr=not no_ocr))
+    summary = run_ingest(demo_inputs(), db, options, err, ["demo"])
+    for table in summary_tables(summary):
+        console.print(table)
+    _demo_search(console, db, query, zone)
+    raise typer.Exit(0)
+
+
+def _demo_search(console: Console, db: Path, query: str, zone: str) -> None:
+    """Show a search and a zone's clauses, if the search module has landed."""
+    try:
+        from saidao.index import search as search_mod
+    except ImportError:
+        console.print("[yellow]检索模块尚未就绪，跳过检索演示。[/yellow]")
+        return
+    from saidao.index.store import Index
+
+    with Index.open(db) as index:
+        _show_hits(console, index, search_mod, query)
+        _show_zone(console, index, search_mod, zone)
+
+
+def _call(fn: object, index: object, *args: object, **kwargs: object) -> object:
+    """Call a search function whichever of index object / db path it takes first."""
+    try:
+        return fn(index, *args, **kwargs)  # type: ignore[operator]
+    except (TypeError, AttributeError):
+        return fn(index.path, *args, **kwargs)  # type: ignore[attr-defined,operator]
+
+
+def _show_hits(console: Console, index: object, search_mod: object, query: str) -> None:
+    search = getattr(search_mod, "search", None)
+    if search is None:
+        console.print("[yellow]search() 尚未就绪，跳过检索演示。[/yellow]")
+        return
+    try:
+        hits = _call(search, index, query, limit=5)
+    except SaidaoError as exc:
+        console.print(f"[red]{exc.message_zh}[/red]")
+        return
+    table = Table(title=f"检索：{query}")
+    for header in ("文件", "文号", "条款", "摘要"):
+        table.add_column(header, overflow="fold")
+    for hit in hits or []:
+        table.add_row(
+            hit.get("title", ""), hit.get("doc_number", ""),
+            " ".join(hit.get("path") or []) or hit.get("number", ""), hit.get("snippet", ""),
+        )
+    console.print(table)
+
+
+def _show_zone(console: Console, index: object, search_mod: object, zone: str) -> None:
+    clauses_for_zone = getattr(search_mod, "clauses_for_zone", None)
+    if clauses_for_zone is None:
+        console.print("[yellow]clauses_for_zone() 尚未就绪，跳过按高新区查询演示。[/yellow]")
+        return
+    try:
+        found = _call(clauses_for_zone, index, zone)
+    except SaidaoError as exc:
+        console.print(f"[red]{exc.message_zh}[/red]")
+        return
+    table = Table(title=f"适用于 {zone} 的条款")
+    for header in ("文件", "文号", "条款", "标题"):
+        table.add_column(header, overflow="fold")
+    for policy in (found or {}).get("policies", []):
+        for clause in policy.get("clauses", [])[:8]:
+            table.add_row(
+                policy.get("title", ""), policy.get("doc_number", ""),
+                " ".join(clause.get("path") or []), clause.get("heading", ""),
+            )
+    console.print(table)
