@@ -1,0 +1,604 @@
+"""Link a declared track to the policy clauses that apply to it, with reasons.
+
+A clause is a *candidate* only where its policy's area covers the track's zone
+(national and region documents every zone, a city document its zones, a county
+document its county's zones: ``jurisdiction_covers``) or the clause names the
+zone. Candidates are scored as a weighted sum of visible parts (weights in
+``link_weights.py``), each part with a Chinese reason, so that staff see *why*
+a clause was linked, not only that it was.
+
+The core works on the extractors' dicts (``link_track``); ``compute_links`` and
+``links_for`` store and read links in the SQLite index.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import jieba
+
+from saidao.corpus import lexicon
+from saidao.corpus.classifications import ClassificationTable, Scheme, load, scheme_of
+from saidao.corpus.zones import Zone, jurisdiction_covers, registry
+from saidao.index.link_weights import DEFAULT_WEIGHTS, LinkWeights
+
+PARTS = ("zone", "other_zone", "scope", "industry", "direction", "track", "beneficiary", "text")
+REASON_ORDER = ("scope", "zone", "other_zone", "industry", "direction", "track", "beneficiary", "text")
+
+DIRECTION_TERMS: dict[str, tuple[str, ...]] = {
+    "未来产业验证熟化": ("未来产业", "概念验证", "中试", "验证熟化", "前沿技术", "颠覆性技术"),
+    "传统产业转型升级": (
+        "转型升级", "技术改造", "智能化改造", "数字化转型", "改造提升", "改造升级",
+        "传统产业", "传统优势产业", "设备更新", "工艺升级", "先进适用技术",
+    ),
+    "新兴产业延伸": ("战略性新兴产业", "新兴产业", "延链补链", "补链延链", "延链", "产业链延伸"),
+}
+"""Words that show a clause speaks of a direction (the three boxes of the form)."""
+
+TRACK_TERMS = ("新赛道",)
+"""Words of new-track cultivation itself (seed 000): they concern every direction."""
+
+_SCOPE_TEXT = {
+    "national": "全国",
+    "region": "{j}全区",
+    "city": "{j}",
+    "county": "{j}",
+    "zone": "{j}",
+}
+
+_SNIPPET_CHARS = 120
+
+
+@dataclass
+class Link:
+    """One clause linked to one track: the contract's clause keys plus the score's parts."""
+
+    clause_id: str
+    policy_id: str
+    title: str
+    doc_number: str
+    number: str
+    path: list[str]
+    heading: str
+    snippet: str
+    score: float
+    parts: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    level: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def _fold(text: str) -> str:
+    """NFKC and no whitespace: PDF text splits words with spaces and wraps."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _track_block(track: dict[str, Any]) -> dict[str, Any]:
+    return track.get("track") or {}
+
+
+def _text_of(track: dict[str, Any], key: str) -> str:
+    value = track.get(key)
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return str(value or "")
+
+
+def track_text(track: dict[str, Any]) -> str:
+    """The track's own words: label, class names, 举措及成效 and 实施方案."""
+    block = _track_block(track)
+    head = " ".join([block.get("label") or "", *(block.get("class_names") or [])])
+    return "\n".join([head, _text_of(track, "measures"), _text_of(track, "plan")])
+
+
+def _zone_short(zone: Zone) -> str:
+    """The name staff use (包头稀土高新区), falling back to the official name."""
+    short = [a for a in zone.aliases if a.endswith("高新区")]
+    return short[0] if short else zone.name
+
+
+# ---------------------------------------------------------------- zones and scope
+
+
+def track_zone(track: dict[str, Any]) -> Zone | None:
+    """The registry zone of a track (by id, else by the printed name)."""
+    info = track.get("zone") or {}
+    if isinstance(info, str):
+        info = {"id": info}
+    zones = registry()
+    if info.get("id"):
+        found = zones.get(info["id"])
+        if found is not None:
+            return found
+    for key in ("name", "printed"):
+        if info.get(key):
+            found = zones.resolve(info[key])
+            if found is not None:
+                return found
+    return None
+
+
+def policy_scope(policy: dict[str, Any], zone: Zone | None) -> str | None:
+    """The scope level through which ``policy`` covers ``zone``, or None.
+
+    National documents cover everything; others follow ``jurisdiction_covers``
+    on the policy's jurisdiction, so a county plan never reaches a zone outside
+    that county. A track without a known zone is covered only region-wide.
+    """
+    level = policy.get("level") or ""
+    if level == "national":
+        return "national"
+    jurisdiction = policy.get("jurisdiction") or ""
+    if zone is None:
+        return level if level == "region" and jurisdiction_covers(jurisdiction, _ANY_ZONE) else None
+    if jurisdiction_covers(jurisdiction, zone):
+        return level or "region"
+    return None
+
+
+class _AnyZone:
+    """A stand-in zone that only region-wide jurisdictions cover."""
+
+    id = "__none__"
+    city = "__none__"
+    counties: tuple[str, ...] = ()
+
+
+_ANY_ZONE: Any = _AnyZone()
+
+
+def _scope_reason(policy: dict[str, Any], scope: str) -> str:
+    if scope == "named":
+        return "适用范围：条款点名本区"
+    jurisdiction = policy.get("jurisdiction") or "内蒙古自治区"
+    return "适用范围：" + _SCOPE_TEXT.get(scope, "{j}").format(j=jurisdiction)
+
+
+@lru_cache(maxsize=256)
+def _title_zones(title: str) -> frozenset[str]:
+    """Zones a policy's title is about (鄂府发〔2025〕36号 is about 鄂尔多斯高新区)."""
+    return frozenset(m.zone.id for m in registry().find_all(title or ""))
+
+
+# ---------------------------------------------------------------- industry tie
+
+
+@dataclass(frozen=True)
+class ClassKeys:
+    """Where a track sits in the classifications: codes on its path, and its leaves."""
+
+    on_path: frozenset[tuple[Scheme, str]]
+    leaves: tuple[tuple[Scheme, str], ...]
+    words: str
+
+    def meets(self, term: lexicon.IndustryTerm) -> str | None:
+        """``"path"`` when a term code lies on the track's path (or on the path of
+        a GB/T class its SEI/ISEI class covers), ``"narrower"`` when a term code
+        lies below the track's class, ``"word"`` when only the names meet."""
+        if any(code in self.on_path for code in term.codes):
+            return "path"
+        if any(_is_below(scheme, code, leaf) for scheme, code in term.codes for leaf in self.leaves):
+            return "narrower"
+        if any(len(name) > 1 and _fold(name) in self.words for name in term.names):
+            return "word"
+        return None
+
+
+def _is_below(scheme: Scheme, code: str, leaf: tuple[Scheme, str]) -> bool:
+    if scheme is not leaf[0]:
+        return False
+    return any(entry.code == leaf[1] for entry in load(scheme).ancestors(code))
+
+
+def _path_keys(table: ClassificationTable, code: str) -> set[tuple[Scheme, str]]:
+    return {(table.scheme, c) for c, _ in table.path(code)}
+
+
+def _future_codes(block: dict[str, Any]) -> list[str]:
+    """Future-industry keys: the category, ``category/domain`` and flagship names."""
+    table = load(Scheme.FUTURE_2024)
+    label = block.get("label") or ""
+    codes: list[str] = []
+    for name in [*(block.get("codes") or []), *(block.get("class_names") or [])]:
+        entry = table.by_code(name)
+        if entry is None:
+            continue
+        codes.append(entry.code)
+        if label and table.by_code(f"{entry.code}/{label}") is not None:
+            codes.append(table.by_code(f"{entry.code}/{label}").code)  # type: ignore[union-attr]
+    if label and table.by_code(label) is not None:
+        codes.append(table.by_code(label).code)  # type: ignore[union-attr]
+    return list(dict.fromkeys(codes))
+
+
+def class_keys(track: dict[str, Any]) -> ClassKeys:
+    """The classification keys of a track, built from its scheme and codes.
+
+    GB/T 4754 and SEI/ISEI: every code on the path of the track's deepest code;
+    an SEI/ISEI track also brings the GB/T classes it covers (``gbt_codes``,
+    the classes themselves, not their divisions: 3.2.7 covers 3232 稀土金属冶炼
+    but is not the whole of 26 化学原料), which is how a 稀土新材料制造 track
+    meets a clause tagged with 稀土's GB/T code 3232. Future tracks: category, domain and flagship keys.
+    """
+    block = _track_block(track)
+    words = _fold(" ".join([block.get("label") or "", *(block.get("class_names") or [])]))
+    scheme = scheme_of(block.get("scheme") or "")
+    if scheme is None and block.get("direction") == "未来产业验证熟化":
+        scheme = Scheme.FUTURE_2024
+    if scheme is None:
+        return ClassKeys(frozenset(), (), words)
+    if scheme is Scheme.FUTURE_2024:
+        codes = _future_codes(block)
+        table = load(scheme)
+        keys = {k for code in codes for k in _path_keys(table, code)}
+        return ClassKeys(frozenset(keys), tuple((scheme, c) for c in codes), words)
+    table = load(scheme)
+    known = [c for c in block.get("codes") or [] if table.by_code(c) is not None]
+    if not known:
+        return ClassKeys(frozenset(), (), words)
+    leaf = table.by_code(known[-1]).code  # type: ignore[union-attr]
+    keys = _path_keys(table, leaf)
+    if scheme is not Scheme.GBT_4754_2017:
+        keys |= {(Scheme.GBT_4754_2017, code) for code in table.gbt_codes(leaf)}
+    return ClassKeys(frozenset(keys), ((scheme, leaf),), words)
+
+
+def track_industries(track: dict[str, Any]) -> list[str]:
+    """Lexicon terms that meet the track's class on its path (for display and tests)."""
+    keys = class_keys(track)
+    return [t.term for t in lexicon.industries() if keys.meets(t) == "path"]
+
+
+# ---------------------------------------------------------------- BM25 over clauses
+
+
+_TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_STOP = frozenset(
+    "支持 加强 推动 开展 建设 发展 推进 加快 重点 提升 培育 企业 关键 突破 依托 实现 形成 围绕 积极 "
+    "完善 提高 强化 技术 产业 领域 创新 项目 工作 相关 以上 一批 进一步 持续 全面 力争 达到".split()
+)
+"""Words every clause and every track uses; they would only add noise to BM25."""
+
+
+@lru_cache(maxsize=1)
+def _jieba_ready() -> bool:
+    for word in lexicon.jieba_user_dict():
+        jieba.add_word(word)
+    return True
+
+
+def tokens(text: str) -> list[str]:
+    """jieba words of at least two characters, carrying a letter or a CJK character."""
+    _jieba_ready()
+    out = []
+    for word in jieba.lcut(_fold(text)):
+        if len(word) > 1 and _TOKEN_OK.search(word) and word not in _STOP:
+            out.append(word)
+    return out
+
+
+@dataclass
+class ClausePool:
+    """The clauses of a set of policies, tokenised once for BM25."""
+
+    entries: list[tuple[dict[str, Any], dict[str, Any]]]
+    term_freqs: list[Counter[str]]
+    lengths: list[int]
+    idf: dict[str, float]
+    avg_length: float
+    postings: dict[str, list[int]]
+
+    @classmethod
+    def build(cls, policies: Sequence[dict[str, Any]]) -> ClausePool:
+        entries = [(p, c) for p in policies for c in p.get("clauses") or []]
+        freqs = [Counter(tokens(f"{c.get('heading') or ''} {c.get('text') or ''}")) for _, c in entries]
+        lengths = [sum(f.values()) for f in freqs]
+        df: Counter[str] = Counter(t for f in freqs for t in f)
+        n = max(len(entries), 1)
+        idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        postings: dict[str, list[int]] = {}
+        for i, f in enumerate(freqs):
+            for term in f:
+                postings.setdefault(term, []).append(i)
+        avg = sum(lengths) / n if lengths else 1.0
+        return cls(entries, freqs, lengths, idf, avg or 1.0, postings)
+
+    def bm25(self, query: Counter[str], weights: LinkWeights) -> dict[int, tuple[float, list[str]]]:
+        """Raw BM25 per clause index, with the query words that contributed most."""
+        k1, b = weights.bm25_k1, weights.bm25_b
+        scores: dict[int, float] = {}
+        contrib: dict[int, Counter[str]] = {}
+        for term, qtf in query.items():
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            qweight = 1.0 + math.log(qtf)
+            for i in self.postings[term]:
+                tf = self.term_freqs[i][term]
+                norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[i] / self.avg_length))
+                part = idf * norm * qweight
+                scores[i] = scores.get(i, 0.0) + part
+                contrib.setdefault(i, Counter())[term] += part
+        return {i: (s, [t for t, _ in contrib[i].most_common(3)]) for i, s in scores.items()}
+
+
+_POOLS: dict[tuple[str, ...], ClausePool] = {}
+
+
+def clause_pool(policies: Sequence[dict[str, Any]] | ClausePool) -> ClausePool:
+    """A pool for ``policies``, cached by their clause ids so repeated calls are cheap."""
+    if isinstance(policies, ClausePool):
+        return policies
+    key = tuple(f"{c.get('id')}#{len(c.get('text') or '')}" for p in policies for c in p.get("clauses") or [])
+    pool = _POOLS.get(key)
+    if pool is None:
+        if len(_POOLS) > 16:
+            _POOLS.clear()
+        pool = _POOLS[key] = ClausePool.build(policies)
+    return pool
+
+
+def track_query(track: dict[str, Any]) -> Counter[str]:
+    """The track's words as a BM25 query; label and class names count thrice."""
+    block = _track_block(track)
+    head = " ".join([block.get("label") or "", *(block.get("class_names") or [])])
+    query = Counter(tokens(head))
+    for term in query:
+        query[term] *= 3
+    query.update(tokens(_text_of(track, "measures") + "\n" + _text_of(track, "plan")))
+    return query
+
+
+# ---------------------------------------------------------------- parts
+
+
+@dataclass
+class _Part:
+    value: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+
+def zone_parts(clause: dict[str, Any], policy: dict[str, Any], zone: Zone | None) -> tuple[_Part, _Part]:
+    """(zone, other_zone): the clause names this zone; or it (or its policy's
+    title) names only other zones."""
+    named = set(clause.get("zones") or [])
+    if zone is not None and zone.id in named:
+        return _Part(1.0, [f"提及本区：{_zone_short(zone)}"]), _Part()
+    others = named or set(_title_zones(policy.get("title") or ""))
+    if zone is not None and zone.id in others:
+        return _Part(), _Part()
+    if others:
+        names = [_zone_short(z) for z in registry().all() if z.id in others]
+        more = "等" if len(names) > 2 else ""
+        return _Part(), _Part(1.0, [f"仅提及他区：{'、'.join(names[:2])}{more}"])
+    return _Part(), _Part()
+
+
+def industry_part(clause: dict[str, Any], keys: ClassKeys, weights: LinkWeights) -> _Part:
+    """The best meeting of the clause's industry terms with the track's class."""
+    value_of = {"path": 1.0, "narrower": weights.industry_narrower, "word": weights.industry_word}
+    part = _Part()
+    for name in clause.get("industries") or []:
+        term = lexicon.industry(name)
+        how = keys.meets(term) if term is not None else None
+        if how is None:
+            continue
+        part.value = max(part.value, value_of[how])
+        suffix = "（下位产业）" if how == "narrower" else ""
+        part.reasons.append(f"产业：{name}{suffix}")
+    return part
+
+
+def _clause_text(clause: dict[str, Any]) -> str:
+    return _fold(f"{clause.get('heading') or ''}{clause.get('text') or ''}")
+
+
+def direction_part(clause: dict[str, Any], direction: str) -> _Part:
+    """The clause speaks of the track's direction (its words, longest kept)."""
+    text = _clause_text(clause)
+    hits = [w for w in DIRECTION_TERMS.get(direction, ()) if w in text]
+    hits = [w for w in hits if not any(w != o and w in o for o in hits)]
+    if not hits:
+        return _Part()
+    return _Part(1.0, [f"方向：{direction}（{'、'.join(hits[:3])}）"])
+
+
+def track_part(clause: dict[str, Any]) -> _Part:
+    """The clause is about cultivating new tracks: it governs every declared track."""
+    if any(w in _clause_text(clause) for w in TRACK_TERMS):
+        return _Part(1.0, ["新赛道：新赛道培育政策"])
+    return _Part()
+
+
+def _platform_match(term: lexicon.BeneficiaryTerm, platforms: Iterable[dict[str, Any]]) -> str | None:
+    for platform in platforms:
+        name = _fold(platform.get("name") or "")
+        if any(len(n) > 1 and _fold(n) in name for n in term.names):
+            level = platform.get("level") or ""
+            return f"{platform.get('name')}（{level}）" if level else str(platform.get("name"))
+    return None
+
+
+def _register_types(track: dict[str, Any]) -> Counter[str]:
+    """Register types attached to the track's firms (``firm["types"]``) once imported."""
+    return Counter(t for firm in track.get("firms") or [] for t in firm.get("types") or [])
+
+
+def beneficiary_part(
+    clause: dict[str, Any], track: dict[str, Any], text: str, weights: LinkWeights
+) -> _Part:
+    """The clause's beneficiaries against the track's firms, platforms and text."""
+    part = _Part()
+    firms = len(track.get("firms") or [])
+    registered = _register_types(track)
+    for name in clause.get("beneficiaries") or []:
+        term = lexicon.beneficiary(name)
+        if term is None:
+            continue
+        value, reason = _beneficiary_value(term, track, text, firms, registered, weights)
+        if value > 0:
+            part.value = max(part.value, value)
+            part.reasons.append(reason)
+    part.reasons = list(dict.fromkeys(part.reasons))[:3]
+    return part
+
+
+def _beneficiary_value(
+    term: lexicon.BeneficiaryTerm,
+    track: dict[str, Any],
+    text: str,
+    firms: int,
+    registered: Counter[str],
+    weights: LinkWeights,
+) -> tuple[float, str]:
+    named_in_text = any(len(n) > 1 and _fold(n) in text for n in term.names)
+    if term.kind == "platform":
+        found = _platform_match(term, track.get("platforms") or [])
+        if found:
+            return 1.0, f"平台：{found}"
+        return (weights.talent_text, f"平台：{term.term}（申报材料提及）") if named_in_text else (0.0, "")
+    if term.kind == "firm":
+        if registered.get(term.term):
+            return weights.firm_named, f"对象：{term.term}（{registered[term.term]}家）"
+        if firms and named_in_text:
+            return weights.firm_named, f"对象：{term.term}（申报材料提及）"
+        if firms:
+            return weights.firm_generic, f"对象：企业（本赛道{firms}家）"
+        return 0.0, ""
+    if named_in_text:
+        return weights.talent_text, f"对象：{term.term}"
+    return 0.0, ""
+
+
+# ---------------------------------------------------------------- linking
+
+
+def _snippet(text: str, words: Iterable[str]) -> str:
+    flat = " ".join((text or "").split())
+    starts = [flat.find(w) for w in words if w and flat.find(w) >= 0]
+    start = max(min(starts) - 20, 0) if starts else 0
+    piece = flat[start : start + _SNIPPET_CHARS]
+    return ("…" if start else "") + piece + ("…" if start + _SNIPPET_CHARS < len(flat) else "")
+
+
+def policy_id(policy: dict[str, Any], clause: dict[str, Any] | None = None) -> str:
+    """The policy's id: its own, else the prefix of its clause ids, else its sha256."""
+    if policy.get("policy_id"):
+        return str(policy["policy_id"])
+    cid = str((clause or {}).get("id") or "")
+    if ":" in cid:
+        return cid.split(":", 1)[0]
+    return str((policy.get("source") or {}).get("sha256") or "")[:16]
+
+
+def _candidates(pool: ClausePool, zone: Zone | None) -> list[tuple[int, str]]:
+    """(clause index, scope level) for every clause that may apply to ``zone``."""
+    out = []
+    scopes: dict[int, str | None] = {}
+    for i, (policy, clause) in enumerate(pool.entries):
+        key = id(policy)
+        if key not in scopes:
+            scopes[key] = policy_scope(policy, zone)
+        scope = scopes[key]
+        if scope is None and zone is not None and zone.id in (clause.get("zones") or []):
+            scope = "named"
+        if scope is not None:
+            out.append((i, scope))
+    return out
+
+
+def _score(parts: dict[str, _Part], weights: LinkWeights) -> float:
+    return round(sum(getattr(weights, name) * part.value for name, part in parts.items()), 4)
+
+
+def link_track(
+    track: dict[str, Any],
+    policies: Sequence[dict[str, Any]] | ClausePool,
+    weights: LinkWeights = DEFAULT_WEIGHTS,
+    limit: int | None = None,
+) -> list[Link]:
+    """The clauses of ``policies`` that apply to ``track``, best first.
+
+    ``track`` is a declaration extract (``track``, ``zone``, ``measures``,
+    ``plan``, ``firms``, ``platforms``); ``policies`` are policy extracts (or a
+    prepared ``ClausePool``). Pure: nothing is read or written.
+    """
+    pool = clause_pool(policies)
+    zone = track_zone(track)
+    keys = class_keys(track)
+    direction = _track_block(track).get("direction") or ""
+    text = _fold(track_text(track))
+    candidates = _candidates(pool, zone)
+    bm25 = pool.bm25(track_query(track), weights)
+    best = max((bm25[i][0] for i, _ in candidates if i in bm25), default=0.0)
+    links = []
+    for i, scope in candidates:
+        policy, clause = pool.entries[i]
+        link = _link(policy, clause, scope, zone, keys, direction, track, text, bm25.get(i), best, weights)
+        if link is not None:
+            links.append((i, link))
+    links.sort(key=lambda pair: (-pair[1].score, pair[0]))
+    out = [link for _, link in links]
+    return out[:limit] if limit else out
+
+
+def _link(
+    policy: dict[str, Any],
+    clause: dict[str, Any],
+    scope: str,
+    zone: Zone | None,
+    keys: ClassKeys,
+    direction: str,
+    track: dict[str, Any],
+    text: str,
+    bm25: tuple[float, list[str]] | None,
+    best: float,
+    weights: LinkWeights,
+) -> Link | None:
+    zone_p, other_p = zone_parts(clause, policy, zone)
+    scope_p = _Part(weights.scope_levels.get(scope, 0.5), [_scope_reason(policy, scope)])
+    text_p = _Part()
+    if bm25 and best > 0:
+        text_p = _Part(round(bm25[0] / best, 4), [f"文本相似：{bm25[0] / best:.2f}（{'、'.join(bm25[1])}）"])
+    parts = {
+        "zone": zone_p,
+        "other_zone": other_p,
+        "scope": scope_p,
+        "industry": industry_part(clause, keys, weights),
+        "direction": direction_part(clause, direction),
+        "track": track_part(clause),
+        "beneficiary": beneficiary_part(clause, track, text, weights),
+        "text": text_p,
+    }
+    score = _score(parts, weights)
+    substantive = any(parts[p].value > 0 for p in PARTS if p not in ("scope", "other_zone"))
+    if not substantive or score < weights.min_score:
+        return None
+    reasons = [r for name in REASON_ORDER for r in parts[name].reasons]
+    words = [r.split("：", 1)[1].split("（")[0] for r in parts["industry"].reasons] + (bm25[1] if bm25 else [])
+    return Link(
+        clause_id=str(clause.get("id") or ""),
+        policy_id=policy_id(policy, clause),
+        title=policy.get("title") or "",
+        doc_number=policy.get("doc_number") or "",
+        number=clause.get("number") or "",
+        path=list(clause.get("path") or []),
+        heading=clause.get("heading") or "",
+        snippet=_snippet(clause.get("text") or "", words),
+        score=score,
+        parts={name: round(part.value, 4) for name, part in parts.items()},
+        reasons=reasons,
+        level=policy.get("level") or "",
+    )
