@@ -1,0 +1,585 @@
+"""Duplicate firms across tracks: one firm entity from many firm-table rows.
+
+A *mention* is one row of a declaration's firm table (企业名录). The same firm
+shows up in several tracks, of one zone or of several, written differently
+(brackets, legal form, region prefix, traditional characters …) and with its
+credit code misprinted. :func:`find_groups` links mentions pairwise on
+explicit evidence and joins the links with union-find.
+
+Evidence, strongest first (each pair keeps a Chinese reason for staff):
+
+* the same corrected credit code — a code identifies its registrant, even when
+  the names differ (a firm renamed between two submissions);
+* codes one confusable character apart (OCR / typing confusions of
+  ``uscc_data``), one check-character repair apart, or two neighbours swapped,
+  *and* matching names (a single-character error proves nothing alone: two
+  valid codes are never one substitution apart, so one side is invalid);
+* the same normalised name (:func:`name_key`) with compatible regions, and a
+  missing code or a code that fails its check on one side;
+* names close by rapidfuzz (:func:`same_firm_score`) with compatible codes.
+
+Decisions taken here:
+
+* Two **different valid codes** never link, whatever the names: two real
+  firms can share a short name (鑫达商贸 in 包头 and in 鄂尔多斯), while a
+  misprint that happens to verify needs two errors (≈1/31 of double errors).
+  A group therefore never holds two different valid printed codes; merges that
+  would create one are refused (this also stops chains through a name-only
+  mention).
+* Links are applied strongest first, so a weak link never decides between two
+  strong groups.
+
+Blocking keeps the work near-linear: distinct codes are blocked exactly and by
+the code with one position masked (18 keys per code), invalid codes also by
+their adjacent-transposition repairs; names by ``name_key`` and by the first and
+last characters of the name's core. Blocks larger than :data:`MAX_BLOCK` are
+skipped (they hold generic keys, not one firm).
+
+Staff decisions (confirm a group, split mentions out of one) are keyed by
+stable mention identity (file sha256 + row number) so they survive re-imports:
+a split pair never links again; a group whose members were all confirmed
+together gets confidence 1.0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from itertools import combinations
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+from stdnum import numdb
+
+from saidao.extractors.firm_name import name_key, same_firm_score, split_firm_name
+from saidao.extractors.uscc import adjacent_transpositions, compact, is_valid
+from saidao.extractors.uscc_data import CONFUSABLE_PAIRS
+
+__all__ = [
+    "MAX_BLOCK",
+    "Decision",
+    "Group",
+    "Link",
+    "Mention",
+    "Evaluation",
+    "evaluate",
+    "find_groups",
+    "group_id_for",
+    "mention_id",
+]
+
+#: Blocks with more distinct entries than this are skipped: a key shared by so
+#: many different names is generic (a common word), not one firm.
+MAX_BLOCK = 200
+
+#: Name agreement needed beside a near code (one misread character).
+NEAR_CODE_NAME = 0.85
+#: Name similarity for a link on names alone (codes compatible).
+FUZZY_NAME = 0.9
+#: same_firm_score of two names with one key and compatible regions.
+SAME_KEY_SCORE = 0.95
+
+_CONFUSABLE = frozenset(frozenset(p) for p in CONFUSABLE_PAIRS)
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One firm-table row: where it is and what it says."""
+
+    track_id: str
+    seq: int
+    name: str
+    uscc_printed: str = ""
+    uscc: str | None = None  # the corrected code (None when no unique correction)
+    zone: str = ""
+    file: str = ""
+    sha256: str = ""
+
+    @property
+    def id(self) -> str:
+        """Stable identity across re-imports (see :func:`mention_id`)."""
+        return mention_id(self.sha256 or self.track_id, self.seq)
+
+    @cached_property
+    def key(self) -> str:
+        return name_key(self.name)
+
+    @cached_property
+    def printed(self) -> str:
+        """The printed code compacted (full width folded, spaces dropped)."""
+        return compact(self.uscc_printed or "")
+
+    @cached_property
+    def hard_code(self) -> str | None:
+        """The printed code when it verifies: the firm's code beyond doubt."""
+        return self.printed if self.printed and is_valid(self.printed) else None
+
+    @cached_property
+    def code(self) -> str | None:
+        """The best valid code: printed if it verifies, else the correction."""
+        if self.hard_code:
+            return self.hard_code
+        fixed = compact(self.uscc or "")
+        return fixed if fixed and is_valid(fixed) else None
+
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        """Every 18-character code this row might mean (printed and corrected)."""
+        found = {c for c in (self.printed, self.code) if c and len(c) == 18}
+        return frozenset(found)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The member shape of ``dupes --json``."""
+        return {
+            "mention_id": self.id, "track_id": self.track_id, "zone": self.zone,
+            "file": self.file, "sha256": self.sha256, "seq": self.seq, "name": self.name,
+            "uscc_printed": self.uscc_printed, "uscc": self.uscc,
+        }
+
+
+def mention_id(sha256_or_track: str, seq: int) -> str:
+    """``<file sha256>#<row>``: the same row of the same file keeps its identity."""
+    return f"{sha256_or_track}#{seq}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A person's ruling: ``confirm`` these mentions are one firm, or ``split``
+    ``mentions`` away from ``others`` (every cross pair stays apart)."""
+
+    kind: Literal["confirm", "split"]
+    mentions: tuple[str, ...]
+    others: tuple[str, ...] = ()
+    by: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """Evidence that two mentions (indices into the input) are one firm."""
+
+    a: int
+    b: int
+    confidence: float
+    evidence: str
+
+
+@dataclass
+class Group:
+    """One firm seen in several rows, with the evidence that joined them."""
+
+    group_id: str
+    name: str
+    uscc: str | None
+    confidence: float
+    evidence: list[str]
+    members: list[Mention]
+    confirmed: bool = False
+
+    @property
+    def tracks(self) -> list[str]:
+        return sorted({m.track_id for m in self.members})
+
+    @property
+    def zones(self) -> list[str]:
+        return sorted({m.zone for m in self.members if m.zone})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The group shape of ``dupes --json`` (plus tracks, zones, confirmed)."""
+        return {
+            "group_id": self.group_id, "name": self.name, "uscc": self.uscc,
+            "confidence": self.confidence, "evidence": self.evidence,
+            "tracks": self.tracks, "zones": self.zones, "confirmed": self.confirmed,
+            "members": [m.to_dict() for m in self.members],
+        }
+
+
+# ---------------------------------------------------------------- regions
+#
+# A name's leading region (包头市, 九原区) and a code's registration area (pos
+# 3-6, 1502 包头) must agree before names alone link two rows. Cities are
+# taken from python-stdnum's GB/T 2260 table; a former league (乌兰察布盟 1526)
+# is joined to the city that received most of its counties (乌兰察布市 1509),
+# not to every city that received one (和林格尔县 went to 呼和浩特).
+
+
+def _loc_inner_mongolia() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(city prefix -> city names, county name -> city prefixes) for codes 15xxxx."""
+    cities: dict[str, set[str]] = defaultdict(set)
+    counties: dict[str, set[str]] = defaultdict(set)
+    for _length, low, _high, _props, children in numdb.get("cn/loc").prefixes:
+        if low != "15":
+            continue
+        for _clen, code, _chigh, props, _sub in children:
+            names = {re.sub(r"^\[[^\]]*\]", "", n).strip() for n in props.get("county", "").split(",")}
+            names = {n for n in names if n and n not in _GENERIC_COUNTIES}
+            if code == "0000":
+                continue  # the province itself: no city
+            if code.endswith("00"):
+                cities[f"15{code[:2]}"] |= names
+            else:
+                for name in names:
+                    counties[name].add(f"15{code[:2]}")
+    return cities, counties
+
+
+_GENERIC_COUNTIES = frozenset({"市辖区", "郊区", "市区", "矿区"})
+
+
+@lru_cache(maxsize=1)
+def _city_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """(region form -> city families, city prefix -> its family)."""
+    cities, counties = _loc_inner_mongolia()
+    shares: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for places in counties.values():
+        for old in places:
+            for new in places - {old}:
+                shares[old][new] += 1
+    own = {c: sum(1 for p in counties.values() if c in p) for c in cities}
+    family: dict[str, set[str]] = {c: {c} for c in cities}
+    for old, to in shares.items():
+        new, count = max(to.items(), key=lambda kv: (kv[1], kv[0]))
+        if count * 2 > own.get(old, 0) and old > new:  # a former league: 15 2x > 15 0x
+            family[old].add(new)
+            family.setdefault(new, {new}).add(old)
+    fam = {c: frozenset(v) for c, v in family.items()}
+    forms: dict[str, frozenset[str]] = {}
+    for city, names in cities.items():
+        for name in names:
+            for form in {name, re.sub(r"[市盟]$", "", name)}:
+                forms[form] = fam[city]
+    for name, places in counties.items():
+        forms.setdefault(name, frozenset(c for p in places for c in fam.get(p, {p})))
+    return forms, fam
+
+
+def _name_cities(m: Mention) -> frozenset[str] | None:
+    """City prefixes the name's leading regions allow (None: no city-level region)."""
+    forms, _ = _city_tables()
+    found = [forms[r] for r in split_firm_name(m.name).regions if r in forms]
+    if not found:
+        return None
+    out = found[0]
+    for more in found[1:]:
+        out &= more
+    return out
+
+
+def _code_cities(m: Mention) -> frozenset[str] | None:
+    """The city family of the code's registration area (None outside Inner Mongolia)."""
+    code = m.code or (m.printed if len(m.printed) == 18 else "")
+    if not code.startswith("15", 2) or not code[2:6].isdigit():
+        return None
+    _, fam = _city_tables()
+    return fam.get(code[2:6], frozenset({code[2:6]}))
+
+
+def regions_agree(a: Mention, b: Mention) -> bool:
+    """Whether the regions of two rows (names and code areas) can be one place."""
+    places = [_name_cities(a), _name_cities(b), _code_cities(a), _code_cities(b)]
+    known = [p for p in places if p is not None]
+    return all(x & y for x, y in combinations(known, 2))
+
+
+# ---------------------------------------------------------------- pair rules
+
+
+def _hamming_one(x: str, y: str) -> int | None:
+    """The one position where two 18-character codes differ, else None."""
+    diff = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
+    return diff[0] if len(diff) == 1 else None
+
+
+def _near_code_reason(a: Mention, b: Mention) -> str | None:
+    """How the codes of a and b are one error apart, as a Chinese phrase."""
+    for x in a.codes:
+        for y in b.codes:
+            if x == y:
+                continue
+            pos = _hamming_one(x, y)
+            if pos is not None:
+                pair = f"{x[pos]}/{y[pos]}"
+                if frozenset((x[pos], y[pos])) in _CONFUSABLE:
+                    return f"信用代码仅差一个易混字符（{pair}）"
+                return f"信用代码仅差一个字符（第{pos + 1}位 {pair}，校验位可纠正）"
+            if y in adjacent_transpositions(x) or x in adjacent_transpositions(y):
+                return "信用代码仅差相邻两位互换"
+    return None
+
+
+def _code_state(a: Mention, b: Mention) -> str:
+    """same / conflict / missing / unchecked (a code fails its check, unrelated)."""
+    if a.code and a.code == b.code:
+        return "same"
+    if a.hard_code and b.hard_code:
+        return "conflict"
+    if not a.codes or not b.codes:
+        return "missing"
+    return "unchecked"
+
+
+def pair_link(a: Mention, b: Mention, ia: int, ib: int) -> Link | None:
+    """The strongest evidence that a and b are one firm, or None."""
+    state = _code_state(a, b)
+    if state == "conflict":
+        return None
+    score = same_firm_score(a.name, b.name)
+    if state == "same":
+        if score >= NEAR_CODE_NAME:
+            return Link(ia, ib, 0.99, "信用代码相同")
+        return Link(ia, ib, 0.9, "信用代码相同（名称写法不同，可能已更名）")
+    near = _near_code_reason(a, b)
+    if near and score >= NEAR_CODE_NAME:
+        conf = 0.95 if score >= FUZZY_NAME else 0.88
+        return Link(ia, ib, conf, f"{near}且名称一致" if score >= SAME_KEY_SCORE else f"{near}且名称相近")
+    if not regions_agree(a, b):
+        return None
+    if a.key and a.key == b.key and score >= SAME_KEY_SCORE:
+        if state == "missing":
+            both = not a.codes and not b.codes
+            return Link(ia, ib, 0.85 if both else 0.9,
+                        "名称规范化后相同（均未填信用代码）" if both
+                        else "名称规范化后相同（一方未填信用代码）")
+        return Link(ia, ib, 0.8, "名称规范化后相同（信用代码未通过校验）")
+    if score >= FUZZY_NAME and (state == "missing" or near):
+        return Link(ia, ib, round(0.9 * score, 3), f"名称相近（相似度{score:.2f}），信用代码不冲突")
+    return None
+
+
+# ---------------------------------------------------------------- blocking
+
+
+def _index_by(values: Iterable[tuple[Any, int]]) -> dict[Any, list[int]]:
+    out: dict[Any, list[int]] = defaultdict(list)
+    for key, i in values:
+        out[key].append(i)
+    return out
+
+
+def _code_blocks(mentions: Sequence[Mention]) -> Iterator[tuple[list[int], list[int]]]:
+    """Pairs of mention lists whose codes are equal or one error apart."""
+    by_code = _index_by((c, i) for i, m in enumerate(mentions) for c in m.codes)
+    for members in by_code.values():
+        yield members, members
+    masked: dict[str, list[str]] = defaultdict(list)
+    for code in by_code:
+        for pos in range(18):
+            masked[f"{code[:pos]}*{code[pos + 1:]}"].append(code)
+    for codes in masked.values():
+        if 1 < len(codes) <= MAX_BLOCK:
+            for x, y in combinations(codes, 2):
+                yield by_code[x], by_code[y]
+    for code in by_code:
+        if not is_valid(code):
+            for fixed in adjacent_transpositions(code):
+                if fixed in by_code:
+                    yield by_code[code], by_code[fixed]
+
+
+def _name_blocks(mentions: Sequence[Mention]) -> Iterator[tuple[list[int], list[int]]]:
+    """Pairs of mention lists with one name key, or keys sharing a core prefix/suffix."""
+    by_key = _index_by((m.key, i) for i, m in enumerate(mentions) if m.key)
+    for members in by_key.values():
+        if len(members) <= MAX_BLOCK:
+            yield members, members
+    near: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key in by_key:
+        core = split_firm_name(mentions[by_key[key][0]].name).core
+        if len(core) >= 4:
+            near["p", core[:3]].append(key)
+            near["s", core[-3:]].append(key)
+    seen: set[tuple[str, str]] = set()
+    for keys in near.values():
+        if not 1 < len(keys) <= MAX_BLOCK:
+            continue
+        for x, y in combinations(keys, 2):
+            if (x, y) in seen or fuzz.ratio(x, y) < 80:
+                continue
+            seen.add((x, y))
+            yield by_key[x], by_key[y]
+
+
+def candidate_links(mentions: Sequence[Mention]) -> list[Link]:
+    """Every accepted pair found through the blocks, each pair judged once."""
+    judged: set[tuple[int, int]] = set()
+    links: list[Link] = []
+    for left, right in (*_code_blocks(mentions), *_name_blocks(mentions)):
+        for a in left:
+            for b in right:
+                pair = (a, b) if a < b else (b, a)
+                if a == b or pair in judged:
+                    continue
+                judged.add(pair)
+                link = pair_link(mentions[pair[0]], mentions[pair[1]], *pair)
+                if link:
+                    links.append(link)
+    return links
+
+
+# ---------------------------------------------------------------- union-find
+
+
+class _Components:
+    """Union-find whose merges respect codes and staff splits."""
+
+    def __init__(self, mentions: Sequence[Mention], apart: dict[int, set[int]]) -> None:
+        self.parent = list(range(len(mentions)))
+        self.codes = [{m.hard_code} if m.hard_code else set() for m in mentions]
+        self.members: list[set[int]] = [{i} for i in range(len(mentions))]
+        self.apart = apart
+        self.links: list[list[Link]] = [[] for _ in mentions]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def _blocked(self, ra: int, rb: int) -> bool:
+        if self.codes[ra] and self.codes[rb] and self.codes[ra] != self.codes[rb]:
+            return True
+        small, big = sorted((ra, rb), key=lambda r: len(self.members[r]))
+        return any(self.apart.get(i, set()) & self.members[big] for i in self.members[small])
+
+    def union(self, link: Link, force: bool = False) -> bool:
+        ra, rb = self.find(link.a), self.find(link.b)
+        if ra == rb:
+            return False
+        if not force and self._blocked(ra, rb):
+            return False
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.codes[ra] |= self.codes[rb]
+        self.members[ra] |= self.members[rb]
+        self.links[ra] += self.links[rb] + [link]
+        return True
+
+
+def _decision_constraints(
+    mentions: Sequence[Mention], decisions: Iterable[Decision]
+) -> tuple[dict[int, set[int]], list[set[int]]]:
+    """Cannot-link sets from splits, and the confirmed sets (indices present now)."""
+    where = _index_by((m.id, i) for i, m in enumerate(mentions))
+    apart: dict[int, set[int]] = defaultdict(set)
+    confirmed: list[set[int]] = []
+    for d in decisions:
+        left = {i for mid in d.mentions for i in where.get(mid, ())}
+        if d.kind == "confirm":
+            if len(left) > 1:
+                confirmed.append(left)
+            continue
+        right = {i for mid in d.others for i in where.get(mid, ())}
+        for i in left:
+            apart[i] |= right
+        for j in right:
+            apart[j] |= left
+    return apart, confirmed
+
+
+# ---------------------------------------------------------------- groups
+
+
+def group_id_for(members: Sequence[Mention]) -> str:
+    """A short id from the group's earliest member identity: stable across runs
+    and re-imports as long as that row stays in the group."""
+    first = min(m.id for m in members)
+    return "G" + hashlib.sha1(first.encode("utf-8")).hexdigest()[:10]
+
+
+def _display_name(members: Sequence[Mention]) -> str:
+    """The most frequent printed name, longest among ties (most complete)."""
+    counts: dict[str, int] = defaultdict(int)
+    for m in members:
+        counts[m.name.strip()] += 1
+    return max(counts, key=lambda n: (counts[n], len(n), n))
+
+
+def _group_code(members: Sequence[Mention]) -> str | None:
+    counts: dict[str, int] = defaultdict(int)
+    for m in members:
+        if m.code:
+            counts[m.code] += 1 + (m.hard_code is not None)
+    return max(counts, key=lambda c: (counts[c], c)) if counts else None
+
+
+def _build_group(members: list[Mention], links: list[Link], confirmed: bool) -> Group:
+    members.sort(key=lambda m: (m.track_id, m.seq, m.id))
+    evidence: list[str] = []
+    if confirmed:
+        evidence.append("人工确认")
+    for link in sorted(links, key=lambda k: -k.confidence):
+        if link.evidence not in evidence and link.evidence != "人工确认":
+            evidence.append(link.evidence)
+    if len({m.track_id for m in members}) < len(members):
+        evidence.append("同一赛道内重复列出")
+    real = [k.confidence for k in links if k.evidence != "人工确认"]
+    confidence = 1.0 if confirmed else round(min(real, default=1.0), 3)
+    return Group(group_id_for(members), _display_name(members), _group_code(members),
+                 confidence, evidence, members, confirmed)
+
+
+def find_groups(mentions: Iterable[Mention], decisions: Iterable[Decision] = ()) -> list[Group]:
+    """Group the mentions that name one firm; only groups of two or more rows.
+
+    Groups come largest first; within a size, by name.
+    """
+    rows = list(mentions)
+    apart, confirmed = _decision_constraints(rows, decisions)
+    comps = _Components(rows, apart)
+    for chosen in confirmed:
+        first, *rest = sorted(chosen)
+        for other in rest:
+            comps.union(Link(first, other, 1.0, "人工确认"), force=True)
+    for link in sorted(candidate_links(rows), key=lambda k: (-k.confidence, k.a, k.b)):
+        comps.union(link)
+    groups = []
+    for root in {comps.find(i) for i in range(len(rows))}:
+        idx = comps.members[root]
+        if len(idx) < 2:
+            continue
+        is_confirmed = any(idx <= chosen for chosen in confirmed)
+        groups.append(_build_group([rows[i] for i in idx], comps.links[root], is_confirmed))
+    groups.sort(key=lambda g: (-len(g.members), g.name, g.group_id))
+    return groups
+
+
+@dataclass
+class Evaluation:
+    """Pairwise precision and recall of predicted groups against truth labels."""
+
+    true_pairs: int
+    predicted_pairs: int
+    correct_pairs: int
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+
+
+def evaluate(groups: Sequence[Group], truth: dict[str, str]) -> Evaluation:
+    """Compare groups with ``truth`` (mention id → firm id), pair by pair."""
+    by_firm = _index_by((firm, mid) for mid, firm in truth.items())
+    true_pairs = sum(len(v) * (len(v) - 1) // 2 for v in by_firm.values())
+    predicted = correct = 0
+    errors = []
+    for g in groups:
+        for x, y in combinations(g.members, 2):
+            predicted += 1
+            if truth.get(x.id) == truth.get(y.id):
+                correct += 1
+            elif len(errors) < 50:
+                errors.append((x.name, y.name))
+    return Evaluation(true_pairs, predicted, correct, errors)
