@@ -161,4 +161,5 @@ if __name__ == "__main__":
     main()
 
 
+import saidao.cli_index  # noqa: E402,F401  registers index commands
 import saidao.cli_ingest  # noqa: E402,F401  registers ingest commands
