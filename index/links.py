@@ -25,6 +25,7 @@ from typing import Any
 import jieba
 
 from saidao.corpus import lexicon
+from saidao.corpus import policies as policies_corpus
 from saidao.corpus.classifications import ClassificationTable, Scheme, load, scheme_of
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
 from saidao.index.link_weights import DEFAULT_WEIGHTS, LinkWeights
@@ -266,8 +267,7 @@ def track_industries(track: dict[str, Any]) -> list[str]:
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _STOP = frozenset(
-    "支持 加强 推动 开展 建设 发展 推进 加快 重点 提升 培育 企业 关键 突破 依托 实现 形成 围绕 积极 "
-    "完善 提高 强化 技术 产业 领域 创新 项目 工作 相关 以上 一批 进一步 持续 全面 力争 达到".split()
+    ["支持", "加强", "推动", "开展", "建设", "发展", "推进", "加快", "重点", "提升", "培育", "企业", "关键", "突破", "依托", "实现", "形成", "围绕", "积极", "完善", "提高", "强化", "技术", "产业", "领域", "创新", "项目", "工作", "相关", "以上", "一批", "进一步", "持续", "全面", "力争", "达到"]
 )
 """Words every clause and every track uses; they would only add noise to BM25."""
 
@@ -405,8 +405,25 @@ def _clause_text(clause: dict[str, Any]) -> str:
     return _fold(f"{clause.get('heading') or ''}{clause.get('text') or ''}")
 
 
+_HEADING_DIRECTION = {"传统产业": "传统产业转型升级", "新兴产业": "新兴产业延伸", "未来产业": "未来产业验证熟化"}
+"""A heading naming one of these is written for that direction alone."""
+
+
+def _heading_direction(clause: dict[str, Any]) -> str | None:
+    heading = _fold(clause.get("heading") or "")
+    found = [d for word, d in _HEADING_DIRECTION.items() if word in heading]
+    return found[0] if len(found) == 1 else None
+
+
 def direction_part(clause: dict[str, Any], direction: str) -> _Part:
-    """The clause speaks of the track's direction (its words, longest kept)."""
+    """The clause speaks of the track's direction (its words, longest kept).
+
+    A clause whose heading is written for another direction (``新兴产业延伸的
+    新赛道`` for a future track) counts against the link instead.
+    """
+    aimed = _heading_direction(clause)
+    if aimed is not None and direction and aimed != direction:
+        return _Part(-1.0, [f"方向：条款针对{aimed}"])
     text = _clause_text(clause)
     hits = [w for w in DIRECTION_TERMS.get(direction, ()) if w in text]
     hits = [w for w in hits if not any(w != o and w in o for o in hits)]
@@ -491,6 +508,23 @@ def _snippet(text: str, words: Iterable[str]) -> str:
     start = max(min(starts) - 20, 0) if starts else 0
     piece = flat[start : start + _SNIPPET_CHARS]
     return ("…" if start else "") + piece + ("…" if start + _SNIPPET_CHARS < len(flat) else "")
+
+
+def fill_from_bundled(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy with metadata its text lacks taken from the bundled corpus.
+
+    Seed 003's text has no title line, seed 004's no 文号; ``policies.csv``
+    records them. Matched by sha256; returns a new dict, the input is untouched.
+    """
+    sha = str((policy.get("source") or {}).get("sha256") or "")
+    meta = next((b for b in policies_corpus.bundled() if sha and b.sha256 == sha), None)
+    if meta is None:
+        return policy
+    filled = dict(policy)
+    for key in ("title", "doc_number", "issuer", "level", "jurisdiction"):
+        if not filled.get(key) and getattr(meta, key):
+            filled[key] = getattr(meta, key)
+    return filled
 
 
 def policy_id(policy: dict[str, Any], clause: dict[str, Any] | None = None) -> str:

@@ -1,0 +1,209 @@
+"""Track–clause links: candidates by jurisdiction, the industry tie, reasons, and
+ranking quality against hand-labelled gold (tests/gold/track_links.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from saidao.corpus.zones import jurisdiction_covers, registry
+from saidao.extractors.extract import extract_file
+from saidao.index import links as L
+
+ROOT = Path(__file__).resolve().parents[1]
+TRACKS_DIR = ROOT / "tests" / "fixtures" / "tracks"
+GOLD = json.loads((ROOT / "tests" / "gold" / "track_links.json").read_text(encoding="utf-8"))["tracks"]
+
+
+@pytest.fixture(scope="module")
+def policies() -> list[dict[str, Any]]:
+    files = sorted((ROOT / "corpus" / "policies").glob("*.txt"))
+    return [L.fill_from_bundled(extract_file(p, kind="policy")) for p in files]
+
+
+@pytest.fixture(scope="module")
+def tracks() -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TRACKS_DIR.glob("*.json"))}
+
+
+def gold_key(link: L.Link, policies: list[dict[str, Any]]) -> str:
+    policy = next(p for p in policies if L.policy_id(p, p["clauses"][0]) == link.policy_id)
+    return f"{policy['doc_number'] or policy['title']} {link.clause_id.split(':', 1)[1]}"
+
+
+def _gbt_track(codes: list[str], label: str = "x") -> dict[str, Any]:
+    return {"track": {"direction": "传统产业转型升级", "scheme": "GB/T 4754-2017", "codes": codes,
+                      "class_names": [], "label": label}}
+
+
+# ---------------------------------------------------------------- industry tie
+
+
+def test_gbt_class_off_the_rare_earth_path_does_not_meet_rare_earth() -> None:
+    rare_earth = L.lexicon.industry("稀土")
+    assert L.class_keys(_gbt_track(["33", "334", "3340"])).meets(rare_earth) is None
+    assert L.class_keys(_gbt_track(["32", "323", "3232"])).meets(rare_earth) == "path"
+
+
+def test_gbt_division_meets_a_narrower_term_only_as_narrower() -> None:
+    rare_earth = L.lexicon.industry("稀土")
+    assert L.class_keys(_gbt_track(["32"])).meets(rare_earth) == "narrower"
+
+
+def test_sei_track_meets_terms_through_its_path_and_its_gbt_codes() -> None:
+    track = {"track": {"scheme": "战略性新兴产业分类(2018)", "codes": ["3", "3.2", "3.2.7"],
+                       "class_names": [], "label": "稀土永磁"}}
+    keys = L.class_keys(track)
+    assert ("GB/T 4754-2017", "3232") in {(s.value, c) for s, c in keys.on_path}
+    industries = L.track_industries(track)
+    assert "稀土" in industries and "新材料" in industries
+    assert "化工" not in industries  # 3.2.7 covers 2613/2661, not the whole of division 26
+
+
+def test_future_track_meets_its_domain_and_words() -> None:
+    nuclear = {"track": {"direction": "未来产业验证熟化", "scheme": "未来产业", "codes": [],
+                         "class_names": ["未来能源"], "label": "核能"}}
+    assert L.class_keys(nuclear).meets(L.lexicon.industry("核能")) == "path"
+    compute = {"track": {"direction": "未来产业验证熟化", "scheme": "未来产业", "codes": [],
+                         "class_names": ["未来信息"], "label": "智算"}}
+    assert L.class_keys(compute).meets(L.lexicon.industry("算力")) == "word"
+    assert L.class_keys(compute).meets(L.lexicon.industry("核能")) is None
+
+
+# ---------------------------------------------------------------- candidates
+
+
+def test_no_clause_outside_its_jurisdiction_for_any_track(policies, tracks) -> None:
+    """Every track × every clause: a county or city clause reaches only its own zones."""
+    by_id = {L.policy_id(p, p["clauses"][0]): p for p in policies}
+    for track in tracks.values():
+        zone = L.track_zone(track)
+        assert zone is not None
+        linked = {link.clause_id for link in L.link_track(track, policies)}
+        for policy in policies:
+            for clause in policy["clauses"]:
+                covered = jurisdiction_covers(policy["jurisdiction"], zone) or zone.id in clause["zones"]
+                if clause["id"] in linked:
+                    assert covered, (track["track_id"], clause["id"])
+        for link in L.link_track(track, policies):
+            policy = by_id[link.policy_id]
+            if policy["level"] == "county":
+                assert zone.counties and policy["jurisdiction"] in zone.counties
+
+
+def test_county_plan_reaches_only_its_county(policies, tracks) -> None:
+    horinger = [p for p in policies if p["level"] == "county"]
+    assert horinger and horinger[0]["jurisdiction"] == "和林格尔县"
+    for tid, track in tracks.items():
+        levels = {link.level for link in L.link_track(track, policies)}
+        assert ("county" in levels) == (track["zone"]["id"] == "horinger-planned"), tid
+
+
+def test_city_plan_reaches_the_city_zones_only(policies) -> None:
+    ordos_doc = next(p for p in policies if p["level"] == "city")
+    for zone in registry().all():
+        scope = L.policy_scope(ordos_doc, zone)
+        assert (scope == "city") == (zone.city == "鄂尔多斯市"), zone.id
+
+
+def test_unknown_zone_gets_region_documents_only(policies, tracks) -> None:
+    track = dict(tracks["t05"], zone={"printed": "某某高新区"})
+    levels = {link.level for link in L.link_track(track, policies)}
+    assert levels == {"region"}
+
+
+# ---------------------------------------------------------------- parts and reasons
+
+
+def test_link_carries_contract_keys_parts_and_reasons(policies, tracks) -> None:
+    link = L.link_track(tracks["t01"], policies)[0].to_dict()
+    for key in ("clause_id", "policy_id", "title", "doc_number", "number", "path", "heading",
+                "snippet", "score", "parts", "reasons"):
+        assert key in link
+    assert set(link["parts"]) == set(L.PARTS)
+    assert link["reasons"][0].startswith("适用范围：")
+    weights = L.DEFAULT_WEIGHTS
+    assert link["score"] == pytest.approx(
+        sum(getattr(weights, name) * value for name, value in link["parts"].items()), abs=1e-3
+    )
+
+
+def test_zone_named_clause_says_so(policies, tracks) -> None:
+    links = {link.clause_id.split(":", 1)[1]: link for link in L.link_track(tracks["t01"], policies)}
+    cluster = links["五/（十三）"]
+    assert "提及本区：包头稀土高新区" in cluster.reasons
+    assert "产业：稀土" in cluster.reasons
+    assert cluster.parts["zone"] == 1.0
+
+
+def test_other_zones_clause_is_marked_and_ranked_lower(policies, tracks) -> None:
+    links = {link.clause_id.split(":", 1)[1]: link for link in L.link_track(tracks["t08"], policies)}
+    five = links.get("二/（五）")  # 呼包鄂 only: 通辽 is not named
+    assert five is None or any(r.startswith("仅提及他区") for r in five.reasons)
+    assert "提及本区：通辽高新区" in links["二/（三）"].reasons
+
+
+def test_city_document_about_another_zone_is_penalised(policies, tracks) -> None:
+    otog = L.link_track(tracks["t13"], policies)
+    for link in otog:
+        if link.level == "city":
+            assert link.parts["other_zone"] == 1.0
+
+
+def test_platform_and_direction_reasons(policies, tracks) -> None:
+    links = {link.clause_id.split(":", 1)[1]: link for link in L.link_track(tracks["t11"], policies)}
+    incubators = links["四/（十一）"]
+    assert any(r.startswith("平台：和林格尔乳业科技企业孵化器") for r in incubators.reasons)
+    future = {link.clause_id.split(":", 1)[1]: link for link in L.link_track(tracks["t10"], policies)}
+    assert any("中试" in r for r in future["三/（九）"].reasons)
+    assert future["附件1/二/3"].parts["direction"] == 1.0
+    assert "附件1/二/1" not in future or future["附件1/二/1"].parts["direction"] == -1.0
+
+
+def test_register_types_lift_firm_clauses(policies, tracks) -> None:
+    clause = next(c for p in policies for c in p["clauses"] if c["id"].endswith("四/（十二）"))
+    plain = tracks["t14"]  # its texts never say 高新技术企业
+    typed = json.loads(json.dumps(plain))
+    typed["firms"][0]["types"] = ["高新技术企业"]
+    weights = L.DEFAULT_WEIGHTS
+
+    def part(track: dict[str, Any]) -> L._Part:
+        return L.beneficiary_part(clause, track, L._fold(L.track_text(track)), weights)
+
+    assert part(plain).value == weights.firm_generic
+    assert part(typed).value == weights.firm_named
+    assert "对象：高新技术企业（1家）" in part(typed).reasons
+    assert part(dict(plain, firms=[])).value == 0.0
+
+
+def test_pure_and_deterministic(policies, tracks) -> None:
+    before = json.dumps(tracks["t03"], ensure_ascii=False, sort_keys=True)
+    first = [x.to_dict() for x in L.link_track(tracks["t03"], policies)]
+    second = [x.to_dict() for x in L.link_track(tracks["t03"], policies)]
+    assert first == second
+    assert json.dumps(tracks["t03"], ensure_ascii=False, sort_keys=True) == before
+
+
+# ---------------------------------------------------------------- ranking quality
+
+
+def test_gold_precision_at_10_and_recall_at_20(policies, tracks) -> None:
+    """Macro P@10 and R@20 against hand-labelled gold (both capped by the gold size:
+    a track with 28 applicable clauses can show at most 20 of them in 20)."""
+    assert len(tracks) >= 12 and set(GOLD) == set(tracks)
+    precisions, recalls = [], []
+    for tid, track in tracks.items():
+        ranked = [gold_key(x, policies) for x in L.link_track(track, policies)]
+        gold = set(GOLD[tid])
+        p10 = len(set(ranked[:10]) & gold) / min(10, len(gold))
+        r20 = len(set(ranked[:20]) & gold) / min(20, len(gold))
+        precisions.append(p10)
+        recalls.append(r20)
+        print(f"{tid} gold={len(gold):2d} P@10={p10:.2f} R@20={r20:.2f}")
+    macro_p, macro_r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    print(f"macro P@10={macro_p:.3f} R@20={macro_r:.3f}")
+    assert macro_p >= 0.8
+    assert macro_r >= 0.8
