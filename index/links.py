@@ -13,12 +13,14 @@ The core works on the extractors' dicts (``link_track``); ``compute_links`` and
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC
 from functools import lru_cache
 from typing import Any
 
@@ -636,3 +638,122 @@ def _link(
         reasons=reasons,
         level=policy.get("level") or "",
     )
+
+
+# ---------------------------------------------------------------- the index
+
+
+_TAG_FIELDS = {"zone": "zones", "industry": "industries", "beneficiary": "beneficiaries"}
+
+
+def index_policies(index: Any) -> list[dict[str, Any]]:
+    """Current policies of the index as policy dicts (clauses with their tags)."""
+    policies = list(index.db.query(
+        "SELECT p.* FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
+        "WHERE f.status = 'imported' ORDER BY p.policy_id"
+    ))
+    by_id = {p["policy_id"]: dict(p, clauses=[]) for p in policies}
+    rows = index.db.query(
+        "SELECT c.clause_id, c.policy_id, c.number, c.path, c.heading, c.text FROM clauses c "
+        "ORDER BY c.policy_id, c.position"
+    )
+    clauses: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["policy_id"] in by_id:
+            clause = dict(row, id=row["clause_id"], path=json.loads(row["path"] or "[]"),
+                          zones=[], industries=[], beneficiaries=[])
+            clauses[row["clause_id"]] = clause
+            by_id[row["policy_id"]]["clauses"].append(clause)
+    for tag in index.db.query(
+        "SELECT clause_id, tag_type, value FROM clause_tags WHERE tag_type IN ('zone', 'industry', 'beneficiary')"
+    ):
+        if tag["clause_id"] in clauses:
+            clauses[tag["clause_id"]][_TAG_FIELDS[tag["tag_type"]]].append(tag["value"])
+    return list(by_id.values())
+
+
+def index_tracks(index: Any, track_id: int | None = None) -> list[dict[str, Any]]:
+    """Current tracks of the index as declaration dicts (``track_id`` added)."""
+    sql = (
+        "SELECT t.track_id, t.zone_id, d.raw FROM tracks t "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256 WHERE f.status = 'imported'"
+    )
+    params: list[Any] = []
+    if track_id is not None:
+        sql += " AND t.track_id = ?"
+        params.append(track_id)
+    out = []
+    for row in index.db.query(sql, params):
+        track = json.loads(row["raw"])
+        track["track_id"] = row["track_id"]
+        if row["zone_id"]:
+            track["zone"] = dict(track.get("zone") or {}, id=row["zone_id"])
+        out.append(track)
+    return out
+
+
+def compute_links(index: Any, track_id: int | None = None, weights: LinkWeights = DEFAULT_WEIGHTS) -> int:
+    """Link every current track (or one) to the index's current clauses; store in ``track_links``.
+
+    Replaces the track's earlier links in one transaction. Returns the number of links stored.
+    """
+    from saidao.index.db import write_transaction
+
+    pool = clause_pool(index_policies(index))
+    stamp = _now()
+    stored = 0
+    for track in index_tracks(index, track_id):
+        rows = [
+            (track["track_id"], link.clause_id, rank, link.score,
+             json.dumps(link.parts, ensure_ascii=False), json.dumps(link.reasons, ensure_ascii=False),
+             link.snippet, stamp)
+            for rank, link in enumerate(link_track(track, pool, weights), start=1)
+        ]
+        with write_transaction(index.db):
+            index.db.execute("DELETE FROM track_links WHERE track_id = ?", [track["track_id"]])
+            index.db.conn.executemany("INSERT INTO track_links VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        stored += len(rows)
+    return stored
+
+
+def links_for(index: Any, track_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """The contract's link dicts of one track, best first (computed on first use)."""
+    sql = (
+        "SELECT l.clause_id, c.policy_id, p.title, p.doc_number, c.number, c.path, c.heading, "
+        "l.snippet, l.score, l.parts, l.reasons, p.level FROM track_links l "
+        "JOIN clauses c ON c.clause_id = l.clause_id JOIN policies p ON p.policy_id = c.policy_id "
+        "WHERE l.track_id = ? ORDER BY l.rank"
+    )
+    params: list[Any] = [track_id]
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    rows = list(index.db.query(sql, params))
+    if not rows and not _has_links(index, track_id):
+        compute_links(index, track_id)
+        rows = list(index.db.query(sql, params))
+    return [_link_row(row) for row in rows]
+
+
+def links_for_track(index: Any, track_id: int) -> list[dict[str, Any]]:
+    """Every link of a track (the ``track ID`` view)."""
+    return links_for(index, track_id)
+
+
+def _has_links(index: Any, track_id: int) -> bool:
+    return index.db.execute("SELECT 1 FROM track_links WHERE track_id = ? LIMIT 1", [track_id]).fetchone() is not None
+
+
+def _link_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["path"] = json.loads(out["path"] or "[]")
+    out["parts"] = json.loads(out["parts"])
+    out["reasons"] = json.loads(out["reasons"])
+    return out
+
+
+def _now() -> str:
+    from datetime import datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -234,8 +234,23 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2_track_links(db: sqlite_utils.Database) -> None:
+    """Links from tracks to the clauses that apply to them, with score parts and reasons."""
+    db.execute(
+        "CREATE TABLE track_links (track_id INTEGER NOT NULL REFERENCES tracks(track_id), "
+        "clause_id TEXT NOT NULL REFERENCES clauses(clause_id), rank INTEGER NOT NULL, "
+        "score REAL NOT NULL, parts TEXT NOT NULL, reasons TEXT NOT NULL, snippet TEXT, "
+        "computed_at TEXT, PRIMARY KEY (track_id, clause_id))"
+    )
+    db.execute("CREATE INDEX track_links_rank ON track_links(track_id, rank)")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("track_links", "新赛道适用的政策条款：得分、得分构成、理由", "clauses linked to each track, with score parts and reasons"),
+    )
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_track_links]
 
 
 def version(db: sqlite_utils.Database) -> int:

@@ -163,3 +163,4 @@ if __name__ == "__main__":
 
 import saidao.cli_index  # noqa: E402,F401  registers index commands
 import saidao.cli_ingest  # noqa: E402,F401  registers ingest commands
+import saidao.cli_links  # noqa: E402,F401

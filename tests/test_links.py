@@ -207,3 +207,31 @@ def test_gold_precision_at_10_and_recall_at_20(policies, tracks) -> None:
     print(f"macro P@10={macro_p:.3f} R@20={macro_r:.3f}")
     assert macro_p >= 0.8
     assert macro_r >= 0.8
+
+
+# ---------------------------------------------------------------- the index
+
+
+def test_compute_links_and_links_for_match_the_pure_core(policies, tracks, tmp_path) -> None:
+    from saidao.index.store import Index
+
+    with Index.open(tmp_path / "t.db") as index:
+        run = index.start_run(["test"], {})
+        for n, policy in enumerate(policies):
+            sha = policy["source"]["sha256"]
+            index.record(run_id=run, path=f"p{n}.txt", sha256=sha, size=1, kind="policy", result=policy, error=None)
+        for tid in ("t01", "t11", "t13"):
+            track = dict(tracks[tid], kind="declaration", source={"sha256": tid * 10})
+            index.record(run_id=run, path=f"{tid}.docx", sha256=tid * 10, size=1, kind="declaration",
+                         result=track, error=None)
+        stored = L.compute_links(index)
+        assert stored > 0
+        ids = {row["track_id"]: row["raw"] for row in index.db.query(
+            "SELECT t.track_id, d.raw FROM tracks t JOIN declarations d USING (declaration_id)")}
+        for track_id, raw in ids.items():
+            from_db = L.links_for(index, track_id, limit=15)
+            expected = L.link_track(L.index_tracks(index, track_id)[0], L.index_policies(index), limit=15)
+            assert [x["clause_id"] for x in from_db] == [x.clause_id for x in expected]
+            assert from_db[0]["reasons"] and from_db[0]["parts"] and from_db[0]["title"]
+            assert json.loads(raw)["track_id"] in tracks
+        assert L.compute_links(index) == stored  # recomputing replaces, never duplicates

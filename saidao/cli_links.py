@@ -1,0 +1,59 @@
+"""``saidao links ID``: the clauses linked to one declared track, best first, with reasons.
+
+Registered by importing this module from ``saidao.cli``; a thin layer over
+``saidao.index.links.links_for``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from saidao.cli import _print_json, app, err
+
+
+def _cite(link: dict[str, Any]) -> str:
+    doc = link.get("doc_number") or link.get("title") or link.get("policy_id")
+    return f"{doc} {''.join(link.get('path') or [])}{link.get('number') or ''}"
+
+
+def _show(track_id: int, links: list[dict[str, Any]]) -> None:
+    table = RichTable(title=f"新赛道 {track_id} 适用的政策条款")
+    for header in ("得分", "条款", "标题", "理由"):
+        table.add_column(header, overflow="fold")
+    for link in links:
+        table.add_row(f"{link['score']:.2f}", _cite(link), link.get("heading") or "", "；".join(link["reasons"]))
+    Console().print(table)
+
+
+@app.command()
+def links(
+    track_id: int = typer.Argument(..., help="新赛道编号（saidao tracks 列出的 track_id）"),
+    db: Path = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    limit: int = typer.Option(20, "--limit", min=1, help="最多列出的条款数"),
+    recompute: bool = typer.Option(False, "--recompute", help="按当前政策库重新计算关联"),
+) -> None:
+    """列出与某一新赛道关联的政策条款（按得分排序，附理由）。"""
+    from saidao.index.links import compute_links, links_for
+    from saidao.index.store import Index
+
+    if not db.exists():
+        err.print(f"[red]✗ 索引文件不存在：{db}（请先运行 saidao ingest 导入文件）[/red]")
+        raise typer.Exit(1)
+    with Index.open(db) as index:
+        known = index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone()
+        if known is None:
+            err.print(f"[red]✗ 没有编号为 {track_id} 的新赛道[/red]")
+            raise typer.Exit(1)
+        if recompute:
+            compute_links(index, track_id)
+        found = links_for(index, track_id, limit)
+    if as_json:
+        _print_json({"track_id": track_id, "links": found})
+    else:
+        _show(track_id, found)
