@@ -291,26 +291,32 @@ def regions_agree(a: Mention, b: Mention) -> bool:
 # ---------------------------------------------------------------- pair rules
 
 
-def _hamming_one(x: str, y: str) -> int | None:
-    """The one position where two 18-character codes differ, else None."""
-    diff = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
-    return diff[0] if len(diff) == 1 else None
+def _one_error_apart(x: str, y: str) -> str | None:
+    """How two different 18-character codes are one error apart, as a Chinese phrase.
+
+    One substitution (the pair named when it is a known lookalike) or two
+    neighbours swapped; None otherwise. Two valid codes are never one error
+    apart (the check character detects both), so one of them is a misprint.
+    """
+    diff = [i for i in range(18) if x[i] != y[i]]
+    if len(diff) == 1:
+        pos = diff[0]
+        pair = f"{x[pos]}/{y[pos]}"
+        if frozenset((x[pos], y[pos])) in _CONFUSABLE:
+            return f"信用代码仅差一个易混字符（{pair}）"
+        return f"信用代码仅差一个字符（第{pos + 1}位 {pair}，校验位可纠正）"
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and x[diff[0]] == y[diff[1]] \
+            and x[diff[1]] == y[diff[0]]:
+        return f"信用代码仅差相邻两位互换（第{diff[0] + 1}、{diff[1] + 1}位）"
+    return None
 
 
 def _near_code_reason(a: Mention, b: Mention) -> str | None:
-    """How the codes of a and b are one error apart, as a Chinese phrase."""
+    """How some code of a and some code of b are one error apart, or None."""
     for x in a.codes:
         for y in b.codes:
-            if x == y:
-                continue
-            pos = _hamming_one(x, y)
-            if pos is not None:
-                pair = f"{x[pos]}/{y[pos]}"
-                if frozenset((x[pos], y[pos])) in _CONFUSABLE:
-                    return f"信用代码仅差一个易混字符（{pair}）"
-                return f"信用代码仅差一个字符（第{pos + 1}位 {pair}，校验位可纠正）"
-            if y in adjacent_transpositions(x) or x in adjacent_transpositions(y):
-                return "信用代码仅差相邻两位互换"
+            if x != y and (reason := _one_error_apart(x, y)):
+                return reason
     return None
 
 
@@ -326,29 +332,31 @@ def _code_state(a: Mention, b: Mention) -> str:
 
 
 def pair_link(a: Mention, b: Mention, ia: int, ib: int) -> Link | None:
-    """The strongest evidence that a and b are one firm, or None."""
+    """The strongest evidence that a and b are one firm, or None (cheap tests first)."""
     state = _code_state(a, b)
     if state == "conflict":
         return None
-    score = same_firm_score(a.name, b.name)
     if state == "same":
-        if score >= NEAR_CODE_NAME:
+        if same_firm_score(a.name, b.name) >= NEAR_CODE_NAME:
             return Link(ia, ib, 0.99, "信用代码相同")
         return Link(ia, ib, 0.9, "信用代码相同（名称写法不同，可能已更名）")
-    near = _near_code_reason(a, b)
+    near = _near_code_reason(a, b) if state == "unchecked" else None
+    if near is None and a.key != b.key and fuzz.ratio(a.key, b.key) < 80:
+        return None
+    score = same_firm_score(a.name, b.name)
     if near and score >= NEAR_CODE_NAME:
         conf = 0.95 if score >= FUZZY_NAME else 0.88
         return Link(ia, ib, conf, f"{near}且名称一致" if score >= SAME_KEY_SCORE else f"{near}且名称相近")
-    if not regions_agree(a, b):
+    if score < FUZZY_NAME or not regions_agree(a, b):
         return None
-    if a.key and a.key == b.key and score >= SAME_KEY_SCORE:
+    if a.key == b.key and score >= SAME_KEY_SCORE:
         if state == "missing":
             both = not a.codes and not b.codes
             return Link(ia, ib, 0.85 if both else 0.9,
                         "名称规范化后相同（均未填信用代码）" if both
                         else "名称规范化后相同（一方未填信用代码）")
         return Link(ia, ib, 0.8, "名称规范化后相同（信用代码未通过校验）")
-    if score >= FUZZY_NAME and (state == "missing" or near):
+    if state == "missing" or near:
         return Link(ia, ib, round(0.9 * score, 3), f"名称相近（相似度{score:.2f}），信用代码不冲突")
     return None
 
@@ -400,7 +408,7 @@ def _name_blocks(mentions: Sequence[Mention]) -> Iterator[tuple[list[int], list[
         if not 1 < len(keys) <= MAX_BLOCK:
             continue
         for x, y in combinations(keys, 2):
-            if (x, y) in seen or fuzz.ratio(x, y) < 80:
+            if (x, y) in seen or fuzz.ratio(x, y) < 85:
                 continue
             seen.add((x, y))
             yield by_key[x], by_key[y]
