@@ -198,61 +198,49 @@ def _demo_search(console: Console, db: Path, query: str, zone: str) -> None:
     try:
         from saidao.index import search as search_mod
     except ImportError:
-        console.print("[yellow]检索模块尚未就绪，跳过检索演示。[/yellow]")
+        console.print("[yellow]检索模块尚未就绪，跳过检索与按高新区查询的演示。[/yellow]")
         return
     from saidao.index.store import Index
 
     with Index.open(db) as index:
-        _show_hits(console, index, search_mod, query)
-        _show_zone(console, index, search_mod, zone)
+        _show_hits(console, search_mod.search(index, query, limit=5), query)
+        try:
+            found = search_mod.clauses_for_zone(index, zone)
+        except (LookupError, SaidaoError) as exc:
+            console.print(f"[red]{getattr(exc, 'message_zh', exc)}[/red]")
+            return
+        _show_zone(console, found, zone)
 
 
-def _call(fn: object, index: object, *args: object, **kwargs: object) -> object:
-    """Call a search function whichever of index object / db path it takes first."""
-    try:
-        return fn(index, *args, **kwargs)  # type: ignore[operator]
-    except (TypeError, AttributeError):
-        return fn(index.path, *args, **kwargs)  # type: ignore[attr-defined,operator]
-
-
-def _show_hits(console: Console, index: object, search_mod: object, query: str) -> None:
-    search = getattr(search_mod, "search", None)
-    if search is None:
-        console.print("[yellow]search() 尚未就绪，跳过检索演示。[/yellow]")
-        return
-    try:
-        hits = _call(search, index, query, limit=5)
-    except SaidaoError as exc:
-        console.print(f"[red]{exc.message_zh}[/red]")
-        return
-    table = Table(title=f"检索：{query}")
-    for header in ("文件", "文号", "条款", "摘要"):
+def _show_hits(console: Console, hits: list[dict], query: str) -> None:
+    table = Table(title=f"检索「{query}」：前 {len(hits)} 条")
+    for header in ("文号", "条款", "标题", "摘要"):
         table.add_column(header, overflow="fold")
-    for hit in hits or []:
+    for hit in hits:
         table.add_row(
-            hit.get("title", ""), hit.get("doc_number", ""),
-            " ".join(hit.get("path") or []) or hit.get("number", ""), hit.get("snippet", ""),
+            hit.get("doc_number") or hit.get("title", ""), _clause_number(hit),
+            hit.get("heading") or "", hit.get("snippet") or "",
         )
     console.print(table)
 
 
-def _show_zone(console: Console, index: object, search_mod: object, zone: str) -> None:
-    clauses_for_zone = getattr(search_mod, "clauses_for_zone", None)
-    if clauses_for_zone is None:
-        console.print("[yellow]clauses_for_zone() 尚未就绪，跳过按高新区查询演示。[/yellow]")
-        return
-    try:
-        found = _call(clauses_for_zone, index, zone)
-    except SaidaoError as exc:
-        console.print(f"[red]{exc.message_zh}[/red]")
-        return
-    table = Table(title=f"适用于 {zone} 的条款")
-    for header in ("文件", "文号", "条款", "标题"):
+def _show_zone(console: Console, found: dict, zone: str, limit: int = 12) -> None:
+    rows = [
+        (policy, clause)
+        for policy in found.get("policies", [])
+        for clause in policy.get("clauses", [])
+    ]
+    table = Table(title=f"适用于{zone}的条款：共 {len(rows)} 条（显示前 {min(limit, len(rows))} 条）")
+    for header in ("文号", "条款", "标题"):
         table.add_column(header, overflow="fold")
-    for policy in (found or {}).get("policies", []):
-        for clause in policy.get("clauses", [])[:8]:
-            table.add_row(
-                policy.get("title", ""), policy.get("doc_number", ""),
-                " ".join(clause.get("path") or []), clause.get("heading", ""),
-            )
+    for policy, clause in rows[:limit]:
+        table.add_row(
+            policy.get("doc_number") or policy.get("title", ""), _clause_number(clause),
+            clause.get("heading") or "",
+        )
     console.print(table)
+
+
+def _clause_number(clause: dict) -> str:
+    """The clause's number with its ancestors, e.g. 二（三）."""
+    return "".join(clause.get("path") or []) or clause.get("number") or ""
