@@ -44,6 +44,7 @@ together gets confidence 1.0.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,6 +102,7 @@ class Mention:
     zone: str = ""
     file: str = ""
     sha256: str = ""
+    name_key: str = ""  # as stored by the index (computed here when empty)
 
     @property
     def id(self) -> str:
@@ -109,7 +111,7 @@ class Mention:
 
     @cached_property
     def key(self) -> str:
-        return name_key(self.name)
+        return self.name_key or name_key(self.name)
 
     @cached_property
     def printed(self) -> str:
@@ -591,3 +593,121 @@ def evaluate(groups: Sequence[Group], truth: dict[str, str]) -> Evaluation:
             elif len(errors) < 50:
                 errors.append((x.name, y.name))
     return Evaluation(true_pairs, predicted, correct, errors)
+
+
+# ---------------------------------------------------------------- the index
+
+
+_MENTIONS_SQL = """
+SELECT fm.id, fm.track_id, fm.seq, fm.name, fm.name_key, fm.uscc_printed, fm.uscc,
+       COALESCE(z.name, t.zone_id, d.zone_printed, '') AS zone, f.path, f.sha256
+FROM firm_mentions fm
+JOIN tracks t ON t.track_id = fm.track_id
+JOIN declarations d ON d.declaration_id = t.declaration_id
+JOIN files f ON f.sha256 = d.file_sha256
+LEFT JOIN zones z ON z.id = t.zone_id
+WHERE f.status = 'imported'
+ORDER BY fm.track_id, fm.seq, fm.id
+"""
+
+
+def _db(index_or_db: Any) -> Any:
+    return index_or_db.db if hasattr(index_or_db, "db") else index_or_db
+
+
+def mentions_from_index(index_or_db: Any) -> list[Mention]:
+    """Every firm row of every current declaration, with staff corrections of the code."""
+    db = _db(index_or_db)
+    fixes = {row[0]: row[1] for row in db.execute(
+        "SELECT row_id, corrected_value FROM corrections WHERE table_name = 'firm_mentions' "
+        "AND field = 'uscc' ORDER BY id")}
+    out = []
+    for row in db.execute(_MENTIONS_SQL):
+        rid, track, seq, name, key, printed, fixed, zone, path, sha = row
+        fixed = fixes.get(str(rid), fixed)
+        out.append(Mention(str(track), int(seq or 0), name or "", printed or "", fixed,
+                           zone or "", path or "", sha or "", key or ""))
+    return out
+
+
+def load_decisions(index_or_db: Any) -> list[Decision]:
+    """The staff decisions stored in the index, oldest first."""
+    db = _db(index_or_db)
+    if "dupe_decisions" not in db.table_names():
+        return []
+    return [Decision(kind, tuple(json.loads(mentions)), tuple(json.loads(others)), by or "", at)
+            for kind, mentions, others, by, at in db.execute(
+                "SELECT kind, mentions, others, decided_by, decided_at FROM dupe_decisions "
+                "ORDER BY id")]
+
+
+def record_decision(index_or_db: Any, decision: Decision, group_id: str = "",
+                    note: str = "") -> None:
+    """Store a decision (keyed by mention identity, so it survives re-imports)."""
+    from saidao.index.registers import create_firm_tables, now
+
+    db = _db(index_or_db)
+    create_firm_tables(db)
+    with db.conn:
+        db.execute(
+            "INSERT INTO dupe_decisions (kind, group_id, mentions, others, decided_by, "
+            "decided_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [decision.kind, group_id, json.dumps(list(decision.mentions)),
+             json.dumps(list(decision.others)), decision.by, decision.at or now(), note])
+
+
+def groups_from_index(index_or_db: Any, zone: str | None = None,
+                      min_confidence: float = 0.0) -> list[Group]:
+    """Duplicate groups over the index, honouring stored decisions; ``zone`` keeps the
+    groups with a member in that zone (any of its names)."""
+    rows = mentions_from_index(index_or_db)
+    groups = find_groups(rows, load_decisions(index_or_db))
+    if zone:
+        wanted = _zone_names(zone)
+        groups = [g for g in groups if wanted & set(g.zones)]
+    return [g for g in groups if g.confidence >= min_confidence]
+
+
+def _zone_names(zone: str) -> set[str]:
+    """The zone's names as the index stores them (the alias itself when unknown)."""
+    from saidao.corpus.zones import registry
+
+    found = registry().resolve(zone)
+    return {zone} | ({found.name, found.id} if found is not None else set())
+
+
+def find_group(index_or_db: Any, group_id: str) -> Group | None:
+    """The current group with this id, or None."""
+    return next((g for g in groups_from_index(index_or_db) if g.group_id == group_id), None)
+
+
+def confirm_group(index_or_db: Any, group_id: str, by: str = "") -> Group:
+    """Record that every member of the group is one firm."""
+    group = find_group(index_or_db, group_id)
+    if group is None:
+        raise KeyError(group_id)
+    record_decision(index_or_db, Decision("confirm", tuple(m.id for m in group.members), by=by),
+                    group_id)
+    return group
+
+
+def split_group(index_or_db: Any, group_id: str, mention_ids: Iterable[str],
+                by: str = "") -> Group:
+    """Record that these members are not the firm of the rest of the group.
+
+    ``mention_ids`` are member ids (``sha256#seq``) or row numbers within the group (1-based).
+    """
+    group = find_group(index_or_db, group_id)
+    if group is None:
+        raise KeyError(group_id)
+    chosen = set()
+    for ref in mention_ids:
+        if ref.isdigit() and 1 <= int(ref) <= len(group.members):
+            chosen.add(group.members[int(ref) - 1].id)
+        elif any(m.id == ref for m in group.members):
+            chosen.add(ref)
+        else:
+            raise ValueError(ref)
+    rest = tuple(m.id for m in group.members if m.id not in chosen)
+    record_decision(index_or_db, Decision("split", tuple(sorted(chosen)), rest, by=by), group_id)
+    return group

@@ -249,8 +249,15 @@ def _v2_track_links(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3_firm_tables(db: sqlite_utils.Database) -> None:
+    """Firm registers, duplicate-group decisions and staff track figures (index/registers.py)."""
+    from saidao.index.registers import create_firm_tables
+
+    create_firm_tables(db)
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_track_links]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_track_links, _v3_firm_tables]
 
 
 def version(db: sqlite_utils.Database) -> int:

@@ -1,0 +1,292 @@
+"""Registers of certified firms (高新技术企业, 专精特新"小巨人" …) and matching them to tracks.
+
+Staff import the public lists (xlsx or csv as published by the departments);
+the name and code columns are found by their headers in the first rows, since
+every list has its own title rows and column order. Entries are matched to the
+firms of the tracks by credit code first, then by normalised name when the
+regions and codes do not contradict it.
+
+The tables behind this module, the duplicate decisions and the staff figures
+are created by :func:`create_firm_tables`, run as one index migration.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from saidao.errors import SaidaoError
+from saidao.extractors.firm_name import name_key
+from saidao.extractors.uscc import check, compact
+from saidao.index.dupes import Mention, regions_agree
+
+__all__ = [
+    "REGISTER_TYPES",
+    "create_firm_tables",
+    "import_register",
+    "load_registers",
+    "read_register",
+    "register_hits",
+    "register_matches",
+]
+
+#: The lists staff can import (the `--type` of ``saidao register import``).
+REGISTER_TYPES = (
+    "高新技术企业", "科技型中小企业", "专精特新中小企业", "专精特新小巨人",
+    "制造业单项冠军", "科技标杆企业", "瞪羚企业", "独角兽企业",
+)
+_NAME_HEADERS = ("企业名称", "单位名称", "公司名称", "企业（单位）名称", "名称")
+_CODE_HEADERS = ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码")
+_HEADER_ROWS = 10  # a header is looked for in this many leading rows
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS firm_registers (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    year INTEGER,
+    name TEXT,
+    name_key TEXT,
+    uscc_printed TEXT,
+    uscc TEXT,
+    source TEXT,
+    row INTEGER,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS firm_registers_uscc ON firm_registers(uscc);
+CREATE INDEX IF NOT EXISTS firm_registers_name_key ON firm_registers(name_key);
+CREATE TABLE IF NOT EXISTS dupe_decisions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('confirm', 'split')),
+    group_id TEXT,
+    mentions TEXT NOT NULL,
+    others TEXT NOT NULL DEFAULT '[]',
+    decided_by TEXT,
+    decided_at TEXT NOT NULL,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS track_figures (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value REAL,
+    entered_by TEXT,
+    entered_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS track_figures_track ON track_figures(track_id, key)
+"""
+_ABOUT = [
+    ("firm_registers", "导入的认定企业名单（高新技术企业、专精特新“小巨人”等）：类型、年度、名称、信用代码",
+     "imported registers of certified firms"),
+    ("dupe_decisions", "人工对重复企业组的确认/拆分，按申报文件 sha256 + 行号记录",
+     "a person's confirm/split decisions on duplicate-firm groups"),
+    ("track_figures", "工作人员录入的赛道指标（研发强度、发明专利、增长率等），含录入人和时间",
+     "track figures entered by staff, with who and when"),
+]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _database(index_or_db: Any) -> sqlite_utils.Database:
+    """An ``Index`` (its ``.db``), a sqlite-utils Database, or a path to one."""
+    if isinstance(index_or_db, sqlite_utils.Database):
+        return index_or_db
+    if hasattr(index_or_db, "db"):
+        return index_or_db.db
+    from saidao.index.db import connect
+
+    return connect(index_or_db)
+
+
+def create_firm_tables(db: sqlite_utils.Database) -> None:
+    """Create the register, decision and figure tables (idempotent; the index migration)."""
+    for statement in _TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    if "about_tables" in db.table_names():
+        db.conn.executemany("INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)", _ABOUT)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _rows_xlsx(path: Path) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+        raise SaidaoError("corrupt", path, str(e)) from e
+    try:
+        return [list(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _rows_csv(path: Path) -> list[list[Any]]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SaidaoError("decode_failed", path)
+    dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _cell(value: Any) -> str:
+    """A cell as text; Excel numbers that hold codes lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _header(text: str) -> str:
+    return "".join(text.split()).replace("(", "（").replace(")", "）")
+
+
+def _find_columns(rows: Sequence[Sequence[Any]]) -> tuple[int, int, int | None]:
+    """(header row, name column, code column or None) from the first rows."""
+    for r, row in enumerate(rows[:_HEADER_ROWS]):
+        cells = [_header(_cell(v)) for v in row]
+        name = next((i for h in _NAME_HEADERS for i, c in enumerate(cells) if c == h), None)
+        if name is None:
+            name = next((i for i, c in enumerate(cells) if "名称" in c and len(c) <= 10), None)
+        code = next((i for i, c in enumerate(cells) if any(h in c for h in _CODE_HEADERS)), None)
+        if name is not None:
+            return r, name, code
+    raise KeyError("no name column")
+
+
+def read_register(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a register file: ``{"row", "name", "uscc_printed", "uscc"}``.
+
+    Raises SaidaoError for a missing, empty, unreadable or headerless file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SaidaoError("not_found", path)
+    if path.stat().st_size == 0:
+        raise SaidaoError("empty", path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _rows_xlsx(path)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        rows = _rows_csv(path)
+    else:
+        raise SaidaoError("unknown_format", path, "名单须为 .xlsx 或 .csv")
+    try:
+        head, name_col, code_col = _find_columns(rows)
+    except KeyError:
+        raise SaidaoError("unknown_format", path,
+                          "前几行中找不到“企业名称/单位名称”列标题") from None
+    out = []
+    for number, row in enumerate(rows[head + 1:], start=head + 2):
+        name = _cell(row[name_col]) if name_col < len(row) else ""
+        printed = _cell(row[code_col]) if code_col is not None and code_col < len(row) else ""
+        if not name and not printed:
+            continue
+        fixed = check(printed).uscc if printed else None
+        out.append({"row": number, "name": name, "uscc_printed": printed, "uscc": fixed})
+    return out
+
+
+def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002 - the CLI name
+                    year: int | None = None) -> int:
+    """Load a register file into ``firm_registers``; returns the rows loaded.
+
+    Importing the same file for the same type and year again replaces its rows.
+    """
+    if type not in REGISTER_TYPES:
+        raise ValueError(f"名单类型“{type}”无效，可选：{'、'.join(REGISTER_TYPES)}")
+    rows = read_register(path)
+    db = _database(index_or_db)
+    create_firm_tables(db)
+    source, stamp = Path(path).name, now()
+    with db.conn:
+        db.execute("DELETE FROM firm_registers WHERE type = ? AND year IS ? AND source = ?",
+                   [type, year, source])
+        db.conn.executemany(
+            "INSERT INTO firm_registers (type, year, name, name_key, uscc_printed, uscc, source, "
+            "row, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(type, year, r["name"], name_key(r["name"]), r["uscc_printed"], r["uscc"], source,
+              r["row"], stamp) for r in rows],
+        )
+    return len(rows)
+
+
+def load_registers(index_or_db: Any) -> list[dict[str, Any]]:
+    """Every register entry in the index."""
+    db = _database(index_or_db)
+    if "firm_registers" not in db.table_names():
+        return []
+    return list(db.query("SELECT * FROM firm_registers ORDER BY id"))
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _entry_mention(entry: dict[str, Any]) -> Mention:
+    return Mention("register", int(entry.get("row") or 0), entry.get("name") or "",
+                   entry.get("uscc_printed") or "", entry.get("uscc"))
+
+
+def register_matches(mentions: Iterable[Mention],
+                     entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Register entries that name the firm of each mention, with the evidence.
+
+    Code first (the corrected code equals the register's); else the same
+    normalised name, provided the regions agree and the two codes are not two
+    different valid codes.
+    """
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if entry.get("uscc"):
+            by_code.setdefault(compact(entry["uscc"]), []).append(entry)
+        key = entry.get("name_key") or name_key(entry.get("name") or "")
+        if key:
+            by_key.setdefault(key, []).append(entry)
+    hits = []
+    for m in mentions:
+        found = {id(e): (e, "信用代码一致") for e in by_code.get(m.code or "", [])}
+        for e in by_key.get(m.key, []):
+            if id(e) in found:
+                continue
+            other = _entry_mention(e)
+            if m.hard_code and other.hard_code and m.hard_code != other.hard_code:
+                continue
+            if regions_agree(m, other):
+                found[id(e)] = (e, "名称规范化后相同")
+        hits += [_hit(m, e, why) for e, why in found.values()]
+    return hits
+
+
+def _hit(m: Mention, entry: dict[str, Any], evidence: str) -> dict[str, Any]:
+    return {"mention_id": m.id, "track_id": m.track_id, "seq": m.seq, "name": m.name,
+            "type": entry.get("type"), "year": entry.get("year"),
+            "register_name": entry.get("name"), "uscc": entry.get("uscc"),
+            "source": entry.get("source"), "evidence": evidence}
+
+
+def register_hits(index_or_db: Any, mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+    """:func:`register_matches` against every register in the index."""
+    return register_matches(mentions, load_registers(index_or_db))
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
