@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from saidao.index.dupes import Mention, regions_agree
 
 __all__ = [
     "REGISTER_TYPES",
+    "as_database",
     "create_firm_tables",
     "import_register",
     "load_registers",
@@ -93,10 +93,11 @@ _ABOUT = [
 
 
 def now() -> str:
+    """UTC timestamp, ISO 8601 to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _database(index_or_db: Any) -> sqlite_utils.Database:
+def as_database(index_or_db: Any) -> sqlite_utils.Database:
     """An ``Index`` (its ``.db``), a sqlite-utils Database, or a path to one."""
     if isinstance(index_or_db, sqlite_utils.Database):
         return index_or_db
@@ -214,7 +215,7 @@ def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002
     if type not in REGISTER_TYPES:
         raise ValueError(f"名单类型“{type}”无效，可选：{'、'.join(REGISTER_TYPES)}")
     rows = read_register(path)
-    db = _database(index_or_db)
+    db = as_database(index_or_db)
     create_firm_tables(db)
     source, stamp = Path(path).name, now()
     with db.conn:
@@ -231,7 +232,7 @@ def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002
 
 def load_registers(index_or_db: Any) -> list[dict[str, Any]]:
     """Every register entry in the index."""
-    db = _database(index_or_db)
+    db = as_database(index_or_db)
     if "firm_registers" not in db.table_names():
         return []
     return list(db.query("SELECT * FROM firm_registers ORDER BY id"))
@@ -287,6 +288,3 @@ def register_hits(index_or_db: Any, mentions: Iterable[Mention]) -> list[dict[st
     """:func:`register_matches` against every register in the index."""
     return register_matches(mentions, load_registers(index_or_db))
 
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
