@@ -476,22 +476,30 @@ class _Components:
 def _decision_constraints(
     mentions: Sequence[Mention], decisions: Iterable[Decision]
 ) -> tuple[dict[int, set[int]], list[set[int]]]:
-    """Cannot-link sets from splits, and the confirmed sets (indices present now)."""
+    """Cannot-link sets from splits, and the confirmed sets (indices present now).
+
+    Decisions apply in order: a later split takes its mentions out of earlier
+    confirmed sets; a later confirm lifts earlier splits between its members.
+    """
     where = _index_by((m.id, i) for i, m in enumerate(mentions))
     apart: dict[int, set[int]] = defaultdict(set)
     confirmed: list[set[int]] = []
     for d in decisions:
         left = {i for mid in d.mentions for i in where.get(mid, ())}
         if d.kind == "confirm":
-            if len(left) > 1:
-                confirmed.append(left)
+            for i in left:
+                apart[i] -= left
+            confirmed.append(left)
             continue
         right = {i for mid in d.others for i in where.get(mid, ())}
+        for chosen in confirmed:
+            if chosen & right:
+                chosen -= left
         for i in left:
             apart[i] |= right
         for j in right:
             apart[j] |= left
-    return apart, confirmed
+    return apart, [c for c in confirmed if len(c) > 1]
 
 
 # ---------------------------------------------------------------- groups

@@ -127,3 +127,13 @@ def test_generated_truth_set_precision_and_recall() -> None:
           f"precision {result.precision:.4f}, recall {result.recall:.4f}")
     assert result.precision >= 0.99, result.errors[:10]
     assert result.recall >= 0.97
+
+
+def test_later_split_overrides_earlier_confirm() -> None:
+    rows = [m("A", 1, "包头伊利乳业有限责任公司", YILI), m("B", 1, "包头伊利乳业有限公司", YILI),
+            m("C", 2, "包头伊利乳业有限公司")]
+    ids = tuple(r.id for r in rows)
+    decisions = [Decision("confirm", ids), Decision("split", (ids[2],), ids[:2])]
+    [group] = find_groups(rows, decisions)
+    assert sorted(x.track_id for x in group.members) == ["A", "B"]
+    assert group.confirmed and group.confidence == 1.0

@@ -1,0 +1,184 @@
+"""``saidao dupes`` (duplicate firms, confirm/split), ``saidao register import`` and
+``saidao eligibility``: thin layers over ``saidao.index.dupes``, ``.registers`` and
+``.eligibility``. Registered by importing this module from ``saidao.cli``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from saidao.cli import _print_json, app, err
+from saidao.errors import SaidaoError
+
+DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
+BY_OPTION = typer.Option("", "--by", help="操作人（记录在决定中）")
+
+dupes_app = typer.Typer(help="跨赛道重复企业：列出、确认、拆分。", invoke_without_command=True)
+register_app = typer.Typer(help="认定企业名单（高新技术企业等）。", no_args_is_help=True)
+app.add_typer(dupes_app, name="dupes")
+app.add_typer(register_app, name="register")
+
+
+def _open(db: Path) -> Any:
+    """The index at ``db``; a missing file is a reported failure, not a new empty index."""
+    from saidao.index.store import Index
+
+    if not db.exists():
+        err.print(f"[red]✗ 索引文件不存在：{db}（请先运行 saidao ingest 导入文件）[/red]")
+        raise typer.Exit(1)
+    return Index.open(db)
+
+
+# ---------------------------------------------------------------- dupes
+
+
+def _show_groups(groups: list[Any]) -> None:
+    table = RichTable(title=f"跨赛道重复企业：{len(groups)} 组")
+    for header in ("组", "企业", "信用代码", "置信度", "依据", "出现于"):
+        table.add_column(header, overflow="fold")
+    for g in groups:
+        where = "；".join(f"{m.zone or '?'}/赛道{m.track_id}第{m.seq}行" for m in g.members)
+        table.add_row(g.group_id, g.name, g.uscc or "", f"{g.confidence:.2f}",
+                      "；".join(g.evidence), where)
+    Console().print(table)
+
+
+def write_groups_xlsx(groups: list[Any], path: Path) -> None:
+    """One row per member, its group's columns repeated (filters well in Excel)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "重复企业"
+    sheet.append(["组编号", "企业", "统一社会信用代码", "置信度", "依据", "已确认", "高新区",
+                  "赛道编号", "行号", "名录中名称", "原文信用代码", "纠正后信用代码", "文件", "sha256"])
+    for g in groups:
+        for m in g.members:
+            sheet.append([g.group_id, g.name, g.uscc, g.confidence, "；".join(g.evidence),
+                          "是" if g.confirmed else "", m.zone, m.track_id, m.seq, m.name,
+                          m.uscc_printed, m.uscc, m.file, m.sha256])
+    sheet.freeze_panes = "A2"
+    book.save(path)
+
+
+@dupes_app.callback()
+def dupes(
+    ctx: typer.Context,
+    zone: str = typer.Option(None, "--zone", help="只列出涉及该高新区的组（任一名称）"),
+    min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0,
+                                         help="最低置信度"),
+    xlsx: Path = typer.Option(None, "--xlsx", help="另存为 Excel 文件"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    db: Path = DB_OPTION,
+) -> None:
+    """列出出现在多个新赛道（或同一赛道多次）的企业，附依据和置信度。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from saidao.index.dupes import groups_from_index
+
+    with _open(db) as index:
+        groups = groups_from_index(index, zone=zone, min_confidence=min_confidence)
+    if xlsx is not None:
+        write_groups_xlsx(groups, xlsx)
+        err.print(f"已写入 {xlsx}（{len(groups)} 组）")
+    if as_json:
+        _print_json({"groups": [g.to_dict() for g in groups]})
+    elif xlsx is None:
+        _show_groups(groups)
+
+
+@dupes_app.command("confirm")
+def dupes_confirm(
+    group_id: str = typer.Argument(..., help="组编号（saidao dupes 列出的 group_id）"),
+    by: str = BY_OPTION,
+    db: Path = DB_OPTION,
+) -> None:
+    """确认一组是同一家企业（置信度记为 1.0，重新导入后仍有效）。"""
+    from saidao.index.dupes import confirm_group
+
+    with _open(db) as index:
+        try:
+            group = confirm_group(index, group_id, by=by)
+        except KeyError:
+            err.print(f"[red]✗ 没有编号为 {group_id} 的重复企业组[/red]")
+            raise typer.Exit(1) from None
+    err.print(f"已确认：{group.name}（{len(group.members)} 行）")
+
+
+@dupes_app.command("split")
+def dupes_split(
+    group_id: str = typer.Argument(..., help="组编号"),
+    mentions: list[str] = typer.Argument(..., help="要拆出的成员：组内序号（1起）或 sha256#行号"),
+    by: str = BY_OPTION,
+    db: Path = DB_OPTION,
+) -> None:
+    """把若干成员从一组中拆出：它们与组内其余成员今后不再合并。"""
+    from saidao.index.dupes import split_group
+
+    with _open(db) as index:
+        try:
+            group = split_group(index, group_id, mentions, by=by)
+        except KeyError:
+            err.print(f"[red]✗ 没有编号为 {group_id} 的重复企业组[/red]")
+            raise typer.Exit(1) from None
+        except ValueError as e:
+            raise typer.BadParameter(f"成员“{e}”不在组 {group_id} 中") from None
+    err.print(f"已拆分：{group.name}，拆出 {len(mentions)} 行")
+
+
+# ---------------------------------------------------------------- registers
+
+
+@register_app.command("import")
+def register_import(
+    file: Path = typer.Argument(..., help="名单文件（.xlsx 或 .csv）"),
+    type_: str = typer.Option(..., "--type", help="名单类型，如 高新技术企业、专精特新小巨人"),
+    year: int = typer.Option(None, "--year", help="认定年度"),
+    db: Path = DB_OPTION,
+) -> None:
+    """导入认定企业名单（按列标题找企业名称和信用代码列）。"""
+    from saidao.index.registers import REGISTER_TYPES, import_register
+    from saidao.index.store import Index
+
+    if type_ not in REGISTER_TYPES:
+        raise typer.BadParameter(f"可选：{'、'.join(REGISTER_TYPES)}", param_hint="--type")
+    with Index.open(db) as index:
+        try:
+            count = import_register(index, file, type_, year)
+        except SaidaoError as e:
+            err.print(f"[red]✗ {e.message_zh}[/red]")
+            raise typer.Exit(1) from None
+    err.print(f"已导入 {count} 家企业（{type_}{f'，{year}年' if year else ''}）")
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+@app.command("eligibility")
+def eligibility_command(
+    track_id: int = typer.Argument(..., help="新赛道编号"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    db: Path = DB_OPTION,
+) -> None:
+    """按内科高字〔2026〕11号 三、（一）逐条判断新赛道的申报条件（满足/不满足/未知）。"""
+    from saidao.index.eligibility import track_eligibility
+
+    with _open(db) as index:
+        if index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone() is None:
+            err.print(f"[red]✗ 没有编号为 {track_id} 的新赛道[/red]")
+            raise typer.Exit(1)
+        result = track_eligibility(index, track_id)
+    if as_json:
+        _print_json(result)
+        return
+    table = RichTable(title=f"新赛道 {track_id} 申报条件：{result['status']}")
+    for header in ("条件", "结论", "理由"):
+        table.add_column(header, overflow="fold")
+    for c in result["conditions"]:
+        table.add_row(c["name"], c["status"], c["reason"])
+    Console().print(table)
