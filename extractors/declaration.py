@@ -470,18 +470,31 @@ def _attestation_cells(doc: Document) -> dict[str, tuple[str, Provenance | None,
     return found
 
 
-def _sealed(doc: Document, prov: Provenance | None, cell: Cell | None) -> bool:
-    """A red seal on the statement: an image the reader took for a seal, or a seal over its cell."""
+Region = tuple[int, tuple[float, float, float, float] | None]  # page, bbox (None: whole page)
+
+
+def _regions(prov: Provenance | None, following: Provenance | None) -> list[Region]:
+    """Where a statement lies: its cell, plus the top of the next page when the row
+    was split by a page break (the next statement then starts on a later page)."""
+    if prov is None or prov.page is None:
+        return []
+    regions: list[Region] = [(prov.page, prov.bbox)]
+    if following is not None and following.page and following.page > prov.page:
+        top = following.bbox[1] if following.bbox else None
+        regions.append((following.page, (0.0, 0.0, 1e6, top) if top is not None else None))
+    return regions
+
+
+def _sealed(doc: Document, regions: list[Region], cell: Cell | None) -> bool:
+    """A red seal on the statement: an image the reader took for a seal, or a seal over its area."""
     if cell is not None and any(getattr(b, "description", "") == "seal" for b in cell.blocks):
         return True
-    if prov is None or prov.page is None or not doc.pages:
-        return False
-    pages = [p for p in doc.pages if p.number == prov.page]
-    if not pages or not pages[0].seals:
-        return False
-    if prov.bbox is None:
-        return True
-    return any(_overlaps(seal, prov.bbox) for seal in pages[0].seals)
+    seals = {p.number: p.seals for p in doc.pages}
+    for page, box in regions:
+        for seal in seals.get(page, []):
+            if box is None or _overlaps(seal, box):
+                return True
+    return False
 
 
 def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -491,12 +504,13 @@ def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float
 def read_attestation(doc: Document) -> dict[str, dict[str, Any]]:
     found = _attestation_cells(doc)
     out: dict[str, dict[str, Any]] = {}
+    following = {"attestation": found.get("recommendation", ("", None, None))[1], "recommendation": None}
     for key in ("attestation", "recommendation"):
         text, prov, cell = found.get(key, ("", None, None))
         date = parse_cn_date(_last_date_text(text)) if text else None
         out[key] = {
             "present": bool(clean_value(text)) and (key != "attestation" or "承诺" in text),
-            "sealed": _sealed(doc, prov, cell),
+            "sealed": _sealed(doc, _regions(prov, following[key]), cell),
             "date": date.isoformat() if date else None,
             "source": _source(prov),
         }
@@ -529,7 +543,7 @@ def _track(name: str, direction: str | None, result: _Result) -> dict[str, Any]:
                 "label": None, "resolved": False}
     parsed = parse_track_name(name, direction).to_dict()
     for problem in parsed.pop("problems", []):
-        result.problem("track", problem.get("code", "track"), problem.get("message", ""))
+        result.problem("track_name", problem.get("code", "track"), problem.get("message", ""))
     return parsed
 
 
@@ -546,9 +560,9 @@ def _zone(printed: str, unit_name: str) -> dict[str, Any]:
 def _check_unit(unit: dict[str, str], result: _Result) -> None:
     for key in _REQUIRED_UNIT:
         if not unit[key]:
-            result.problem(f"unit.{key}", "missing", f"未填写{_UNIT_ZH[key]}")
+            result.problem(f"unit.{key}", "blank", f"未填写{_UNIT_ZH[key]}")
     if not unit["phone"] and not unit["mobile"]:
-        result.problem("unit.phone", "missing", "未填写联系电话")
+        result.problem("unit.phone", "blank", "未填写联系电话")
     checks = (("postcode", _POSTCODE, "邮编应为6位数字"), ("mobile", _MOBILE, "移动电话格式不正确"),
               ("phone", _PHONE, "固定电话格式不正确"), ("fax", _PHONE, "传真号码格式不正确"),
               ("email", _EMAIL, "电子邮箱格式不正确"))
@@ -561,9 +575,9 @@ def _check_unit(unit: dict[str, str], result: _Result) -> None:
 def _long_text(found: _Found, limit: int, field_name: str, label: str, result: _Result) -> dict[str, Any]:
     chars = nonspace_chars(found.value)
     if not chars:
-        result.problem(field_name, "missing", f"未填写{label}")
+        result.problem(field_name, "blank", f"未填写{label}")
     elif chars > limit:
-        result.problem(field_name, "over_limit", f"{label}超过{limit}字（{chars}字）")
+        result.problem(field_name, f"{field_name}_over_limit", f"{label}超过{limit}字（{chars}字）")
     return {"text": found.value, "chars": chars, "over_limit": chars > limit,
             "source": _source(found.provenance)}
 
@@ -585,7 +599,7 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
         result.problem("track_name", "track_name_mismatch",
                        f"表头与基本情况表中的新赛道名称不一致：{header['track_name']} / {track_name}")
     if not track_name:
-        result.problem("track_name", "missing", "未填写新赛道名称")
+        result.problem("track_name", "blank", "未填写新赛道名称")
     if not result.direction:
         chosen = "、".join(result.direction_checked)
         result.problem("track.direction", "direction_unclear",
@@ -595,11 +609,11 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
     _check_unit(unit, result)
     filled = parse_cn_date(header["filled_at"]) if header["filled_at"] else None
     if not header["filled_at"]:
-        result.problem("filled_at", "missing", "未填写填报时间")
+        result.problem("filled_at", "blank", "未填写填报时间")
     elif filled is None:
         result.problem("filled_at", "bad_date", f"填报时间无法识别：{header['filled_at']}")
     if not header["zone"]:
-        result.problem("zone", "missing", "未填写高新区名称")
+        result.problem("zone", "blank", "未填写高新区名称")
 
     measures = _long_text(result.basic.get("measures") or _Found(""), MEASURES_LIMIT,
                           "measures", "新赛道培育的举措及成效", result)
@@ -609,7 +623,7 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
     statements = read_attestation(doc)
     attestation = statements["attestation"]
     if not attestation["present"]:
-        result.problem("attestation", "missing", "缺少真实性声明")
+        result.problem("attestation", "blank", "缺少真实性声明")
     else:
         if not attestation["sealed"]:
             result.problem("attestation.sealed", "seal_missing", "真实性声明未加盖公章")

@@ -340,11 +340,16 @@ def check_alphabet(code: str) -> list[Problem]:
     """Every character from the 31-character set (I O S V Z are never used)."""
     code = compact(code)
     bad = [(i, c) for i, c in enumerate(code, 1) if c not in _VALUE]
-    if not bad:
-        return []
-    where = "、".join(f"第{i}位“{c}”" for i, c in bad)
-    hint = "（代码不使用字母 I、O、S、V、Z）" if any(c in FORBIDDEN for _, c in bad) else ""
-    return [Problem("uscc_format", f"{where}不是统一社会信用代码字符{hint}")]
+    if bad:
+        where = "、".join(f"第{i}位“{c}”" for i, c in bad)
+        hint = "（代码不使用字母 I、O、S、V、Z）" if any(c in FORBIDDEN for _, c in bad) else ""
+        return [Problem("uscc_format", f"{where}不是统一社会信用代码字符{hint}")]
+    # Positions 3-8 are a GB/T 2260 area code: digits only, whatever the alphabet allows.
+    area = [(i, c) for i, c in enumerate(code[2:8], 3) if not c.isdigit()]
+    if area:
+        where = "、".join(f"第{i}位“{c}”" for i, c in area)
+        return [Problem("uscc_format", f"{where}应为数字（第3–8位是登记管理机关行政区划码）")]
+    return []
 
 
 def check_check_char(code: str) -> list[Problem]:
@@ -762,6 +767,8 @@ def check(code: object, *, known_codes: Iterable[str] | None = None,
         result.compact = glyphed  # only a dash-like glyph was dropped: the code is fine
         return _accept_valid(result, known_name, expected_area_prefix)
     result.problems.extend(check_length(glyphed) or check_alphabet(glyphed) or check_check_char(glyphed))
+    if len(glyphed) == 18 and not any(p.code == "uscc_checksum" for p in result.problems):
+        result.problems.extend(check_check_char(glyphed))  # a format fault usually breaks the check too
     if len(glyphed) == 18:
         _repair(result, glyphed, known, known_name, expected_area_prefix)
     elif len(glyphed) in (17, 19):

@@ -148,6 +148,13 @@ def uscc(
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)
 
 
+# Command groups that live beside the library code they wrap register themselves on ``app``.
+import saidao.cli_firms  # noqa: E402,F401
+import saidao.cli_index  # noqa: E402,F401  registers index commands
+import saidao.cli_ingest  # noqa: E402,F401  registers ingest commands
+import saidao.cli_links  # noqa: E402,F401
+
+
 def main() -> None:
     """Entry point: bad usage exits 2 (click's convention matches the contract)."""
     try:
@@ -157,11 +164,8 @@ def main() -> None:
         sys.exit(1)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m saidao.cli`: run the imported module, whose app has every command
+    from saidao.cli import main as _main
 
+    _main()
 
-import saidao.cli_firms  # noqa: E402,F401
-import saidao.cli_index  # noqa: E402,F401  registers index commands
-import saidao.cli_ingest  # noqa: E402,F401  registers ingest commands
-import saidao.cli_links  # noqa: E402,F401

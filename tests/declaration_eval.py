@@ -40,6 +40,7 @@ class Case:
     format: str
     group: str  # born-digital | scan
     gold: dict[str, Any]
+    partial: bool = False  # only the first page is in the file (photos): first-page fields only
 
 
 def cases(fixtures: Path = FIXTURES) -> Iterator[Case]:
@@ -47,8 +48,9 @@ def cases(fixtures: Path = FIXTURES) -> Iterator[Case]:
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         for entry in gold["files"]:
             fmt = entry["format"]
-            group = "scan" if fmt in ("scan", "photo", "image") or ".scan." in entry["path"] else "born-digital"
-            yield Case(gold["id"], fixtures / entry["path"], fmt, group, gold["expected"])
+            group = "scan" if entry.get("scanned") or fmt in ("scan", "photo", "image") else "born-digital"
+            partial = isinstance(entry.get("pages"), list)  # a photo of some pages only
+            yield Case(gold["id"], fixtures / entry["path"], fmt, group, gold["expected"], partial)
 
 
 @dataclass
@@ -105,11 +107,18 @@ def _got_fields(result: dict[str, Any]) -> dict[str, Any]:
     return got
 
 
+FIRST_PAGE_FIELDS = ("track_name", "track.direction", "zone.id", "filled_at", "measures")
+
+
 def score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
     expected = case.gold
     got = _got_fields(result)
     for key, want in _fields(expected).items():
+        if case.partial and not (key in FIRST_PAGE_FIELDS or key.startswith("unit.")):
+            continue
         tally.add("fields", squash(got.get(key)) == squash(want), f"{case.path.name}:{key}")
+    if case.partial:
+        return
     gold_firms = expected["firms"]
     found = {(f.get("seq"), squash(f.get("name"))): f for f in result.get("firms", [])}
     by_name = {squash(f.get("name")): f for f in result.get("firms", [])}
@@ -119,10 +128,35 @@ def score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
         tally.add("uscc", hit is not None and hit.get("uscc") == firm["uscc"],
                   f"{case.path.name}:#{firm['seq']} {firm['uscc']}≠{hit.get('uscc') if hit else None}")
     tally.add("firm_rows_extra", len(result.get("firms", [])) <= len(gold_firms), case.path.name)
+    reported = {(p.get("field"), p.get("code")) for p in result.get("problems", [])}
+    for problem in expected.get("problems", []):
+        tally.add("problems", (problem["field"], problem["code"]) in reported,
+                  f"{case.path.name}: {problem['field']} {problem['code']}")
     track, want = result.get("track") or {}, expected["track"]
-    same = (track.get("scheme") == want["scheme"] and list(track.get("codes") or []) == list(want["codes"])
+    same = (_same_class(track, want) and list(track.get("codes") or []) == list(want["codes"])
             and squash(track.get("label")) == squash(want["label"]))
     tally.add("track", same, f"{case.path.name}: {track.get('scheme')} {track.get('codes')} {track.get('label')}")
+
+
+def _same_class(got: dict[str, Any], want: dict[str, Any]) -> bool:
+    """Same scheme — or another scheme whose table gives the same codes the same names.
+
+    SEI 2018 and ISEI 2023 share many paths word for word; a name written
+    with such a path identifies both, so either answer is right.
+    """
+    if got.get("scheme") == want["scheme"]:
+        return True
+    from saidao.corpus.classifications import load
+
+    try:
+        table = load(got.get("scheme") or "")
+    except (KeyError, ValueError):
+        return False
+    codes = list(want["codes"])
+    if not codes:
+        return False
+    names = [name for _, name in table.path(codes[-1])] if table.by_code(codes[-1]) else []
+    return [squash(n) for n in names] == [squash(n) for n in want["class_names"]]
 
 
 def evaluate(fixtures: Path = FIXTURES, groups: tuple[str, ...] = ("born-digital", "scan")) -> dict[str, Tally]:
@@ -146,6 +180,7 @@ MEASURES = (
     ("firm_rows", "企业行找到 firm rows found"),
     ("uscc", "最终信用代码正确 final uscc = true code"),
     ("track", "赛道名称解析正确 track resolved (scheme, codes, label)"),
+    ("problems", "问题检出 planted problems reported"),
 )
 
 

@@ -93,6 +93,8 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 CHECKED_GLYPHS = "☑☒■⊠▣⌧"
 UNCHECKED_GLYPHS = "□☐▢◻❑❒"
@@ -565,6 +567,7 @@ class _Walker:
                 para = self.paragraph(child, prov)
                 if para.text.strip() or para.checkboxes:
                     out.append(para)
+                out.extend(self.pictures(child, prov))
             elif tag == W + "tbl":
                 if top_level:
                     prov = Provenance(self.shown, table=self._table_index)
@@ -599,6 +602,23 @@ class _Walker:
             style=style,
             bold_prefix=_bold_prefix(items),
         )
+
+    def pictures(self, p: etree._Element, prov: Provenance) -> list[Image]:
+        """Pictures anchored in a paragraph; a red stamp among them is marked ``seal``.
+
+        The form's 真实性声明 is sealed in Word by pasting a scan of the 公章, so
+        whether the statement is sealed is a property of its pictures.
+        """
+        images: list[Image] = []
+        for blip in p.iter(A + "blip"):
+            rid = blip.get(R + "embed")
+            part = self.wordfile.part.related_parts.get(rid) if rid else None
+            blob = getattr(part, "blob", None)
+            if not blob:
+                continue
+            size, is_seal = _picture_facts(blob)
+            images.append(Image(prov, size[0], size[1], "seal" if is_seal else ""))
+        return images
 
     def _list_label(self, p: etree._Element, style_id: str | None) -> str:
         """The automatic number Word shows before this paragraph, if it is in a list."""
@@ -846,6 +866,29 @@ class _Walker:
         return headers, footers
 
 
+def _picture_facts(blob: bytes) -> tuple[tuple[int, int], bool]:
+    """(width, height) of an embedded picture and whether it looks like a red seal."""
+    import numpy as np
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    from saidao.ingest.readers.scan_layout import red_mask
+
+    try:
+        with PILImage.open(io.BytesIO(blob)) as picture:
+            size = picture.size
+            picture.thumbnail((256, 256))
+            rgb = np.asarray(picture.convert("RGB"))
+    except (UnidentifiedImageError, OSError, ValueError):
+        return (0, 0), False
+    mask = red_mask(rgb) > 0
+    if mask.mean() < 0.03:
+        return size, False
+    ys, xs = np.nonzero(mask)
+    w, h = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+    return size, bool(0.6 <= w / h <= 1.6 and min(w, h) >= 0.3 * min(rgb.shape[:2]))
+
+
 def _fill_cell(cell: Cell, blocks: list[Block]) -> None:
     """Append ``blocks`` to a cell: text, lines, checkboxes and (if nested tables) blocks."""
     texts = [cell.text] if cell.text else []
@@ -857,6 +900,8 @@ def _fill_cell(cell: Cell, blocks: list[Block]) -> None:
         elif isinstance(block, Table):
             texts.extend(" ".join(c.text for c in row if c.text) for row in block.rows())
             cell.checkboxes.extend(box for c in block.cells for box in c.checkboxes)
+        elif isinstance(block, Image):
+            cell.blocks.append(block)
     cell.text = "\n".join(t for t in texts if t.strip()).strip()
     if any(isinstance(block, Table) for block in blocks):
         cell.blocks.extend(blocks)

@@ -1,0 +1,5 @@
+"""``python -m saidao``: the same command as the ``saidao`` entry point."""
+
+from saidao.cli import main
+
+main()
