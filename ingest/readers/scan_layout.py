@@ -106,23 +106,28 @@ def find_seals(rgb: np.ndarray, dpi: float) -> tuple[list[PixelBox], np.ndarray]
 
 
 def suppress_seals(rgb: np.ndarray, dpi: float) -> tuple[np.ndarray, list[PixelBox]]:
-    """Remove the red ink of every seal, keeping the black text stamped over.
+    """Remove the red ink of every seal, keeping the black text stamped over or under it.
 
     Inside a seal's box the page is replaced by its red channel: red ink lets
-    red through (it looks like paper there) while black text stays black, and
-    anti-aliased seal edges fade instead of leaving halos. Pure seal pixels are
-    then painted white. Painting a dilated mask instead would eat the strokes
-    of characters that the seal covers.
+    red through (it looks like paper there) while black text stays black.
+    Where the seal is laid *over* the text (a translucent stamp), the text
+    shows as a darker red than the seal on bare paper; so red pixels are
+    judged by how much darker their red channel is than the seal's typical
+    red: the seal's own shade becomes white, darker shades become text.
+    Painting a (dilated) red mask white instead would erase those strokes.
     """
     seals, mask = find_seals(rgb, dpi)
     if not seals:
         return rgb, []
     out = rgb.copy()
     for x0, y0, x1, y1 in seals:
-        region = out[y0:y1, x0:x1]
-        red = region[..., 0].copy()
-        region[...] = red[..., None]
-        region[mask[y0:y1, x0:x1] > 0] = 255
+        red = out[y0:y1, x0:x1, 0].astype(np.float32)
+        on_seal = mask[y0:y1, x0:x1] > 0
+        seal_level = float(np.median(red[on_seal])) if on_seal.any() else 255.0
+        span = max(40.0, 0.6 * seal_level)  # from the seal's shade to text black
+        text_under = 255.0 - (seal_level - red) * 255.0 / span
+        gray = np.where(on_seal, text_under, red).clip(0, 255).astype(np.uint8)
+        out[y0:y1, x0:x1] = gray[..., None]
     return out, seals
 
 
