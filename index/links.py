@@ -178,6 +178,17 @@ def _title_zones(title: str) -> frozenset[str]:
 # ---------------------------------------------------------------- industry tie
 
 
+@lru_cache(maxsize=4096)
+def _industry(name: str) -> lexicon.IndustryTerm | None:
+    """``lexicon.industry`` cached: the lexicon scans every name on each call."""
+    return lexicon.industry(name)
+
+
+@lru_cache(maxsize=4096)
+def _beneficiary(name: str) -> lexicon.BeneficiaryTerm | None:
+    return lexicon.beneficiary(name)
+
+
 @dataclass(frozen=True)
 class ClassKeys:
     """Where a track sits in the classifications: codes on its path, and its leaves."""
@@ -197,6 +208,11 @@ class ClassKeys:
         if any(len(name) > 1 and _fold(name) in self.words for name in term.names):
             return "word"
         return None
+
+
+@lru_cache(maxsize=65536)
+def _meets(keys: ClassKeys, term: lexicon.IndustryTerm) -> str | None:
+    return keys.meets(term)
 
 
 def _is_below(scheme: Scheme, code: str, leaf: tuple[Scheme, str]) -> bool:
@@ -393,8 +409,8 @@ def industry_part(clause: dict[str, Any], keys: ClassKeys, weights: LinkWeights)
     value_of = {"path": 1.0, "narrower": weights.industry_narrower, "word": weights.industry_word}
     part = _Part()
     for name in clause.get("industries") or []:
-        term = lexicon.industry(name)
-        how = keys.meets(term) if term is not None else None
+        term = _industry(name)
+        how = _meets(keys, term) if term is not None else None
         if how is None:
             continue
         part.value = max(part.value, value_of[how])
@@ -403,8 +419,13 @@ def industry_part(clause: dict[str, Any], keys: ClassKeys, weights: LinkWeights)
     return part
 
 
+@lru_cache(maxsize=8192)
+def _folded(heading: str, text: str) -> str:
+    return _fold(heading + text)
+
+
 def _clause_text(clause: dict[str, Any]) -> str:
-    return _fold(f"{clause.get('heading') or ''}{clause.get('text') or ''}")
+    return _folded(clause.get("heading") or "", clause.get("text") or "")
 
 
 _HEADING_DIRECTION = {"传统产业": "传统产业转型升级", "新兴产业": "新兴产业延伸", "未来产业": "未来产业验证熟化"}
@@ -463,7 +484,7 @@ def beneficiary_part(
     firms = len(track.get("firms") or [])
     registered = _register_types(track)
     for name in clause.get("beneficiaries") or []:
-        term = lexicon.beneficiary(name)
+        term = _beneficiary(name)
         if term is None:
             continue
         value, reason = _beneficiary_value(term, track, text, firms, registered, weights)
