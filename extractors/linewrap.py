@@ -326,6 +326,8 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
         return False
     if prev.text[-1] in CONTINUES or prev_full:
         return True
+    if any(ch in "。！？!?" for ch in prev.text[:-1]):
+        return True  # a sentence began after the line's last full stop and has not ended
     if len(para) == 1 and _is_title_like(prev, full) and _is_title_like(line, full):
         return True  # a title set on two short lines
     if full is None:
