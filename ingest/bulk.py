@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import resource
 import signal
 import tempfile
 import time
@@ -113,6 +114,7 @@ class RunSummary:
     dry_run: bool = False
     files: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    worker_peak_kib: int = 0  # the largest peak RSS any worker reported
 
     @property
     def counts(self) -> Counter[str]:
@@ -145,6 +147,7 @@ class RunSummary:
             "pages": self.pages,
             "ocr_pages": self.ocr_pages,
             "seconds": round(self.seconds, 2),
+            "worker_peak_mib": round(self.worker_peak_kib / 1024, 1),
             "files": [asdict(f) for f in self.files],
         }
 
@@ -258,7 +261,9 @@ def work(path: str, display: str, kind: str | None, settings: ReadSettings, time
             "error": None,
             "kind": result.get("kind"),
             "pages": len(doc.pages),
-            "ocr_pages": len(doc.ocr_pages),
+            # pages without a text layer are flagged "ocr" even when OCR is off
+            "ocr_pages": len(doc.ocr_pages) if settings.ocr else 0,
+            "peak_rss_kib": _peak_rss_kib(),
         }
     except SaidaoError as exc:
         return _error_payload(SaidaoError(exc.reason, display, exc.detail))
@@ -271,6 +276,11 @@ def work(path: str, display: str, kind: str | None, settings: ReadSettings, time
         return _error_payload(SaidaoError("extract_failed", display, detail))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _peak_rss_kib() -> int:
+    """This worker's peak resident memory so far (the run reports the largest)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _error_payload(error: SaidaoError) -> dict:
@@ -411,6 +421,7 @@ class _Importer:
         self.progress = progress
         self.outcomes: list[FileOutcome] = []
         self.pending: dict[str, list[Source]] = {}  # sha256 in flight -> later copies
+        self.worker_peak_kib = 0
 
     def jobs(self, stream: Iterable[Source]) -> Iterator[tuple[Source, tuple]]:
         """The files that need a worker; the rest are recorded on the way."""
@@ -430,6 +441,7 @@ class _Importer:
 
     def finish(self, source: Source, payload: dict) -> None:
         """Record a worker's result, then the copies of the same bytes that waited for it."""
+        self.worker_peak_kib = max(self.worker_peak_kib, payload.get("peak_rss_kib", 0))
         self._record(source, payload)
         for copy in self.pending.pop(source.sha256, []):
             if payload["error"] is None:
@@ -515,7 +527,10 @@ def ingest(
             stream = sources(files, Path(tmp), options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):
                 importer.finish(source, payload)
-        summary = RunSummary(run_id, False, importer.outcomes, time.perf_counter() - started)
+        summary = RunSummary(
+            run_id, False, importer.outcomes, time.perf_counter() - started,
+            importer.worker_peak_kib,
+        )
         totals = {k: v for k, v in summary.to_dict().items() if k != "files"}
         index.finish_run(run_id, totals)
         return summary
