@@ -103,7 +103,8 @@ class FileOutcome:
     pages: int = 0
     ocr_pages: int = 0
     reason: str | None = None
-    message: str | None = None
+    message: str | None = None  # the Chinese message, path included
+    detail: str | None = None  # what exactly was wrong (e.g. the unsafe member name)
 
 
 @dataclass
@@ -475,6 +476,7 @@ class _Importer:
             ocr_pages=payload["ocr_pages"] if payload else 0,
             reason=error["reason"] if error else None,
             message=error["message"] if error else None,
+            detail=error.get("detail") if error else None,
         )
         self.outcomes.append(done)
         self.progress.done(done)
@@ -557,6 +559,7 @@ def dry_run(
                     source.display, source.origin, source.sha256, source.size, outcome,
                     reason=error.reason if error else None,
                     message=error.message_zh if error else None,
+                    detail=error.detail if error else None,
                 )
                 outcomes.append(done)
                 progress.done(done)

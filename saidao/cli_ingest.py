@@ -99,8 +99,16 @@ def _failures_table(summary: RunSummary) -> Table | None:
     table.add_column("文件", overflow="fold")
     table.add_column("原因", overflow="fold")
     for f in rows:
-        table.add_row(f.path, f.message or f.reason or "")
+        table.add_row(f.path, _why(f))
     return table
+
+
+def _why(f: FileOutcome) -> str:
+    """The reason in Chinese with its detail, without repeating the path."""
+    if f.reason is None:
+        return ""
+    zh = REASONS.get(f.reason, (f.reason,))[0]
+    return f"{zh}（{f.detail}）" if f.detail else zh
 
 
 def _dry_table(summary: RunSummary) -> Table:
@@ -108,7 +116,8 @@ def _dry_table(summary: RunSummary) -> Table:
     table.add_column("文件", overflow="fold")
     table.add_column("处理", overflow="fold")
     for f in summary.files:
-        table.add_row(f.path, DRY_OUTCOMES_ZH[f.outcome] + (f"：{f.message}" if f.message else ""))
+        why = _why(f)
+        table.add_row(f.path, DRY_OUTCOMES_ZH[f.outcome] + (f"：{why}" if why else ""))
     return table
 
 
@@ -158,14 +167,15 @@ def ingest(
 
 
 def demo_inputs(repo_root: Path | None = None) -> list[Path]:
-    """The bundled policies and the sample declarations beside the package (if present)."""
+    """The bundled policies and the sample declarations (repo root or beside the package)."""
     from saidao.corpus.policies import bundled
     from saidao.ingest.read import SUPPORTED_SUFFIXES
 
     inputs = [Path(p.path) for p in bundled()]
-    root = repo_root or Path(__file__).resolve().parent.parent
-    declarations = root / "tests" / "fixtures" / "declarations"
-    if declarations.is_dir():
+    roots = [repo_root] if repo_root else [Path.cwd(), Path(__file__).resolve().parent.parent]
+    found = (r / "tests" / "fixtures" / "declarations" for r in roots)
+    declarations = next((d for d in found if d.is_dir()), None)
+    if declarations is not None:
         inputs += sorted(
             f for f in declarations.iterdir()
             if f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(".")
@@ -189,8 +199,10 @@ def demo(
     summary = run_ingest(demo_inputs(), db, options, err, ["demo"])
     for table in summary_tables(summary):
         console.print(table)
+    if (failures := _failures_table(summary)) is not None:
+        console.print(failures)
     _demo_search(console, db, query, zone)
-    raise typer.Exit(0)
+    raise typer.Exit(1 if summary.failed else 0)
 
 
 def _demo_search(console: Console, db: Path, query: str, zone: str) -> None:

@@ -150,3 +150,31 @@ def test_hung_worker_is_stopped_and_reported() -> None:
         results = dict(pool.results(iter(jobs)))
     assert results["hang"]["error"]["reason"] == "timeout"
     assert {k for k, v in results.items() if v["error"] is None} == {"a", "b", "c"}
+
+
+def test_kind_forced_and_human_summary(tmp_path: Path) -> None:
+    shutil.copy(DECL / "decl_002.docx", tmp_path / "a.docx")
+    (tmp_path / "b.xyz").write_bytes(bytes(range(256)) * 4)
+    db = tmp_path / "k.db"
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "a.docx"), str(tmp_path / "b.xyz"),
+                                      "--db", str(db), "--kind", "policy", "--workers", "1"])
+    assert result.exit_code == 1
+    for label in ("导入汇总", "导入", "未变", "已更新", "失败", "失败原因", "不支持的文件格式"):
+        assert label in result.stdout
+    with sqlite3.connect(db) as conn:
+        kinds = dict(conn.execute("SELECT path, kind FROM files WHERE status = 'imported'"))
+    assert list(kinds.values()) == ["policy"]
+
+
+def test_bad_usage_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path), "--kind", "memo"])
+    assert result.exit_code == 2
+
+
+def test_demo_inputs_are_policies_and_declarations() -> None:
+    from saidao.cli_ingest import demo_inputs
+
+    inputs = demo_inputs(Path(__file__).parent.parent)
+    assert sum(p.suffix == ".txt" for p in inputs) == 5  # the bundled policies
+    assert not any(p.name.endswith(".json") or p.name == "README.md" for p in inputs)
+    assert len(inputs) == 5 + len(list(DECL.glob("decl_*.gold.json")))
