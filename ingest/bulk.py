@@ -58,8 +58,10 @@ DRY_OUTCOMES_ZH = {
 }
 #: A worker gets this long per file before it is stopped (seconds).
 DEFAULT_TIMEOUT = 600.0
-#: Recycle a worker after this many files: native libraries leak.
-TASKS_PER_CHILD = 200
+#: Replace the pool's workers after this many files each: native libraries leak.
+#: (Done by draining and rebuilding the pool: ``max_tasks_per_child`` deadlocks
+#: on Python 3.11–3.13 once a worker retires with work queued, gh-115634.)
+FILES_PER_WORKER = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +310,8 @@ class WorkerPool:
         self._run = run
         self._pool: ProcessPoolExecutor | None = None
         self._solo: set[Future] = set()  # futures run alone to find a culprit
+        self._submitted = 0  # files given to the current pool
+        self.recycle_after = FILES_PER_WORKER * workers
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -319,14 +323,14 @@ class WorkerPool:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["saidao.ingest.bulk", "saidao.extractors.extract"])
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=ctx, max_tasks_per_child=TASKS_PER_CHILD
-            )
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._submitted = 0
         return self._pool
 
     def _discard(self, kill: bool) -> None:
         """Drop the pool; ``kill`` stops workers still busy (a hang, a broken pool)."""
         pool, self._pool = self._pool, None
+        self._submitted = 0
         if pool is None:
             return
         if kill:
@@ -345,7 +349,10 @@ class WorkerPool:
         exhausted = False
         while True:
             solo = bool(isolate) or any(f in self._solo for f in inflight)
-            while len(inflight) < (1 if solo else 2 * self.workers):
+            if self._submitted >= self.recycle_after and not inflight:
+                self._discard(kill=False)  # drained: fresh workers from here on
+            draining = self._submitted >= self.recycle_after
+            while not draining and len(inflight) < (1 if solo else 2 * self.workers):
                 if isolate:
                     job = isolate.popleft()
                 elif solo or exhausted or (job := next(jobs, None)) is None:
@@ -380,10 +387,12 @@ class WorkerPool:
 
     def _submit(self, job: tuple[Any, tuple]) -> Future:
         try:
-            return self._executor().submit(self._run, *job[1])
+            fut = self._executor().submit(self._run, *job[1])
         except BrokenProcessPool:
             self._discard(kill=True)
-            return self._executor().submit(self._run, *job[1])
+            fut = self._executor().submit(self._run, *job[1])
+        self._submitted += 1
+        return fut
 
     def _recover(
         self,

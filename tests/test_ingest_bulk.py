@@ -178,3 +178,19 @@ def test_demo_inputs_are_policies_and_declarations() -> None:
     assert sum(p.suffix == ".txt" for p in inputs) == 5  # the bundled policies
     assert not any(p.name.endswith(".json") or p.name == "README.md" for p in inputs)
     assert len(inputs) == 5 + len(list(DECL.glob("decl_*.gold.json")))
+
+
+def _pid(path: str, display: str, *rest: object) -> dict:
+    import os
+
+    return {"result": None, "error": None, "kind": "other", "pages": os.getpid(), "ocr_pages": 0}
+
+
+def test_pool_recycles_workers_without_losing_files() -> None:
+    jobs = [(i, ("p", str(i))) for i in range(11)]
+    pool = WorkerPool(2, timeout=30, run=_pid)
+    pool.recycle_after = 4
+    with pool:
+        results = dict(pool.results(iter(jobs)))
+    assert sorted(results) == list(range(11))
+    assert len({r["pages"] for r in results.values()}) >= 3  # fresh processes after each 4
