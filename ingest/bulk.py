@@ -306,7 +306,8 @@ class WorkerPool:
     def __init__(self, workers: int, timeout: float, run: Callable[..., dict] = work) -> None:
         self.workers = workers
         self.timeout = timeout
-        self.watchdog = timeout * 1.5 + 10.0
+        # a queued job can wait one timeout behind another before its own starts
+        self.watchdog = timeout * 2 + 10.0
         self._run = run
         self._pool: ProcessPoolExecutor | None = None
         self._solo: set[Future] = set()  # futures run alone to find a culprit
