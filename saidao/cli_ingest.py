@@ -149,6 +149,7 @@ def ingest(
     if workers < 0 or timeout <= 0:
         err.print("[red]--workers 不能为负，--timeout 必须为正[/red]")
         raise typer.Exit(2)
+    _check_db_folder(db)
     options = Options(
         workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr),
         timeout=timeout, dry_run=dry_run,
@@ -164,6 +165,14 @@ def ingest(
     if as_json:
         _print_json(summary.to_dict())
     raise typer.Exit(1 if summary.failed else 0)
+
+
+def _check_db_folder(db: Path) -> None:
+    """A --db in a folder that does not exist is bad usage, not a traceback."""
+    folder = db.parent if str(db.parent) else Path(".")
+    if not folder.is_dir():
+        err.print(f"[red]索引文件所在的文件夹不存在：{folder}[/red]")
+        raise typer.Exit(2)
 
 
 def demo_inputs(repo_root: Path | None = None) -> list[Path]:
@@ -193,6 +202,7 @@ def demo(
 ) -> None:
     """把随包附带的政策和样例申报表导入一个新索引，并演示检索与按高新区查条款。"""
     console = Console()
+    _check_db_folder(db)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     options = Options(workers=workers, settings=ReadSettings(ocr=not no_ocr))

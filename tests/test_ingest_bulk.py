@@ -169,6 +169,9 @@ def test_kind_forced_and_human_summary(tmp_path: Path) -> None:
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["ingest", str(tmp_path), "--kind", "memo"])
     assert result.exit_code == 2
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path), "--db", str(tmp_path / "no" / "x.db")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "no").exists()
 
 
 def test_demo_inputs_are_policies_and_declarations() -> None:
