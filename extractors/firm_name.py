@@ -141,7 +141,17 @@ def _regions() -> dict[str, _Region]:
 
 
 def _merge_areas(counties: dict[str, set[str]]) -> dict[str, str]:
-    """City codes that share a county (伊克昭盟 1527 and 鄂尔多斯市 1506) name one area."""
+    """City codes that are one place under two names (伊克昭盟 1527 → 鄂尔多斯市 1506).
+
+    A renamed league shares most of its counties with its successor; a county
+    that moved between leagues (和林格尔县, 达茂旗) is a single shared name and
+    must not make 包头 and 呼和浩特 one area. So two codes merge only when at
+    least half of the smaller one's counties are shared.
+    """
+    by_city: dict[str, set[str]] = {}
+    for name, cities in counties.items():
+        for city in cities:
+            by_city.setdefault(city, set()).add(name)
     parent: dict[str, str] = {}
 
     def find(code: str) -> str:
@@ -149,11 +159,13 @@ def _merge_areas(counties: dict[str, set[str]]) -> dict[str, str]:
             code = parent[code]
         return code
 
-    for cities in counties.values():
-        first, *rest = sorted(cities)
-        for other in rest:
-            parent[find(other)] = find(first)
-    return {code: find(code) for cities in counties.values() for code in cities}
+    codes = sorted(by_city)
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            shared = len(by_city[a] & by_city[b])
+            if shared and shared * 2 >= min(len(by_city[a]), len(by_city[b])):
+                parent[find(b)] = find(a)
+    return {code: find(code) for code in by_city}
 
 
 @lru_cache(maxsize=1)

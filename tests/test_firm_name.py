@@ -147,3 +147,9 @@ def test_branch_is_not_its_head_office() -> None:
 def test_empty_names() -> None:
     assert name_key("") == ""
     assert same_firm_score("", "某某有限公司") == 0.0
+
+
+def test_a_county_that_moved_between_leagues_does_not_merge_two_cities() -> None:
+    """和林格尔县 and 达茂旗 moved between leagues; 包头 and 呼和浩特 stay two places."""
+    assert same_firm_score("包头市鑫达商贸有限公司", "呼和浩特市鑫达商贸有限公司") < 0.8
+    assert same_firm_score("伊克昭盟东胜煤炭有限公司", "鄂尔多斯市东胜煤炭有限公司") == 1.0
