@@ -24,12 +24,11 @@ from datetime import UTC
 from functools import lru_cache
 from typing import Any
 
-import jieba
-
 from saidao.corpus import lexicon
 from saidao.corpus import policies as policies_corpus
 from saidao.corpus.classifications import ClassificationTable, Scheme, load, scheme_of
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
+from saidao.index.fts import tokenizer
 from saidao.index.link_weights import DEFAULT_WEIGHTS, LinkWeights
 
 PARTS = ("zone", "other_zone", "scope", "industry", "direction", "track", "beneficiary", "text")
@@ -290,18 +289,14 @@ _STOP = frozenset(
 """Words every clause and every track uses; they would only add noise to BM25."""
 
 
-@lru_cache(maxsize=1)
-def _jieba_ready() -> bool:
-    for word in lexicon.jieba_user_dict():
-        jieba.add_word(word)
-    return True
-
-
 def tokens(text: str) -> list[str]:
-    """jieba words of at least two characters, carrying a letter or a CJK character."""
-    _jieba_ready()
+    """jieba words of at least two characters, carrying a letter or a CJK character.
+
+    The index's tokenizer (corpus user dictionary loaded) segments, so a track's
+    text and the clauses are cut the same way as search queries are.
+    """
     out = []
-    for word in jieba.lcut(_fold(text)):
+    for word in tokenizer().lcut(_fold(text)):
         if len(word) > 1 and _TOKEN_OK.search(word) and word not in _STOP:
             out.append(word)
     return out

@@ -145,14 +145,31 @@ def tracks(
 @app.command()
 def track(
     track_id: int = typer.Argument(..., help="赛道编号"),
+    set_figures: list[str] = typer.Option(
+        [], "--set", help="录入申报表没有的指标，如 rd_intensity=3.4（可多次）"),
+    by: str = typer.Option("", "--by", help="录入人"),
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """一个赛道的全部信息：申报表、企业、平台、问题、关联条款。"""
+    """一个赛道的全部信息：申报表、企业、平台、问题、关联条款；--set 录入研发强度等指标。"""
+    from saidao.index.eligibility import set_track_figure, track_eligibility
     from saidao.index.report import track as get_track
 
     with _open(db) as index:
         data = get_track(index, track_id)
+        if data is not None and set_figures:
+            for item in set_figures:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    err.print(f"[red]✗ --set 需要 指标=数值 的形式：{item}[/red]")
+                    raise typer.Exit(2)
+                try:
+                    set_track_figure(index.db, track_id, key.strip(), value.strip(), by=by)
+                except ValueError as e:
+                    err.print(f"[red]✗ {e}[/red]")
+                    raise typer.Exit(2) from None
+        if data is not None:
+            data["eligibility"] = track_eligibility(index.db, track_id)
     if data is None:
         err.print(f"[red]✗ 没有编号为 {track_id} 的赛道[/red]")
         raise typer.Exit(1)
