@@ -9,6 +9,7 @@ which would make an A4 sheet a metre tall); ``ocr_page`` does the rest.
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from saidao.document import Block, Document, PageInfo, Table
+from saidao.document import Block, Document, PageInfo, Paragraph, Table
 from saidao.errors import SaidaoError
 from saidao.ingest.readers.ocr import ocr_page
 from saidao.settings import ReadSettings
@@ -49,7 +50,7 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
         )
         info.ocr_reason = "image file"
         doc.pages.append(info)
-        by_page[number] = blocks
+        by_page[number] = _body(blocks, info, doc)
     doc.blocks = _join_pages(by_page, {p.number: p.height for p in doc.pages})
     _number_tables(doc.blocks)
     doc.timings["ocr"] = round(time.perf_counter() - started, 4)
@@ -108,6 +109,32 @@ def _dpi(stated, shape: tuple[int, int]) -> float:
     if long_side > DEFAULT_DPI * 17:  # larger than A3 at 200 dpi: a photo of a sheet
         return long_side / A4_LONG_INCHES
     return DEFAULT_DPI
+
+
+#: A page number on its own: "第 3 页", "- 3 -", "3 / 10", "3".
+PAGE_NUMBER = re.compile(r"^\s*(第\s*\d+\s*页(\s*共\s*\d+\s*页)?|[-—–]?\s*\d+\s*[-—–]?|\d+\s*/\s*\d+)\s*$")
+#: Share of the page height at top and bottom where running heads live.
+MARGIN = 0.1
+
+
+def _body(blocks: list[Block], info: PageInfo, doc: Document) -> list[Block]:
+    """Move page numbers in the top and bottom margins to the document's headers/footers.
+
+    Left in the body they would sit between a table and its continuation on
+    the next page and stop the two from being joined.
+    """
+    body = []
+    for block in blocks:
+        bbox = block.provenance.bbox
+        if isinstance(block, Paragraph) and bbox and PAGE_NUMBER.match(block.text):
+            if bbox[3] <= MARGIN * info.height:
+                doc.headers.append(block)
+                continue
+            if bbox[1] >= (1 - MARGIN) * info.height:
+                doc.footers.append(block)
+                continue
+        body.append(block)
+    return body
 
 
 def _join_pages(by_page: dict[int, list[Block]], heights: dict[int, float]) -> list[Block]:

@@ -91,8 +91,20 @@ def recognise(rgb: np.ndarray) -> list[OcrLine]:
             char_xs = []
         box = (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))
         if text.strip():
-            lines.append(OcrLine(box, text, score, char_xs))
+            lines.append(OcrLine(box, _pair_quotes(text), score, char_xs))
     return lines
+
+
+def _pair_quotes(text: str) -> str:
+    """The recogniser reads a closing ” as a straight "; after an opening “ put the ” back."""
+    out, open_quote = [], False
+    for ch in text:
+        if ch == "“":
+            open_quote = True
+        elif ch in "\"”" and open_quote:
+            ch, open_quote = "”", False
+        out.append(ch)
+    return "".join(out)
 
 
 # -- the page pipeline ---------------------------------------------------------------------
@@ -221,9 +233,10 @@ def _insert_checkboxes(lines: list[OcrLine], marks: list[BoxMark]) -> list[OcrLi
         at = sum(1 for x0, x1 in host.char_xs if (x0 + x1) / 2 < cx) if host.char_xs else (
             0 if cx <= host.box[0] else len(host.text)
         )
-        host.text = host.text[:at] + glyph + host.text[at:]
+        piece = glyph if at == 0 or host.text[at - 1] == " " else " " + glyph
+        host.text = host.text[:at] + piece + host.text[at:]
         if host.char_xs:
-            host.char_xs.insert(at, (mark.box[0], mark.box[2]))
+            host.char_xs[at:at] = [(mark.box[0], mark.box[2])] * len(piece)
         host.box = (min(host.box[0], mark.box[0]), host.box[1], max(host.box[2], mark.box[2]), host.box[3])
     return lines
 
@@ -283,7 +296,10 @@ class _Builder:
         body: list[OcrLine] = []
         for line in lines:
             index = next((i for i, g in enumerate(grids) if g.cell_of(*line.centre)), None)
-            (body if index is None else in_grid[index]).append(line)
+            if index is None:
+                body.append(line)
+            else:
+                in_grid[index] += layout.split_at_cells(line, grids[index])
         placed: list[tuple[float, Block]] = []
         for i, grid in enumerate(grids):
             placed.append((grid.box[1], self.table(grid, in_grid[i])))

@@ -462,3 +462,32 @@ def uncovered_ink(ink: np.ndarray, boxes: list[PixelBox], dpi: float) -> list[Pi
         if lo <= max(w, h) - join and h - join <= hi and cv2.countNonZero(rest[y0:y1, x0:x1]) >= dpi * 0.3:
             out.append((int(x0), int(y0), int(x1), int(y1)))
     return out
+
+
+def split_at_cells(line: OcrLine, grid: Grid) -> list[OcrLine]:
+    """Cut a recognised line where it crosses from one cell into the next.
+
+    With the ruling lines erased, the detector may read "序号 企业名称" as one
+    line; its characters' positions say which cell each belongs to.
+    """
+    if len(line.char_xs) != len(line.text) or not line.text:
+        return [line]
+    cy = line.centre[1]
+    pieces: list[tuple[GridCell | None, list[int]]] = []
+    for i, (x0, x1) in enumerate(line.char_xs):
+        cell = grid.cell_of((x0 + x1) / 2, cy)
+        if pieces and pieces[-1][0] is cell:
+            pieces[-1][1].append(i)
+        else:
+            pieces.append((cell, [i]))
+    if len(pieces) == 1:
+        return [line]
+    out = []
+    for _, idx in pieces:
+        text = line.text[idx[0]:idx[-1] + 1]
+        if not text.strip():
+            continue
+        xs = line.char_xs[idx[0]:idx[-1] + 1]
+        box = (int(xs[0][0]), line.box[1], int(xs[-1][1]), line.box[3])
+        out.append(OcrLine(box, text.strip(), line.score, xs))
+    return out
