@@ -21,6 +21,7 @@ The shape of a run:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing
 import os
 import resource
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from saidao.errors import SaidaoError
-from saidao.ingest.archive import expand, is_archive
+from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.read import expand_paths, sha256_of
 from saidao.settings import DEFAULT, ReadSettings
@@ -206,10 +207,25 @@ def _archive_sources(
     if first is None:
         yield Source(path, display, error=SaidaoError("empty", display, "压缩包内没有文件"))
         return
+    archive_sha = ""
     for n, member in enumerate(_chain(first, members)):
         if n:
             grow(1)  # the archive counted as one file; each further member adds one
-        yield Source(member.path, member.origin, member.origin, temp=True, error=member.error)
+        source = Source(member.path, member.origin, member.origin, temp=True, error=member.error)
+        if member.path is None:  # could not be inflated: no bytes of its own to hash
+            archive_sha = archive_sha or sha256_of(path)
+            source.sha256 = _unreadable_member_id(archive_sha, member.origin)
+        yield source
+
+
+def _unreadable_member_id(archive_sha: str, origin: str) -> str:
+    """A stable stand-in identity for a member whose bytes cannot be had.
+
+    Derived from the archive's bytes and the member's name, so the index keeps
+    the failure (every file accounted for) and the next run of the same
+    archive retries it instead of counting it twice.
+    """
+    return hashlib.sha256(f"{archive_sha}{SEP}{origin}".encode()).hexdigest()
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

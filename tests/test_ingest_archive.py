@@ -125,3 +125,26 @@ def test_encrypted_and_corrupt_archives_have_reasons(tmp_path: Path) -> None:
     reasons = {Path(f.path).name: f.reason for f in summary.files}
     assert reasons["locked.zip"] == "encrypted"
     assert reasons["broken.zip"] == "corrupt"
+
+
+def test_damaged_member_fails_alone_and_is_kept(tmp_path: Path) -> None:
+    archive = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("good.txt", TEXT.encode())
+        zf.writestr("bad.txt", (TEXT * 3).encode())
+    data = bytearray(archive.read_bytes())
+    at = data.find((TEXT * 3).encode()) + 5
+    data[at] ^= 0xFF  # the stored bytes no longer match their CRC
+    archive.write_bytes(bytes(data))
+    db = tmp_path / "d.db"
+    first = ingest([archive], db, NO_OCR)
+    outcomes = {f.origin.rsplit("!", 1)[1]: (f.outcome, f.reason) for f in first.files}
+    assert outcomes == {"good.txt": ("imported", None), "bad.txt": ("failed", "corrupt")}
+    second = ingest([archive], db, NO_OCR)
+    assert second.counts == {"unchanged": 1, "failed": 1}
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT status, origin FROM files ORDER BY status").fetchall()
+    assert [r[0] for r in rows] == ["failed", "imported"]  # the damaged member is on record
+    assert rows[0][1].endswith("!bad.txt")
