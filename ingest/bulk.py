@@ -608,7 +608,9 @@ def _open_existing(db_path: str | Path) -> Any:
 
 def _would(source: Source, index: Any, seen: set[str]) -> str:
     """The dry-run verdict for one identified file."""
-    if source.error is None and source.path is not None and sniff(source.path) is None:
+    if source.error is None and source.path is not None and source.size == 0:
+        source.error = SaidaoError("empty", source.display)
+    elif source.error is None and source.path is not None and sniff(source.path) is None:
         source.error = SaidaoError("unknown_format", source.display, source.path.suffix)
     if source.error is not None:
         return "unsupported"

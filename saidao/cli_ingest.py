@@ -77,11 +77,12 @@ def summary_tables(summary: RunSummary) -> list[Table]:
     for key, zh in names.items():
         counts.add_row(zh, str(summary.counts.get(key, 0)))
     counts.add_row("合计", str(len(summary.files)), style="bold")
-    counts.add_row("页数 / OCR 页数", f"{summary.pages} / {summary.ocr_pages}")
+    if not summary.dry_run:
+        counts.add_row("页数 / OCR 页数", f"{summary.pages} / {summary.ocr_pages}")
     counts.add_row("用时（秒）", f"{summary.seconds:.1f}")
     tables = [counts]
     if summary.failed_by_reason:
-        reasons = Table(title="失败原因")
+        reasons = Table(title="无法导入的原因" if summary.dry_run else "失败原因")
         reasons.add_column("原因")
         reasons.add_column("代码")
         reasons.add_column("文件数", justify="right")
