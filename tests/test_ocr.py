@@ -168,3 +168,15 @@ def test_sparse_glyphs_missed_at_page_scale_are_recovered(pages):
     blocks, _, _ = pages["firms"]
     # the detector drops the lone 二 at page scale; the magnified second look finds it
     assert blocks[0].text == "二、新赛道企业名录"
+
+
+def test_box_glyphs_are_normalised_and_labelled():
+    from saidao.document import Provenance
+    from saidao.ingest.readers.ocr import checkboxes_in, normalise_boxes
+
+    raw = "√传统产业转型升级 □新兴产业延伸 □未来产业验证熟化 √2"
+    assert normalise_boxes(raw) == "☑传统产业转型升级 ☐新兴产业延伸 ☐未来产业验证熟化 √2"
+    boxes = checkboxes_in(raw, Provenance(file="x", origin="ocr"))
+    assert [(b.label, b.checked, b.glyph) for b in boxes] == [
+        ("传统产业转型升级", True, "√"), ("新兴产业延伸", False, "□"), ("未来产业验证熟化 √2", False, "□"),
+    ]

@@ -19,12 +19,15 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from saidao.document import Block, Document, PageInfo, Paragraph, Table
 from saidao.errors import SaidaoError
+from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.ocr import ocr_page
 from saidao.settings import ReadSettings
 
 DEFAULT_DPI = 200.0
 #: Pixels per page above which an image is refused (an A4 page at 600 dpi is 35 Mpx).
 MAX_PIXELS = 120_000_000
+#: Resolution photographed sheets are brought up to before OCR.
+PHOTO_DPI = 200.0
 #: A stated DPI outside this range is taken as missing.
 PLAUSIBLE_DPI = (100.0, 1200.0)
 #: Long side of an A4 sheet in inches, for photos whose DPI says nothing.
@@ -79,7 +82,28 @@ def _pages(path: Path, settings: ReadSettings):
                 rgb = _to_rgb(ImageOps.exif_transpose(frame))
             except (OSError, SyntaxError, ValueError) as exc:  # truncated or broken data
                 raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
-            yield rgb, _dpi(frame.info.get("dpi"), rgb.shape[:2])
+            yield _unwarp(rgb, frame.info.get("dpi"))
+
+
+def _unwarp(rgb: np.ndarray, stated) -> tuple[np.ndarray, float]:
+    """A photographed sheet cut out of its background and flattened; ``(page, dpi)``.
+
+    A photo states no useful DPI, so the sheet is taken for A4 and, when it was
+    shot at less than the OCR resolution, enlarged to it: small glyphs are where
+    the detector loses characters.
+    """
+    corners = layout.find_sheet(rgb)
+    if corners is None:
+        return rgb, _dpi(stated, rgb.shape[:2])
+    sheet = layout.flatten_sheet(rgb, corners)
+    dpi = _dpi(stated, (0, 0))
+    if dpi == DEFAULT_DPI:  # nothing plausible stated: measure the sheet as A4
+        dpi = max(sheet.shape[:2]) / A4_LONG_INCHES
+    if dpi < PHOTO_DPI:
+        scale = min(2.0, PHOTO_DPI / dpi)
+        sheet = layout.flatten_sheet(rgb, corners, scale=scale)
+        dpi *= scale
+    return sheet, dpi
 
 
 def _to_rgb(frame: Image.Image) -> np.ndarray:

@@ -134,7 +134,8 @@ def ocr_page(
     text_image = layout.erase(rgb, horizontal | vertical) if grids else rgb
     marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
     for x0, y0, x1, y1 in (m.box for m in marks):
-        text_image[y0:y1 + 1, x0:x1 + 1] = 255
+        m = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
+        text_image[max(0, y0 - m):y1 + m + 1, max(0, x0 - m):x1 + m + 1] = 255
     try:
         lines = recognise(text_image)
         lines = _recover_missed(text_image, lines, dpi)
@@ -258,8 +259,7 @@ def _host_line(lines: list[OcrLine], mark: BoxMark, side: int) -> OcrLine | None
 
 def checkboxes_in(text: str, provenance: Provenance) -> list[Checkbox]:
     """Every box glyph in ``text`` with the words after it (up to the next box) as label."""
-    glyphs = CHECKED_GLYPHS | UNCHECKED_GLYPHS
-    found = [i for i, ch in enumerate(text) if ch in glyphs]
+    found = [i for i in range(len(text)) if _box_at(text, i)]
     boxes = []
     for n, i in enumerate(found):
         end = found[n + 1] if n + 1 < len(found) else len(text)
@@ -271,6 +271,29 @@ def checkboxes_in(text: str, provenance: Provenance) -> list[Checkbox]:
             provenance=provenance,
         ))
     return boxes
+
+
+def normalise_boxes(text: str) -> str:
+    """Box glyphs as the model wants them: ☑ for any tick or filled box, ☐ for an empty one.
+
+    Only glyphs that start a label count: "√" in "√2" or a lone "■" bullet at
+    the end stay as they are.
+    """
+    out = []
+    for i, ch in enumerate(text):
+        if _box_at(text, i):
+            ch = CHECKED if ch in CHECKED_GLYPHS else UNCHECKED
+        out.append(ch)
+    return "".join(out)
+
+
+def _box_at(text: str, i: int) -> bool:
+    """A box glyph at ``i`` that starts a label (not a bullet at the end, not √2)."""
+    follows = text[i + 1:i + 2]
+    return (
+        text[i] in CHECKED_GLYPHS | UNCHECKED_GLYPHS
+        and bool(follows) and not follows.isspace() and not follows.isdigit()
+    )
 
 
 class _Builder:
@@ -328,13 +351,13 @@ class _Builder:
         for gc in grid.cells:
             rows = layout.visual_rows(by_cell.get((gc.row, gc.col), []))
             tlines = self.text_lines(rows, cell=(gc.row, gc.col))
-            text = _join(tl.text for tl in tlines)
+            raw = _join(tl.text for tl in tlines)
             conf = min((tl.provenance.confidence for tl in tlines), default=1.0)
             prov = self.prov(gc.box, conf, cell=(gc.row, gc.col))
             cells.append(Cell(
-                row=gc.row, col=gc.col, text=text, provenance=prov,
+                row=gc.row, col=gc.col, text=normalise_boxes(raw), provenance=prov,
                 row_span=gc.row_span, col_span=gc.col_span,
-                checkboxes=checkboxes_in(text, prov), lines=tlines,
+                checkboxes=checkboxes_in(raw, prov), lines=tlines,
             ))
         conf = min((c.provenance.confidence for c in cells if c.text), default=1.0)
         return Table(
@@ -351,11 +374,11 @@ class _Builder:
         out = []
         for group in layout.split_paragraphs(rows, left, right):
             tlines = self.text_lines(group)
-            text = _join(tl.text for tl in tlines)
+            raw = _join(tl.text for tl in tlines)
             conf = min(tl.provenance.confidence for tl in tlines)
             prov = self.prov(_union([ln for row in group for ln in row]), conf)
-            out.append(Paragraph(text=text, provenance=prov, lines=tlines,
-                                 checkboxes=checkboxes_in(text, prov)))
+            out.append(Paragraph(text=normalise_boxes(raw), provenance=prov, lines=tlines,
+                                 checkboxes=checkboxes_in(raw, prov)))
         return out
 
 

@@ -491,3 +491,47 @@ def split_at_cells(line: OcrLine, grid: Grid) -> list[OcrLine]:
         box = (int(xs[0][0]), line.box[1], int(xs[-1][1]), line.box[3])
         out.append(OcrLine(box, text.strip(), line.score, xs))
     return out
+
+
+# -- photos of a sheet ---------------------------------------------------------------------------
+
+
+def find_sheet(rgb: np.ndarray) -> np.ndarray | None:
+    """The four corners of a paper sheet photographed on a darker background, or None.
+
+    None when the paper fills the image (a scan) or no clear quadrilateral
+    stands out; corners ordered top-left, top-right, bottom-right, bottom-left.
+    """
+    gray = cv2.GaussianBlur(to_gray(rgb), (7, 7), 0)
+    _, bright = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = max(5, min(gray.shape) // 100) | 1
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    sheet = max(contours, key=cv2.contourArea)
+    share = cv2.contourArea(sheet) / float(gray.shape[0] * gray.shape[1])
+    if not 0.25 <= share <= 0.95:
+        return None
+    hull = cv2.convexHull(sheet)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(quad) != 4:
+        quad = cv2.boxPoints(cv2.minAreaRect(hull))
+    return _order_corners(quad.reshape(4, 2).astype(np.float32))
+
+
+def _order_corners(pts: np.ndarray) -> np.ndarray:
+    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.array([pts[s.argmin()], pts[d.argmin()], pts[s.argmax()], pts[d.argmax()]], np.float32)
+
+
+def flatten_sheet(rgb: np.ndarray, corners: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Warp the photographed sheet to an upright rectangle (perspective undone), optionally enlarged."""
+    tl, tr, br, bl = corners
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)) * scale
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)) * scale
+    w, h = int(round(width)), int(round(height))
+    target = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    matrix = cv2.getPerspectiveTransform(corners, target)
+    return cv2.warpPerspective(rgb, matrix, (w, h), flags=cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
