@@ -98,3 +98,17 @@ def test_too_many_frames_are_refused(tmp_path):
     with pytest.raises(SaidaoError) as err:
         read(path, ReadSettings(max_pages=3, ocr=False))
     assert err.value.reason == "too_many_pages"
+
+
+def test_photo_sheet_is_measured_as_a4_and_enlarged():
+    import cv2
+
+    photo = np.full((1400, 1000, 3), (80, 60, 50), np.uint8)
+    sheet = np.array([[100, 100], [900, 100], [900, 1231], [100, 1231]], np.int32)  # A4 shape
+    cv2.fillConvexPoly(photo, sheet, (240, 240, 240))
+    page, dpi = image_reader._unwarp(photo, stated=(72, 72))
+    # 1131 px for 11.69 in is ~97 dpi; enlarged (at most ×2) towards 200 dpi
+    assert dpi == pytest.approx(2 * 1131 / 11.69, rel=0.02)
+    assert page.shape[0] == pytest.approx(2 * 1131, rel=0.02)
+    flat_scan = np.full((2339, 1654, 3), 250, np.uint8)
+    assert image_reader._unwarp(flat_scan, stated=(200, 200))[1] == 200

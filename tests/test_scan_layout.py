@@ -140,3 +140,19 @@ def test_uncovered_ink_finds_what_no_box_covers():
     (region,) = layout.uncovered_ink(ink, [covered], DPI)
     assert region[0] < 60 and region[2] <= 75
     assert layout.uncovered_ink(ink, [(0, 0, 800, 120)], DPI) == []
+
+
+def test_photographed_sheet_is_found_and_flattened():
+    import cv2
+
+    photo = np.full((1000, 800, 3), (90, 70, 60), np.uint8)  # a desk
+    corners = np.array([[120, 90], [690, 130], [660, 900], [80, 860]], np.int32)
+    cv2.fillConvexPoly(photo, corners, (235, 235, 230))
+    found = layout.find_sheet(photo)
+    assert found is not None
+    assert np.abs(found - corners).max() <= 6
+    flat = layout.flatten_sheet(photo, found)
+    assert flat.shape[0] > flat.shape[1]  # upright portrait sheet
+    assert flat[5:-5, 5:-5].mean() > 220  # only paper left
+    # a scan (paper to the edges) is left alone
+    assert layout.find_sheet(np.full((900, 700, 3), 240, np.uint8)) is None
