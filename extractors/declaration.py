@@ -532,7 +532,7 @@ _UNIT_ZH = {
     "department": "所在部门", "title": "职务", "phone": "固定电话", "mobile": "移动电话",
     "fax": "传真", "email": "E-mail",
 }
-_REQUIRED_UNIT = ("name", "address", "contact")
+_REQUIRED_UNIT = UNIT_FIELDS  # the form asks for every one of them
 
 
 def _track(name: str, direction: str | None, result: _Result) -> dict[str, Any]:
@@ -561,8 +561,6 @@ def _check_unit(unit: dict[str, str], result: _Result) -> None:
     for key in _REQUIRED_UNIT:
         if not unit[key]:
             result.problem(f"unit.{key}", "blank", f"未填写{_UNIT_ZH[key]}")
-    if not unit["phone"] and not unit["mobile"]:
-        result.problem("unit.phone", "blank", "未填写联系电话")
     checks = (("postcode", _POSTCODE, "邮编应为6位数字"), ("mobile", _MOBILE, "移动电话格式不正确"),
               ("phone", _PHONE, "固定电话格式不正确"), ("fax", _PHONE, "传真号码格式不正确"),
               ("email", _EMAIL, "电子邮箱格式不正确"))
