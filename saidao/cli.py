@@ -140,9 +140,11 @@ def uscc(
     else:
         table = RichTable(title="统一社会信用代码校验")
         for header in ("输入", "有效", "代码", "纠正", "问题"):
-            table.add_column(header)
+            code_column = header in ("输入", "代码")
+            table.add_column(header, no_wrap=code_column, min_width=18 if code_column else None,
+                             overflow="fold")
         for r in results:
-            problems = "；".join(p["message"] if isinstance(p, dict) else str(p) for p in r["problems"])
+            problems = "\n".join(p["message"] if isinstance(p, dict) else str(p) for p in r["problems"])
             table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—", r["fix"] or "", problems)
         Console().print(table)
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)
