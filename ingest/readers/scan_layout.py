@@ -126,8 +126,10 @@ def suppress_seals(rgb: np.ndarray, dpi: float) -> tuple[np.ndarray, list[PixelB
         seal_level = float(np.median(red[on_seal])) if on_seal.any() else 255.0
         span = max(40.0, 0.6 * seal_level)  # from the seal's shade to text black
         text_under = 255.0 - (seal_level - red) * 255.0 / span
-        gray = np.where(on_seal, text_under, red).clip(0, 255).astype(np.uint8)
-        out[y0:y1, x0:x1] = gray[..., None]
+        gray = np.where(on_seal, text_under, red).clip(0, 255)
+        paper = float(np.percentile(red, 95))
+        gray[gray >= 0.85 * paper] = 255  # the seal's faint pink rim and inner lettering
+        out[y0:y1, x0:x1] = gray.astype(np.uint8)[..., None]
     return out, seals
 
 
