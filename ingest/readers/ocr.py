@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
@@ -118,44 +119,64 @@ def ocr_page(
     points_per_pixel: float,
     settings: ReadSettings,
 ) -> tuple[list[Block], PageInfo]:
-    """OCR one page image (H×W×3 RGB uint8) into blocks in reading order and its PageInfo."""
-    rgb = _as_rgb(image, path)
+    """OCR one page image (H×W×3 RGB uint8) into blocks in reading order and its PageInfo.
+
+    Boxes are in points of the *deskewed* page; ``PageInfo.rotation`` says by
+    how many degrees (counter-clockwise) the image was turned to level it.
+    """
+    if points_per_pixel <= 0:
+        raise ValueError("points_per_pixel must be positive")
     dpi = 72.0 / points_per_pixel
+    page = _prepare(_as_rgb(image, path), dpi, settings)
+    try:
+        lines = recognise(page.text_image)
+        lines = _recover_missed(page.text_image, lines, dpi)
+    except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
+        raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
+    lines = _insert_checkboxes(lines, page.marks)
+
+    build = _Builder(path, page_number, points_per_pixel)
+    blocks = build.blocks(lines, page.grids, page.seals)
+    height, width = page.text_image.shape[:2]
+    info = PageInfo(
+        number=page_number,
+        width=width * points_per_pixel,
+        height=height * points_per_pixel,
+        origin="ocr",
+        seals=[build.bbox(s) for s in page.seals],
+        rotation=page.angle,
+    )
+    return blocks, info
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A page image made ready for the recogniser, and what was learnt on the way."""
+
+    text_image: np.ndarray  # levelled, seals and ruling lines and checkboxes painted out
+    angle: float
+    seals: list[PixelBox]
+    grids: list[Grid]
+    marks: list[BoxMark]
+
+
+def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
+    """Deskew, remove seals, find tables and boxes, and erase what would confuse the recogniser."""
     angle = layout.estimate_skew(layout.to_gray(rgb))
     rgb = layout.rotate_page(rgb, angle)
     if settings.suppress_seals:
         rgb, seals = layout.suppress_seals(rgb, dpi)
     else:
         seals, _ = layout.find_seals(rgb, dpi)
-
     ink = layout.ink_mask(layout.to_gray(rgb))
     horizontal, vertical = layout.ruling_masks(ink, dpi)
     grids = layout.find_grids(horizontal, vertical, dpi)
-    text_image = layout.erase(rgb, horizontal | vertical) if grids else rgb
+    text_image = layout.erase(rgb, horizontal | vertical) if grids else rgb.copy()
     marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
     for x0, y0, x1, y1 in (m.box for m in marks):
-        m = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
-        text_image[max(0, y0 - m):y1 + m + 1, max(0, x0 - m):x1 + m + 1] = 255
-    try:
-        lines = recognise(text_image)
-        lines = _recover_missed(text_image, lines, dpi)
-    except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
-        raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
-    lines = _insert_checkboxes(lines, marks)
-
-    build = _Builder(path, page_number, points_per_pixel)
-    blocks = build.blocks(lines, grids, seals)
-    height, width = rgb.shape[:2]
-    info = PageInfo(
-        number=page_number,
-        width=width * points_per_pixel,
-        height=height * points_per_pixel,
-        origin="ocr",
-        ocr_reason="",
-        seals=[build.bbox(s) for s in seals],
-        rotation=angle,
-    )
-    return blocks, info
+        rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
+        text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
+    return _Prepared(text_image, angle, seals, grids, marks)
 
 
 #: Second looks per page at most: each costs a small recognition.
