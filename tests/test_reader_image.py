@@ -112,3 +112,11 @@ def test_photo_sheet_is_measured_as_a4_and_enlarged():
     assert page.shape[0] == pytest.approx(2 * 1131, rel=0.02)
     flat_scan = np.full((2339, 1654, 3), 250, np.uint8)
     assert image_reader._unwarp(flat_scan, stated=(200, 200))[1] == 200
+
+
+def test_fine_scans_are_brought_down_to_the_ocr_resolution(tmp_path):
+    path = tmp_path / "fine.png"
+    Image.new("L", (2480, 3508), 255).save(path, dpi=(300, 300))  # A4 at 300 dpi: kept
+    assert read(path, NO_OCR).pages[0].width == pytest.approx(595, abs=1)
+    rgb, dpi = image_reader._at_most(np.zeros((7016, 4960, 3), np.uint8), 600, 200)
+    assert dpi == 200 and rgb.shape[:2] == (2339, 1653)
