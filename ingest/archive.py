@@ -130,11 +130,12 @@ def expand(
             name = member_name(info).replace("\\", "/")
             if is_unsafe_name(name):  # the decoded name must be as safe as the raw one
                 raise SaidaoError("unsafe_path", label, name[:200])
-        for info in infos:
-            name = member_name(info).replace("\\", "/")
-            if _skipped(name):
-                continue
-            yield from _member(zf, info, name, workdir, settings, label, depth, counter)
+        named = sorted(
+            ((member_name(i).replace("\\", "/"), i) for i in infos), key=lambda pair: pair[0]
+        )  # sorted, as folders are walked
+        for name, info in named:
+            if not _skipped(name):
+                yield from _member(zf, info, name, workdir, settings, label, depth, counter)
 
 
 def _member(

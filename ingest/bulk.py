@@ -187,7 +187,7 @@ def sources(
 ) -> Iterator[Source]:
     """Files as they come; archives replaced by their members (extracted lazily)."""
     for path in files:
-        display = str(path.resolve()) if path.exists() else str(path)
+        display = str(path.absolute())  # one name per file whatever the working folder
         if path.is_file() and is_archive(path):
             yield from _archive_sources(path, display, workdir, settings, grow)
         else:
