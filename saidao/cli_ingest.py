@@ -122,9 +122,7 @@ def _dry_table(summary: RunSummary) -> Table:
     return table
 
 
-def run_ingest(
-    paths: list[Path], db: Path, options: Options, console: Console, args: list[str]
-) -> RunSummary:
+def run_ingest(paths: list[Path], db: Path, options: Options, args: list[str]) -> RunSummary:
     """Run an import with a progress bar on stderr; bad usage has been checked by the caller."""
     from saidao.ingest.bulk import ingest as bulk_ingest
 
@@ -155,7 +153,7 @@ def ingest(
         workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr),
         timeout=timeout, dry_run=dry_run,
     )
-    summary = run_ingest(paths, db, options, err, sys.argv[1:])
+    summary = run_ingest(paths, db, options, sys.argv[1:])
     out = err if as_json else Console()
     if summary.dry_run and not as_json:
         out.print(_dry_table(summary))
@@ -207,7 +205,7 @@ def demo(
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     options = Options(workers=workers, settings=ReadSettings(ocr=not no_ocr))
-    summary = run_ingest(demo_inputs(), db, options, err, ["demo"])
+    summary = run_ingest(demo_inputs(), db, options, ["demo"])
     for table in summary_tables(summary):
         console.print(table)
     if (failures := _failures_table(summary)) is not None:
