@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev system-deps lint clean
+.PHONY: demo test test-slow accuracy install install-dev system-deps lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ demo: install
 
 test: install-dev
 	$(BIN)/python -m pytest -q
+
+test-slow: install-dev
+	$(BIN)/python -m pytest -q -m slow
+
+accuracy: install-dev
+	$(BIN)/python scripts/accuracy_report.py
 
 lint: install-dev
 	$(BIN)/ruff check .
