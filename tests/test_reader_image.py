@@ -120,3 +120,38 @@ def test_fine_scans_are_brought_down_to_the_ocr_resolution(tmp_path):
     assert read(path, NO_OCR).pages[0].width == pytest.approx(595, abs=1)
     rgb, dpi = image_reader._at_most(np.zeros((7016, 4960, 3), np.uint8), 600, 200)
     assert dpi == 200 and rgb.shape[:2] == (2339, 1653)
+
+
+DECLARATIONS = Path(__file__).parent / "fixtures" / "declarations"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DECLARATIONS / "decl_044.png").exists(), reason="declaration fixtures not built")
+def test_photo_of_a_declaration_page():
+    """A phone photo (perspective, shading, seal over the header): text and firm table."""
+    import json
+    import re
+    import unicodedata
+
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import Levenshtein
+
+    gold = json.loads((DECLARATIONS / "decl_044.gold.json").read_text("utf-8"))
+    doc = read(DECLARATIONS / "decl_044.png")
+
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
+
+    got, want = norm(doc.text), norm(gold["text"])
+    span = fuzz.partial_ratio_alignment(got, want)  # the photo shows page 1 only
+    want = want[span.dest_start:span.dest_end]
+    rate = Levenshtein.distance(got, want) / len(want)
+    firms = next(t for t in doc.tables if any(c.text == "企业名称" for c in t.cells))
+    gold_firms = next(t for t in gold["tables"] if "企业名称" in t[0])
+    rows = [[norm(c) for c in row] for row in firms.grid()]
+    right = sum(norm(cell) == rows[r][c] for r, row in enumerate(gold_firms) for c, cell in enumerate(row))
+    total = sum(len(row) for row in gold_firms)
+    print(f"photo CER {rate:.2%}, firm cells {right}/{total}")
+    assert rate <= 0.05
+    assert right / total >= 0.9
+    assert doc.pages[0].seals

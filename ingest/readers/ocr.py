@@ -376,7 +376,7 @@ class _Builder:
             conf = min((tl.provenance.confidence for tl in tlines), default=1.0)
             prov = self.prov(gc.box, conf, cell=(gc.row, gc.col))
             cells.append(Cell(
-                row=gc.row, col=gc.col, text=normalise_boxes(raw), provenance=prov,
+                row=gc.row, col=gc.col, text=normalise_boxes(_pair_quotes(raw)), provenance=prov,
                 row_span=gc.row_span, col_span=gc.col_span,
                 checkboxes=checkboxes_in(raw, prov), lines=tlines,
             ))
@@ -398,7 +398,7 @@ class _Builder:
             raw = _join(tl.text for tl in tlines)
             conf = min(tl.provenance.confidence for tl in tlines)
             prov = self.prov(_union([ln for row in group for ln in row]), conf)
-            out.append(Paragraph(text=normalise_boxes(raw), provenance=prov, lines=tlines,
+            out.append(Paragraph(text=normalise_boxes(_pair_quotes(raw)), provenance=prov, lines=tlines,
                                  checkboxes=checkboxes_in(raw, prov)))
         return out
 
