@@ -1,0 +1,129 @@
+"""The Starlette application: settings, per-thread index connections, templates, routes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from saidao.index.db import connect
+from saidao.index.store import Index
+from saidao.web.security import GuardMiddleware, acting_user, csrf_token
+
+HERE = Path(__file__).parent
+
+#: Chinese names of the values the pages show often.
+DIRECTIONS = ("未来产业验证熟化", "传统产业转型升级", "新兴产业延伸")
+LEVEL_ZH = {"national": "国家", "region": "自治区", "city": "盟市", "county": "旗县区",
+            "zone": "高新区"}
+OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变", "superseded": "新版本",
+              "failed": "失败", "unsupported": "不支持"}
+
+
+@dataclass
+class Settings:
+    """Where the index and the uploaded files live, and the optional access token."""
+
+    db_path: Path
+    token: str | None = None
+    data_dir: Path | None = None  # uploads; default: ``<db folder>/saidao-data``
+    max_upload_bytes: int = 200 * 1024 * 1024
+    workers: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.db_path = Path(self.db_path).resolve()
+        self.data_dir = Path(self.data_dir or self.db_path.parent / "saidao-data").resolve()
+
+
+class Store:
+    """One index connection per server thread (SQLite connections stay in their thread)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._local = threading.local()
+        Index.open(db_path).close()  # create or migrate once, refresh the zone registry
+
+    def index(self) -> Index:
+        index = getattr(self._local, "index", None)
+        if index is None:
+            index = Index(connect(self.db_path), str(self.db_path))
+            self._local.index = index
+        return index
+
+
+def _environment() -> jinja2.Environment:
+    """Autoescape everywhere: extracted text is untrusted."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+    )
+    from saidao.web import format as fmt
+
+    env.filters.update(fmt.FILTERS)
+    env.globals.update(LEVEL_ZH=LEVEL_ZH, OUTCOME_ZH=OUTCOME_ZH, DIRECTIONS=DIRECTIONS)
+    return env
+
+
+ENV = _environment()
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page from ``templates/`` with the request's CSRF token and user in scope."""
+    context.update(
+        request=request,
+        csrf=csrf_token(request),
+        user=acting_user(request),
+        csrf_field=Markup('<input type="hidden" name="csrf" value="{}">').format(
+            csrf_token(request)),
+    )
+    html = ENV.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def index_of(request: Request) -> Index:
+    """The index connection of this thread."""
+    return store(request).index()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", "") or {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "")
+    return render(request, "error.html", status_code=status, status=status, detail=detail)
+
+
+def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
+               data_dir: str | Path | None = None, **options: Any) -> Starlette:
+    """The web application over the index at ``db_path`` (created when missing)."""
+    from saidao.web import firms, imports, pages, review
+
+    settings = Settings(Path(db_path), token=token, data_dir=data_dir, **options)
+    routes = [
+        *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES,
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.settings = settings
+    app.state.store = Store(settings.db_path)
+    app.state.jobs = imports.Jobs(settings)
+    app.add_middleware(GuardMiddleware, token=settings.token)
+    return app
+
+
+def route(path: str, endpoint: Any, methods: list[str] | None = None) -> Route:
+    return Route(path, endpoint, methods=methods or ["GET"])

@@ -1,0 +1,139 @@
+"""重复企业: duplicate-firm groups with their evidence; confirm or split; Excel.
+
+Grouping the whole index takes a while on a big index, so the groups are
+kept in memory keyed by a fingerprint of what they depend on (firm rows,
+credit-code corrections, staff decisions) and recomputed when that changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from saidao.index.dupes import Group, confirm_group, groups_from_index
+from saidao.index.store import Index
+from saidao.web.app import index_of, render, route
+from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
+from saidao.web.security import acting_user, csrf_ok, csrf_refused, remember_user
+from saidao.web.xlsx import wants_xlsx, xlsx_response
+
+DUPE_COLUMNS = [
+    ("group_id", "组编号"), ("group_name", "企业"), ("group_uscc", "统一社会信用代码"),
+    ("confidence", "置信度"), ("evidence", "依据"), ("confirmed", "已确认"), ("zone", "高新区"),
+    ("track_id", "赛道编号"), ("seq", "行号"), ("name", "名录中名称"),
+    ("uscc_printed", "原文信用代码"), ("uscc", "纠正后信用代码"), ("file", "文件"),
+]
+
+_cache: dict[str, tuple[tuple, list[Group]]] = {}
+_cache_lock = threading.Lock()
+
+
+def fingerprint(index: Index) -> tuple:
+    """Changes whenever the groups could: firm rows, code corrections, decisions."""
+    decisions = ("SELECT count(*), max(id) FROM dupe_decisions"
+                 if "dupe_decisions" in index.db.table_names() else "SELECT 0, 0")
+    return (
+        index.db.execute("SELECT count(*), max(id) FROM firm_mentions").fetchone(),
+        tuple(index.db.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()),
+        index.db.execute("SELECT max(id) FROM corrections WHERE table_name = 'firm_mentions'")
+        .fetchone(),
+        index.db.execute(decisions).fetchone(),
+    )
+
+
+def all_groups(index: Index) -> list[Group]:
+    key = fingerprint(index)
+    with _cache_lock:
+        cached = _cache.get(index.path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    groups = groups_from_index(index)
+    with _cache_lock:
+        _cache[index.path] = (key, groups)
+    return groups
+
+
+def matches(group: Group, q: str) -> bool:
+    """A group shown for a query: its code, a member's code, name or zone contains it."""
+    q = q.strip().upper()
+    texts = [group.name, group.uscc or "", *group.zones]
+    for m in group.members:
+        texts += [m.name, m.uscc_printed or "", m.uscc or "", m.zone]
+    return any(q in (t or "").upper() for t in texts)
+
+
+def flat_rows(groups: list[Group]) -> list[dict[str, Any]]:
+    """One row per member, its group's columns repeated (filters well in Excel)."""
+    return [{"group_id": g.group_id, "group_name": g.name, "group_uscc": g.uscc,
+             "confidence": g.confidence, "evidence": "；".join(g.evidence),
+             "confirmed": "是" if g.confirmed else "", "zone": m.zone, "track_id": m.track_id,
+             "seq": m.seq, "name": m.name, "uscc_printed": m.uscc_printed, "uscc": m.uscc,
+             "file": m.file} for g in groups for m in g.members]
+
+
+def dupes(request: Request) -> Response:
+    index = index_of(request)
+    groups = all_groups(index)
+    q = (request.query_params.get("q") or "").strip()
+    if q:
+        groups = [g for g in groups if matches(g, q)]
+    state = request.query_params.get("state")
+    if state in ("confirmed", "open"):
+        groups = [g for g in groups if g.confirmed == (state == "confirmed")]
+    if wants_xlsx(request):
+        return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, flat_rows(groups))
+    page = _page(request)
+    shown = groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    return render(request, "dupes.html", groups=shown, pager=_pager(request, len(groups), page),
+                  q=q, state=state, xlsx=xlsx_link(request), done=request.query_params.get("done"),
+                  error=request.query_params.get("error"))
+
+
+async def decide(request: Request) -> Response:
+    """POST: confirm a group, or split the ticked members out of it."""
+    from starlette.concurrency import run_in_threadpool
+
+    from saidao.index.dupes import split_group
+
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return csrf_refused()
+    typed = str(form.get("user", "")).strip()
+    by = acting_user(request, typed)
+    group_id = str(form.get("group_id", ""))
+    action = str(form.get("action", ""))
+    chosen = [str(v) for v in form.getlist("member")]
+    back = {k: str(form.get(k)) for k in ("q", "state") if form.get(k)}
+
+    def apply() -> str:
+        index = index_of(request)
+        if action == "confirm":
+            group = confirm_group(index, group_id, by=by)
+            return f"已确认：{group.name}（{len(group.members)} 行）"
+        if action == "split":
+            if not chosen:
+                raise ValueError("请勾选要拆出的成员")
+            group = split_group(index, group_id, chosen, by=by)
+            return f"已拆分：{group.name}，拆出 {len(chosen)} 行"
+        raise ValueError("未知操作")
+
+    try:
+        back["done"] = await run_in_threadpool(apply)
+    except KeyError:
+        back["error"] = f"没有编号为 {group_id} 的重复企业组（可能已因更正而变化）"
+    except ValueError as e:
+        back["error"] = str(e)
+    response = RedirectResponse("/dupes?" + urlencode(back), status_code=303)
+    if typed:
+        remember_user(response, typed)
+    return response
+
+
+ROUTES = [
+    route("/dupes", dupes),
+    route("/dupes/decide", decide, ["POST"]),
+]

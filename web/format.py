@@ -1,0 +1,68 @@
+"""Template filters: highlighting (escape first, then mark), short ids, list joins."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from saidao.index.fts import normalise
+
+#: Characters of context either side of the first hit in a snippet.
+SNIPPET_CONTEXT = 60
+
+
+def highlight(text: str | None, words: Iterable[str]) -> Markup:
+    """``text`` escaped, every occurrence of a word wrapped in ``<mark>``.
+
+    Matching runs on the width-folded text (ＡＩ meets ai) when folding keeps
+    its length, so positions map back to the raw text.
+    """
+    text = text or ""
+    targets = sorted({w for w in words if w}, key=len, reverse=True)
+    folded = normalise(text)
+    if not targets or len(folded) != len(text):
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(normalise(w)) for w in targets))
+    out, last = [], 0
+    for m in pattern.finditer(folded):
+        out += [escape(text[last:m.start()]), Markup("<mark>"), escape(text[m.start():m.end()]),
+                Markup("</mark>")]
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def window(text: str | None, words: Iterable[str], context: int = SNIPPET_CONTEXT) -> str:
+    """The part of ``text`` around the first word found (whole text when short or no hit)."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    folded = normalise(text)
+    found = [folded.find(normalise(w)) for w in words if w]
+    found = [p for p in found if p >= 0]
+    if len(text) <= 3 * context:
+        return text
+    start = max(0, min(found) - context) if found else 0
+    end = min(len(text), start + 3 * context)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def joined(value: Any, sep: str = "、") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set):
+        return sep.join(str(v) for v in value)
+    return str(value)
+
+
+def short(value: Any, n: int = 10) -> str:
+    return str(value or "")[:n]
+
+
+def yesno(value: Any) -> str:
+    return "" if value is None else ("是" if value else "否")
+
+
+FILTERS = {"highlight": highlight, "window": window, "joined": joined, "short": short,
+           "yesno": yesno}

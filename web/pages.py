@@ -1,0 +1,416 @@
+"""Read-only pages: home, search, clause in context, policies, zones, tracks, login."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from saidao.corpus.zones import registry
+from saidao.index import fts
+from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
+from saidao.index.report import track as track_view
+from saidao.index.report import tracks as track_list
+from saidao.index.search import UnknownZone, applicable_rowids, main_words, rank, resolve_zone
+from saidao.index.store import Index
+from saidao.web.app import index_of, render, route
+from saidao.web.security import TOKEN_COOKIE, csrf_ok, csrf_refused, same
+from saidao.web.xlsx import wants_xlsx, xlsx_response
+
+PAGE_SIZE = 100
+SEARCH_LIMIT = 50
+
+
+def _page(request: Request) -> int:
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _pager(request: Request, total: int, page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """Links to the previous and next pages, other query parameters kept."""
+    params = dict(request.query_params)
+
+    def link(n: int) -> str:
+        return request.url.path + "?" + urlencode({**params, "page": n})
+
+    pages = max(1, -(-total // size))
+    return {"page": page, "pages": pages, "total": total,
+            "prev": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < pages else None}
+
+
+def xlsx_link(request: Request) -> str:
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "format")}
+    return request.url.path + "?" + urlencode({**params, "format": "xlsx"})
+
+
+# ---------------------------------------------------------------- home
+
+
+def _count(index: Index, sql: str, params: list[Any] | None = None) -> int:
+    return int(index.db.execute(sql, params or []).fetchone()[0])
+
+
+def overview(index: Index) -> dict[str, Any]:
+    """What the index holds (current files only)."""
+    current = "JOIN files f ON f.sha256 = {} AND f.status = 'imported'"
+    return {
+        "files": _count(index, "SELECT count(*) FROM files WHERE status = 'imported'"),
+        "failed": _count(index, "SELECT count(*) FROM files WHERE status = 'failed'"),
+        "declarations": _count(index, "SELECT count(*) FROM declarations d "
+                               + current.format("d.file_sha256")),
+        "tracks": _count(index, "SELECT count(*) FROM tracks t JOIN declarations d ON "
+                         "d.declaration_id = t.declaration_id " + current.format("d.file_sha256")),
+        "policies": _count(index, "SELECT count(*) FROM policies p " + current.format("p.file_sha256")),
+        "clauses": _count(index, "SELECT count(*) FROM clauses c JOIN policies p ON "
+                          "p.policy_id = c.policy_id " + current.format("p.file_sha256")),
+        "firms": _count(index, "SELECT count(DISTINCT coalesce(m.uscc, m.name_key)) FROM "
+                        "firm_mentions m JOIN tracks t ON t.track_id = m.track_id JOIN "
+                        "declarations d ON d.declaration_id = t.declaration_id "
+                        + current.format("d.file_sha256")),
+        "problems": _count(index, "SELECT count(*) FROM problems p "
+                           + current.format("p.file_sha256") + " WHERE p.status = 'open'"),
+    }
+
+
+def tracks_by_zone(index: Index) -> list[dict[str, Any]]:
+    """Track counts per zone and direction."""
+    return list(index.db.query(
+        "SELECT t.zone_id, coalesce(z.name, d.zone_printed, '未识别') AS zone_name, "
+        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM tracks t "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256 AND f.status = 'imported' "
+        "LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
+
+
+def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
+    rows = list(index.db.query(
+        "SELECT run_id, started_at, finished_at, args, summary FROM import_runs "
+        "ORDER BY run_id DESC LIMIT ?", [limit]))
+    for row in rows:
+        row["summary"] = json.loads(row["summary"]) if row["summary"] else None
+        row["args"] = json.loads(row["args"] or "[]")
+    return rows
+
+
+def home(request: Request) -> Response:
+    index = index_of(request)
+    return render(request, "home.html", stats=overview(index), by_zone=tracks_by_zone(index),
+                  runs=latest_runs(index))
+
+
+# ---------------------------------------------------------------- search
+
+
+def _filter_rowids(index: Index, request: Request) -> set[int] | None:
+    """Clause rowids allowed by the filters (None: no filter)."""
+    q = request.query_params
+    sets: list[set[int]] = []
+    if q.get("zone"):
+        sets.append(applicable_rowids(index, resolve_zone(q["zone"])))
+    if q.get("policy"):
+        sets.append(_rowids(index, "SELECT id FROM clauses WHERE policy_id = ?", [q["policy"]]))
+    if q.get("level"):
+        sets.append(_rowids(index, "SELECT c.id FROM clauses c JOIN policies p ON "
+                            "p.policy_id = c.policy_id WHERE p.level = ?", [q["level"]]))
+    for key in ("industry", "beneficiary"):
+        if q.get(key):
+            sets.append(_rowids(index, "SELECT c.id FROM clauses c JOIN clause_tags t ON "
+                                "t.clause_id = c.clause_id WHERE t.tag_type = ? AND t.value LIKE ?",
+                                [key, f"%{q[key]}%"]))
+    if not sets:
+        return None
+    return set.intersection(*sets)
+
+
+def _rowids(index: Index, sql: str, params: list[Any]) -> set[int]:
+    return {r[0] for r in index.db.execute(sql, params)}
+
+
+_HIT_SQL = (
+    "SELECT c.id AS rowid, c.clause_id, c.policy_id, p.title, p.doc_number, p.level, "
+    "p.jurisdiction, c.number, c.path, c.path_headings, c.heading, c.text, c.position "
+    "FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
+    "JOIN files f ON f.sha256 = p.file_sha256 AND f.status = 'imported' "
+)
+
+
+def _hits(index: Index, rowids: list[int]) -> list[dict[str, Any]]:
+    """Clause rows for rowids, in the order given."""
+    if not rowids:
+        return []
+    marks = ",".join("?" for _ in rowids)
+    rows = {r["rowid"]: r for r in index.db.query(_HIT_SQL + f"WHERE c.id IN ({marks})", rowids)}
+    out = []
+    for rowid in rowids:
+        if rowid in rows:
+            row = rows[rowid]
+            row["path"] = json.loads(row["path"] or "[]")
+            out.append(row)
+    return out
+
+
+def search_hits(index: Index, request: Request, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Ranked hits for ``q`` under the filters; without ``q``, the filtered clauses in order."""
+    query = (request.query_params.get("q") or "").strip()
+    allowed = _filter_rowids(index, request)
+    if query:
+        ranked = rank(index, query, allowed)[:limit]
+        scores = dict(ranked)
+        hits = _hits(index, [r for r, _ in ranked])
+        for h in hits:
+            h["score"] = round(scores[h["rowid"]], 2)
+        return hits, main_words(fts.query_words(query))
+    if allowed is None:
+        return [], []
+    ordered = [r[0] for r in index.db.execute(
+        f"SELECT id FROM clauses WHERE id IN ({','.join(map(str, sorted(allowed)))}) "
+        "ORDER BY policy_id, position LIMIT ?", [limit])] if allowed else []
+    return _hits(index, ordered), []
+
+
+def search(request: Request) -> Response:
+    index = index_of(request)
+    xlsx = wants_xlsx(request)
+    error = None
+    try:
+        hits, words = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT)
+    except UnknownZone as e:
+        hits, words, error = [], [], str(e)
+    if xlsx:
+        for h in hits:
+            h["path"] = "/".join(h["path"])
+        return xlsx_response("检索结果.xlsx", "检索结果", CLAUSE_COLUMNS, hits)
+    return render(request, "search.html", hits=hits, words=words, error=error,
+                  q=dict(request.query_params), zones=registry().all(),
+                  policies=_policy_choices(index), xlsx=xlsx_link(request))
+
+
+def _policy_choices(index: Index) -> list[dict[str, Any]]:
+    return list(index.db.query(
+        "SELECT p.policy_id, p.title, p.doc_number FROM policies p JOIN files f ON "
+        "f.sha256 = p.file_sha256 AND f.status = 'imported' ORDER BY p.level, p.doc_number"))
+
+
+# ---------------------------------------------------------------- clauses and policies
+
+NEIGHBOURS = 3
+
+
+def clause(request: Request) -> Response:
+    """One clause in its policy, with the clauses around it."""
+    index = index_of(request)
+    clause_id = request.path_params["clause_id"]
+    rows = list(index.db.query(_HIT_SQL.replace("JOIN files f", "LEFT JOIN files f")
+                               + "WHERE c.clause_id = ?", [clause_id]))
+    if not rows:
+        raise HTTPException(404, "条款不存在")
+    target = rows[0]
+    policy = next(index.db.query("SELECT * FROM policies WHERE policy_id = ?",
+                                 [target["policy_id"]]))
+    around = list(index.db.query(
+        "SELECT clause_id, number, path, heading, text, position FROM clauses WHERE policy_id = ? "
+        "AND position BETWEEN ? AND ? ORDER BY position",
+        [target["policy_id"], target["position"] - NEIGHBOURS, target["position"] + NEIGHBOURS]))
+    for row in around:
+        row["path"] = json.loads(row["path"] or "[]")
+    tags = list(index.db.query("SELECT tag_type, value FROM clause_tags WHERE clause_id = ? "
+                               "ORDER BY tag_type, id", [clause_id]))
+    words = main_words(fts.query_words(request.query_params.get("q") or ""))
+    return render(request, "clause.html", target=target, policy=policy, around=around, tags=tags,
+                  words=words)
+
+
+def policy(request: Request) -> Response:
+    index = index_of(request)
+    policy_id = request.path_params["policy_id"]
+    found = list(index.db.query("SELECT * FROM policies WHERE policy_id = ?", [policy_id]))
+    if not found:
+        raise HTTPException(404, "政策文件不存在")
+    clauses = list(index.db.query(
+        "SELECT clause_id, number, path, heading, text, position FROM clauses WHERE policy_id = ? "
+        "ORDER BY position", [policy_id]))
+    if wants_xlsx(request):
+        for c in clauses:
+            c.update(doc_number=found[0]["doc_number"], title=found[0]["title"],
+                     path="/".join(json.loads(c["path"] or "[]")))
+        return xlsx_response("政策条款.xlsx", "政策条款", CLAUSE_COLUMNS, clauses)
+    return render(request, "policy.html", policy=found[0], clauses=clauses,
+                  xlsx=xlsx_link(request))
+
+
+# ---------------------------------------------------------------- zones
+
+ZONE_COLUMNS = [("id", "编号"), ("name", "高新区"), ("level", "级别"), ("city", "所在盟市"),
+                ("tracks", "新赛道数")]
+
+
+def zones(request: Request) -> Response:
+    index = index_of(request)
+    counts = dict(index.db.execute(
+        "SELECT t.zone_id, count(*) FROM tracks t JOIN declarations d ON "
+        "d.declaration_id = t.declaration_id JOIN files f ON f.sha256 = d.file_sha256 "
+        "AND f.status = 'imported' GROUP BY t.zone_id").fetchall())
+    rows = [{"id": z.id, "name": z.name, "level": z.level, "city": z.city,
+             "tracks": counts.get(z.id, 0)} for z in registry().all()]
+    if wants_xlsx(request):
+        return xlsx_response("高新区.xlsx", "高新区", ZONE_COLUMNS, rows)
+    return render(request, "zones.html", zones=rows, xlsx=xlsx_link(request))
+
+
+#: Clauses shown per policy on a zone's page (the rest: a search link).
+ZONE_CLAUSES_PER_POLICY = 30
+
+
+def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
+    """Applicable clauses grouped by policy; clauses naming the zone first, and their policies."""
+    zone = resolve_zone(zone_id)
+    allowed = sorted(applicable_rowids(index, zone))
+    named = _rowids(index, "SELECT c.id FROM clauses c JOIN clause_tags t ON "
+                    "t.clause_id = c.clause_id WHERE t.tag_type = 'zone' AND t.value = ?", [zone.id])
+    groups: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(allowed), 900):
+        chunk = allowed[start:start + 900]
+        for row in index.db.query(_HIT_SQL + f"WHERE c.id IN ({','.join('?' for _ in chunk)})",
+                                  chunk):
+            group = groups.setdefault(row["policy_id"], {
+                "policy_id": row["policy_id"], "title": row["title"], "doc_number": row["doc_number"],
+                "level": row["level"], "clauses": [], "total": 0, "named": 0})
+            row["names_zone"] = row["rowid"] in named
+            group["total"] += 1
+            group["named"] += row["names_zone"]
+            group["clauses"].append(row)
+    order = {"zone": 0, "county": 1, "city": 2, "region": 3, "national": 4}
+    out = sorted(groups.values(), key=lambda g: (-g["named"], order.get(g["level"], 9),
+                                                 g["doc_number"] or ""))
+    for group in out:
+        group["clauses"].sort(key=lambda c: (not c["names_zone"], c["position"]))
+        group["clauses"] = group["clauses"][:ZONE_CLAUSES_PER_POLICY]
+    return out
+
+
+def zone(request: Request) -> Response:
+    index = index_of(request)
+    try:
+        found = resolve_zone(request.path_params["zone_id"])
+    except UnknownZone as e:
+        raise HTTPException(404, str(e)) from None
+    rows = track_list(index, zone=found.id)
+    if wants_xlsx(request):
+        return xlsx_response(f"{found.name}新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
+    return render(request, "zone.html", zone=found, tracks=rows,
+                  policies=zone_clauses(index, found.id), xlsx=xlsx_link(request),
+                  per_policy=ZONE_CLAUSES_PER_POLICY)
+
+
+# ---------------------------------------------------------------- tracks
+
+
+def tracks(request: Request) -> Response:
+    index = index_of(request)
+    zone_param = request.query_params.get("zone") or None
+    direction = request.query_params.get("direction") or None
+    try:
+        rows = track_list(index, zone=zone_param)
+    except UnknownZone as e:
+        raise HTTPException(404, str(e)) from None
+    if direction:
+        rows = [r for r in rows if r["direction"] == direction]
+    if wants_xlsx(request):
+        return xlsx_response("新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
+    page = _page(request)
+    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    return render(request, "tracks.html", tracks=shown, pager=_pager(request, len(rows), page),
+                  zones=registry().all(), q=dict(request.query_params), xlsx=xlsx_link(request))
+
+
+def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, Any]]]:
+    """For each firm row of the track, the other current tracks with the same code or name."""
+    rows = index.db.execute(
+        "SELECT m.id, o.track_id, t.track_name, z.name FROM firm_mentions m "
+        "JOIN firm_mentions o ON o.track_id != m.track_id AND ("
+        "  (m.uscc IS NOT NULL AND m.uscc != '' AND o.uscc = m.uscc) OR "
+        "  (m.name_key IS NOT NULL AND m.name_key != '' AND o.name_key = m.name_key)) "
+        "JOIN tracks t ON t.track_id = o.track_id "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256 AND f.status = 'imported' "
+        "LEFT JOIN zones z ON z.id = t.zone_id WHERE m.track_id = ? "
+        "GROUP BY m.id, o.track_id ORDER BY o.track_id", [track_id]).fetchall()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for mid, other, name, zone_name in rows:
+        out.setdefault(mid, []).append({"track_id": other, "track_name": name, "zone": zone_name})
+    return out
+
+
+def corrected_codes(index: Index, track_id: int) -> dict[int, dict[str, Any]]:
+    """Staff corrections of this track's credit codes (latest per row)."""
+    rows = index.db.query(
+        "SELECT c.row_id, c.corrected_value, c.corrected_by, c.corrected_at FROM corrections c "
+        "JOIN firm_mentions m ON c.table_name = 'firm_mentions' AND c.field = 'uscc' "
+        "AND c.row_id = CAST(m.id AS TEXT) WHERE m.track_id = ? ORDER BY c.id", [track_id])
+    return {int(r["row_id"]): r for r in rows}
+
+
+def track(request: Request) -> Response:
+    from saidao.index.eligibility import track_eligibility
+
+    index = index_of(request)
+    try:
+        track_id = int(request.path_params["track_id"])
+    except ValueError:
+        raise HTTPException(404, "新赛道不存在") from None
+    data = track_view(index, track_id)
+    if data is None:
+        raise HTTPException(404, "新赛道不存在")
+    fixes = corrected_codes(index, track_id)
+    for firm in data["firms"]:
+        firm["fix"] = fixes.get(firm["id"])
+    if wants_xlsx(request):
+        rows = [{**f, "track_name": data["track_name"], "zone_name": data["zone_name"],
+                 "file": data["file"], "uscc": (f["fix"] or {}).get("corrected_value", f["uscc"])}
+                for f in data["firms"]]
+        return xlsx_response(f"新赛道{track_id}企业名录.xlsx", "企业名录", FIRM_COLUMNS, rows)
+    return render(request, "track.html", t=data, others=firm_other_tracks(index, track_id),
+                  eligibility=track_eligibility(index, track_id), xlsx=xlsx_link(request))
+
+
+# ---------------------------------------------------------------- login
+
+
+async def login(request: Request) -> Response:
+    """The token form; on success the token is kept in an HttpOnly cookie."""
+    token = request.app.state.settings.token
+    target = request.query_params.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    if request.method == "GET":
+        return render(request, "login.html", next=target, error=None)
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return csrf_refused()
+    if token and not same(str(form.get("token", "")), token):
+        return render(request, "login.html", status_code=401, next=target, error="令牌不正确")
+    response = RedirectResponse(target, status_code=303)
+    if token:
+        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict",
+                            max_age=3600 * 12)
+    return response
+
+
+ROUTES = [
+    route("/", home),
+    route("/search", search),
+    route("/clause/{clause_id:path}", clause),
+    route("/policy/{policy_id}", policy),
+    route("/zones", zones),
+    route("/zone/{zone_id}", zone),
+    route("/tracks", tracks),
+    route("/track/{track_id}", track),
+    route("/login", login, ["GET", "POST"]),
+]
