@@ -527,6 +527,15 @@ def options_dict(options: Options) -> dict[str, Any]:
     }
 
 
+def _relink(index: Any, summary: RunSummary) -> None:
+    """Links are computed on import: a new track, or a new policy, changes them."""
+    if not (summary.counts["imported"] or summary.counts["superseded"]):
+        return
+    from saidao.index.links import compute_links
+
+    compute_links(index)
+
+
 def ingest(
     paths: Iterable[str | Path],
     db_path: str | Path = "saidao.db",
@@ -559,6 +568,7 @@ def ingest(
             run_id, False, importer.outcomes, time.perf_counter() - started,
             importer.worker_peak_kib,
         )
+        _relink(index, summary)
         totals = {k: v for k, v in summary.to_dict().items() if k != "files"}
         index.finish_run(run_id, totals)
         return summary
