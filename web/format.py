@@ -17,15 +17,15 @@ SNIPPET_CONTEXT = 60
 def highlight(text: str | None, words: Iterable[str]) -> Markup:
     """``text`` escaped, every occurrence of a word wrapped in ``<mark>``.
 
-    Matching runs on the width-folded text (ＡＩ meets ai) when folding keeps
-    its length, so positions map back to the raw text.
+    Matching runs on the width-folded text (ＡＩ meets ai), folded one
+    character at a time so positions map back to the raw text.
     """
     text = text or ""
     targets = sorted({w for w in words if w}, key=len, reverse=True)
-    folded = normalise(text)
-    if not targets or len(folded) != len(text):
+    folded = fold(text)
+    if not targets:
         return escape(text)
-    pattern = re.compile("|".join(re.escape(normalise(w)) for w in targets))
+    pattern = re.compile("|".join(re.escape(fold(w)) for w in targets))
     out, last = [], 0
     for m in pattern.finditer(folded):
         out += [escape(text[last:m.start()]), Markup("<mark>"), escape(text[m.start():m.end()]),
@@ -35,11 +35,21 @@ def highlight(text: str | None, words: Iterable[str]) -> Markup:
     return Markup("").join(out)
 
 
+def fold(text: str) -> str:
+    """Width- and case-folded, one character for one (… stays …, not ...)."""
+    out = []
+    for ch in text:
+        folded = normalise(ch)
+        lower = ch.lower()
+        out.append(folded if len(folded) == 1 else lower if len(lower) == 1 else ch)
+    return "".join(out)
+
+
 def window(text: str | None, words: Iterable[str], context: int = SNIPPET_CONTEXT) -> str:
     """The part of ``text`` around the first word found (whole text when short or no hit)."""
     text = re.sub(r"\s+", " ", text or "").strip()
-    folded = normalise(text)
-    found = [folded.find(normalise(w)) for w in words if w]
+    folded = fold(text)
+    found = [folded.find(fold(w)) for w in words if w]
     found = [p for p in found if p >= 0]
     if len(text) <= 3 * context:
         return text

@@ -176,7 +176,7 @@ class _Upload:
         self.fields: dict[str, str] = {}
         self.files: list[dict[str, str]] = []
         self.received = 0
-        self._headers: dict[str, str] = {}
+        self._headers: dict[str, bytes] = {}
         self._field = b""
         self._value = b""
         self._name: str | None = None
@@ -193,13 +193,14 @@ class _Upload:
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         key = self._field.decode("latin-1").lower()
-        self._headers[key] = self._headers.get(key, "") + data[start:end].decode("utf-8", "replace")
+        self._headers[key] = self._headers.get(key, b"") + data[start:end]
 
     def on_header_end(self) -> None:
         self._field = b""
 
     def on_headers_finished(self) -> None:
-        _, params = parse_options_header(self._headers.get("content-disposition", ""))
+        # bytes in, bytes out: a UTF-8 file name survives (str input must be Latin-1)
+        _, params = parse_options_header(self._headers.get("content-disposition", b""))
         self._name = (params.get(b"name") or b"").decode("utf-8", "replace")
         filename = params.get(b"filename")
         if filename is None:

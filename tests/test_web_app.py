@@ -1,0 +1,258 @@
+"""The web app with Starlette's TestClient on a small real index (no OCR)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from starlette.testclient import TestClient
+
+from browser.webdata import FIRM_CODE, MISPRINT, RENAMED, SCRIPT, build_index, script_declaration
+from saidao.index.search import resolve_zone
+from saidao.index.store import Index
+from saidao.web import create_app
+from saidao.web.format import highlight
+from saidao.web.security import CSRF_COOKIE
+
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("webidx")
+    return build_index(root / "saidao.db", root / "files")
+
+
+@pytest.fixture()
+def db(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the index: tests that write do not disturb each other."""
+    target = tmp_path / "saidao.db"
+    shutil.copy(built, target)
+    return target
+
+
+def client(db: Path, **options: object) -> TestClient:
+    c = TestClient(create_app(db, **options), raise_server_exceptions=True)
+    c.get("/")  # receives its CSRF cookie
+    return c
+
+
+def csrf(c: TestClient) -> str:
+    return c.cookies[CSRF_COOKIE]
+
+
+def ids(db: Path) -> dict[str, object]:
+    with Index.open(db) as index:
+        q = index.db.execute
+        return {
+            "track": q("SELECT min(track_id) FROM tracks").fetchone()[0],
+            "clause": q("SELECT clause_id FROM clauses ORDER BY id LIMIT 1").fetchone()[0],
+            "policy": q("SELECT policy_id FROM policies LIMIT 1").fetchone()[0],
+            "zone": q("SELECT zone_id FROM tracks WHERE zone_id IS NOT NULL").fetchone()[0],
+            "run": q("SELECT max(run_id) FROM import_runs").fetchone()[0],
+            "pdf_firm": q("SELECT m.id FROM firm_mentions m JOIN tracks t USING (track_id) JOIN "
+                          "declarations d USING (declaration_id) JOIN files f ON "
+                          "f.sha256 = d.file_sha256 WHERE f.format = 'pdf' AND m.uscc_valid = 0"
+                          ).fetchone()[0],
+        }
+
+
+def test_every_page_answers(db: Path) -> None:
+    c, i = client(db), ids(db)
+    pages = ["/", "/import", "/review", "/review?kind=uscc", "/search", "/search?q=人才公寓",
+             "/search?q=人才公寓&zone=鄂尔多斯高新区&level=city", "/search?level=national",
+             f"/clause/{i['clause']}", f"/policy/{i['policy']}", "/zones", f"/zone/{i['zone']}",
+             "/tracks", f"/track/{i['track']}", "/dupes", f"/import/run/{i['run']}", "/login"]
+    for url in pages:
+        r = c.get(url)
+        assert r.status_code == 200, url
+        assert "赛道" in r.text and "<html" in r.text, url
+    assert c.get("/track/999999").status_code == 404
+    assert c.get("/zone/nowhere").status_code == 404
+
+
+def test_home_counts_what_is_indexed(db: Path) -> None:
+    text = client(db).get("/").text
+    assert "新赛道" in text and "政策条款" in text
+    with Index.open(db) as index:
+        clauses = index.db.execute("SELECT count(*) FROM clauses").fetchone()[0]
+    assert f"<b>{clauses}</b>政策条款" in text
+
+
+def test_every_list_exports_xlsx(db: Path) -> None:
+    c, i = client(db), ids(db)
+    lists = {"/tracks": "新赛道名称", "/review": "问题", "/dupes": "组编号", "/zones": "高新区",
+             "/search?q=人才公寓": "条款内容", f"/track/{i['track']}": "企业名称",
+             f"/zone/{i['zone']}": "新赛道名称", f"/import/run/{i['run']}": "结果",
+             f"/policy/{i['policy']}": "条款内容"}
+    for url, header in lists.items():
+        r = c.get(url + ("&" if "?" in url else "?") + "format=xlsx")
+        assert r.status_code == 200, url
+        sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+        assert header in [cell.value for cell in sheet[1]], url
+        assert sheet.max_row >= 2, url
+
+
+def test_search_filters_highlights_and_cites(db: Path) -> None:
+    c = client(db)
+
+    def hits(params: dict[str, str]) -> str:
+        return c.get("/search", params=params).text.partition('<ol class="hits">')[2]
+
+    ordos = hits({"q": "人才公寓", "zone": "鄂尔多斯高新区"})
+    assert "鄂府发〔2025〕36号" in ordos.split("</li>")[0]  # the city's own policy first
+    assert "<mark>人才公寓</mark>" in ordos
+    horinger = hits({"q": "人才公寓", "zone": resolve_zone("和林格尔高新区").id})
+    assert "<mark>人才公寓</mark>" in horinger and "鄂府发〔2025〕36号" not in horinger
+    assert "未找到高新区" in c.get("/search", params={"q": "人才", "zone": "不存在区"}).text
+
+
+def test_highlight_escapes_before_marking() -> None:
+    out = str(highlight("<b>人才</b>公寓 & 人才", ["人才"]))
+    assert out == "&lt;b&gt;<mark>人才</mark>&lt;/b&gt;公寓 &amp; <mark>人才</mark>"
+
+
+def test_post_without_csrf_is_refused(db: Path) -> None:
+    c = client(db)
+    form = {"sha": "x", "field": "y", "value": "z"}
+    assert c.post("/review/resolve", data=form).status_code == 403
+    assert c.post("/review/resolve", data={**form, "csrf": "forged"}).status_code == 403
+    assert c.post("/dupes/decide", data={"group_id": "G", "action": "confirm"}).status_code == 403
+    files = {"files": ("a.txt", b"hello", "text/plain")}
+    assert c.post("/import", data={"csrf": "forged"}, files=files).status_code == 403
+
+
+def test_token_required_when_set(db: Path) -> None:
+    c = TestClient(create_app(db, token="s3cret"))
+    assert c.get("/tracks").status_code == 401
+    page = c.get("/tracks", headers=HTML, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert c.get("/tracks", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert c.get("/tracks", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    login = c.get("/login")
+    assert login.status_code == 200
+    bad = c.post("/login", data={"token": "nope", "csrf": csrf(c)})
+    assert bad.status_code == 401
+    ok = c.post("/login?next=/tracks", data={"token": "s3cret", "csrf": csrf(c)},
+                follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == "/tracks"
+    assert c.get("/tracks").status_code == 200  # the cookie now carries the token
+
+
+def _uploads(db: Path) -> list[Path]:
+    folder = db.parent / "saidao-data" / "uploads"
+    return sorted(p for p in folder.glob("*") if p.name != "names.json") if folder.exists() else []
+
+
+def test_upload_refuses_too_large_traversal_and_unknown(db: Path, tmp_path: Path) -> None:
+    c = client(db, max_upload_bytes=10_000)
+    big = {"files": ("big.txt", b"x" * 20_000, "text/plain")}
+    r = c.post("/import", data={"csrf": csrf(c)}, files=big)
+    assert r.status_code == 413 and "超过上限" in r.text
+    evil = {"files": ("../../evil.txt", "政策文本".encode(), "text/plain")}
+    r = c.post("/import", data={"csrf": csrf(c)}, files=evil)
+    assert r.status_code == 400 and "路径" in r.text
+    unknown = {"files": ("a.docx", b"\x00\x01\x02binary", "application/octet-stream")}
+    r = c.post("/import", data={"csrf": csrf(c)}, files=unknown)
+    assert r.status_code == 400 and "不支持的文件类型" in r.text
+    assert _uploads(db) == []
+    assert not (tmp_path.parent / "evil.txt").exists() and not (db.parent / "evil.txt").exists()
+
+
+def _wait(c: TestClient, job_url: str, limit: float = 60.0) -> dict:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        state = c.get(job_url + ".json").json()
+        if state["state"] in ("done", "error"):
+            return state
+        time.sleep(0.3)
+    raise AssertionError("import did not finish")
+
+
+def test_uploaded_markup_is_shown_inert(db: Path, tmp_path: Path) -> None:
+    c = client(db)
+    doc = script_declaration(tmp_path / "脚本.docx")
+    r = c.post("/import", data={"csrf": csrf(c), "user": "测试员"},
+               files={"files": ("脚本.docx", doc.read_bytes(), "application/octet-stream")},
+               follow_redirects=False)
+    assert r.status_code == 303
+    state = _wait(c, r.headers["location"])
+    assert state["state"] == "done" and state["outcomes"][0]["outcome"] == "imported"
+    assert state["outcomes"][0]["path"] == "脚本.docx"  # the user's name, not the stored one
+    stored = _uploads(db)
+    assert len(stored) == 1 and stored[0].suffix == ".docx" and "脚本" not in stored[0].name
+    with Index.open(db) as index:
+        track_id = index.db.execute(
+            "SELECT t.track_id FROM tracks t JOIN declarations d USING (declaration_id) "
+            "WHERE d.unit_address LIKE '%script%'").fetchone()[0]
+    pages = [c.get(f"/track/{track_id}").text, c.get("/dupes").text,
+             c.get("/review").text, c.get(f"/import/run/{state['run_id']}").text]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+    for text in pages:
+        assert "<script>alert" not in text and "<script" not in text.lower()
+        assert "<img src=x" not in text and "<b onclick" not in text
+    assert SCRIPT not in pages[0]
+
+
+def test_correcting_a_code_leaves_the_queue_and_joins_the_duplicates(db: Path) -> None:
+    c = client(db)
+    with Index.open(db) as index:
+        firm_id, sha = index.db.execute(
+            "SELECT m.id, d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
+            "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
+            [MISPRINT]).fetchone()
+    review = c.get("/review?kind=uscc").text
+    assert MISPRINT in review and FIRM_CODE in review  # the misprint and its best repair
+    before = c.get("/dupes", params={"q": FIRM_CODE}).text
+    assert RENAMED not in before
+    r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
+                                         "choice": FIRM_CODE, "user": "王审核", "action": "accept"},
+               follow_redirects=False)
+    assert r.status_code == 303 and "dupes=" in r.headers["location"]
+    assert MISPRINT not in c.get("/review?kind=uscc").text
+    after = c.get("/dupes", params={"q": FIRM_CODE}).text
+    assert RENAMED in after and "包头市新源天然气有限责任公司" in after
+    with Index.open(db) as index:
+        fix = index.db.execute("SELECT raw_value, corrected_value, corrected_by FROM corrections "
+                               "WHERE table_name = 'firm_mentions' AND row_id = ?",
+                               [str(firm_id)]).fetchone()
+        assert fix == (None, FIRM_CODE, "王审核")  # no automatic repair existed
+        assert index.value("firm_mentions", firm_id, "uscc") == FIRM_CODE
+    bad = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
+                                           "value": "123"}, follow_redirects=False)
+    assert bad.status_code in (303, 404)
+
+
+def test_invalid_typed_code_is_refused(db: Path) -> None:
+    c = client(db)
+    with Index.open(db) as index:
+        sha = index.db.execute(
+            "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
+            "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
+            [MISPRINT]).fetchone()[0]
+    r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
+                                         "value": "91150291558112127R", "action": "accept"})
+    assert "不是有效的统一社会信用代码" in r.text
+    assert MISPRINT in c.get("/review?kind=uscc").text
+
+
+def test_confirm_a_group(db: Path) -> None:
+    c = client(db)
+    page = c.get("/dupes").text
+    group_id = page.split('data-group="', 1)[1].split('"', 1)[0]
+    r = c.post("/dupes/decide", data={"csrf": csrf(c), "group_id": group_id, "action": "confirm"})
+    assert r.status_code == 200 and "已确认" in r.text
+    confirmed = c.get("/dupes", params={"state": "confirmed"}).text
+    assert group_id in confirmed
+
+
+def test_pdf_value_crop_is_a_png(db: Path) -> None:
+    c, i = client(db), ids(db)
+    r = c.get(f"/crop/firm/{i['pdf_firm']}.png")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG")
+    assert c.get("/crop/firm/999999.png").status_code == 404
