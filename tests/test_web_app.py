@@ -9,9 +9,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from browser.webdata import FIRM_CODE, MISPRINT, RENAMED, SCRIPT, build_index, script_declaration
 from starlette.testclient import TestClient
 
-from browser.webdata import FIRM_CODE, MISPRINT, RENAMED, SCRIPT, build_index, script_declaration
 from saidao.index.search import resolve_zone
 from saidao.index.store import Index
 from saidao.web import create_app

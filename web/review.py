@@ -225,21 +225,21 @@ async def resolve(request: Request) -> Response:
 # ---------------------------------------------------------------- page crops
 
 
-def _pdf_bytes(path: str, names: dict[str, str]) -> bytes | Path:
+def _pdf_bytes(path: str, archived: bool) -> bytes | Path:
     """The source's bytes: the file itself, or the member of a stored archive."""
     head, sep, member = path.partition("!")
-    if not sep:
+    if not archived or not sep:
         return Path(path)
     with zipfile.ZipFile(head) as zf:
         return zf.read(member)
 
 
-def crop_png(source: dict[str, Any], names: dict[str, str]) -> bytes:
+def crop_png(source: dict[str, Any]) -> bytes:
     """The printed row around ``source['bbox']`` on its page, as PNG (full page width)."""
     from PIL import Image
 
     page_no, bbox, path = int(source["page"]), source["bbox"], str(source["file"])
-    data = _pdf_bytes(path, names)
+    data = _pdf_bytes(path, bool(source.get("archived")))
     head = data[:5] if isinstance(data, bytes) else data.open("rb").read(5)
     if head == b"%PDF-":
         import pypdfium2 as pdfium
@@ -267,14 +267,19 @@ def crop(request: Request) -> Response:
         firm_id = int(request.path_params["firm_id"])
     except ValueError:
         raise HTTPException(404, "没有该企业行") from None
-    rows = list(index.db.query("SELECT source FROM firm_mentions WHERE id = ?", [firm_id]))
+    rows = list(index.db.query(
+        "SELECT m.source, f.path, f.origin FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256 WHERE m.id = ?", [firm_id]))
     if not rows:
         raise HTTPException(404, "没有该企业行")
     source = json.loads(rows[0]["source"] or "{}").get("uscc") or {}
-    if not source.get("page") or not source.get("bbox") or not source.get("file"):
+    if not source.get("page") or not source.get("bbox"):
         raise HTTPException(404, "该值没有页面位置")
+    # the file as the index knows it: archive members were read from a temporary copy
+    source = {**source, "file": rows[0]["path"], "archived": bool(rows[0]["origin"])}
     try:
-        png = crop_png(source, load_names(request.app.state.settings))
+        png = crop_png(source)
     except Exception as e:  # any damage in a stored file: no picture, never a 500
         raise HTTPException(404, f"原文件无法打开：{type(e).__name__}") from None
     return Response(png, media_type="image/png",

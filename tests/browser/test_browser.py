@@ -1,0 +1,194 @@
+"""Staff's main journeys in Debian's Chromium (headless, through Playwright) against
+``saidao serve`` started in a subprocess on a free loopback port.
+
+Each step asserts what the page shows and saves a screenshot to
+``artifacts/screenshots/<step>.png``.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from browser.webdata import (
+    FIRM_CODE,
+    MISPRINT,
+    POLICIES,
+    RENAMED,
+    ROOT,
+    fixture_files,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_up(url: str, proc: subprocess.Popen, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"saidao serve exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("saidao serve did not start")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "saidao", "serve", "--port", str(port), "--db",
+         str(root / "saidao.db")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(url + "/", proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A .zip of a few declarations (one with a misprinted code) and the bundled policies."""
+    root = tmp_path_factory.mktemp("batch")
+    archive = root / "申报材料.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in fixture_files(root / "files"):
+            zf.write(path, f"申报表/{path.name}")
+        for path in POLICIES:
+            zf.write(path, f"政策/{path.name}")
+    return archive
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        context = browser.new_context(base_url=server, accept_downloads=True,
+                                      viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        tab = context.new_page()
+        tab.set_default_timeout(20_000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def shot(page: object, step: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{step}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_journeys(page: object, batch: Path) -> None:
+    from playwright.sync_api import expect
+
+    # 1. 导入: upload the .zip, wait for the run report
+    page.goto("/import")
+    page.fill("input[name=user]", "李导入")
+    page.set_input_files("input[type=file]", str(batch))
+    shot(page, "01_import_form")
+    page.click("#upload button[type=submit]")
+    page.wait_for_url("**/import/run/**", timeout=80_000)
+    expect(page.locator("#run-state")).to_contain_text("导入完成")
+    expect(page.locator("table")).to_contain_text("申报材料.zip!申报表/decl_001_renamed.docx")
+    assert page.locator("tbody tr").count() == 4 + len(POLICIES)
+    assert page.locator("tr.failed").count() == 0
+    shot(page, "02_import_done")
+
+    page.goto("/")
+    expect(page.locator(".stats")).to_contain_text("政策条款")
+    shot(page, "03_home")
+
+    # 2. 待核: correct the misprinted credit code, then see the firm's duplicates
+    page.goto("/review?kind=uscc")
+    item = page.locator("section.item", has_text=MISPRINT)
+    expect(item).to_have_count(1)
+    item.locator(f"input[type=radio][value='{FIRM_CODE}']").check()
+    item.locator("input[name=user]").fill("王审核")
+    shot(page, "04_review")
+    item.locator("button.accept").click()
+    expect(page.locator(".flash.ok").first).to_contain_text(f"已更正为 {FIRM_CODE}")
+    expect(page.locator("section.item", has_text=MISPRINT)).to_have_count(0)
+    page.click("text=查看该企业的重复记录")
+    group = page.locator("section.group", has_text=RENAMED)
+    expect(group).to_have_count(1)
+    expect(group).to_contain_text("包头市新源天然气有限责任公司")
+    expect(group).to_contain_text("信用代码相同")
+    shot(page, "05_dupes_after_fix")
+
+    # 3. 检索: 人才公寓 within one zone, open the clause in context
+    page.goto("/search")
+    page.fill("input[name=q]", "人才公寓")
+    page.select_option("select[name=zone]", label="鄂尔多斯高新技术产业开发区")
+    page.click("form.filters button[type=submit]")
+    first = page.locator("li.hit").first
+    expect(first).to_contain_text("鄂府发〔2025〕36号")
+    expect(first.locator("mark").first).to_have_text("人才公寓")
+    shot(page, "06_search")
+    first.locator("a.hit-title").click()
+    expect(page.locator("section.clause.target")).to_contain_text("人才公寓")
+    expect(page.locator("section.clause.target mark").first).to_have_text("人才公寓")
+    assert page.locator("section.clause").count() > 1  # its neighbours too
+    shot(page, "07_clause")
+
+    # 4. 赛道: a track with its firms, eligibility and linked clauses
+    page.goto("/tracks")
+    page.locator("table a[href^='/track/']").first.click()
+    expect(page.locator("h2", has_text="适用的政策条款")).to_be_visible()
+    links = page.locator("table.links tbody tr")
+    assert links.count() > 0
+    expect(links.first.locator("ul.reasons li").first).not_to_be_empty()
+    expect(page.locator("h2", has_text="申报条件")).to_be_visible()
+    shot(page, "08_track")
+
+    # 5. 重复企业: confirm a group, export, open the workbook
+    page.goto("/dupes")
+    group = page.locator("section.group", has_text=RENAMED)
+    group_id = group.get_attribute("data-group")
+    group.locator("button.confirm").click()
+    expect(page.locator(".flash.ok").first).to_contain_text("已确认")
+    expect(page.locator(f"section.group[data-group='{group_id}'] .tag.ok")).to_have_text("已确认")
+    shot(page, "09_dupes_confirmed")
+    with page.expect_download() as info:
+        page.click("a.export")
+    target = SHOTS.parent / "dupes.xlsx"
+    info.value.save_as(str(target))
+    sheet = openpyxl.load_workbook(target).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in r), strict=False)) for r in sheet.iter_rows(min_row=2)]
+    mine = [r for r in rows if r["组编号"] == group_id]
+    assert {r["名录中名称"] for r in mine} >= {RENAMED, "包头市新源天然气有限责任公司"}
+    assert all(r["已确认"] == "是" for r in mine)
+    assert {r["纠正后信用代码"] for r in mine} == {FIRM_CODE}
