@@ -180,3 +180,12 @@ def test_box_glyphs_are_normalised_and_labelled():
     assert [(b.label, b.checked, b.glyph) for b in boxes] == [
         ("传统产业转型升级", True, "√"), ("新兴产业延伸", False, "□"), ("未来产业验证熟化 √2", False, "□"),
     ]
+
+
+def test_empty_boxes_read_as_kou():
+    from saidao.ingest.readers.ocr import _boxes_read_as_kou
+
+    assert _boxes_read_as_kou("口传统产业转型升级口新兴产业延伸口未来产业验证熟化").count("□") == 3
+    assert _boxes_read_as_kou("口甲 口乙") == "□甲 □乙"
+    assert _boxes_read_as_kou("口岸进出口贸易") == "口岸进出口贸易"
+    assert _boxes_read_as_kou("人口 出口") == "人口 出口"

@@ -156,3 +156,11 @@ def test_photographed_sheet_is_found_and_flattened():
     assert flat[5:-5, 5:-5].mean() > 220  # only paper left
     # a scan (paper to the edges) is left alone
     assert layout.find_sheet(np.full((900, 700, 3), 240, np.uint8)) is None
+
+
+def test_a_glyph_read_twice_by_overlapping_boxes_is_dropped():
+    first = OcrLine((455, 603, 703, 633), "转型升级", 0.99, [(455, 517), (517, 579), (579, 641), (641, 703)])
+    second = OcrLine((685, 600, 900, 634), "及新兴", 0.9, [(685, 704), (742, 775), (775, 806)])
+    kept = layout.drop_double_reads([first, second])
+    assert [ln.text for ln in kept] == ["转型升级", "新兴"]
+    assert kept[1].box[0] == 742

@@ -131,6 +131,7 @@ def ocr_page(
     try:
         lines = recognise(page.text_image)
         lines = _recover_missed(page.text_image, lines, dpi)
+        lines = layout.drop_double_reads(lines)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
     lines = _insert_checkboxes(lines, page.marks)
@@ -252,6 +253,7 @@ def _insert_checkboxes(lines: list[OcrLine], marks: list[BoxMark]) -> list[OcrLi
         if host is None:
             lines.append(OcrLine(mark.box, glyph, 1.0, [(mark.box[0], mark.box[2])]))
             continue
+        _drop_chars_on(host, mark)
         at = sum(1 for x0, x1 in host.char_xs if (x0 + x1) / 2 < cx) if host.char_xs else (
             0 if cx <= host.box[0] else len(host.text)
         )
@@ -261,6 +263,16 @@ def _insert_checkboxes(lines: list[OcrLine], marks: list[BoxMark]) -> list[OcrLi
             host.char_xs[at:at] = [(mark.box[0], mark.box[2])] * len(piece)
         host.box = (min(host.box[0], mark.box[0]), host.box[1], max(host.box[2], mark.box[2]), host.box[3])
     return lines
+
+
+def _drop_chars_on(line: OcrLine, mark: BoxMark) -> None:
+    """Remove what the recogniser made of the erased box itself (口, 厂, 及 from its rim)."""
+    if len(line.char_xs) != len(line.text):
+        return
+    keep = [i for i, (x0, x1) in enumerate(line.char_xs) if not mark.box[0] <= (x0 + x1) / 2 <= mark.box[2]]
+    if len(keep) < len(line.text):
+        line.text = "".join(line.text[i] for i in keep)
+        line.char_xs = [line.char_xs[i] for i in keep]
 
 
 def _host_line(lines: list[OcrLine], mark: BoxMark, side: int) -> OcrLine | None:
@@ -292,6 +304,24 @@ def checkboxes_in(text: str, provenance: Provenance) -> list[Checkbox]:
             provenance=provenance,
         ))
     return boxes
+
+
+def _boxes_read_as_kou(text: str) -> str:
+    """A row of empty boxes the recogniser read as 口, told apart from the character.
+
+    Either 口 starts two or more space-separated segments, or the text starts
+    with 口 and holds three or more (option lists run together: 口甲口乙口丙).
+    """
+    starts = [i for i, ch in enumerate(text) if ch == "口" and (i == 0 or text[i - 1] == " ")]
+    if len(starts) < 2:
+        every = [i for i, ch in enumerate(text) if ch == "口"]
+        if not (text.startswith("口") and len(every) >= 3):
+            return text
+        starts = every
+    chars = list(text)
+    for i in starts:
+        chars[i] = "□"
+    return "".join(chars)
 
 
 def normalise_boxes(text: str) -> str:
@@ -372,11 +402,11 @@ class _Builder:
         for gc in grid.cells:
             rows = layout.visual_rows(by_cell.get((gc.row, gc.col), []))
             tlines = self.text_lines(rows, cell=(gc.row, gc.col))
-            raw = _join(tl.text for tl in tlines)
+            raw = _pair_quotes(_boxes_read_as_kou(_join(tl.text for tl in tlines)))
             conf = min((tl.provenance.confidence for tl in tlines), default=1.0)
             prov = self.prov(gc.box, conf, cell=(gc.row, gc.col))
             cells.append(Cell(
-                row=gc.row, col=gc.col, text=normalise_boxes(_pair_quotes(raw)), provenance=prov,
+                row=gc.row, col=gc.col, text=normalise_boxes(raw), provenance=prov,
                 row_span=gc.row_span, col_span=gc.col_span,
                 checkboxes=checkboxes_in(raw, prov), lines=tlines,
             ))
@@ -395,10 +425,10 @@ class _Builder:
         out = []
         for group in layout.split_paragraphs(rows, left, right):
             tlines = self.text_lines(group)
-            raw = _join(tl.text for tl in tlines)
+            raw = _pair_quotes(_boxes_read_as_kou(_join(tl.text for tl in tlines)))
             conf = min(tl.provenance.confidence for tl in tlines)
             prov = self.prov(_union([ln for row in group for ln in row]), conf)
-            out.append(Paragraph(text=normalise_boxes(_pair_quotes(raw)), provenance=prov, lines=tlines,
+            out.append(Paragraph(text=normalise_boxes(raw), provenance=prov, lines=tlines,
                                  checkboxes=checkboxes_in(raw, prov)))
         return out
 

@@ -537,3 +537,23 @@ def flatten_sheet(rgb: np.ndarray, corners: np.ndarray, scale: float = 1.0) -> n
     matrix = cv2.getPerspectiveTransform(corners, target)
     return cv2.warpPerspective(rgb, matrix, (w, h), flags=cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+
+
+def drop_double_reads(lines: list[OcrLine]) -> list[OcrLine]:
+    """Remove characters read twice where two detected boxes on one text line overlap.
+
+    The detector sometimes starts a box inside the previous one, and the
+    recogniser then reads the shared glyph again, often as a part of it
+    (级 → 及). Characters of the later box whose centre lies inside the
+    earlier box are dropped.
+    """
+    for row in visual_rows(lines):
+        for prev, line in zip(row, row[1:], strict=False):
+            if line.box[0] >= prev.box[2] or len(line.char_xs) != len(line.text):
+                continue
+            keep = [i for i, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > prev.box[2]]
+            line.text = "".join(line.text[i] for i in keep)
+            line.char_xs = [line.char_xs[i] for i in keep]
+            if keep:
+                line.box = (int(line.char_xs[0][0]), line.box[1], line.box[2], line.box[3])
+    return [ln for ln in lines if ln.text.strip()]
