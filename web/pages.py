@@ -368,6 +368,9 @@ def track(request: Request) -> Response:
     data = track_view(index, track_id)
     if data is None:
         raise HTTPException(404, "新赛道不存在")
+    from saidao.web.imports import display_path, load_names
+
+    data["file"] = display_path(data["file"], load_names(request.app.state.settings))
     fixes = corrected_codes(index, track_id)
     for firm in data["firms"]:
         firm["fix"] = fixes.get(firm["id"])

@@ -25,7 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from saidao.extractors.uscc import check
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
-from saidao.web.imports import load_names
+from saidao.web.imports import display_path, load_names
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
 from saidao.web.security import acting_user, csrf_ok, csrf_refused, remember_user
 from saidao.web.xlsx import wants_xlsx, xlsx_response
@@ -38,7 +38,7 @@ UNIT_ZH = {"name": "单位名称", "address": "通讯地址", "contact": "联系
 KIND_ZH = {"uscc": "信用代码", "track": "赛道分类", "blank": "缺填", "over_limit": "超字数",
            "other": "其他"}
 #: Points of page kept above and below the code's box in a crop.
-CROP_MARGIN = 8.0
+CROP_MARGIN = 14.0
 CROP_SCALE = 2.0
 
 _QUEUE_SQL = """
@@ -147,7 +147,7 @@ def review(request: Request) -> Response:
     items = queue(index, kind)
     names = load_names(request.app.state.settings)
     for item in items:
-        item["path"] = names.get(item["path"], item["path"])
+        item["path"] = display_path(item["path"], names)
         item["kind_zh"] = KIND_ZH[item["kind"]]
         item["message"] = "；".join(item["messages"])
     if wants_xlsx(request):
