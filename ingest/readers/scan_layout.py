@@ -547,13 +547,17 @@ def drop_double_reads(lines: list[OcrLine]) -> list[OcrLine]:
     (级 → 及). Characters of the later box whose centre lies inside the
     earlier box are dropped.
     """
-    for row in visual_rows(lines):
-        for prev, line in zip(row, row[1:], strict=False):
-            if line.box[0] >= prev.box[2] or len(line.char_xs) != len(line.text):
+    ordered = sorted(lines, key=lambda ln: ln.box[0])
+    for i, prev in enumerate(ordered):
+        for line in ordered[i + 1:]:
+            if line.box[0] >= prev.box[2]:
+                break
+            overlap = min(prev.box[3], line.box[3]) - max(prev.box[1], line.box[1])
+            if overlap < 0.6 * min(prev.height, line.height) or len(line.char_xs) != len(line.text):
                 continue
-            keep = [i for i, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > prev.box[2]]
-            line.text = "".join(line.text[i] for i in keep)
-            line.char_xs = [line.char_xs[i] for i in keep]
+            keep = [k for k, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > prev.box[2]]
+            line.text = "".join(line.text[k] for k in keep)
+            line.char_xs = [line.char_xs[k] for k in keep]
             if keep:
                 line.box = (int(line.char_xs[0][0]), line.box[1], line.box[2], line.box[3])
     return [ln for ln in lines if ln.text.strip()]
