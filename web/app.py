@@ -26,6 +26,9 @@ HERE = Path(__file__).parent
 DIRECTIONS = ("未来产业验证熟化", "传统产业转型升级", "新兴产业延伸")
 LEVEL_ZH = {"national": "国家", "region": "自治区", "city": "盟市", "county": "旗县区",
             "zone": "高新区"}
+UNIT_ZH = {"name": "单位名称", "address": "通讯地址", "contact": "联系人", "postcode": "邮编",
+           "department": "部门", "title": "职务", "phone": "电话", "mobile": "手机",
+           "fax": "传真", "email": "电子邮箱"}
 OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变", "superseded": "新版本",
               "failed": "失败", "unsupported": "不支持"}
 
@@ -72,7 +75,8 @@ def _environment() -> jinja2.Environment:
     from saidao.web import format as fmt
 
     env.filters.update(fmt.FILTERS)
-    env.globals.update(LEVEL_ZH=LEVEL_ZH, OUTCOME_ZH=OUTCOME_ZH, DIRECTIONS=DIRECTIONS)
+    env.globals.update(LEVEL_ZH=LEVEL_ZH, OUTCOME_ZH=OUTCOME_ZH, DIRECTIONS=DIRECTIONS,
+                       UNIT_ZH=UNIT_ZH)
     return env
 
 

@@ -166,7 +166,7 @@ def search_hits(index: Index, request: Request, limit: int) -> tuple[list[dict[s
         hits = _hits(index, [r for r, _ in ranked])
         for h in hits:
             h["score"] = round(scores[h["rowid"]], 2)
-        return hits, main_words(fts.query_words(query))
+        return hits, fts.query_words(query)  # sub-words marked too: 人才 in a weaker hit
     if allowed is None:
         return [], []
     ordered = [r[0] for r in index.db.execute(

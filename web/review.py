@@ -24,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from saidao.extractors.uscc import check
 from saidao.index.store import Index
-from saidao.web.app import index_of, render, route
+from saidao.web.app import UNIT_ZH, index_of, render, route
 from saidao.web.imports import display_path, load_names
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
 from saidao.web.security import acting_user, csrf_ok, csrf_refused, remember_user
@@ -32,9 +32,6 @@ from saidao.web.xlsx import wants_xlsx, xlsx_response
 
 _FIRM_FIELD = re.compile(r"^firms\[(\d+)\]\.uscc$")
 _UNIT_FIELD = re.compile(r"^unit\.(\w+)$")
-UNIT_ZH = {"name": "单位名称", "address": "通讯地址", "contact": "联系人", "postcode": "邮编",
-           "department": "部门", "title": "职务", "phone": "电话", "mobile": "手机",
-           "fax": "传真", "email": "电子邮箱"}
 KIND_ZH = {"uscc": "信用代码", "track": "赛道分类", "blank": "缺填", "over_limit": "超字数",
            "other": "其他"}
 #: Points of page kept above and below the code's box in a crop.
