@@ -256,3 +256,21 @@ def test_pdf_value_crop_is_a_png(db: Path) -> None:
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert r.content.startswith(b"\x89PNG")
     assert c.get("/crop/firm/999999.png").status_code == 404
+
+
+def test_track_eligibility_matches_the_library(db: Path) -> None:
+    from saidao.index.eligibility import track_eligibility as library
+    from saidao.web.pages import track_eligibility
+
+    with Index.open(db) as index:
+        for (track_id,) in index.db.execute("SELECT track_id FROM tracks").fetchall():
+            assert track_eligibility(index, track_id) == library(index, track_id)
+
+
+def test_zone_page_lists_naming_clauses_first(db: Path) -> None:
+    from saidao.web.pages import zone_clauses
+
+    with Index.open(db) as index:
+        groups = zone_clauses(index, "鄂尔多斯高新区")
+    assert groups and groups[0]["named"] > 0 and groups[0]["clauses"][0]["names_zone"]
+    assert all(g["total"] >= len(g["clauses"]) for g in groups)

@@ -48,6 +48,8 @@ def fold(text: str) -> str:
 def window(text: str | None, words: Iterable[str], context: int = SNIPPET_CONTEXT) -> str:
     """The part of ``text`` around the first word found (whole text when short or no hit)."""
     text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) <= 3 * context:
+        return text
     folded = fold(text)
     found = [folded.find(fold(w)) for w in words if w]
     found = [p for p in found if p >= 0]

@@ -15,7 +15,14 @@ from saidao.index import fts
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
-from saidao.index.search import UnknownZone, applicable_rowids, main_words, rank, resolve_zone
+from saidao.index.search import (
+    UnknownZone,
+    applicable_rowids,
+    main_words,
+    policy_covers,
+    rank,
+    resolve_zone,
+)
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
 from saidao.web.security import TOKEN_COOKIE, csrf_ok, csrf_refused, same
@@ -113,7 +120,7 @@ def _filter_rowids(index: Index, request: Request) -> set[int] | None:
     q = request.query_params
     sets: list[set[int]] = []
     if q.get("zone"):
-        sets.append(applicable_rowids(index, resolve_zone(q["zone"])))
+        sets.append(zone_rowids(index, resolve_zone(q["zone"]).id))
     if q.get("policy"):
         sets.append(_rowids(index, "SELECT id FROM clauses WHERE policy_id = ?", [q["policy"]]))
     if q.get("level"):
@@ -127,6 +134,22 @@ def _filter_rowids(index: Index, request: Request) -> set[int] | None:
     if not sets:
         return None
     return set.intersection(*sets)
+
+
+_zone_cache: dict[tuple, set[int]] = {}
+
+
+def zone_rowids(index: Index, zone_id: str) -> set[int]:
+    """``applicable_rowids``, kept until the clauses or the files change (it reads every
+    applicable clause id: tens of thousands on a big index)."""
+    state = (index.path, zone_id,
+             index.db.execute("SELECT count(*), max(id) FROM clauses").fetchone(),
+             tuple(index.db.execute("SELECT status, count(*) FROM files GROUP BY status")))
+    if state not in _zone_cache:
+        if len(_zone_cache) > 64:
+            _zone_cache.clear()
+        _zone_cache[state] = applicable_rowids(index, resolve_zone(zone_id))
+    return _zone_cache[state]
 
 
 def _rowids(index: Index, sql: str, params: list[Any]) -> set[int]:
@@ -265,33 +288,47 @@ def zones(request: Request) -> Response:
 
 
 #: Clauses shown per policy on a zone's page (the rest: a search link).
-ZONE_CLAUSES_PER_POLICY = 30
+ZONE_CLAUSES_PER_POLICY = 10
 
 
 def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
-    """Applicable clauses grouped by policy; clauses naming the zone first, and their policies."""
+    """Applicable clauses grouped by policy; clauses naming the zone first, and their policies.
+
+    Counted and paged per policy in SQL: a zone covered by every region-wide
+    document has tens of thousands of applicable clauses on a big index.
+    """
     zone = resolve_zone(zone_id)
-    allowed = sorted(applicable_rowids(index, zone))
-    named = _rowids(index, "SELECT c.id FROM clauses c JOIN clause_tags t ON "
-                    "t.clause_id = c.clause_id WHERE t.tag_type = 'zone' AND t.value = ?", [zone.id])
-    groups: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(allowed), 900):
-        chunk = allowed[start:start + 900]
-        for row in index.db.query(_HIT_SQL + f"WHERE c.id IN ({','.join('?' for _ in chunk)})",
-                                  chunk):
-            group = groups.setdefault(row["policy_id"], {
-                "policy_id": row["policy_id"], "title": row["title"], "doc_number": row["doc_number"],
-                "level": row["level"], "clauses": [], "total": 0, "named": 0})
-            row["names_zone"] = row["rowid"] in named
-            group["total"] += 1
-            group["named"] += row["names_zone"]
-            group["clauses"].append(row)
+    policies = list(index.db.query(
+        "SELECT p.policy_id, p.title, p.doc_number, p.level, p.jurisdiction, p.issuer, "
+        "(SELECT count(*) FROM clauses c WHERE c.policy_id = p.policy_id) AS total "
+        "FROM policies p JOIN files f ON f.sha256 = p.file_sha256 AND f.status = 'imported'"))
+    named = [r for r in index.db.query(
+        _HIT_SQL + "JOIN clause_tags t ON t.clause_id = c.clause_id "
+        "WHERE t.tag_type = 'zone' AND t.value = ? ORDER BY c.position", [zone.id])]
+    named_by_policy: dict[str, list[dict[str, Any]]] = {}
+    for row in named:
+        row["names_zone"] = True
+        named_by_policy.setdefault(row["policy_id"], []).append(row)
+    out = []
+    for policy in policies:
+        mentions = named_by_policy.get(policy["policy_id"], [])
+        covers = policy_covers(policy, zone)
+        if not covers and not mentions:
+            continue
+        clauses = list(mentions)
+        if covers:
+            seen = {c["clause_id"] for c in clauses}
+            for row in index.db.query(_HIT_SQL + "WHERE c.policy_id = ? ORDER BY c.position LIMIT ?",
+                                      [policy["policy_id"], ZONE_CLAUSES_PER_POLICY]):
+                if row["clause_id"] not in seen:
+                    row["names_zone"] = False
+                    clauses.append(row)
+        for row in clauses:
+            row["path"] = json.loads(row["path"] or "[]") if isinstance(row["path"], str) else row["path"]
+        out.append({**policy, "clauses": clauses[:ZONE_CLAUSES_PER_POLICY], "named": len(mentions),
+                    "total": policy["total"] if covers else len(mentions)})
     order = {"zone": 0, "county": 1, "city": 2, "region": 3, "national": 4}
-    out = sorted(groups.values(), key=lambda g: (-g["named"], order.get(g["level"], 9),
-                                                 g["doc_number"] or ""))
-    for group in out:
-        group["clauses"].sort(key=lambda c: (not c["names_zone"], c["position"]))
-        group["clauses"] = group["clauses"][:ZONE_CLAUSES_PER_POLICY]
+    out.sort(key=lambda g: (-g["named"], order.get(g["level"], 9), g["doc_number"] or ""))
     return out
 
 
@@ -357,9 +394,35 @@ def corrected_codes(index: Index, track_id: int) -> dict[int, dict[str, Any]]:
     return {int(r["row_id"]): r for r in rows}
 
 
-def track(request: Request) -> Response:
-    from saidao.index.eligibility import track_eligibility
+def track_eligibility(index: Index, track_id: int) -> dict[str, Any]:
+    """``index.eligibility`` for one track from its own firm rows only.
 
+    (The library's ``track_eligibility`` reads every firm row of the index
+    first, which costs a page hundreds of milliseconds on a big index.)
+    """
+    from saidao.index.dupes import Mention
+    from saidao.index.eligibility import eligibility, track_figures
+    from saidao.index.registers import load_registers, register_matches
+
+    fixes = corrected_codes(index, track_id)
+    mentions = [
+        Mention(str(track_id), int(r["seq"] or 0), r["name"] or "", r["uscc_printed"] or "",
+                (fixes.get(r["id"]) or {}).get("corrected_value", r["uscc"]), r["zone"] or "",
+                r["path"] or "", r["sha256"] or "", r["name_key"] or "")
+        for r in index.db.query(
+            "SELECT m.id, m.seq, m.name, m.uscc_printed, m.uscc, m.name_key, z.name AS zone, "
+            "f.path, f.sha256 FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
+            "JOIN declarations d ON d.declaration_id = t.declaration_id "
+            "JOIN files f ON f.sha256 = d.file_sha256 LEFT JOIN zones z ON z.id = t.zone_id "
+            "WHERE m.track_id = ? ORDER BY m.seq, m.id", [track_id])]
+    entries = load_registers(index)
+    firms = [{"name": m.name, "uscc": m.code} for m in mentions]
+    return eligibility({"track_id": str(track_id), "firms": firms},
+                       track_figures(index, track_id), register_matches(mentions, entries),
+                       {e["type"] for e in entries})
+
+
+def track(request: Request) -> Response:
     index = index_of(request)
     try:
         track_id = int(request.path_params["track_id"])
