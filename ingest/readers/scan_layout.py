@@ -243,7 +243,7 @@ def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: f
         ys.insert(0, y0)
     if y1 - ys[-1] > tol:
         ys.append(y1)
-    if len(xs) < 2 or len(ys) < 3 and len(xs) < 3:
+    if len(xs) < 2 or (len(ys) < 3 and len(xs) < 3):  # a framed box alone is no table
         return None
     grid = Grid(box=box, xs=xs, ys=ys)
     grid.cells = _merge_cells(horizontal, vertical, xs, ys, tol)
@@ -555,7 +555,8 @@ def drop_double_reads(lines: list[OcrLine]) -> list[OcrLine]:
             overlap = min(prev.box[3], line.box[3]) - max(prev.box[1], line.box[1])
             if overlap < 0.6 * min(prev.height, line.height) or len(line.char_xs) != len(line.text):
                 continue
-            keep = [k for k, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > prev.box[2]]
+            end = prev.char_xs[-1][1] if prev.char_xs else prev.box[2]  # glyphs, not the padded box
+            keep = [k for k, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > end]
             line.text = "".join(line.text[k] for k in keep)
             line.char_xs = [line.char_xs[k] for k in keep]
             if keep:
