@@ -52,8 +52,10 @@ _PHONE = re.compile(r"^(?:\(?0\d{2,3}\)?[- ]?)?\d{7,8}(?:[-转]\d{1,6})?$")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _PLATFORM_LEVELS = ("国家级", "自治区级", "省级", "盟市级", "市级", "旗县级", "县级", "区级", "校级")
 #: credit-code findings that are not problems on a declaration: a firm registered
-#: outside Inner Mongolia is normal (the area prefix only steers repairs).
+#: outside Inner Mongolia is normal (the area prefix only steers repairs), and a
+#: verifying code with an area outside GB/T 2260 is a development zone's office.
 _QUIET_USCC = {"uscc_area_region"}
+_QUIET_WHEN_VALID = {"uscc_area"}
 
 
 def clean_value(text: str) -> str:
@@ -343,7 +345,7 @@ def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) 
                         "uscc": _source(code_cell.provenance if code_cell else None)},
         })
         for code, message in checked.problems:
-            if code not in _QUIET_USCC:
+            if code not in _QUIET_USCC and not (checked.valid and code in _QUIET_WHEN_VALID):
                 result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
     _check_firm_list(firms, result)
     return firms
