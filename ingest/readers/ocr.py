@@ -172,12 +172,20 @@ def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
     ink = layout.ink_mask(layout.to_gray(rgb))
     horizontal, vertical = layout.ruling_masks(ink, dpi)
     grids = layout.find_grids(horizontal, vertical, dpi)
-    text_image = layout.erase(rgb, horizontal | vertical) if grids else rgb.copy()
+    text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
     marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
     for x0, y0, x1, y1 in (m.box for m in marks):
         rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
         text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
     return _Prepared(text_image, angle, seals, grids, marks)
+
+
+def _within(mask: np.ndarray, grids: list[Grid], pad: int = 6) -> np.ndarray:
+    """The ruling-line mask inside tables only: a big title's long strokes are not rules."""
+    keep = np.zeros_like(mask)
+    for x0, y0, x1, y1 in (g.box for g in grids):
+        keep[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad] = 1
+    return mask * keep
 
 
 #: Second looks per page at most: each costs a small recognition.
