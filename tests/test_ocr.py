@@ -189,3 +189,24 @@ def test_empty_boxes_read_as_kou():
     assert _boxes_read_as_kou("口甲 口乙") == "□甲 □乙"
     assert _boxes_read_as_kou("口岸进出口贸易") == "口岸进出口贸易"
     assert _boxes_read_as_kou("人口 出口") == "人口 出口"
+
+
+def test_only_table_rules_are_erased_not_a_big_title():
+    from PIL import ImageDraw, ImageFont
+
+    from saidao.ingest.readers.ocr import _prepare
+
+    img = Image.new("RGB", (1400, 700), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((200, 40), "高新技术产业开发区新赛道申报表", font=ImageFont.truetype(
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 64), fill="black")
+    for y in (250, 350, 450):
+        draw.line([(100, y), (1300, y)], fill="black", width=3)
+    for x in (100, 500, 1300):
+        draw.line([(x, 250), (x, 450)], fill="black", width=3)
+    rgb = np.asarray(img)
+    page = _prepare(rgb, 200, ReadSettings())
+    assert len(page.grids) == 1
+    title = (slice(30, 130), slice(150, 1300))
+    assert (page.text_image[title] < 128).sum() == (rgb[title] < 128).sum()
+    assert (page.text_image[240:460, 90:1310] < 128).sum() < 50  # the rules are gone
