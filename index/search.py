@@ -84,41 +84,92 @@ def _naming_clauses(index: Index, zone: Zone) -> set[str]:
 
 def applicable_rowids(index: Index, zone: Zone) -> set[int]:
     """Rowids of every current clause that applies to ``zone`` (by jurisdiction or by name)."""
+    sql, params = _scope_sql(index, zone)
+    return {r[0] for r in index.db.execute(sql, params).fetchall()}
+
+
+def _scope_sql(index: Index, zone: Zone | None) -> tuple[str, list[Any]]:
+    """A SELECT of the rowids of current clauses (applying to ``zone`` when given)."""
+    sql = ("SELECT c.id FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
+           "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported'")
+    if zone is None:
+        return sql, []
     covering = [p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)]
-    named = _naming_clauses(index, zone)
-    rows = index.db.execute(
-        f"SELECT id, clause_id, policy_id FROM clauses WHERE policy_id IN "
-        f"({','.join('?' for _ in covering) or 'NULL'}) OR clause_id IN "
-        f"({','.join('?' for _ in named) or 'NULL'})",
-        [*covering, *named],
-    ).fetchall()
-    return {r[0] for r in rows}
+    named = sorted(_naming_clauses(index, zone))
+    sql += (f" AND (c.policy_id IN ({','.join('?' for _ in covering) or 'NULL'})"
+            f" OR c.clause_id IN ({','.join('?' for _ in named) or 'NULL'}))")
+    return sql, [*covering, *named]
+
+
+def _in_scope(index: Index, rowids: list[int], scope: tuple[str, list[Any]]) -> list[int]:
+    """``rowids`` (in order) that are in scope: one indexed look-up over a short list."""
+    if not rowids:
+        return []
+    sql, params = scope
+    marks = ",".join("?" for _ in rowids)
+    kept = {r[0] for r in index.db.execute(f"{sql} AND c.id IN ({marks})", [*params, *rowids])}
+    return [r for r in rowids if r in kept]
 
 
 # -- ranking -------------------------------------------------------------------------
-def _bm25_candidates(index: Index, words: list[str]) -> dict[int, float]:
-    rows = index.db.execute(
-        f"SELECT rowid, bm25(clauses_fts, {HEADING_WEIGHT}, {TEXT_WEIGHT}) FROM clauses_fts "
-        "WHERE clauses_fts MATCH ?",
-        [fts.match_any(words)],
-    ).fetchall()
+#: How many in-scope rows of each full-text look-up are scored in Python.
+CANDIDATES = 300
+#: The most rows one look-up reads while looking for CANDIDATES in scope.
+MAX_SCANNED = 20_000
+
+
+def _ranked_in_scope(index: Index, query_sql: str, params: list[Any],
+                     scope: tuple[str, list[Any]]) -> list[tuple[int, float]]:
+    """Rows of a ranked full-text query, best first, until CANDIDATES are in scope.
+
+    FTS5 answers ``ORDER BY rank LIMIT n`` without ranking every match, so the
+    query is asked for growing windows and each window filtered by scope —
+    far cheaper than joining the scope into the MATCH query.
+    """
+    window, out = CANDIDATES, []
+    while True:
+        rows = index.db.execute(f"{query_sql} LIMIT ?", [*params, window]).fetchall()
+        scores = dict(rows)
+        kept = _in_scope(index, [r for r, _ in rows], scope)
+        out = [(r, scores[r]) for r in kept]
+        if len(out) >= CANDIDATES or len(rows) < window or window >= MAX_SCANNED:
+            return out[:CANDIDATES]
+        window *= 4
+
+
+def _bm25_candidates(index: Index, words: list[str], scope: tuple[str, list[Any]]) -> dict[int, float]:
+    rows = _ranked_in_scope(
+        index,
+        "SELECT rowid, rank FROM clauses_fts WHERE clauses_fts MATCH ? "
+        f"AND rank MATCH 'bm25({HEADING_WEIGHT}, {TEXT_WEIGHT})' ORDER BY rank",
+        [fts.match_any(words)], scope)
     return {rowid: -rank for rowid, rank in rows}
 
 
-def _verbatim_rows(index: Index, word: str) -> set[int]:
-    """Clauses whose raw heading or text contains ``word`` (trigram MATCH, LIKE under 3 chars)."""
+def _verbatim_rows(index: Index, word: str, scope: tuple[str, list[Any]]) -> set[int]:
+    """Clauses in scope whose raw heading or text contains ``word`` (trigram MATCH, LIKE under 3 chars)."""
     if len(word) >= 3:
-        rows = index.db.execute(
-            "SELECT rowid FROM clauses_trigram WHERE clauses_trigram MATCH ?", [fts.quote(word)]
-        ).fetchall()
+        rows = _ranked_in_scope(
+            index, "SELECT rowid, rank FROM clauses_trigram WHERE clauses_trigram MATCH ? ORDER BY rank",
+            [fts.quote(word)], scope)
     else:
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = index.db.execute(
-            "SELECT rowid FROM clauses_trigram WHERE heading LIKE ? ESCAPE '\\' "
-            "OR text LIKE ? ESCAPE '\\'",
-            [pattern, pattern],
-        ).fetchall()
-    return {r[0] for r in rows}
+        rows = _ranked_in_scope(
+            index, "SELECT rowid, 0 FROM clauses_trigram WHERE heading LIKE ? ESCAPE '\\' "
+            "OR text LIKE ? ESCAPE '\\'", [pattern, pattern], scope)
+    return {r for r, _ in rows}
+
+
+def _contains(index: Index, rowids: list[int], word: str) -> set[int]:
+    """Which of ``rowids`` hold ``word`` verbatim (checked on the raw text, in one query)."""
+    if not rowids:
+        return set()
+    rows = index.db.execute(
+        f"SELECT rowid, heading, text FROM clauses_trigram WHERE rowid IN ({','.join('?' for _ in rowids)})",
+        rowids,
+    ).fetchall()
+    folded = fts.normalise(word)
+    return {r[0] for r in rows if folded in fts.normalise(r[1] or "") or folded in fts.normalise(r[2] or "")}
 
 
 def main_words(words: list[str]) -> list[str]:
@@ -126,35 +177,33 @@ def main_words(words: list[str]) -> list[str]:
     return [w for w in words if not any(w != o and w in o for o in words)]
 
 
-def rank(index: Index, query: str, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-    """(clause rowid, score) best first; ``allowed`` restricts to those rowids."""
+def rank(index: Index, query: str, allowed: set[int] | None = None,
+         zone: Zone | None = None) -> list[tuple[int, float]]:
+    """(clause rowid, score) best first, among current clauses (of ``zone``; within ``allowed``).
+
+    Candidates are the best BM25 rows plus, per query word, rows holding it
+    verbatim (so 算力 inside the jieba token 算力券 is found); every candidate
+    then gets the coverage bonus for each query word it holds verbatim.
+    """
     words = fts.query_words(query)
     if not words:
         return []
-    scores = _bm25_candidates(index, words)
+    scope = _scope_sql(index, zone)
+    scores = _bm25_candidates(index, words, scope)
     wanted = main_words(words)
-    found: dict[int, int] = {}
     for word in wanted:
-        for rowid in _verbatim_rows(index, word):
+        for rowid in _verbatim_rows(index, word, scope):
+            scores.setdefault(rowid, 0.0)
+    found: dict[int, int] = {}
+    candidates = list(scores)
+    for word in wanted:
+        for rowid in _contains(index, candidates, word):
             found[rowid] = found.get(rowid, 0) + 1
     for rowid, count in found.items():
-        scores[rowid] = scores.get(rowid, 0.0) + COVERAGE_WEIGHT * count / len(wanted)
+        scores[rowid] += COVERAGE_WEIGHT * count / len(wanted)
     if allowed is not None:
         scores = {k: v for k, v in scores.items() if k in allowed}
-    current = _current_rowids(index, list(scores))
-    return sorted(((k, v) for k, v in scores.items() if k in current), key=lambda kv: -kv[1])
-
-
-def _current_rowids(index: Index, rowids: list[int]) -> set[int]:
-    if not rowids:
-        return set()
-    rows = index.db.execute(
-        "SELECT c.id FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-        "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported' "
-        f"AND c.id IN ({','.join('?' for _ in rowids)})",
-        rowids,
-    ).fetchall()
-    return {r[0] for r in rows}
+    return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
 # -- hits ------------------------------------------------------------------------------
@@ -207,9 +256,8 @@ def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
 
 def search(index: Index, query: str, zone: str | None = None, limit: int = 10) -> list[dict]:
     """Clauses best matching ``query``; with ``zone`` (any of its names) only those applying to it."""
-    allowed = applicable_rowids(index, resolve_zone(zone)) if zone else None
     words = fts.query_words(query)
-    ranked = rank(index, query, allowed)[: max(0, limit)]
+    ranked = rank(index, query, zone=resolve_zone(zone) if zone else None)[: max(0, limit)]
     return [hit(index, rowid, score, main_words(words)) for rowid, score in ranked]
 
 
@@ -223,7 +271,7 @@ def clauses_for_zone(index: Index, zone_alias: str, topic: str | None = None) ->
     named = _naming_clauses(index, zone)
     allowed = applicable_rowids(index, zone)
     words = main_words(fts.query_words(topic)) if topic else []
-    scores = dict(rank(index, topic, allowed)) if topic else {r: None for r in allowed}
+    scores = dict(rank(index, topic, zone=zone)) if topic else {r: None for r in allowed}
     groups: dict[str, dict[str, Any]] = {}
     for policy in _current_policies(index):
         groups[policy["policy_id"]] = {

@@ -1,0 +1,93 @@
+"""Search latency on a large index: p50 / p95 of ``search`` and ``clauses_for_zone``.
+
+    python benchmarks/search.py [--db PATH] [--tracks 2000] [--clauses 100000] [--n 5]
+
+Reuses the synthetic index of ``benchmarks/web.py`` (100,000 clauses built from
+real policy sentences, FTS included). Queries are the 34 staff questions of
+``tests/gold/search_questions.json`` plus two-character queries (answered by
+the trigram table's LIKE path) and hostile FTS syntax; each is run N times,
+with and without a zone filter. The first call of each query is left out
+(cold page cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from saidao.index.search import clauses_for_zone, search  # noqa: E402
+from saidao.index.store import Index  # noqa: E402
+from web import build  # noqa: E402
+
+GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold" / "search_questions.json"
+SHORT = ["稀土", "氢能", "乳业", "算力", "人才", "中试"]
+HOSTILE = ['"人才 公寓', "稀土 OR", "(科技) AND -企业", "NEAR(人才", "*:奖励"]
+ZONES = ["鄂尔多斯高新区", "稀土高新区", "金山高新区", "赤峰高新区"]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def timed(fn, *args, **kwargs) -> float:
+    started = time.perf_counter()
+    fn(*args, **kwargs)
+    return time.perf_counter() - started
+
+
+def measure(db: Path, n: int) -> Table:
+    questions = [q["q"] for q in json.loads(GOLD.read_text("utf-8"))["questions"]]
+    table = Table(title=f"search latency on {db}")
+    for column in ("what", "queries", "calls", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+    with Index.open(db) as index:
+        clauses = index.db.execute("SELECT count(*) FROM clauses").fetchone()[0]
+        table.title = f"search latency, {clauses:,} clauses"
+        cases = {
+            "search: staff questions": [(q, None) for q in questions],
+            "search: staff questions + zone": [(q, ZONES[i % len(ZONES)]) for i, q in enumerate(questions)],
+            "search: two-character words": [(q, None) for q in SHORT],
+            "search: FTS syntax in the query": [(q, None) for q in HOSTILE],
+        }
+        for label, queries in cases.items():
+            samples = []
+            for query, zone in queries:
+                search(index, query, zone=zone, limit=10)  # warm
+                samples += [timed(search, index, query, zone=zone, limit=10) for _ in range(n)]
+            p50, p95 = percentiles(samples)
+            table.add_row(label, str(len(queries)), str(len(samples)), f"{p50:.1f}", f"{p95:.1f}")
+        samples = []
+        for zone in ZONES:
+            clauses_for_zone(index, zone)
+            samples += [timed(clauses_for_zone, index, zone) for _ in range(max(1, n // 2))]
+        p50, p95 = percentiles(samples)
+        table.add_row("clauses_for_zone (whole list)", str(len(ZONES)), str(len(samples)),
+                      f"{p50:.1f}", f"{p95:.1f}")
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=Path("/tmp/saidao-web-bench/saidao.db"))
+    parser.add_argument("--tracks", type=int, default=2000)
+    parser.add_argument("--clauses", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=5)
+    args = parser.parse_args()
+    if not args.db.exists():
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        build(args.db, args.tracks, args.clauses)
+    Console().print(measure(args.db, args.n))
+
+
+if __name__ == "__main__":
+    main()
