@@ -216,7 +216,22 @@ _HIT_SQL = (
 
 def hit(index: Index, rowid: int, score: float | None, words: list[str]) -> dict[str, Any]:
     """One clause in the contract's hit shape (plus a few helpful extra keys)."""
-    row = next(index.db.query(_HIT_SQL, [rowid]))
+    return _hit_dict(next(index.db.query(_HIT_SQL, [rowid])), score, words)
+
+
+def hits(index: Index, scores: dict[int, float | None], words: list[str]) -> list[dict[str, Any]]:
+    """:func:`hit` for many clauses, read in batches rather than one query each."""
+    out: list[dict[str, Any]] = []
+    rowids = list(scores)
+    base = _HIT_SQL.replace("WHERE c.id = ?", "WHERE c.id IN ")
+    for i in range(0, len(rowids), 500):
+        batch = rowids[i:i + 500]
+        rows = {r["rowid"]: r for r in index.db.query(base + f"({','.join('?' for _ in batch)})", batch)}
+        out += [_hit_dict(rows[r], scores[r], words) for r in batch if r in rows]
+    return out
+
+
+def _hit_dict(row: dict[str, Any], score: float | None, words: list[str]) -> dict[str, Any]:
     return {
         "clause_id": row["clause_id"],
         "policy_id": row["policy_id"],
@@ -280,8 +295,7 @@ def clauses_for_zone(index: Index, zone_alias: str, topic: str | None = None) ->
             "jurisdiction": policy["jurisdiction"], "covers": policy_covers(policy, zone),
             "clauses": [],
         }
-    for rowid, score in scores.items():
-        clause = hit(index, rowid, score, words)
+    for clause in hits(index, scores, words):
         clause["names_zone"] = clause["clause_id"] in named
         clause["reasons"] = _reasons(clause, groups[clause["policy_id"]], zone)
         groups[clause["policy_id"]]["clauses"].append(clause)
