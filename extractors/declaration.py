@@ -39,7 +39,7 @@ from saidao.extractors.form_labels import (
     match_label,
     split_labelled_line,
 )
-from saidao.extractors.normalize import fold_width, parse_cn_date, repair_lines
+from saidao.extractors.normalize import fold_width, pair_quotes, parse_cn_date, repair_lines
 
 MEASURES_LIMIT = 500
 PLAN_LIMIT = 3000
@@ -174,7 +174,7 @@ def _cell_text(cell: Cell) -> str:
     """A long text cell: hard wraps repaired, paragraphs on their own lines."""
     lines = [line.text for line in cell.lines] if cell.lines else cell.text.splitlines()
     paragraphs = repair_lines([clean_value(line) for line in lines if line.strip()])
-    return "\n".join(p.text for p in paragraphs)
+    return "\n".join(pair_quotes(p.text) for p in paragraphs)
 
 
 def _read_direction(cells: Sequence[Cell], result: _Result) -> None:
@@ -372,8 +372,9 @@ def _check_firm_list(firms: list[dict[str, Any]], result: _Result) -> None:
 
 def _level(text: str) -> str:
     folded = clean_value(text)
+    letters = re.sub(r"[^\u4e00-\u9fff]", "", folded)  # OCR noise: 自治区1级
     for level in _PLATFORM_LEVELS:
-        if level in folded:
+        if level in folded or level in letters:
             return level
     return folded
 
@@ -444,7 +445,7 @@ def read_plan(doc: Document) -> _Found:
             break  # the plan is prose; a real table here is the next section
         first_prov = first_prov or block.provenance
         lines.extend(clean_value(line) for line in _block_lines(block) if line.strip())
-    text = "\n".join(p.text for p in repair_lines(lines))
+    text = "\n".join(pair_quotes(p.text) for p in repair_lines(lines))
     return _Found(text, first_prov)
 
 

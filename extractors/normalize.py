@@ -33,6 +33,7 @@ from .text_width import (
     fold_width,
     is_cjk,
     is_cjk_punct,
+    pair_quotes,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "is_page_artefact",
     "is_standalone",
     "normalize",
+    "pair_quotes",
     "parse_cn_date",
     "parse_cn_month",
     "repair_lines",

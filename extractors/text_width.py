@@ -247,3 +247,25 @@ def collapse_cjk_spaces(text: str) -> str:
 
         lines.append(_SPACE_RUN.sub(repl, line))
     return "\n".join(lines)
+
+
+def pair_quotes(text: str) -> str:
+    """Curly double quotes set to open/close alternately, when they are balanced in count.
+
+    OCR reads “ and ” by their shape and often gets the direction wrong; in
+    Chinese prose quotes do not nest, so the n-th quote of a paragraph opens
+    when n is odd. An odd count means a quote is missing: then nothing is
+    guessed.
+
+    >>> pair_quotes("实行”一企一策“服务")
+    '实行“一企一策”服务'
+    >>> pair_quotes("只有一个”引号")
+    '只有一个”引号'
+    """
+    positions = [i for i, ch in enumerate(text) if ch in "“”"]
+    if len(positions) % 2:
+        return text
+    chars = list(text)
+    for n, i in enumerate(positions):
+        chars[i] = "“" if n % 2 == 0 else "”"
+    return "".join(chars)

@@ -350,3 +350,12 @@ def test_repair_closing_quote_mid_sentence_joins() -> None:
 def test_repair_empty_and_blank_input() -> None:
     assert repair_lines([]) == []
     assert repair_lines(["", "  ", "\t"]) == []
+
+
+def test_pair_quotes_sets_ocr_quotes_open_then_close() -> None:
+    from saidao.extractors.normalize import pair_quotes
+
+    assert pair_quotes("建立”一企一策“服务机制和“季度监测、年度评估“要求") == \
+        "建立“一企一策”服务机制和“季度监测、年度评估”要求"
+    assert pair_quotes("缺一个”引号") == "缺一个”引号"  # odd count: nothing guessed
+    assert pair_quotes("正常的“引号”不变") == "正常的“引号”不变"
