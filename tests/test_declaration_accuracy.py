@@ -17,15 +17,9 @@ THRESHOLDS = {
 }
 
 
-SCAN_BELOW_TARGET = pytest.mark.xfail(
-    reason="OCR of the scanned fixtures is still below the issue's thresholds (docs/accuracy.md)",
-    strict=False,
-)
-
-
 @pytest.mark.parametrize(
     "group",
-    ["born-digital", pytest.param("scan", marks=[pytest.mark.slow, SCAN_BELOW_TARGET])],
+    ["born-digital", pytest.param("scan", marks=pytest.mark.slow)],
 )
 def test_declaration_accuracy(group: str) -> None:
     tallies = evaluate(groups=(group,))
