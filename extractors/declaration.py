@@ -539,11 +539,8 @@ _REQUIRED_UNIT = UNIT_FIELDS  # the form asks for every one of them
 
 
 def _track(name: str, direction: str | None, result: _Result) -> dict[str, Any]:
-    try:
-        from saidao.extractors.track_name import parse_track_name
-    except ImportError:  # resolver not installed: report the name unparsed
-        return {"direction": direction, "scheme": None, "codes": [], "class_names": [],
-                "label": None, "resolved": False}
+    from saidao.extractors.track_name import parse_track_name
+
     parsed = parse_track_name(name, direction).to_dict()
     for problem in parsed.pop("problems", []):
         result.problem("track_name", problem.get("code", "track"), problem.get("message", ""))

@@ -7,6 +7,8 @@ from typing import Any
 
 from saidao.document import Document
 from saidao.extractors.classify import classify
+from saidao.extractors.declaration import extract_declaration
+from saidao.extractors.policy import extract_policy
 from saidao.ingest.read import read
 from saidao.settings import DEFAULT, ReadSettings
 
@@ -29,19 +31,12 @@ def extract_document(doc: Document, kind: str | None = None) -> dict[str, Any]:
     kind = kind or classify(doc)
     result: dict[str, Any] = {"kind": kind, "source": source_block(doc)}
     if kind == "policy":
-        try:
-            from saidao.extractors.policy import extract_policy
-        except ImportError:  # the policy extractor lands in its own issue
-            return result
-        result.update({k: v for k, v in extract_policy(doc).items() if k not in ("kind", "source")})
+        extracted = extract_policy(doc)
     elif kind == "declaration":
-        try:
-            from saidao.extractors.declaration import extract_declaration
-        except ImportError:  # the declaration extractor lands in its own issue
-            return result
-        result.update(
-            {k: v for k, v in extract_declaration(doc).items() if k not in ("kind", "source")}
-        )
+        extracted = extract_declaration(doc)
+    else:
+        return result
+    result.update({k: v for k, v in extracted.items() if k not in ("kind", "source")})
     return result
 
 
