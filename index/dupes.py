@@ -58,7 +58,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 from stdnum import numdb
 
-from saidao.extractors.firm_name import FirmName, name_key, split_firm_name
+from saidao.extractors.firm_name import FirmName, firm_parts_score, name_key, split_firm_name
 from saidao.extractors.uscc import adjacent_transpositions, compact, is_valid, single_substitutions
 from saidao.extractors.uscc_data import CONFUSABLE_PAIRS
 
@@ -329,22 +329,13 @@ def _near_code_reason(a: Mention, b: Mention) -> str | None:
 def name_score(a: Mention, b: Mention) -> float:
     """How alike two names are, 0–1, regions left out (:func:`regions_agree` judges them).
 
-    The weights of ``firm_name.same_firm_score`` (core similarity, legal form,
-    branch tail) computed from the parts each row keeps, so that a large
+    ``firm_name.firm_parts_score`` over the parts each row keeps, so that a large
     import does not split every name again for every pair.
     """
     pa, pb = a.parts, b.parts
-    if not pa.key or not pb.key:
-        return 0.0
-    if pa.key == pb.key:
-        return 1.0
-    score = fuzz.ratio(pa.core, pb.core) / 100
-    if pa.legal_form != pb.legal_form:
-        forms = {pa.legal_form, pb.legal_form}
-        score *= 0.95 if "" in forms else 0.85 if forms == {"股份公司", "有限公司"} else 0.8
-    if pa.tail != pb.tail:
-        score *= 0.6 * (0.5 + 0.5 * fuzz.ratio(pa.tail, pb.tail) / 100)
-    return round(score, 4)
+    if pa.key and pa.key == pb.key:
+        return 1.0  # the common case, without scoring
+    return firm_parts_score(pa, pb, regions=False)
 
 
 def _code_state(a: Mention, b: Mention) -> str:
