@@ -84,6 +84,12 @@ def _choices(vocabulary_id: int) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: -len(p[0]))  # longest first: 联系人姓名 before 联系人
 
 
+@cache
+def _long_choices(vocabulary_id: int) -> dict[str, str]:
+    """The variants of four or more characters (the only ones matched fuzzily)."""
+    return {variant: field for variant, field in _choices(vocabulary_id) if len(variant) >= 4}
+
+
 _VOCABULARIES: list[dict[str, tuple[str, ...]]] = [
     HEADER_LABELS, BASIC_LABELS, FIRM_COLUMNS, PLATFORM_COLUMNS,
 ]
@@ -107,8 +113,10 @@ def match_label(text: str, vocabulary: dict[str, tuple[str, ...]], cutoff: float
     for variant, field in choices:
         if key == variant:
             return field
-    long_choices = {variant: field for variant, field in choices if len(variant) >= 4}
-    if len(key) < 4 or not long_choices:
+    if len(key) < 4:
+        return None
+    long_choices = _long_choices(_vocab_id(vocabulary))
+    if not long_choices:
         return None
     hit = process.extractOne(key, list(long_choices), scorer=fuzz.ratio, score_cutoff=cutoff)
     return long_choices[hit[0]] if hit else None

@@ -33,8 +33,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from saidao.corpus.classifications import ClassificationTable, Entry, Scheme, load, normalise_name
+from saidao.corpus.classifications import ClassificationTable, Entry, Scheme, load
+from saidao.corpus.classifications import normalise_name as _normalise_name
 from saidao.extractors.normalize import fold_width, to_simplified
+
+#: Every printed segment is scored against every class of a scheme, so the same
+#: few thousand names are normalised over and over: cached (pure function).
+normalise_name = lru_cache(maxsize=16384)(_normalise_name)
 
 TRADITIONAL = "传统产业转型升级"
 EMERGING = "新兴产业延伸"
@@ -254,7 +259,12 @@ def _is_short_form(printed: str, official: str) -> bool:
 
 def _name_score(printed: str, entry: Entry) -> tuple[float, str]:
     """(score, kind) of a printed name against one class."""
-    a, b = normalise_name(printed), normalise_name(entry.name)
+    return _normalised_score(normalise_name(printed), entry)
+
+
+def _normalised_score(a: str, entry: Entry) -> tuple[float, str]:
+    """:func:`_name_score` for a printed name already normalised (scored against many classes)."""
+    b = normalise_name(entry.name)
     if not b:
         return 0.0, "unknown"
     if a == b:
@@ -271,10 +281,11 @@ def _find_by_name(
     """Best class for a printed name, searched below ``scope`` first, then everywhere."""
     pools = [table.descendants(scope.code)] if scope is not None else []
     pools.append(list(table.entries))
+    printed = normalise_name(name)
     for pool in pools:
         best: tuple[float, int, int, Entry, str] | None = None
         for entry in pool:
-            score, kind = _name_score(name, entry)
+            score, kind = _normalised_score(printed, entry)
             if score <= 0:
                 continue
             key = (score, -entry.depth, -len(entry.name), entry, kind)
