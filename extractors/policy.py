@@ -17,11 +17,6 @@ from saidao.extractors.tagging import tag_clauses
 TAG_KEYS = ("lead_units", "responsible_units", "amounts", "zones", "industries", "beneficiaries")
 
 
-def _source(doc: Document) -> dict[str, Any]:
-    return {"path": doc.path, "sha256": doc.sha256, "format": doc.format,
-            "pages": len(doc.pages), "ocr_pages": doc.ocr_pages}
-
-
 def _cited(titles: list[str], parts: list[Part]) -> list[str]:
     """Cited titles without the document's own attachments (the plan a notice issues)."""
     own = {p.title for p in parts if p.title}
@@ -29,7 +24,10 @@ def _cited(titles: list[str], parts: list[Part]) -> list[str]:
 
 
 def extract_policy(doc: Document) -> dict[str, Any]:
-    """Metadata and clauses of a policy document (see ``clauses`` for the splitting rules)."""
+    """Metadata and clauses of a policy document (see ``clauses`` for the splitting rules).
+
+    The ``source`` block is ``extract.source_block``'s, added by ``extract_document``.
+    """
     paras = document_paras(doc)
     texts = [p.text for p in paras if not p.is_table]
     meta = extract_meta(texts)
@@ -43,7 +41,6 @@ def extract_policy(doc: Document) -> dict[str, Any]:
         item.update(tagged)
     return {
         "kind": "policy",
-        "source": _source(doc),
         "title": meta.title,
         "doc_number": meta.doc_number,
         "issuer": meta.issuer,

@@ -12,10 +12,11 @@ before table finding so a box is never mistaken for a tiny table.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from saidao.document import BBox
+from saidao.ingest.readers.grid import Grid, grid_from_boxes
 
 #: Side of a drawn check box, points (Word's boxes are about 8–11 pt).
 BOX_MIN, BOX_MAX = 6.0, 14.0
@@ -23,24 +24,8 @@ BOX_MIN, BOX_MAX = 6.0, 14.0
 EDGE_TOLERANCE = 2.5
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
-
-@dataclass(slots=True)
-class GridCell:
-    row: int
-    col: int
-    row_span: int
-    col_span: int
-    bbox: BBox
-
-
-@dataclass(slots=True)
-class TableGrid:
-    """A ruled table's geometry: cells with spans, no text yet."""
-
-    bbox: BBox
-    n_rows: int
-    n_cols: int
-    cells: list[GridCell] = field(default_factory=list)
+#: A ruled table's geometry (``grid.Grid``), under the name ``pdf.py`` imports.
+TableGrid = Grid
 
 
 @dataclass(slots=True)
@@ -126,46 +111,7 @@ def _dedupe(boxes: list[DrawnBox]) -> list[DrawnBox]:
     return out
 
 
-def _snap(values: Iterable[float], tolerance: float = EDGE_TOLERANCE) -> list[float]:
-    """Sorted unique edges, values within ``tolerance`` of each other merged."""
-    edges: list[float] = []
-    for v in sorted(values):
-        if edges and v - edges[-1] <= tolerance:
-            continue
-        edges.append(v)
-    return edges
-
-
-def _index(edges: Sequence[float], value: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
-
-
-def grid_from_cells(cell_boxes: Sequence[BBox]) -> TableGrid:
-    """Rows, columns and spans of cell rectangles against the sorted unique x/y edges."""
-    xs = _snap([b[0] for b in cell_boxes] + [b[2] for b in cell_boxes])
-    ys = _snap([b[1] for b in cell_boxes] + [b[3] for b in cell_boxes])
-    cells = []
-    for box in cell_boxes:
-        c0, c1 = _index(xs, box[0]), _index(xs, box[2])
-        r0, r1 = _index(ys, box[1]), _index(ys, box[3])
-        cells.append(GridCell(r0, c0, max(1, r1 - r0), max(1, c1 - c0), box))
-    cells.sort(key=lambda c: (c.row, c.col))
-    bbox = (xs[0], ys[0], xs[-1], ys[-1])
-    return TableGrid(bbox, max(1, len(ys) - 1), max(1, len(xs) - 1), _dedupe_cells(cells))
-
-
-def _dedupe_cells(cells: list[GridCell]) -> list[GridCell]:
-    """Keep the first cell at each origin (overlapping detections of one region)."""
-    seen: set[tuple[int, int]] = set()
-    out = []
-    for cell in cells:
-        if (cell.row, cell.col) not in seen:
-            seen.add((cell.row, cell.col))
-            out.append(cell)
-    return out
-
-
-def ruled_tables(page: Any, boxes: Sequence[DrawnBox] = ()) -> list[TableGrid]:
+def ruled_tables(page: Any, boxes: Sequence[DrawnBox] = ()) -> list[Grid]:
     """Tables of a pdfplumber page with at least two cells, check boxes' strokes ignored."""
     if boxes:
         def keep(obj: dict[str, Any]) -> bool:
@@ -178,6 +124,6 @@ def ruled_tables(page: Any, boxes: Sequence[DrawnBox] = ()) -> list[TableGrid]:
         cells = [tuple(map(float, c)) for c in found.cells if c]
         if len(cells) < 2:
             continue  # a framed paragraph (专栏) or a page border is not a table
-        grids.append(grid_from_cells(cells))
+        grids.append(grid_from_boxes(cells, EDGE_TOLERANCE))
     grids.sort(key=lambda g: g.bbox[1])
     return grids

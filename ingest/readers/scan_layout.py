@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from saidao.ingest.readers.grid import Grid, GridCell, block_cell, make_grid, merge_positions
+
 PixelBox = tuple[int, int, int, int]  # x0, top, x1, bottom in pixels
 
 
@@ -136,40 +138,6 @@ def suppress_seals(rgb: np.ndarray, dpi: float) -> tuple[np.ndarray, list[PixelB
 # -- ruled tables -----------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class GridCell:
-    row: int
-    col: int
-    row_span: int
-    col_span: int
-    box: PixelBox
-
-
-@dataclass(slots=True)
-class Grid:
-    """A ruled table found in the image: line positions and the cells they enclose."""
-
-    box: PixelBox
-    xs: list[int]
-    ys: list[int]
-    cells: list[GridCell] = field(default_factory=list)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.ys) - 1
-
-    @property
-    def n_cols(self) -> int:
-        return len(self.xs) - 1
-
-    def cell_of(self, x: float, y: float) -> GridCell | None:
-        for cell in self.cells:
-            x0, y0, x1, y1 = cell.box
-            if x0 <= x < x1 and y0 <= y < y1:
-                return cell
-        return None
-
-
 def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruling lines: ink runs far longer than any glyph stroke."""
     h_len = max(20, int(dpi * 0.45))
@@ -181,17 +149,6 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
     return horizontal, vertical
-
-
-def _cluster(values: list[float], tol: float) -> list[int]:
-    """Merge positions closer than ``tol`` (a double or slightly wavy line is one line)."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [int(round(sum(g) / len(g))) for g in out]
 
 
 def _segments(mask: np.ndarray, axis: int) -> list[float]:
@@ -232,8 +189,8 @@ def find_grids(horizontal: np.ndarray, vertical: np.ndarray, dpi: float) -> list
 def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: float) -> Grid | None:
     x0, y0, x1, y1 = box
     tol = max(4, int(dpi * 0.05))
-    ys = _cluster([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], tol)
-    xs = _cluster([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1)], tol)
+    ys = _rules([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], tol)
+    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1)], tol)
     # an open side (no outer rule) still bounds the table
     if not xs or xs[0] - x0 > tol:
         xs.insert(0, x0)
@@ -245,12 +202,16 @@ def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: f
         ys.append(y1)
     if len(xs) < 2 or (len(ys) < 3 and len(xs) < 3):  # a framed box alone is no table
         return None
-    grid = Grid(box=box, xs=xs, ys=ys)
-    grid.cells = _merge_cells(horizontal, vertical, xs, ys, tol)
-    return grid
+    return make_grid(box, xs, ys, _merge_cells(horizontal, vertical, xs, ys, tol))
 
 
-def _merge_cells(horizontal, vertical, xs: list[int], ys: list[int], tol: int) -> list[GridCell]:
+def _rules(centres: list[float], tol: int) -> list[int]:
+    """Whole-pixel rule positions: a double or slightly wavy line is one line."""
+    return [round(v) for v in merge_positions(centres, tol)]
+
+
+def _merge_cells(horizontal: np.ndarray, vertical: np.ndarray, xs: list[int], ys: list[int],
+                 tol: int) -> list[GridCell]:
     """Cells with spans: grid positions not separated by a drawn line belong together."""
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     parent = list(range(n_rows * n_cols))
@@ -278,12 +239,7 @@ def _merge_cells(horizontal, vertical, xs: list[int], ys: list[int], tol: int) -
     for r in range(n_rows):
         for c in range(n_cols):
             groups.setdefault(find(r * n_cols + c), []).append((r, c))
-    cells = []
-    for members in groups.values():
-        r0, r1 = min(m[0] for m in members), max(m[0] for m in members)
-        c0, c1 = min(m[1] for m in members), max(m[1] for m in members)
-        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
-    return sorted(cells, key=lambda c: (c.row, c.col))
+    return [block_cell(xs, ys, members) for members in groups.values()]
 
 
 def erase(rgb: np.ndarray, mask: np.ndarray, grow: int = 2) -> np.ndarray:
