@@ -15,7 +15,14 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from saidao.index.registers import as_database, create_firm_tables, now
+from saidao.index.dupes import Mention
+from saidao.index.registers import (
+    as_database,
+    create_firm_tables,
+    load_registers,
+    now,
+    register_matches,
+)
 
 __all__ = [
     "FIGURE_KEYS",
@@ -26,10 +33,12 @@ __all__ = [
     "NOT_MET",
     "QUALITY_TYPES",
     "UNKNOWN",
+    "code_corrections",
     "eligibility",
     "set_track_figure",
     "track_eligibility",
     "track_figures",
+    "track_mentions",
 ]
 
 MET, NOT_MET, UNKNOWN = "满足", "不满足", "未知"
@@ -181,13 +190,52 @@ def track_figures(db: Any, track_id: int | str) -> dict[str, float]:
     return {key: value for key, value in rows}
 
 
-def track_eligibility(db: Any, track_id: int | str) -> dict[str, Any]:
-    """:func:`eligibility` of a track in the index (firms, registers, figures)."""
-    from saidao.index.dupes import mentions_from_index
-    from saidao.index.registers import load_registers, register_matches
+def code_corrections(db: Any, track_id: int | str) -> dict[int, dict[str, Any]]:
+    """Staff corrections of the track's credit codes by firm row id, the latest per row
+    (``corrected_value``, ``corrected_by``, ``corrected_at``)."""
+    rows = as_database(db).query(
+        "SELECT c.row_id, c.corrected_value, c.corrected_by, c.corrected_at FROM corrections c "
+        "JOIN firm_mentions m ON c.table_name = 'firm_mentions' AND c.field = 'uscc' "
+        "AND c.row_id = CAST(m.id AS TEXT) WHERE m.track_id = ? ORDER BY c.id", [int(track_id)])
+    return {int(r["row_id"]): r for r in rows}
 
+
+_TRACK_MENTIONS_SQL = """
+SELECT m.id, m.seq, m.name, m.name_key, m.uscc_printed, m.uscc,
+       COALESCE(z.name, t.zone_id, d.zone_printed, '') AS zone, f.path, f.sha256
+FROM firm_mentions m
+JOIN tracks t ON t.track_id = m.track_id
+JOIN declarations d ON d.declaration_id = t.declaration_id
+JOIN files f ON f.sha256 = d.file_sha256
+LEFT JOIN zones z ON z.id = t.zone_id
+WHERE m.track_id = ?
+ORDER BY m.seq, m.id
+"""
+
+
+def track_mentions(db: Any, track_id: int | str) -> list[Mention]:
+    """The firm rows of one track as ``dupes.Mention``, staff code corrections applied.
+
+    Reads that track's rows only (``dupes.mentions_from_index`` reads every
+    firm row of the index: hundreds of milliseconds on a big one). The rows
+    are the track's whatever its file's status, as the track's page shows them.
+    """
     database = as_database(db)
-    mentions = [m for m in mentions_from_index(database) if m.track_id == str(track_id)]
+    fixes = code_corrections(database, track_id)
+    out = []
+    for rid, seq, name, key, printed, code, zone, path, sha in database.execute(
+            _TRACK_MENTIONS_SQL, [int(track_id)]):
+        code = (fixes.get(rid) or {}).get("corrected_value", code)
+        out.append(Mention(str(track_id), int(seq or 0), name or "", printed or "", code,
+                           zone or "", path or "", sha or "", key or ""))
+    return out
+
+
+def track_eligibility(db: Any, track_id: int | str) -> dict[str, Any]:
+    """:func:`eligibility` of a track in the index: its firm rows (codes as corrected),
+    the imported registers and the staff figures."""
+    database = as_database(db)
+    mentions = track_mentions(database, track_id)
     entries = load_registers(database)
     firms = [{"name": m.name, "uscc": m.code} for m in mentions]
     hits = register_matches(mentions, entries)

@@ -258,13 +258,56 @@ def test_pdf_value_crop_is_a_png(db: Path) -> None:
     assert c.get("/crop/firm/999999.png").status_code == 404
 
 
-def test_track_eligibility_matches_the_library(db: Path) -> None:
-    from saidao.index.eligibility import track_eligibility as library
-    from saidao.web.pages import track_eligibility
+def test_track_eligibility_reads_one_track_as_the_whole_index_would(db: Path) -> None:
+    """The per-track read (what the track page and the CLI call) against the reference:
+    every firm row of the index, filtered to the track."""
+    from saidao.index.dupes import mentions_from_index
+    from saidao.index.eligibility import (
+        eligibility,
+        track_eligibility,
+        track_figures,
+        track_mentions,
+    )
+    from saidao.index.registers import load_registers, register_matches
+
+    def fields(mentions: list) -> list[tuple]:
+        return [(m.track_id, m.seq, m.name, m.uscc_printed, m.code, m.key) for m in mentions]
 
     with Index.open(db) as index:
-        for (track_id,) in index.db.execute("SELECT track_id FROM tracks").fetchall():
-            assert track_eligibility(index, track_id) == library(index, track_id)
+        firm_id, track_id = index.db.execute(
+            "SELECT id, track_id FROM firm_mentions WHERE uscc_printed = ?", [MISPRINT]).fetchone()
+        index.correct("firm_mentions", firm_id, "uscc", FIRM_CODE, by="王审核")
+        every = mentions_from_index(index)
+        entries = load_registers(index)
+        for (tid,) in index.db.execute("SELECT track_id FROM tracks").fetchall():
+            reference = [m for m in every if m.track_id == str(tid)]
+            assert fields(track_mentions(index, tid)) == fields(reference)
+            expected = eligibility({"track_id": str(tid), "firms": [
+                {"name": m.name, "uscc": m.code} for m in reference]}, track_figures(index, tid),
+                register_matches(reference, entries), {e["type"] for e in entries})
+            assert track_eligibility(index, tid) == expected
+        assert FIRM_CODE in [m.code for m in track_mentions(index, track_id)]
+
+
+def test_overview_counts_agree_with_the_track_list(db: Path) -> None:
+    from collections import Counter
+
+    from saidao.index.overview import counts, tracks_by_zone, tracks_per_zone
+    from saidao.index.report import tracks
+
+    with Index.open(db) as index:
+        listed = tracks(index)
+        numbers = counts(index)
+        per_zone = tracks_per_zone(index)
+        by_zone = tracks_by_zone(index)
+        clauses = index.db.execute("SELECT count(*) FROM clauses").fetchone()[0]
+    assert numbers["tracks"] == len(listed) == sum(row["n"] for row in by_zone) > 0
+    assert per_zone == Counter(t["zone"] for t in listed if t["zone"])
+    assert numbers["clauses"] == clauses and numbers["firms"] > 0
+    zones_page = client(db).get("/zones", params={"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(zones_page.content)).active
+    shown = {row[0]: row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert {z: n for z, n in shown.items() if n} == per_zone
 
 
 def test_zone_page_lists_naming_clauses_first(db: Path) -> None:

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from saidao.corpus.zones import registry
-from saidao.index import fts
+from saidao.index import fts, overview
+from saidao.index.eligibility import code_corrections, track_eligibility
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
@@ -60,42 +61,6 @@ def xlsx_link(request: Request) -> str:
 # ---------------------------------------------------------------- home
 
 
-def _count(index: Index, sql: str, params: list[Any] | None = None) -> int:
-    return int(index.db.execute(sql, params or []).fetchone()[0])
-
-
-def overview(index: Index) -> dict[str, Any]:
-    """What the index holds (current files only)."""
-    current = "JOIN files f ON f.sha256 = {} AND f.status = 'imported'"
-    return {
-        "files": _count(index, "SELECT count(*) FROM files WHERE status = 'imported'"),
-        "failed": _count(index, "SELECT count(*) FROM files WHERE status = 'failed'"),
-        "declarations": _count(index, "SELECT count(*) FROM declarations d "
-                               + current.format("d.file_sha256")),
-        "tracks": _count(index, "SELECT count(*) FROM tracks t JOIN declarations d ON "
-                         "d.declaration_id = t.declaration_id " + current.format("d.file_sha256")),
-        "policies": _count(index, "SELECT count(*) FROM policies p " + current.format("p.file_sha256")),
-        "clauses": _count(index, "SELECT count(*) FROM clauses c JOIN policies p ON "
-                          "p.policy_id = c.policy_id " + current.format("p.file_sha256")),
-        "firms": _count(index, "SELECT count(DISTINCT coalesce(m.uscc, m.name_key)) FROM "
-                        "firm_mentions m JOIN tracks t ON t.track_id = m.track_id JOIN "
-                        "declarations d ON d.declaration_id = t.declaration_id "
-                        + current.format("d.file_sha256")),
-        "problems": _count(index, "SELECT count(*) FROM problems p "
-                           + current.format("p.file_sha256") + " WHERE p.status = 'open'"),
-    }
-
-
-def tracks_by_zone(index: Index) -> list[dict[str, Any]]:
-    """Track counts per zone and direction."""
-    return list(index.db.query(
-        "SELECT t.zone_id, coalesce(z.name, d.zone_printed, '未识别') AS zone_name, "
-        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM tracks t "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "JOIN files f ON f.sha256 = d.file_sha256 AND f.status = 'imported' "
-        "LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
-
-
 def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
     rows = list(index.db.query(
         "SELECT run_id, started_at, finished_at, args, summary FROM import_runs "
@@ -108,8 +73,8 @@ def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
 
 def home(request: Request) -> Response:
     index = index_of(request)
-    return render(request, "home.html", stats=overview(index), by_zone=tracks_by_zone(index),
-                  runs=latest_runs(index))
+    return render(request, "home.html", stats=overview.counts(index),
+                  by_zone=overview.tracks_by_zone(index), runs=latest_runs(index))
 
 
 # ---------------------------------------------------------------- search
@@ -276,10 +241,7 @@ ZONE_COLUMNS = [("id", "编号"), ("name", "高新区"), ("level", "级别"), ("
 
 def zones(request: Request) -> Response:
     index = index_of(request)
-    counts = dict(index.db.execute(
-        "SELECT t.zone_id, count(*) FROM tracks t JOIN declarations d ON "
-        "d.declaration_id = t.declaration_id JOIN files f ON f.sha256 = d.file_sha256 "
-        "AND f.status = 'imported' GROUP BY t.zone_id").fetchall())
+    counts = overview.tracks_per_zone(index)
     rows = [{"id": z.id, "name": z.name, "level": z.level, "city": z.city,
              "tracks": counts.get(z.id, 0)} for z in registry().all()]
     if wants_xlsx(request):
@@ -385,43 +347,6 @@ def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, A
     return out
 
 
-def corrected_codes(index: Index, track_id: int) -> dict[int, dict[str, Any]]:
-    """Staff corrections of this track's credit codes (latest per row)."""
-    rows = index.db.query(
-        "SELECT c.row_id, c.corrected_value, c.corrected_by, c.corrected_at FROM corrections c "
-        "JOIN firm_mentions m ON c.table_name = 'firm_mentions' AND c.field = 'uscc' "
-        "AND c.row_id = CAST(m.id AS TEXT) WHERE m.track_id = ? ORDER BY c.id", [track_id])
-    return {int(r["row_id"]): r for r in rows}
-
-
-def track_eligibility(index: Index, track_id: int) -> dict[str, Any]:
-    """``index.eligibility`` for one track from its own firm rows only.
-
-    (The library's ``track_eligibility`` reads every firm row of the index
-    first, which costs a page hundreds of milliseconds on a big index.)
-    """
-    from saidao.index.dupes import Mention
-    from saidao.index.eligibility import eligibility, track_figures
-    from saidao.index.registers import load_registers, register_matches
-
-    fixes = corrected_codes(index, track_id)
-    mentions = [
-        Mention(str(track_id), int(r["seq"] or 0), r["name"] or "", r["uscc_printed"] or "",
-                (fixes.get(r["id"]) or {}).get("corrected_value", r["uscc"]), r["zone"] or "",
-                r["path"] or "", r["sha256"] or "", r["name_key"] or "")
-        for r in index.db.query(
-            "SELECT m.id, m.seq, m.name, m.uscc_printed, m.uscc, m.name_key, z.name AS zone, "
-            "f.path, f.sha256 FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
-            "JOIN declarations d ON d.declaration_id = t.declaration_id "
-            "JOIN files f ON f.sha256 = d.file_sha256 LEFT JOIN zones z ON z.id = t.zone_id "
-            "WHERE m.track_id = ? ORDER BY m.seq, m.id", [track_id])]
-    entries = load_registers(index)
-    firms = [{"name": m.name, "uscc": m.code} for m in mentions]
-    return eligibility({"track_id": str(track_id), "firms": firms},
-                       track_figures(index, track_id), register_matches(mentions, entries),
-                       {e["type"] for e in entries})
-
-
 def track(request: Request) -> Response:
     index = index_of(request)
     try:
@@ -434,7 +359,7 @@ def track(request: Request) -> Response:
     from saidao.web.imports import display_path, load_names
 
     data["file"] = display_path(data["file"], load_names(request.app.state.settings))
-    fixes = corrected_codes(index, track_id)
+    fixes = code_corrections(index, track_id)
     for firm in data["firms"]:
         firm["fix"] = fixes.get(firm["id"])
     if wants_xlsx(request):

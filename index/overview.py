@@ -1,0 +1,64 @@
+"""Counts of what the index holds: the figures of the home page and of the zone list.
+
+Only current files count (``files.status = 'imported'``): a superseded or
+failed version of a file is history, not content. Each count is one SQL
+aggregate, so these stay cheap on a big index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saidao.index.registers import as_database
+
+__all__ = ["counts", "tracks_by_zone", "tracks_per_zone"]
+
+#: Joins a table's ``file_sha256`` column to the current files.
+_CURRENT = "JOIN files f ON f.sha256 = {} AND f.status = 'imported'"
+#: Tracks of current declarations, aliased ``t`` (and ``d``, ``f``).
+_CURRENT_TRACKS = ("tracks t JOIN declarations d ON d.declaration_id = t.declaration_id "
+                   + _CURRENT.format("d.file_sha256"))
+
+_COUNTS = {
+    "files": "SELECT count(*) FROM files WHERE status = 'imported'",
+    "failed": "SELECT count(*) FROM files WHERE status = 'failed'",
+    "declarations": "SELECT count(*) FROM declarations d " + _CURRENT.format("d.file_sha256"),
+    "tracks": "SELECT count(*) FROM " + _CURRENT_TRACKS,
+    "policies": "SELECT count(*) FROM policies p " + _CURRENT.format("p.file_sha256"),
+    "clauses": ("SELECT count(*) FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
+                + _CURRENT.format("p.file_sha256")),
+    # a firm named in several tracks is one firm: by its code, else by its name key
+    "firms": ("SELECT count(DISTINCT coalesce(m.uscc, m.name_key)) FROM firm_mentions m "
+              "JOIN tracks t ON t.track_id = m.track_id "
+              "JOIN declarations d ON d.declaration_id = t.declaration_id "
+              + _CURRENT.format("d.file_sha256")),
+    "problems": ("SELECT count(*) FROM problems p " + _CURRENT.format("p.file_sha256")
+                 + " WHERE p.status = 'open'"),
+}
+
+
+def counts(index_or_db: Any) -> dict[str, int]:
+    """How many current files, failed files, declarations, tracks, policies, clauses,
+    distinct firms and open problems the index holds."""
+    db = as_database(index_or_db)
+    return {key: int(db.execute(sql).fetchone()[0]) for key, sql in _COUNTS.items()}
+
+
+def tracks_by_zone(index_or_db: Any) -> list[dict[str, Any]]:
+    """Tracks per zone and direction: ``zone_id``, ``zone_name``, ``direction``, ``n``.
+
+    A track whose zone was not recognised is listed under the zone printed on
+    the form (or 未识别); one with no direction ticked under 未勾选.
+    """
+    return list(as_database(index_or_db).query(
+        "SELECT t.zone_id, coalesce(z.name, d.zone_printed, '未识别') AS zone_name, "
+        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM " + _CURRENT_TRACKS
+        + " LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
+
+
+def tracks_per_zone(index_or_db: Any) -> dict[str, int]:
+    """Number of current tracks of each recognised zone, by zone id (zones without any left out)."""
+    rows = as_database(index_or_db).execute(
+        "SELECT t.zone_id, count(*) FROM " + _CURRENT_TRACKS
+        + " WHERE t.zone_id IS NOT NULL GROUP BY t.zone_id")
+    return dict(rows.fetchall())
