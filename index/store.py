@@ -8,6 +8,7 @@ any moment leaves either the whole file or nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,15 @@ class Index:
                 "UPDATE import_runs SET finished_at = ?, summary = ? WHERE run_id = ?",
                 [now(), dumps(summary), run_id],
             )
+
+    def previous_run_interrupted(self, run_id: int) -> bool:
+        """True when the run before ``run_id`` never finished (killed part-way)."""
+        row = self.db.execute(
+            "SELECT 1 FROM import_runs WHERE run_id < :run AND finished_at IS NULL AND run_id > "
+            "coalesce((SELECT max(run_id) FROM import_runs WHERE run_id < :run "
+            "AND finished_at IS NOT NULL), 0) LIMIT 1", {"run": run_id},
+        ).fetchone()
+        return row is not None
 
     def latest_run(self) -> int | None:
         row = self.db.execute("SELECT max(run_id) FROM import_runs").fetchone()
@@ -336,6 +346,39 @@ class Index:
                     "detail": dumps(value) if isinstance(value, dict) else None,
                 })
         fts.index_clause(self.db, rowid, clause.get("heading") or "", clause.get("text") or "")
+
+    # -- tracks ------------------------------------------------------------------
+    def track_ids(self, sha256: str) -> list[int]:
+        """The tracks a declaration file holds (one per declaration)."""
+        rows = self.db.execute(
+            "SELECT t.track_id FROM tracks t JOIN declarations d ON d.declaration_id = t.declaration_id "
+            "WHERE d.file_sha256 = ? ORDER BY t.track_id", [sha256],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def replace_links(self, track_id: int, links: Iterable[Any]) -> int:
+        """Store a track's links (``index.links.Link``, best first) in place of its earlier ones.
+
+        The same rows ``index.links.compute_links`` writes, in one transaction;
+        returns how many were stored.
+        """
+        stamp = now()
+        rows = [
+            (track_id, link.clause_id, rank, link.score, dumps(link.parts), dumps(link.reasons),
+             link.snippet, stamp)
+            for rank, link in enumerate(links, start=1)
+        ]
+        with write_transaction(self.db):
+            self.db.execute("DELETE FROM track_links WHERE track_id = ?", [track_id])
+            self.db.conn.executemany("INSERT INTO track_links VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def retires_policy(self, sha256: str) -> bool:
+        """True when importing ``sha256`` superseded a policy (its clauses left the index)."""
+        row = self.db.execute(
+            "SELECT 1 FROM files WHERE superseded_by = ? AND kind = 'policy' LIMIT 1", [sha256]
+        ).fetchone()
+        return row is not None
 
     # -- reports -----------------------------------------------------------------
     def report(self, run_id: int | None = None) -> list[dict]:

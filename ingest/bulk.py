@@ -260,9 +260,13 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _Timeout
 
 
-def work(path: str, display: str, kind: str | None, settings: ReadSettings, timeout: float) -> dict:
+def work(
+    path: str, display: str, kind: str | None, settings: ReadSettings, timeout: float,
+    sha256: str | None = None,
+) -> dict:
     """Read and extract one file (runs in a worker); bad input comes back as an error dict.
 
+    ``sha256`` is the digest the parent already computed (not hashed twice).
     The alarm stops Python-level loops that run away; a hang inside native
     code is caught by the parent's watchdog instead.
     """
@@ -272,7 +276,7 @@ def work(path: str, display: str, kind: str | None, settings: ReadSettings, time
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        doc = read(path, settings)
+        doc = read(path, settings, sha256)
         result = extract_document(doc, kind)
         result["source"]["path"] = display
         return {
@@ -295,6 +299,64 @@ def work(path: str, display: str, kind: str | None, settings: ReadSettings, time
         return _error_payload(SaidaoError("extract_failed", display, detail))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+#: Imported by the fork server that every worker is forked from (see ``warm``).
+PRELOAD = ["saidao.ingest.prewarm"]
+#: Libraries the readers import on first use.
+_WARM_MODULES = (
+    "saidao.ingest.readers.docx", "saidao.ingest.readers.pdf", "saidao.ingest.readers.text",
+    "saidao.extractors.track_name", "pdfplumber", "pypdfium2", "docx",
+)
+
+
+def warm() -> None:
+    """Load once what every worker needs: reader libraries, classification tables, spaCy.
+
+    Runs in the fork server (``PRELOAD``). Each worker — and each fresh worker
+    after a recycle — is forked from it and inherits all of this
+    copy-on-write, instead of paying about two seconds to load it again. A
+    step that fails is skipped: the worker then loads it itself, and reports
+    any real error against the file that needed it. OCR models are not loaded
+    here: an onnxruntime session must not cross a fork.
+    """
+    import importlib
+
+    steps: list[Callable[[], object]] = [
+        *(lambda name=name: importlib.import_module(name) for name in _WARM_MODULES),
+        _warm_tables,
+        _warm_pipeline,
+    ]
+    for step in steps:
+        with contextlib.suppress(Exception):
+            step()
+
+
+def _warm_tables() -> None:
+    from saidao.corpus.classifications import Scheme, load
+    from saidao.corpus.zones import registry
+    from saidao.extractors.normalize import to_simplified
+
+    for scheme in Scheme:
+        load(scheme)
+    registry()
+    to_simplified("")
+
+
+def _warm_pipeline() -> None:
+    from saidao.extractors.tagging import pipeline
+
+    pipeline()
+
+
+def ocr_threads(workers: int) -> int:
+    """onnxruntime threads per worker: the cores shared out, so workers do not fight for them."""
+    return max(1, (os.cpu_count() or 1) // max(workers, 1))
+
+
+def _init_worker(threads: int) -> None:
+    """Per worker: its OCR thread count, unless the user set ``SAIDAO_OCR_THREADS``."""
+    os.environ.setdefault("SAIDAO_OCR_THREADS", str(threads))
 
 
 def _peak_rss_kib() -> int:
@@ -339,8 +401,11 @@ class WorkerPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["saidao.ingest.bulk", "saidao.extractors.extract"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            ctx.set_forkserver_preload(PRELOAD)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_init_worker,
+                initargs=(ocr_threads(self.workers),),
+            )
             self._submitted = 0
         return self._pool
 
@@ -441,8 +506,11 @@ class WorkerPool:
 class _Importer:
     """The parent's side of a run: decides per file, records, keeps the outcomes."""
 
-    def __init__(self, index: Any, run_id: int, options: Options, progress: Progress) -> None:
+    def __init__(
+        self, index: Any, run_id: int, options: Options, progress: Progress, linker: _Linker,
+    ) -> None:
         self.index = index
+        self.linker = linker
         self.run_id = run_id
         self.options = options
         self.progress = progress
@@ -463,7 +531,8 @@ class _Importer:
             else:
                 self.pending[source.sha256] = []
                 opts = self.options
-                args = (str(source.path), source.display, opts.kind, opts.settings, opts.timeout)
+                args = (str(source.path), source.display, opts.kind, opts.settings, opts.timeout,
+                        source.sha256)
                 yield source, args
 
     def finish(self, source: Source, payload: dict) -> None:
@@ -491,6 +560,7 @@ class _Importer:
                 error=error,
                 origin=source.origin,
             )
+            self.linker.recorded(source.sha256, payload["kind"] if payload else None, outcome)
         done = FileOutcome(
             path=source.display,
             origin=source.origin,
@@ -527,13 +597,47 @@ def options_dict(options: Options) -> dict[str, Any]:
     }
 
 
-def _relink(index: Any, summary: RunSummary) -> None:
-    """Links are computed on import: a new track, or a new policy, changes them."""
-    if not (summary.counts["imported"] or summary.counts["superseded"]):
-        return
-    from saidao.index.links import compute_links
+class _Linker:
+    """Keeps ``track_links`` current as a run records files, linking only what changed.
 
-    compute_links(index)
+    A track's links depend on the track and on the current clauses, nothing
+    else. So a new declaration's track is linked as soon as it is recorded
+    (the parent is otherwise idle while workers read), against clauses
+    gathered once per run, and the index's older tracks are left alone. A
+    policy imported or retired changes what every track is linked against:
+    then every current track is relinked once, at the end of the run — as
+    also after a run that was killed (it may have died before relinking).
+    """
+
+    def __init__(self, index: Any, relink_all: bool = False) -> None:
+        self.index = index
+        self.relink_all = relink_all
+        self._pool: Any = None  # index.links.ClausePool, built on first use
+
+    def recorded(self, sha256: str, kind: str | None, outcome: str) -> None:
+        """One file was recorded: link its tracks now, or note that all need relinking."""
+        if outcome not in ("imported", "superseded") or self.relink_all:
+            return
+        if kind == "policy" or (outcome == "superseded" and self.index.retires_policy(sha256)):
+            self.relink_all = True
+        elif kind == "declaration":
+            self.link(self.index.track_ids(sha256))
+
+    def link(self, track_ids: Iterable[int]) -> None:
+        from saidao.index.links import clause_pool, index_policies, index_tracks, link_track
+
+        if self._pool is None:
+            self._pool = clause_pool(index_policies(self.index))
+        for track_id in track_ids:
+            for track in index_tracks(self.index, track_id):
+                self.index.replace_links(track_id, link_track(track, self._pool))
+
+    def finish(self) -> None:
+        """End of run: every current track relinked when a policy changed."""
+        if self.relink_all:
+            from saidao.index.links import compute_links
+
+            compute_links(self.index)
 
 
 def ingest(
@@ -556,7 +660,8 @@ def ingest(
     index = Index.open(db_path)
     try:
         run_id = index.start_run(args or [str(p) for p in paths], options_dict(options))
-        importer = _Importer(index, run_id, options, progress)
+        linker = _Linker(index, relink_all=index.previous_run_interrupted(run_id))
+        importer = _Importer(index, run_id, options, progress, linker)
         with (
             tempfile.TemporaryDirectory(prefix="saidao-ingest-") as tmp,
             WorkerPool(options.n_workers, options.timeout) as pool,
@@ -568,7 +673,7 @@ def ingest(
             run_id, False, importer.outcomes, time.perf_counter() - started,
             importer.worker_peak_kib,
         )
-        _relink(index, summary)
+        importer.linker.finish()
         totals = {k: v for k, v in summary.to_dict().items() if k != "files"}
         index.finish_run(run_id, totals)
         return summary

@@ -32,8 +32,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read(path: str | Path, settings: ReadSettings = DEFAULT) -> Document:
-    """Read one file into the document model, or raise ``SaidaoError``."""
+def read(path: str | Path, settings: ReadSettings = DEFAULT, sha256: str | None = None) -> Document:
+    """Read one file into the document model, or raise ``SaidaoError``.
+
+    ``sha256``: the file's digest when the caller has it already (the bulk
+    import hashes every file to know whether it is new), so the bytes are not
+    read a second time just to hash them.
+    """
     path = Path(path)
     started = time.perf_counter()
     if not path.is_file():
@@ -46,7 +51,7 @@ def read(path: str | Path, settings: ReadSettings = DEFAULT) -> Document:
     fmt = sniff(path)
     if fmt is None or fmt == "zip":
         raise SaidaoError("unknown_format", path, path.suffix or "no extension")
-    sha = sha256_of(path)
+    sha = sha256 or sha256_of(path)
     reader = _reader_for(fmt)
     try:
         doc = reader(path, sha, settings)
