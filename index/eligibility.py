@@ -200,35 +200,25 @@ def code_corrections(db: Any, track_id: int | str) -> dict[int, dict[str, Any]]:
     return {int(r["row_id"]): r for r in rows}
 
 
-_TRACK_MENTIONS_SQL = """
-SELECT m.id, m.seq, m.name, m.name_key, m.uscc_printed, m.uscc,
-       COALESCE(z.name, t.zone_id, d.zone_printed, '') AS zone, f.path, f.sha256
-FROM firm_mentions m
-JOIN tracks t ON t.track_id = m.track_id
-JOIN declarations d ON d.declaration_id = t.declaration_id
-JOIN files f ON f.sha256 = d.file_sha256
-LEFT JOIN zones z ON z.id = t.zone_id
-WHERE m.track_id = ?
-ORDER BY m.seq, m.id
-"""
-
-
 def track_mentions(db: Any, track_id: int | str) -> list[Mention]:
     """The firm rows of one track as ``dupes.Mention``, staff code corrections applied.
 
     Reads that track's rows only (``dupes.mentions_from_index`` reads every
-    firm row of the index: hundreds of milliseconds on a big one). The rows
-    are the track's whatever its file's status, as the track's page shows them.
+    firm row of the index: hundreds of milliseconds on a big one), whatever
+    its file's status, as the track's page shows them. Zone and file path are
+    left empty: the eligibility rules read names and codes only.
     """
     database = as_database(db)
     fixes = code_corrections(database, track_id)
-    out = []
-    for rid, seq, name, key, printed, code, zone, path, sha in database.execute(
-            _TRACK_MENTIONS_SQL, [int(track_id)]):
-        code = (fixes.get(rid) or {}).get("corrected_value", code)
-        out.append(Mention(str(track_id), int(seq or 0), name or "", printed or "", code,
-                           zone or "", path or "", sha or "", key or ""))
-    return out
+    rows = database.execute(
+        "SELECT m.id, m.seq, m.name, m.name_key, m.uscc_printed, m.uscc, d.file_sha256 "
+        "FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "WHERE m.track_id = ? ORDER BY m.seq, m.id", [int(track_id)])
+    return [Mention(str(track_id), int(seq or 0), name or "", printed or "",
+                    (fixes.get(rid) or {}).get("corrected_value", code), sha256=sha or "",
+                    name_key=key or "")
+            for rid, seq, name, key, printed, code, sha in rows]
 
 
 def track_eligibility(db: Any, track_id: int | str) -> dict[str, Any]:

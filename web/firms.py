@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import threading
 from typing import Any
-from urllib.parse import urlencode
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from saidao.index.dupes import Group, confirm_group, groups_from_index
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
-from saidao.web.security import acting_user, csrf_ok, csrf_refused, remember_user
+from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
 DUPE_COLUMNS = [
@@ -95,42 +95,27 @@ def dupes(request: Request) -> Response:
 
 async def decide(request: Request) -> Response:
     """POST: confirm a group, or split the ticked members out of it."""
-    from starlette.concurrency import run_in_threadpool
-
     from saidao.index.dupes import split_group
 
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf", ""))):
-        return csrf_refused()
-    typed = str(form.get("user", "")).strip()
-    by = acting_user(request, typed)
-    group_id = str(form.get("group_id", ""))
-    action = str(form.get("action", ""))
-    chosen = [str(v) for v in form.getlist("member")]
-    back = {k: str(form.get(k)) for k in ("q", "state") if form.get(k)}
-
-    def apply() -> str:
+    def apply(form: FormData, by: str) -> dict[str, str]:
         index = index_of(request)
-        if action == "confirm":
-            group = confirm_group(index, group_id, by=by)
-            return f"已确认：{group.name}（{len(group.members)} 行）"
-        if action == "split":
-            if not chosen:
-                raise ValueError("请勾选要拆出的成员")
-            group = split_group(index, group_id, chosen, by=by)
-            return f"已拆分：{group.name}，拆出 {len(chosen)} 行"
+        group_id = str(form.get("group_id", ""))
+        action = str(form.get("action", ""))
+        chosen = [str(v) for v in form.getlist("member")]
+        try:
+            if action == "confirm":
+                group = confirm_group(index, group_id, by=by)
+                return {"done": f"已确认：{group.name}（{len(group.members)} 行）"}
+            if action == "split":
+                if not chosen:
+                    raise ValueError("请勾选要拆出的成员")
+                group = split_group(index, group_id, chosen, by=by)
+                return {"done": f"已拆分：{group.name}，拆出 {len(chosen)} 行"}
+        except KeyError:
+            raise ValueError(f"没有编号为 {group_id} 的重复企业组（可能已因更正而变化）") from None
         raise ValueError("未知操作")
 
-    try:
-        back["done"] = await run_in_threadpool(apply)
-    except KeyError:
-        back["error"] = f"没有编号为 {group_id} 的重复企业组（可能已因更正而变化）"
-    except ValueError as e:
-        back["error"] = str(e)
-    response = RedirectResponse("/dupes?" + urlencode(back), status_code=303)
-    if typed:
-        remember_user(response, typed)
-    return response
+    return await staff_post(request, "/dupes", ("q", "state"), apply)
 
 
 ROUTES = [

@@ -16,18 +16,19 @@ import re
 import zipfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from saidao.extractors.uscc import check
 from saidao.index.store import Index
 from saidao.web.app import UNIT_ZH, index_of, render, route
 from saidao.web.imports import display_path, load_names
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
-from saidao.web.security import acting_user, csrf_ok, csrf_refused, remember_user
+from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
 _FIRM_FIELD = re.compile(r"^firms\[(\d+)\]\.uscc$")
@@ -186,37 +187,22 @@ def resolve_item(index: Index, item: dict[str, Any], value: str | None, by: str,
 
 async def resolve(request: Request) -> Response:
     """POST: accept a candidate, type a value, or mark the item settled."""
-    from starlette.concurrency import run_in_threadpool
 
-    form = await request.form()
-    if not csrf_ok(request, str(form.get("csrf", ""))):
-        return csrf_refused()
-    typed = str(form.get("user", "")).strip()
-    by = acting_user(request, typed)
-    value = str(form.get("value") or form.get("choice") or "").strip() or None
-    if form.get("action") == "settle":
-        value = None
-    note = str(form.get("note", "")).strip()[:500]
-    back = {k: str(form.get(k)) for k in ("kind",) if form.get(k)}
-
-    def apply() -> tuple[str, str | None]:
+    def apply(form: FormData, by: str) -> dict[str, str]:
+        value = str(form.get("value") or form.get("choice") or "").strip() or None
+        if form.get("action") == "settle":
+            value = None
+        note = str(form.get("note", "")).strip()[:500]
         index = index_of(request)
         item = _item(index, str(form.get("sha", "")), str(form.get("field", "")))
         if item is None:
             raise HTTPException(404, "该条目已处理或不存在")
-        return resolve_item(index, item, value, by, note), item["kind"]
+        out = {"done": resolve_item(index, item, value, by, note)}
+        if item["kind"] == "uscc" and value:
+            out["dupes"] = value.upper()  # the corrected code's duplicates, one click away
+        return out
 
-    try:
-        message, kind = await run_in_threadpool(apply)
-        back["done"] = message
-        if kind == "uscc" and value:
-            back["dupes"] = value.upper()
-    except ValueError as e:
-        back["error"] = str(e)
-    response = RedirectResponse("/review?" + urlencode(back), status_code=303)
-    if typed:
-        remember_user(response, typed)
-    return response
+    return await staff_post(request, "/review", ("kind",), apply)
 
 
 # ---------------------------------------------------------------- page crops

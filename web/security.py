@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -102,3 +105,28 @@ def remember_user(response: Response, name: str) -> None:
     """Keep the name staff typed so the next form is filled in."""
     response.set_cookie(USER_COOKIE, quote(name), samesite="strict", httponly=True,
                         max_age=3600 * 24 * 365)
+
+
+async def staff_post(request: Request, back_to: str, keep: tuple[str, ...],
+                     apply: Callable[[FormData, str], dict[str, str]]) -> Response:
+    """A staff change posted from a form: CSRF checked, the acting person named,
+    ``apply(form, by)`` run off the event loop, then back to ``back_to``.
+
+    The page's query parameters in ``keep`` are carried back, with what
+    ``apply`` returns (``done``: the message shown) or a ``ValueError``'s
+    message as ``error``; the name typed is remembered for the next form.
+    """
+    form = await request.form()
+    if not csrf_ok(request, str(form.get("csrf", ""))):
+        return csrf_refused()
+    typed = str(form.get("user", "")).strip()
+    by = acting_user(request, typed)
+    back = {k: str(form.get(k)) for k in keep if form.get(k)}
+    try:
+        back.update(await run_in_threadpool(apply, form, by))
+    except ValueError as e:
+        back["error"] = str(e)
+    response = RedirectResponse(f"{back_to}?{urlencode(back)}", status_code=303)
+    if typed:
+        remember_user(response, typed)
+    return response
