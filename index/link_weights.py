@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 class LinkWeights:
     """Weights of the score parts and the thresholds applied to them."""
 
-    zone: float = 1.2
+    zone: float = 1.6
     """The clause names the track's own zone (提及本区). Strong: a clause written
     for this zone is rarely irrelevant to a track of that zone."""
 
@@ -42,9 +42,16 @@ class LinkWeights:
     """The clause is about cultivating new tracks (新赛道, seed 000's plan):
     it governs every declared track, whatever its industry."""
 
-    beneficiary: float = 0.5
+    beneficiary: float = 1.3
     """The clause's beneficiaries meet what the track has (对象/平台): its firms,
-    its platforms by name and level, register types once imported."""
+    its platforms by name and level, register types once imported. A clause
+    about a kind of platform the track lists (value 1) matters to it as much as
+    one naming its industry; firm kinds count for less (``firm_*``)."""
+
+    track_background: float = 0.45
+    """Value of the ``track`` part for a new-track clause that is background
+    (goals, the zones' tasks, organisation, publicity) rather than a direction,
+    condition or form of support every track is judged or funded by."""
 
     text: float = 1.0
     """BM25 similarity of the track's texts to the clause, divided by the best
@@ -71,15 +78,15 @@ class LinkWeights:
     """Industry value when only the words meet (the term is written in the
     track's label or class names) without a code tie."""
 
-    firm_generic: float = 0.4
+    firm_generic: float = 0.2
     """Beneficiary value when the clause names a kind of firm and the track
     lists firms, but nothing says its firms are of that kind."""
 
-    firm_named: float = 1.0
+    firm_named: float = 0.5
     """Beneficiary value when the track says it has that kind of firm (its text
     names it, or a register type is attached to its firms)."""
 
-    talent_text: float = 0.5
+    talent_text: float = 0.4
     """Beneficiary value for talent/institution terms the track's text names."""
 
     min_score: float = 0.45

@@ -47,6 +47,9 @@ DIRECTION_TERMS: dict[str, tuple[str, ...]] = {
 TRACK_TERMS = ("新赛道",)
 """Words of new-track cultivation itself (seed 000): they concern every direction."""
 
+TRACK_BINDING_HEADINGS = ("方向", "条件", "支持方式", "支持形式", "支持内容", "支持标准", "申报要求")
+"""Headings of a new-track clause that every track is judged or funded by."""
+
 _SCOPE_TEXT = {
     "national": "全国",
     "region": "{j}全区",
@@ -383,12 +386,59 @@ class _Part:
     reasons: list[str] = field(default_factory=list)
 
 
+AREA_VALUE = 0.5
+"""Zone value of a clause naming only the zone's city or county, where that
+area holds no other zone (赤峰, 通辽): it speaks of the zone's ground. A planned
+zone has no name of its own yet, so its area's name counts in full."""
+
+
+def _short_area(name: str) -> str:
+    return name[:-1] if len(name) > 2 and name[-1] in "市盟县旗区" else name
+
+
+@lru_cache(maxsize=64)
+def _area_names(zone_id: str) -> tuple[str, ...]:
+    """The city/county names that identify ``zone_id``: areas holding no other zone."""
+    zones = [z for z in registry().all() if z.status != "not_htz"]
+    zone = next(z for z in zones if z.id == zone_id)
+    out = []
+    if zone.city and sum(1 for z in zones if z.city == zone.city) == 1:
+        out.append(zone.city)
+    for county in zone.counties:
+        if sum(1 for z in zones if county in z.counties) == 1:
+            out.append(county)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _not_zone_names() -> tuple[str, ...]:
+    # the look-alikes are kept by the registry for matching but never listed by all()
+    rows = getattr(registry(), "_zones", ())
+    names = {_fold(n) for z in rows if z.status == "not_htz" for n in z.names}
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _area_named(text: str, zone: Zone) -> str | None:
+    """The area of ``zone`` the text names (after taking out entities that are not
+    zones: 和林格尔新区 is not 和林格尔县's zone), or None."""
+    areas = _area_names(zone.id)
+    if not areas:
+        return None
+    for name in _not_zone_names():
+        text = text.replace(name, "")
+    return next((a for a in areas if _short_area(a) in text), None)
+
+
 def zone_parts(clause: dict[str, Any], policy: dict[str, Any], zone: Zone | None) -> tuple[_Part, _Part]:
     """(zone, other_zone): the clause names this zone; or it (or its policy's
     title) names only other zones."""
     named = set(clause.get("zones") or [])
     if zone is not None and zone.id in named:
         return _Part(1.0, [f"提及本区：{_zone_short(zone)}"]), _Part()
+    area = _area_named(_clause_text(clause), zone) if zone is not None else None
+    if area is not None:
+        value = 1.0 if zone.is_planned else AREA_VALUE  # type: ignore[union-attr]
+        return _Part(value, [f"提及本区所在地：{area}"]), _Part()
     others = named or set(_title_zones(policy.get("title") or ""))
     if zone is not None and zone.id in others:
         return _Part(), _Part()
@@ -399,14 +449,49 @@ def zone_parts(clause: dict[str, Any], policy: dict[str, Any], zone: Zone | None
     return _Part(), _Part()
 
 
-def industry_part(clause: dict[str, Any], keys: ClassKeys, weights: LinkWeights) -> _Part:
-    """The best meeting of the clause's industry terms with the track's class."""
+_SENTENCE_END = re.compile(r"[。；;！？\n]")
+
+
+@lru_cache(maxsize=16384)
+def _sentence_zones(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The clause's sentences, each with the zones it names."""
+    out = []
+    for sentence in _SENTENCE_END.split(text):
+        if sentence:
+            out.append((sentence, frozenset(m.zone.id for m in registry().find_all(sentence))))
+    return tuple(out)
+
+
+def industry_about_zone(clause: dict[str, Any], term: lexicon.IndustryTerm, zone: Zone | None) -> bool:
+    """Whether a sentence that names ``term`` is about ``zone`` or names no zone.
+
+    001（十三） gives each zone its clusters in one clause ("包头…稀土、装备制造；
+    鄂尔多斯…"): 装备制造 there is 包头稀土高新区's business, not that of a
+    装备 park elsewhere. A term the text does not spell out (tagged through an
+    alias the sentence split cannot see) keeps counting.
+    """
+    names = [_fold(n) for n in term.names if len(n) > 1]
+    seen = False
+    for sentence, zones in _sentence_zones(_clause_text(clause)):
+        if not any(n in sentence for n in names):
+            continue
+        seen = True
+        if not zones or (zone is not None and zone.id in zones):
+            return True
+    return not seen
+
+
+def industry_part(
+    clause: dict[str, Any], keys: ClassKeys, weights: LinkWeights, zone: Zone | None = None
+) -> _Part:
+    """The best meeting of the clause's industry terms with the track's class,
+    counted only where the sentence naming the term concerns the track's zone."""
     value_of = {"path": 1.0, "narrower": weights.industry_narrower, "word": weights.industry_word}
     part = _Part()
     for name in clause.get("industries") or []:
         term = _industry(name)
         how = _meets(keys, term) if term is not None else None
-        if how is None:
+        if how is None or not industry_about_zone(clause, term, zone):  # type: ignore[arg-type]
             continue
         part.value = max(part.value, value_of[how])
         suffix = "（下位产业）" if how == "narrower" else ""
@@ -450,11 +535,20 @@ def direction_part(clause: dict[str, Any], direction: str) -> _Part:
     return _Part(1.0, [f"方向：{direction}（{'、'.join(hits[:3])}）"])
 
 
-def track_part(clause: dict[str, Any]) -> _Part:
-    """The clause is about cultivating new tracks: it governs every declared track."""
-    if any(w in _clause_text(clause) for w in TRACK_TERMS):
-        return _Part(1.0, ["新赛道：新赛道培育政策"])
-    return _Part()
+def track_part(clause: dict[str, Any], weights: LinkWeights = DEFAULT_WEIGHTS, direction: str = "") -> _Part:
+    """The clause is about cultivating new tracks: it governs every declared track.
+
+    Its directions, conditions and form of support (headed 培育方向, 申报条件,
+    支持方式 …, or the track's own direction) bind each track, which is judged
+    and funded by them; its goals,
+    the zones' tasks and the organisation are background (``track_background``).
+    """
+    if not any(w in _clause_text(clause) for w in TRACK_TERMS):
+        return _Part()
+    heading = _fold(clause.get("heading") or "")
+    if any(w in heading for w in TRACK_BINDING_HEADINGS) or (direction and _heading_direction(clause) == direction):
+        return _Part(1.0, ["新赛道：新赛道培育的方向、条件或支持方式"])
+    return _Part(weights.track_background, ["新赛道：新赛道培育政策"])
 
 
 def _platform_match(term: lexicon.BeneficiaryTerm, platforms: Iterable[dict[str, Any]]) -> str | None:
@@ -628,9 +722,9 @@ def _link(
         "zone": zone_p,
         "other_zone": other_p,
         "scope": scope_p,
-        "industry": industry_part(clause, keys, weights),
+        "industry": industry_part(clause, keys, weights, zone),
         "direction": direction_part(clause, direction),
-        "track": track_part(clause),
+        "track": track_part(clause, weights, direction),
         "beneficiary": beneficiary_part(clause, track, text, weights),
         "text": text_p,
     }

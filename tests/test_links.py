@@ -147,6 +147,36 @@ def test_other_zones_clause_is_marked_and_ranked_lower(policies, tracks) -> None
     assert "提及本区：通辽高新区" in links["二/（三）"].reasons
 
 
+def test_industry_counts_only_in_sentences_about_the_track_zone(policies, tracks) -> None:
+    """001（十三）: 装备制造 is listed for 金山 and 包头稀土, not for the 包头装备 park."""
+    clause = next(c for p in policies for c in p["clauses"] if c["id"].endswith("五/（十三）"))
+    equipment = tracks["t12"]
+    term = L.lexicon.industry("装备制造")
+    assert term is not None and L.class_keys(equipment).meets(term) is not None
+    assert not L.industry_about_zone(clause, term, L.track_zone(equipment))
+    assert L.industry_part(clause, L.class_keys(equipment), L.DEFAULT_WEIGHTS, L.track_zone(equipment)).value == 0
+    rare_earth = tracks["t01"]
+    part = L.industry_part(clause, L.class_keys(rare_earth), L.DEFAULT_WEIGHTS, L.track_zone(rare_earth))
+    assert part.value == 1.0 and "产业：稀土" in part.reasons
+
+
+def test_area_of_a_zone_counts_as_naming_it(policies, tracks) -> None:
+    """乌兰察布市 is named where the zone to be created there is meant; 和林格尔新区 is not 和林格尔县's zone."""
+    links = {link.clause_id.split(":", 1)[1]: link for link in L.link_track(tracks["t15"], policies)}
+    assert "提及本区所在地：乌兰察布市" in links["二/（四）"].reasons
+    assert links["二/（四）"].parts["zone"] == 1.0
+    horinger = L.track_zone(tracks["t11"])
+    assert L._area_named("推进和林格尔新区建设科技成果转移转化示范区", horinger) is None
+    assert L._area_named("和林格尔县乳业", horinger) == "和林格尔县"
+
+
+def test_new_track_conditions_outrank_new_track_background(policies, tracks) -> None:
+    links = {link.clause_id.split(":", 1)[1]: link for link in L.link_track(tracks["t05"], policies)}
+    assert links["三/（一）"].parts["track"] == 1.0  # 培育条件
+    assert links["附件1/二/2"].parts["track"] == 1.0  # its own direction's naming example
+    assert links["五/（三）"].parts["track"] == L.DEFAULT_WEIGHTS.track_background
+
+
 def test_city_document_about_another_zone_is_penalised(policies, tracks) -> None:
     otog = L.link_track(tracks["t13"], policies)
     for link in otog:
