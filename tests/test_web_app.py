@@ -250,6 +250,24 @@ def test_confirm_a_group(db: Path) -> None:
     assert group_id in confirmed
 
 
+def test_a_refused_decision_comes_back_as_a_message(db: Path) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    c = client(db)
+    group_id = c.get("/dupes").text.split('data-group="', 1)[1].split('"', 1)[0]
+
+    def back(data: dict[str, str]) -> dict[str, list[str]]:
+        r = c.post("/dupes/decide", data={"csrf": csrf(c), **data}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/dupes?")
+        return parse_qs(urlsplit(r.headers["location"]).query)
+
+    assert back({"group_id": group_id, "action": "split", "q": "包头"}) == {
+        "q": ["包头"], "error": ["请勾选要拆出的成员"]}
+    assert "没有编号为 G-none" in back({"group_id": "G-none", "action": "confirm"})["error"][0]
+    assert back({"group_id": group_id, "action": "confirm", "user": "李核对"})["done"][0].startswith("已确认")
+    assert c.cookies.get("saidao_user") is not None  # the typed name is kept for the next form
+
+
 def test_pdf_value_crop_is_a_png(db: Path) -> None:
     c, i = client(db), ids(db)
     r = c.get(f"/crop/firm/{i['pdf_firm']}.png")
