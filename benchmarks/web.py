@@ -1,6 +1,6 @@
 """Page latency of the web interface on a large synthetic index.
 
-    python benchmarks/web.py [--db PATH] [--tracks 2000] [--clauses 100000] [--n 20]
+    python benchmarks/web.py [--db PATH] [--tracks 10000] [--clauses 100000] [--n 20]
 
 Builds (or reuses) an index of synthetic rows written straight through the
 schema — declarations, tracks, firm rows (some firms in several tracks),
@@ -13,11 +13,14 @@ groups, links).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
+import re
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -29,87 +32,232 @@ from saidao.index.db import write_transaction
 from saidao.index.store import Index, dumps, now
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "policies"
+CORPUS = SEEDS.parent
+DEFAULT_DB = Path("/tmp/saidao-bench-10k/saidao.db")
 DIRECTIONS = ("未来产业验证熟化", "传统产业转型升级", "新兴产业延伸")
-FIRMS_PER_TRACK = 8
-CLAUSES_PER_POLICY = 500
+FIRMS_PER_TRACK = (20, 30)
+PLATFORMS_PER_TRACK = (1, 5)
+#: Clauses per synthetic policy: real plans run from a dozen items to several hundred.
+CLAUSES_PER_POLICY = (12, 600)
+LEVELS = ("national", "region", "city", "county")
+ISSUERS = {"national": "国务院办公厅", "region": "内蒙古自治区人民政府"}
+HEADING_TEMPLATES = ("支持{}产业发展", "加快{}关键技术攻关", "培育{}产业集群", "推动{}企业创新",
+                     "建设{}中试基地", "强化{}人才引育")
+_HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[)）]\s*([^。；：，]{4,24})。")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_YEAR = re.compile(r"20[12]\d(?=年)")
 
 
+# -- clause text: recombined seed sentences ---------------------------------------------
 def sentences() -> list[str]:
     """Real policy sentences to build clause texts from (so search has something to find)."""
     out = []
     for path in sorted(SEEDS.glob("*.txt")):
-        for part in path.read_text("utf-8").replace("\n", "").split("。"):
+        for part in re.split(r"[。；]", path.read_text("utf-8").replace("\n", "")):
             if 12 <= len(part) <= 200:
-                out.append(part + "。")
+                out.append(part)
     return out
 
 
+def headings() -> list[str]:
+    """Item headings as the seeds print them (（三）推动国家级高新区提质进位。)."""
+    found = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        for line in path.read_text("utf-8").splitlines():
+            if m := _HEADING.match(line.strip()):
+                found.append(m.group(1))
+    return found
+
+
+def industry_words() -> list[str]:
+    """Industry names of the lexicon and the classification tables (a wide, real vocabulary)."""
+    words = []
+    with open(CORPUS / "industry_lexicon.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            words += [row["term"], *filter(None, row["aliases"].split("|"))]
+    for name in ("gbt4754_2017.csv", "sei_2018.csv"):
+        with open(CORPUS / "classifications" / name, encoding="utf-8") as handle:
+            words += [r["name"] for r in csv.DictReader(handle) if 3 <= len(r["name"]) <= 12
+                      and "、" not in r["name"] and "其他" not in r["name"]]
+    return list(dict.fromkeys(words))
+
+
+class ClauseWriter:
+    """Clause texts recombined from seed sentences, with industries, zones, years and sums varied.
+
+    Each synthetic policy has a theme (a few industries and a zone) that most
+    substitutions draw from; the rest follow a Zipf-like draw over the whole
+    vocabulary, so term frequencies fall off as in a real multi-policy corpus
+    rather than every sentence repeating the same number of times.
+    """
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.sentences = sentences()
+        self.headings = headings()
+        self.industries = industry_words()
+        self.zones = [(z.id, name) for z in registry().all() for name in z.names]
+        lexicon = sorted({*self.industries[:200], *(n for _, n in self.zones)}, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(w) for w in lexicon))
+        self.zone_of = {name: zid for zid, name in self.zones}
+        weights = [1.0 / (i + 1) for i in range(len(self.industries))]
+        self.industry_draw = lambda k: rng.choices(self.industries, weights, k=k)
+
+    def theme(self) -> dict[str, Any]:
+        zid, name = self.rng.choice(self.zones)
+        return {"industries": self.industry_draw(3), "zone": (zid, name)}
+
+    def clause(self, theme: dict[str, Any]) -> tuple[str, str, set[str]]:
+        """(heading, text, ids of the zones it names) of one clause."""
+        named: set[str] = set()
+        count = self.rng.choices((1, 2, 3, 4, 5), (30, 30, 20, 12, 8))[0]
+        parts = [self._sentence(theme, named) for _ in range(count)]
+        text = "；".join(parts) + "。"
+        heading, roll = "", self.rng.random()
+        if roll < 0.35:
+            heading = self._vary(self.rng.choice(self.headings), theme, named)
+        elif roll < 0.6:
+            industry = self.rng.choice(theme["industries"])
+            heading = self.rng.choice(HEADING_TEMPLATES).format(industry)
+        return heading, text, named
+
+    def _sentence(self, theme: dict[str, Any], named: set[str]) -> str:
+        phrases = self.rng.choice(self.sentences).split("，")
+        if len(phrases) > 1 and self.rng.random() < 0.5:
+            other = self.rng.choice(self.sentences).split("，")
+            phrases[self.rng.randrange(len(phrases))] = self.rng.choice(other)
+        return self._vary("，".join(phrases), theme, named)
+
+    def _vary(self, text: str, theme: dict[str, Any], named: set[str]) -> str:
+        rng = self.rng
+
+        def swap(m: re.Match[str]) -> str:
+            if m.group(0) in self.zone_of:
+                zid, name = theme["zone"] if rng.random() < 0.7 else rng.choice(self.zones)
+                named.add(zid)
+                return name
+            return rng.choice(theme["industries"]) if rng.random() < 0.6 else self.industry_draw(1)[0]
+
+        text = self.pattern.sub(swap, text)
+        text = _YEAR.sub(lambda m: str(rng.randint(2018, 2030)), text)
+        return _NUMBER.sub(lambda m: _number_like(m.group(0), rng), text)
+
+
+def _number_like(number: str, rng: random.Random) -> str:
+    if len(number) == 4 and number.startswith("20"):
+        return number
+    digits = len(number.split(".")[0])
+    return str(rng.randint(10 ** (digits - 1) if digits > 1 else 1, 10 ** digits - 1))
+
+
+# -- rows -----------------------------------------------------------------------------
 def code(rng: random.Random) -> str:
     body = "91150" + "".join(rng.choice("0123456789") for _ in range(4)) + "".join(
         rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
     return body + calc_check_digit(body)
 
 
-def _file(index: Index, sha: str, kind: str, path: str) -> None:
-    index.db.execute(
-        "INSERT INTO files(sha256, size, path, kind, format, pages, status, imported_at) "
-        "VALUES (?, 1000, ?, ?, 'docx', 3, 'imported', ?)", [sha, path, kind, now()])
+def _insert_many(index: Index, table: str, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        columns = list(rows[0])
+        index.db.conn.executemany(
+            f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [[r[c] for c in columns] for r in rows])
+
+
+def _file_row(sha: str, kind: str, path: str) -> dict[str, Any]:
+    return {"sha256": sha, "size": 1000, "path": path, "kind": kind, "format": "docx",
+            "pages": 3, "status": "imported", "imported_at": now()}
+
+
+def _firm_pool(n: int, rng: random.Random) -> list[tuple[str, str]]:
+    stems = industry_words()
+    return [(f"内蒙古{rng.choice(stems)}{i}科技有限公司", code(rng)) for i in range(n)]
 
 
 def build_declarations(index: Index, n_tracks: int, rng: random.Random) -> None:
+    """Declarations with one track each, 20–30 firm rows (firms shared across tracks), platforms."""
     zones = [z.id for z in registry().all()]
-    firms = [(f"内蒙古合成{i}科技有限公司", code(rng)) for i in range(n_tracks * 4)]
+    firms = _firm_pool(n_tracks * 8, rng)
+    files, decls, tracks, mentions, platforms, problems = [], [], [], [], [], []
+    for t in range(1, n_tracks + 1):
+        sha, zone, name = f"d{t:063d}", rng.choice(zones), f"合成赛道{t}"
+        direction = rng.choice(DIRECTIONS)
+        raw = {"kind": "declaration", "track_name": name, "unit": {"name": "管委会"},
+               "track": {"direction": direction, "candidates": []}}
+        files.append(_file_row(sha, "declaration", f"/synthetic/decl_{t}.docx"))
+        decls.append({"declaration_id": t, "file_sha256": sha, "track_name": name,
+                      "zone_id": zone, "unit_name": "管委会", "raw": dumps(raw)})
+        tracks.append({"track_id": t, "declaration_id": t, "track_name": name, "label": f"合成{t}",
+                       "direction": direction, "codes": "[]", "class_names": "[]",
+                       "resolved": 1, "zone_id": zone})
+        for seq in range(1, rng.randint(*FIRMS_PER_TRACK) + 1):
+            firm, uscc = rng.choice(firms)
+            printed = uscc if rng.random() > 0.05 else uscc[:-1] + "0"
+            mentions.append({"track_id": t, "seq": seq, "name": firm, "name_key": firm,
+                             "uscc_printed": printed, "uscc": uscc if printed == uscc else None,
+                             "uscc_valid": int(printed == uscc), "extra": "{}", "source": "{}"})
+            if printed != uscc:
+                problems.append({"file_sha256": sha, "field": f"firms[{seq - 1}].uscc",
+                                 "code": "uscc_checksum", "message": f"第{seq}行 {firm}：校验位错误"})
+        for seq in range(1, rng.randint(*PLATFORMS_PER_TRACK) + 1):
+            platforms.append({"track_id": t, "seq": seq, "name": f"合成{t}号重点实验室{seq}",
+                              "host": rng.choice(firms)[0], "level": rng.choice(("国家级", "自治区级")),
+                              "year": rng.randint(2010, 2025), "extra": "{}"})
     with write_transaction(index.db):
-        for t in range(n_tracks):
-            sha = f"d{t:063d}"
-            _file(index, sha, "declaration", f"/synthetic/decl_{t}.docx")
-            zone = rng.choice(zones)
-            raw = {"kind": "declaration", "track_name": f"合成赛道{t}", "unit": {"name": "管委会"},
-                   "track": {"direction": rng.choice(DIRECTIONS), "candidates": []}}
-            did = index._insert("declarations", {
-                "file_sha256": sha, "track_name": f"合成赛道{t}", "zone_id": zone,
-                "unit_name": "管委会", "raw": dumps(raw)})
-            tid = index._insert("tracks", {
-                "declaration_id": did, "track_name": f"合成赛道{t}", "label": f"合成{t}",
-                "direction": raw["track"]["direction"], "codes": "[]", "class_names": "[]",
-                "resolved": 1, "zone_id": zone})
-            for seq in range(1, FIRMS_PER_TRACK + 1):
-                name, uscc = rng.choice(firms)
-                printed = uscc if rng.random() > 0.05 else uscc[:-1] + "0"
-                index._insert("firm_mentions", {
-                    "track_id": tid, "seq": seq, "name": name, "name_key": name,
-                    "uscc_printed": printed, "uscc": uscc if printed == uscc else None,
-                    "uscc_valid": int(printed == uscc), "extra": "{}", "source": "{}"})
-                if printed != uscc:
-                    index._insert("problems", {
-                        "file_sha256": sha, "field": f"firms[{seq - 1}].uscc",
-                        "code": "uscc_checksum", "message": f"第{seq}行 {name}：校验位错误"})
+        for table, rows in (("files", files), ("declarations", decls), ("tracks", tracks),
+                            ("firm_mentions", mentions), ("platforms", platforms),
+                            ("problems", problems)):
+            _insert_many(index, table, rows)
+
+
+def _jurisdiction(level: str, rng: random.Random) -> str:
+    if level in ISSUERS:
+        return "内蒙古自治区" if level == "region" else "国家"
+    with open(CORPUS / "regions.csv", encoding="utf-8") as handle:
+        names = [r["name"] for r in csv.DictReader(handle) if r["level"] == level]
+    return rng.choice(names)
 
 
 def build_policies(index: Index, n_clauses: int, rng: random.Random) -> None:
-    texts = sentences()
-    zones = [z.id for z in registry().all()]
-    levels = ("national", "region", "city", "county")
-    for p in range(max(1, n_clauses // CLAUSES_PER_POLICY)):
-        sha = f"p{p:05d}".ljust(64, "0")  # policy_id is sha[:16]: unique
-        with write_transaction(index.db):
-            _file(index, sha, "policy", f"/synthetic/policy_{p}.txt")
-            pid = sha[:16]
-            index._insert("policies", {
-                "policy_id": pid, "file_sha256": sha, "title": f"合成政策文件{p}",
-                "doc_number": f"合政发〔2025〕{p}号", "level": rng.choice(levels),
-                "jurisdiction": "内蒙古自治区", "refs": "[]"})
-            for pos in range(1, CLAUSES_PER_POLICY + 1):
-                text = "".join(rng.sample(texts, 2))
-                clause_id = f"{pid}:{pos}"
-                rowid = index._insert("clauses", {
-                    "clause_id": clause_id, "policy_id": pid, "number": f"（{pos}）",
-                    "path": dumps([str(pos // 10)]), "path_headings": "[]",
-                    "heading": text[:10], "text": text, "position": pos, "lines": "[]"})
-                if rng.random() < 0.02:
-                    index._insert("clause_tags", {"clause_id": clause_id, "tag_type": "zone",
-                                                  "value": rng.choice(zones)})
-                fts.index_clause(index.db, rowid, text[:10], text)
+    """Policies of varied length, level and jurisdiction; clauses with both FTS tables and zone tags."""
+    writer, written, p = ClauseWriter(rng), 0, 0
+    while written < n_clauses:
+        size = min(n_clauses - written, rng.randint(*CLAUSES_PER_POLICY))
+        _write_policy(index, writer, p, size, rng)
+        written, p = written + size, p + 1
+
+
+def _write_policy(index: Index, writer: ClauseWriter, p: int, size: int, rng: random.Random) -> None:
+    sha = f"p{p:05d}".ljust(64, "0")  # policy_id is sha[:16]: unique
+    pid, level = sha[:16], rng.choices(LEVELS, (15, 45, 25, 15))[0]
+    jurisdiction = _jurisdiction(level, rng)
+    theme = writer.theme()
+    clauses, tags, segmented, raw = [], [], [], []
+    first = index.db.execute("SELECT coalesce(max(id), 0) FROM clauses").fetchone()[0] + 1
+    for pos in range(1, size + 1):
+        heading, text, named = writer.clause(theme)
+        rowid, clause_id = first + pos - 1, f"{pid}:{pos}"
+        clauses.append({"id": rowid, "clause_id": clause_id, "policy_id": pid,
+                        "number": f"（{pos}）", "path": dumps([str(pos // 10 + 1), f"（{pos}）"]),
+                        "path_headings": "[]", "heading": heading, "text": text,
+                        "position": pos, "lines": "[]"})
+        tags += [{"clause_id": clause_id, "tag_type": "zone", "value": z} for z in sorted(named)]
+        segmented.append((rowid, fts.segment(heading), fts.segment(text)))
+        raw.append((rowid, fts.normalise(heading), fts.normalise(text)))
+    with write_transaction(index.db):
+        _insert_many(index, "files", [_file_row(sha, "policy", f"/synthetic/policy_{p}.txt")])
+        _insert_many(index, "policies", [{
+            "policy_id": pid, "file_sha256": sha, "title": f"合成政策文件{p}",
+            "doc_number": f"合政发〔{rng.randint(2016, 2026)}〕{p}号", "level": level,
+            "issuer": ISSUERS.get(level, jurisdiction + "人民政府"), "jurisdiction": jurisdiction,
+            "refs": "[]"}])
+        _insert_many(index, "clauses", clauses)
+        _insert_many(index, "clause_tags", tags)
+        index.db.conn.executemany("INSERT INTO clauses_fts(rowid, heading, text) VALUES (?, ?, ?)",
+                                  segmented)
+        index.db.conn.executemany(
+            "INSERT INTO clauses_trigram(rowid, heading, text) VALUES (?, ?, ?)", raw)
 
 
 def build_links(index: Index, rng: random.Random) -> None:
@@ -124,13 +272,17 @@ def build_links(index: Index, rng: random.Random) -> None:
              for t in tracks for r, c in enumerate(rng.sample(clause_ids, 10), start=1)])
 
 
-def build(db: Path, n_tracks: int, n_clauses: int) -> None:
+def build(db: Path, n_tracks: int = 10_000, n_clauses: int = 100_000) -> None:
+    """A fresh synthetic index at ``db``: ``n_tracks`` declarations' rows and ``n_clauses`` clauses."""
     rng = random.Random(7)
     started = time.perf_counter()
     with Index.open(db) as index:
         build_declarations(index, n_tracks, rng)
         build_policies(index, n_clauses, rng)
         build_links(index, rng)
+        index.db.execute("INSERT INTO clauses_fts(clauses_fts) VALUES ('optimize')")
+        index.db.execute("INSERT INTO clauses_trigram(clauses_trigram) VALUES ('optimize')")
+        index.db.execute("ANALYZE")
     Console(stderr=True).print(f"built {db} in {time.perf_counter() - started:.1f} s")
 
 
@@ -175,8 +327,8 @@ def measure(db: Path, n: int) -> Table:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=Path("/tmp/saidao-web-bench/saidao.db"))
-    parser.add_argument("--tracks", type=int, default=2000)
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--tracks", type=int, default=10_000)
     parser.add_argument("--clauses", type=int, default=100_000)
     parser.add_argument("--n", type=int, default=20)
     args = parser.parse_args()
