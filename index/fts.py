@@ -5,6 +5,11 @@ heading and text segmented by jieba into space-separated words (unicode61
 tokenizer, BM25 ranking), ``clauses_trigram`` holds the raw text (trigram
 tokenizer) so a word jieba keeps inside a longer one (算力 in 算力券) is still
 found. User input never reaches MATCH unquoted.
+
+``clause_terms`` keeps each indexed word's document frequency (the count
+FTS5 would otherwise recompute by walking the word's whole posting list on
+every query), so search can weigh words and leave common ones out of the
+candidate look-up cheaply. It is kept in step by :func:`index_clause`.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ _STOPWORDS_TEXT = (
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
+#: What the unicode61 tokenizer keeps as a token: runs of letters and digits.
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=1)
@@ -78,22 +85,58 @@ def match_any(tokens: list[str]) -> str:
 
 
 def index_clause(db: sqlite_utils.Database, rowid: int, heading: str, text: str) -> None:
-    """Add one clause to both FTS tables (call inside the clause's transaction)."""
+    """Add one clause to both FTS tables and the term counts (inside the clause's transaction)."""
+    segmented_heading, segmented_text = segment(heading), segment(text)
     db.execute(
         "INSERT INTO clauses_fts(rowid, heading, text) VALUES (?, ?, ?)",
-        [rowid, segment(heading), segment(text)],
+        [rowid, segmented_heading, segmented_text],
     )
     db.execute(
         "INSERT INTO clauses_trigram(rowid, heading, text) VALUES (?, ?, ?)",
         [rowid, normalise(heading), normalise(text)],
     )
+    count_terms(db, [f"{segmented_heading} {segmented_text}"])
 
 
 def rebuild(db: sqlite_utils.Database) -> int:
     """Re-segment every clause (after the dictionary changed); returns the clause count."""
     db.execute("DELETE FROM clauses_fts")
     db.execute("DELETE FROM clauses_trigram")
+    db.execute("DELETE FROM clause_terms")
     rows = db.execute("SELECT id, heading, text FROM clauses").fetchall()
     for rowid, heading, text in rows:
         index_clause(db, rowid, heading or "", text or "")
     return len(rows)
+
+
+def tokens(segmented: str) -> set[str]:
+    """The distinct tokens FTS5's unicode61 tokenizer makes of a segmented text."""
+    return set(_TOKEN.findall(segmented))
+
+
+def count_terms(db: sqlite_utils.Database, segmented_rows: list[str]) -> None:
+    """Add one document to the frequency of every token of each row (one row per clause)."""
+    counts: dict[str, int] = {}
+    for row in segmented_rows:
+        for token in tokens(row):
+            counts[token] = counts.get(token, 0) + 1
+    db.conn.executemany(
+        "INSERT INTO clause_terms(term, docs) VALUES (?, ?) "
+        "ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
+        list(counts.items()),
+    )
+
+
+def create_term_table(db: sqlite_utils.Database) -> None:
+    """``clause_terms`` filled from the FTS5 vocabulary (the migration of an existing index)."""
+    db.execute("CREATE TABLE IF NOT EXISTS clause_terms "
+               "(term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.clause_vocab "
+               "USING fts5vocab(main, clauses_fts, row)")
+    db.execute("INSERT OR REPLACE INTO clause_terms(term, docs) SELECT term, doc FROM temp.clause_vocab")
+    db.execute("DROP TABLE temp.clause_vocab")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("clause_terms", "条款检索词的文档频次（检索排序用）",
+         "how many clauses hold each indexed word (for search ranking)"),
+    )

@@ -256,8 +256,16 @@ def _v3_firm_tables(db: sqlite_utils.Database) -> None:
     create_firm_tables(db)
 
 
+def _v4_clause_terms(db: sqlite_utils.Database) -> None:
+    """Each indexed word's document frequency, so search ranks without walking posting lists."""
+    from saidao.index.fts import create_term_table
+
+    create_term_table(db)
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_track_links, _v3_firm_tables]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms]
 
 
 def version(db: sqlite_utils.Database) -> int:
