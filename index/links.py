@@ -422,7 +422,12 @@ def _area_named(text: str, zone: Zone) -> str | None:
     """The area of ``zone`` the text names (after taking out entities that are not
     zones: 和林格尔新区 is not 和林格尔县's zone), or None."""
     areas = _area_names(zone.id)
-    if not areas:
+    return _area_in_text(text, areas) if areas else None
+
+
+@lru_cache(maxsize=65536)
+def _area_in_text(text: str, areas: tuple[str, ...]) -> str | None:
+    if not any(_short_area(a) in text for a in areas):
         return None
     for name in _not_zone_names():
         text = text.replace(name, "")
@@ -470,13 +475,18 @@ def industry_about_zone(clause: dict[str, Any], term: lexicon.IndustryTerm, zone
     装备 park elsewhere. A term the text does not spell out (tagged through an
     alias the sentence split cannot see) keeps counting.
     """
+    return _about_zone(_clause_text(clause), term, zone.id if zone is not None else None)
+
+
+@lru_cache(maxsize=65536)
+def _about_zone(text: str, term: lexicon.IndustryTerm, zone_id: str | None) -> bool:
     names = [_fold(n) for n in term.names if len(n) > 1]
     seen = False
-    for sentence, zones in _sentence_zones(_clause_text(clause)):
+    for sentence, zones in _sentence_zones(text):
         if not any(n in sentence for n in names):
             continue
         seen = True
-        if not zones or (zone is not None and zone.id in zones):
+        if not zones or zone_id in zones:
             return True
     return not seen
 
