@@ -245,12 +245,26 @@ def split_firm_name(name: str) -> FirmName:
     """The printed name with its region, core, legal form and branch tail."""
     folded = _fold(name)
     regions, rest = _take_regions(folded)
+    return FirmName(name, tuple(regions), *_core_form_tail(rest))
+
+
+@lru_cache(maxsize=65536)
+def key_parts(key: str) -> FirmName:
+    """The parts of a stored matching key (:func:`name_key`), without its regions.
+
+    A key is the folded name after its regions, so splitting it again gives the
+    name's core, legal form and tail: callers that hold keys (the index stores
+    them) score names without folding every printed name again.
+    """
+    return FirmName(key, (), *_core_form_tail(key))
+
+
+def _core_form_tail(rest: str) -> tuple[str, str, str]:
+    """The folded name after its regions cut at its first legal form."""
     found = _FORM.search(rest)
     if found is None:
-        core, form, tail = rest, "", ""
-    else:
-        core, form, tail = rest[: found.start()], found.group(), rest[found.end() :]
-    return FirmName(name, tuple(regions), core, form, tail)
+        return rest, "", ""
+    return rest[: found.start()], found.group(), rest[found.end() :]
 
 
 def name_key(name: str) -> str:
