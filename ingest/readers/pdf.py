@@ -13,6 +13,7 @@ continued over page breaks are joined (``saidao.ingest.tables``).
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import math
 import re
@@ -277,16 +278,37 @@ def _cell_text(lines: list[Line], right: float) -> str:
     return out
 
 
+class _Centres:
+    """A page's characters by the height of their centres.
+
+    A cell's characters are then found by bisection on the cell's top and
+    bottom instead of a scan of the whole page per cell (a form page has
+    hundreds of cells and thousands of characters).
+    """
+
+    def __init__(self, chars: list[Char]) -> None:
+        self.chars = chars
+        self.order = sorted(range(len(chars)), key=lambda i: chars[i].cy)
+        self.cy = [chars[i].cy for i in self.order]
+        self.cx = [chars[i].cx for i in self.order]
+
+    def within(self, bbox: BBox) -> list[Char]:
+        """The characters centred inside ``bbox``, in their page order."""
+        x0, top, x1, bottom = bbox
+        lo, hi = bisect.bisect_left(self.cy, top), bisect.bisect_right(self.cy, bottom)
+        found = sorted(self.order[k] for k in range(lo, hi) if x0 <= self.cx[k] <= x1)
+        return [self.chars[i] for i in found]
+
+
 def build_table(grid: TableGrid, chars: list[Char], base: Provenance) -> Table:
     """Fill a grid's cells with the characters whose centres fall inside them."""
     from saidao.document import Cell
 
     table = Table(grid.n_rows, grid.n_cols, [], base.at(bbox=grid.bbox), pages=[base.page] if base.page else [])
+    centres = _Centres(chars)
     for gc in grid.cells:
-        x0, top, x1, bottom = gc.bbox
-        inside = [c for c in chars if x0 <= c.cx <= x1 and top <= c.cy <= bottom]
-        lines = group_lines(inside)
-        text = _cell_text(lines, x1)
+        lines = group_lines(centres.within(gc.bbox))
+        text = _cell_text(lines, gc.bbox[2])
         prov = base.at(cell=(gc.row, gc.col), bbox=gc.bbox)
         boxes = [c for ln in lines for c in ln.boxes]
         table.cells.append(Cell(
