@@ -1,0 +1,271 @@
+"""Re-check credit codes after an import, with evidence from the rest of the index.
+
+Declarations are extracted in worker processes, one file at a time, so a
+misprinted 统一社会信用代码 with several plausible repairs stays unsettled
+(``uscc`` null, candidates listed, an open ``uscc_ambiguous`` problem). Once
+the whole batch is in the index there may be outside evidence for it: the
+same firm listed in another track with a code that verifies, or a certified-
+firm register (``firm_registers``) naming it. :func:`recheck_codes` runs
+``extractors.uscc.check`` again with those codes as ``known_name_codes`` and
+settles a row only when the repair then stands out *and* is one of the
+evidence codes.
+
+Decisions:
+
+* Evidence is a code beyond doubt: printed in a form and verifying, corrected
+  by a person, or listed in a register — never another automatic repair (a
+  guess must not confirm a guess) and never a re-check result (the outcome
+  would depend on the order rows are visited).
+* "The same firm" means the same normalised name (``name_key``) with regions
+  that can be one place (``dupes.regions_agree``: 包头市鑫达商贸 is not
+  鄂尔多斯市鑫达商贸). The row's own printed code is left out of the region
+  test: its area digits may be the misread ones.
+* Only other tracks count: a firm listed twice in one form is one statement.
+* The raw extraction is never overwritten. A settled row gets a ``corrections``
+  entry on ``firm_mentions.uscc`` by ``saidao:recheck`` with the evidence in
+  Chinese as its note, so every reader of corrections (``dupes``, ``Index.value``)
+  sees it and a person's later correction (a newer row) still wins. Its open
+  problems are marked resolved, each change recorded in ``corrections`` too,
+  and one resolved ``uscc_recheck`` problem states what was done and why.
+* Rows a person already handled are left alone: any existing correction of the
+  code, or problems on the row that are all resolved. So a second run finds
+  nothing new to do (idempotent).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from saidao.extractors.firm_name import name_key
+from saidao.extractors.uscc import check, compact, is_valid
+from saidao.index.db import write_transaction
+from saidao.index.dupes import Mention, regions_agree
+from saidao.index.store import Index, now
+
+__all__ = ["WHO", "Evidence", "RecheckSummary", "Settled", "recheck_codes"]
+
+#: ``corrected_by`` of every row this pass writes.
+WHO = "saidao:recheck"
+#: Problem code of the resolved note left on a settled row.
+NOTE_CODE = "uscc_recheck"
+
+_MENTIONS_SQL = """
+SELECT fm.id, fm.track_id, fm.name, fm.name_key, fm.uscc_printed, fm.uscc, fm.uscc_valid,
+       ROW_NUMBER() OVER (PARTITION BY fm.track_id ORDER BY fm.id) - 1 AS position,
+       t.track_name, f.path, f.sha256
+FROM firm_mentions fm
+JOIN tracks t ON t.track_id = fm.track_id
+JOIN declarations d ON d.declaration_id = t.declaration_id
+JOIN files f ON f.sha256 = d.file_sha256
+WHERE f.status = 'imported'
+"""
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One firm row of a current declaration, as the index holds it."""
+
+    id: int
+    track_id: int
+    name: str
+    key: str
+    printed: str
+    uscc: str | None
+    valid: bool
+    position: int  # 0-based place in its track's firm table: problems say firms[position]
+    track_name: str
+    path: str
+    sha256: str
+
+    @property
+    def field(self) -> str:
+        return f"firms[{self.position}].uscc"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A code beyond doubt held for a firm name, and where it was seen (Chinese)."""
+
+    code: str
+    name: str
+    track_id: int | None  # None for a register entry
+    text: str
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A row whose code the evidence settled."""
+
+    mention_row: int
+    track_id: int
+    file_sha256: str
+    field: str
+    name: str
+    uscc_printed: str
+    uscc: str
+    fix: str | None
+    evidence: tuple[str, ...]
+
+
+@dataclass
+class RecheckSummary:
+    """What one pass looked at and what it settled."""
+
+    unsettled: int = 0  # rows with no usable code that nobody has handled
+    with_evidence: int = 0  # of those, rows with a code for the same firm elsewhere
+    settled: list[Settled] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``saidao recheck --json`` shape."""
+        return {"unsettled": self.unsettled, "with_evidence": self.with_evidence,
+                "settled_count": len(self.settled),
+                "settled": [asdict(s) | {"evidence": list(s.evidence)} for s in self.settled]}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _rows(index: Index) -> list[_Row]:
+    rows = []
+    for r in index.db.query(_MENTIONS_SQL):
+        name = r["name"] or ""
+        rows.append(_Row(
+            int(r["id"]), int(r["track_id"]), name, r["name_key"] or name_key(name),
+            compact(r["uscc_printed"] or ""), r["uscc"], bool(r["uscc_valid"]),
+            int(r["position"]), r["track_name"] or "", r["path"] or "", r["sha256"]))
+    return rows
+
+
+def _code_corrections(index: Index) -> dict[int, tuple[str | None, str]]:
+    """Latest correction of each firm row's code: row id -> (value, by)."""
+    out: dict[int, tuple[str | None, str]] = {}
+    for row_id, value, by in index.db.execute(
+            "SELECT row_id, corrected_value, corrected_by FROM corrections "
+            "WHERE table_name = 'firm_mentions' AND field = 'uscc' ORDER BY id"):
+        out[int(row_id)] = (value, by or "")
+    return out
+
+
+def _handled_fields(index: Index) -> set[tuple[str, str]]:
+    """(file, field) pairs whose problems exist and are all resolved: a person settled them."""
+    return {(sha, fld) for sha, fld in index.db.execute(
+        "SELECT file_sha256, field FROM problems GROUP BY file_sha256, field "
+        "HAVING sum(status = 'open') = 0")}
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def _mention_evidence(rows: list[_Row], fixes: dict[int, tuple[str | None, str]]
+                      ) -> dict[str, list[Evidence]]:
+    """Codes beyond doubt by name key: printed and verifying, or corrected by a person."""
+    out: dict[str, list[Evidence]] = defaultdict(list)
+    for row in rows:
+        value, by = fixes.get(row.id, (None, ""))
+        if value and by != WHO and is_valid(value):
+            code, how = compact(value), "（人工核定）"
+        elif row.valid and row.uscc:
+            code, how = compact(row.uscc), ""
+        else:
+            continue
+        if row.key:
+            where = f"{PurePath(row.path).name}第{row.position + 1}行"
+            text = f"依据：同名企业在赛道 {row.track_name or row.track_id} 中的代码 {code}{how}（{where}）"
+            out[row.key].append(Evidence(code, row.name, row.track_id, text))
+    return out
+
+
+def _register_evidence(index: Index) -> dict[str, list[Evidence]]:
+    """Codes of register entries by name key."""
+    out: dict[str, list[Evidence]] = defaultdict(list)
+    if "firm_registers" not in index.db.table_names():
+        return out
+    for r in index.db.query("SELECT type, year, name, name_key, uscc FROM firm_registers"):
+        code = compact(r["uscc"] or "")
+        key = r["name_key"] or name_key(r["name"] or "")
+        if key and code and is_valid(code):
+            year = f"（{r['year']}年）" if r["year"] else ""
+            text = f"依据：认定名单“{r['type']}”{year}中同名企业的代码 {code}"
+            out[key].append(Evidence(code, r["name"] or "", None, text))
+    return out
+
+
+def _same_firm(row: _Row, evidence: Evidence) -> bool:
+    """Another track (or a register), and regions that can be one place."""
+    if evidence.track_id == row.track_id:
+        return False
+    # the row's own code is left out: its area digits may be the misread ones
+    return regions_agree(Mention(str(row.track_id), 0, row.name),
+                         Mention("evidence", 0, evidence.name, evidence.code, evidence.code))
+
+
+# ---------------------------------------------------------------- settling
+
+
+def _settle(row: _Row, pool: list[Evidence]) -> Settled | None:
+    """The row's code with the evidence codes as outside knowledge, when it settles on one."""
+    codes = {e.code for e in pool}
+    result = check(row.printed, known_name_codes=codes, expected_area_prefix="15")
+    if result.valid or result.uscc is None or result.uscc not in codes:
+        return None
+    texts = tuple(dict.fromkeys(e.text for e in pool if e.code == result.uscc))
+    return Settled(row.id, row.track_id, row.sha256, row.field, row.name, row.printed,
+                   result.uscc, result.fix, texts)
+
+
+def _write(index: Index, settled: list[Settled]) -> None:
+    """Corrections, resolved problems and the note, all in one transaction."""
+    stamp = now()
+    db = index.db
+    with write_transaction(db):
+        for s in settled:
+            note = "；".join(s.evidence)
+            db.execute(
+                "INSERT INTO corrections(table_name, row_id, field, raw_value, corrected_value, "
+                "corrected_by, corrected_at, note) VALUES ('firm_mentions', ?, 'uscc', NULL, ?, ?, ?, ?)",
+                [str(s.mention_row), s.uscc, WHO, stamp, note])
+            open_ids = [r[0] for r in db.execute(
+                "SELECT id FROM problems WHERE file_sha256 = ? AND field = ? AND status = 'open'",
+                [s.file_sha256, s.field])]
+            for pid in open_ids:
+                db.execute(
+                    "INSERT INTO corrections(table_name, row_id, field, raw_value, corrected_value, "
+                    "corrected_by, corrected_at, note) VALUES ('problems', ?, 'status', 'open', "
+                    "'resolved', ?, ?, ?)", [str(pid), WHO, stamp, note])
+                db.execute("UPDATE problems SET status = 'resolved' WHERE id = ?", [pid])
+            row_no = int(s.field[6:s.field.index("]")]) + 1
+            message = (f"第{row_no}行 {s.name}：统一社会信用代码“{s.uscc_printed}”"
+                       f"依据其他材料更正为 {s.uscc}。{note}")
+            db.execute(
+                "INSERT INTO problems(file_sha256, field, code, message, status) "
+                "VALUES (?, ?, ?, ?, 'resolved')", [s.file_sha256, s.field, NOTE_CODE, message])
+
+
+def recheck_codes(index: Index) -> RecheckSummary:
+    """Settle unsettled credit codes with evidence from the index; see the module notes.
+
+    Call after an import (all files recorded); safe to run any number of times.
+    """
+    rows = _rows(index)
+    fixes = _code_corrections(index)
+    handled = _handled_fields(index)
+    evidence = _mention_evidence(rows, fixes)
+    for key, found in _register_evidence(index).items():
+        evidence[key].extend(found)
+    summary = RecheckSummary()
+    for row in rows:
+        if row.uscc or not row.printed or row.id in fixes or (row.sha256, row.field) in handled:
+            continue
+        summary.unsettled += 1
+        pool = [e for e in evidence.get(row.key, ()) if _same_firm(row, e)]
+        if not pool:
+            continue
+        summary.with_evidence += 1
+        if (done := _settle(row, pool)) is not None:
+            summary.settled.append(done)
+    if summary.settled:
+        _write(index, summary.settled)
+    return summary

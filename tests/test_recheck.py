@@ -1,0 +1,153 @@
+"""Re-checking credit codes with evidence from other declarations and registers.
+
+The declarations are built as .docx by the fixture builder and go through the
+real extraction, so the ambiguous repair is the one a worker really leaves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from saidao.extractors.extract import extract_file
+from saidao.index.dupes import groups_from_index
+from saidao.index.recheck import NOTE_CODE, WHO, recheck_codes
+from saidao.index.store import Index
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MENGNIU = "内蒙古蒙牛乳业(集团)股份有限公司"
+MENGNIU_CODE = "91150100701465425Y"
+# 0 read as 8 at position 10: three lookalike repairs fit, none stands out alone
+MENGNIU_OCR = "91150100781465425Y"
+
+
+def _fixture_modules() -> tuple[Any, Any]:
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        return importlib.import_module("spec"), importlib.import_module("build_docx")
+    finally:
+        sys.path.remove(str(FIXTURES))
+
+
+def _declaration(tmp: Path, number: int, firm: tuple[str, str]) -> dict[str, Any]:
+    """A generated declaration whose first firm row is ``firm`` (name, printed code), extracted."""
+    spec, build = _fixture_modules()
+    s = spec.make_spec(number, "docx")
+    s.firms[0].update(name=firm[0], uscc_printed=firm[1])
+    out = tmp / f"decl_{number}.docx"
+    build.build_declaration(spec.layout(s), s.checkbox_style, None, out)
+    return extract_file(out)
+
+
+def _record(index: Index, result: dict[str, Any]) -> str:
+    sha = result["source"]["sha256"] or hashlib.sha256(result["source"]["path"].encode()).hexdigest()
+    run = index.start_run([], {})
+    index.record(run_id=run, path=result["source"]["path"], sha256=sha, size=1,
+                 kind="declaration", result=result, error=None)
+    return sha
+
+
+def _first_row(index: Index, sha: str) -> dict[str, Any]:
+    return next(index.db.query(
+        "SELECT fm.* FROM firm_mentions fm JOIN tracks t ON t.track_id = fm.track_id "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id WHERE d.file_sha256 = ? "
+        "ORDER BY fm.id LIMIT 1", [sha]))
+
+
+def _problems(index: Index, sha: str) -> list[dict[str, Any]]:
+    return list(index.db.query("SELECT * FROM problems WHERE file_sha256 = ? AND "
+                               "field = 'firms[0].uscc' ORDER BY id", [sha]))
+
+
+@pytest.fixture()
+def index(tmp_path: Path) -> Index:
+    ix = Index.open(tmp_path / "t.db")
+    yield ix
+    ix.close()
+
+
+def test_same_firm_in_another_track_settles_the_ambiguous_code(index: Index, tmp_path: Path) -> None:
+    valid = _declaration(tmp_path, 1, (MENGNIU, MENGNIU_CODE))
+    damaged = _declaration(tmp_path, 2, ("蒙牛乳业（集团）股份有限公司", MENGNIU_OCR))
+    assert damaged["firms"][0]["uscc"] is None  # the worker could not settle it
+    assert "uscc_ambiguous" in {p["code"] for p in damaged["problems"]
+                                if p["field"] == "firms[0].uscc"}
+    _record(index, valid)
+    sha = _record(index, damaged)
+
+    summary = recheck_codes(index)
+
+    [settled] = summary.settled
+    assert settled.uscc == MENGNIU_CODE and settled.uscc_printed == MENGNIU_OCR
+    assert settled.evidence[0].startswith("依据：同名企业在赛道 ")
+    assert MENGNIU_CODE in settled.evidence[0] and "decl_1.docx" in settled.evidence[0]
+    row = _first_row(index, sha)
+    assert row["uscc"] is None and row["uscc_printed"] == MENGNIU_OCR  # raw kept
+    assert index.value("firm_mentions", row["id"], "uscc") == MENGNIU_CODE
+    fix = next(index.db.query("SELECT * FROM corrections WHERE table_name = 'firm_mentions' "
+                              "AND row_id = ?", [str(row["id"])]))
+    assert fix["corrected_by"] == WHO and fix["note"] == settled.evidence[0]
+    problems = _problems(index, sha)
+    assert {p["status"] for p in problems} == {"resolved"}
+    note = next(p for p in problems if p["code"] == NOTE_CODE)
+    assert "更正为 91150100701465425Y" in note["message"] and "依据：同名企业在赛道" in note["message"]
+    # the two rows are now one firm by code
+    group = next(g for g in groups_from_index(index) if any(m.sha256 == sha for m in g.members))
+    assert group.evidence[0] == "信用代码相同"
+
+    before = index.db.execute("SELECT count(*) FROM corrections").fetchone()[0]
+    again = recheck_codes(index)
+    assert again.settled == [] and again.unsettled == summary.unsettled - 1
+    assert index.db.execute("SELECT count(*) FROM corrections").fetchone()[0] == before
+    assert len(_problems(index, sha)) == len(problems)
+
+
+def test_evidence_for_another_name_changes_nothing(index: Index, tmp_path: Path) -> None:
+    other = _declaration(tmp_path, 1, ("包头伊利乳业有限责任公司", MENGNIU_CODE))
+    damaged = _declaration(tmp_path, 2, (MENGNIU, MENGNIU_OCR))
+    _record(index, other)
+    sha = _record(index, damaged)
+
+    summary = recheck_codes(index)
+
+    assert summary.settled == []
+    assert index.db.execute("SELECT count(*) FROM corrections").fetchone()[0] == 0
+    assert {p["status"] for p in _problems(index, sha)} == {"open"}
+
+
+def test_same_core_in_another_city_is_not_evidence(index: Index, tmp_path: Path) -> None:
+    # 鄂尔多斯市… and 呼和浩特市… share a name key but are two firms
+    other = _declaration(tmp_path, 1, ("鄂尔多斯市蒙牛乳业(集团)股份有限公司", MENGNIU_CODE))
+    damaged = _declaration(tmp_path, 2, ("呼和浩特市蒙牛乳业(集团)股份有限公司", MENGNIU_OCR))
+    _record(index, other)
+    _record(index, damaged)
+    summary = recheck_codes(index)
+    assert summary.settled == [] and summary.unsettled >= 1 and summary.with_evidence == 0
+
+
+def test_a_register_entry_is_evidence(index: Index, tmp_path: Path) -> None:
+    sha = _record(index, _declaration(tmp_path, 2, (MENGNIU, MENGNIU_OCR)))
+    index.db.execute("INSERT INTO firm_registers(type, year, name, name_key, uscc, imported_at) "
+                     "VALUES ('高新技术企业', 2023, ?, NULL, ?, '2026-01-01')",
+                     [MENGNIU, MENGNIU_CODE])
+    index.db.conn.commit()
+
+    [settled] = recheck_codes(index).settled
+
+    assert settled.uscc == MENGNIU_CODE
+    assert settled.evidence == ("依据：认定名单“高新技术企业”（2023年）中同名企业的代码 91150100701465425Y",)
+    assert index.value("firm_mentions", _first_row(index, sha)["id"], "uscc") == MENGNIU_CODE
+
+
+def test_a_row_a_person_settled_is_left_alone(index: Index, tmp_path: Path) -> None:
+    _record(index, _declaration(tmp_path, 1, (MENGNIU, MENGNIU_CODE)))
+    sha = _record(index, _declaration(tmp_path, 2, (MENGNIU, MENGNIU_OCR)))
+    index.db.execute("UPDATE problems SET status = 'resolved' WHERE file_sha256 = ? "
+                     "AND field = 'firms[0].uscc'", [sha])
+    index.db.conn.commit()
+    assert recheck_codes(index).settled == []
