@@ -182,3 +182,28 @@ def eligibility_command(
     for c in result["conditions"]:
         table.add_row(c["name"], c["status"], c["reason"])
     Console().print(table)
+
+
+# ---------------------------------------------------------------- recheck
+
+
+@app.command("recheck")
+def recheck_command(
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    db: Path = DB_OPTION,
+) -> None:
+    """用索引中其他材料（其他赛道同名企业的有效代码、认定名单）复核未能确定的信用代码。"""
+    from saidao.index.recheck import recheck_codes
+
+    with _open(db) as index:
+        summary = recheck_codes(index)
+    if as_json:
+        _print_json(summary.to_dict())
+        return
+    table = RichTable(title=f"信用代码复核：{summary.unsettled} 行待定，"
+                            f"{summary.with_evidence} 行有同名企业依据，已更正 {len(summary.settled)} 行")
+    for header in ("新赛道", "行", "企业", "原文代码", "更正为", "依据"):
+        table.add_column(header, overflow="fold")
+    for s in summary.settled:
+        table.add_row(str(s.track_id), s.field, s.name, s.uscc_printed, s.uscc, "；".join(s.evidence))
+    Console().print(table)

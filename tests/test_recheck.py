@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,22 @@ def test_a_row_a_person_settled_is_left_alone(index: Index, tmp_path: Path) -> N
                      "AND field = 'firms[0].uscc'", [sha])
     index.db.conn.commit()
     assert recheck_codes(index).settled == []
+
+
+def test_cli_recheck_json(index: Index, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+
+    _record(index, _declaration(tmp_path, 1, (MENGNIU, MENGNIU_CODE)))
+    _record(index, _declaration(tmp_path, 2, (MENGNIU, MENGNIU_OCR)))
+    db = index.path
+    index.close()
+    result = CliRunner().invoke(app, ["recheck", "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["settled_count"] == 1 and out["settled"][0]["uscc"] == MENGNIU_CODE
+    again = json.loads(CliRunner().invoke(app, ["recheck", "--json", "--db", db]).stdout)
+    assert again["settled_count"] == 0
+    missing = CliRunner().invoke(app, ["recheck", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
