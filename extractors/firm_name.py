@@ -169,15 +169,20 @@ def _merge_areas(counties: dict[str, set[str]]) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _region_lengths() -> tuple[int, ...]:
-    """Lengths of the region forms, longest first (so 鄂尔多斯市 is taken before 鄂尔多斯)."""
-    return tuple(sorted({len(f) for f in _regions()}, reverse=True))
+def _forms_by_first_char() -> dict[str, tuple[str, ...]]:
+    """Region forms by their first character, longest first (鄂尔多斯市 before 鄂尔多斯)."""
+    table: dict[str, list[str]] = {}
+    for form in sorted(_regions(), key=len, reverse=True):
+        table.setdefault(form[0], []).append(form)
+    return {first: tuple(forms) for first, forms in table.items()}
 
 
 def _leading_region(text: str) -> str | None:
     """The longest region form ``text`` starts with, or None."""
-    forms = _regions()
-    return next((text[:n] for n in _region_lengths() if text[:n] in forms), None)
+    for form in _forms_by_first_char().get(text[:1], ()):
+        if text.startswith(form):
+            return form
+    return None
 
 
 def _take_regions(text: str) -> tuple[list[str], str]:
