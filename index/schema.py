@@ -263,9 +263,32 @@ def _v4_clause_terms(db: sqlite_utils.Database) -> None:
     create_term_table(db)
 
 
+def _v5_data_state(db: sqlite_utils.Database) -> None:
+    """A counter every write to the content tables moves on (row triggers), so figures
+    cached from them (home counts, duplicate groups, a zone's clauses) know exactly
+    when they are stale, whichever program wrote. ``epoch`` is random per index, so a
+    rebuilt index at the same path never matches an old cache entry. ``zones`` is left
+    out: it is rewritten from the shipped registry on every open."""
+    db.execute("CREATE TABLE data_state (id INTEGER PRIMARY KEY CHECK (id = 1), "
+               "epoch TEXT NOT NULL, version INTEGER NOT NULL)")
+    db.execute("INSERT INTO data_state VALUES (1, lower(hex(randomblob(8))), 0)")
+    tables = ("files", "declarations", "tracks", "firm_mentions", "platforms", "policies",
+              "clauses", "clause_tags", "problems", "corrections", "firm_registers",
+              "dupe_decisions", "track_figures")
+    for table in tables:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER data_state_{table}_{event.lower()} AFTER {event} ON "
+                       f"{table} BEGIN UPDATE data_state SET version = version + 1; END")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("data_state", "数据版本：内容表每次写入加一（触发器），页面缓存据此失效",
+         "data version, moved on by triggers on every content write; caches key on it"),
+    )
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms]
+    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_state]
 
 
 def version(db: sqlite_utils.Database) -> int:
