@@ -195,6 +195,10 @@ class ZoneRegistry:
         allowed = ("existing", "planned") if include_planned else ("existing",)
         return [z for z in self._zones if z.status in allowed]
 
+    def lookalikes(self) -> list[Zone]:
+        """The ``not_htz`` entries: named places that are not high-tech zones (和林格尔新区)."""
+        return [z for z in self._zones if z.status == "not_htz"]
+
     def get(self, zone_id: str) -> Zone | None:
         return next((z for z in self.all() if z.id == zone_id), None)
 

@@ -89,6 +89,16 @@ class LinkWeights:
     talent_text: float = 0.4
     """Beneficiary value for talent/institution terms the track's text names."""
 
+    passing: float = 0.5
+    """Share of the industry or direction value kept when the clause only mentions
+    the term in passing: not in its heading or a lead sentence, or only inside a
+    long enumeration ("在能源、乳业、草业…等重点领域")."""
+
+    platform_passing: float = 0.4
+    """Beneficiary value when a clause names one of the track's platform kinds in
+    passing (总体部署 listing 创新联合体 among other means) rather than being
+    about that kind of platform (value 1)."""
+
     min_score: float = 0.45
     """Links below this score are dropped: they rest on scope alone or on a
     faint textual echo."""

@@ -198,6 +198,8 @@ class ClassKeys:
     on_path: frozenset[tuple[Scheme, str]]
     leaves: tuple[tuple[Scheme, str], ...]
     words: str
+    names: tuple[str, ...] = ()
+    """The folded label and class names one by one (``words`` joins them)."""
 
     def meets(self, term: lexicon.IndustryTerm) -> str | None:
         """``"path"`` when a term code lies on the track's path (or on the path of
@@ -210,6 +212,20 @@ class ClassKeys:
         if any(len(name) > 1 and _fold(name) in self.words for name in term.names):
             return "word"
         return None
+
+    def coverage(self, term: lexicon.IndustryTerm) -> float:
+        """How much of the track's own name a word match covers: 煤基新材料 is met
+        in full by 现代煤化工's alias 煤基新材料, only in part by 新材料, whose
+        three characters name a far wider field."""
+        best = 0.0
+        for name in term.names:
+            folded = _fold(name)
+            if len(folded) < 2:
+                continue
+            for word in self.names:
+                if folded in word:
+                    best = max(best, len(folded) / len(word))
+        return best
 
 
 @lru_cache(maxsize=65536)
@@ -254,26 +270,27 @@ def class_keys(track: dict[str, Any]) -> ClassKeys:
     meets a clause tagged with 稀土's GB/T code 3232. Future tracks: category, domain and flagship keys.
     """
     block = _track_block(track)
-    words = _fold(" ".join([block.get("label") or "", *(block.get("class_names") or [])]))
+    names = tuple(n for n in (_fold(x) for x in [block.get("label") or "", *(block.get("class_names") or [])]) if n)
+    words = "".join(names)
     scheme = scheme_of(block.get("scheme") or "")
     if scheme is None and block.get("direction") == "未来产业验证熟化":
         scheme = Scheme.FUTURE_2024
     if scheme is None:
-        return ClassKeys(frozenset(), (), words)
+        return ClassKeys(frozenset(), (), words, names)
     if scheme is Scheme.FUTURE_2024:
         codes = _future_codes(block)
         table = load(scheme)
         keys = {k for code in codes for k in _path_keys(table, code)}
-        return ClassKeys(frozenset(keys), tuple((scheme, c) for c in codes), words)
+        return ClassKeys(frozenset(keys), tuple((scheme, c) for c in codes), words, names)
     table = load(scheme)
     known = [c for c in block.get("codes") or [] if table.by_code(c) is not None]
     if not known:
-        return ClassKeys(frozenset(), (), words)
+        return ClassKeys(frozenset(), (), words, names)
     leaf = table.by_code(known[-1]).code  # type: ignore[union-attr]
     keys = _path_keys(table, leaf)
     if scheme is not Scheme.GBT_4754_2017:
         keys |= {(Scheme.GBT_4754_2017, code) for code in table.gbt_codes(leaf)}
-    return ClassKeys(frozenset(keys), ((scheme, leaf),), words)
+    return ClassKeys(frozenset(keys), ((scheme, leaf),), words, names)
 
 
 def track_industries(track: dict[str, Any]) -> list[str]:
@@ -412,9 +429,7 @@ def _area_names(zone_id: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _not_zone_names() -> tuple[str, ...]:
-    # the look-alikes are kept by the registry for matching but never listed by all()
-    rows = getattr(registry(), "_zones", ())
-    names = {_fold(n) for z in rows if z.status == "not_htz" for n in z.names}
+    names = {_fold(n) for z in registry().lookalikes() for n in z.names}
     return tuple(sorted(names, key=len, reverse=True))
 
 
@@ -503,15 +518,95 @@ def industry_part(
         how = _meets(keys, term) if term is not None else None
         if how is None or not industry_about_zone(clause, term, zone):  # type: ignore[arg-type]
             continue
-        part.value = max(part.value, value_of[how])
+        value = value_of[how]
+        if how == "word":
+            value *= keys.coverage(term)
+        subject = _industry_prominence(clause, term, zone, weights)  # type: ignore[arg-type]
+        part.value = max(part.value, round(value * subject, 4))
         suffix = "（下位产业）" if how == "narrower" else ""
-        part.reasons.append(f"产业：{name}{suffix}")
+        passing = "（顺带提及）" if subject < 1.0 else ""
+        part.reasons.append(f"产业：{name}{suffix}{passing}")
     return part
+
+
+def _industry_prominence(
+    clause: dict[str, Any], term: lexicon.IndustryTerm, zone: Zone | None, weights: LinkWeights
+) -> float:
+    """``prominence`` of an industry, and full where a sentence naming the track's
+    zone lists it: "包头国家级稀土高新区重点打造稀土、有色金属新材料…等产业集群"
+    assigns the zone its industries, so the list is the point there."""
+    if zone is not None and _named_with_zone(_clause_text(clause), term, zone.id):
+        return 1.0
+    return prominence(term.names, clause, weights)
+
+
+@lru_cache(maxsize=65536)
+def _named_with_zone(text: str, term: lexicon.IndustryTerm, zone_id: str) -> bool:
+    names = [_fold(n) for n in term.names if len(n) > 1]
+    return any(zone_id in zones and any(n in sentence for n in names) for sentence, zones in _sentence_zones(text))
 
 
 @lru_cache(maxsize=8192)
 def _folded(heading: str, text: str) -> str:
     return _fold(heading + text)
+
+
+_LEAD_END = re.compile(r"[。；;！？!?]")
+
+
+@lru_cache(maxsize=8192)
+def _subject_text(heading: str, text: str) -> str:
+    """The part of a clause that says what it is about: its heading and the lead
+    sentence of each paragraph.
+
+    Policy clauses open with a topic sentence ("大力发展新型研发机构。") and
+    001-style clauses repeat their heading as a run-in title first, so the
+    sentence after a run-in title leads too. A word found only further on is
+    mentioned in passing (a list of kinds, a means to another end).
+    """
+    head = _fold(heading)
+    out = [head]
+    for paragraph in (text or "").splitlines():
+        sentences = [s for s in (_fold(x) for x in _LEAD_END.split(paragraph)) if s]
+        if not sentences:
+            continue
+        leads = sentences[:1]
+        run_in = head and (sentences[0] in head or head in sentences[0])
+        if (run_in or len(sentences[0]) <= _RUN_IN_CHARS) and len(sentences) > 1:
+            leads.append(sentences[1])
+        out.extend(_without_long_lists(lead) for lead in leads)
+    return "\n".join(out)
+
+
+_SEGMENT = re.compile(r"[，,：:]")
+
+
+def _without_long_lists(sentence: str) -> str:
+    """The sentence without its long enumerations ("在能源、乳业、草业、中药…等领域"):
+    a field named among four or more is an example, not the subject."""
+    return "，".join(s for s in _SEGMENT.split(sentence) if s.count("、") < _LIST_ITEMS - 1)
+
+
+_LIST_ITEMS = 4
+
+
+_RUN_IN_CHARS = 16
+"""A paragraph's first sentence this short is a run-in title ("强化重点实验室体系
+建设。"): the sentence after it is a lead sentence too."""
+
+
+def clause_subject(clause: dict[str, Any]) -> str:
+    """Folded heading and lead sentences of ``clause`` (see ``_subject_text``)."""
+    return _subject_text(clause.get("heading") or "", clause.get("text") or "")
+
+
+def prominence(names: Iterable[str], clause: dict[str, Any], weights: LinkWeights) -> float:
+    """1 when one of ``names`` is the clause's subject (heading or a lead sentence),
+    ``weights.passing`` when it is only mentioned further on."""
+    subject = clause_subject(clause)
+    if any(len(n) > 1 and _fold(n) in subject for n in names):
+        return 1.0
+    return weights.passing
 
 
 def _clause_text(clause: dict[str, Any]) -> str:
@@ -528,7 +623,7 @@ def _heading_direction(clause: dict[str, Any]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def direction_part(clause: dict[str, Any], direction: str) -> _Part:
+def direction_part(clause: dict[str, Any], direction: str, weights: LinkWeights = DEFAULT_WEIGHTS) -> _Part:
     """The clause speaks of the track's direction (its words, longest kept).
 
     A clause whose heading is written for another direction (``新兴产业延伸的
@@ -542,7 +637,9 @@ def direction_part(clause: dict[str, Any], direction: str) -> _Part:
     hits = [w for w in hits if not any(w != o and w in o for o in hits)]
     if not hits:
         return _Part()
-    return _Part(1.0, [f"方向：{direction}（{'、'.join(hits[:3])}）"])
+    if prominence(hits, clause, weights) == 1.0:
+        return _Part(1.0, [f"方向：{direction}（{'、'.join(hits[:3])}）"])
+    return _Part(weights.passing, [f"方向：{direction}（{'、'.join(hits[:3])}，顺带提及）"])
 
 
 def track_part(clause: dict[str, Any], weights: LinkWeights = DEFAULT_WEIGHTS, direction: str = "") -> _Part:
@@ -570,6 +667,21 @@ def _platform_match(term: lexicon.BeneficiaryTerm, platforms: Iterable[dict[str,
     return None
 
 
+PLATFORM_HEADING_CUES = ("平台", "载体", "孵化", "实验室", "研发机构", "工作站")
+"""Heading words of a clause about innovation platforms as such (强化创新平台建设):
+every platform kind it names is its subject, not only those in a lead sentence."""
+
+
+def platform_is_subject(term: lexicon.BeneficiaryTerm, clause: dict[str, Any]) -> bool:
+    """The platform kind is what the clause is about: in its heading or a lead
+    sentence, or named anywhere in a clause headed as being about platforms."""
+    heading = _fold(clause.get("heading") or "")
+    if any(cue in heading for cue in PLATFORM_HEADING_CUES):
+        return True
+    subject = clause_subject(clause)
+    return any(len(n) > 1 and _fold(n) in subject for n in term.names)
+
+
 def _register_types(track: dict[str, Any]) -> Counter[str]:
     """Register types attached to the track's firms (``firm["types"]``) once imported."""
     return Counter(t for firm in track.get("firms") or [] for t in firm.get("types") or [])
@@ -586,7 +698,7 @@ def beneficiary_part(
         term = _beneficiary(name)
         if term is None:
             continue
-        value, reason = _beneficiary_value(term, track, text, firms, registered, weights)
+        value, reason = _beneficiary_value(term, clause, track, text, firms, registered, weights)
         if value > 0:
             part.value = max(part.value, value)
             part.reasons.append(reason)
@@ -596,6 +708,7 @@ def beneficiary_part(
 
 def _beneficiary_value(
     term: lexicon.BeneficiaryTerm,
+    clause: dict[str, Any],
     track: dict[str, Any],
     text: str,
     firms: int,
@@ -605,8 +718,10 @@ def _beneficiary_value(
     named_in_text = any(len(n) > 1 and _fold(n) in text for n in term.names)
     if term.kind == "platform":
         found = _platform_match(term, track.get("platforms") or [])
-        if found:
+        if found and platform_is_subject(term, clause):
             return 1.0, f"平台：{found}"
+        if found:
+            return weights.platform_passing, f"平台：{found}（条款顺带提及）"
         return (weights.talent_text, f"平台：{term.term}（申报材料提及）") if named_in_text else (0.0, "")
     if term.kind == "firm":
         if registered.get(term.term):
@@ -733,7 +848,7 @@ def _link(
         "other_zone": other_p,
         "scope": scope_p,
         "industry": industry_part(clause, keys, weights, zone),
-        "direction": direction_part(clause, direction),
+        "direction": direction_part(clause, direction, weights),
         "track": track_part(clause, weights, direction),
         "beneficiary": beneficiary_part(clause, track, text, weights),
         "text": text_p,
