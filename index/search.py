@@ -11,8 +11,10 @@ searched.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
@@ -35,12 +37,6 @@ class UnknownZone(LookupError):
     def __init__(self, alias: str) -> None:
         self.alias = alias
         super().__init__(f"未找到高新区：{alias}")
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    rowid: int
-    bm25: float  # positive, higher is better (0 when only the trigram table found it)
 
 
 def resolve_zone(alias: str) -> Zone:
@@ -69,10 +65,14 @@ def _current_policies(index: Index) -> list[dict[str, Any]]:
 
 def policy_covers(policy: dict[str, Any], zone: Zone) -> bool:
     """A policy binds its issuer's area: national and region-wide ones cover every zone."""
-    if policy.get("level") == "national":
-        return True
     area = policy.get("jurisdiction") or policy.get("issuer") or ""
-    return jurisdiction_covers(area, zone)
+    return _covers(policy.get("level") or "", area, zone)
+
+
+@lru_cache(maxsize=4096)
+def _covers(level: str, area: str, zone: Zone) -> bool:
+    """Cached: a big index has hundreds of policies but few distinct issuing areas."""
+    return level == "national" or jurisdiction_covers(area, zone)
 
 
 def _naming_clauses(index: Index, zone: Zone) -> set[str]:
@@ -89,87 +89,250 @@ def applicable_rowids(index: Index, zone: Zone) -> set[int]:
 
 
 def _scope_sql(index: Index, zone: Zone | None) -> tuple[str, list[Any]]:
-    """A SELECT of the rowids of current clauses (applying to ``zone`` when given)."""
+    """A SELECT of the rowids of current clauses (applying to ``zone`` when given).
+
+    The covering policies and naming clauses travel as two JSON arrays, so the
+    statement has the same few parameters however many there are.
+    """
     sql = ("SELECT c.id FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
            "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported'")
     if zone is None:
         return sql, []
     covering = [p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)]
-    named = sorted(_naming_clauses(index, zone))
-    sql += (f" AND (c.policy_id IN ({','.join('?' for _ in covering) or 'NULL'})"
-            f" OR c.clause_id IN ({','.join('?' for _ in named) or 'NULL'}))")
-    return sql, [*covering, *named]
+    sql += (" AND (c.policy_id IN (SELECT value FROM json_each(?))"
+            " OR c.clause_id IN (SELECT value FROM json_each(?)))")
+    return sql, [json.dumps(covering), json.dumps(sorted(_naming_clauses(index, zone)))]
 
 
-def _in_scope(index: Index, rowids: list[int], scope: tuple[str, list[Any]]) -> list[int]:
-    """``rowids`` (in order) that are in scope: one indexed look-up over a short list."""
-    if not rowids:
-        return []
+def _has_stale_policies(index: Index) -> bool:
+    """Whether any policy belongs to a superseded or failed file (its clauses are not searched)."""
+    return index.db.execute(
+        "SELECT 1 FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
+        "WHERE f.status != 'imported' LIMIT 1").fetchone() is not None
+
+
+def _in_scope(index: Index, rowids: list[int], scope: tuple[str, list[Any]],
+              enough: int | None = None) -> list[int]:
+    """``rowids`` (in order) that are in scope, checked in chunks until ``enough`` are kept."""
     sql, params = scope
-    marks = ",".join("?" for _ in rowids)
-    kept = {r[0] for r in index.db.execute(f"{sql} AND c.id IN ({marks})", [*params, *rowids])}
-    return [r for r in rowids if r in kept]
+    if not params and not _has_stale_policies(index):  # every clause is current: nothing to drop
+        return rowids[:enough] if enough is not None else list(rowids)
+    kept: list[int] = []
+    step = max(enough or len(rowids), 1)
+    for start in range(0, len(rowids), step):
+        chunk = rowids[start:start + step]
+        inside = {r[0] for r in index.db.execute(
+            f"{sql} AND c.id IN (SELECT value FROM json_each(?))", [*params, json.dumps(chunk)])}
+        kept += [r for r in chunk if r in inside]
+        if enough is not None and len(kept) >= enough:
+            return kept[:enough]
+    return kept
 
 
 # -- ranking -------------------------------------------------------------------------
-#: How many in-scope rows of each full-text look-up are scored in Python.
-CANDIDATES = 300
-#: The most rows one look-up reads while looking for CANDIDATES in scope.
-MAX_SCANNED = 20_000
+#: Candidates scored in full per query (the best by the selective words' BM25).
+CANDIDATES = 150
+#: The most matching rows FTS5 is asked to rank for one look-up (ranking costs per row).
+RANK_BUDGET = 1500
+#: How many AND look-ups (all main words, then without the commonest …) a query may try.
+AND_TRIES = 4
+#: BM25 parameters, as FTS5's bm25() uses them.
+K1, B = 1.2, 0.75
 
 
-def _ranked_in_scope(index: Index, query_sql: str, params: list[Any],
-                     scope: tuple[str, list[Any]]) -> list[tuple[int, float]]:
-    """Rows of a ranked full-text query, best first, until CANDIDATES are in scope.
+@dataclass(frozen=True)
+class TermStats:
+    """What BM25 needs beyond a row: clause count, mean length, each word's document frequency."""
 
-    FTS5 answers ``ORDER BY rank LIMIT n`` without ranking every match, so the
-    query is asked for growing windows and each window filtered by scope —
-    far cheaper than joining the scope into the MATCH query.
+    rows: int
+    mean_length: float
+    docs: dict[str, int]
+
+    def idf(self, word: str) -> float:
+        """FTS5's idf: log((N - n + 0.5) / (n + 0.5)), floored at 1e-6."""
+        n = self.docs.get(word, 0)
+        value = math.log((self.rows - n + 0.5) / (n + 0.5)) if self.rows else 0.0
+        return value if value > 0 else 1e-6
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite varints (7 bits a byte, the 9th byte whole), as FTS5 writes its averages record."""
+    out, value, count = [], 0, 0
+    for byte in blob:
+        count += 1
+        if count == 9:
+            out.append((value << 8) | byte)
+            value, count = 0, 0
+        elif byte & 0x80:
+            value = (value << 7) | (byte & 0x7F)
+        else:
+            out.append((value << 7) | byte)
+            value, count = 0, 0
+    return out
+
+
+def term_stats(index: Index, words: list[str]) -> TermStats:
+    """Clause count and token totals from FTS5's own averages record; frequencies from clause_terms."""
+    row = index.db.execute("SELECT block FROM clauses_fts_data WHERE id = 1").fetchone()
+    numbers = _varints(row[0]) if row and row[0] else []
+    rows, tokens = (numbers[0], sum(numbers[1:])) if numbers else (0, 0)
+    parts = {w: sorted(fts.tokens(w)) for w in words}
+    wanted = sorted({t for p in parts.values() for t in p})
+    found = dict(index.db.execute(
+        "SELECT term, docs FROM clause_terms WHERE term IN (SELECT value FROM json_each(?))",
+        [json.dumps(wanted, ensure_ascii=False)]).fetchall())
+    docs = {w: min((found.get(t, 0) for t in p), default=0) for w, p in parts.items()}
+    return TermStats(rows, tokens / rows if rows else 1.0, docs)
+
+
+def _ranked_rows(index: Index, expr: str, table: str = "clauses_fts") -> list[int]:
+    """Rowids matching ``expr`` best first (BM25, heading weighted), at most RANK_BUDGET."""
+    weights = f"bm25({HEADING_WEIGHT}, {TEXT_WEIGHT})"
+    return [r[0] for r in index.db.execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rank MATCH '{weights}' "
+        "ORDER BY rank LIMIT ?", [expr, RANK_BUDGET])]
+
+
+def _matching_rows(index: Index, expr: str, limit: int, table: str = "clauses_fts") -> list[int]:
+    """Rowids matching ``expr`` in index order, unranked (cheap: no score per row)."""
+    return [r[0] for r in index.db.execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", [expr, limit])]
+
+
+def selective_words(words: list[str], stats: TermStats) -> tuple[list[str], int]:
+    """The rarest words whose matches together stay within RANK_BUDGET (at least one), and that sum.
+
+    Common words add little to BM25 (low idf) but cost a score per matching
+    row; the best clauses hold the rare words, so only those pick candidates.
     """
-    window, out = CANDIDATES, []
-    while True:
-        rows = index.db.execute(f"{query_sql} LIMIT ?", [*params, window]).fetchall()
-        scores = dict(rows)
-        kept = _in_scope(index, [r for r, _ in rows], scope)
-        out = [(r, scores[r]) for r in kept]
-        if len(out) >= CANDIDATES or len(rows) < window or window >= MAX_SCANNED:
-            return out[:CANDIDATES]
-        window *= 4
+    chosen, total = [], 0
+    for word in sorted((w for w in words if stats.docs.get(w)), key=lambda w: stats.docs[w]):
+        if chosen and total + stats.docs[word] > RANK_BUDGET:
+            break
+        chosen.append(word)
+        total += stats.docs[word]
+    return chosen, total
 
 
-def _bm25_candidates(index: Index, words: list[str], scope: tuple[str, list[Any]]) -> dict[int, float]:
-    rows = _ranked_in_scope(
-        index,
-        "SELECT rowid, rank FROM clauses_fts WHERE clauses_fts MATCH ? "
-        f"AND rank MATCH 'bm25({HEADING_WEIGHT}, {TEXT_WEIGHT})' ORDER BY rank",
-        [fts.match_any(words)], scope)
-    return {rowid: -rank for rowid, rank in rows}
+def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
+                     scope: tuple[str, list[Any]]) -> list[int]:
+    """The best in-scope rows by the selective words; when even the rarest is common, by headings."""
+    chosen, total = selective_words(words, stats)
+    if not chosen:
+        return []
+    expr = fts.match_any(chosen)
+    if total <= RANK_BUDGET:
+        return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
+    found = _in_scope(index, _ranked_rows(index, f"{{heading}} : ({expr})"), scope, CANDIDATES)
+    if len(found) < CANDIDATES:
+        found += _in_scope(index, _matching_rows(index, expr, RANK_BUDGET), scope, CANDIDATES)
+    return list(dict.fromkeys(found))[: 2 * CANDIDATES]
 
 
-def _verbatim_rows(index: Index, word: str, scope: tuple[str, list[Any]]) -> set[int]:
-    """Clauses in scope whose raw heading or text contains ``word`` (trigram MATCH, LIKE under 3 chars)."""
+def _count(index: Index, expr: str, cap: int) -> int:
+    """How many rows match ``expr``, counting no further than ``cap`` (cheap: no scores)."""
+    return int(index.db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM clauses_fts WHERE clauses_fts MATCH ? LIMIT ?)",
+        [expr, cap]).fetchone()[0])
+
+
+def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
+                          scope: tuple[str, list[Any]]) -> list[int]:
+    """The best rows holding all the main words, dropping the commonest until some do.
+
+    Rows that hold most of what was asked score high even when each word is
+    common (自治区 科技厅 每年 支持 项目), and an AND look-up only walks the
+    rarest word's postings, so this finds them without ranking every match.
+    """
+    present = sorted((w for w in main_words(words) if stats.docs.get(w)), key=lambda w: stats.docs[w])
+    for size in range(len(present), 1, -1)[:AND_TRIES]:
+        expr = " AND ".join(fts.quote(w) for w in present[:size])
+        found = _count(index, expr, RANK_BUDGET + 1)
+        if found > RANK_BUDGET:
+            return []
+        if found:
+            return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
+    return []
+
+
+def _trigram_expr(index: Index, word: str) -> str | None:
+    """A trigram-table MATCH for ``word``: itself from 3 characters, else the trigrams it begins.
+
+    FTS5 trigram cannot match two characters; every occurrence followed by a
+    character is inside a trigram starting with it, which the vocabulary lists
+    (only a word ending a heading or text, with nothing after it, is missed).
+    """
     if len(word) >= 3:
-        rows = _ranked_in_scope(
-            index, "SELECT rowid, rank FROM clauses_trigram WHERE clauses_trigram MATCH ? ORDER BY rank",
-            [fts.quote(word)], scope)
-    else:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = _ranked_in_scope(
-            index, "SELECT rowid, 0 FROM clauses_trigram WHERE heading LIKE ? ESCAPE '\\' "
-            "OR text LIKE ? ESCAPE '\\'", [pattern, pattern], scope)
-    return {r for r, _ in rows}
+        return fts.quote(word)
+    if len(word) < 2:
+        return None
+    index.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.clauses_trigram_vocab "
+                     "USING fts5vocab(main, clauses_trigram, row)")
+    terms = [r[0] for r in index.db.execute(
+        "SELECT term FROM temp.clauses_trigram_vocab WHERE term >= ? AND term < ?",
+        [word, word + "\U0010ffff"]) if r[0].startswith(word)]
+    return fts.match_any(terms) if terms else None
 
 
-def _contains(index: Index, rowids: list[int], word: str) -> set[int]:
-    """Which of ``rowids`` hold ``word`` verbatim (checked on the raw text, in one query)."""
-    if not rowids:
-        return set()
-    rows = index.db.execute(
-        f"SELECT rowid, heading, text FROM clauses_trigram WHERE rowid IN ({','.join('?' for _ in rowids)})",
-        rowids,
-    ).fetchall()
-    folded = fts.normalise(word)
-    return {r[0] for r in rows if folded in fts.normalise(r[1] or "") or folded in fts.normalise(r[2] or "")}
+def _verbatim_candidates(index: Index, word: str, stats: TermStats,
+                         scope: tuple[str, list[Any]]) -> list[int]:
+    """Rows holding ``word`` verbatim where jieba does not index it as a word (算力 in 算力券).
+
+    Skipped for a word jieba already finds in CANDIDATES clauses or more: the
+    BM25 look-up brings enough of its holders.
+    """
+    if stats.docs.get(word, 0) >= CANDIDATES:
+        return []
+    expr = _trigram_expr(index, word)
+    if expr is None:
+        return []
+    found = _matching_rows(index, expr, RANK_BUDGET + 1, table="clauses_trigram")
+    if len(found) <= RANK_BUDGET:
+        found = _ranked_rows(index, expr, table="clauses_trigram")
+    return _in_scope(index, found, scope, CANDIDATES)
+
+
+def _rows_of(index: Index, rowids: list[int]) -> dict[int, tuple[str, str, str, str]]:
+    """Segmented heading and text, and raw (folded) heading and text, of each row.
+
+    Read from the FTS5 tables' own content tables (``*_content``: id, c0, c1),
+    plain b-tree look-ups, cheaper than going through the virtual tables.
+    """
+    return {r[0]: (r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in index.db.execute(
+        "SELECT s.id, s.c0, s.c1, t.c0, t.c1 FROM clauses_fts_content s "
+        "JOIN clauses_trigram_content t ON t.id = s.id "
+        "WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(rowids)])}
+
+
+def _padded(segmented: str) -> tuple[str, int]:
+    """`` w1  w2 `` (each word in its own spaces, so str.count finds every one) and the word count."""
+    if not segmented:
+        return "", 0
+    return " " + segmented.replace(" ", "  ") + " ", segmented.count(" ") + 1
+
+
+def score(index: Index, rowids: list[int], words: list[str], stats: TermStats) -> dict[int, float]:
+    """FTS5's bm25() over every query word, plus the coverage bonus for main words held verbatim.
+
+    BM25 per word: idf × f(k1+1) / (f + k1(1 − b + b·len/mean)), f the word's
+    heading hits × HEADING_WEIGHT + body hits × TEXT_WEIGHT, len the row's words.
+    """
+    wanted = main_words(words)
+    weights = [(f" {w} ", stats.idf(w)) for w in words if stats.docs.get(w)]
+    rows = _rows_of(index, rowids)
+    scores = {}
+    for rowid in rowids:
+        seg_heading, seg_text, raw_heading, raw_text = rows.get(rowid, ("", "", "", ""))
+        (heading, heading_len), (text, text_len) = _padded(seg_heading), _padded(seg_text)
+        norm = K1 * (1 - B + B * (heading_len + text_len) / stats.mean_length)
+        value = 0.0
+        for key, idf in weights:
+            freq = HEADING_WEIGHT * heading.count(key) + TEXT_WEIGHT * text.count(key)
+            if freq:
+                value += idf * freq * (K1 + 1) / (freq + norm)
+        held = sum(1 for w in wanted if w in raw_heading or w in raw_text)
+        scores[rowid] = value + COVERAGE_WEIGHT * held / len(wanted)
+    return scores
 
 
 def main_words(words: list[str]) -> list[str]:
@@ -181,29 +344,25 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
          zone: Zone | None = None) -> list[tuple[int, float]]:
     """(clause rowid, score) best first, among current clauses (of ``zone``; within ``allowed``).
 
-    Candidates are the best BM25 rows plus, per query word, rows holding it
-    verbatim (so 算力 inside the jieba token 算力券 is found); every candidate
-    then gets the coverage bonus for each query word it holds verbatim.
+    Candidates are the best rows by BM25 over the query's rarer words plus,
+    per main word jieba rarely indexes, rows holding it verbatim (so 算力
+    inside the jieba token 算力券 is found); each candidate is then scored in
+    full: BM25 over every query word (FTS5's formula, frequencies from
+    ``clause_terms``) and a coverage bonus per main word it holds verbatim.
     """
     words = fts.query_words(query)
     if not words:
         return []
     scope = _scope_sql(index, zone)
-    scores = _bm25_candidates(index, words, scope)
-    wanted = main_words(words)
-    for word in wanted:
-        for rowid in _verbatim_rows(index, word, scope):
-            scores.setdefault(rowid, 0.0)
-    found: dict[int, int] = {}
-    candidates = list(scores)
-    for word in wanted:
-        for rowid in _contains(index, candidates, word):
-            found[rowid] = found.get(rowid, 0) + 1
-    for rowid, count in found.items():
-        scores[rowid] += COVERAGE_WEIGHT * count / len(wanted)
+    stats = term_stats(index, words)
+    candidates = _bm25_candidates(index, words, stats, scope)
+    candidates += _all_words_candidates(index, words, stats, scope)
+    for word in main_words(words):
+        candidates += _verbatim_candidates(index, word, stats, scope)
+    candidates = list(dict.fromkeys(candidates))
     if allowed is not None:
-        scores = {k: v for k, v in scores.items() if k in allowed}
-    return sorted(scores.items(), key=lambda kv: -kv[1])
+        candidates = [r for r in candidates if r in allowed]
+    return sorted(score(index, candidates, words, stats).items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 # -- hits ------------------------------------------------------------------------------
@@ -253,6 +412,8 @@ def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
     """A window of ``text`` around the first query word, every query word in it marked."""
     text = re.sub(r"\s+", " ", text).strip()
     targets = sorted({w for w in words if w}, key=len, reverse=True)
+    if not targets:
+        return text[: 2 * context] + ("…" if len(text) > 2 * context else "")
     folded = fts.normalise(text)
     positions = [folded.find(w) for w in targets if folded.find(w) >= 0]
     if not positions or len(folded) != len(text):
@@ -271,9 +432,8 @@ def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
 
 def search(index: Index, query: str, zone: str | None = None, limit: int = 10) -> list[dict]:
     """Clauses best matching ``query``; with ``zone`` (any of its names) only those applying to it."""
-    words = fts.query_words(query)
     ranked = rank(index, query, zone=resolve_zone(zone) if zone else None)[: max(0, limit)]
-    return [hit(index, rowid, score, main_words(words)) for rowid, score in ranked]
+    return hits(index, dict(ranked), main_words(fts.query_words(query)))
 
 
 # -- clauses for a zone ------------------------------------------------------------------
