@@ -19,6 +19,11 @@ class LinkWeights:
     """The clause names the track's own zone (提及本区). Strong: a clause written
     for this zone is rarely irrelevant to a track of that zone."""
 
+    zone_own_policy: float = 0.5
+    """Value of the ``zone`` part when the clause's policy is written for the zone
+    (its title names it, 鄂府发〔2025〕36号 for 鄂尔多斯高新区): there every
+    clause concerns the zone, and the scope part already says so."""
+
     other_zone: float = -0.6
     """The clause or its policy's title names zones, none of them the track's
     (仅提及他区). Negative: such clauses are about another zone's business,

@@ -260,6 +260,23 @@ def _future_codes(block: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+@lru_cache(maxsize=1024)
+def _head_term_codes(label: str) -> tuple[tuple[Scheme, str], ...]:
+    """Industry-table codes of the lexicon terms that head a future track's label.
+
+    A future track has no SEI/GB/T code of its own; its label does place it: a
+    Chinese compound names its kind last, so 人形机器人 is a 机器人 and lies
+    where 机器人 lies (SEI 2.1.1 under 2 高端装备). Future-table codes are
+    left out (the track's own category already gives them).
+    """
+    folded = _fold(label)
+    codes: list[tuple[Scheme, str]] = []
+    for term in lexicon.industries():
+        if any(len(n) > 1 and folded.endswith(_fold(n)) for n in term.names):
+            codes.extend(c for c in term.codes if c[0] is not Scheme.FUTURE_2024 and load(c[0]).by_code(c[1]))
+    return tuple(dict.fromkeys(codes))
+
+
 def class_keys(track: dict[str, Any]) -> ClassKeys:
     """The classification keys of a track, built from its scheme and codes.
 
@@ -281,7 +298,10 @@ def class_keys(track: dict[str, Any]) -> ClassKeys:
         codes = _future_codes(block)
         table = load(scheme)
         keys = {k for code in codes for k in _path_keys(table, code)}
-        return ClassKeys(frozenset(keys), tuple((scheme, c) for c in codes), words, names)
+        headed = _head_term_codes(block.get("label") or "")
+        keys |= {k for code in headed for k in _path_keys(load(code[0]), code[1])}
+        leaves = tuple((scheme, c) for c in codes) + headed
+        return ClassKeys(frozenset(keys), leaves, words, names)
     table = load(scheme)
     known = [c for c in block.get("codes") or [] if table.by_code(c) is not None]
     if not known:
@@ -449,11 +469,17 @@ def _area_in_text(text: str, areas: tuple[str, ...]) -> str | None:
     return next((a for a in areas if _short_area(a) in text), None)
 
 
-def zone_parts(clause: dict[str, Any], policy: dict[str, Any], zone: Zone | None) -> tuple[_Part, _Part]:
+def zone_parts(
+    clause: dict[str, Any], policy: dict[str, Any], zone: Zone | None, weights: LinkWeights = DEFAULT_WEIGHTS
+) -> tuple[_Part, _Part]:
     """(zone, other_zone): the clause names this zone; or it (or its policy's
-    title) names only other zones."""
+    title) names only other zones. In a policy written for the zone (its title
+    names it) every clause is about the zone, so naming it tells little
+    (``zone_own_policy``)."""
     named = set(clause.get("zones") or [])
     if zone is not None and zone.id in named:
+        if zone.id in _title_zones(policy.get("title") or ""):
+            return _Part(weights.zone_own_policy, [f"提及本区：{_zone_short(zone)}（本区专项政策）"]), _Part()
         return _Part(1.0, [f"提及本区：{_zone_short(zone)}"]), _Part()
     area = _area_named(_clause_text(clause), zone) if zone is not None else None
     if area is not None:
@@ -584,7 +610,12 @@ _SEGMENT = re.compile(r"[，,：:]")
 def _without_long_lists(sentence: str) -> str:
     """The sentence without its long enumerations ("在能源、乳业、草业、中药…等领域"):
     a field named among four or more is an example, not the subject."""
-    return "，".join(s for s in _SEGMENT.split(sentence) if s.count("、") < _LIST_ITEMS - 1)
+    return "，".join(s for s in _SEGMENT.split(sentence) if not _is_long_list(s))
+
+
+def _is_long_list(segment: str) -> bool:
+    """An enumeration closed by 等 with at least ``_LIST_ITEMS`` items."""
+    return segment.count("、") >= _LIST_ITEMS - 1 and "等" in segment
 
 
 _LIST_ITEMS = 4
@@ -838,7 +869,7 @@ def _link(
     best: float,
     weights: LinkWeights,
 ) -> Link | None:
-    zone_p, other_p = zone_parts(clause, policy, zone)
+    zone_p, other_p = zone_parts(clause, policy, zone, weights)
     scope_p = _Part(weights.scope_levels.get(scope, 0.5), [_scope_reason(policy, scope)])
     text_p = _Part()
     if bm25 and best > 0:
