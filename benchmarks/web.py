@@ -258,6 +258,7 @@ def _write_policy(index: Index, writer: ClauseWriter, p: int, size: int, rng: ra
                                   segmented)
         index.db.conn.executemany(
             "INSERT INTO clauses_trigram(rowid, heading, text) VALUES (?, ?, ?)", raw)
+        fts.count_terms(index.db, [f"{heading} {text}" for _, heading, text in segmented])
 
 
 def build_links(index: Index, rng: random.Random) -> None:

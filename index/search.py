@@ -292,39 +292,40 @@ def _verbatim_candidates(index: Index, word: str, stats: TermStats,
     return _in_scope(index, found, scope, CANDIDATES)
 
 
-def _rows_of(index: Index, rowids: list[int]) -> dict[int, tuple[str, str, str, str]]:
-    """Segmented heading and text, and raw (folded) heading and text, of each row.
+def _rows_of(index: Index, rowids: list[int]) -> dict[int, tuple[str, str, str, str, int]]:
+    """Segmented heading and text, raw (folded) heading and text, and token count of each row.
 
-    Read from the FTS5 tables' own content tables (``*_content``: id, c0, c1),
-    plain b-tree look-ups, cheaper than going through the virtual tables.
+    Read from the FTS5 tables' own shadow tables (``*_content``: id, c0, c1;
+    ``*_docsize``: id, varint sizes per column), plain b-tree look-ups that
+    are cheaper than the virtual tables and give FTS5's exact row length.
     """
-    return {r[0]: (r[1] or "", r[2] or "", r[3] or "", r[4] or "") for r in index.db.execute(
-        "SELECT s.id, s.c0, s.c1, t.c0, t.c1 FROM clauses_fts_content s "
-        "JOIN clauses_trigram_content t ON t.id = s.id "
-        "WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(rowids)])}
+    return {r[0]: (r[1] or "", r[2] or "", r[3] or "", r[4] or "", sum(_varints(r[5] or b"")))
+            for r in index.db.execute(
+                "SELECT s.id, s.c0, s.c1, t.c0, t.c1, d.sz FROM clauses_fts_content s "
+                "JOIN clauses_trigram_content t ON t.id = s.id "
+                "LEFT JOIN clauses_fts_docsize d ON d.id = s.id "
+                "WHERE s.id IN (SELECT value FROM json_each(?))", [json.dumps(rowids)])}
 
 
-def _padded(segmented: str) -> tuple[str, int]:
-    """`` w1  w2 `` (each word in its own spaces, so str.count finds every one) and the word count."""
-    if not segmented:
-        return "", 0
-    return " " + segmented.replace(" ", "  ") + " ", segmented.count(" ") + 1
+def _padded(segmented: str) -> str:
+    """`` w1  w2 `` (each word in its own spaces, so str.count finds every one)."""
+    return " " + segmented.replace(" ", "  ") + " " if segmented else ""
 
 
 def score(index: Index, rowids: list[int], words: list[str], stats: TermStats) -> dict[int, float]:
     """FTS5's bm25() over every query word, plus the coverage bonus for main words held verbatim.
 
     BM25 per word: idf × f(k1+1) / (f + k1(1 − b + b·len/mean)), f the word's
-    heading hits × HEADING_WEIGHT + body hits × TEXT_WEIGHT, len the row's words.
+    heading hits × HEADING_WEIGHT + body hits × TEXT_WEIGHT, len the row's tokens.
     """
     wanted = main_words(words)
     weights = [(f" {w} ", stats.idf(w)) for w in words if stats.docs.get(w)]
     rows = _rows_of(index, rowids)
     scores = {}
     for rowid in rowids:
-        seg_heading, seg_text, raw_heading, raw_text = rows.get(rowid, ("", "", "", ""))
-        (heading, heading_len), (text, text_len) = _padded(seg_heading), _padded(seg_text)
-        norm = K1 * (1 - B + B * (heading_len + text_len) / stats.mean_length)
+        seg_heading, seg_text, raw_heading, raw_text, length = rows.get(rowid, ("", "", "", "", 0))
+        heading, text = _padded(seg_heading), _padded(seg_text)
+        norm = K1 * (1 - B + B * length / stats.mean_length)
         value = 0.0
         for key, idf in weights:
             freq = HEADING_WEIGHT * heading.count(key) + TEXT_WEIGHT * text.count(key)
@@ -366,45 +367,48 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
 
 
 # -- hits ------------------------------------------------------------------------------
-_HIT_SQL = (
-    "SELECT c.id AS rowid, c.clause_id, c.policy_id, p.title, p.doc_number, p.level, "
-    "p.issuer, p.date, c.number, c.path, c.path_headings, c.heading, c.text, c.position "
-    "FROM clauses c JOIN policies p ON p.policy_id = c.policy_id WHERE c.id = ?"
-)
+_CLAUSE_COLUMNS = ("c.id, c.clause_id, c.policy_id, c.number, c.path, c.path_headings, c.heading, "
+                   "c.text, c.position")
+_CLAUSE_SQL = f"SELECT {_CLAUSE_COLUMNS} FROM clauses c "
+
+
+def _policy_rows(index: Index, policy_ids: set[str]) -> dict[str, dict[str, Any]]:
+    return {r["policy_id"]: r for r in index.db.query(
+        "SELECT policy_id, title, doc_number, level, date FROM policies "
+        "WHERE policy_id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(policy_ids))])}
 
 
 def hit(index: Index, rowid: int, score: float | None, words: list[str]) -> dict[str, Any]:
     """One clause in the contract's hit shape (plus a few helpful extra keys)."""
-    return _hit_dict(next(index.db.query(_HIT_SQL, [rowid])), score, words)
+    return hits(index, {rowid: score}, words)[0]
 
 
 def hits(index: Index, scores: dict[int, float | None], words: list[str]) -> list[dict[str, Any]]:
-    """:func:`hit` for many clauses, read in batches rather than one query each."""
-    out: list[dict[str, Any]] = []
-    rowids = list(scores)
-    base = _HIT_SQL.replace("WHERE c.id = ?", "WHERE c.id IN ")
-    for i in range(0, len(rowids), 500):
-        batch = rowids[i:i + 500]
-        rows = {r["rowid"]: r for r in index.db.query(base + f"({','.join('?' for _ in batch)})", batch)}
-        out += [_hit_dict(rows[r], scores[r], words) for r in batch if r in rows]
-    return out
+    """:func:`hit` for many clauses (in the order of ``scores``), read in one query."""
+    rows = {r[0]: r for r in index.db.execute(
+        _CLAUSE_SQL + "WHERE c.id IN (SELECT value FROM json_each(?))", [json.dumps(list(scores))])}
+    policies = _policy_rows(index, {r[2] for r in rows.values()})
+    return [_hit_dict(rows[r], policies[rows[r][2]], scores[r], words) for r in scores if r in rows]
 
 
-def _hit_dict(row: dict[str, Any], score: float | None, words: list[str]) -> dict[str, Any]:
+def _hit_dict(row: tuple, policy: dict[str, Any], score: float | None,
+              words: list[str]) -> dict[str, Any]:
+    """A clause row (as :data:`_CLAUSE_SQL` reads it) and its policy in the hit shape."""
+    _, clause_id, policy_id, number, path, path_headings, heading, text, position = row
     return {
-        "clause_id": row["clause_id"],
-        "policy_id": row["policy_id"],
-        "title": row["title"] or "",
-        "doc_number": row["doc_number"] or "",
-        "number": row["number"] or "",
-        "path": json.loads(row["path"] or "[]"),
-        "path_headings": json.loads(row["path_headings"] or "[]"),
-        "heading": row["heading"] or "",
-        "snippet": snippet(row["text"] or "", words),
+        "clause_id": clause_id,
+        "policy_id": policy_id,
+        "title": policy["title"] or "",
+        "doc_number": policy["doc_number"] or "",
+        "number": number or "",
+        "path": json.loads(path or "[]"),
+        "path_headings": json.loads(path_headings or "[]"),
+        "heading": heading or "",
+        "snippet": snippet(text or "", words),
         "score": None if score is None else round(score, 4),
-        "level": row["level"],
-        "date": row["date"],
-        "position": row["position"],
+        "level": policy["level"],
+        "date": policy["date"],
+        "position": position,
     }
 
 
@@ -440,22 +444,25 @@ def search(index: Index, query: str, zone: str | None = None, limit: int = 10) -
 _LEVEL_ORDER = {"county": 0, "city": 1, "region": 2, "national": 3}
 
 
-def clauses_for_zone(index: Index, zone_alias: str, topic: str | None = None) -> dict:
-    """Every clause that applies to the zone, grouped by policy, explicit mentions first."""
+def clauses_for_zone(index: Index, zone_alias: str, topic: str | None = None,
+                     per_policy: int | None = None) -> dict:
+    """Every clause that applies to the zone, grouped by policy, explicit mentions first.
+
+    ``per_policy`` keeps only the first N clauses of each policy (its
+    ``count`` still says how many apply) for pages that show a zone at a glance.
+    """
     zone = resolve_zone(zone_alias)
     named = _naming_clauses(index, zone)
-    allowed = applicable_rowids(index, zone)
-    words = main_words(fts.query_words(topic)) if topic else []
-    scores = dict(rank(index, topic, zone=zone)) if topic else {r: None for r in allowed}
-    groups: dict[str, dict[str, Any]] = {}
-    for policy in _current_policies(index):
-        groups[policy["policy_id"]] = {
-            "policy_id": policy["policy_id"], "title": policy["title"] or "",
-            "doc_number": policy["doc_number"] or "", "level": policy["level"],
-            "jurisdiction": policy["jurisdiction"], "covers": policy_covers(policy, zone),
-            "clauses": [],
-        }
-    for clause in hits(index, scores, words):
+    current = {p["policy_id"]: p for p in _current_policies(index)}
+    groups = {pid: _group(p, zone) for pid, p in current.items()}
+    counts: dict[str, int] = {}
+    if topic:
+        words = main_words(fts.query_words(topic))
+        found = hits(index, dict(rank(index, topic, zone=zone)), words)
+    else:
+        covering = [pid for pid, g in groups.items() if g["covers"]]
+        found, counts = _zone_hits(index, covering, named, current, per_policy)
+    for clause in found:
         clause["names_zone"] = clause["clause_id"] in named
         clause["reasons"] = _reasons(clause, groups[clause["policy_id"]], zone)
         groups[clause["policy_id"]]["clauses"].append(clause)
@@ -463,10 +470,44 @@ def clauses_for_zone(index: Index, zone_alias: str, topic: str | None = None) ->
     for group in policies:
         group["clauses"].sort(key=lambda c: (
             not c["names_zone"], -(c["score"] or 0.0), c["position"]))
+        if per_policy is not None:
+            group["count"] = counts.get(group["policy_id"], len(group["clauses"]))
+            del group["clauses"][max(0, per_policy):]
     policies.sort(key=lambda g: (
         not any(c["names_zone"] for c in g["clauses"]), _LEVEL_ORDER.get(g["level"], 9),
         g["doc_number"]))
     return {"zone": zone_dict(zone), "topic": topic, "policies": policies}
+
+
+def _group(policy: dict[str, Any], zone: Zone) -> dict[str, Any]:
+    return {
+        "policy_id": policy["policy_id"], "title": policy["title"] or "",
+        "doc_number": policy["doc_number"] or "", "level": policy["level"],
+        "jurisdiction": policy["jurisdiction"], "covers": policy_covers(policy, zone),
+        "clauses": [],
+    }
+
+
+def _zone_hits(index: Index, covering: list[str], named: set[str], current: dict[str, dict[str, Any]],
+               per_policy: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Unscored hits of every clause of a covering policy or naming the zone, and counts per policy.
+
+    One query; with ``per_policy`` the first N of each policy (naming clauses
+    first, then in document order) are picked in SQL, so a zone covered by
+    thousands of clauses is summarised without reading them all.
+    """
+    where = ("WHERE c.policy_id IN (SELECT value FROM json_each(:covering)) "
+             "OR c.clause_id IN (SELECT value FROM json_each(:named))")
+    params = {"covering": json.dumps(covering), "named": json.dumps(sorted(named)),
+              "limit": -1 if per_policy is None else max(0, per_policy)}
+    counts = dict(index.db.execute(
+        f"SELECT c.policy_id, count(*) FROM clauses c {where} GROUP BY c.policy_id", params).fetchall())
+    cursor = index.db.execute(
+        f"SELECT * FROM (SELECT {_CLAUSE_COLUMNS}, row_number() OVER (PARTITION BY c.policy_id "
+        "ORDER BY c.clause_id IN (SELECT value FROM json_each(:named)) DESC, c.position) AS n "
+        f"FROM clauses c {where}) WHERE :limit < 0 OR n <= :limit", params)
+    found = [_hit_dict(row[:-1], current[row[2]], None, []) for row in cursor if row[2] in current]
+    return found, counts
 
 
 def _reasons(clause: dict, policy: dict, zone: Zone) -> list[str]:
