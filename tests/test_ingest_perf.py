@@ -98,7 +98,8 @@ def test_ocr_threads_share_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     assert bulk.ocr_threads(1) == 2
     assert bulk.ocr_threads(2) == 1
     assert bulk.ocr_threads(8) == 1
-    monkeypatch.delenv("SAIDAO_OCR_THREADS", raising=False)
+    monkeypatch.setenv("SAIDAO_OCR_THREADS", "")  # noted, so the teardown restores the original
+    monkeypatch.delenv("SAIDAO_OCR_THREADS")
     bulk._init_worker(1)
     assert os.environ["SAIDAO_OCR_THREADS"] == "1"
     monkeypatch.setenv("SAIDAO_OCR_THREADS", "3")  # the user's choice wins
