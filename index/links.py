@@ -44,6 +44,16 @@ DIRECTION_TERMS: dict[str, tuple[str, ...]] = {
 }
 """Words that show a clause speaks of a direction (the three boxes of the form)."""
 
+DIRECTION_CORE: dict[str, tuple[str, ...]] = {
+    "未来产业验证熟化": ("未来产业", "概念验证", "中试", "验证熟化"),
+    "传统产业转型升级": ("转型升级", "传统产业", "传统优势产业", "数字化转型"),
+    "新兴产业延伸": ("战略性新兴产业", "新兴产业", "产业链延伸"),
+}
+"""The words of ``DIRECTION_TERMS`` that name the direction itself (or, for
+验证熟化, what it is: 中试, 概念验证); the others (技术改造, 延链, 前沿技术)
+name means that clauses about anything use. Full direction credit needs a core
+word in the clause's heading or a lead sentence."""
+
 TRACK_TERMS = ("新赛道",)
 """Words of new-track cultivation itself (seed 000): they concern every direction."""
 
@@ -668,7 +678,8 @@ def direction_part(clause: dict[str, Any], direction: str, weights: LinkWeights 
     hits = [w for w in hits if not any(w != o and w in o for o in hits)]
     if not hits:
         return _Part()
-    if prominence(hits, clause, weights) == 1.0:
+    core = [w for w in hits if any(c in w for c in DIRECTION_CORE.get(direction, ()))]
+    if core and prominence(core, clause, weights) == 1.0:
         return _Part(1.0, [f"方向：{direction}（{'、'.join(hits[:3])}）"])
     return _Part(weights.passing, [f"方向：{direction}（{'、'.join(hits[:3])}，顺带提及）"])
 
