@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePath
 from typing import Any
 
 from saidao.extractors.firm_name import name_key
@@ -129,14 +128,11 @@ class RecheckSummary:
 
 
 def _rows(index: Index) -> list[_Row]:
-    rows = []
-    for r in index.db.query(_MENTIONS_SQL):
-        name = r["name"] or ""
-        rows.append(_Row(
-            int(r["id"]), int(r["track_id"]), name, r["name_key"] or name_key(name),
-            compact(r["uscc_printed"] or ""), r["uscc"], bool(r["uscc_valid"]),
-            int(r["position"]), r["track_name"] or "", r["path"] or "", r["sha256"]))
-    return rows
+    return [_Row(int(rid), int(track), name or "", key or name_key(name or ""),
+                 compact(printed or ""), uscc, bool(valid), int(position), track_name or "",
+                 path or "", sha)
+            for rid, track, name, key, printed, uscc, valid, position, track_name, path, sha
+            in index.db.execute(_MENTIONS_SQL)]
 
 
 def _code_corrections(index: Index) -> dict[int, tuple[str | None, str]]:
@@ -159,11 +155,14 @@ def _handled_fields(index: Index) -> set[tuple[str, str]]:
 # ---------------------------------------------------------------- evidence
 
 
-def _mention_evidence(rows: list[_Row], fixes: dict[int, tuple[str | None, str]]
-                      ) -> dict[str, list[Evidence]]:
-    """Codes beyond doubt by name key: printed and verifying, or corrected by a person."""
+def _mention_evidence(rows: list[_Row], fixes: dict[int, tuple[str | None, str]],
+                      keys: set[str]) -> dict[str, list[Evidence]]:
+    """Codes beyond doubt for the name keys wanted: printed and verifying, or corrected
+    by a person."""
     out: dict[str, list[Evidence]] = defaultdict(list)
     for row in rows:
+        if row.key not in keys:
+            continue
         value, by = fixes.get(row.id, (None, ""))
         if value and by != WHO and is_valid(value):
             code, how = compact(value), "（人工核定）"
@@ -171,22 +170,26 @@ def _mention_evidence(rows: list[_Row], fixes: dict[int, tuple[str | None, str]]
             code, how = compact(row.uscc), ""
         else:
             continue
-        if row.key:
-            where = f"{PurePath(row.path).name}第{row.position + 1}行"
-            text = f"依据：同名企业在赛道 {row.track_name or row.track_id} 中的代码 {code}{how}（{where}）"
-            out[row.key].append(Evidence(code, row.name, row.track_id, text))
+        where = f"{_file_name(row.path)}第{row.position + 1}行"
+        text = f"依据：同名企业在赛道 {row.track_name or row.track_id} 中的代码 {code}{how}（{where}）"
+        out[row.key].append(Evidence(code, row.name, row.track_id, text))
     return out
 
 
-def _register_evidence(index: Index) -> dict[str, list[Evidence]]:
-    """Codes of register entries by name key."""
+def _file_name(path: str) -> str:
+    """The last part of a stored path, POSIX or Windows (no Path object per row)."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _register_evidence(index: Index, keys: set[str]) -> dict[str, list[Evidence]]:
+    """Codes of register entries for the name keys wanted."""
     out: dict[str, list[Evidence]] = defaultdict(list)
     if "firm_registers" not in index.db.table_names():
         return out
     for r in index.db.query("SELECT type, year, name, name_key, uscc FROM firm_registers"):
         code = compact(r["uscc"] or "")
         key = r["name_key"] or name_key(r["name"] or "")
-        if key and code and is_valid(code):
+        if key in keys and code and is_valid(code):
             year = f"（{r['year']}年）" if r["year"] else ""
             text = f"依据：认定名单“{r['type']}”{year}中同名企业的代码 {code}"
             out[key].append(Evidence(code, r["name"] or "", None, text))
@@ -252,14 +255,14 @@ def recheck_codes(index: Index) -> RecheckSummary:
     rows = _rows(index)
     fixes = _code_corrections(index)
     handled = _handled_fields(index)
-    evidence = _mention_evidence(rows, fixes)
-    for key, found in _register_evidence(index).items():
+    targets = [r for r in rows if not r.uscc and r.printed and r.id not in fixes
+               and (r.sha256, r.field) not in handled]
+    keys = {r.key for r in targets if r.key}
+    evidence = _mention_evidence(rows, fixes, keys)
+    for key, found in _register_evidence(index, keys).items():
         evidence[key].extend(found)
-    summary = RecheckSummary()
-    for row in rows:
-        if row.uscc or not row.printed or row.id in fixes or (row.sha256, row.field) in handled:
-            continue
-        summary.unsettled += 1
+    summary = RecheckSummary(unsettled=len(targets))
+    for row in targets:
         pool = [e for e in evidence.get(row.key, ()) if _same_firm(row, e)]
         if not pool:
             continue
