@@ -151,7 +151,9 @@ class TermStats:
     def idf(self, word: str) -> float:
         """FTS5's idf: log((N - n + 0.5) / (n + 0.5)), floored at 1e-6."""
         n = self.docs.get(word, 0)
-        value = math.log((self.rows - n + 0.5) / (n + 0.5)) if self.rows else 0.0
+        if n >= self.rows:  # also an index written inside a still-open transaction
+            return 1e-6
+        value = math.log((self.rows - n + 0.5) / (n + 0.5))
         return value if value > 0 else 1e-6
 
 
@@ -312,7 +314,8 @@ def _padded(segmented: str) -> str:
     return " " + segmented.replace(" ", "  ") + " " if segmented else ""
 
 
-def score(index: Index, rowids: list[int], words: list[str], stats: TermStats) -> dict[int, float]:
+def score(index: Index, rowids: list[int], words: list[str], stats: TermStats,
+          coverage: bool = True) -> dict[int, float]:
     """FTS5's bm25() over every query word, plus the coverage bonus for main words held verbatim.
 
     BM25 per word: idf × f(k1+1) / (f + k1(1 − b + b·len/mean)), f the word's
@@ -331,8 +334,10 @@ def score(index: Index, rowids: list[int], words: list[str], stats: TermStats) -
             freq = HEADING_WEIGHT * heading.count(key) + TEXT_WEIGHT * text.count(key)
             if freq:
                 value += idf * freq * (K1 + 1) / (freq + norm)
-        held = sum(1 for w in wanted if w in raw_heading or w in raw_text)
-        scores[rowid] = value + COVERAGE_WEIGHT * held / len(wanted)
+        if coverage:
+            held = sum(1 for w in wanted if w in raw_heading or w in raw_text)
+            value += COVERAGE_WEIGHT * held / len(wanted)
+        scores[rowid] = value
     return scores
 
 
@@ -414,7 +419,7 @@ def _hit_dict(row: tuple, policy: dict[str, Any], score: float | None,
 
 def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
     """A window of ``text`` around the first query word, every query word in it marked."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())
     targets = sorted({w for w in words if w}, key=len, reverse=True)
     if not targets:
         return text[: 2 * context] + ("…" if len(text) > 2 * context else "")
@@ -492,22 +497,31 @@ def _zone_hits(index: Index, covering: list[str], named: set[str], current: dict
                per_policy: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Unscored hits of every clause of a covering policy or naming the zone, and counts per policy.
 
-    One query; with ``per_policy`` the first N of each policy (naming clauses
-    first, then in document order) are picked in SQL, so a zone covered by
-    thousands of clauses is summarised without reading them all.
+    One query for the whole set; with ``per_policy`` the clauses naming the
+    zone plus the first N of each covering policy in document order (picked
+    in SQL), so a zone covered by thousands of clauses is summarised without
+    reading them all. The caller sorts and cuts each group to N.
     """
-    where = ("WHERE c.policy_id IN (SELECT value FROM json_each(:covering)) "
-             "OR c.clause_id IN (SELECT value FROM json_each(:named))")
     params = {"covering": json.dumps(covering), "named": json.dumps(sorted(named)),
               "limit": -1 if per_policy is None else max(0, per_policy)}
     counts = dict(index.db.execute(
-        f"SELECT c.policy_id, count(*) FROM clauses c {where} GROUP BY c.policy_id", params).fetchall())
-    cursor = index.db.execute(
-        f"SELECT * FROM (SELECT {_CLAUSE_COLUMNS}, row_number() OVER (PARTITION BY c.policy_id "
-        "ORDER BY c.clause_id IN (SELECT value FROM json_each(:named)) DESC, c.position) AS n "
-        f"FROM clauses c {where}) WHERE :limit < 0 OR n <= :limit", params)
-    found = [_hit_dict(row[:-1], current[row[2]], None, []) for row in cursor if row[2] in current]
+        "SELECT c.policy_id, count(*) FROM clauses c "
+        f"WHERE {_COVERED} OR {_NAMING} GROUP BY c.policy_id", params).fetchall())
+    if per_policy is None:
+        rows = index.db.execute(f"{_CLAUSE_SQL} WHERE {_COVERED} OR {_NAMING}", params).fetchall()
+    else:
+        rows = index.db.execute(f"{_CLAUSE_SQL} WHERE {_NAMING}", params).fetchall()
+        rows += index.db.execute(
+            f"SELECT * FROM (SELECT {_CLAUSE_COLUMNS}, row_number() OVER (PARTITION BY c.policy_id "
+            f"ORDER BY c.position) AS n FROM clauses c WHERE {_COVERED}) WHERE n <= :limit",
+            params).fetchall()
+    unique = {row[0]: row[:9] for row in rows}
+    found = [_hit_dict(row, current[row[2]], None, []) for row in unique.values() if row[2] in current]
     return found, counts
+
+
+_COVERED = "c.policy_id IN (SELECT value FROM json_each(:covering))"
+_NAMING = "c.clause_id IN (SELECT value FROM json_each(:named))"
 
 
 def _reasons(clause: dict, policy: dict, zone: Zone) -> list[str]:
