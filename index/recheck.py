@@ -27,6 +27,12 @@ Decisions:
   sees it and a person's later correction (a newer row) still wins. Its open
   problems are marked resolved, each change recorded in ``corrections`` too,
   and one resolved ``uscc_recheck`` problem states what was done and why.
+* An automatic repair made without the evidence is re-checked too. The
+  single-error model can "repair" a plain typo (5 typed as 0) by some other
+  lookalike change; when the evidence settles the row on a different code, the
+  evidence wins (a ``saidao:recheck`` correction) but the row's problem stays
+  open, with a ``uscc_recheck_revised`` problem saying what changed: a value
+  already in use was replaced, so a person should look.
 * Rows a person already handled are left alone: any existing correction of the
   code, or problems on the row that are all resolved. So a second run finds
   nothing new to do (idempotent).
@@ -44,12 +50,15 @@ from saidao.index.db import write_transaction
 from saidao.index.dupes import Mention, regions_agree
 from saidao.index.store import Index, now
 
-__all__ = ["WHO", "Evidence", "RecheckSummary", "Settled", "recheck_codes"]
+__all__ = ["NOTE_CODE", "REVISED_CODE", "WHO", "Evidence", "RecheckSummary", "Settled",
+           "recheck_codes"]
 
 #: ``corrected_by`` of every row this pass writes.
 WHO = "saidao:recheck"
 #: Problem code of the resolved note left on a settled row.
 NOTE_CODE = "uscc_recheck"
+#: Problem code (open) of an automatic repair the evidence replaced.
+REVISED_CODE = "uscc_recheck_revised"
 
 _MENTIONS_SQL = """
 SELECT fm.id, fm.track_id, fm.name, fm.name_key, fm.uscc_printed, fm.uscc, fm.uscc_valid,
@@ -107,6 +116,7 @@ class Settled:
     uscc: str
     fix: str | None
     evidence: tuple[str, ...]
+    replaced: str | None = None  # the automatic repair the evidence overruled
 
 
 @dataclass
@@ -114,14 +124,22 @@ class RecheckSummary:
     """What one pass looked at and what it settled."""
 
     unsettled: int = 0  # rows with no usable code that nobody has handled
-    with_evidence: int = 0  # of those, rows with a code for the same firm elsewhere
-    settled: list[Settled] = field(default_factory=list)
+    repaired: int = 0  # rows repaired automatically (without evidence) that nobody has handled
+    with_evidence: int = 0  # of both, rows with a code for the same firm elsewhere
+    settled: list[Settled] = field(default_factory=list)  # unsettled rows settled
+    revised: list[Settled] = field(default_factory=list)  # automatic repairs replaced
 
     def to_dict(self) -> dict[str, Any]:
         """The ``saidao recheck --json`` shape."""
-        return {"unsettled": self.unsettled, "with_evidence": self.with_evidence,
-                "settled_count": len(self.settled),
-                "settled": [asdict(s) | {"evidence": list(s.evidence)} for s in self.settled]}
+        return {"unsettled": self.unsettled, "repaired": self.repaired,
+                "with_evidence": self.with_evidence,
+                "settled_count": len(self.settled), "revised_count": len(self.revised),
+                "settled": [_settled_dict(s) for s in self.settled],
+                "revised": [_settled_dict(s) for s in self.revised]}
+
+
+def _settled_dict(s: Settled) -> dict[str, Any]:
+    return asdict(s) | {"evidence": list(s.evidence)}
 
 
 # ---------------------------------------------------------------- reading
@@ -212,39 +230,49 @@ def _settle(row: _Row, pool: list[Evidence]) -> Settled | None:
     """The row's code with the evidence codes as outside knowledge, when it settles on one."""
     codes = {e.code for e in pool}
     result = check(row.printed, known_name_codes=codes, expected_area_prefix="15")
-    if result.valid or result.uscc is None or result.uscc not in codes:
+    if result.valid or result.uscc is None or result.uscc not in codes or result.uscc == row.uscc:
         return None
     texts = tuple(dict.fromkeys(e.text for e in pool if e.code == result.uscc))
     return Settled(row.id, row.track_id, row.sha256, row.field, row.name, row.printed,
-                   result.uscc, result.fix, texts)
+                   result.uscc, result.fix, texts, replaced=row.uscc)
 
 
 def _write(index: Index, settled: list[Settled]) -> None:
-    """Corrections, resolved problems and the note, all in one transaction."""
+    """Corrections, problems resolved or raised, and the note, all in one transaction."""
     stamp = now()
-    db = index.db
-    with write_transaction(db):
+    with write_transaction(index.db):
         for s in settled:
             note = "；".join(s.evidence)
-            db.execute(
-                "INSERT INTO corrections(table_name, row_id, field, raw_value, corrected_value, "
-                "corrected_by, corrected_at, note) VALUES ('firm_mentions', ?, 'uscc', NULL, ?, ?, ?, ?)",
-                [str(s.mention_row), s.uscc, WHO, stamp, note])
-            open_ids = [r[0] for r in db.execute(
+            _correct(index, "firm_mentions", s.mention_row, "uscc", s.replaced, s.uscc, stamp, note)
+            row_no = int(s.field[6:s.field.index("]")]) + 1
+            if s.replaced:
+                message = (f"第{row_no}行 {s.name}：统一社会信用代码“{s.uscc_printed}”自动更正为 "
+                           f"{s.replaced}，与其他材料不符，已改为 {s.uscc}，请核对。{note}")
+                _add_problem(index, s, REVISED_CODE, message, "open")
+                continue
+            open_ids = [r[0] for r in index.db.execute(
                 "SELECT id FROM problems WHERE file_sha256 = ? AND field = ? AND status = 'open'",
                 [s.file_sha256, s.field])]
             for pid in open_ids:
-                db.execute(
-                    "INSERT INTO corrections(table_name, row_id, field, raw_value, corrected_value, "
-                    "corrected_by, corrected_at, note) VALUES ('problems', ?, 'status', 'open', "
-                    "'resolved', ?, ?, ?)", [str(pid), WHO, stamp, note])
-                db.execute("UPDATE problems SET status = 'resolved' WHERE id = ?", [pid])
-            row_no = int(s.field[6:s.field.index("]")]) + 1
+                _correct(index, "problems", pid, "status", "open", "resolved", stamp, note)
+                index.db.execute("UPDATE problems SET status = 'resolved' WHERE id = ?", [pid])
             message = (f"第{row_no}行 {s.name}：统一社会信用代码“{s.uscc_printed}”"
                        f"依据其他材料更正为 {s.uscc}。{note}")
-            db.execute(
-                "INSERT INTO problems(file_sha256, field, code, message, status) "
-                "VALUES (?, ?, ?, ?, 'resolved')", [s.file_sha256, s.field, NOTE_CODE, message])
+            _add_problem(index, s, NOTE_CODE, message, "resolved")
+
+
+def _correct(index: Index, table: str, row_id: int, column: str, raw: str | None, value: str,
+             stamp: str, note: str) -> None:
+    index.db.execute(
+        "INSERT INTO corrections(table_name, row_id, field, raw_value, corrected_value, "
+        "corrected_by, corrected_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [table, str(row_id), column, raw, value, WHO, stamp, note])
+
+
+def _add_problem(index: Index, s: Settled, code: str, message: str, status: str) -> None:
+    index.db.execute(
+        "INSERT INTO problems(file_sha256, field, code, message, status) VALUES (?, ?, ?, ?, ?)",
+        [s.file_sha256, s.field, code, message, status])
 
 
 def recheck_codes(index: Index) -> RecheckSummary:
@@ -255,20 +283,24 @@ def recheck_codes(index: Index) -> RecheckSummary:
     rows = _rows(index)
     fixes = _code_corrections(index)
     handled = _handled_fields(index)
-    targets = [r for r in rows if not r.uscc and r.printed and r.id not in fixes
+    targets = [r for r in rows if not r.valid and r.printed and r.id not in fixes
                and (r.sha256, r.field) not in handled]
     keys = {r.key for r in targets if r.key}
     evidence = _mention_evidence(rows, fixes, keys)
     for key, found in _register_evidence(index, keys).items():
         evidence[key].extend(found)
-    summary = RecheckSummary(unsettled=len(targets))
+    summary = RecheckSummary()
     for row in targets:
+        if row.uscc:
+            summary.repaired += 1
+        else:
+            summary.unsettled += 1
         pool = [e for e in evidence.get(row.key, ()) if _same_firm(row, e)]
         if not pool:
             continue
         summary.with_evidence += 1
         if (done := _settle(row, pool)) is not None:
-            summary.settled.append(done)
-    if summary.settled:
-        _write(index, summary.settled)
+            (summary.revised if done.replaced else summary.settled).append(done)
+    if summary.settled or summary.revised:
+        _write(index, summary.settled + summary.revised)
     return summary

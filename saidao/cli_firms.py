@@ -200,10 +200,12 @@ def recheck_command(
     if as_json:
         _print_json(summary.to_dict())
         return
-    table = RichTable(title=f"信用代码复核：{summary.unsettled} 行待定，"
-                            f"{summary.with_evidence} 行有同名企业依据，已更正 {len(summary.settled)} 行")
-    for header in ("新赛道", "行", "企业", "原文代码", "更正为", "依据"):
+    table = RichTable(title=f"信用代码复核：{summary.unsettled} 行待定、{summary.repaired} 行自动更正，"
+                            f"{summary.with_evidence} 行有同名企业依据；已确定 {len(summary.settled)} 行，"
+                            f"改正自动更正 {len(summary.revised)} 行（待人工核对）")
+    for header in ("新赛道", "行", "企业", "原文代码", "原自动更正", "更正为", "依据"):
         table.add_column(header, overflow="fold")
-    for s in summary.settled:
-        table.add_row(str(s.track_id), s.field, s.name, s.uscc_printed, s.uscc, "；".join(s.evidence))
+    for s in summary.settled + summary.revised:
+        table.add_row(str(s.track_id), s.field, s.name, s.uscc_printed, s.replaced or "", s.uscc,
+                      "；".join(s.evidence))
     Console().print(table)

@@ -17,7 +17,7 @@ import pytest
 
 from saidao.extractors.extract import extract_file
 from saidao.index.dupes import groups_from_index
-from saidao.index.recheck import NOTE_CODE, WHO, recheck_codes
+from saidao.index.recheck import NOTE_CODE, REVISED_CODE, WHO, recheck_codes
 from saidao.index.store import Index
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -168,6 +168,34 @@ def test_cli_recheck_json(index: Index, tmp_path: Path) -> None:
     out = json.loads(result.stdout)
     assert out["settled_count"] == 1 and out["settled"][0]["uscc"] == MENGNIU_CODE
     again = json.loads(CliRunner().invoke(app, ["recheck", "--json", "--db", db]).stdout)
-    assert again["settled_count"] == 0
+    assert again["settled_count"] == 0 and again["revised_count"] == 0
+    shown = CliRunner().invoke(app, ["recheck", "--db", db])
+    assert shown.exit_code == 0 and "信用代码复核" in shown.stdout
     missing = CliRunner().invoke(app, ["recheck", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 1 and "Traceback" not in missing.output
+
+
+def test_an_automatic_repair_the_evidence_contradicts_is_revised_and_left_open(
+        index: Index, tmp_path: Path) -> None:
+    typo = "91150100701465420Y"  # 5 typed as 0: no lookalike, so the model "repairs" elsewhere
+    damaged = _declaration(tmp_path, 2, (MENGNIU, typo))
+    guess = damaged["firms"][0]["uscc"]
+    assert guess not in (None, MENGNIU_CODE)  # the worker applied a wrong lookalike repair
+    _record(index, _declaration(tmp_path, 1, (MENGNIU, MENGNIU_CODE)))
+    sha = _record(index, damaged)
+
+    summary = recheck_codes(index)
+
+    assert summary.settled == []
+    [revised] = summary.revised
+    assert (revised.replaced, revised.uscc) == (guess, MENGNIU_CODE)
+    row = _first_row(index, sha)
+    assert row["uscc"] == guess  # the raw extraction stays
+    assert index.value("firm_mentions", row["id"], "uscc") == MENGNIU_CODE
+    fix = next(index.db.query("SELECT * FROM corrections WHERE table_name = 'firm_mentions'"))
+    assert fix["raw_value"] == guess and fix["corrected_by"] == WHO
+    problems = _problems(index, sha)
+    assert all(p["status"] == "open" for p in problems)  # a person should look
+    flagged = next(p for p in problems if p["code"] == REVISED_CODE)
+    assert guess in flagged["message"] and MENGNIU_CODE in flagged["message"]
+    assert recheck_codes(index).revised == []
