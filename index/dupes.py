@@ -29,11 +29,14 @@ Decisions taken here:
 * Links are applied strongest first, so a weak link never decides between two
   strong groups.
 
-Blocking keeps the work near-linear: distinct codes are blocked exactly and by
-the code with one position masked (18 keys per code), invalid codes also by
-their adjacent-transposition repairs; names by ``name_key`` and by the first and
-last characters of the name's core. Blocks larger than :data:`MAX_BLOCK` are
-skipped (they hold generic keys, not one firm).
+Blocking keeps the work near-linear: distinct codes are blocked exactly; an
+invalid code also meets the seen codes among its check-character and
+adjacent-transposition repairs, and the other invalid codes sharing its even or
+its odd positions (one substitution leaves one of the two intact); names by
+``name_key`` and by the first and last characters of the name's core, a pair of
+near keys judged once on their scores. Blocks larger than :data:`MAX_BLOCK` are
+skipped (they hold generic keys, not one firm). Each candidate pair is judged
+once, whatever number of blocks found it.
 
 Staff decisions (confirm a group, split mentions out of one) are keyed by
 stable mention identity (file sha256 + row number) so they survive re-imports:
