@@ -1,13 +1,13 @@
 """重复企业: duplicate-firm groups with their evidence; confirm or split; Excel.
 
 Grouping the whole index takes a while on a big index, so the groups are
-kept in memory keyed by a fingerprint of what they depend on (firm rows,
-credit-code corrections, staff decisions) and recomputed when that changes.
+kept in memory under the index's data state (``overview.cached``: a version
+every write to the firm rows, files, corrections or decisions moves on) and
+recomputed after any such write — a re-imported older version included.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.index.dupes import Group, confirm_group, groups_from_index
+from saidao.index.overview import cached
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
@@ -28,33 +29,9 @@ DUPE_COLUMNS = [
     ("uscc_printed", "原文信用代码"), ("uscc", "纠正后信用代码"), ("file", "文件"),
 ]
 
-_cache: dict[str, tuple[tuple, list[Group]]] = {}
-_cache_lock = threading.Lock()
-
-
-def fingerprint(index: Index) -> tuple:
-    """Changes whenever the groups could: firm rows, code corrections, decisions."""
-    decisions = ("SELECT count(*), max(id) FROM dupe_decisions"
-                 if "dupe_decisions" in index.db.table_names() else "SELECT 0, 0")
-    return (
-        index.db.execute("SELECT count(*), max(id) FROM firm_mentions").fetchone(),
-        tuple(index.db.execute("SELECT status, count(*) FROM files GROUP BY status").fetchall()),
-        index.db.execute("SELECT max(id) FROM corrections WHERE table_name = 'firm_mentions'")
-        .fetchone(),
-        index.db.execute(decisions).fetchone(),
-    )
-
-
 def all_groups(index: Index) -> list[Group]:
-    key = fingerprint(index)
-    with _cache_lock:
-        cached = _cache.get(index.path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-    groups = groups_from_index(index)
-    with _cache_lock:
-        _cache[index.path] = (key, groups)
-    return groups
+    """Every duplicate group, recomputed only after a write to the index (read-only: shared)."""
+    return cached(index, "dupe_groups", groups_from_index)
 
 
 def matches(group: Group, q: str) -> bool:

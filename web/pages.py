@@ -101,20 +101,12 @@ def _filter_rowids(index: Index, request: Request) -> set[int] | None:
     return set.intersection(*sets)
 
 
-_zone_cache: dict[tuple, set[int]] = {}
-
-
 def zone_rowids(index: Index, zone_id: str) -> set[int]:
-    """``applicable_rowids``, kept until the clauses or the files change (it reads every
-    applicable clause id: tens of thousands on a big index)."""
-    state = (index.path, zone_id,
-             index.db.execute("SELECT count(*), max(id) FROM clauses").fetchone(),
-             tuple(index.db.execute("SELECT status, count(*) FROM files GROUP BY status")))
-    if state not in _zone_cache:
-        if len(_zone_cache) > 64:
-            _zone_cache.clear()
-        _zone_cache[state] = applicable_rowids(index, resolve_zone(zone_id))
-    return _zone_cache[state]
+    """``applicable_rowids``, kept until the index's data state moves on (it reads every
+    applicable clause id: tens of thousands on a big index). Read-only: shared."""
+    zone = resolve_zone(zone_id)
+    return overview.cached(index, f"zone_rowids:{zone.id}",
+                           lambda _db: applicable_rowids(index, zone))
 
 
 def _rowids(index: Index, sql: str, params: list[Any]) -> set[int]:
