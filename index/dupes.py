@@ -416,7 +416,8 @@ def _code_blocks(mentions: Sequence[Mention]) -> Iterator[tuple[list[int], list[
     """
     by_code = _index_by((c, i) for i, m in enumerate(mentions) for c in m.codes)
     for members in by_code.values():
-        yield members, members
+        if len(members) > 1:
+            yield members, members
     misprints = [code for code in by_code if not _valid(code)]
     for code in misprints:
         for fixed in (*single_substitutions(code), *adjacent_transpositions(code)):
@@ -450,7 +451,7 @@ def _name_blocks(mentions: Sequence[Mention]) -> Iterator[tuple[list[int], list[
     """Pairs of mention lists with one name key, or keys sharing a core prefix/suffix."""
     by_key = _index_by((m.key, i) for i, m in enumerate(mentions) if m.key)
     for members in by_key.values():
-        if len(members) <= MAX_BLOCK:
+        if 1 < len(members) <= MAX_BLOCK:
             yield members, members
     near: dict[tuple[str, str], list[str]] = defaultdict(list)
     for key in by_key:
