@@ -19,6 +19,7 @@ from typing import Any
 
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
 from saidao.index import fts
+from saidao.index.overview import cached
 from saidao.index.store import Index
 
 #: bm25() column weights: a word in the heading counts this much more than in the body.
@@ -98,10 +99,15 @@ def _scope_sql(index: Index, zone: Zone | None) -> tuple[str, list[Any]]:
            "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported'")
     if zone is None:
         return sql, []
-    covering = [p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)]
     sql += (" AND (c.policy_id IN (SELECT value FROM json_each(?))"
             " OR c.clause_id IN (SELECT value FROM json_each(?)))")
-    return sql, [json.dumps(covering), json.dumps(sorted(_naming_clauses(index, zone)))]
+    return sql, list(cached(index, f"search.scope:{zone.id}", lambda _: _scope_params(index, zone)))
+
+
+def _scope_params(index: Index, zone: Zone) -> tuple[str, str]:
+    """The covering policies and the clauses naming ``zone``, as JSON arrays (kept per data state)."""
+    covering = [p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)]
+    return json.dumps(covering), json.dumps(sorted(_naming_clauses(index, zone)))
 
 
 def _has_stale_policies(index: Index) -> bool:
@@ -223,6 +229,8 @@ def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
     if not chosen:
         return []
     expr = fts.match_any(chosen)
+    if total <= CANDIDATES:  # every match is scored anyway: no need for FTS5 to rank them
+        return _in_scope(index, _matching_rows(index, expr, CANDIDATES), scope)
     if total <= RANK_BUDGET:
         return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
     found = _in_scope(index, _ranked_rows(index, f"{{heading}} : ({expr})"), scope, CANDIDATES)
@@ -247,13 +255,16 @@ def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
     rarest word's postings, so this finds them without ranking every match.
     """
     present = sorted((w for w in main_words(words) if stats.docs.get(w)), key=lambda w: stats.docs[w])
+    if set(present) <= set(selective_words(words, stats)[0]):
+        return []  # the ranked look-up of the selective words already weighed rows holding them all
     for size in range(len(present), 1, -1)[:AND_TRIES]:
         expr = " AND ".join(fts.quote(w) for w in present[:size])
         found = _count(index, expr, RANK_BUDGET + 1)
         if found > RANK_BUDGET:
             return []
         if found:
-            return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
+            rows = _matching_rows(index, expr, found) if found <= CANDIDATES else _ranked_rows(index, expr)
+            return _in_scope(index, rows, scope, CANDIDATES)
     return []
 
 
