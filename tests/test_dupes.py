@@ -137,3 +137,20 @@ def test_later_split_overrides_earlier_confirm() -> None:
     [group] = find_groups(rows, decisions)
     assert sorted(x.track_id for x in group.members) == ["A", "B"]
     assert group.confirmed and group.confidence == 1.0
+
+
+def test_name_score_is_the_firm_name_score_without_regions() -> None:
+    from saidao.extractors.firm_name import firm_parts_score, same_firm_score, split_firm_name
+    from saidao.index.dupes import name_score
+
+    pairs = [("内蒙古第一机械集团股份有限公司", "内蒙古第一机械集团有限公司"),
+             ("包头伊利乳业有限公司呼和浩特分公司", "包头伊利乳业有限公司"),
+             ("蒙牛乳业", "内蒙古蒙牛乳业(集团)股份有限公司"),
+             ("包头市鑫达商贸有限公司", "鄂尔多斯市鑫达商贸有限公司")]
+    for a, b in pairs:
+        expected = firm_parts_score(split_firm_name(a), split_firm_name(b), regions=False)
+        assert name_score(m("A", 1, a), m("B", 1, b)) == expected
+        assert same_firm_score(a, b) == firm_parts_score(split_firm_name(a), split_firm_name(b))
+    # regions are the one difference: dupes judges them with the codes' areas
+    assert name_score(m("A", 1, pairs[3][0]), m("B", 1, pairs[3][1])) == 1.0
+    assert same_firm_score(*pairs[3]) < 0.8
