@@ -154,3 +154,16 @@ def test_name_score_is_the_firm_name_score_without_regions() -> None:
     # regions are the one difference: dupes judges them with the codes' areas
     assert name_score(m("A", 1, pairs[3][0]), m("B", 1, pairs[3][1])) == 1.0
     assert same_firm_score(*pairs[3]) < 0.8
+
+
+def test_stored_keys_split_like_the_names_they_came_from() -> None:
+    """dupes scores names from stored keys (``key_parts``): the parts must be the name's."""
+    from saidao.extractors.firm_name import key_parts, name_key, split_firm_name
+
+    names = [x.name for x in load_generator().generate(200).mentions]
+    names += ["内蒙古蒙牛乳业(集团)股份有限公司", "ＡＢＣ（内蒙古）科技有限公司", "包头 伊利乳业,有限公司",
+              "中国农业银行股份有限公司鄂伦春自治旗甘河支行", "\"鑫达\"商贸有限公司"]
+    for name in names:
+        full, from_key = split_firm_name(name), key_parts(name_key(name))
+        assert (from_key.core, from_key.legal_form, from_key.tail) == \
+            (full.core, full.legal_form, full.tail), name
