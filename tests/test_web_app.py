@@ -335,3 +335,70 @@ def test_zone_page_lists_naming_clauses_first(db: Path) -> None:
         groups = zone_clauses(index, "鄂尔多斯高新区")
     assert groups and groups[0]["named"] > 0 and groups[0]["clauses"][0]["names_zone"]
     assert all(g["total"] >= len(g["clauses"]) for g in groups)
+
+
+# ---------------------------------------------------------------- versions of a file
+
+CODE_A = "91150100MA0N12345T"
+
+
+def _record(db: Path, path: str, sha: str, result: dict) -> str:
+    """Import one extraction result as the importer stores it (same path: a new version)."""
+    with Index.open(db) as index:
+        run = index.start_run([path], {})
+        outcome = index.record(run_id=run, path=path, sha256=sha.ljust(64, "0"), size=1,
+                               kind=result["kind"], result=result, error=None)
+        index.finish_run(run, {})
+    return outcome
+
+
+def _region_policy(title: str, texts: list[str]) -> dict:
+    """A region-wide policy: it applies to every zone."""
+    return {"kind": "policy", "title": title, "level": "region", "jurisdiction": "内蒙古自治区",
+            "issuer": "内蒙古自治区科学技术厅", "clauses": [{"text": t} for t in texts]}
+
+
+def _declaration(firm: str, code: str) -> dict:
+    return {"kind": "declaration", "track_name": f"{firm}所在赛道", "track": {},
+            "firms": [{"seq": 1, "name": firm, "uscc": code, "uscc_printed": code}]}
+
+
+def test_a_reimported_older_policy_is_what_the_zone_search_finds(db: Path) -> None:
+    """v1, v2 (supersedes v1), v1 again (current again): the same number of files and
+    clauses each time, so only a data-state key notices the swap."""
+    c = client(db)
+
+    def found(word: str) -> set[str]:
+        page = c.get("/search", params={"q": word, "zone": "鄂尔多斯高新区"}).text
+        text = page.split('<ol class="hits">', 1)[-1] if '<ol class="hits">' in page else ""
+        return {title for title in ("测试政策甲版", "测试政策乙版") if title in text}
+
+    def clauses() -> str:
+        return c.get("/").text.split("</b>政策条款", 1)[0].rsplit("<b>", 1)[1]
+
+    before = int(clauses())
+    assert _record(db, "versions/policy.txt", "a1", _region_policy("测试政策甲版", ["支持深海牧场建设。"])) == "imported"
+    assert found("深海牧场") == {"测试政策甲版"} and int(clauses()) == before + 1
+    assert _record(db, "versions/policy.txt", "a2", _region_policy(
+        "测试政策乙版", ["支持沙漠钟表建设。"])) == "superseded"
+    assert found("沙漠钟表") == {"测试政策乙版"} and found("深海牧场") == set()
+    assert _record(db, "versions/policy.txt", "a1", {"kind": "policy"}) == "superseded"
+    assert found("深海牧场") == {"测试政策甲版"} and found("沙漠钟表") == set()
+    assert int(clauses()) == before + 1
+
+
+def test_a_reimported_older_declaration_is_what_the_duplicates_show(db: Path) -> None:
+    c = client(db)
+
+    def group_names() -> set[str]:
+        text = c.get("/dupes", params={"q": CODE_A}).text
+        return {name for name in ("版本甲公司", "版本乙公司", "版本丙公司") if name in text}
+
+    _record(db, "versions/other.docx", "b0", _declaration("版本甲公司", CODE_A))
+    assert group_names() == set()  # one row: no duplicate yet
+    _record(db, "versions/decl.docx", "b1", _declaration("版本乙公司", CODE_A))
+    assert group_names() == {"版本甲公司", "版本乙公司"}
+    _record(db, "versions/decl.docx", "b2", _declaration("版本丙公司", CODE_A))
+    assert group_names() == {"版本甲公司", "版本丙公司"}
+    assert _record(db, "versions/decl.docx", "b1", {"kind": "declaration"}) == "superseded"
+    assert group_names() == {"版本甲公司", "版本乙公司"}
