@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
 from saidao.index import fts
@@ -117,10 +117,24 @@ def _has_stale_policies(index: Index) -> bool:
         "WHERE f.status != 'imported' LIMIT 1").fetchone() is not None
 
 
-def _in_scope(index: Index, rowids: list[int], scope: tuple[str, list[Any]],
+class Scope(NamedTuple):
+    """Which clauses a search may return: current ones (of a zone), optionally within ``allowed``."""
+
+    sql: str
+    params: list[Any]
+    allowed: set[int] | None = None
+
+
+def _in_scope(index: Index, rowids: list[int], scope: Scope,
               enough: int | None = None) -> list[int]:
-    """``rowids`` (in order) that are in scope, checked in chunks until ``enough`` are kept."""
-    sql, params = scope
+    """``rowids`` (in order) that are in scope, checked in chunks until ``enough`` are kept.
+
+    Filtering here, inside each look-up, lets a look-up reach past rows out of
+    scope to its best rows in scope (the page's filters, a zone).
+    """
+    sql, params, allowed = scope
+    if allowed is not None:
+        rowids = [r for r in rowids if r in allowed]
     if not params and not _has_stale_policies(index):  # every clause is current: nothing to drop
         return rowids[:enough] if enough is not None else list(rowids)
     kept: list[int] = []
@@ -223,8 +237,12 @@ def selective_words(words: list[str], stats: TermStats) -> tuple[list[str], int]
 
 
 def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
-                     scope: tuple[str, list[Any]]) -> list[int]:
-    """The best in-scope rows by the selective words; when even the rarest is common, by headings."""
+                     scope: Scope, room: int = CANDIDATES) -> list[int]:
+    """The best in-scope rows by the selective words; when even the rarest is common, by headings.
+
+    In that last case rows holding the word in the body fill what is left of
+    ``room`` (in index order: ranking them all is what the budget forbids).
+    """
     chosen, total = selective_words(words, stats)
     if not chosen:
         return []
@@ -234,9 +252,9 @@ def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
     if total <= RANK_BUDGET:
         return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
     found = _in_scope(index, _ranked_rows(index, f"{{heading}} : ({expr})"), scope, CANDIDATES)
-    if len(found) < CANDIDATES:
-        found += _in_scope(index, _matching_rows(index, expr, RANK_BUDGET), scope, CANDIDATES)
-    return list(dict.fromkeys(found))[: 2 * CANDIDATES]
+    if room > len(found):
+        found += _in_scope(index, _matching_rows(index, expr, RANK_BUDGET), scope, room - len(found))
+    return list(dict.fromkeys(found))
 
 
 def _count(index: Index, expr: str, cap: int) -> int:
@@ -247,7 +265,7 @@ def _count(index: Index, expr: str, cap: int) -> int:
 
 
 def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
-                          scope: tuple[str, list[Any]]) -> list[int]:
+                          scope: Scope) -> list[int]:
     """The best rows holding all the main words, dropping the commonest until some do.
 
     Rows that hold most of what was asked score high even when each word is
@@ -263,8 +281,9 @@ def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
         if found > RANK_BUDGET:
             return []
         if found:
-            rows = _matching_rows(index, expr, found) if found <= CANDIDATES else _ranked_rows(index, expr)
-            return _in_scope(index, rows, scope, CANDIDATES)
+            if found <= 2 * CANDIDATES:  # cheaper to score them all than to have FTS5 rank them
+                return _in_scope(index, _matching_rows(index, expr, found), scope)
+            return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
     return []
 
 
@@ -288,7 +307,7 @@ def _trigram_expr(index: Index, word: str) -> str | None:
 
 
 def _verbatim_candidates(index: Index, word: str, stats: TermStats,
-                         scope: tuple[str, list[Any]]) -> list[int]:
+                         scope: Scope) -> list[int]:
     """Rows holding ``word`` verbatim where jieba does not index it as a word (算力 in 算力券).
 
     Skipped for a word jieba already finds in CANDIDATES clauses or more: the
@@ -370,15 +389,13 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
     words = fts.query_words(query)
     if not words:
         return []
-    scope = _scope_sql(index, zone)
+    scope = Scope(*_scope_sql(index, zone), allowed)
     stats = term_stats(index, words)
-    candidates = _bm25_candidates(index, words, stats, scope)
-    candidates += _all_words_candidates(index, words, stats, scope)
+    candidates = _all_words_candidates(index, words, stats, scope)
+    candidates += _bm25_candidates(index, words, stats, scope, room=CANDIDATES - len(candidates))
     for word in main_words(words):
         candidates += _verbatim_candidates(index, word, stats, scope)
     candidates = list(dict.fromkeys(candidates))
-    if allowed is not None:
-        candidates = [r for r in candidates if r in allowed]
     return sorted(score(index, candidates, words, stats).items(), key=lambda kv: (-kv[1], kv[0]))
 
 

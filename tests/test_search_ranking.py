@@ -157,7 +157,7 @@ def test_two_character_word_jieba_never_cuts_is_found_through_trigrams(tmp_path:
         assert word not in dict(ix.db.execute("SELECT term, docs FROM clause_terms").fetchall())
         assert S._trigram_expr(ix, word) is not None
         stats = S.TermStats(2, 5.0, {word: 0})
-        assert S._verbatim_candidates(ix, word, stats, S._scope_sql(ix, None)) == [rows[0]]
+        assert S._verbatim_candidates(ix, word, stats, S.Scope(*S._scope_sql(ix, None))) == [rows[0]]
 
 
 def test_stale_policies_are_not_searched(tmp_path: Path) -> None:
@@ -165,6 +165,16 @@ def test_stale_policies_are_not_searched(tmp_path: Path) -> None:
         live = _policy(ix, 1, [("人才公寓", "建设人才公寓")])
         _policy(ix, 2, [("人才公寓", "建设人才公寓（旧版）")], status="superseded")
         assert [r for r, _ in S.rank(ix, "人才公寓")] == live
+
+
+def test_allowed_rows_are_reached_past_better_rows_outside_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page filter (``allowed``) applies inside the look-ups, not to the first few candidates."""
+    monkeypatch.setattr(S, "CANDIDATES", 5)
+    with Index.open(tmp_path / "a.db") as ix:
+        _policy(ix, 1, [("人才公寓", f"人才公寓建设第{i}条") for i in range(20)])
+        wanted = _policy(ix, 2, [("", "其他事项，另有人才公寓安排以及很多别的文字内容，排在后面")])
+        assert [r for r, _ in S.rank(ix, "人才公寓", allowed=set(wanted))] == wanted
 
 
 # -- clauses for a zone ------------------------------------------------------------
