@@ -100,6 +100,12 @@ def _fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").split())
 
 
+@lru_cache(maxsize=4096)
+def _folded_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A term's names folded, one-character names dropped (too ambiguous to match)."""
+    return tuple(f for f in (_fold(n) for n in names) if len(f) > 1)
+
+
 def _track_block(track: dict[str, Any]) -> dict[str, Any]:
     return track.get("track") or {}
 
@@ -219,7 +225,7 @@ class ClassKeys:
             return "path"
         if any(_is_below(scheme, code, leaf) for scheme, code in term.codes for leaf in self.leaves):
             return "narrower"
-        if any(len(name) > 1 and _fold(name) in self.words for name in term.names):
+        if any(name in self.words for name in _folded_names(term.names)):
             return "word"
         return None
 
@@ -228,10 +234,7 @@ class ClassKeys:
         in full by 现代煤化工's alias 煤基新材料, only in part by 新材料, whose
         three characters name a far wider field."""
         best = 0.0
-        for name in term.names:
-            folded = _fold(name)
-            if len(folded) < 2:
-                continue
+        for folded in _folded_names(term.names):
             for word in self.names:
                 if folded in word:
                     best = max(best, len(folded) / len(word))
@@ -241,6 +244,11 @@ class ClassKeys:
 @lru_cache(maxsize=65536)
 def _meets(keys: ClassKeys, term: lexicon.IndustryTerm) -> str | None:
     return keys.meets(term)
+
+
+@lru_cache(maxsize=65536)
+def _coverage(keys: ClassKeys, term: lexicon.IndustryTerm) -> float:
+    return keys.coverage(term)
 
 
 def _is_below(scheme: Scheme, code: str, leaf: tuple[Scheme, str]) -> bool:
@@ -531,7 +539,7 @@ def industry_about_zone(clause: dict[str, Any], term: lexicon.IndustryTerm, zone
 
 @lru_cache(maxsize=65536)
 def _about_zone(text: str, term: lexicon.IndustryTerm, zone_id: str | None) -> bool:
-    names = [_fold(n) for n in term.names if len(n) > 1]
+    names = _folded_names(term.names)
     seen = False
     for sentence, zones in _sentence_zones(text):
         if not any(n in sentence for n in names):
@@ -556,7 +564,7 @@ def industry_part(
             continue
         value = value_of[how]
         if how == "word":
-            value *= keys.coverage(term)
+            value *= _coverage(keys, term)  # type: ignore[arg-type]
         subject = _industry_prominence(clause, term, zone, weights)  # type: ignore[arg-type]
         part.value = max(part.value, round(value * subject, 4))
         suffix = "（下位产业）" if how == "narrower" else ""
@@ -578,7 +586,7 @@ def _industry_prominence(
 
 @lru_cache(maxsize=65536)
 def _named_with_zone(text: str, term: lexicon.IndustryTerm, zone_id: str) -> bool:
-    names = [_fold(n) for n in term.names if len(n) > 1]
+    names = _folded_names(term.names)
     return any(zone_id in zones and any(n in sentence for n in names) for sentence, zones in _sentence_zones(text))
 
 
@@ -645,7 +653,7 @@ def prominence(names: Iterable[str], clause: dict[str, Any], weights: LinkWeight
     """1 when one of ``names`` is the clause's subject (heading or a lead sentence),
     ``weights.passing`` when it is only mentioned further on."""
     subject = clause_subject(clause)
-    if any(len(n) > 1 and _fold(n) in subject for n in names):
+    if any(n in subject for n in _folded_names(tuple(names))):
         return 1.0
     return weights.passing
 
@@ -703,7 +711,7 @@ def track_part(clause: dict[str, Any], weights: LinkWeights = DEFAULT_WEIGHTS, d
 def _platform_match(term: lexicon.BeneficiaryTerm, platforms: Iterable[dict[str, Any]]) -> str | None:
     for platform in platforms:
         name = _fold(platform.get("name") or "")
-        if any(len(n) > 1 and _fold(n) in name for n in term.names):
+        if any(n in name for n in _folded_names(term.names)):
             level = platform.get("level") or ""
             return f"{platform.get('name')}（{level}）" if level else str(platform.get("name"))
     return None
@@ -721,7 +729,7 @@ def platform_is_subject(term: lexicon.BeneficiaryTerm, clause: dict[str, Any]) -
     if any(cue in heading for cue in PLATFORM_HEADING_CUES):
         return True
     subject = clause_subject(clause)
-    return any(len(n) > 1 and _fold(n) in subject for n in term.names)
+    return any(n in subject for n in _folded_names(term.names))
 
 
 def _register_types(track: dict[str, Any]) -> Counter[str]:
@@ -757,7 +765,7 @@ def _beneficiary_value(
     registered: Counter[str],
     weights: LinkWeights,
 ) -> tuple[float, str]:
-    named_in_text = any(len(n) > 1 and _fold(n) in text for n in term.names)
+    named_in_text = any(n in text for n in _folded_names(term.names))
     if term.kind == "platform":
         found = _platform_match(term, track.get("platforms") or [])
         if found and platform_is_subject(term, clause):
