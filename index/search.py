@@ -1,11 +1,18 @@
 """Ranked search over policy clauses, and the clauses that apply to a zone.
 
 Ranking: BM25 over the jieba-segmented heading and text (heading weighted
-higher), plus a coverage term for query words found verbatim in the raw text
-via the trigram table (or, for two-character words the trigram tokenizer cannot
-index, a LIKE over that table) so a word jieba keeps inside a longer token
-still counts. Only clauses of current files (not superseded, not failed) are
-searched.
+higher), plus a coverage term for main query words found verbatim in the raw
+text, so a word jieba keeps inside a longer token (算力 in 算力券) still counts.
+Only clauses of current files (not superseded, not failed) are searched.
+
+Speed on a big index: FTS5 scores every row a MATCH finds, so a query made
+of common words (高新区, 支持, 企业) would score most of the index. Instead a
+few cheap look-ups pick candidates — rows holding all main words (AND, which
+only walks the rarest word's postings), the best rows by the rarer words
+whose matches fit a ranking budget, and rows holding a rarely-indexed word
+verbatim (trigram table; for two characters, the trigrams they begin) — and
+each candidate is then scored in Python with FTS5's own bm25 formula over
+every query word, document frequencies read from ``clause_terms``.
 """
 
 from __future__ import annotations
