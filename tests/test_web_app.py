@@ -400,5 +400,8 @@ def test_a_reimported_older_declaration_is_what_the_duplicates_show(db: Path) ->
     assert group_names() == {"版本甲公司", "版本乙公司"}
     _record(db, "versions/decl.docx", "b2", _declaration("版本丙公司", CODE_A))
     assert group_names() == {"版本甲公司", "版本丙公司"}
+    assert "版本丙公司所在赛道" in c.get("/tracks").text
     assert _record(db, "versions/decl.docx", "b1", {"kind": "declaration"}) == "superseded"
     assert group_names() == {"版本甲公司", "版本乙公司"}
+    listed = c.get("/tracks", params={"page": 1}).text + c.get("/tracks", params={"page": 2}).text
+    assert "版本乙公司所在赛道" in listed and "版本丙公司所在赛道" not in listed

@@ -286,21 +286,37 @@ def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def zone_clauses_kept(index: Index, zone_id: str) -> list[dict[str, Any]]:
+    """:func:`zone_clauses`, kept until the index's data state moves on (hundreds of
+    policies, a query each, on a big index). Shared: read-only."""
+    return overview.cached(index, f"zone_clauses:{zone_id}",
+                           lambda _db: zone_clauses(index, zone_id))
+
+
 def zone(request: Request) -> Response:
     index = index_of(request)
     try:
         found = resolve_zone(request.path_params["zone_id"])
     except UnknownZone as e:
         raise HTTPException(404, str(e)) from None
-    rows = track_list(index, zone=found.id)
+    rows = track_rows(index, found.id)
     if wants_xlsx(request):
         return xlsx_response(f"{found.name}新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
     return render(request, "zone.html", zone=found, tracks=rows,
-                  policies=zone_clauses(index, found.id), xlsx=xlsx_link(request),
+                  policies=zone_clauses_kept(index, found.id), xlsx=xlsx_link(request),
                   per_policy=ZONE_CLAUSES_PER_POLICY)
 
 
 # ---------------------------------------------------------------- tracks
+
+
+def track_rows(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
+    """``report.tracks`` (of one zone: any of its names), kept until the index's data
+    state moves on: every current track with its counts is 10,000 rows on a big index,
+    and the list pages show 100 of them. Shared: read-only. Raises ``UnknownZone``."""
+    zone_id = resolve_zone(zone).id if zone else None
+    return overview.cached(index, f"tracks:{zone_id or ''}",
+                           lambda _db: track_list(index, zone=zone_id))
 
 
 def tracks(request: Request) -> Response:
@@ -308,7 +324,7 @@ def tracks(request: Request) -> Response:
     zone_param = request.query_params.get("zone") or None
     direction = request.query_params.get("direction") or None
     try:
-        rows = track_list(index, zone=zone_param)
+        rows = track_rows(index, zone_param)
     except UnknownZone as e:
         raise HTTPException(404, str(e)) from None
     if direction:

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.extractors.uscc import check
+from saidao.index.overview import cached
 from saidao.index.store import Index
 from saidao.web.app import UNIT_ZH, index_of, render, route
 from saidao.web.imports import display_path, load_names
@@ -80,6 +81,13 @@ def queue(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
     if kind:
         out = [i for i in out if i["kind"] == kind]
     return out
+
+
+def open_items(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
+    """:func:`queue`, kept until the index's data state moves on (every open problem:
+    tens of thousands on a big index); copies, so a page may annotate them."""
+    items = cached(index, "review_queue", lambda _db: queue(index))
+    return [dict(item) for item in items if kind is None or item["kind"] == kind]
 
 
 def firm_row(index: Index, track_id: int | None, position: int) -> dict[str, Any] | None:
@@ -142,7 +150,7 @@ REVIEW_COLUMNS = [("kind_zh", "类别"), ("path", "文件"), ("track_name", "新
 def review(request: Request) -> Response:
     index = index_of(request)
     kind = request.query_params.get("kind") or None
-    items = queue(index, kind)
+    items = open_items(index, kind)
     names = load_names(request.app.state.settings)
     for item in items:
         item["path"] = display_path(item["path"], names)
@@ -159,7 +167,8 @@ def review(request: Request) -> Response:
 
 
 def _item(index: Index, sha: str, field: str) -> dict[str, Any] | None:
-    return next((i for i in queue(index) if i["file_sha256"] == sha and i["field"] == field), None)
+    return next((i for i in open_items(index) if i["file_sha256"] == sha and i["field"] == field),
+                None)
 
 
 def resolve_item(index: Index, item: dict[str, Any], value: str | None, by: str,
