@@ -108,52 +108,65 @@ def _scope_sql(index: Index, zone: Zone | None) -> tuple[str, list[Any]]:
         return sql, []
     sql += (" AND (c.policy_id IN (SELECT value FROM json_each(?))"
             " OR c.clause_id IN (SELECT value FROM json_each(?)))")
-    return sql, list(cached(index, f"search.scope:{zone.id}", lambda _: _scope_params(index, zone)))
-
-
-def _scope_params(index: Index, zone: Zone) -> tuple[str, str]:
-    """The covering policies and the clauses naming ``zone``, as JSON arrays (kept per data state)."""
-    covering = [p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)]
-    return json.dumps(covering), json.dumps(sorted(_naming_clauses(index, zone)))
-
-
-def _has_stale_policies(index: Index) -> bool:
-    """Whether any policy belongs to a superseded or failed file (its clauses are not searched)."""
-    return index.db.execute(
-        "SELECT 1 FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
-        "WHERE f.status != 'imported' LIMIT 1").fetchone() is not None
+    scope = search_scope(index, zone)
+    return sql, [json.dumps(sorted(scope.covering or ())), json.dumps(sorted(scope.named))]
 
 
 class Scope(NamedTuple):
-    """Which clauses a search may return: current ones (of a zone), optionally within ``allowed``."""
+    """Which clauses a search may return: those of current policies (binding a zone or naming
+    it, when there is a zone), optionally only those in ``allowed`` (a page's filters)."""
 
-    sql: str
-    params: list[Any]
+    current: frozenset[str]
+    stale: bool  # some policy belongs to a superseded or failed file
+    covering: frozenset[str] | None = None  # None: no zone
+    named: frozenset[str] = frozenset()
     allowed: set[int] | None = None
 
 
-def _in_scope(index: Index, rowids: list[int], scope: Scope,
-              enough: int | None = None) -> list[int]:
+def search_scope(index: Index, zone: Zone | None, allowed: set[int] | None = None) -> Scope:
+    """The scope of a search, its policy sets kept until the index's data state moves on."""
+    current, stale = cached(index, "search.current", lambda _: _current_set(index))
+    if zone is None:
+        return Scope(current, stale, allowed=allowed)
+    covering, named = cached(index, f"search.zone:{zone.id}", lambda _: (
+        frozenset(p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)),
+        frozenset(_naming_clauses(index, zone))))
+    return Scope(current, stale, covering, named, allowed)
+
+
+def _current_set(index: Index) -> tuple[frozenset[str], bool]:
+    current = frozenset(p["policy_id"] for p in _current_policies(index))
+    total = index.db.execute("SELECT count(*) FROM policies").fetchone()[0]
+    return current, total > len(current)
+
+
+def _in_scope(index: Index, rowids: list[int], scope: Scope, enough: int | None = None) -> list[int]:
     """``rowids`` (in order) that are in scope, checked in chunks until ``enough`` are kept.
 
     Filtering here, inside each look-up, lets a look-up reach past rows out of
     scope to its best rows in scope (the page's filters, a zone).
     """
-    sql, params, allowed = scope
-    if allowed is not None:
-        rowids = [r for r in rowids if r in allowed]
-    if not params and not _has_stale_policies(index):  # every clause is current: nothing to drop
+    if scope.allowed is not None:
+        rowids = [r for r in rowids if r in scope.allowed]
+    if scope.covering is None and not scope.stale:  # every clause is current: nothing to drop
         return rowids[:enough] if enough is not None else list(rowids)
     kept: list[int] = []
     step = max(enough or len(rowids), 1)
     for start in range(0, len(rowids), step):
         chunk = rowids[start:start + step]
-        inside = {r[0] for r in index.db.execute(
-            f"{sql} AND c.id IN (SELECT value FROM json_each(?))", [*params, json.dumps(chunk)])}
+        inside = {rowid for rowid, policy_id, clause_id in index.db.execute(
+            "SELECT id, policy_id, clause_id FROM clauses WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(chunk)]) if _applies(scope, policy_id, clause_id)}
         kept += [r for r in chunk if r in inside]
         if enough is not None and len(kept) >= enough:
             return kept[:enough]
     return kept
+
+
+def _applies(scope: Scope, policy_id: str, clause_id: str) -> bool:
+    if policy_id not in scope.current:
+        return False
+    return scope.covering is None or policy_id in scope.covering or clause_id in scope.named
 
 
 # -- ranking -------------------------------------------------------------------------
@@ -396,7 +409,7 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
     words = fts.query_words(query)
     if not words:
         return []
-    scope = Scope(*_scope_sql(index, zone), allowed)
+    scope = search_scope(index, zone, allowed)
     stats = term_stats(index, words)
     candidates = _all_words_candidates(index, words, stats, scope)
     candidates += _bm25_candidates(index, words, stats, scope, room=CANDIDATES - len(candidates))

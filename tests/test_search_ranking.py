@@ -157,7 +157,7 @@ def test_two_character_word_jieba_never_cuts_is_found_through_trigrams(tmp_path:
         assert word not in dict(ix.db.execute("SELECT term, docs FROM clause_terms").fetchall())
         assert S._trigram_expr(ix, word) is not None
         stats = S.TermStats(2, 5.0, {word: 0})
-        assert S._verbatim_candidates(ix, word, stats, S.Scope(*S._scope_sql(ix, None))) == [rows[0]]
+        assert S._verbatim_candidates(ix, word, stats, S.search_scope(ix, None)) == [rows[0]]
 
 
 def test_stale_policies_are_not_searched(tmp_path: Path) -> None:
