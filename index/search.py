@@ -339,7 +339,7 @@ def _verbatim_candidates(index: Index, word: str, stats: TermStats,
     if expr is None:
         return []
     found = _matching_rows(index, expr, RANK_BUDGET + 1, table="clauses_trigram")
-    if len(found) <= RANK_BUDGET:
+    if CANDIDATES < len(found) <= RANK_BUDGET:
         found = _ranked_rows(index, expr, table="clauses_trigram")
     return _in_scope(index, found, scope, CANDIDATES)
 
