@@ -10,6 +10,7 @@ firm and platform lists cut), so caching by identical input cannot flatter it.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -48,6 +49,7 @@ def synthetic_tracks(n: int, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def main(n: int = 2000) -> None:
+    load_start = os.getloadavg()[0]
     started = time.perf_counter()
     policies = seed_policies()
     loaded = time.perf_counter()
@@ -55,13 +57,18 @@ def main(n: int = 2000) -> None:
     pool = L.clause_pool(policies)
     pooled = time.perf_counter()
     links = 0
+    cpu = time.process_time()
     for track in tracks:
         links += len(L.link_track(track, pool))
     done = time.perf_counter()
+    cpu = time.process_time() - cpu
     clauses = sum(len(p["clauses"]) for p in policies)
     print(f"policies: {len(policies)}  clauses: {clauses}  (extract {loaded - started:.1f} s, BM25 pool {pooled - loaded:.2f} s)")
     print(f"tracks: {n}  links: {links} ({links / n:.1f} per track)")
-    print(f"linking: {done - pooled:.1f} s  = {n / (done - pooled):.0f} tracks/s")
+    print(f"linking: {done - pooled:.1f} s  = {n / (done - pooled):.0f} tracks/s"
+          f"  (CPU {cpu:.1f} s = {n / cpu:.0f} tracks/CPU-s)")
+    print(f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+          f"({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":
