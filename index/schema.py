@@ -286,9 +286,39 @@ def _v5_data_state(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v6_data_versions(db: sqlite_utils.Database) -> None:
+    """One version per content table instead of v5's single one, so a cache moves on only
+    with what it reads: resolving a review item no longer discards the duplicate groups.
+    Corrections count per corrected table (``corrections:firm_mentions``); the ``epoch``
+    row is random per index, so a rebuilt index never matches an old cache entry."""
+    tables = ("files", "declarations", "tracks", "firm_mentions", "platforms", "policies",
+              "clauses", "clause_tags", "problems", "corrections", "firm_registers",
+              "dupe_decisions", "track_figures")
+    for table in tables:
+        for event in ("insert", "update", "delete"):
+            db.execute(f"DROP TRIGGER IF EXISTS data_state_{table}_{event}")
+    db.execute("DROP TABLE IF EXISTS data_state")
+    db.execute("DELETE FROM about_tables WHERE table_name = 'data_state'")
+    db.execute("CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL) "
+               "WITHOUT ROWID")
+    db.execute("INSERT INTO data_versions VALUES ('epoch', abs(random()))")
+    for table in tables:
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            name = f"'corrections:' || {row}.table_name" if table == "corrections" else f"'{table}'"
+            db.execute(f"CREATE TRIGGER data_versions_{table}_{event.lower()} AFTER {event} ON "
+                       f"{table} BEGIN INSERT INTO data_versions VALUES ({name}, 1) "
+                       "ON CONFLICT (name) DO UPDATE SET version = version + 1; END")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("data_versions", "各内容表的数据版本：每次写入加一（触发器），页面缓存据此失效",
+         "a version per content table, moved on by triggers at every write; caches key on them"),
+    )
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_state]
+    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_state,
+    _v6_data_versions]
 
 
 def version(db: sqlite_utils.Database) -> int:
