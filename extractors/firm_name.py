@@ -214,31 +214,9 @@ def _same_counties(ra: list[_Region], rb: list[_Region]) -> bool:
 # ------------------------------------------------------------------ keys
 
 
-class _CharFolds(dict):
-    """``str.translate`` table folding one character as :func:`fold_width` does,
-    filled on first sight of each character."""
-
-    def __missing__(self, cp: int) -> str:
-        folded = fold_width(chr(cp))
-        self[cp] = folded
-        return folded
-
-
-_CHAR_FOLDS = _CharFolds()
-#: Marks whose folding depends on their neighbours (fold_width's context rules).
-_CONTEXT_MARKS = re.compile(r"[(),;:!?\"]")
-
-
-def _fold_width(name: str) -> str:
-    """:func:`fold_width`, character by character unless a context-dependent mark
-    is present (most names have none, and the per-character table is ~10x faster)."""
-    folded = name.translate(_CHAR_FOLDS)
-    return fold_width(name) if _CONTEXT_MARKS.search(folded) else folded
-
-
 def _fold(name: str) -> str:
     """Widths, traditional characters, case, spaces, brackets and punctuation."""
-    text = to_simplified(_fold_width(name or "")).upper()
+    text = to_simplified(fold_width(name or "")).upper()
     text = _DROP.sub("", text)
     for pattern, form in _LEGAL_FORMS:
         text = pattern.sub(form, text)
