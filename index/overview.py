@@ -5,8 +5,8 @@ failed version of a file is history, not content.
 
 Counting distinct firms over a quarter of a million firm rows takes a second,
 too slow for a home page, so figures are kept in memory under the index's
-data state (:func:`data_state`: a version that triggers move on at every write
-to a content table, schema v5) and recomputed only when it has moved. The key
+data state (:func:`data_state`: per content table a version that triggers move
+on at every write, schema v6) and recomputed only when a table they read moved. The key
 and the figures are read in one snapshot (:func:`snapshot`), so a write that
 lands meanwhile can never be cached under the older key: the figures are exact.
 :func:`cached` does the same for any figure the pages keep (a zone's clauses,
@@ -16,7 +16,7 @@ duplicate groups).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -25,7 +25,8 @@ import sqlite_utils
 
 from saidao.index.registers import as_database
 
-__all__ = ["cached", "counts", "data_state", "snapshot", "tracks_by_zone", "tracks_per_zone"]
+__all__ = ["CLAUSES", "COUNTS", "FIRMS", "TRACKS", "cached", "counts", "data_state", "snapshot",
+           "tracks_by_zone", "tracks_per_zone"]
 
 T = TypeVar("T")
 
@@ -59,22 +60,34 @@ _COUNTS = {
 }
 
 
+#: What the figures read, by the names of schema v6's ``data_versions`` (a plain table
+#: name also covers its ``table:detail`` rows, e.g. ``corrections`` every corrected table).
+TRACKS = ("files", "declarations", "tracks")
+FIRMS = (*TRACKS, "firm_mentions", "corrections:firm_mentions")
+CLAUSES = ("files", "policies", "clauses", "clause_tags")
+COUNTS = (*FIRMS, *CLAUSES, "problems")
+
 #: (database file, figure name) -> (data state it was computed at, value).
-_memo: dict[tuple[str, str], tuple[tuple[str, int], Any]] = {}
+_memo: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
 _memo_lock = threading.Lock()
 #: More entries than this (many test indexes, many zones) and the memo starts afresh.
 _MEMO_LIMIT = 256
 
 
-def data_state(index_or_db: Any) -> tuple[str, int] | None:
-    """``(epoch, version)`` of the index's content: equal twice means nothing a page shows
-    has changed in between, whichever process wrote. None before schema v5."""
+def data_state(index_or_db: Any, depends: Iterable[str] | None = None) -> tuple[Any, ...] | None:
+    """The index's random epoch and the versions of the tables in ``depends`` (all when
+    None): equal twice means none of them was written in between, by any process.
+    None before schema v6 (nothing is then cached)."""
     db = as_database(index_or_db)
     try:
-        row = db.execute("SELECT epoch, version FROM data_state WHERE id = 1").fetchone()
-    except sqlean.OperationalError:  # an index not migrated yet: nothing is cached
+        versions = dict(db.execute("SELECT name, version FROM data_versions").fetchall())
+    except sqlean.OperationalError:
         return None
-    return (str(row[0]), int(row[1])) if row else None
+    epoch = versions.pop("epoch", None)
+    wanted = None if depends is None else set(depends)
+    picked = sorted((name, version) for name, version in versions.items()
+                    if wanted is None or name in wanted or name.split(":", 1)[0] in wanted)
+    return (epoch, tuple(picked))
 
 
 @contextmanager
@@ -103,8 +116,10 @@ def _database_file(db: sqlite_utils.Database) -> str:
     return ""
 
 
-def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T]) -> T:
-    """``compute(db)``, kept until the index's data state moves on.
+def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
+           depends: Iterable[str] | None = None) -> T:
+    """``compute(db)``, kept until a table in ``depends`` (every content table when None)
+    is written. Name every table ``compute`` reads, or it may be served stale.
 
     The value is shared between callers and threads: treat it as read-only.
     """
@@ -113,7 +128,7 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
     if not where or db.conn.in_transaction:  # a caller's writes may yet be rolled back
         return compute(db)
     with snapshot(db):
-        state = data_state(db)
+        state = data_state(db, depends)
         if state is None:
             return compute(db)
         key = (where, name)
@@ -136,7 +151,7 @@ def _counts(db: sqlite_utils.Database) -> dict[str, int]:
 def counts(index_or_db: Any) -> dict[str, int]:
     """How many current files, failed files, declarations, tracks, policies, clauses,
     distinct firms and open problems the index holds."""
-    return dict(cached(index_or_db, "counts", _counts))
+    return dict(cached(index_or_db, "counts", _counts, COUNTS))
 
 
 def _tracks_by_zone(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -152,7 +167,7 @@ def tracks_by_zone(index_or_db: Any) -> list[dict[str, Any]]:
     A track whose zone was not recognised is listed under the zone printed on
     the form (or 未识别); one with no direction ticked under 未勾选.
     """
-    return [dict(row) for row in cached(index_or_db, "tracks_by_zone", _tracks_by_zone)]
+    return [dict(row) for row in cached(index_or_db, "tracks_by_zone", _tracks_by_zone, TRACKS)]
 
 
 def _tracks_per_zone(db: sqlite_utils.Database) -> dict[str, int]:
@@ -163,4 +178,4 @@ def _tracks_per_zone(db: sqlite_utils.Database) -> dict[str, int]:
 
 def tracks_per_zone(index_or_db: Any) -> dict[str, int]:
     """Number of current tracks of each recognised zone, by zone id (zones without any left out)."""
-    return dict(cached(index_or_db, "tracks_per_zone", _tracks_per_zone))
+    return dict(cached(index_or_db, "tracks_per_zone", _tracks_per_zone, TRACKS))

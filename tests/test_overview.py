@@ -108,7 +108,29 @@ def test_data_state_moves_on_with_content_only(index: Index, tmp_path: Path) -> 
     assert overview.data_state(index) == state
     record(index, "a.docx", "a1", V1)
     moved = overview.data_state(index)
-    assert moved is not None and moved[0] == state[0] and moved[1] > state[1]
+    assert moved is not None and moved[0] == state[0] and moved != state
+
+
+def test_a_figure_moves_on_only_with_the_tables_it_reads(index: Index) -> None:
+    record(index, "a.docx", "a1", V1)
+    firms, everything = overview.data_state(index, overview.FIRMS), overview.data_state(index)
+    problem = index.db.execute("SELECT id FROM problems").fetchone()[0]
+    index.correct("problems", problem, "status", "resolved", by="王审核")  # as the review page
+    with index.db.conn:
+        index.db.execute("UPDATE problems SET status = 'resolved'")
+    assert overview.data_state(index, overview.FIRMS) == firms
+    assert overview.data_state(index) != everything
+    calls: list[int] = []
+    overview.cached(index, "firm rows", lambda db: calls.append(1), overview.FIRMS)
+    with index.db.conn:
+        index.db.execute("UPDATE problems SET status = 'open'")
+    overview.cached(index, "firm rows", lambda db: calls.append(1), overview.FIRMS)
+    assert len(calls) == 1
+    row = index.db.execute("SELECT id FROM firm_mentions WHERE name = '乙公司'").fetchone()[0]
+    index.correct("firm_mentions", row, "uscc", GOOD, by="王审核")
+    assert overview.data_state(index, overview.FIRMS) != firms
+    overview.cached(index, "firm rows", lambda db: calls.append(1), overview.FIRMS)
+    assert len(calls) == 2
 
 
 def test_cached_computes_once_per_state(index: Index) -> None:

@@ -1,9 +1,9 @@
 """重复企业: duplicate-firm groups with their evidence; confirm or split; Excel.
 
 Grouping the whole index takes a while on a big index, so the groups are
-kept in memory under the index's data state (``overview.cached``: a version
-every write to the firm rows, files, corrections or decisions moves on) and
-recomputed after any such write — a re-imported older version included.
+kept in memory under the versions of the tables they read (``overview.cached``:
+firm rows, files, code corrections, decisions) and recomputed after any write
+to them — a re-imported older version included, a resolved review item not.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.index.dupes import Group, confirm_group, groups_from_index
-from saidao.index.overview import cached
+from saidao.index.overview import FIRMS, cached
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
@@ -31,7 +31,7 @@ DUPE_COLUMNS = [
 
 def all_groups(index: Index) -> list[Group]:
     """Every duplicate group, recomputed only after a write to the index (read-only: shared)."""
-    return cached(index, "dupe_groups", groups_from_index)
+    return cached(index, "dupe_groups", groups_from_index, (*FIRMS, "dupe_decisions"))
 
 
 def matches(group: Group, q: str) -> bool:

@@ -106,7 +106,7 @@ def zone_rowids(index: Index, zone_id: str) -> set[int]:
     applicable clause id: tens of thousands on a big index). Read-only: shared."""
     zone = resolve_zone(zone_id)
     return overview.cached(index, f"zone_rowids:{zone.id}",
-                           lambda _db: applicable_rowids(index, zone))
+                           lambda _db: applicable_rowids(index, zone), overview.CLAUSES)
 
 
 def _rowids(index: Index, sql: str, params: list[Any]) -> set[int]:
@@ -290,7 +290,7 @@ def zone_clauses_kept(index: Index, zone_id: str) -> list[dict[str, Any]]:
     """:func:`zone_clauses`, kept until the index's data state moves on (hundreds of
     policies, a query each, on a big index). Shared: read-only."""
     return overview.cached(index, f"zone_clauses:{zone_id}",
-                           lambda _db: zone_clauses(index, zone_id))
+                           lambda _db: zone_clauses(index, zone_id), overview.CLAUSES)
 
 
 def zone(request: Request) -> Response:
@@ -316,7 +316,8 @@ def track_rows(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
     and the list pages show 100 of them. Shared: read-only. Raises ``UnknownZone``."""
     zone_id = resolve_zone(zone).id if zone else None
     return overview.cached(index, f"tracks:{zone_id or ''}",
-                           lambda _db: track_list(index, zone=zone_id))
+                           lambda _db: track_list(index, zone=zone_id),
+                           (*overview.TRACKS, "firm_mentions", "problems"))
 
 
 def tracks(request: Request) -> Response:

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.extractors.uscc import check
-from saidao.index.overview import cached
+from saidao.index.overview import TRACKS, cached
 from saidao.index.store import Index
 from saidao.web.app import UNIT_ZH, index_of, render, route
 from saidao.web.imports import display_path, load_names
@@ -86,7 +86,7 @@ def queue(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
 def open_items(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
     """:func:`queue`, kept until the index's data state moves on (every open problem:
     tens of thousands on a big index); copies, so a page may annotate them."""
-    items = cached(index, "review_queue", lambda _db: queue(index))
+    items = cached(index, "review_queue", lambda _db: queue(index), (*TRACKS, "problems"))
     return [dict(item) for item in items if kind is None or item["kind"] == kind]
 
 
