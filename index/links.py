@@ -702,6 +702,8 @@ def track_part(clause: dict[str, Any], weights: LinkWeights = DEFAULT_WEIGHTS, d
     """
     if not any(w in _clause_text(clause) for w in TRACK_TERMS):
         return _Part()
+    if prominence(TRACK_TERMS, clause, weights) < 1.0:
+        return _Part(weights.track_background * weights.passing, ["新赛道：顺带提及新赛道"])
     heading = _fold(clause.get("heading") or "")
     if any(w in heading for w in TRACK_BINDING_HEADINGS) or (direction and _heading_direction(clause) == direction):
         return _Part(1.0, ["新赛道：新赛道培育的方向、条件或支持方式"])
