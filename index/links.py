@@ -699,6 +699,8 @@ def track_part(clause: dict[str, Any], weights: LinkWeights = DEFAULT_WEIGHTS, d
     支持方式 …, or the track's own direction) bind each track, which is judged
     and funded by them; its goals,
     the zones' tasks and the organisation are background (``track_background``).
+    A clause that names 新赛道 only in passing (开辟科技服务业新赛道) gets half
+    of that (``passing``): it is not about the programme.
     """
     if not any(w in _clause_text(clause) for w in TRACK_TERMS):
         return _Part()

@@ -276,6 +276,13 @@ def test_zone_named_in_its_own_policy_counts_less(policies, tracks) -> None:
     assert links["内政发〔2021〕13号 二/（三）"].parts["zone"] == 1.0  # names the zone among others
 
 
+def test_new_track_named_in_passing_is_not_the_programme(policies) -> None:
+    weights = L.DEFAULT_WEIGHTS
+    services = _clause(policies, "二/（二）/4", "和林格尔")  # …开辟科技服务业新赛道
+    assert L.track_part(services, weights).value == pytest.approx(weights.track_background * weights.passing)
+    assert L.track_part(_clause(policies, "三/（一）", "内科高字"), weights).value == 1.0
+
+
 def test_direction_needs_a_word_naming_it_in_the_subject(policies) -> None:
     weights = L.DEFAULT_WEIGHTS
     digital = L.direction_part(_clause(policies, "五/（十四）"), "传统产业转型升级", weights)
