@@ -34,13 +34,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from saidao.errors import SaidaoError
 from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.read import expand_paths, sha256_of
 from saidao.settings import DEFAULT, ReadSettings
+
+if TYPE_CHECKING:  # the index (and SQLite) is opened by the parent only, never in workers
+    from saidao.index.store import Index
 
 #: Outcomes a file can have in a run (the index's words), and their Chinese names.
 OUTCOMES_ZH = {
@@ -119,6 +122,8 @@ class RunSummary:
     files: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     worker_peak_kib: int = 0  # the largest peak RSS any worker reported
+    codes_settled: int = 0  # credit codes settled after the run by evidence elsewhere in the index
+    codes_revised: int = 0  # automatic repairs the evidence contradicted (left open for a person)
 
     @property
     def counts(self) -> Counter[str]:
@@ -152,6 +157,8 @@ class RunSummary:
             "ocr_pages": self.ocr_pages,
             "seconds": round(self.seconds, 2),
             "worker_peak_mib": round(self.worker_peak_kib / 1024, 1),
+            "codes_settled": self.codes_settled,
+            "codes_revised": self.codes_revised,
             "files": [asdict(f) for f in self.files],
         }
 
@@ -507,7 +514,7 @@ class _Importer:
     """The parent's side of a run: decides per file, records, keeps the outcomes."""
 
     def __init__(
-        self, index: Any, run_id: int, options: Options, progress: Progress, linker: _Linker,
+        self, index: Index, run_id: int, options: Options, progress: Progress, linker: _Linker,
     ) -> None:
         self.index = index
         self.linker = linker
@@ -609,7 +616,7 @@ class _Linker:
     also after a run that was killed (it may have died before relinking).
     """
 
-    def __init__(self, index: Any, relink_all: bool = False) -> None:
+    def __init__(self, index: Index, relink_all: bool = False) -> None:
         self.index = index
         self.relink_all = relink_all
         self._pool: Any = None  # index.links.ClausePool, built on first use
@@ -674,11 +681,25 @@ def ingest(
             importer.worker_peak_kib,
         )
         importer.linker.finish()
+        _recheck(index, summary)
         totals = {k: v for k, v in summary.to_dict().items() if k != "files"}
         index.finish_run(run_id, totals)
         return summary
     finally:
         index.close()
+
+
+def _recheck(index: Index, summary: RunSummary) -> None:
+    """Settle credit codes a worker left open, now that the whole index can be evidence.
+
+    Workers extract one file at a time and cannot see the same firm's code in another
+    declaration or a register; the parent can, once the run's files are recorded.
+    """
+    from saidao.index.recheck import recheck_codes
+
+    result = recheck_codes(index)
+    summary.codes_settled = len(result.settled)
+    summary.codes_revised = len(result.revised)
 
 
 def dry_run(
@@ -721,7 +742,7 @@ def _open_existing(db_path: str | Path) -> Any:
     return Index.open(db_path)
 
 
-def _would(source: Source, index: Any, seen: set[str]) -> str:
+def _would(source: Source, index: Index, seen: set[str]) -> str:
     """The dry-run verdict for one identified file."""
     if source.error is None and source.path is not None and source.size == 0:
         source.error = SaidaoError("empty", source.display)
@@ -741,7 +762,7 @@ def _would(source: Source, index: Any, seen: set[str]) -> str:
     return "new"
 
 
-def _previous_version(index: Any, path: str) -> bool:
+def _previous_version(index: Index, path: str) -> bool:
     """True when other bytes were imported from this path before."""
     db = getattr(index, "db", None)
     if db is None:

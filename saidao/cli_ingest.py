@@ -79,6 +79,9 @@ def summary_tables(summary: RunSummary) -> list[Table]:
     counts.add_row("合计", str(len(summary.files)), style="bold")
     if not summary.dry_run:
         counts.add_row("页数 / OCR 页数", f"{summary.pages} / {summary.ocr_pages}")
+        if summary.codes_settled or summary.codes_revised:
+            counts.add_row("信用代码据他处核定 / 改后待复核",
+                           f"{summary.codes_settled} / {summary.codes_revised}")
     counts.add_row("用时（秒）", f"{summary.seconds:.1f}")
     tables = [counts]
     if summary.failed_by_reason:

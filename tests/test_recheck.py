@@ -35,14 +35,19 @@ def _fixture_modules() -> tuple[Any, Any]:
         sys.path.remove(str(FIXTURES))
 
 
-def _declaration(tmp: Path, number: int, firm: tuple[str, str]) -> dict[str, Any]:
-    """A generated declaration whose first firm row is ``firm`` (name, printed code), extracted."""
+def _declaration_file(tmp: Path, number: int, firm: tuple[str, str]) -> Path:
+    """A generated .docx declaration whose first firm row is ``firm`` (name, printed code)."""
     spec, build = _fixture_modules()
     s = spec.make_spec(number, "docx")
     s.firms[0].update(name=firm[0], uscc_printed=firm[1])
     out = tmp / f"decl_{number}.docx"
     build.build_declaration(spec.layout(s), s.checkbox_style, None, out)
-    return extract_file(out)
+    return out
+
+
+def _declaration(tmp: Path, number: int, firm: tuple[str, str]) -> dict[str, Any]:
+    """The same declaration, extracted."""
+    return extract_file(_declaration_file(tmp, number, firm))
 
 
 def _record(index: Index, result: dict[str, Any]) -> str:
@@ -199,3 +204,27 @@ def test_an_automatic_repair_the_evidence_contradicts_is_revised_and_left_open(
     flagged = next(p for p in problems if p["code"] == REVISED_CODE)
     assert guess in flagged["message"] and MENGNIU_CODE in flagged["message"]
     assert recheck_codes(index).revised == []
+
+
+def test_an_import_settles_codes_with_the_evidence_it_brought_in(tmp_path: Path) -> None:
+    """The worker cannot settle the damaged code alone; the run's recheck can, and says so."""
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _declaration_file(folder, 1, (MENGNIU, MENGNIU_CODE))
+    _declaration_file(folder, 2, ("蒙牛乳业（集团）股份有限公司", MENGNIU_OCR))
+    db = tmp_path / "run.db"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db), "--no-ocr",
+                                      "--workers", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["codes_settled"] == 1 and summary["codes_revised"] == 0
+    with Index.open(db) as ix:
+        row = next(ix.db.query("SELECT * FROM firm_mentions WHERE uscc_printed = ?", [MENGNIU_OCR]))
+        assert row["uscc"] is None  # the raw extraction stays
+        assert ix.value("firm_mentions", row["id"], "uscc") == MENGNIU_CODE
+    shown = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(db), "--no-ocr"])
+    assert shown.exit_code == 0 and "信用代码据他处核定" not in shown.stdout  # nothing new the second time
