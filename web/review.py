@@ -84,10 +84,16 @@ def queue(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
 
 
 def open_items(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
-    """:func:`queue`, kept until the index's data state moves on (every open problem:
-    tens of thousands on a big index); copies, so a page may annotate them."""
+    """:func:`queue`, kept until the problems, files or tracks change (every open problem:
+    tens of thousands on a big index). Shared: read-only, annotate copies (:func:`shown`)."""
     items = cached(index, "review_queue", lambda _db: queue(index), (*TRACKS, "problems"))
-    return [dict(item) for item in items if kind is None or item["kind"] == kind]
+    return items if kind is None else [item for item in items if item["kind"] == kind]
+
+
+def shown(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A copy of a queue item with what a person reads: file name, kind, the messages."""
+    return {**item, "path": display_path(item["path"], names), "kind_zh": KIND_ZH[item["kind"]],
+            "message": "；".join(item["messages"])}
 
 
 def firm_row(index: Index, track_id: int | None, position: int) -> dict[str, Any] | None:
@@ -152,15 +158,11 @@ def review(request: Request) -> Response:
     kind = request.query_params.get("kind") or None
     items = open_items(index, kind)
     names = load_names(request.app.state.settings)
-    for item in items:
-        item["path"] = display_path(item["path"], names)
-        item["kind_zh"] = KIND_ZH[item["kind"]]
-        item["message"] = "；".join(item["messages"])
     if wants_xlsx(request):
-        return xlsx_response("待核.xlsx", "待核", REVIEW_COLUMNS, items)
+        return xlsx_response("待核.xlsx", "待核", REVIEW_COLUMNS, [shown(i, names) for i in items])
     page = _page(request)
-    shown = [detail(index, i) for i in items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
-    return render(request, "review.html", items=shown, pager=_pager(request, len(items), page),
+    rows = [detail(index, shown(i, names)) for i in items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+    return render(request, "review.html", items=rows, pager=_pager(request, len(items), page),
                   kind=kind, kinds=KIND_ZH, xlsx=xlsx_link(request),
                   done=request.query_params.get("done"), error=request.query_params.get("error"),
                   dupes=request.query_params.get("dupes"))
