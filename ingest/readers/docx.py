@@ -60,16 +60,15 @@ not kept as blocks).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
-import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import cn2an
-import docx
-from docx.document import Document as DocxDocument
 from lxml import etree
 
 from saidao.document import (
@@ -86,6 +85,8 @@ from saidao.document import (
     Table,
     TextLine,
 )
+from saidao.ingest.readers import docx_package
+from saidao.ingest.readers.docx_package import WordPackage, int_attr, numpr, on_off
 from saidao.ingest.zipguard import check_ooxml
 from saidao.settings import ReadSettings
 
@@ -127,6 +128,16 @@ SYMBOL_FONTS = frozenset({"wingdings", "wingdings 2", "wingdings 3", "webdings",
 _FALSE_VALUES = frozenset({"0", "false", "off", "none"})
 _LABEL_STRIP = " \t\n\u3000:：;；,，、"
 _PAGE_SECTION_TYPES = frozenset({"nextPage", "oddPage", "evenPage"})
+# Qualified names computed once: the walk compares tags and reads attributes per node.
+_P, _TBL, _TR, _TC, _R, _T = W + "p", W + "tbl", W + "tr", W + "tc", W + "r", W + "t"
+_PPR, _RPR, _TRPR, _TCPR = W + "pPr", W + "rPr", W + "trPr", W + "tcPr"
+_SDT, _SDT_CONTENT, _CUSTOM_XML = W + "sdt", W + "sdtContent", W + "customXml"
+_BR, _CR, _TAB, _PTAB, _SYM = W + "br", W + "cr", W + "tab", W + "ptab", W + "sym"
+_NO_BREAK_HYPHEN, _FLD_CHAR = W + "noBreakHyphen", W + "fldChar"
+_DRAWING, _PICT = W + "drawing", W + "pict"
+_PAGE_BREAK_BEFORE, _SECT_PR = W + "pageBreakBefore", W + "sectPr"
+_VAL, _TYPE = W + "val", W + "type"
+_ALTERNATE, _CHOICE, _MATH_T = MC + "AlternateContent", MC + "Choice", M + "t"
 _SKIP_INLINE = frozenset(
     {W + "pPr", W + "rPr", W + "del", W + "moveFrom", W + "instrText", W + "delText",
      MC + "Fallback", W + "commentReference", W + "footnoteReference", W + "endnoteReference"}
@@ -173,51 +184,22 @@ def docx_to_document(
     every provenance points at the original .doc the user gave.
     """
     check_ooxml(path, settings)
-    wordfile = _open_word(path)
     shown = str(source if source is not None else path)
-    walker = _Walker(wordfile, shown)
-    body = wordfile.element.body
-    blocks = walker.blocks(body, top_level=True)
-    headers, footers = walker.headers_and_footers()
+    with WordPackage(path) as package:
+        walker = _Walker(package, shown)
+        blocks = walker.blocks(package.body, top_level=True)
+        headers, footers = walker.headers_and_footers()
+        pages = _pages(package)
     return Document(
         path=shown,
         sha256=sha256,
         format=fmt,
-        pages=_pages(wordfile),
+        pages=pages,
         blocks=blocks,
         headers=headers,
         footers=footers,
         problems=walker.problems,
     )
-
-
-#: Main-part content types of WordprocessingML variants python-docx refuses by
-#: name only (macro-enabled documents, templates); the body XML is the same.
-_WORD_VARIANT_TYPES = (
-    b"application/vnd.ms-word.document.macroEnabled.main+xml",
-    b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
-    b"application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
-)
-_WORD_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-
-
-def _open_word(path: Path) -> DocxDocument:
-    """python-docx's Document, also for .docm/.dotx/.dotm (relabelled in memory)."""
-    try:
-        return docx.Document(str(path))
-    except ValueError as exc:
-        if "content type" not in str(exc):
-            raise
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "[Content_Types].xml":
-                for variant in _WORD_VARIANT_TYPES:
-                    data = data.replace(variant, _WORD_MAIN_TYPE)
-            dst.writestr(info, data)
-    buffer.seek(0)
-    return docx.Document(buffer)
 
 
 # -- checkbox scanning, shared with the text reader ---------------------------
@@ -319,21 +301,8 @@ def _bold_prefix(items: list[_Item]) -> str:
 # -- oxml helpers -------------------------------------------------------------
 
 
-def _on(el: etree._Element | None) -> bool | None:
-    """A WordprocessingML on/off property: None when absent."""
-    if el is None:
-        return None
-    return (el.get(W + "val") or "true").lower() not in _FALSE_VALUES
-
-
-def _int_attr(parent: etree._Element | None, tag: str, default: int) -> int:
-    el = parent.find(W + tag) if parent is not None else None
-    if el is None:
-        return default
-    try:
-        return int(el.get(W + "val", default))
-    except ValueError:
-        return default
+_on = on_off
+_int_attr = int_attr
 
 
 def _symbol_glyph(font: str, code: int) -> str | None:
@@ -441,13 +410,12 @@ class _Numbering:
     are not rendered (their glyphs are symbol-font characters, not content).
     """
 
-    def __init__(self, wordfile: DocxDocument) -> None:
+    def __init__(self, root: etree._Element | None) -> None:
         self._levels: dict[str, dict[int, _Level]] = {}
         self._num_to_abstract: dict[str, str] = {}
         self._overrides: dict[str, dict[int, int]] = {}
         self._counters: dict[str, dict[int, int]] = {}
         self._started: set[str] = set()
-        root = _numbering_root(wordfile)
         if root is None:
             return
         for abstract in root.iter(W + "abstractNum"):
@@ -489,26 +457,6 @@ class _Numbering:
         return format_number(value, "decimal" if current.legal else level.fmt)
 
 
-def _numpr(numpr: etree._Element | None) -> tuple[str | None, int | None]:
-    """``(numId, ilvl)`` of a ``w:numPr``, each None when absent."""
-    if numpr is None:
-        return None, None
-    num = numpr.find(W + "numId")
-    lvl = numpr.find(W + "ilvl")
-    num_id = num.get(W + "val") if num is not None else None
-    ilvl = _int_attr(numpr, "ilvl", 0) if lvl is not None else None
-    return num_id, ilvl
-
-
-def _numbering_root(wordfile: DocxDocument) -> etree._Element | None:
-    for rel in wordfile.part.rels.values():
-        if rel.reltype.endswith("/numbering") and not rel.is_external:
-            part = rel.target_part
-            element = getattr(part, "element", None)
-            return element if element is not None else etree.fromstring(part.blob)
-    return None
-
-
 def _level(lvl: etree._Element) -> _Level:
     fmt = lvl.find(W + "numFmt")
     text = lvl.find(W + "lvlText")
@@ -529,26 +477,19 @@ def _level(lvl: etree._Element) -> _Level:
 class _Walker:
     """Walks body, cells and header/footer parts into blocks."""
 
-    wordfile: DocxDocument
+    package: WordPackage
     shown: str
     problems: list[str] = field(default_factory=list)
     _para_index: int = 0
     _table_index: int = 0
-    _bold_cache: dict[str, bool] = field(default_factory=dict)
-    _style_names: dict[str, str] = field(default_factory=dict)
-    _default_style: str | None = None
-    _default_style_id: str | None = None
 
     def __post_init__(self) -> None:
-        self._numbering = _Numbering(self.wordfile)
-        self._style_numpr: dict[str, tuple[str | None, int | None]] = {}
-        for style in self.wordfile.styles:
-            if style.style_id:
-                self._style_names[style.style_id] = style.name or style.style_id
-        for style in self.wordfile.styles:
-            if getattr(style, "type", None) == 1 and style.element.get(W + "default") in ("1", "true"):
-                self._default_style = style.name
-                self._default_style_id = style.style_id
+        self._numbering = _Numbering(self.package.numbering())
+        self._styles = self.package.styles()
+        self._style_names = self._styles.names
+        default = self._styles.default_paragraph
+        self._default_style = default.name if default is not None else None
+        self._default_style_id = default.style_id if default is not None else None
 
     # blocks ---------------------------------------------------------------
     def blocks(
@@ -612,8 +553,7 @@ class _Walker:
         images: list[Image] = []
         for blip in p.iter(A + "blip"):
             rid = blip.get(R + "embed")
-            part = self.wordfile.part.related_parts.get(rid) if rid else None
-            blob = getattr(part, "blob", None)
+            blob = self.package.blob(rid) if rid else None
             if not blob:
                 continue
             size, is_seal = _picture_facts(blob)
@@ -623,7 +563,7 @@ class _Walker:
     def _list_label(self, p: etree._Element, style_id: str | None) -> str:
         """The automatic number Word shows before this paragraph, if it is in a list."""
         direct = p.find(f"{W}pPr/{W}numPr")
-        num_id, ilvl = _numpr(direct)
+        num_id, ilvl = numpr(direct)
         if num_id is None or ilvl is None:
             style_num, style_lvl = self._style_list(style_id)
             num_id = num_id if num_id is not None else style_num
@@ -634,15 +574,7 @@ class _Walker:
 
     def _style_list(self, style_id: str | None) -> tuple[str | None, int | None]:
         """``(numId, ilvl)`` a paragraph style (or its bases) puts its paragraphs in."""
-        key = style_id or ""
-        if key not in self._style_numpr:
-            found: tuple[str | None, int | None] = (None, None)
-            style = next((s for s in self.wordfile.styles if s.style_id == style_id), None)
-            while style is not None and found[0] is None:
-                found = _numpr(style.element.find(f"{W}pPr/{W}numPr"))
-                style = style.base_style
-            self._style_numpr[key] = found
-        return self._style_numpr[key]
+        return self._styles.list_numpr(style_id)
 
     # inline content -------------------------------------------------------
     def _inline(self, el: etree._Element, para_bold: bool) -> list[_Item]:
@@ -756,20 +688,7 @@ class _Walker:
 
     def _style_bold(self, style_id: str | None) -> bool:
         """Whether a style (following ``basedOn``) makes its text bold."""
-        key = style_id or ""
-        if key not in self._bold_cache:
-            bold = False
-            style = None
-            if style_id:
-                style = next((s for s in self.wordfile.styles if s.style_id == style_id), None)
-            while style is not None:
-                value = getattr(getattr(style, "font", None), "bold", None)
-                if value is not None:
-                    bold = bool(value)
-                    break
-                style = style.base_style
-            self._bold_cache[key] = bold
-        return self._bold_cache[key]
+        return self._styles.bold(style_id)
 
     @staticmethod
     def _symbol_font(rpr: etree._Element | None) -> str | None:
@@ -854,19 +773,36 @@ class _Walker:
         """Blocks of every header and footer part, each part once, in rId order."""
         headers: list[Block] = []
         footers: list[Block] = []
-        rels = sorted(self.wordfile.part.rels.values(), key=lambda rel: _rid_number(rel.rId))
+        rels = sorted(self.package.rels, key=lambda rel: _rid_number(rel.rid))
         for rel in rels:
             kind = rel.reltype.rsplit("/", 1)[-1]
-            if kind not in ("header", "footer") or rel.is_external:
+            if kind not in ("header", "footer") or rel.external:
                 continue
-            blocks = self.blocks(rel.target_part.element, where=Provenance(self.shown))
+            blocks = self.blocks(self.package.part(rel), where=Provenance(self.shown))
             target = headers if kind == "header" else footers
             seen = {block.text for block in target if not isinstance(block, Image)}
             target.extend(b for b in blocks if isinstance(b, Image) or b.text not in seen)
         return headers, footers
 
 
+_PICTURES: OrderedDict[bytes, tuple[tuple[int, int], bool]] = OrderedDict()
+_PICTURE_CACHE_SIZE = 256
+
+
 def _picture_facts(blob: bytes) -> tuple[tuple[int, int], bool]:
+    """:func:`_look_at_picture`, remembered by content: a firm's seal scan recurs in its files."""
+    key = hashlib.blake2b(blob, digest_size=16).digest()
+    facts = _PICTURES.get(key)
+    if facts is None:
+        facts = _PICTURES[key] = _look_at_picture(blob)
+        if len(_PICTURES) > _PICTURE_CACHE_SIZE:
+            _PICTURES.popitem(last=False)
+    else:
+        _PICTURES.move_to_end(key)
+    return facts
+
+
+def _look_at_picture(blob: bytes) -> tuple[tuple[int, int], bool]:
     """(width, height) of an embedded picture and whether it looks like a red seal."""
     import numpy as np
     from PIL import Image as PILImage
@@ -925,18 +861,23 @@ def _rid_number(rid: str) -> int:
     return int(digits) if digits else 0
 
 
-def _pages(wordfile: DocxDocument) -> list[PageInfo]:
+def _pages(package: WordPackage) -> list[PageInfo]:
     """One page plus one per explicit break, sized from the first section."""
-    body = wordfile.element.body
-    breaks = len(body.xpath(".//w:br[@w:type='page']"))
-    breaks += sum(1 for el in body.xpath(".//w:pPr/w:pageBreakBefore") if _on(el))
-    for sect in body.xpath(".//w:pPr/w:sectPr"):
-        kind = sect.find(W + "type")
-        if kind is None or kind.get(W + "val", "nextPage") in _PAGE_SECTION_TYPES:
-            breaks += 1
-    width = height = 0.0
-    if wordfile.sections:
-        section = wordfile.sections[0]
-        width = section.page_width.pt if section.page_width is not None else 0.0
-        height = section.page_height.pt if section.page_height is not None else 0.0
+    breaks = 0
+    for el in package.body.iter(_BR, _PAGE_BREAK_BEFORE, _SECT_PR):
+        if el.tag == _BR:
+            breaks += el.get(_TYPE) == "page"
+        elif el.getparent().tag != _PPR:
+            continue
+        elif el.tag == _PAGE_BREAK_BEFORE:
+            breaks += bool(_on(el))
+        else:
+            kind = el.find(W + "type")
+            breaks += kind is None or kind.get(_VAL, "nextPage") in _PAGE_SECTION_TYPES
+    width, height = package.page_size()
     return [PageInfo(number=n, width=width, height=height) for n in range(1, breaks + 2)]
+
+def clear_caches() -> None:
+    """Forget what was learnt from earlier files (benchmarks time a file never seen)."""
+    docx_package.clear_caches()
+    _PICTURES.clear()
