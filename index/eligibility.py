@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from saidao.index.dupes import Mention
+from saidao.index.overview import cached
 from saidao.index.registers import (
     as_database,
     create_firm_tables,
@@ -221,14 +223,52 @@ def track_mentions(db: Any, track_id: int | str) -> list[Mention]:
             for rid, seq, name, key, printed, code, sha in rows]
 
 
+@dataclass(frozen=True)
+class _Registers:
+    """Every register entry, and where each can be found by code and by name key."""
+
+    entries: list[dict[str, Any]]
+    by_code: dict[str, list[int]]
+    by_key: dict[str, list[int]]
+    types: frozenset[str]
+
+
+def _register_lookup(db: Any) -> _Registers:
+    """Keyed as ``registers.register_matches`` looks entries up: compacted code, name key."""
+    from saidao.extractors.firm_name import name_key
+    from saidao.extractors.uscc import compact
+
+    entries = load_registers(db)
+    by_code: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        if entry.get("uscc"):
+            by_code.setdefault(compact(entry["uscc"]), []).append(i)
+        key = entry.get("name_key") or name_key(entry.get("name") or "")
+        if key:
+            by_key.setdefault(key, []).append(i)
+    return _Registers(entries, by_code, by_key, frozenset(e["type"] for e in entries))
+
+
+def _track_registers(database: Any, mentions: list[Mention]) -> tuple[list[dict[str, Any]],
+                                                                      frozenset[str]]:
+    """The register entries the track's rows could match (in register order), and the
+    types loaded. ``register_matches`` over them gives what it gives over every entry:
+    tens of thousands of entries are read and keyed once per register import, not at
+    every track page."""
+    registers = cached(database, "register_lookup", _register_lookup, ("firm_registers",))
+    found = {i for m in mentions
+             for i in (*registers.by_code.get(m.code or "", ()), *registers.by_key.get(m.key, ()))}
+    return [registers.entries[i] for i in sorted(found)], registers.types
+
+
 def track_eligibility(db: Any, track_id: int | str) -> dict[str, Any]:
     """:func:`eligibility` of a track in the index: its firm rows (codes as corrected),
     the imported registers and the staff figures."""
     database = as_database(db)
     mentions = track_mentions(database, track_id)
-    entries = load_registers(database)
+    entries, loaded = _track_registers(database, mentions)
     firms = [{"name": m.name, "uscc": m.code} for m in mentions]
     hits = register_matches(mentions, entries)
-    loaded = {e["type"] for e in entries}
     return eligibility({"track_id": str(track_id), "firms": firms},
                        track_figures(database, track_id), hits, loaded)

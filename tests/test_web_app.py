@@ -276,9 +276,24 @@ def test_pdf_value_crop_is_a_png(db: Path) -> None:
     assert c.get("/crop/firm/999999.png").status_code == 404
 
 
-def test_track_eligibility_reads_one_track_as_the_whole_index_would(db: Path) -> None:
+def _register(index: Index, folder: Path) -> None:
+    """A register naming one firm by code, one by name only, and a firm not declared."""
+    named = index.db.execute("SELECT name FROM firm_mentions WHERE uscc IS NULL OR uscc != ? "
+                             "ORDER BY id LIMIT 1", [FIRM_CODE]).fetchone()[0]
+    first = index.db.execute("SELECT name FROM firm_mentions WHERE uscc = ?",
+                             [FIRM_CODE]).fetchone()[0]
+    path = folder / "高新技术企业.csv"
+    path.write_text(f"企业名称,统一社会信用代码\n{first},{FIRM_CODE}\n{named},\n"
+                    "无关科技有限公司,91150100MA0N12345T\n", "utf-8")
+    from saidao.index.registers import import_register
+
+    assert import_register(index, path, "高新技术企业", 2025) == 3
+
+
+def test_track_eligibility_reads_one_track_as_the_whole_index_would(db: Path, tmp_path: Path
+                                                                    ) -> None:
     """The per-track read (what the track page and the CLI call) against the reference:
-    every firm row of the index, filtered to the track."""
+    every firm row of the index, filtered to the track, and every register entry."""
     from saidao.index.dupes import mentions_from_index
     from saidao.index.eligibility import (
         eligibility,
@@ -295,8 +310,13 @@ def test_track_eligibility_reads_one_track_as_the_whole_index_would(db: Path) ->
         firm_id, track_id = index.db.execute(
             "SELECT id, track_id FROM firm_mentions WHERE uscc_printed = ?", [MISPRINT]).fetchone()
         index.correct("firm_mentions", firm_id, "uscc", FIRM_CODE, by="王审核")
+        unknown = track_eligibility(index, track_id)["conditions"][1]
+        _register(index, tmp_path)  # after a track was judged: the registers read anew
         every = mentions_from_index(index)
         entries = load_registers(index)
+        assert unknown["status"] == "未知"
+        assert track_eligibility(index, track_id)["conditions"][1]["status"] == "满足"
+        hits = 0
         for (tid,) in index.db.execute("SELECT track_id FROM tracks").fetchall():
             reference = [m for m in every if m.track_id == str(tid)]
             assert fields(track_mentions(index, tid)) == fields(reference)
@@ -304,7 +324,9 @@ def test_track_eligibility_reads_one_track_as_the_whole_index_would(db: Path) ->
                 {"name": m.name, "uscc": m.code} for m in reference]}, track_figures(index, tid),
                 register_matches(reference, entries), {e["type"] for e in entries})
             assert track_eligibility(index, tid) == expected
+            hits += len(register_matches(reference, entries))
         assert FIRM_CODE in [m.code for m in track_mentions(index, track_id)]
+        assert hits >= 3  # by code in two tracks at least, and by name
 
 
 def test_overview_counts_agree_with_the_track_list(db: Path) -> None:
