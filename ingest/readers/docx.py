@@ -64,6 +64,7 @@ import hashlib
 import io
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -136,8 +137,15 @@ _BR, _CR, _TAB, _PTAB, _SYM = W + "br", W + "cr", W + "tab", W + "ptab", W + "sy
 _NO_BREAK_HYPHEN, _FLD_CHAR = W + "noBreakHyphen", W + "fldChar"
 _DRAWING, _PICT = W + "drawing", W + "pict"
 _PAGE_BREAK_BEFORE, _SECT_PR = W + "pageBreakBefore", W + "sectPr"
-_VAL, _TYPE = W + "val", W + "type"
 _ALTERNATE, _CHOICE, _MATH_T = MC + "AlternateContent", MC + "Choice", M + "t"
+_PSTYLE, _NUMPR, _RSTYLE, _RFONTS, _B, _BCS = (
+    W + "pStyle", W + "numPr", W + "rStyle", W + "rFonts", W + "b", W + "bCs")
+_TBL_HEADER, _GRID_BEFORE, _GRID_SPAN, _VMERGE = W + "tblHeader", W + "gridBefore", W + "gridSpan", W + "vMerge"
+_ALT_CHUNK, _TXBX_CONTENT = W + "altChunk", W + "txbxContent"
+_VAL, _TYPE, _ASCII, _HANSI = W + "val", W + "type", W + "ascii", W + "hAnsi"
+_BLIP, _EMBED, _FALLBACK = A + "blip", R + "embed", MC + "Fallback"
+_TEXT_BOXES = frozenset({_DRAWING, _PICT, _ALTERNATE})
+_TABS = frozenset({_TAB, _PTAB})
 _SKIP_INLINE = frozenset(
     {W + "pPr", W + "rPr", W + "del", W + "moveFrom", W + "instrText", W + "delText",
      MC + "Fallback", W + "commentReference", W + "footnoteReference", W + "endnoteReference"}
@@ -499,7 +507,7 @@ class _Walker:
         out: list[Block] = []
         for child in container:
             tag = child.tag
-            if tag == W + "p":
+            if tag == _P:
                 if top_level:
                     self._para_index += 1
                     prov = Provenance(self.shown, line=self._para_index)
@@ -509,27 +517,29 @@ class _Walker:
                 if para.text.strip() or para.checkboxes:
                     out.append(para)
                 out.extend(self.pictures(child, prov))
-            elif tag == W + "tbl":
+            elif tag == _TBL:
                 if top_level:
                     prov = Provenance(self.shown, table=self._table_index)
                     self._table_index += 1
                 else:
                     prov = where if where is not None else Provenance(self.shown)
                 out.append(self.table(child, prov, nested=prov.cell is not None))
-            elif tag in (W + "sdt", W + "customXml"):
-                content = child.find(W + "sdtContent") if tag == W + "sdt" else child
+            elif tag in (_SDT, _CUSTOM_XML):
+                content = child.find(_SDT_CONTENT) if tag == _SDT else child
                 if content is not None:
                     out.extend(self.blocks(content, top_level=top_level, where=where))
-            elif tag == W + "altChunk":
+            elif tag == _ALT_CHUNK:
                 self.problems.append("embedded document part (altChunk) not read")
         return out
 
     def paragraph(self, p: etree._Element, prov: Provenance) -> Paragraph:
-        style_id = p.find(f"{W}pPr/{W}pStyle")
-        style_id = style_id.get(W + "val") if style_id is not None else None
-        para_bold = self._style_bold(style_id or self._default_style_id)
+        ppr = _props(_first(p, _PPR))
+        style_el = ppr.get(_PSTYLE)
+        style_id = style_el.get(_VAL) if style_el is not None else None
+        effective = style_id or self._default_style_id
+        para_bold = self._style_bold(effective)
         raw = self._inline(p, para_bold)
-        number = self._list_label(p, style_id or self._default_style_id)
+        number = self._list_label(ppr.get(_NUMPR), effective)
         if number:
             raw.insert(0, _Run(number, para_bold))
         items = _merge_ticks(_split_glyphs(raw))
@@ -551,8 +561,8 @@ class _Walker:
         whether the statement is sealed is a property of its pictures.
         """
         images: list[Image] = []
-        for blip in p.iter(A + "blip"):
-            rid = blip.get(R + "embed")
+        for blip in p.iter(_BLIP):
+            rid = blip.get(_EMBED)
             blob = self.package.blob(rid) if rid else None
             if not blob:
                 continue
@@ -560,9 +570,8 @@ class _Walker:
             images.append(Image(prov, size[0], size[1], "seal" if is_seal else ""))
         return images
 
-    def _list_label(self, p: etree._Element, style_id: str | None) -> str:
-        """The automatic number Word shows before this paragraph, if it is in a list."""
-        direct = p.find(f"{W}pPr/{W}numPr")
+    def _list_label(self, direct: etree._Element | None, style_id: str | None) -> str:
+        """The automatic number Word shows before a paragraph (``direct``: its own ``w:numPr``)."""
         num_id, ilvl = numpr(direct)
         if num_id is None or ilvl is None:
             style_num, style_lvl = self._style_list(style_id)
@@ -580,57 +589,64 @@ class _Walker:
     def _inline(self, el: etree._Element, para_bold: bool) -> list[_Item]:
         """Text runs and boxes of a paragraph (or any inline container), in order."""
         items: list[_Item] = []
+        self._inline_into(el, para_bold, items)
+        return items
+
+    def _inline_into(self, el: etree._Element, para_bold: bool, items: list[_Item]) -> None:
         for child in el:
             tag = child.tag
-            if tag in _SKIP_INLINE or not isinstance(tag, str):
+            if tag == _R:
+                self._run(child, para_bold, items)
+            elif tag in _SKIP_INLINE or not isinstance(tag, str):
                 continue
-            if tag == W + "r":
-                items.extend(self._run(child, para_bold))
-            elif tag == W + "sdt":
+            elif tag == _SDT:
                 box = _sdt_checkbox(child)
                 if box is not None:
                     items.append(box)
                 else:
-                    content = child.find(W + "sdtContent")
+                    content = child.find(_SDT_CONTENT)
                     if content is not None:
-                        items.extend(self._inline(content, para_bold))
-            elif tag == MC + "AlternateContent":
-                choice = child.find(MC + "Choice")
+                        self._inline_into(content, para_bold, items)
+            elif tag == _ALTERNATE:
+                choice = child.find(_CHOICE)
                 if choice is not None:
-                    items.extend(self._inline(choice, para_bold))
-            elif tag == M + "t":
+                    self._inline_into(choice, para_bold, items)
+            elif tag == _MATH_T:
                 items.append(_Run(child.text or "", para_bold))
             else:  # hyperlink, ins, smartTag, fldSimple, oMath, moveTo, ...
-                items.extend(self._inline(child, para_bold))
-        return items
+                self._inline_into(child, para_bold, items)
 
-    def _run(self, r: etree._Element, para_bold: bool) -> list[_Item]:
-        rpr = r.find(W + "rPr")
+    def _run(self, r: etree._Element, para_bold: bool, items: list[_Item]) -> None:
+        """Append a ``w:r``'s text, breaks, symbols, boxes and text boxes to ``items``."""
+        rpr = _props(_first(r, _RPR))
         bold = self._run_bold(rpr, para_bold)
-        symbol_font = self._symbol_font(rpr)
-        items: list[_Item] = []
+        symbol_font = _symbol_font(rpr.get(_RFONTS))
         for child in r:
             tag = child.tag
-            if tag == W + "t":
-                items.extend(self._text(child.text or "", bold, symbol_font))
-            elif tag in (W + "tab", W + "ptab"):
+            if tag == _T:
+                if symbol_font is None:
+                    items.append(_Run(child.text or "", bold))
+                else:
+                    items.extend(self._text(child.text or "", bold, symbol_font))
+            elif tag == _RPR:
+                continue
+            elif tag in _TABS:
                 items.append(_Run("\t", bold))
-            elif tag == W + "br":
-                if child.get(W + "type") not in ("page", "column"):
+            elif tag == _BR:
+                if child.get(_TYPE) not in ("page", "column"):
                     items.append(_Run("\n", bold))
-            elif tag == W + "cr":
+            elif tag == _CR:
                 items.append(_Run("\n", bold))
-            elif tag == W + "noBreakHyphen":
+            elif tag == _NO_BREAK_HYPHEN:
                 items.append(_Run("-", bold))
-            elif tag == W + "sym":
+            elif tag == _SYM:
                 items.extend(self._sym(child, bold))
-            elif tag == W + "fldChar":
+            elif tag == _FLD_CHAR:
                 box = _form_checkbox(child)
                 if box is not None:
                     items.append(box)
-            elif tag in (W + "drawing", W + "pict", MC + "AlternateContent"):
+            elif tag in _TEXT_BOXES:
                 items.extend(self._text_boxes(child, para_bold))
-        return items
 
     def _text(self, text: str, bold: bool, symbol_font: str | None) -> list[_Item]:
         """Run text; in a symbol font each code point is mapped or dropped."""
@@ -664,42 +680,32 @@ class _Walker:
     def _text_boxes(self, el: etree._Element, para_bold: bool) -> list[_Item]:
         """Text of text boxes anchored in a run (``w:txbxContent``), Fallback copies skipped."""
         items: list[_Item] = []
-        for box in el.iter(W + "txbxContent"):
-            if any(a.tag == MC + "Fallback" for a in box.iterancestors()):
+        for box in el.iter(_TXBX_CONTENT):
+            if any(a.tag == _FALLBACK for a in box.iterancestors()):
                 continue
-            for p in box.iter(W + "p"):
+            for p in box.iter(_P):
                 items.append(_Run("\n", para_bold))
                 items.extend(self._inline(p, para_bold))
             items.append(_Run("\n", para_bold))
         return items
 
     # styles ---------------------------------------------------------------
-    def _run_bold(self, rpr: etree._Element | None, para_bold: bool) -> bool:
-        if rpr is not None:
-            direct = _on(rpr.find(W + "b"))
+    def _run_bold(self, rpr: dict[str, etree._Element], para_bold: bool) -> bool:
+        """A run's boldness: its own ``w:b`` (else ``w:bCs``), its character style, the paragraph's."""
+        if rpr:
+            direct = _on(rpr.get(_B))
             if direct is None:
-                direct = _on(rpr.find(W + "bCs"))
+                direct = _on(rpr.get(_BCS))
             if direct is not None:
                 return direct
-            rstyle = rpr.find(W + "rStyle")
-            if rstyle is not None and self._style_bold(rstyle.get(W + "val")):
+            rstyle = rpr.get(_RSTYLE)
+            if rstyle is not None and self._style_bold(rstyle.get(_VAL)):
                 return True
         return para_bold
 
     def _style_bold(self, style_id: str | None) -> bool:
         """Whether a style (following ``basedOn``) makes its text bold."""
         return self._styles.bold(style_id)
-
-    @staticmethod
-    def _symbol_font(rpr: etree._Element | None) -> str | None:
-        fonts = rpr.find(W + "rFonts") if rpr is not None else None
-        if fonts is None:
-            return None
-        for attr in ("ascii", "hAnsi"):
-            name = (fonts.get(W + attr) or "").lower()
-            if name in SYMBOL_FONTS:
-                return name
-        return None
 
     # tables ---------------------------------------------------------------
     def table(self, tbl: etree._Element, prov: Provenance, nested: bool = False) -> Table:
@@ -709,17 +715,17 @@ class _Walker:
         above: dict[int, Cell] = {}
         header_rows, in_header = 0, True
         n_cols = grid_cols
-        rows = list(_children(tbl, W + "tr"))
+        rows = list(_children(tbl, _TR))
         for r, tr in enumerate(rows):
-            trpr = tr.find(W + "trPr")
-            in_header = in_header and bool(_on(trpr.find(W + "tblHeader") if trpr is not None else None))
+            trpr = _props(_first(tr, _TRPR))
+            in_header = in_header and bool(_on(trpr.get(_TBL_HEADER)))
             header_rows += in_header
-            col = _int_attr(trpr, "gridBefore", 0)
+            col = _int_val(trpr.get(_GRID_BEFORE), 0)
             current: dict[int, Cell] = {}
-            for tc in _children(tr, W + "tc"):
-                tcpr = tc.find(W + "tcPr")
-                span = max(1, _int_attr(tcpr, "gridSpan", 1))
-                origin = self._merge_origin(tcpr, above, col, r, prov)
+            for tc in _children(tr, _TC):
+                tcpr = _props(_first(tc, _TCPR))
+                span = max(1, _int_val(tcpr.get(_GRID_SPAN), 1))
+                origin = self._merge_origin(tcpr.get(_VMERGE), above, col, r, prov)
                 if origin is not None:
                     origin.row_span = r - origin.row + 1
                     self._absorb(origin, tc, prov)
@@ -741,11 +747,10 @@ class _Walker:
         )
 
     def _merge_origin(
-        self, tcpr: etree._Element | None, above: dict[int, Cell], col: int, row: int, prov: Provenance
+        self, vmerge: etree._Element | None, above: dict[int, Cell], col: int, row: int, prov: Provenance
     ) -> Cell | None:
-        """The cell this one continues (``w:vMerge`` without restart), or None."""
-        vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
-        if vmerge is None or vmerge.get(W + "val", "continue") != "continue":
+        """The cell this one continues (its ``w:vMerge`` without restart), or None."""
+        if vmerge is None or vmerge.get(_VAL, "continue") != "continue":
             return None
         origin = above.get(col)
         if origin is None or origin.col != col:
@@ -843,17 +848,59 @@ def _fill_cell(cell: Cell, blocks: list[Block]) -> None:
         cell.blocks.extend(blocks)
 
 
-def _children(el: etree._Element, tag: str):
+def _children(el: etree._Element, tag: str) -> Iterator[etree._Element]:
     """Children with ``tag``, looking through ``w:sdt`` and ``w:customXml`` wrappers."""
     for child in el:
-        if child.tag == tag:
+        child_tag = child.tag
+        if child_tag == tag:
             yield child
-        elif child.tag == W + "sdt":
-            content = child.find(W + "sdtContent")
+        elif child_tag == _SDT:
+            content = child.find(_SDT_CONTENT)
             if content is not None:
                 yield from _children(content, tag)
-        elif child.tag == W + "customXml":
+        elif child_tag == _CUSTOM_XML:
             yield from _children(child, tag)
+
+
+def _first(el: etree._Element, tag: str) -> etree._Element | None:
+    """The first child with ``tag``. Properties (``w:pPr``, ``w:rPr`` …) come first by the
+    schema, so the head is checked before a scan."""
+    if len(el):
+        head = el[0]
+        if head.tag == tag:
+            return head
+    return next(el.iterchildren(tag), None)
+
+
+def _props(el: etree._Element | None) -> dict[str, etree._Element]:
+    """A properties element's children by tag (the first of each), read in one pass:
+    one pass is cheaper than a ``find`` per property."""
+    found: dict[str, etree._Element] = {}
+    if el is not None:
+        for child in el:
+            found.setdefault(child.tag, child)
+    return found
+
+
+def _int_val(el: etree._Element | None, default: int) -> int:
+    """``w:val`` of a property as an int, ``default`` when absent or not a number."""
+    if el is None:
+        return default
+    try:
+        return int(el.get(_VAL, default))
+    except ValueError:
+        return default
+
+
+def _symbol_font(fonts: etree._Element | None) -> str | None:
+    """The symbol font (Wingdings, Symbol …) a run's ``w:rFonts`` sets for Latin text, if any."""
+    if fonts is None:
+        return None
+    for attr in (_ASCII, _HANSI):
+        name = (fonts.get(attr) or "").lower()
+        if name in SYMBOL_FONTS:
+            return name
+    return None
 
 
 def _rid_number(rid: str) -> int:
