@@ -174,6 +174,9 @@ def _applies(scope: Scope, policy_id: str, clause_id: str) -> bool:
 CANDIDATES = 150
 #: The most matching rows FTS5 is asked to rank for one look-up (ranking costs per row).
 RANK_BUDGET = 1500
+#: Up to this many rows holding all main words are scored without FTS5 ranking them first
+#: (FTS5's bm25() walks every query word's postings, costly for common words).
+AND_UNRANKED = 2 * CANDIDATES
 #: How many AND look-ups (all main words, then without the commonest …) a query may try.
 AND_TRIES = 4
 #: BM25 parameters, as FTS5's bm25() uses them.
@@ -267,11 +270,11 @@ def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
     if not chosen:
         return []
     expr = fts.match_any(chosen)
-    if total <= CANDIDATES:  # every match is scored anyway: no need for FTS5 to rank them
-        return _in_scope(index, _matching_rows(index, expr, CANDIDATES), scope)
+    if total <= room:  # every match is scored anyway: no need for FTS5 to rank them
+        return _in_scope(index, _matching_rows(index, expr, room), scope)
     if total <= RANK_BUDGET:
-        return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
-    found = _in_scope(index, _ranked_rows(index, f"{{heading}} : ({expr})"), scope, CANDIDATES)
+        return _in_scope(index, _ranked_rows(index, expr), scope, room)
+    found = _in_scope(index, _ranked_rows(index, f"{{heading}} : ({expr})"), scope, room)
     if room > len(found):
         found += _in_scope(index, _matching_rows(index, expr, RANK_BUDGET), scope, room - len(found))
     return list(dict.fromkeys(found))
@@ -301,7 +304,7 @@ def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
         if found > RANK_BUDGET:
             return []
         if found:
-            if found <= 2 * CANDIDATES:  # cheaper to score them all than to have FTS5 rank them
+            if found <= AND_UNRANKED:  # cheaper to score them all than to have FTS5 rank them
                 return _in_scope(index, _matching_rows(index, expr, found), scope)
             return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
     return []
@@ -412,7 +415,8 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
     scope = search_scope(index, zone, allowed)
     stats = term_stats(index, words)
     candidates = _all_words_candidates(index, words, stats, scope)
-    candidates += _bm25_candidates(index, words, stats, scope, room=CANDIDATES - len(candidates))
+    room = max(CANDIDATES // 2, CANDIDATES - len(candidates))
+    candidates += _bm25_candidates(index, words, stats, scope, room)
     for word in main_words(words):
         candidates += _verbatim_candidates(index, word, stats, scope)
     candidates = list(dict.fromkeys(candidates))
