@@ -60,10 +60,8 @@ not kept as blocks).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +85,7 @@ from saidao.document import (
     TextLine,
 )
 from saidao.ingest.readers import docx_package
-from saidao.ingest.readers.docx_package import WordPackage, int_attr, numpr, on_off
+from saidao.ingest.readers.docx_package import ContentCache, WordPackage, int_attr, numpr, on_off
 from saidao.ingest.zipguard import check_ooxml
 from saidao.settings import ReadSettings
 
@@ -494,10 +492,8 @@ class _Walker:
     def __post_init__(self) -> None:
         self._numbering = _Numbering(self.package.numbering())
         self._styles = self.package.styles()
-        self._style_names = self._styles.names
-        default = self._styles.default_paragraph
-        self._default_style = default.name if default is not None else None
-        self._default_style_id = default.style_id if default is not None else None
+        self._default_style = self._styles.default_name
+        self._default_style_id = self._styles.default_id
 
     # blocks ---------------------------------------------------------------
     def blocks(
@@ -544,7 +540,7 @@ class _Walker:
             raw.insert(0, _Run(number, para_bold))
         items = _merge_ticks(_split_glyphs(raw))
         text = _render(items)
-        style = self._style_names.get(style_id, style_id) if style_id else self._default_style
+        style = self._styles.name(style_id) if style_id else self._default_style
         return Paragraph(
             text=text,
             provenance=prov,
@@ -790,21 +786,13 @@ class _Walker:
         return headers, footers
 
 
-_PICTURES: OrderedDict[bytes, tuple[tuple[int, int], bool]] = OrderedDict()
-_PICTURE_CACHE_SIZE = 256
+_PICTURES: ContentCache[tuple[tuple[int, int], bool]] = ContentCache(64)
 
 
 def _picture_facts(blob: bytes) -> tuple[tuple[int, int], bool]:
     """:func:`_look_at_picture`, remembered by content: a firm's seal scan recurs in its files."""
-    key = hashlib.blake2b(blob, digest_size=16).digest()
-    facts = _PICTURES.get(key)
-    if facts is None:
-        facts = _PICTURES[key] = _look_at_picture(blob)
-        if len(_PICTURES) > _PICTURE_CACHE_SIZE:
-            _PICTURES.popitem(last=False)
-    else:
-        _PICTURES.move_to_end(key)
-    return facts
+    facts = _PICTURES.get(blob)
+    return facts if facts is not None else _PICTURES.put(blob, _look_at_picture(blob))
 
 
 def _look_at_picture(blob: bytes) -> tuple[tuple[int, int], bool]:

@@ -18,10 +18,12 @@ filled in from one template shares one style sheet.
 
 from __future__ import annotations
 
-import hashlib
+import re
+import zlib
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -49,7 +51,7 @@ WORD_MAIN_TYPES = frozenset({
 #: python-docx's own parser settings, without its element-class lookup.
 _PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
 _FALSE_VALUES = frozenset({"0", "false", "off", "none"})
-_CACHE_SIZE = 32
+T = TypeVar("T")
 
 
 def parse_part(blob: bytes) -> etree._Element:
@@ -96,45 +98,49 @@ def numpr(el: etree._Element | None) -> tuple[str | None, int | None]:
 class StyleInfo:
     """What the reader needs of one ``w:style``."""
 
-    style_id: str | None
     name: str | None  # the UI name ("Heading 1" for "heading 1"), as python-docx shows it
-    kind: str  # w:type: paragraph (the default), character, table, numbering
     based_on: str | None
     bold: bool | None  # w:rPr/w:b of the style itself (numbering styles have no font)
     numpr: tuple[str | None, int | None]
-    default: bool
 
 
-@dataclass
 class StyleTable:
-    """Styles by id with the lookups the reader makes, memoised (the table is shared)."""
+    """The style sheet's lookups the reader makes, each style read when first asked for.
 
-    styles: list[StyleInfo]
-    _by_id: dict[str, StyleInfo] = field(default_factory=dict)
-    _bold: dict[str, bool] = field(default_factory=dict)
-    _list: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
+    Ids resolve as python-docx resolves them: the first style with an id for
+    its properties and ``basedOn`` chain, the last one for its shown name.
+    Shared between files with the same ``styles.xml``, so answers are memoised.
+    """
 
-    def __post_init__(self) -> None:
-        for style in self.styles:
-            if style.style_id is not None:
-                self._by_id.setdefault(style.style_id, style)  # the first one wins, as in Word
+    def __init__(self, root: etree._Element) -> None:
+        self._first: dict[str, etree._Element] = {}
+        self._last: dict[str, etree._Element] = {}
+        self._info: dict[str, StyleInfo] = {}
+        self._bold: dict[str, bool] = {}
+        self._list: dict[str, tuple[str | None, int | None]] = {}
+        default = None
+        for el in root.iterchildren(_STYLE):
+            style_id = el.get(_STYLE_ID)
+            if style_id:
+                self._first.setdefault(style_id, el)
+                self._last[style_id] = el
+            if (el.get(_TYPE) or "paragraph") == "paragraph" and el.get(_DEFAULT) in ("1", "true"):
+                default = el  # the last one marked default wins
+        self.default_id = default.get(_STYLE_ID) if default is not None else None
+        self.default_name = _ui_name(default) if default is not None else None
+
+    def name(self, style_id: str) -> str:
+        """The shown name of a style (its id when it has none or is unknown)."""
+        el = self._last.get(style_id)
+        return (_ui_name(el) if el is not None else None) or style_id
 
     def get(self, style_id: str | None) -> StyleInfo | None:
-        return self._by_id.get(style_id) if style_id else None
-
-    @property
-    def names(self) -> dict[str, str]:
-        """Style id → shown name (the id when unnamed)."""
-        return {s.style_id: s.name or s.style_id for s in self.styles if s.style_id}
-
-    @property
-    def default_paragraph(self) -> StyleInfo | None:
-        """The paragraph style marked default (the last one, if several are)."""
-        found = None
-        for style in self.styles:
-            if style.kind == "paragraph" and style.default:
-                found = style
-        return found
+        if not style_id or style_id not in self._first:
+            return None
+        info = self._info.get(style_id)
+        if info is None:
+            info = self._info[style_id] = _style_info(self._first[style_id])
+        return info
 
     def bold(self, style_id: str | None) -> bool:
         """Whether a style, or the first of its bases that says, makes its text bold."""
@@ -154,30 +160,40 @@ class StyleTable:
     def _chain(self, style_id: str | None) -> list[StyleInfo]:
         """The style and its ``basedOn`` ancestors (a cycle is cut where it closes)."""
         chain: list[StyleInfo] = []
-        style = self.get(style_id)
-        while style is not None and style not in chain:
+        seen: set[str] = set()
+        while style_id and style_id not in seen and (style := self.get(style_id)) is not None:
+            seen.add(style_id)
             chain.append(style)
-            style = self.get(style.based_on)
+            style_id = style.based_on
         return chain
 
 
+_STYLE, _STYLE_ID, _TYPE, _DEFAULT = W + "style", W + "styleId", W + "type", W + "default"
+_NAME, _BASED_ON, _RPR, _PPR, _B, _NUMPR, _VAL = (
+    W + "name", W + "basedOn", W + "rPr", W + "pPr", W + "b", W + "numPr", W + "val")
+
+
+def _ui_name(el: etree._Element) -> str | None:
+    name_el = el.find(_NAME)
+    name = name_el.get(_VAL) if name_el is not None else None
+    return BabelFish.internal2ui(name) if name is not None else None
+
+
 def _style_info(el: etree._Element) -> StyleInfo:
-    name_el = el.find(W + "name")
-    name = name_el.get(W + "val") if name_el is not None else None
-    based_el = el.find(W + "basedOn")
-    kind = el.get(W + "type") or "paragraph"
-    rpr = el.find(W + "rPr")
-    bold = on_off(rpr.find(W + "b")) if rpr is not None and kind != "numbering" else None
-    ppr = el.find(W + "pPr")
+    props: dict[str, etree._Element] = {}
+    for child in el:
+        props.setdefault(child.tag, child)
+    based_el, rpr, ppr = props.get(_BASED_ON), props.get(_RPR), props.get(_PPR)
+    bold = on_off(rpr.find(_B)) if rpr is not None and el.get(_TYPE) != "numbering" else None
     return StyleInfo(
-        style_id=el.get(W + "styleId"),
-        name=BabelFish.internal2ui(name) if name is not None else None,
-        kind=kind,
-        based_on=based_el.get(W + "val") if based_el is not None else None,
+        name=_ui_name(el),
+        based_on=based_el.get(_VAL) if based_el is not None else None,
         bold=bold,
-        numpr=numpr(ppr.find(W + "numPr") if ppr is not None else None),
-        default=el.get(W + "default") in ("1", "true"),
+        numpr=numpr(ppr.find(_NUMPR) if ppr is not None else None),
     )
+
+
+_TABLE_STYLE_HEAD = re.compile(rb"""\sw:type\s*=\s*["']table["']""")
 
 
 def without_table_styles(xml: bytes) -> bytes:
@@ -196,11 +212,10 @@ def without_table_styles(xml: bytes) -> bytes:
         head_end = xml.find(b">", start)
         if head_end < 0:
             break
-        head = xml[start:head_end]
-        if b'w:type="table"' not in head and b"w:type='table'" not in head:
+        if not _TABLE_STYLE_HEAD.search(xml, start, head_end):
             pos = head_end
             continue
-        if head.endswith(b"/"):
+        if xml[head_end - 1] == ord("/"):
             end = head_end + 1
         else:
             close = xml.find(b"</w:style>", head_end)
@@ -215,25 +230,45 @@ def without_table_styles(xml: bytes) -> bytes:
     return b"".join(kept)
 
 
-def _digest(blob: bytes) -> bytes:
-    return hashlib.blake2b(blob, digest_size=16).digest()
+class ContentCache(Generic[T]):
+    """A small LRU of values computed from bytes, keyed by the bytes themselves.
+
+    Looked up by length and CRC-32 (cheaper than a cryptographic digest), then
+    compared byte for byte, so a collision can never hand back another file's value.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, int], tuple[bytes, T]] = OrderedDict()
+
+    def get(self, blob: bytes) -> T | None:
+        key = (len(blob), zlib.crc32(blob))
+        hit = self._items.get(key)
+        if hit is None or hit[0] != blob:
+            return None
+        self._items.move_to_end(key)
+        return hit[1]
+
+    def put(self, blob: bytes, value: T) -> T:
+        key = (len(blob), zlib.crc32(blob))
+        self._items[key] = (blob, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
 
 
-_STYLE_TABLES: OrderedDict[bytes, StyleTable] = OrderedDict()
+_STYLE_TABLES: ContentCache[StyleTable] = ContentCache(16)
 
 
 def style_table(blob: bytes) -> StyleTable:
     """The :class:`StyleTable` of a ``styles.xml``, from the cache when seen before."""
-    key = _digest(blob)
-    table = _STYLE_TABLES.get(key)
+    table = _STYLE_TABLES.get(blob)
     if table is None:
-        root = parse_part(without_table_styles(blob))
-        table = StyleTable([_style_info(el) for el in root.iterchildren(W + "style")])
-        _STYLE_TABLES[key] = table
-        if len(_STYLE_TABLES) > _CACHE_SIZE:
-            _STYLE_TABLES.popitem(last=False)
-    else:
-        _STYLE_TABLES.move_to_end(key)
+        table = _STYLE_TABLES.put(blob, StyleTable(parse_part(without_table_styles(blob))))
     return table
 
 
@@ -366,16 +401,14 @@ class WordPackage:
         return _points(size.get(W + "w")), _points(size.get(W + "h"))
 
 
+#: Section properties as python-docx lists them: in paragraphs' properties, then the body's own.
+_SECTIONS = etree.XPath("w:p/w:pPr/w:sectPr | w:sectPr", namespaces={"w": W[1:-1]})
+
+
 def _first_section(body: etree._Element) -> etree._Element | None:
-    """The first ``w:sectPr`` in body order (in a paragraph's properties or the body's last)."""
-    for el in body:
-        if el.tag == W + "sectPr":
-            return el
-        if el.tag == W + "p":
-            sect = el.find(f"{W}pPr/{W}sectPr")
-            if sect is not None:
-                return sect
-    return None
+    """The first ``w:sectPr`` in body order."""
+    found = _SECTIONS(body)
+    return found[0] if found else None
 
 
 def _points(twips: str | None) -> float:
