@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 from saidao.document import Paragraph, Table
 from saidao.errors import SaidaoError
 from saidao.ingest.read import read
-from saidao.ingest.readers.docx import format_number, normalise_boxes, read_docx, scan_checkboxes
+from saidao.ingest.readers.docx import (
+    clear_caches,
+    format_number,
+    normalise_boxes,
+    read_docx,
+    scan_checkboxes,
+)
 from saidao.ingest.zipguard import is_unsafe_name, open_zip, safe_members
 from saidao.settings import DEFAULT, ReadSettings
 
@@ -336,3 +343,91 @@ def _declarations(suffix: str) -> list[Path]:
 @pytest.mark.parametrize("path", _declarations("docx"), ids=lambda p: p.name)
 def test_declaration_docx_matches_gold(path: Path):
     check_against_gold(path)
+
+
+# -- the whole document model against a committed gold --------------------------------
+#
+# The gold holds ``Document.to_dict()`` of every .docx fixture, written by the reader
+# before it was rewritten for speed (issue #5). Only keys present in the gold are
+# compared, so a new field in the model does not break it; regenerate after an
+# intended change with ``python3 tests/test_reader_docx.py --write-gold``.
+
+POLICIES = Path(__file__).parent / "fixtures" / "policies"
+MODEL_GOLD = CASES / "models.gold.json.xz"
+MODEL_FIXTURES = [p for folder in (CASES, DECLARATIONS, POLICIES) for p in sorted(folder.glob("*.docx"))]
+
+
+def _model(path: Path) -> dict:
+    """``to_dict()`` as JSON would give it, the file's path replaced by ``<file>``."""
+    data = json.loads(json.dumps(read_docx(path, "sha", DEFAULT).to_dict(), ensure_ascii=False))
+    data.pop("timings", None)
+    return _replace_path(data, str(path))
+
+
+def _replace_path(value, shown: str):  # noqa: ANN001, ANN202 - any JSON value
+    if isinstance(value, dict):
+        return {k: _replace_path(v, shown) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_path(v, shown) for v in value]
+    return "<file>" if value == shown else value
+
+
+def _first_difference(expected, actual, where: str = "") -> str | None:  # noqa: ANN001
+    """Where ``actual`` departs from ``expected`` (keys only in ``actual`` allowed), or None."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key, value in expected.items():
+            if key not in actual:
+                return f"{where}.{key}: missing"
+            found = _first_difference(value, actual[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return f"{where}: {len(actual)} items, gold has {len(expected)}"
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
+            found = _first_difference(e, a, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    return None if expected == actual else f"{where}: {actual!r} != gold {expected!r}"
+
+
+@pytest.fixture(scope="module")
+def model_gold() -> dict:
+    return json.loads(lzma.decompress(MODEL_GOLD.read_bytes()))
+
+
+def test_model_gold_covers_every_fixture(model_gold: dict):
+    assert len(MODEL_FIXTURES) >= 20
+    assert sorted(model_gold) == sorted(f"{p.parent.name}/{p.name}" for p in MODEL_FIXTURES)
+
+
+@pytest.mark.parametrize("cold", [True, False], ids=["cold", "warm"])
+@pytest.mark.parametrize("path", MODEL_FIXTURES, ids=lambda p: p.name)
+def test_document_model_matches_gold(path: Path, cold: bool, model_gold: dict):
+    if cold:
+        clear_caches()
+    difference = _first_difference(model_gold[f"{path.parent.name}/{path.name}"], _model(path))
+    assert difference is None, difference
+
+
+def test_gold_comparison_notices_a_change(model_gold: dict):
+    actual = _model(CASES / "merged.docx")
+    actual["blocks"][1]["cells"][0]["text"] += "x"
+    assert _first_difference(model_gold["docx_cases/merged.docx"], actual) == (
+        ".blocks[1].cells[0].text: '序号x' != gold '序号'"
+    )
+
+
+def write_model_gold() -> None:
+    models = {f"{p.parent.name}/{p.name}": _model(p) for p in MODEL_FIXTURES}
+    text = json.dumps(models, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    MODEL_GOLD.write_bytes(lzma.compress(text.encode("utf-8")))
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--write-gold"]:
+        write_model_gold()
