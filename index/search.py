@@ -300,13 +300,14 @@ def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
         return []  # the ranked look-up of the selective words already weighed rows holding them all
     for size in range(len(present), 1, -1)[:AND_TRIES]:
         expr = " AND ".join(fts.quote(w) for w in present[:size])
-        found = _count(index, expr, RANK_BUDGET + 1)
-        if found > RANK_BUDGET:
-            return []
-        if found:
-            if found <= AND_UNRANKED:  # cheaper to score them all than to have FTS5 rank them
-                return _in_scope(index, _matching_rows(index, expr, found), scope)
-            return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
+        rows = _matching_rows(index, expr, AND_UNRANKED + 1)
+        if not rows:
+            continue
+        if len(rows) <= AND_UNRANKED:  # cheaper to score them all than to have FTS5 rank them
+            return _in_scope(index, rows, scope)
+        if _count(index, expr, RANK_BUDGET + 1) > RANK_BUDGET:
+            return []  # even together the words are common: the selective look-up decides
+        return _in_scope(index, _ranked_rows(index, expr), scope, CANDIDATES)
     return []
 
 
