@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import lzma
+import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from saidao.ingest.readers.docx import (
     read_docx,
     scan_checkboxes,
 )
+from saidao.ingest.readers.docx_package import ContentCache, style_table, without_table_styles
 from saidao.ingest.zipguard import is_unsafe_name, open_zip, safe_members
 from saidao.settings import DEFAULT, ReadSettings
 
@@ -431,3 +434,114 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["--write-gold"]:
         write_model_gold()
+
+
+# -- the lazily read package ---------------------------------------------------------------
+
+STYLES_HEAD = (
+    b'<?xml version="1.0"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+)
+
+
+def styles_xml(*styles: str) -> bytes:
+    return STYLES_HEAD + "".join(styles).encode() + b"</w:styles>"
+
+
+def test_table_styles_cut_before_parsing_and_nothing_else():
+    para = '<w:style w:type="paragraph" w:styleId="T"><w:name w:val="Table Text"/></w:style>'
+    table = '<w:style w:type="table" w:styleId="Grid"><w:tblPr/><w:rPr><w:b/></w:rPr></w:style>'
+    empty = "<w:style w:styleId='E' w:type='table'/>"
+    xml = styles_xml(para, table, empty)
+    assert without_table_styles(xml) == styles_xml(para)
+    other_prefix = xml.replace(b"xmlns:w=", b"xmlns:x=")  # any other spelling is left whole
+    assert without_table_styles(other_prefix) == other_prefix
+
+
+def test_style_table_follows_based_on_and_survives_a_cycle():
+    table = style_table(styles_xml(
+        '<w:style w:styleId="A"><w:basedOn w:val="B"/></w:style>',
+        '<w:style w:styleId="B"><w:basedOn w:val="A"/><w:rPr><w:b/></w:rPr></w:style>',
+        '<w:style w:styleId="C"><w:basedOn w:val="D"/></w:style>',
+        '<w:style w:styleId="D"><w:basedOn w:val="C"/></w:style>',
+        '<w:style w:type="numbering" w:styleId="N"><w:rPr><w:b/></w:rPr></w:style>',
+        '<w:style w:styleId="L"><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="7"/></w:numPr></w:pPr></w:style>',
+        '<w:style w:styleId="M"><w:basedOn w:val="L"/></w:style>',
+    ))
+    assert table.bold("A") and table.bold("B")
+    assert not table.bold("C")  # a cycle without bold ends, not hangs
+    assert not table.bold("N")  # numbering styles have no font
+    assert not table.bold("missing") and not table.bold(None)
+    assert table.list_numpr("M") == ("7", 1)
+    assert table.list_numpr("A") == (None, None)
+
+
+def test_style_table_names_and_default_as_python_docx_shows_them():
+    table = style_table(styles_xml(
+        '<w:style w:styleId="H1"><w:name w:val="heading 1"/></w:style>',
+        '<w:style w:styleId="X"><w:name w:val="first"/><w:rPr><w:b/></w:rPr></w:style>',
+        '<w:style w:styleId="X"><w:name w:val="second"/></w:style>',
+        '<w:style w:styleId="U"/>',
+        '<w:style w:type="paragraph" w:default="1" w:styleId="Body"><w:name w:val="Body"/></w:style>',
+        '<w:style w:type="character" w:default="1" w:styleId="Font"><w:name w:val="Font"/></w:style>',
+    ))
+    assert table.name("H1") == "Heading 1"
+    assert table.name("X") == "second" and table.bold("X")  # name from the last, properties from the first
+    assert table.name("U") == "U" and table.name("nowhere") == "nowhere"
+    assert (table.default_id, table.default_name) == ("Body", "Body")
+
+
+def test_style_tables_cached_by_content():
+    clear_caches()
+    xml = styles_xml('<w:style w:styleId="A"><w:rPr><w:b/></w:rPr></w:style>')
+    first = style_table(xml)
+    assert style_table(bytes(bytearray(xml))) is first  # equal bytes, another object
+    assert style_table(xml.replace(b"<w:b/>", b"<w:b w:val='0'/>")) is not first
+    clear_caches()
+    assert style_table(xml) is not first
+
+
+def test_content_cache_compares_bytes_and_evicts_oldest():
+    cache: ContentCache[int] = ContentCache(2)
+    cache.put(b"one", 1)
+    cache.put(b"two", 2)
+    assert cache.get(b"one") == 1  # now the most recent
+    cache.put(b"three", 3)
+    assert (cache.get(b"one"), cache.get(b"two"), cache.get(b"three")) == (1, None, 3)
+    cache._items[(3, zlib.crc32(b"six"))] = (b"one", 9)  # a forged key collision
+    assert cache.get(b"six") is None
+
+
+def rewrite_package(source: Path, target: Path, change) -> None:  # noqa: ANN001 - (name, bytes) -> bytes | None
+    """Copy a package, passing each member through ``change`` (None drops the member)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            data = change(info.filename, src.read(info))
+            if data is not None:
+                dst.writestr(info, data)
+
+
+def test_package_without_styles_uses_python_docx_defaults(tmp_path):
+    path = tmp_path / "nostyles.docx"
+
+    def drop_styles(name: str, data: bytes) -> bytes | None:
+        if name == "word/styles.xml":
+            return None
+        if name == "word/_rels/document.xml.rels":
+            return re.sub(rb'<Relationship [^>]*/styles" [^>]*/>', b"", data)
+        return data
+
+    rewrite_package(CASES / "headers.docx", path, drop_styles)
+    doc = read_docx(path, "sha", DEFAULT)
+    assert [p.text for p in doc.paragraphs] == [p.text for p in load("headers").paragraphs]
+    assert doc.paragraphs[1].style == "Normal"  # python-docx's default sheet, as before
+
+
+def test_main_part_that_is_not_word_is_corrupt(tmp_path):
+    path = tmp_path / "sheet.docx"
+    word = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    sheet = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    rewrite_package(CASES / "merged.docx", path,
+                    lambda name, data: data.replace(word, sheet) if name == "[Content_Types].xml" else data)
+    with pytest.raises(SaidaoError) as info:
+        read_docx(path, "sha", DEFAULT)
+    assert info.value.reason == "corrupt" and "content type" in info.value.detail
