@@ -264,7 +264,8 @@ def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
     """The best in-scope rows by the selective words; when even the rarest is common, by headings.
 
     In that last case rows holding the word in the body fill what is left of
-    ``room`` (in index order: ranking them all is what the budget forbids).
+    ``room``, and when the headings alone hold it more than RANK_BUDGET times
+    they are taken in index order too: ranking them all is what the budget forbids.
     """
     chosen, total = selective_words(words, stats)
     if not chosen:
@@ -274,7 +275,11 @@ def _bm25_candidates(index: Index, words: list[str], stats: TermStats,
         return _in_scope(index, _matching_rows(index, expr, room), scope)
     if total <= RANK_BUDGET:
         return _in_scope(index, _ranked_rows(index, expr), scope, room)
-    found = _in_scope(index, _ranked_rows(index, f"{{heading}} : ({expr})"), scope, room)
+    in_headings = f"{{heading}} : ({expr})"
+    if _count(index, in_headings, RANK_BUDGET + 1) <= RANK_BUDGET:
+        found = _in_scope(index, _ranked_rows(index, in_headings), scope, room)
+    else:  # common even in headings: any of them is as good a start, Python scores them
+        found = _in_scope(index, _matching_rows(index, in_headings, RANK_BUDGET), scope, room)
     if room > len(found):
         found += _in_scope(index, _matching_rows(index, expr, RANK_BUDGET), scope, room - len(found))
     return list(dict.fromkeys(found))
