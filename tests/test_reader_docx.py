@@ -501,7 +501,7 @@ def test_style_tables_cached_by_content():
 
 
 def test_content_cache_compares_bytes_and_evicts_oldest():
-    cache: ContentCache[int] = ContentCache(2)
+    cache: ContentCache[int] = ContentCache(2, 1000)
     cache.put(b"one", 1)
     cache.put(b"two", 2)
     assert cache.get(b"one") == 1  # now the most recent
@@ -509,6 +509,17 @@ def test_content_cache_compares_bytes_and_evicts_oldest():
     assert (cache.get(b"one"), cache.get(b"two"), cache.get(b"three")) == (1, None, 3)
     cache._items[(3, zlib.crc32(b"six"))] = (b"one", 9)  # a forged key collision
     assert cache.get(b"six") is None
+
+
+def test_content_cache_bounded_by_bytes():
+    cache: ContentCache[int] = ContentCache(10, 100)
+    assert cache.put(b"x" * 26, 1) == 1 and cache.get(b"x" * 26) is None  # over a quarter: not kept
+    for n in range(5):
+        cache.put(bytes([n]) * 25, n)
+    assert cache.get(bytes([0]) * 25) is None  # the oldest made room
+    assert [cache.get(bytes([n]) * 25) for n in range(1, 5)] == [1, 2, 3, 4]
+    cache.put(bytes([4]) * 25, 40)  # replacing a value does not count its bytes twice
+    assert cache.get(bytes([1]) * 25) == 1 and cache.get(bytes([4]) * 25) == 40
 
 
 def rewrite_package(source: Path, target: Path, change) -> None:  # noqa: ANN001 - (name, bytes) -> bytes | None

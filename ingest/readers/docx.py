@@ -786,7 +786,7 @@ class _Walker:
         return headers, footers
 
 
-_PICTURES: ContentCache[tuple[tuple[int, int], bool]] = ContentCache(64)
+_PICTURES: ContentCache[tuple[tuple[int, int], bool]] = ContentCache(64, 32 << 20)
 
 
 def _picture_facts(blob: bytes) -> tuple[tuple[int, int], bool]:

@@ -234,11 +234,16 @@ class ContentCache(Generic[T]):
     """A small LRU of values computed from bytes, keyed by the bytes themselves.
 
     Looked up by length and CRC-32 (cheaper than a cryptographic digest), then
-    compared byte for byte, so a collision can never hand back another file's value.
+    compared byte for byte, so a collision can never hand back another file's
+    value. The bytes are kept for that comparison, so the cache is bounded by
+    their total size as well as by count; a blob above a quarter of the budget
+    is not kept at all.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._items: OrderedDict[tuple[int, int], tuple[bytes, T]] = OrderedDict()
 
     def get(self, blob: bytes) -> T | None:
@@ -250,18 +255,24 @@ class ContentCache(Generic[T]):
         return hit[1]
 
     def put(self, blob: bytes, value: T) -> T:
+        """Remember ``value`` for ``blob`` (if it fits the budget) and return it."""
+        if len(blob) * 4 > self.max_bytes:
+            return value
         key = (len(blob), zlib.crc32(blob))
+        old = self._items.pop(key, None)
+        self._bytes += len(blob) - (len(old[0]) if old is not None else 0)
         self._items[key] = (blob, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        while len(self._items) > self.size or self._bytes > self.max_bytes:
+            dropped, _ = self._items.popitem(last=False)[1]
+            self._bytes -= len(dropped)
         return value
 
     def clear(self) -> None:
         self._items.clear()
+        self._bytes = 0
 
 
-_STYLE_TABLES: ContentCache[StyleTable] = ContentCache(16)
+_STYLE_TABLES: ContentCache[StyleTable] = ContentCache(16, 16 << 20)
 
 
 def style_table(blob: bytes) -> StyleTable:
