@@ -1,11 +1,19 @@
 """The .docx reader: WordprocessingML → :class:`saidao.document.Document`.
 
-python-docx opens the package and resolves styles; the body is walked at the
-oxml level because the declaration forms depend on things its API drops:
-paragraphs and tables interleaved in body order, ``w:gridSpan``/``w:vMerge``
-merges against ``w:tblGrid`` (with ``w:gridBefore`` skips), tables nested in
-cells, ``w:sym`` symbol-font glyphs, content-control checkboxes and legacy
-``FORMCHECKBOX`` fields.
+python-docx's package layer loads the parts (:mod:`.docx_package`: only the
+parts read, as plain lxml trees, the style sheet reduced to what is used); the
+body is walked at the XML level because the declaration forms depend on things
+python-docx's API drops: paragraphs and tables interleaved in body order,
+``w:gridSpan``/``w:vMerge`` merges against ``w:tblGrid`` (with ``w:gridBefore``
+skips), tables nested in cells, ``w:sym`` symbol-font glyphs, content-control
+checkboxes and legacy ``FORMCHECKBOX`` fields.
+
+Speed (issue #5): the walk visits each element once, compares tags with names
+qualified in advance and reads a properties element (``w:pPr``, ``w:rPr``,
+``w:tcPr``…) in one pass instead of a ``find`` per property — lxml's ``find``
+costs about as much as visiting a dozen children. Style sheets and seal
+verdicts are remembered by content, since a batch of forms shares its template
+and a firm's seal scan recurs; :func:`clear_caches` forgets them.
 
 Checkboxes. Every box becomes a :class:`Checkbox` on its paragraph (and on the
 table cell holding it) and is rewritten in the block text as ``☑`` (checked)
