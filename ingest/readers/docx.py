@@ -920,7 +920,9 @@ def _pages(package: WordPackage) -> list[PageInfo]:
     width, height = package.page_size()
     return [PageInfo(number=n, width=width, height=height) for n in range(1, breaks + 2)]
 
-def clear_caches() -> None:
+def clear_caches(*, styles: bool = True, pictures: bool = True) -> None:
     """Forget what was learnt from earlier files (benchmarks time a file never seen)."""
-    docx_package.clear_caches()
-    _PICTURES.clear()
+    if styles:
+        docx_package.clear_caches()
+    if pictures:
+        _PICTURES.clear()
