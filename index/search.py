@@ -317,11 +317,11 @@ def _all_words_candidates(index: Index, words: list[str], stats: TermStats,
 
 
 def _trigram_expr(index: Index, word: str) -> str | None:
-    """A trigram-table MATCH for ``word``: itself from 3 characters, else the trigrams it begins.
+    """A trigram-table MATCH for ``word``: itself from 3 characters, else any trigram starting with it.
 
     FTS5 trigram cannot match two characters; every occurrence followed by a
-    character is inside a trigram starting with it, which the vocabulary lists
-    (only a word ending a heading or text, with nothing after it, is missed).
+    character is the start of a trigram, and the table's vocabulary lists those
+    by prefix (only a word ending a heading or text, nothing after it, is missed).
     """
     if len(word) >= 3:
         return fts.quote(word)
@@ -409,11 +409,12 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
          zone: Zone | None = None) -> list[tuple[int, float]]:
     """(clause rowid, score) best first, among current clauses (of ``zone``; within ``allowed``).
 
-    Candidates are the best rows by BM25 over the query's rarer words plus,
-    per main word jieba rarely indexes, rows holding it verbatim (so 算力
-    inside the jieba token 算力券 is found); each candidate is then scored in
-    full: BM25 over every query word (FTS5's formula, frequencies from
-    ``clause_terms``) and a coverage bonus per main word it holds verbatim.
+    Candidates are the rows holding all main words (or all but the commonest),
+    the best rows by BM25 over the query's rarer words, and, per main word
+    jieba rarely indexes, rows holding it verbatim (so 算力 inside the jieba
+    token 算力券 is found); each candidate is then scored in full: BM25 over
+    every query word (FTS5's formula, frequencies from ``clause_terms``) and a
+    coverage bonus per main word it holds verbatim.
     """
     words = fts.query_words(query)
     if not words:
