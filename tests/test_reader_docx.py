@@ -556,3 +556,16 @@ def test_main_part_that_is_not_word_is_corrupt(tmp_path):
     with pytest.raises(SaidaoError) as info:
         read_docx(path, "sha", DEFAULT)
     assert info.value.reason == "corrupt" and "content type" in info.value.detail
+
+
+def test_missing_or_malformed_main_part_is_corrupt(tmp_path):
+    renamed = tmp_path / "renamed.docx"  # the package points at a part that is not there
+    rewrite_package(CASES / "merged.docx", renamed, lambda name, data: data.replace(
+        b"word/document.xml", b"word/elsewhere.xml") if name in ("_rels/.rels", "[Content_Types].xml") else data)
+    broken = tmp_path / "broken.docx"
+    rewrite_package(CASES / "merged.docx", broken,
+                    lambda name, data: data[:-40] if name == "word/document.xml" else data)
+    for path, detail in ((renamed, "missing part"), (broken, "malformed XML")):
+        with pytest.raises(SaidaoError) as info:
+            read_docx(path, "sha", DEFAULT)
+        assert info.value.reason == "corrupt" and detail in info.value.detail

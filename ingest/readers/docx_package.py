@@ -19,6 +19,7 @@ filled in from one template shares one style sheet.
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -245,31 +246,35 @@ class ContentCache(Generic[T]):
         self.max_bytes = max_bytes
         self._bytes = 0
         self._items: OrderedDict[tuple[int, int], tuple[bytes, T]] = OrderedDict()
+        self._lock = threading.Lock()  # the web app reads uploads in worker threads
 
     def get(self, blob: bytes) -> T | None:
         key = (len(blob), zlib.crc32(blob))
-        hit = self._items.get(key)
-        if hit is None or hit[0] != blob:
-            return None
-        self._items.move_to_end(key)
-        return hit[1]
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] != blob:
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
 
     def put(self, blob: bytes, value: T) -> T:
         """Remember ``value`` for ``blob`` (if it fits the budget) and return it."""
         if len(blob) * 4 > self.max_bytes:
             return value
         key = (len(blob), zlib.crc32(blob))
-        old = self._items.pop(key, None)
-        self._bytes += len(blob) - (len(old[0]) if old is not None else 0)
-        self._items[key] = (blob, value)
-        while len(self._items) > self.size or self._bytes > self.max_bytes:
-            dropped, _ = self._items.popitem(last=False)[1]
-            self._bytes -= len(dropped)
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._bytes += len(blob) - (len(old[0]) if old is not None else 0)
+            self._items[key] = (blob, value)
+            while len(self._items) > self.size or self._bytes > self.max_bytes:
+                dropped, _ = self._items.popitem(last=False)[1]
+                self._bytes -= len(dropped)
         return value
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
 
 
 _STYLE_TABLES: ContentCache[StyleTable] = ContentCache(16, 16 << 20)
@@ -339,8 +344,11 @@ class WordPackage:
         self._reader = PhysPkgReader(str(path))
         try:
             main = self._main_partname()
-            self.document = parse_part(self._reader.blob_for(main))
+            self.document = parse_part(self._read(main))
             self.rels = _relationships(self._reader.rels_xml_for(main), main.baseURI)
+        except etree.XMLSyntaxError as exc:
+            self._reader.close()
+            raise SaidaoError("corrupt", path, f"malformed XML in the main part: {exc}"[:300]) from exc
         except BaseException:
             self._reader.close()
             raise
@@ -354,6 +362,12 @@ class WordPackage:
 
     def close(self) -> None:
         self._reader.close()
+
+    def _read(self, partname: PackURI) -> bytes:
+        try:
+            return self._reader.blob_for(partname)
+        except (KeyError, OSError) as exc:
+            raise SaidaoError("corrupt", self.path, f"missing part {partname}") from exc
 
     def _main_partname(self) -> PackURI:
         rels = _relationships(self._reader.rels_xml_for(PACKAGE_URI), PACKAGE_URI.baseURI)
@@ -390,12 +404,12 @@ class WordPackage:
 
     def part(self, rel: Relationship) -> etree._Element:
         """The parsed XML part a relationship points at."""
-        return parse_part(self._reader.blob_for(PackURI(rel.target)))
+        return parse_part(self._read(PackURI(rel.target)))
 
     def styles(self) -> StyleTable:
         """The style sheet (python-docx's default one when the package has none)."""
         rels = self.related(RT.STYLES)
-        blob = self._reader.blob_for(PackURI(rels[0].target)) if rels else _default_styles_blob()
+        blob = self._read(PackURI(rels[0].target)) if rels else _default_styles_blob()
         return style_table(blob)
 
     def numbering(self) -> etree._Element | None:
