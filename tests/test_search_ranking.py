@@ -83,6 +83,15 @@ def test_migration_fills_clause_terms_of_an_existing_index(tmp_path: Path) -> No
     ix.close()
 
 
+def test_rebuild_recounts_terms(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "r.db") as ix:
+        _policy(ix, 1, [("人才公寓", "建设人才公寓"), ("", "人才引进 人才公寓")])
+        with write_transaction(ix.db):
+            ix.db.execute("UPDATE clause_terms SET docs = 99")
+            assert fts.rebuild(ix.db) == 2
+        assert dict(ix.db.execute("SELECT term, docs FROM clause_terms").fetchall()) == _vocabulary(ix)
+
+
 def test_averages_record_gives_row_count_and_mean_length(seeds: Index) -> None:
     stats = S.term_stats(seeds, ["人才"])
     rows = seeds.db.execute("SELECT count(*) FROM clauses_fts").fetchone()[0]
