@@ -19,10 +19,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
 
 from saidao.corpus import lexicon
 from saidao.corpus import policies as policies_corpus
@@ -360,9 +362,56 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Bm25Table:
+    """Every (term, clause) BM25 weight ``idf * norm`` for one (k1, b), laid out
+    term by term: the weights of ``term`` are ``weight[start:end]`` for the
+    clauses ``clause[start:end]``. A query then costs a few array slices."""
+
+    spans: dict[str, tuple[int, int]]
+    clause: np.ndarray
+    weight: np.ndarray
+
+
+@dataclass
+class Bm25Scores:
+    """A query's BM25 score per clause, and the words that contributed most (on demand)."""
+
+    scores: np.ndarray
+    _clause: np.ndarray
+    _part: np.ndarray
+    _rank: np.ndarray
+    _terms: list[str]
+    _words: dict[int, list[str]] | None = None
+
+    def words(self, i: int) -> list[str]:
+        """Up to three query words with the largest parts for clause ``i`` (ties in query order)."""
+        if self._words is None:
+            self._words = self._top_words()
+        return self._words.get(i, [])
+
+    def _top_words(self) -> dict[int, list[str]]:
+        order = np.lexsort((self._rank, -self._part, self._clause))
+        clause = self._clause[order]
+        first = np.r_[True, clause[1:] != clause[:-1]]
+        starts = np.flatnonzero(first)
+        within = np.arange(len(clause)) - np.repeat(starts, np.diff(np.r_[starts, len(clause)]))
+        out: dict[int, list[str]] = {}
+        for pos in order[within < 3].tolist():
+            out.setdefault(int(self._clause[pos]), []).append(self._terms[int(self._rank[pos])])
+        return out
+
+
 @dataclass
 class ClausePool:
-    """The clauses of a set of policies, tokenised once for BM25."""
+    """The clauses of a set of policies, tokenised once for BM25.
+
+    It also keeps what does not depend on the track (BM25 weights per (k1, b),
+    candidates per zone, zone/direction/new-track parts per clause), so a run
+    that links many tracks against the same clauses works those out once. The
+    policies must not change while the pool is in use (``clause_pool`` keys its
+    cache on their clauses and tags).
+    """
 
     entries: list[tuple[dict[str, Any], dict[str, Any]]]
     term_freqs: list[Counter[str]]
@@ -370,6 +419,7 @@ class ClausePool:
     idf: dict[str, float]
     avg_length: float
     postings: dict[str, list[int]]
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, policies: Sequence[dict[str, Any]]) -> ClausePool:
@@ -386,33 +436,94 @@ class ClausePool:
         avg = sum(lengths) / n if lengths else 1.0
         return cls(entries, freqs, lengths, idf, avg or 1.0, postings)
 
-    def bm25(self, query: Counter[str], weights: LinkWeights) -> dict[int, tuple[float, list[str]]]:
-        """Raw BM25 per clause index, with the query words that contributed most."""
-        k1, b = weights.bm25_k1, weights.bm25_b
-        scores: dict[int, float] = {}
-        contrib: dict[int, Counter[str]] = {}
+    def _table(self, k1: float, b: float) -> _Bm25Table:
+        key = ("bm25", k1, b)
+        if key not in self._memo:
+            self._memo[key] = self._build_table(k1, b)
+        return self._memo[key]
+
+    def _build_table(self, k1: float, b: float) -> _Bm25Table:
+        """The weights, computed with the same float operations, in the same order,
+        as the per-clause formula, so scores are bit-for-bit those of a plain loop."""
+        spans: dict[str, tuple[int, int]] = {}
+        clause: list[int] = []
+        tf: list[int] = []
+        idf: list[float] = []
+        for term, where in self.postings.items():
+            spans[term] = (len(clause), len(clause) + len(where))
+            clause.extend(where)
+            tf.extend(self.term_freqs[i][term] for i in where)
+            idf.extend([self.idf[term]] * len(where))
+        at = np.asarray(clause, dtype=np.intp)
+        freq = np.asarray(tf, dtype=np.float64)
+        length = np.asarray(self.lengths, dtype=np.float64)[at] if len(at) else np.zeros(0)
+        norm = freq * (k1 + 1) / (freq + k1 * (1 - b + b * length / self.avg_length))
+        return _Bm25Table(spans, at, np.asarray(idf, dtype=np.float64) * norm)
+
+    def scores(self, query: Counter[str], weights: LinkWeights) -> Bm25Scores:
+        """BM25 of ``query`` against every clause (0 where no word meets).
+
+        Per clause the parts are added in query order, as a loop over the query
+        would: ``np.bincount`` sums its input in order.
+        """
+        table = self._table(weights.bm25_k1, weights.bm25_b)
+        terms, spans, qweights = [], [], []
         for term, qtf in query.items():
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            qweight = 1.0 + math.log(qtf)
-            for i in self.postings[term]:
-                tf = self.term_freqs[i][term]
-                norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[i] / self.avg_length))
-                part = idf * norm * qweight
-                scores[i] = scores.get(i, 0.0) + part
-                contrib.setdefault(i, Counter())[term] += part
-        return {i: (s, [t for t, _ in contrib[i].most_common(3)]) for i, s in scores.items()}
+            span = table.spans.get(term)
+            if span is not None:
+                terms.append(term)
+                spans.append(slice(*span))
+                qweights.append(1.0 + math.log(qtf))
+        if not terms:
+            empty = np.zeros(0, dtype=np.intp)
+            return Bm25Scores(np.zeros(len(self.entries)), empty, np.zeros(0), empty, [])
+        sizes = [s.stop - s.start for s in spans]
+        at = np.concatenate([table.clause[s] for s in spans])
+        parts = np.concatenate([table.weight[s] for s in spans]) * np.repeat(qweights, sizes)
+        total = np.bincount(at, weights=parts, minlength=len(self.entries))
+        return Bm25Scores(total, at, parts, np.repeat(np.arange(len(terms)), sizes), terms)
+
+    def bm25(self, query: Counter[str], weights: LinkWeights) -> dict[int, tuple[float, list[str]]]:
+        """Raw BM25 per clause index that shares a word with the query, with the
+        query words that contributed most."""
+        result = self.scores(query, weights)
+        hit = np.flatnonzero(result.scores > 0).tolist()
+        return {i: (float(result.scores[i]), result.words(i)) for i in hit}
+
+    def memo(self, weights: LinkWeights) -> _PoolMemo:
+        """The track-independent parts for ``weights`` (and the current zone registry)."""
+        zones = registry()
+        key = ("parts", id(zones), _weights_key(weights))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _PoolMemo(self, weights, zones)
+        return found
+
+
+def _weights_key(weights: LinkWeights) -> tuple[Any, ...]:
+    """A hashable stand-in for ``weights`` (its ``scope_levels`` is a dict)."""
+    return tuple(
+        tuple(sorted(value.items())) if isinstance(value, dict) else value
+        for value in (getattr(weights, f.name) for f in fields(weights))
+    )
 
 
 _POOLS: dict[tuple[str, ...], ClausePool] = {}
 
 
+def _clause_key(policy: dict[str, Any], clause: dict[str, Any]) -> str:
+    """What a pool's cached parts depend on: the clause's identity, text and tags, its policy's area."""
+    tags = [clause.get(k) or [] for k in ("zones", "industries", "beneficiaries")]
+    meta = [policy.get(k) or "" for k in ("title", "level", "jurisdiction")]
+    return json.dumps([clause.get("id"), clause.get("heading") or "", len(clause.get("text") or ""), tags, meta],
+                      ensure_ascii=False)
+
+
 def clause_pool(policies: Sequence[dict[str, Any]] | ClausePool) -> ClausePool:
-    """A pool for ``policies``, cached by their clause ids so repeated calls are cheap."""
+    """A pool for ``policies``, cached by their clauses so repeated calls are cheap."""
     if isinstance(policies, ClausePool):
         return policies
-    key = tuple(f"{c.get('id')}#{len(c.get('text') or '')}" for p in policies for c in p.get("clauses") or [])
+    key = tuple(_clause_key(p, c) for p in policies for c in p.get("clauses") or [])
     pool = _POOLS.get(key)
     if pool is None:
         if len(_POOLS) > 16:
@@ -793,8 +904,13 @@ def _beneficiary_value(
 # ---------------------------------------------------------------- linking
 
 
+@lru_cache(maxsize=8192)
+def _flat(text: str) -> str:
+    return " ".join((text or "").split())
+
+
 def _snippet(text: str, words: Iterable[str]) -> str:
-    flat = " ".join((text or "").split())
+    flat = _flat(text)
     starts = [flat.find(w) for w in words if w and flat.find(w) >= 0]
     start = max(min(starts) - 20, 0) if starts else 0
     piece = flat[start : start + _SNIPPET_CHARS]
@@ -828,20 +944,125 @@ def policy_id(policy: dict[str, Any], clause: dict[str, Any] | None = None) -> s
     return str((policy.get("source") or {}).get("sha256") or "")[:16]
 
 
-def _candidates(pool: ClausePool, zone: Zone | None) -> list[tuple[int, str]]:
-    """(clause index, scope level) for every clause that may apply to ``zone``."""
-    out = []
-    scopes: dict[int, str | None] = {}
-    for i, (policy, clause) in enumerate(pool.entries):
-        key = id(policy)
-        if key not in scopes:
-            scopes[key] = policy_scope(policy, zone)
-        scope = scopes[key]
-        if scope is None and zone is not None and zone.id in (clause.get("zones") or []):
-            scope = "named"
-        if scope is not None:
-            out.append((i, scope))
-    return out
+_NO_PART = _Part()
+_NO_PARTS = (_NO_PART, _NO_PART)
+
+
+class _PoolMemo:
+    """The parts of a link that depend on the clause and at most the track's zone
+    or direction, worked out once per pool (and weights) and then looked up.
+
+    Industry parts depend on the track's class: only the clauses tagged with a
+    term that meets it are scored (``industry_clauses``); every other clause's
+    industry part is empty, so they need no look at all.
+    """
+
+    def __init__(self, pool: ClausePool, weights: LinkWeights, zones: Any) -> None:
+        self.pool = pool
+        self.weights = weights
+        self.zones = zones  # the registry the cached parts were made with, kept alive
+        self._candidates: dict[str | None, list[tuple[int, str, _Part]]] = {}
+        self._zone: dict[tuple[int, str | None], tuple[_Part, _Part]] = {}
+        self._direction: dict[str, dict[int, tuple[_Part, _Part]]] = {}
+        self._by_industry: dict[str, list[int]] = {}
+        for i, (_, clause) in enumerate(pool.entries):
+            for name in dict.fromkeys(clause.get("industries") or []):
+                self._by_industry.setdefault(name, []).append(i)
+
+    def candidates(self, zone: Zone | None) -> list[tuple[int, str, _Part]]:
+        """(clause index, scope level, scope part) for every clause that may apply to ``zone``."""
+        key = zone.id if zone is not None else None
+        if key not in self._candidates:
+            self._candidates[key] = self._find_candidates(zone)
+        return self._candidates[key]
+
+    def _find_candidates(self, zone: Zone | None) -> list[tuple[int, str, _Part]]:
+        out = []
+        scopes: dict[int, str | None] = {}
+        for i, (policy, clause) in enumerate(self.pool.entries):
+            key = id(policy)
+            if key not in scopes:
+                scopes[key] = policy_scope(policy, zone)
+            scope = scopes[key]
+            if scope is None and zone is not None and zone.id in (clause.get("zones") or []):
+                scope = "named"
+            if scope is not None:
+                part = _Part(self.weights.scope_levels.get(scope, 0.5), [_scope_reason(policy, scope)])
+                out.append((i, scope, part))
+        return out
+
+    def zone(self, i: int, zone: Zone | None) -> tuple[_Part, _Part]:
+        """``zone_parts`` of clause ``i`` for ``zone``."""
+        key = (i, zone.id if zone is not None else None)
+        found = self._zone.get(key)
+        if found is None:
+            policy, clause = self.pool.entries[i]
+            found = zone_parts(clause, policy, zone, self.weights)
+            found = self._zone[key] = _NO_PARTS if found == _NO_PARTS else found  # one shared empty pair
+        return found
+
+    def direction(self, i: int, direction: str) -> tuple[_Part, _Part]:
+        """(``direction_part``, ``track_part``) of clause ``i`` for a track of ``direction``."""
+        parts = self._direction.setdefault(direction, {})
+        found = parts.get(i)
+        if found is None:
+            clause = self.pool.entries[i][1]
+            found = parts[i] = (direction_part(clause, direction, self.weights),
+                                track_part(clause, self.weights, direction))
+        return found
+
+    def industry_clauses(self, keys: ClassKeys) -> set[int]:
+        """Clauses tagged with at least one industry term that meets ``keys``."""
+        out: set[int] = set()
+        for name, where in self._by_industry.items():
+            term = _industry(name)
+            if term is not None and _meets(keys, term) is not None:
+                out.update(where)
+        return out
+
+
+class _TrackSide:
+    """What linking needs of one track, worked out once: zone, class keys,
+    direction, folded text, and each beneficiary term's standing."""
+
+    def __init__(self, track: dict[str, Any], weights: LinkWeights) -> None:
+        self.track = track
+        self.weights = weights
+        self.zone = track_zone(track)
+        self.keys = class_keys(track)
+        self.direction = _track_block(track).get("direction") or ""
+        self.text = _fold(track_text(track))
+        self.firms = len(track.get("firms") or [])
+        self.registered = _register_types(track)
+        self._platform: dict[lexicon.BeneficiaryTerm, str | None] = {}
+        self._value: dict[lexicon.BeneficiaryTerm, tuple[float, str]] = {}
+
+    def beneficiary(self, clause: dict[str, Any]) -> _Part:
+        """``beneficiary_part`` with the track's side of each term computed once."""
+        part = _Part()
+        for name in clause.get("beneficiaries") or []:
+            term = _beneficiary(name)
+            if term is None:
+                continue
+            value, reason = self._term_value(term, clause)
+            if value > 0:
+                part.value = max(part.value, value)
+                part.reasons.append(reason)
+        part.reasons = list(dict.fromkeys(part.reasons))[:3]
+        return part
+
+    def _term_value(self, term: lexicon.BeneficiaryTerm, clause: dict[str, Any]) -> tuple[float, str]:
+        if term.kind == "platform":
+            if term not in self._platform:
+                self._platform[term] = _platform_match(term, self.track.get("platforms") or [])
+            if self._platform[term]:  # only then does the clause matter (subject or passing)
+                return _beneficiary_value(term, clause, self.track, self.text, self.firms, self.registered,
+                                          self.weights)
+        found = self._value.get(term)
+        if found is None:
+            found = self._value[term] = _beneficiary_value(
+                term, clause, self.track, self.text, self.firms, self.registered, self.weights)
+        return found
 
 
 def _score(parts: dict[str, _Part], weights: LinkWeights) -> float:
@@ -858,20 +1079,19 @@ def link_track(
 
     ``track`` is a declaration extract (``track``, ``zone``, ``measures``,
     ``plan``, ``firms``, ``platforms``); ``policies`` are policy extracts (or a
-    prepared ``ClausePool``). Pure: nothing is read or written.
+    prepared ``ClausePool``, which keeps the track-independent work between
+    calls). Pure: nothing is read or written.
     """
     pool = clause_pool(policies)
-    zone = track_zone(track)
-    keys = class_keys(track)
-    direction = _track_block(track).get("direction") or ""
-    text = _fold(track_text(track))
-    candidates = _candidates(pool, zone)
-    bm25 = pool.bm25(track_query(track), weights)
-    best = max((bm25[i][0] for i, _ in candidates if i in bm25), default=0.0)
+    memo = pool.memo(weights)
+    side = _TrackSide(track, weights)
+    candidates = memo.candidates(side.zone)
+    bm25 = pool.scores(track_query(track), weights)
+    best = float(bm25.scores[[i for i, _, _ in candidates]].max()) if candidates else 0.0
+    industrial = memo.industry_clauses(side.keys)
     links = []
-    for i, scope in candidates:
-        policy, clause = pool.entries[i]
-        link = _link(policy, clause, scope, zone, keys, direction, track, text, bm25.get(i), best, weights)
+    for i, _, scope_p in candidates:
+        link = _link(i, scope_p, memo, side, bm25, best, i in industrial)
         if link is not None:
             links.append((i, link))
     links.sort(key=lambda pair: (-pair[1].score, pair[0]))
@@ -880,39 +1100,48 @@ def link_track(
 
 
 def _link(
-    policy: dict[str, Any],
-    clause: dict[str, Any],
-    scope: str,
-    zone: Zone | None,
-    keys: ClassKeys,
-    direction: str,
-    track: dict[str, Any],
-    text: str,
-    bm25: tuple[float, list[str]] | None,
-    best: float,
-    weights: LinkWeights,
+    i: int, scope_p: _Part, memo: _PoolMemo, side: _TrackSide, bm25: Bm25Scores, best: float, industrial: bool
 ) -> Link | None:
-    zone_p, other_p = zone_parts(clause, policy, zone, weights)
-    scope_p = _Part(weights.scope_levels.get(scope, 0.5), [_scope_reason(policy, scope)])
-    text_p = _Part()
-    if bm25 and best > 0:
-        text_p = _Part(round(bm25[0] / best, 4), [f"文本相似：{bm25[0] / best:.2f}（{'、'.join(bm25[1])}）"])
+    """Clause ``i``'s link to the track, or None when nothing but its scope ties them
+    (or the score stays under ``min_score``)."""
+    weights = memo.weights
+    policy, clause = memo.pool.entries[i]
+    zone_p, other_p = memo.zone(i, side.zone)
+    direction_p, track_p = memo.direction(i, side.direction)
+    industry_p = industry_part(clause, side.keys, weights, side.zone) if industrial else _NO_PART
+    beneficiary_p = side.beneficiary(clause) if clause.get("beneficiaries") else _NO_PART
+    raw = float(bm25.scores[i])
+    text_p = _NO_PART
+    if raw > 0 and best > 0:
+        text_p = _Part(round(raw / best, 4), [f"文本相似：{raw / best:.2f}（{'、'.join(bm25.words(i))}）"])
     parts = {
         "zone": zone_p,
         "other_zone": other_p,
         "scope": scope_p,
-        "industry": industry_part(clause, keys, weights, zone),
-        "direction": direction_part(clause, direction, weights),
-        "track": track_part(clause, weights, direction),
-        "beneficiary": beneficiary_part(clause, track, text, weights),
+        "industry": industry_p,
+        "direction": direction_p,
+        "track": track_p,
+        "beneficiary": beneficiary_p,
         "text": text_p,
     }
-    score = _score(parts, weights)
-    substantive = any(parts[p].value > 0 for p in PARTS if p not in ("scope", "other_zone"))
-    if not substantive or score < weights.min_score:
+    substantive = any(parts[p].value > 0 for p in _SUBSTANTIVE)
+    if not substantive:
         return None
+    score = _score(parts, weights)
+    if score < weights.min_score:
+        return None
+    return _make_link(policy, clause, parts, score, bm25.words(i) if raw > 0 else [])
+
+
+_SUBSTANTIVE = tuple(p for p in PARTS if p not in ("scope", "other_zone"))
+"""Parts that tie a clause to the track by content; scope alone never makes a link."""
+
+
+def _make_link(
+    policy: dict[str, Any], clause: dict[str, Any], parts: dict[str, _Part], score: float, text_words: list[str]
+) -> Link:
     reasons = [r for name in REASON_ORDER for r in parts[name].reasons]
-    words = [r.split("：", 1)[1].split("（")[0] for r in parts["industry"].reasons] + (bm25[1] if bm25 else [])
+    words = [r.split("：", 1)[1].split("（")[0] for r in parts["industry"].reasons] + text_words
     return Link(
         clause_id=str(clause.get("id") or ""),
         policy_id=policy_id(policy, clause),
