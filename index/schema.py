@@ -315,10 +315,23 @@ def _v6_data_versions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7_cached_answers(db: sqlite_utils.Database) -> None:
+    """Expensive answers (duplicate groups) kept across processes under the data state they
+    were computed at (``overview.cached(persist=...)``), so a restart or the CLI reads them
+    instead of recomputing. No triggers: a cache is not content."""
+    db.execute("CREATE TABLE cached_answers (name TEXT PRIMARY KEY, state TEXT NOT NULL, "
+               "code TEXT NOT NULL, payload BLOB NOT NULL, computed_at TEXT NOT NULL)")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("cached_answers", "计算代价高的结果（如重复企业组）及其对应的数据版本，版本变化即失效",
+         "expensive answers (duplicate groups) under the data state and code they were computed at"),
+    )
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_state,
-    _v6_data_versions]
+    _v6_data_versions, _v7_cached_answers]
 
 
 def version(db: sqlite_utils.Database) -> int:
