@@ -20,7 +20,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC
 from functools import lru_cache
 from typing import Any
 
@@ -1211,27 +1210,39 @@ def index_tracks(index: Any, track_id: int | None = None) -> list[dict[str, Any]
     return out
 
 
-def compute_links(index: Any, track_id: int | None = None, weights: LinkWeights = DEFAULT_WEIGHTS) -> int:
+POOL_TABLES = ("files", "policies", "clauses", "clause_tags")
+"""The tables the clause pool is read from (``index_policies``)."""
+
+
+def index_pool(index: Any) -> ClausePool:
+    """The pool of the index's current clauses, kept while none of ``POOL_TABLES`` is
+    written (``overview.cached``); a rebuilt pool over the same clauses is the
+    cached one too (``clause_pool``), so a new declaration costs a read, not jieba."""
+    from types import SimpleNamespace
+
+    from saidao.index.overview import cached
+
+    return cached(index, "links.pool", lambda db: clause_pool(index_policies(SimpleNamespace(db=db))),
+                  POOL_TABLES)
+
+
+def compute_links(
+    index: Any,
+    track_id: int | None = None,
+    weights: LinkWeights = DEFAULT_WEIGHTS,
+    pool: ClausePool | None = None,
+) -> int:
     """Link every current track (or one) to the index's current clauses; store in ``track_links``.
 
-    Replaces the track's earlier links in one transaction. Returns the number of links stored.
+    ``pool`` is the index's clauses when the caller already holds them (an import
+    links each new track against the pool it read once); by default ``index_pool``.
+    Each track's earlier links are replaced in one transaction (``Index.replace_links``).
+    Returns the number of links stored.
     """
-    from saidao.index.db import write_transaction
-
-    pool = clause_pool(index_policies(index))
-    stamp = _now()
+    pool = pool if pool is not None else index_pool(index)
     stored = 0
     for track in index_tracks(index, track_id):
-        rows = [
-            (track["track_id"], link.clause_id, rank, link.score,
-             json.dumps(link.parts, ensure_ascii=False), json.dumps(link.reasons, ensure_ascii=False),
-             link.snippet, stamp)
-            for rank, link in enumerate(link_track(track, pool, weights), start=1)
-        ]
-        with write_transaction(index.db):
-            index.db.execute("DELETE FROM track_links WHERE track_id = ?", [track["track_id"]])
-            index.db.conn.executemany("INSERT INTO track_links VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        stored += len(rows)
+        stored += index.replace_links(track["track_id"], link_track(track, pool, weights))
     return stored
 
 
@@ -1269,9 +1280,3 @@ def _link_row(row: dict[str, Any]) -> dict[str, Any]:
     out["parts"] = json.loads(out["parts"])
     out["reasons"] = json.loads(out["reasons"])
     return out
-
-
-def _now() -> str:
-    from datetime import datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")

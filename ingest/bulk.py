@@ -631,13 +631,13 @@ class _Linker:
             self.link(self.index.track_ids(sha256))
 
     def link(self, track_ids: Iterable[int]) -> None:
-        from saidao.index.links import clause_pool, index_policies, index_tracks, link_track
+        """Link new tracks against the clauses read at the first one (no policy changed since)."""
+        from saidao.index.links import compute_links, index_pool
 
         if self._pool is None:
-            self._pool = clause_pool(index_policies(self.index))
+            self._pool = index_pool(self.index)
         for track_id in track_ids:
-            for track in index_tracks(self.index, track_id):
-                self.index.replace_links(track_id, link_track(track, self._pool))
+            compute_links(self.index, track_id, pool=self._pool)
 
     def finish(self) -> None:
         """End of run: every current track relinked when a policy changed."""
