@@ -91,11 +91,19 @@ class Row:
 
 
 def unique_copy(source: Path, target: Path, n: int) -> None:
-    """Same content, new bytes: a .docx gets an unreferenced part, others a trailing comment."""
+    """Same content, new bytes: a .docx gets an unreferenced part, others a trailing comment.
+
+    A .docx copy's pictures get new bytes too (a trailing marker after the image data, which
+    decoders ignore): the reader caches seal verdicts by picture content, and real submissions
+    carry their own pictures, so copies must not be answered from that cache.
+    """
     if source.suffix == ".docx":
         with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
-                dst.writestr(info, src.read(info))
+                data = src.read(info)
+                if info.filename.startswith("word/media/"):
+                    data += f"copy{n}".encode()
+                dst.writestr(info, data)
             dst.writestr(f"customXml/copy{n}.xml", f"<copy n='{n}'/>")
     elif source.suffix == ".pdf":
         target.write_bytes(source.read_bytes() + f"\n% copy {n}\n".encode())
