@@ -682,6 +682,8 @@ def ingest(
         )
         importer.linker.finish()
         _recheck(index, summary)
+        from saidao.index.dupes import precompute_groups  # stored for `saidao dupes`, /dupes
+        precompute_groups(index)
         totals = {k: v for k, v in summary.to_dict().items() if k != "files"}
         index.finish_run(run_id, totals)
         return summary
