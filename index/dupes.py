@@ -42,6 +42,14 @@ Staff decisions (confirm a group, split mentions out of one) are keyed by
 stable mention identity (file sha256 + row number) so they survive re-imports:
 a split pair never links again; a group whose members were all confirmed
 together gets confidence 1.0.
+
+Grouping a big index takes seconds to a minute, so :func:`all_groups` keeps the
+groups under the data state of what they read (firm rows, their files, code
+corrections, decisions: ``overview.cached``), in memory and in the index
+(:func:`groups_codec`), and an import computes them at its end
+(:func:`precompute_groups`): the CLI and a restarted server read them back.
+Stored groups decode their members on first use (:class:`StoredGroup`), as a
+page shows a hundred groups of tens of thousands.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ import gc
 import hashlib
 import json
 import re
+import struct
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -72,16 +82,23 @@ from saidao.extractors.uscc import adjacent_transpositions, compact, is_valid, s
 from saidao.extractors.uscc_data import CONFUSABLE_PAIRS
 
 __all__ = [
+    "GROUPS_DEPEND",
     "MAX_BLOCK",
     "Decision",
     "Group",
     "Link",
     "Mention",
     "Evaluation",
+    "StoredGroup",
+    "all_groups",
+    "compute_groups",
     "evaluate",
     "find_groups",
     "group_id_for",
+    "groups_codec",
+    "groups_from_index",
     "mention_id",
+    "precompute_groups",
 ]
 
 #: Blocks with more distinct entries than this are skipped: a key shared by so
@@ -213,6 +230,79 @@ class Group:
             "tracks": self.tracks, "zones": self.zones, "confirmed": self.confirmed,
             "members": [m.to_dict() for m in self.members],
         }
+
+    def may_contain(self, text: str) -> bool:
+        """False only when no member's printed name or code can contain ``text``
+        (upper case): lets a filter skip a stored group without decoding it."""
+        return True
+
+
+class _Blocks:
+    """The stored members' text, compressed in blocks of :data:`BLOCK_GROUPS` groups and
+    decompressed one block at a time, when a group of it is first read."""
+
+    def __init__(self, compressed: list[bytes]) -> None:
+        self._compressed = compressed
+        self._texts: dict[int, str] = {}
+        self._upper: dict[int, str] = {}
+
+    def text(self, block: int) -> str:
+        found = self._texts.get(block)
+        if found is None:  # two threads may both decompress: same text, either kept
+            found = self._texts[block] = zlib.decompress(self._compressed[block]).decode("utf-8")
+        return found
+
+    def upper(self, block: int) -> str:
+        found = self._upper.get(block)
+        if found is None:
+            found = self._upper[block] = self.text(block).upper()
+        return found
+
+
+class StoredGroup(Group):
+    """A group read back from the index: its members decoded on first use.
+
+    A page shows a hundred groups, a filter reads the names and zones: decoding
+    every member of tens of thousands of groups would cost seconds.
+    """
+
+    def __init__(self, header: list[Any], strings: list[str], blocks: _Blocks,
+                 block: int) -> None:
+        gid, name, uscc, confidence, evidence, confirmed, zones, start, end = header
+        self.group_id, self.name, self.uscc = gid, name, uscc
+        self.confidence, self.confirmed = confidence, confirmed
+        self.evidence = [strings[e] for e in evidence]
+        self._zones = [strings[z] for z in zones]
+        self._strings, self._blocks, self._where = strings, blocks, (block, start, end)
+        self._members: list[Mention] | None = None
+
+    @property  # type: ignore[override]
+    def members(self) -> list[Mention]:
+        if self._members is None:
+            block, start, end = self._where
+            strings = self._strings
+            self._members = [
+                Mention(track, seq, name, printed, fixed, strings[zone], strings[file],
+                        strings[sha], key)
+                for track, seq, name, printed, fixed, key, zone, file, sha
+                in json.loads(self._blocks.text(block)[start:end])]
+        return self._members
+
+    @members.setter
+    def members(self, value: list[Mention]) -> None:
+        self._members = value
+
+    @property
+    def zones(self) -> list[str]:
+        return self._zones
+
+    def may_contain(self, text: str) -> bool:
+        # the stored rows hold every name and code verbatim (JSON escapes only quotes,
+        # backslashes and control characters, so any other text is found as typed)
+        if self._members is not None or any(c in text for c in '"\\') or not text.isprintable():
+            return True
+        block, start, end = self._where
+        return self._blocks.upper(block).find(text, start, end) >= 0
 
 
 # ---------------------------------------------------------------- regions
@@ -741,12 +831,99 @@ def record_decision(index_or_db: Any, decision: Decision, group_id: str = "",
              json.dumps(list(decision.others)), decision.by, decision.at or now(), note])
 
 
+def compute_groups(index_or_db: Any) -> list[Group]:
+    """Duplicate groups over the whole index, honouring stored decisions (uncached)."""
+    return find_groups(mentions_from_index(index_or_db), load_decisions(index_or_db))
+
+
+#: What grouping reads, by the names of the index's data versions: current firm rows
+#: (files, declarations, tracks, firm_mentions), code corrections and staff decisions.
+GROUPS_DEPEND = ("files", "declarations", "tracks", "firm_mentions", "corrections:firm_mentions",
+                 "dupe_decisions")
+
+
+#: Groups per compressed block of stored members: a page of groups reads one or two.
+BLOCK_GROUPS = 128
+
+_LENGTH = struct.Struct("<I")
+
+
+def _encode_groups(groups: list[Group]) -> bytes:
+    """Groups for the index: a compressed JSON header per group (zones, files, hashes
+    and evidence numbered once), then the members' rows as JSON text in compressed
+    blocks, each group's rows found by their place in the block."""
+    numbers: dict[str, int] = {}
+
+    def number(text: str) -> int:
+        return numbers.setdefault(text, len(numbers))
+
+    headers: list[list[Any]] = []
+    blocks: list[bytes] = []
+    for first in range(0, len(groups), BLOCK_GROUPS):
+        parts: list[str] = []
+        size = 0
+        for g in groups[first:first + BLOCK_GROUPS]:
+            rows = json.dumps([[m.track_id, m.seq, m.name, m.uscc_printed, m.uscc, m.name_key,
+                                number(m.zone), number(m.file), number(m.sha256)]
+                               for m in g.members], ensure_ascii=False, separators=(",", ":"))
+            headers.append([g.group_id, g.name, g.uscc, g.confidence,
+                            [number(e) for e in g.evidence], g.confirmed,
+                            [number(z) for z in g.zones], size, size + len(rows)])
+            parts.append(rows)
+            size += len(rows)
+        blocks.append(zlib.compress("".join(parts).encode("utf-8"), 1))
+    head = {"format": 2, "block_groups": BLOCK_GROUPS, "strings": list(numbers), "groups": headers}
+    out = [zlib.compress(json.dumps(head, ensure_ascii=False).encode("utf-8"), 1), *blocks]
+    return b"".join(_LENGTH.pack(len(part)) + part for part in out)
+
+
+def _split_parts(payload: bytes) -> list[bytes]:
+    parts, at = [], 0
+    while at < len(payload):
+        (size,) = _LENGTH.unpack_from(payload, at)
+        parts.append(payload[at + _LENGTH.size: at + _LENGTH.size + size])
+        at += _LENGTH.size + size
+    return parts
+
+
+def _decode_groups(payload: bytes) -> list[Group]:
+    head_bytes, *compressed = _split_parts(payload)
+    head = json.loads(zlib.decompress(head_bytes))
+    if head.get("format") != 2:
+        raise ValueError("unknown stored groups format")
+    strings, per_block, blocks = head["strings"], head["block_groups"], _Blocks(compressed)
+    with _gc_paused():
+        return [StoredGroup(header, strings, blocks, i // per_block)
+                for i, header in enumerate(head["groups"])]
+
+
+def groups_codec() -> Any:
+    """How groups are stored in the index (``overview.Codec``)."""
+    from saidao.index.overview import Codec
+
+    return Codec(_encode_groups, _decode_groups)
+
+
+def all_groups(index_or_db: Any) -> list[Group]:
+    """Every duplicate group of the index, computed once per data state (and code) and
+    kept in memory and in the index. Shared between callers: treat as read-only."""
+    from saidao.index.overview import cached
+
+    return cached(index_or_db, "dupe_groups", compute_groups, GROUPS_DEPEND,
+                  persist=groups_codec())
+
+
+def precompute_groups(index_or_db: Any) -> int:
+    """Group now (an import's last step) unless the stored groups are current, so the
+    next ``saidao dupes`` or /dupes answers at once; the number of groups."""
+    return len(all_groups(index_or_db))
+
+
 def groups_from_index(index_or_db: Any, zone: str | None = None,
                       min_confidence: float = 0.0) -> list[Group]:
     """Duplicate groups over the index, honouring stored decisions; ``zone`` keeps the
-    groups with a member in that zone (any of its names)."""
-    rows = mentions_from_index(index_or_db)
-    groups = find_groups(rows, load_decisions(index_or_db))
+    groups with a member in that zone (any of its names). Read-only: shared."""
+    groups = list(all_groups(index_or_db))
     if zone:
         wanted = _zone_names(zone)
         groups = [g for g in groups if wanted & set(g.zones)]

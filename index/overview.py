@@ -11,22 +11,35 @@ and the figures are read in one snapshot (:func:`snapshot`), so a write that
 lands meanwhile can never be cached under the older key: the figures are exact.
 :func:`cached` does the same for any figure the pages keep (a zone's clauses,
 duplicate groups).
+
+An answer too expensive to pay again after a restart (duplicate groups: seconds
+to a minute on a big index) is also kept in the index itself, opted in per call
+(``persist=``): table ``cached_answers`` (schema v7) holds it under the data
+state and a fingerprint of the code that computed it, so the CLI and a
+restarted server read it back when both still match, and never otherwise.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import sqlean
 import sqlite_utils
 
-from saidao.index.registers import as_database
+from saidao.index.db import write_transaction
+from saidao.index.registers import as_database, now
 
-__all__ = ["CLAUSES", "COUNTS", "FIRMS", "TRACKS", "cached", "counts", "data_state", "snapshot",
-           "tracks_by_zone", "tracks_per_zone"]
+__all__ = ["CLAUSES", "COUNTS", "FIRMS", "JSON", "TRACKS", "Codec", "cached", "code_version",
+           "counts", "data_state", "snapshot", "tracks_by_zone", "tracks_per_zone"]
 
 T = TypeVar("T")
 
@@ -116,10 +129,97 @@ def _database_file(db: sqlite_utils.Database) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Codec(Generic[T]):
+    """How an answer is written to ``cached_answers`` and read back (bytes both ways)."""
+
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
+
+
+def _json_encode(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def _json_decode(payload: bytes) -> Any:
+    return json.loads(zlib.decompress(payload))
+
+
+#: Plain JSON values (lists, dicts, numbers, strings), compressed. Tuples come back as lists.
+JSON: Codec[Any] = Codec(_json_encode, _json_decode)
+
+#: How long storing an answer waits for another writer (an import) before giving up: the
+#: answer is still returned and memoised, only not kept for the next process.
+STORE_WAIT_MS = 500
+
+#: Source folders whose code computes the persisted answers (index questions, name keys,
+#: code rules, bundled data): any change to them makes every stored answer a miss.
+_CODE_PACKAGES = ("saidao.index", "saidao.extractors", "saidao.corpus")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A fingerprint of the code and bundled data behind the answers: a stored answer
+    computed by other code (an upgrade, a fix of a rule) is never taken for this code's."""
+    import importlib
+
+    digest = hashlib.sha256()
+    for package in _CODE_PACKAGES:
+        for folder in importlib.import_module(package).__path__:
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file() and path.suffix not in (".pyc", ".pyo"):
+                    digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _state_text(state: tuple[Any, ...]) -> str:
+    return json.dumps(state, separators=(",", ":"))
+
+
+def _load(db: sqlite_utils.Database, name: str, state: tuple[Any, ...],
+          codec: Codec[T]) -> tuple[bool, T | None]:
+    """(found, value) of the answer stored under exactly this state and code."""
+    try:
+        row = db.execute("SELECT payload FROM cached_answers WHERE name = ? AND state = ? "
+                         "AND code = ?", [name, _state_text(state), code_version()]).fetchone()
+    except sqlean.OperationalError:  # an index older than schema v7
+        return False, None
+    if row is None:
+        return False, None
+    try:
+        return True, codec.decode(bytes(row[0]))
+    except (ValueError, KeyError, IndexError, TypeError, zlib.error):
+        return False, None  # damaged: computed afresh and stored again
+
+
+def _store(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], payload: bytes) -> bool:
+    """Keep the answer in the index, replacing the one of an older state; False when the
+    index cannot be written now (locked by an import past :data:`STORE_WAIT_MS`, read-only)."""
+    conn = db.conn
+    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+    try:
+        with write_transaction(db):
+            db.execute("INSERT OR REPLACE INTO cached_answers (name, state, code, payload, "
+                       "computed_at) VALUES (?, ?, ?, ?, ?)",
+                       [name, _state_text(state), code_version(), payload,
+                        now()])
+    except sqlean.OperationalError:
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {waited}")
+    return True
+
+
 def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
-           depends: Iterable[str] | None = None) -> T:
+           depends: Iterable[str] | None = None, persist: Codec[T] | bool = False) -> T:
     """``compute(db)``, kept until a table in ``depends`` (every content table when None)
     is written. Name every table ``compute`` reads, or it may be served stale.
+
+    ``persist`` (a :class:`Codec`, or True for :data:`JSON`) also keeps the answer in
+    the index for other processes, for answers that cost seconds: the in-process memo
+    is tried first, then the stored answer, and only then ``compute``.
 
     The value is shared between callers and threads: treat it as read-only.
     """
@@ -127,6 +227,8 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
     where = _database_file(db)
     if not where or db.conn.in_transaction:  # a caller's writes may yet be rolled back
         return compute(db)
+    codec: Codec[T] | None = JSON if persist is True else (persist or None)
+    payload = None
     with snapshot(db):
         state = data_state(db, depends)
         if state is None:
@@ -136,12 +238,17 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
             hit = _memo.get(key)
         if hit is not None and hit[0] == state:
             return hit[1]
-        value = compute(db)
+        found, value = _load(db, name, state, codec) if codec else (False, None)
+        if not found:
+            value = compute(db)
+            payload = codec.encode(value) if codec else None
+    if payload is not None:
+        _store(db, name, state, payload)
     with _memo_lock:
         if len(_memo) >= _MEMO_LIMIT:
             _memo.clear()
         _memo[key] = (state, value)
-    return value
+    return value  # type: ignore[return-value]
 
 
 def _counts(db: sqlite_utils.Database) -> dict[str, int]:

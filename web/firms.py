@@ -1,9 +1,10 @@
 """重复企业: duplicate-firm groups with their evidence; confirm or split; Excel.
 
 Grouping the whole index takes a while on a big index, so the groups are
-kept in memory under the versions of the tables they read (``overview.cached``:
-firm rows, files, code corrections, decisions) and recomputed after any write
-to them — a re-imported older version included, a resolved review item not.
+kept under the versions of the tables they read (``dupes.all_groups``: firm
+rows, files, code corrections, decisions), in memory and in the index, and an
+import computes them at its end; they are recomputed after any other write to
+those tables (a decision, a corrected code), a resolved review item not.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from saidao.index.dupes import Group, confirm_group, groups_from_index
-from saidao.index.overview import FIRMS, cached
-from saidao.index.store import Index
+from saidao.index.dupes import Group, all_groups, confirm_group
 from saidao.web.app import index_of, render, route
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
 from saidao.web.security import staff_post
@@ -29,15 +28,15 @@ DUPE_COLUMNS = [
     ("uscc_printed", "原文信用代码"), ("uscc", "纠正后信用代码"), ("file", "文件"),
 ]
 
-def all_groups(index: Index) -> list[Group]:
-    """Every duplicate group, recomputed only after a write to the index (read-only: shared)."""
-    return cached(index, "dupe_groups", groups_from_index, (*FIRMS, "dupe_decisions"))
-
 
 def matches(group: Group, q: str) -> bool:
     """A group shown for a query: its code, a member's code, name or zone contains it."""
     q = q.strip().upper()
     texts = [group.name, group.uscc or "", *group.zones]
+    if any(q in t.upper() for t in texts):
+        return True
+    if not group.may_contain(q):  # a stored group whose rows cannot match: left packed
+        return False
     for m in group.members:
         texts += [m.name, m.uscc_printed or "", m.uscc or "", m.zone]
     return any(q in (t or "").upper() for t in texts)
