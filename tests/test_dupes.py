@@ -167,3 +167,108 @@ def test_stored_keys_split_like_the_names_they_came_from() -> None:
         full, from_key = split_firm_name(name), key_parts(name_key(name))
         assert (from_key.core, from_key.legal_form, from_key.tail) == \
             (full.core, full.legal_form, full.tail), name
+
+
+# ---------------------------------------------------------------- stored groups
+
+
+def test_stored_groups_read_back_as_computed() -> None:
+    from saidao.index.dupes import BLOCK_GROUPS, _decode_groups, _encode_groups
+
+    data = load_generator().generate(300)
+    groups = find_groups(data.mentions)
+    assert len(groups) > BLOCK_GROUPS  # several blocks
+    back = _decode_groups(_encode_groups(groups))
+    assert [g.to_dict() for g in back] == [g.to_dict() for g in groups]
+    assert [g.members for g in back] == [g.members for g in groups]
+    assert _decode_groups(_encode_groups([])) == []
+
+
+def test_a_stored_group_is_skipped_by_a_filter_only_when_no_row_can_match() -> None:
+    from saidao.index.dupes import _decode_groups, _encode_groups
+
+    groups = find_groups(load_generator().generate(200).mentions)
+    probes = {"有限公司", "9115", "ZZZZ", "\"", "包头", "科技"}
+    probes |= {g.members[-1].name[1:4].upper() for g in groups[:20]}
+    probes |= {(g.members[0].uscc_printed or "")[4:9].upper() for g in groups[:20]}
+    for probe in probes - {""}:
+        back = _decode_groups(_encode_groups(groups))
+        for stored, group in zip(back, groups, strict=True):
+            texts = [t for m in group.members for t in (m.name, m.uscc_printed or "", m.uscc or "")]
+            if any(probe in t.upper() for t in texts):
+                assert stored.may_contain(probe), (probe, group.name)
+        assert not all(g.may_contain("ZZZZ") for g in back)
+
+
+SAME = "91150291558112116R"
+
+
+def firm_table(track: str, firms: list[tuple[str, str | None]]) -> dict:
+    """An extraction result with a firm table, as the index stores it."""
+    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
+            "track": {"direction": "新兴产业延伸"},
+            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
+                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
+
+
+@pytest.fixture()
+def indexed(tmp_path: Path) -> Path:
+    """An index with one firm in two tracks (a stored group once computed)."""
+    from saidao.index.store import Index
+
+    path = tmp_path / "saidao.db"
+    with Index.open(path) as index:
+        for n, firms in enumerate([[("包头伊利乳业有限责任公司", SAME), ("甲科技有限公司", None)],
+                                   [("包头伊利乳业有限公司", SAME), ("乙科技有限公司", None)]]):
+            run = index.start_run([f"{n}.docx"], {})
+            index.record(run_id=run, path=f"{n}.docx", sha256=f"{n}".ljust(64, "0"), size=1,
+                         kind="declaration", result=firm_table(f"赛道{n}", firms), error=None)
+    return path
+
+
+def no_grouping(*args: object, **kwargs: object) -> None:
+    raise AssertionError("grouped again")
+
+
+def test_groups_are_stored_and_read_back_after_a_restart(
+        indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+    from saidao.index import dupes, overview
+    from saidao.index.store import Index
+
+    with Index.open(indexed) as index:
+        assert dupes.precompute_groups(index) == 1
+        [group] = dupes.groups_from_index(index)
+    overview._memo.clear()  # a new process
+    monkeypatch.setattr(dupes, "find_groups", no_grouping)
+    with Index.open(indexed) as index:
+        [stored] = dupes.groups_from_index(index)
+        assert isinstance(stored, dupes.StoredGroup)
+        assert stored.to_dict() == group.to_dict()
+    overview._memo.clear()
+    result = CliRunner().invoke(app, ["dupes", "--json", "--db", str(indexed)])
+    assert result.exit_code == 0, result.output
+    assert '"包头伊利乳业有限责任公司"' in result.output and group.group_id in result.output
+
+
+def test_a_decision_or_a_firm_row_change_regroups(indexed: Path) -> None:
+    from saidao.index import dupes, overview
+    from saidao.index.store import Index
+
+    with Index.open(indexed) as index:
+        dupes.precompute_groups(index)
+        [group] = dupes.groups_from_index(index)
+        assert not group.confirmed
+        dupes.confirm_group(index, group.group_id, by="王审核")
+        overview._memo.clear()
+        [confirmed] = dupes.groups_from_index(index)
+        assert confirmed.confirmed and confirmed.confidence == 1.0
+        with index.db.conn:
+            index.db.execute("UPDATE firm_mentions SET (name, name_key) = (SELECT name, name_key "
+                             "FROM firm_mentions WHERE name = '乙科技有限公司') "
+                             "WHERE name = '甲科技有限公司'")
+        overview._memo.clear()
+        names = sorted(g.name for g in dupes.groups_from_index(index))
+        assert names == ["乙科技有限公司", group.name]

@@ -169,3 +169,114 @@ def test_a_callers_transaction_is_neither_cached_nor_ended(index: Index) -> None
     assert conn.in_transaction
     conn.execute("ROLLBACK")
     assert overview.counts(index)["problems"] == 1
+
+
+# ---------------------------------------------------------------- the persistent tier
+
+
+def firm_names(db: Any) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM firm_mentions ORDER BY id")]
+
+
+def restart() -> None:
+    """What a new process sees: nothing memoised."""
+    overview._memo.clear()
+
+
+def counted(calls: list[int]) -> Any:
+    def compute(db: Any) -> list[str]:
+        calls.append(1)
+        return firm_names(db)
+    return compute
+
+
+def test_a_persisted_answer_survives_a_restart_and_no_change(index: Index, tmp_path: Path) -> None:
+    record(index, "a.docx", "a1", V1)
+    calls: list[int] = []
+    first = overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    assert first == ["甲公司", "乙公司", "丙公司"] and len(calls) == 1
+    restart()
+    with Index.open(tmp_path / "saidao.db") as other:  # another connection, as a new process
+        assert overview.cached(other, "names", counted(calls), overview.FIRMS, persist=True) == first
+    assert len(calls) == 1  # read from the index, not recomputed
+    stored = index.db.execute("SELECT name, state, code FROM cached_answers").fetchall()
+    assert stored == [("names", overview._state_text(overview.data_state(index, overview.FIRMS)),
+                       overview.code_version())]
+
+
+def test_a_persisted_answer_is_recomputed_after_a_change_to_what_it_reads(index: Index) -> None:
+    record(index, "a.docx", "a1", V1)
+    calls: list[int] = []
+    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    row = index.db.execute("SELECT id FROM firm_mentions WHERE name = '乙公司'").fetchone()[0]
+    with index.db.conn:
+        index.db.execute("UPDATE firm_mentions SET name = '戊公司' WHERE id = ?", [row])
+    restart()
+    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) \
+        == ["甲公司", "戊公司", "丙公司"]
+    assert len(calls) == 2
+    # an unrelated write (a resolved problem) keeps the stored answer
+    with index.db.conn:
+        index.db.execute("UPDATE problems SET status = 'resolved'")
+    restart()
+    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    assert len(calls) == 2
+    assert index.db.execute("SELECT count(*) FROM cached_answers").fetchone()[0] == 1
+
+
+def test_an_answer_of_other_code_is_not_taken(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    record(index, "a.docx", "a1", V1)
+    calls: list[int] = []
+    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    restart()
+    monkeypatch.setattr(overview, "code_version", lambda: "a-fixed-rule")
+    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    assert len(calls) == 2
+
+
+def test_only_answers_asked_to_persist_are_stored(index: Index) -> None:
+    record(index, "a.docx", "a1", V1)
+    calls: list[int] = []
+    overview.cached(index, "names", counted(calls), overview.FIRMS)
+    overview.counts(index)
+    restart()
+    overview.cached(index, "names", counted(calls), overview.FIRMS)
+    assert len(calls) == 2
+    assert index.db.execute("SELECT count(*) FROM cached_answers").fetchone()[0] == 0
+
+
+def test_a_codec_and_a_damaged_payload(index: Index) -> None:
+    record(index, "a.docx", "a1", V1)
+    codec = overview.Codec(lambda v: "|".join(v).encode("utf-8"),
+                           lambda b: b.decode("utf-8").split("|"))
+    calls: list[int] = []
+    first = overview.cached(index, "names", counted(calls), overview.FIRMS, persist=codec)
+    assert index.db.execute("SELECT payload FROM cached_answers").fetchone()[0] \
+        == "甲公司|乙公司|丙公司".encode()
+    with index.db.conn:
+        index.db.execute("UPDATE cached_answers SET payload = x'00ff'")
+    restart()
+    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) == first
+    assert len(calls) == 2  # not JSON: recomputed, and stored again
+    restart()
+    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) == first
+    assert len(calls) == 2
+
+
+def test_a_locked_index_still_answers(index: Index, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    record(index, "a.docx", "a1", V1)
+    monkeypatch.setattr(overview, "STORE_WAIT_MS", 10)
+    writer = connect(tmp_path / "saidao.db")
+    writer.conn.execute("BEGIN IMMEDIATE")  # an import holding the write lock
+    try:
+        calls: list[int] = []
+        assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) \
+            == ["甲公司", "乙公司", "丙公司"]
+        assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+        assert len(calls) == 1  # memoised in process, only not stored
+    finally:
+        writer.conn.execute("ROLLBACK")
+        writer.conn.close()
+    assert index.db.execute("SELECT count(*) FROM cached_answers").fetchone()[0] == 0
+    assert int(index.db.execute("PRAGMA busy_timeout").fetchone()[0]) > 10  # restored
