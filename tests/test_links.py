@@ -70,8 +70,40 @@ def test_future_track_meets_its_domain_and_words() -> None:
     assert L.class_keys(nuclear).meets(L.lexicon.industry("核能")) == "path"
     compute = {"track": {"direction": "未来产业验证熟化", "scheme": "未来产业", "codes": [],
                          "class_names": ["未来信息"], "label": "智算"}}
-    assert L.class_keys(compute).meets(L.lexicon.industry("算力")) == "word"
+    assert L.class_keys(compute).meets(L.lexicon.industry("算力")) == "path"
     assert L.class_keys(compute).meets(L.lexicon.industry("核能")) is None
+
+
+def _future_track(category: str, label: str) -> dict[str, Any]:
+    return {"track": {"direction": "未来产业验证熟化", "scheme": "未来产业", "codes": [],
+                      "class_names": [category], "label": label}}
+
+
+def test_information_fields_meet_a_future_information_track() -> None:
+    """新一代信息技术, 数字经济 and 算力 are the field 未来信息 carries forward (lexicon ties)."""
+    keys = L.class_keys(_future_track("未来信息", "智算"))
+    for term in ("新一代信息技术", "数字经济", "算力"):
+        assert keys.meets(L.lexicon.industry(term)) == "path", term
+    assert L.class_keys(_future_track("未来健康", "合成生物")).meets(L.lexicon.industry("数字经济")) is None
+
+
+def test_biotechnology_meets_synthetic_biology_but_not_breeding() -> None:
+    """合成生物 makes 4.5 其他生物业's products: 生物技术 and 生物制造 meet it on its path,
+    发酵 (4.5.3) below it; a breeding track (4.3.1) is not met by 生物技术's 生物化工."""
+    synthetic = L.class_keys(_future_track("未来健康", "合成生物"))
+    assert synthetic.meets(L.lexicon.industry("生物技术")) == "path"
+    assert synthetic.meets(L.lexicon.industry("生物制造")) == "path"
+    assert synthetic.meets(L.lexicon.industry("发酵")) == "narrower"
+    assert synthetic.meets(L.lexicon.industry("生物基材料")) == "narrower"
+    assert synthetic.meets(L.lexicon.industry("生物医药")) is None
+    assert L.class_keys(_future_track("未来健康", "生物育种")).meets(L.lexicon.industry("生物技术")) is None
+
+
+def test_ccus_meets_coal_chemistry_only() -> None:
+    """Seed 002 aims CCUS at 煤化工: a coal-gasification track meets it, an aluminium one does not."""
+    ccus = L.lexicon.industry("碳捕集")
+    assert L.class_keys(_gbt_track(["25", "252", "2522"], "煤基新材料")).meets(ccus) == "path"
+    assert L.class_keys(_gbt_track(["32", "321", "3216"])).meets(ccus) is None
 
 
 # ---------------------------------------------------------------- candidates
