@@ -6,6 +6,7 @@ import io
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -250,6 +251,31 @@ def test_confirm_a_group(db: Path) -> None:
     assert group_id in confirmed
 
 
+def test_dupes_answer_from_the_groups_the_import_stored(db: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from saidao.index import dupes, overview
+
+    with Index.open(db) as index:  # the import ended by grouping: stored for this state
+        state = overview.data_state(index, dupes.GROUPS_DEPEND)
+        stored = index.db.execute("SELECT state FROM cached_answers WHERE name = 'dupe_groups'")
+        assert stored.fetchone()[0] == overview._state_text(state)
+    overview._memo.clear()  # a restarted server
+
+    def no_grouping(*args: object, **kwargs: object) -> None:
+        raise AssertionError("grouped again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dupes, "find_groups", no_grouping)
+        c = client(db)
+        page = c.get("/dupes").text
+        group_id = page.split('data-group="', 1)[1].split('"', 1)[0]
+        assert FIRM_CODE in c.get("/dupes", params={"q": FIRM_CODE}).text
+        assert "没有重复企业组" in c.get("/dupes", params={"q": "不存在的企业名称"}).text
+    r = c.post("/dupes/decide", data={"csrf": csrf(c), "group_id": group_id, "action": "confirm"})
+    assert r.status_code == 200 and "已确认" in r.text  # a decision: grouped again, with it
+    assert group_id in c.get("/dupes", params={"state": "confirmed"}).text
+
+
 def test_a_refused_decision_comes_back_as_a_message(db: Path) -> None:
     from urllib.parse import parse_qs, urlsplit
 
@@ -351,12 +377,54 @@ def test_overview_counts_agree_with_the_track_list(db: Path) -> None:
 
 
 def test_zone_page_lists_naming_clauses_first(db: Path) -> None:
-    from saidao.web.pages import zone_clauses
+    from saidao.web.pages import ZONE_CLAUSES_PER_POLICY, zone_clauses
 
     with Index.open(db) as index:
         groups = zone_clauses(index, "鄂尔多斯高新区")
-    assert groups and groups[0]["named"] > 0 and groups[0]["clauses"][0]["names_zone"]
-    assert all(g["total"] >= len(g["clauses"]) for g in groups)
+    assert groups and groups[0]["clauses"][0]["names_zone"]
+    assert all(g["count"] >= len(g["clauses"]) for g in groups)
+    assert all(len(g["clauses"]) <= ZONE_CLAUSES_PER_POLICY for g in groups)
+
+
+def test_zone_page_links_every_applicable_clause_of_a_policy(db: Path) -> None:
+    from saidao.index.search import clauses_for_zone
+
+    zone = resolve_zone("鄂尔多斯高新区")
+    with Index.open(db) as index:
+        every = clauses_for_zone(index, zone.id)["policies"]
+    c = client(db)
+    page = c.get(f"/zone/{zone.id}").text
+    for group in every:
+        link = f"/zone/{zone.id}/policy/{group['policy_id']}"
+        assert link in page
+        listed = c.get(link).text
+        assert f"适用 {len(group['clauses'])} 条" in listed
+        for clause in group["clauses"]:
+            assert quote(clause["clause_id"], safe="/") in listed
+    assert c.get(f"/zone/{zone.id}/policy/nothing").status_code == 404
+    assert c.get(f"/zone/nowhere/policy/{every[0]['policy_id']}").status_code == 404
+    sheet = c.get(f"/zone/{zone.id}/policy/{every[0]['policy_id']}", params={"format": "xlsx"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(min_row=2))
+    assert len(rows) == len(every[0]["clauses"])
+
+
+def test_zone_page_is_paged(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from saidao.web import pages
+
+    zone = resolve_zone(str(ids(db)["zone"]))
+    with Index.open(db) as index:
+        policies = pages.zone_clauses(index, zone.id)
+        tracks = pages.track_rows(index, zone.id)
+    assert len(policies) >= 2 and tracks
+    monkeypatch.setattr(pages, "ZONE_POLICIES_PER_PAGE", 1)
+    monkeypatch.setattr(pages, "ZONE_TRACKS", 0)
+    c = client(db)
+    first = c.get(f"/zone/{zone.id}").text
+    second = c.get(f"/zone/{zone.id}", params={"page": 2}).text
+    assert f"policy/{policies[0]['policy_id']}" in first
+    assert f"policy/{policies[0]['policy_id']}" not in second
+    assert f"policy/{policies[1]['policy_id']}" in second and "下一页" in first
+    assert f"查看全部 {len(tracks)} 个新赛道" in first and "/track/" not in first.split("适用的政策条款")[0]
 
 
 # ---------------------------------------------------------------- versions of a file

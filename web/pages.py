@@ -19,8 +19,8 @@ from saidao.index.report import tracks as track_list
 from saidao.index.search import (
     UnknownZone,
     applicable_rowids,
+    clauses_for_zone,
     main_words,
-    policy_covers,
     rank,
     resolve_zone,
 )
@@ -241,70 +241,82 @@ def zones(request: Request) -> Response:
     return render(request, "zones.html", zones=rows, xlsx=xlsx_link(request))
 
 
-#: Clauses shown per policy on a zone's page (the rest: a search link).
+#: Clauses shown per policy on a zone's page (the rest: the policy's page for the zone).
 ZONE_CLAUSES_PER_POLICY = 10
+#: Policies per page of a zone's clauses, and tracks shown above them (the rest: /tracks).
+ZONE_POLICIES_PER_PAGE = 20
+ZONE_TRACKS = 50
 
 
 def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
-    """Applicable clauses grouped by policy; clauses naming the zone first, and their policies.
-
-    Counted and paged per policy in SQL: a zone covered by every region-wide
-    document has tens of thousands of applicable clauses on a big index.
-    """
+    """``search.clauses_for_zone`` at a glance (the first clauses of each policy, naming
+    ones first, with each policy's ``count``), kept until a policy or clause changes, in
+    memory and in the index (hundreds of policies on a big index: half a second). Shared:
+    read-only. Raises ``UnknownZone``."""
     zone = resolve_zone(zone_id)
-    policies = list(index.db.query(
-        "SELECT p.policy_id, p.title, p.doc_number, p.level, p.jurisdiction, p.issuer, "
-        "(SELECT count(*) FROM clauses c WHERE c.policy_id = p.policy_id) AS total "
-        "FROM policies p JOIN files f ON f.sha256 = p.file_sha256 AND f.status = 'imported'"))
-    named = [r for r in index.db.query(
-        _HIT_SQL + "JOIN clause_tags t ON t.clause_id = c.clause_id "
-        "WHERE t.tag_type = 'zone' AND t.value = ? ORDER BY c.position", [zone.id])]
-    named_by_policy: dict[str, list[dict[str, Any]]] = {}
-    for row in named:
-        row["names_zone"] = True
-        named_by_policy.setdefault(row["policy_id"], []).append(row)
-    out = []
-    for policy in policies:
-        mentions = named_by_policy.get(policy["policy_id"], [])
-        covers = policy_covers(policy, zone)
-        if not covers and not mentions:
-            continue
-        clauses = list(mentions)
-        if covers:
-            seen = {c["clause_id"] for c in clauses}
-            for row in index.db.query(_HIT_SQL + "WHERE c.policy_id = ? ORDER BY c.position LIMIT ?",
-                                      [policy["policy_id"], ZONE_CLAUSES_PER_POLICY]):
-                if row["clause_id"] not in seen:
-                    row["names_zone"] = False
-                    clauses.append(row)
-        for row in clauses:
-            row["path"] = json.loads(row["path"] or "[]") if isinstance(row["path"], str) else row["path"]
-        out.append({**policy, "clauses": clauses[:ZONE_CLAUSES_PER_POLICY], "named": len(mentions),
-                    "total": policy["total"] if covers else len(mentions)})
-    order = {"zone": 0, "county": 1, "city": 2, "region": 3, "national": 4}
-    out.sort(key=lambda g: (-g["named"], order.get(g["level"], 9), g["doc_number"] or ""))
-    return out
+    return overview.cached(
+        index, f"zone_clauses:{zone.id}",
+        lambda _db: clauses_for_zone(index, zone.id, per_policy=ZONE_CLAUSES_PER_POLICY)["policies"],
+        overview.CLAUSES, persist=True)
 
 
-def zone_clauses_kept(index: Index, zone_id: str) -> list[dict[str, Any]]:
-    """:func:`zone_clauses`, kept until the index's data state moves on (hundreds of
-    policies, a query each, on a big index). Shared: read-only."""
-    return overview.cached(index, f"zone_clauses:{zone_id}",
-                           lambda _db: zone_clauses(index, zone_id), overview.CLAUSES)
+def _found_zone(request: Request) -> Any:
+    try:
+        return resolve_zone(request.path_params["zone_id"])
+    except UnknownZone as e:
+        raise HTTPException(404, str(e)) from None
 
 
 def zone(request: Request) -> Response:
+    """A zone at a glance: its first tracks (all of them in Excel and on /tracks) and a page
+    of the policies that apply, each with its first clauses and a link to the rest."""
     index = index_of(request)
-    try:
-        found = resolve_zone(request.path_params["zone_id"])
-    except UnknownZone as e:
-        raise HTTPException(404, str(e)) from None
+    found = _found_zone(request)
     rows = track_rows(index, found.id)
     if wants_xlsx(request):
         return xlsx_response(f"{found.name}新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
-    return render(request, "zone.html", zone=found, tracks=rows,
-                  policies=zone_clauses_kept(index, found.id), xlsx=xlsx_link(request),
-                  per_policy=ZONE_CLAUSES_PER_POLICY)
+    policies = zone_clauses(index, found.id)
+    page = _page(request)
+    shown = policies[(page - 1) * ZONE_POLICIES_PER_PAGE: page * ZONE_POLICIES_PER_PAGE]
+    return render(request, "zone.html", zone=found, tracks=rows[:ZONE_TRACKS],
+                  track_total=len(rows), policies=shown,
+                  pager=_pager(request, len(policies), page, ZONE_POLICIES_PER_PAGE),
+                  xlsx=xlsx_link(request))
+
+
+def zone_policy_clauses(index: Index, zone_id: str, policy_id: str) -> list[dict[str, Any]]:
+    """Every clause of one current policy that applies to the zone, in document order,
+    each marked ``names_zone`` when it names the zone."""
+    applicable = zone_rowids(index, zone_id)
+    named = {r[0] for r in index.db.execute(
+        "SELECT t.clause_id FROM clause_tags t JOIN clauses c ON c.clause_id = t.clause_id "
+        "WHERE c.policy_id = ? AND t.tag_type = 'zone' AND t.value = ?", [policy_id, zone_id])}
+    rows = [r for r in index.db.query(_HIT_SQL + "WHERE c.policy_id = ? ORDER BY c.position",
+                                      [policy_id]) if r["rowid"] in applicable]
+    for row in rows:
+        row["path"] = json.loads(row["path"] or "[]")
+        row["names_zone"] = row["clause_id"] in named
+    return rows
+
+
+def zone_policy(request: Request) -> Response:
+    """All clauses of one policy that apply to the zone, a page at a time."""
+    index = index_of(request)
+    found = _found_zone(request)
+    policy_id = request.path_params["policy_id"]
+    policies = list(index.db.query("SELECT * FROM policies WHERE policy_id = ?", [policy_id]))
+    if not policies:
+        raise HTTPException(404, "政策文件不存在")
+    clauses = zone_policy_clauses(index, found.id, policy_id)
+    if wants_xlsx(request):
+        for c in clauses:
+            c["path"] = "/".join(c["path"])
+        return xlsx_response(f"{found.name}适用条款.xlsx", "适用条款", CLAUSE_COLUMNS, clauses)
+    page = _page(request)
+    return render(request, "zone_policy.html", zone=found, policy=policies[0],
+                  clauses=clauses[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
+                  named=sum(c["names_zone"] for c in clauses),
+                  pager=_pager(request, len(clauses), page), xlsx=xlsx_link(request))
 
 
 # ---------------------------------------------------------------- tracks
@@ -410,6 +422,7 @@ ROUTES = [
     route("/policy/{policy_id}", policy),
     route("/zones", zones),
     route("/zone/{zone_id}", zone),
+    route("/zone/{zone_id}/policy/{policy_id}", zone_policy),
     route("/tracks", tracks),
     route("/track/{track_id}", track),
     route("/login", login, ["GET", "POST"]),
