@@ -250,6 +250,61 @@ def test_pure_and_deterministic(policies, tracks) -> None:
     assert json.dumps(tracks["t03"], ensure_ascii=False, sort_keys=True) == before
 
 
+def _plain_bm25(pool: L.ClausePool, query, weights: L.LinkWeights) -> dict[int, tuple[float, list[str]]]:
+    """BM25 as a plain loop over the query's words (the definition the vectorised pool must match)."""
+    from collections import Counter
+
+    k1, b = weights.bm25_k1, weights.bm25_b
+    scores: dict[int, float] = {}
+    parts: dict[int, Counter] = {}
+    for term, qtf in query.items():
+        if term not in pool.idf:
+            continue
+        for i in pool.postings[term]:
+            tf = pool.term_freqs[i][term]
+            norm = tf * (k1 + 1) / (tf + k1 * (1 - b + b * pool.lengths[i] / pool.avg_length))
+            part = pool.idf[term] * norm * (1.0 + math.log(qtf))
+            scores[i] = scores.get(i, 0.0) + part
+            parts.setdefault(i, Counter())[term] += part
+    return {i: (s, [t for t, _ in parts[i].most_common(3)]) for i, s in scores.items()}
+
+
+def test_pool_bm25_equals_the_plain_loop_bit_for_bit(policies, tracks) -> None:
+    pool = L.clause_pool(policies)
+    other = L.LinkWeights(bm25_k1=1.2, bm25_b=0.6)
+    for track in tracks.values():
+        query = L.track_query(track)
+        for weights in (L.DEFAULT_WEIGHTS, other):
+            assert pool.bm25(query, weights) == _plain_bm25(pool, query, weights)
+
+
+def test_shared_pool_gives_what_a_fresh_pool_gives(policies, tracks) -> None:
+    """Parts the pool keeps between tracks (per zone, direction, weights) never leak into
+    another track's links: tracks linked in turn against one pool, then each against a new one."""
+    shared = L.ClausePool.build(policies)
+    other = L.LinkWeights(passing=0.6)
+    order = [*tracks.values(), *reversed(tracks.values())]
+    for n, track in enumerate(order):
+        weights = other if n % 3 == 0 else L.DEFAULT_WEIGHTS
+        fresh = L.ClausePool.build(policies)
+        assert ([x.to_dict() for x in L.link_track(track, shared, weights)]
+                == [x.to_dict() for x in L.link_track(track, fresh, weights)])
+
+
+def test_pool_cache_follows_the_clause_tags(policies, tracks) -> None:
+    """A clause re-tagged (same id, same text) gets a new pool, not parts kept for its old tags."""
+    import copy
+
+    before = {x.clause_id: x for x in L.link_track(tracks["t01"], policies)}
+    tied = next(cid for cid, x in before.items() if x.parts["industry"] > 0)
+    retagged = copy.deepcopy(policies)
+    clause = next(c for p in retagged for c in p["clauses"] if c["id"] == tied)
+    clause["industries"] = []
+    assert L.clause_pool(retagged) is not L.clause_pool(policies)
+    after = {x.clause_id: x for x in L.link_track(tracks["t01"], retagged)}
+    assert tied not in after or after[tied].parts["industry"] == 0
+
+
 def _clause(policies, suffix: str, doc: str = "") -> dict[str, Any]:
     return next(c for p in policies for c in p["clauses"]
                 if c["id"].endswith(suffix) and doc in (p["doc_number"] or p["title"]))
