@@ -882,10 +882,8 @@ def _beneficiary_value(
     named_in_text = any(n in text for n in _folded_names(term.names))
     if term.kind == "platform":
         found = _platform_match(term, track.get("platforms") or [])
-        if found and platform_is_subject(term, clause):
-            return 1.0, f"平台：{found}"
         if found:
-            return weights.platform_passing, f"平台：{found}（条款顺带提及）"
+            return _platform_value(term, found, clause, weights)
         return (weights.talent_text, f"平台：{term.term}（申报材料提及）") if named_in_text else (0.0, "")
     if term.kind == "firm":
         if registered.get(term.term):
@@ -898,6 +896,15 @@ def _beneficiary_value(
     if named_in_text:
         return weights.talent_text, f"对象：{term.term}"
     return 0.0, ""
+
+
+def _platform_value(
+    term: lexicon.BeneficiaryTerm, found: str, clause: dict[str, Any], weights: LinkWeights
+) -> tuple[float, str]:
+    """A platform kind the track has (``found``): full value where the clause is about that kind."""
+    if platform_is_subject(term, clause):
+        return 1.0, f"平台：{found}"
+    return weights.platform_passing, f"平台：{found}（条款顺带提及）"
 
 
 # ---------------------------------------------------------------- linking
@@ -1054,9 +1061,9 @@ class _TrackSide:
         if term.kind == "platform":
             if term not in self._platform:
                 self._platform[term] = _platform_match(term, self.track.get("platforms") or [])
-            if self._platform[term]:  # only then does the clause matter (subject or passing)
-                return _beneficiary_value(term, clause, self.track, self.text, self.firms, self.registered,
-                                          self.weights)
+            found = self._platform[term]
+            if found:  # only then does the clause matter (subject or passing)
+                return _platform_value(term, found, clause, self.weights)
         found = self._value.get(term)
         if found is None:
             found = self._value[term] = _beneficiary_value(
@@ -1073,19 +1080,22 @@ def link_track(
     policies: Sequence[dict[str, Any]] | ClausePool,
     weights: LinkWeights = DEFAULT_WEIGHTS,
     limit: int | None = None,
+    query: Counter[str] | None = None,
 ) -> list[Link]:
     """The clauses of ``policies`` that apply to ``track``, best first.
 
     ``track`` is a declaration extract (``track``, ``zone``, ``measures``,
     ``plan``, ``firms``, ``platforms``); ``policies`` are policy extracts (or a
     prepared ``ClausePool``, which keeps the track-independent work between
-    calls). Pure: nothing is read or written.
+    calls). ``query`` is ``track_query(track)`` when the caller has it already
+    (jieba on the track's text is half the cost of a link). Pure: nothing is
+    read or written.
     """
     pool = clause_pool(policies)
     memo = pool.memo(weights)
     side = _TrackSide(track, weights)
     candidates = memo.candidates(side.zone)
-    bm25 = pool.scores(track_query(track), weights)
+    bm25 = pool.scores(query if query is not None else track_query(track), weights)
     best = float(bm25.scores[[i for i, _, _ in candidates]].max()) if candidates else 0.0
     industrial = memo.industry_clauses(side.keys)
     links = []
