@@ -15,13 +15,16 @@ duplicate groups).
 An answer too expensive to pay again after a restart (duplicate groups: seconds
 to a minute on a big index) is also kept in the index itself, opted in per call
 (``persist=``): table ``cached_answers`` (schema v7) holds it under the data
-state and a fingerprint of the code that computed it, so the CLI and a
+state and a fingerprint of the code that computed it (:func:`code_version`), so the CLI and a
 restarted server read it back when both still match, and never otherwise.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.machinery
+import importlib.util
 import json
 import threading
 import zlib
@@ -152,37 +155,76 @@ JSON: Codec[Any] = Codec(_json_encode, _json_decode)
 #: answer is still returned and memoised, only not kept for the next process.
 STORE_WAIT_MS = 500
 
-#: Source folders whose code computes the persisted answers (index questions, name keys,
-#: code rules, bundled data): any change to them makes every stored answer a miss.
-_CODE_PACKAGES = ("saidao.index", "saidao.extractors", "saidao.corpus")
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """A fingerprint of the code and bundled data behind the answers: a stored answer
-    computed by other code (an upgrade, a fix of a rule) is never taken for this code's."""
-    import importlib
-
+@lru_cache(maxsize=64)
+def code_version(module: str) -> str:
+    """A fingerprint of the code behind an answer: the source of ``module`` and of every
+    saidao module it imports, at any depth (imports inside functions too), plus the
+    bundled data when the corpus is among them. A stored answer computed by other code
+    (an upgrade, a fixed rule) is never taken for this code's; an edit elsewhere keeps it."""
     digest = hashlib.sha256()
-    for package in _CODE_PACKAGES:
-        for folder in importlib.import_module(package).__path__:
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file() and path.suffix not in (".pyc", ".pyo"):
-                    digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-                    digest.update(path.read_bytes())
+    files = sorted(_source_files(module))
+    if any(name.startswith("saidao.corpus") for name, _ in files):
+        corpus = Path(_origin("saidao.corpus") or ".").parent
+        files += [(f"data:{p.relative_to(corpus).as_posix()}", p) for p in sorted(corpus.rglob("*"))
+                  if p.is_file() and p.suffix not in (".py", ".pyc")]
+    for name, path in files:
+        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1024)
+def _origin(module: str) -> str | None:
+    """The source file of a saidao module, found without importing it (below the
+    top-level folders, whose packages are empty: importing a reader for its path
+    would load OCR models)."""
+    parts = module.split(".")
+    try:
+        spec = importlib.util.find_spec(".".join(parts[:2]))
+    except (ImportError, ValueError):
+        return None
+    for part in parts[2:]:
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(part, list(spec.submodule_search_locations))
+    return spec.origin if spec is not None and spec.has_location else None
+
+
+def _imported(tree: ast.AST) -> Iterator[str]:
+    """Names of the saidao modules a module's source imports (``from x import y``: x.y too)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (f"{node.module}.{a.name}" for a in node.names)
+
+
+def _source_files(module: str) -> set[tuple[str, Path]]:
+    """(module name, source file) of ``module`` and the saidao modules it reaches."""
+    seen: dict[str, Path] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen or not name.startswith("saidao"):
+            continue
+        origin = _origin(name)
+        if origin is None or not origin.endswith(".py"):
+            continue
+        seen[name] = Path(origin)
+        todo += _imported(ast.parse(seen[name].read_bytes()))
+    return set(seen.items())
 
 
 def _state_text(state: tuple[Any, ...]) -> str:
     return json.dumps(state, separators=(",", ":"))
 
 
-def _load(db: sqlite_utils.Database, name: str, state: tuple[Any, ...],
+def _load(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], code: str,
           codec: Codec[T]) -> tuple[bool, T | None]:
     """(found, value) of the answer stored under exactly this state and code."""
     try:
         row = db.execute("SELECT payload FROM cached_answers WHERE name = ? AND state = ? "
-                         "AND code = ?", [name, _state_text(state), code_version()]).fetchone()
+                         "AND code = ?", [name, _state_text(state), code]).fetchone()
     except sqlean.OperationalError:  # an index older than schema v7
         return False, None
     if row is None:
@@ -193,7 +235,8 @@ def _load(db: sqlite_utils.Database, name: str, state: tuple[Any, ...],
         return False, None  # damaged: computed afresh and stored again
 
 
-def _store(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], payload: bytes) -> bool:
+def _store(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], code: str,
+           payload: bytes) -> bool:
     """Keep the answer in the index, replacing the one of an older state; False when the
     index cannot be written now (locked by an import past :data:`STORE_WAIT_MS`, read-only)."""
     conn = db.conn
@@ -203,13 +246,18 @@ def _store(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], payload
         with write_transaction(db):
             db.execute("INSERT OR REPLACE INTO cached_answers (name, state, code, payload, "
                        "computed_at) VALUES (?, ?, ?, ?, ?)",
-                       [name, _state_text(state), code_version(), payload,
+                       [name, _state_text(state), code, payload,
                         now()])
     except sqlean.OperationalError:
         return False
     finally:
         conn.execute(f"PRAGMA busy_timeout = {waited}")
     return True
+
+
+def _module_of(compute: Callable[..., Any]) -> str:
+    """The module whose code ``compute`` runs (a ``functools.partial``: its function's)."""
+    return str(getattr(getattr(compute, "func", compute), "__module__", None) or __name__)
 
 
 def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
@@ -228,6 +276,7 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
     if not where or db.conn.in_transaction:  # a caller's writes may yet be rolled back
         return compute(db)
     codec: Codec[T] | None = JSON if persist is True else (persist or None)
+    code = code_version(_module_of(compute)) if codec else ""
     payload = None
     with snapshot(db):
         state = data_state(db, depends)
@@ -238,12 +287,12 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
             hit = _memo.get(key)
         if hit is not None and hit[0] == state:
             return hit[1]
-        found, value = _load(db, name, state, codec) if codec else (False, None)
+        found, value = _load(db, name, state, code, codec) if codec else (False, None)
         if not found:
             value = compute(db)
             payload = codec.encode(value) if codec else None
     if payload is not None:
-        _store(db, name, state, payload)
+        _store(db, name, state, code, payload)
     with _memo_lock:
         if len(_memo) >= _MEMO_LIMIT:
             _memo.clear()

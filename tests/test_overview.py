@@ -201,7 +201,7 @@ def test_a_persisted_answer_survives_a_restart_and_no_change(index: Index, tmp_p
     assert len(calls) == 1  # read from the index, not recomputed
     stored = index.db.execute("SELECT name, state, code FROM cached_answers").fetchall()
     assert stored == [("names", overview._state_text(overview.data_state(index, overview.FIRMS)),
-                       overview.code_version())]
+                       overview.code_version(__name__))]
 
 
 def test_a_persisted_answer_is_recomputed_after_a_change_to_what_it_reads(index: Index) -> None:
@@ -229,7 +229,7 @@ def test_an_answer_of_other_code_is_not_taken(index: Index, monkeypatch: pytest.
     calls: list[int] = []
     overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
     restart()
-    monkeypatch.setattr(overview, "code_version", lambda: "a-fixed-rule")
+    monkeypatch.setattr(overview, "code_version", lambda module: "a-fixed-rule")
     overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
     assert len(calls) == 2
 
@@ -280,3 +280,12 @@ def test_a_locked_index_still_answers(index: Index, tmp_path: Path,
         writer.conn.close()
     assert index.db.execute("SELECT count(*) FROM cached_answers").fetchone()[0] == 0
     assert int(index.db.execute("PRAGMA busy_timeout").fetchone()[0]) > 10  # restored
+
+
+def test_the_code_fingerprint_follows_what_an_answer_imports() -> None:
+    reached = {name for name, _ in overview._source_files("saidao.index.dupes")}
+    # module-level and function-level imports, at any depth
+    assert {"saidao.index.dupes", "saidao.extractors.firm_name", "saidao.extractors.uscc_data",
+            "saidao.corpus.zones"} <= reached
+    assert "saidao.index.links" not in reached  # an edit there keeps the stored groups
+    assert overview.code_version("saidao.index.dupes") != overview.code_version("saidao.index.fts")
