@@ -913,10 +913,13 @@ def all_groups(index_or_db: Any) -> list[Group]:
                   persist=groups_codec())
 
 
-def precompute_groups(index_or_db: Any) -> int:
+def precompute_groups(index_or_db: Any) -> bool:
     """Group now (an import's last step) unless the stored groups are current, so the
-    next ``saidao dupes`` or /dupes answers at once; the number of groups."""
-    return len(all_groups(index_or_db))
+    next ``saidao dupes`` or /dupes answers at once. True when it grouped."""
+    from saidao.index.overview import refresh
+
+    return refresh(index_or_db, "dupe_groups", compute_groups, GROUPS_DEPEND,
+                   persist=groups_codec())
 
 
 def groups_from_index(index_or_db: Any, zone: str | None = None,

@@ -42,7 +42,7 @@ from saidao.index.db import write_transaction
 from saidao.index.registers import as_database, now
 
 __all__ = ["CLAUSES", "COUNTS", "FIRMS", "JSON", "TRACKS", "Codec", "cached", "code_version",
-           "counts", "data_state", "snapshot", "tracks_by_zone", "tracks_per_zone"]
+           "counts", "data_state", "refresh", "snapshot", "tracks_by_zone", "tracks_per_zone"]
 
 T = TypeVar("T")
 
@@ -298,6 +298,29 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
             _memo.clear()
         _memo[key] = (state, value)
     return value  # type: ignore[return-value]
+
+
+def refresh(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
+            depends: Iterable[str] | None = None, persist: Codec[T] | bool = True) -> bool:
+    """Make sure the index holds ``name``'s answer for the current data state (as
+    :func:`cached` with ``persist`` would store it), without reading it back when it
+    does: the end of an import readies what the next process will ask. True when it
+    computed."""
+    db = as_database(index_or_db)
+    codec: Codec[T] = JSON if persist is True else (persist or JSON)
+    if _database_file(db) and not db.conn.in_transaction:
+        with snapshot(db):
+            state = data_state(db, depends)
+            try:
+                found = state is not None and db.execute(
+                    "SELECT 1 FROM cached_answers WHERE name = ? AND state = ? AND code = ?",
+                    [name, _state_text(state), code_version(_module_of(compute))]).fetchone()
+            except sqlean.OperationalError:  # an index older than schema v7
+                found = None
+        if found:
+            return False
+    cached(db, name, compute, depends, persist=codec)
+    return True
 
 
 def _counts(db: sqlite_utils.Database) -> dict[str, int]:

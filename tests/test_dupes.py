@@ -239,7 +239,8 @@ def test_groups_are_stored_and_read_back_after_a_restart(
     from saidao.index.store import Index
 
     with Index.open(indexed) as index:
-        assert dupes.precompute_groups(index) == 1
+        assert dupes.precompute_groups(index)
+        assert not dupes.precompute_groups(index)  # stored already: neither grouped nor read
         [group] = dupes.groups_from_index(index)
     overview._memo.clear()  # a new process
     monkeypatch.setattr(dupes, "find_groups", no_grouping)

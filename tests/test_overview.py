@@ -289,3 +289,17 @@ def test_the_code_fingerprint_follows_what_an_answer_imports() -> None:
             "saidao.corpus.zones"} <= reached
     assert "saidao.index.links" not in reached  # an edit there keeps the stored groups
     assert overview.code_version("saidao.index.dupes") != overview.code_version("saidao.index.fts")
+
+
+def test_refresh_stores_the_current_answer_once(index: Index) -> None:
+    record(index, "a.docx", "a1", V1)
+    calls: list[int] = []
+    assert overview.refresh(index, "names", counted(calls), overview.FIRMS)
+    restart()
+    assert not overview.refresh(index, "names", counted(calls), overview.FIRMS)
+    assert len(calls) == 1
+    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) \
+        == ["甲公司", "乙公司", "丙公司"] and len(calls) == 1
+    record(index, "b.docx", "b1", declaration("赛道乙", [("戊公司", None)]))
+    restart()
+    assert overview.refresh(index, "names", counted(calls), overview.FIRMS) and len(calls) == 2
