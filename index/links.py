@@ -507,15 +507,14 @@ def _weights_key(weights: LinkWeights) -> tuple[Any, ...]:
     )
 
 
-_POOLS: dict[tuple[str, ...], ClausePool] = {}
+_POOLS: dict[tuple[Any, ...], ClausePool] = {}
 
 
-def _clause_key(policy: dict[str, Any], clause: dict[str, Any]) -> str:
+def _clause_key(policy: dict[str, Any], clause: dict[str, Any]) -> tuple[Any, ...]:
     """What a pool's cached parts depend on: the clause's identity, text and tags, its policy's area."""
-    tags = [clause.get(k) or [] for k in ("zones", "industries", "beneficiaries")]
-    meta = [policy.get(k) or "" for k in ("title", "level", "jurisdiction")]
-    return json.dumps([clause.get("id"), clause.get("heading") or "", len(clause.get("text") or ""), tags, meta],
-                      ensure_ascii=False)
+    tags = tuple(tuple(clause.get(k) or ()) for k in ("zones", "industries", "beneficiaries"))
+    meta = tuple(policy.get(k) or "" for k in ("title", "level", "jurisdiction"))
+    return clause.get("id"), clause.get("heading") or "", len(clause.get("text") or ""), tags, meta
 
 
 def clause_pool(policies: Sequence[dict[str, Any]] | ClausePool) -> ClausePool:
