@@ -291,6 +291,14 @@ def test_shared_pool_gives_what_a_fresh_pool_gives(policies, tracks) -> None:
                 == [x.to_dict() for x in L.link_track(track, fresh, weights)])
 
 
+def test_a_ready_query_links_as_the_track_itself(policies, tracks) -> None:
+    """``query=`` (tokenised elsewhere, e.g. by a worker) changes nothing; another query does."""
+    track = tracks["t05"]
+    plain = [x.to_dict() for x in L.link_track(track, policies)]
+    assert [x.to_dict() for x in L.link_track(track, policies, query=L.track_query(track))] == plain
+    assert [x.to_dict() for x in L.link_track(track, policies, query=L.track_query(tracks["t03"]))] != plain
+
+
 def test_pool_cache_follows_the_clause_tags(policies, tracks) -> None:
     """A clause re-tagged (same id, same text) gets a new pool, not parts kept for its old tags."""
     import copy
