@@ -266,25 +266,25 @@ class StoredGroup(Group):
     every member of tens of thousands of groups would cost seconds.
     """
 
-    def __init__(self, header: list[Any], strings: list[str], blocks: _Blocks,
-                 block: int) -> None:
+    def __init__(self, header: list[Any], strings: list[str], places: list[tuple[str, str, str]],
+                 blocks: _Blocks, block: int) -> None:
         gid, name, uscc, confidence, evidence, confirmed, zones, start, end = header
         self.group_id, self.name, self.uscc = gid, name, uscc
         self.confidence, self.confirmed = confidence, confirmed
         self.evidence = [strings[e] for e in evidence]
         self._zones = [strings[z] for z in zones]
-        self._strings, self._blocks, self._where = strings, blocks, (block, start, end)
+        self._places, self._blocks, self._where = places, blocks, (block, start, end)
         self._members: list[Mention] | None = None
 
     @property  # type: ignore[override]
     def members(self) -> list[Mention]:
         if self._members is None:
             block, start, end = self._where
-            strings = self._strings
+            places = self._places
             self._members = [
-                Mention(track, seq, name, printed, fixed, strings[zone], strings[file],
-                        strings[sha], key)
-                for track, seq, name, printed, fixed, key, zone, file, sha
+                Mention(track, seq, name, printed, printed if fixed == 1 else fixed,
+                        *places[place], name if key == 1 else key)
+                for track, seq, name, printed, fixed, key, place
                 in json.loads(self._blocks.text(block)[start:end])]
         return self._members
 
@@ -849,30 +849,39 @@ _LENGTH = struct.Struct("<I")
 
 
 def _encode_groups(groups: list[Group]) -> bytes:
-    """Groups for the index: a compressed JSON header per group (zones, files, hashes
-    and evidence numbered once), then the members' rows as JSON text in compressed
-    blocks, each group's rows found by their place in the block."""
-    numbers: dict[str, int] = {}
+    """Groups for the index: a compressed JSON header per group (evidence and zones
+    numbered once), then the members' rows as JSON text in compressed blocks, each
+    group's rows found by their place in the block. A row's zone, file and hash are
+    one numbered place (they are its track's); a corrected code equal to the printed
+    one, and a name key equal to the name, are written ``1``."""
+    with _gc_paused():  # millions of short-lived lists: the collector's passes doubled the time
+        return _encode(groups)
 
-    def number(text: str) -> int:
-        return numbers.setdefault(text, len(numbers))
 
+def _encode(groups: list[Group]) -> bytes:
+    strings: dict[str, int] = {}
+    places: dict[tuple[str, str, str], int] = {}
     headers: list[list[Any]] = []
     blocks: list[bytes] = []
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for first in range(0, len(groups), BLOCK_GROUPS):
         parts: list[str] = []
         size = 0
         for g in groups[first:first + BLOCK_GROUPS]:
-            rows = json.dumps([[m.track_id, m.seq, m.name, m.uscc_printed, m.uscc, m.name_key,
-                                number(m.zone), number(m.file), number(m.sha256)]
-                               for m in g.members], ensure_ascii=False, separators=(",", ":"))
+            rows = dumps([[m.track_id, m.seq, m.name, m.uscc_printed,
+                           1 if m.uscc == m.uscc_printed else m.uscc,
+                           1 if m.name_key == m.name else m.name_key,
+                           places.setdefault((m.zone, m.file, m.sha256), len(places))]
+                          for m in g.members])
             headers.append([g.group_id, g.name, g.uscc, g.confidence,
-                            [number(e) for e in g.evidence], g.confirmed,
-                            [number(z) for z in g.zones], size, size + len(rows)])
+                            [strings.setdefault(e, len(strings)) for e in g.evidence],
+                            g.confirmed, [strings.setdefault(z, len(strings)) for z in g.zones],
+                            size, size + len(rows)])
             parts.append(rows)
             size += len(rows)
         blocks.append(zlib.compress("".join(parts).encode("utf-8"), 1))
-    head = {"format": 2, "block_groups": BLOCK_GROUPS, "strings": list(numbers), "groups": headers}
+    head = {"format": 3, "block_groups": BLOCK_GROUPS, "strings": list(strings),
+            "places": list(places), "groups": headers}
     out = [zlib.compress(json.dumps(head, ensure_ascii=False).encode("utf-8"), 1), *blocks]
     return b"".join(_LENGTH.pack(len(part)) + part for part in out)
 
@@ -889,11 +898,12 @@ def _split_parts(payload: bytes) -> list[bytes]:
 def _decode_groups(payload: bytes) -> list[Group]:
     head_bytes, *compressed = _split_parts(payload)
     head = json.loads(zlib.decompress(head_bytes))
-    if head.get("format") != 2:
+    if head.get("format") != 3:
         raise ValueError("unknown stored groups format")
     strings, per_block, blocks = head["strings"], head["block_groups"], _Blocks(compressed)
+    places = [tuple(p) for p in head["places"]]
     with _gc_paused():
-        return [StoredGroup(header, strings, blocks, i // per_block)
+        return [StoredGroup(header, strings, places, blocks, i // per_block)
                 for i, header in enumerate(head["groups"])]
 
 
