@@ -944,10 +944,11 @@ def groups_from_index(index_or_db: Any, zone: str | None = None,
 
 
 def _zone_names(zone: str) -> set[str]:
-    """The zone's names as the index stores them (the alias itself when unknown)."""
+    """The zone's names as the index stores them (from its id or any name; the text
+    itself when unknown)."""
     from saidao.corpus.zones import registry
 
-    found = registry().resolve(zone)
+    found = registry().get(zone) or registry().resolve(zone)
     return {zone} | ({found.name, found.id} if found is not None else set())
 
 

@@ -273,3 +273,14 @@ def test_a_decision_or_a_firm_row_change_regroups(indexed: Path) -> None:
         overview._memo.clear()
         names = sorted(g.name for g in dupes.groups_from_index(index))
         assert names == ["乙科技有限公司", group.name]
+
+
+def test_zone_filter_takes_the_zone_id_or_any_name() -> None:
+    from saidao.corpus.zones import registry
+    from saidao.index.dupes import _zone_names
+
+    zone = registry().resolve("鄂尔多斯高新区")
+    assert zone is not None
+    for text in (zone.id, zone.name, "鄂尔多斯高新区"):
+        assert zone.name in _zone_names(text)
+    assert _zone_names("不存在的园区") == {"不存在的园区"}
