@@ -261,13 +261,16 @@ def _module_of(compute: Callable[..., Any]) -> str:
 
 
 def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
-           depends: Iterable[str] | None = None, persist: Codec[T] | bool = False) -> T:
+           depends: Iterable[str] | None = None, persist: Codec[T] | bool = False,
+           code: str | None = None) -> T:
     """``compute(db)``, kept until a table in ``depends`` (every content table when None)
     is written. Name every table ``compute`` reads, or it may be served stale.
 
     ``persist`` (a :class:`Codec`, or True for :data:`JSON`) also keeps the answer in
     the index for other processes, for answers that cost seconds: the in-process memo
-    is tried first, then the stored answer, and only then ``compute``.
+    is tried first, then the stored answer, and only then ``compute``. ``code`` names the
+    module whose code the answer comes from when ``compute`` is a wrapper defined
+    elsewhere (a page's lambda): its :func:`code_version` keys the stored answer.
 
     The value is shared between callers and threads: treat it as read-only.
     """
@@ -276,7 +279,7 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
     if not where or db.conn.in_transaction:  # a caller's writes may yet be rolled back
         return compute(db)
     codec: Codec[T] | None = JSON if persist is True else (persist or None)
-    code = code_version(_module_of(compute)) if codec else ""
+    version = code_version(code or _module_of(compute)) if codec else ""
     payload = None
     with snapshot(db):
         state = data_state(db, depends)
@@ -287,12 +290,12 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
             hit = _memo.get(key)
         if hit is not None and hit[0] == state:
             return hit[1]
-        found, value = _load(db, name, state, code, codec) if codec else (False, None)
+        found, value = _load(db, name, state, version, codec) if codec else (False, None)
         if not found:
             value = compute(db)
             payload = codec.encode(value) if codec else None
     if payload is not None:
-        _store(db, name, state, code, payload)
+        _store(db, name, state, version, payload)
     with _memo_lock:
         if len(_memo) >= _MEMO_LIMIT:
             _memo.clear()

@@ -257,7 +257,7 @@ def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
     return overview.cached(
         index, f"zone_clauses:{zone.id}",
         lambda _db: clauses_for_zone(index, zone.id, per_policy=ZONE_CLAUSES_PER_POLICY)["policies"],
-        overview.CLAUSES, persist=True)
+        overview.CLAUSES, persist=True, code="saidao.index.search")
 
 
 def _found_zone(request: Request) -> Any:
