@@ -564,21 +564,77 @@ def _name_blocks(mentions: Sequence[Mention]) -> Iterator[tuple[list[int], list[
                 yield by_key[x], by_key[y]
 
 
-def candidate_links(mentions: Sequence[Mention]) -> list[Link]:
-    """Every accepted pair found through the blocks, each pair judged once."""
-    n = len(mentions)
+def _signature(m: Mention) -> tuple[str, str, str, str | None]:
+    """Everything :func:`pair_link` and the blocking read of a row.
+
+    Two rows with one signature (the same declaration imported twice, a firm
+    copied from one form to the next) are judged alike against every other
+    row, so only one of them needs judging.
+    """
+    return (m.name, m.key, m.printed, m.code)
+
+
+def _alike_rows(mentions: Sequence[Mention], pinned: Iterable[int]) -> tuple[list[int], list[list[int]]]:
+    """One representative per signature, and each representative's class of rows.
+
+    ``pinned`` rows (named in a staff decision) stand alone: a decision is about
+    those very rows, not every row that reads the same.
+    """
+    pinned = set(pinned)
+    classes: dict[Any, list[int]] = {}
+    for i, m in enumerate(mentions):
+        classes.setdefault(("row", i) if i in pinned else _signature(m), []).append(i)
+    rows = list(classes.values())
+    return [c[0] for c in rows], rows
+
+
+def candidate_links(mentions: Sequence[Mention], pinned: Iterable[int] = ()) -> list[Link]:
+    """Every accepted pair found through the blocks, each pair judged once.
+
+    Rows are first folded by signature (:func:`_alike_rows`): blocks pair the
+    representatives, and the rows of one class are chained to their
+    representative by the link two of them would get. A firm listed in 2,000
+    copies of a form then costs 2,000 links, not 2,000 × 1,999 / 2 pairs, and the
+    groups are those every pair would give (alike rows link alike).
+    """
+    reps, classes = _alike_rows(mentions, pinned)
+    shown = [mentions[i] for i in reps]
+    n = len(shown)
     pairs: set[int] = set()  # a * n + b with a < b: cheaper than a set of tuples
-    for left, right in (*_code_blocks(mentions), *_name_blocks(mentions)):
+    for left, right in (*_code_blocks(shown), *_name_blocks(shown)):
         if left is right:  # a block paired with itself: its members are ascending
             pairs.update(a * n + b for a, b in combinations(left, 2))
         else:
             pairs.update(a * n + b if a < b else b * n + a for a in left for b in right if a != b)
     links = []
+    best: dict[int, Link] = {}  # each representative's strongest link to another class
     for pair in pairs:
         a, b = divmod(pair, n)
-        if link := pair_link(mentions[a], mentions[b], a, b):
+        if link := pair_link(shown[a], shown[b], reps[a], reps[b]):
             links.append(link)
+            for end in (link.a, link.b):
+                if end not in best or link.confidence > best[end].confidence:
+                    best[end] = link
+    for first, *rest in classes:
+        if rest:
+            links.extend(_class_links(mentions, first, rest, best.get(first)))
     return links
+
+
+def _class_links(mentions: Sequence[Mention], first: int, rest: list[int],
+                 outside: Link | None) -> list[Link]:
+    """Links that join a class's rows to its representative.
+
+    Judged pair by pair, each row would join its group through the strongest link
+    it has: to a row of its own class, or (as its representative does) to a row
+    outside. The chain carries the stronger of the two, so the group's evidence
+    and confidence come out as the pairwise judgement gives them.
+    """
+    inside = pair_link(mentions[first], mentions[rest[0]], first, rest[0])
+    chosen = max((k for k in (inside, outside) if k), key=lambda k: k.confidence, default=None)
+    if chosen is None:
+        return []
+    return [Link(first, i, chosen.confidence, chosen.evidence) for i in rest]
 
 
 # ---------------------------------------------------------------- union-find
@@ -722,7 +778,9 @@ def _find_groups(rows: list[Mention], decisions: Iterable[Decision]) -> list[Gro
         first, *rest = sorted(chosen)
         for other in rest:
             comps.union(Link(first, other, 1.0, "人工确认"), force=True)
-    for link in sorted(candidate_links(rows), key=lambda k: (-k.confidence, k.a, k.b)):
+    pinned = {i for rows_apart in apart.values() for i in rows_apart} | set(apart)
+    pinned.update(i for chosen in confirmed for i in chosen)
+    for link in sorted(candidate_links(rows, pinned), key=lambda k: (-k.confidence, k.a, k.b)):
         comps.union(link)
     groups = []
     for root in {comps.find(i) for i in range(len(rows))}:

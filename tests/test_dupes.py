@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from saidao.index.dupes import Decision, Mention, evaluate, find_groups
+from saidao.index.dupes import Decision, Mention, candidate_links, evaluate, find_groups
 
 GENERATOR = Path(__file__).parent / "fixtures" / "dupes" / "generate.py"
 MENGNIU = "91150100701465425Y"
@@ -127,6 +127,29 @@ def test_generated_truth_set_precision_and_recall() -> None:
           f"precision {result.precision:.4f}, recall {result.recall:.4f}")
     assert result.precision >= 0.99, result.errors[:10]
     assert result.recall >= 0.97
+
+
+def test_a_form_imported_many_times_costs_links_not_pairs() -> None:
+    """600 copies of one form (paper re-scanned, files sent twice): every row joins its
+    firm, through one link per row rather than one per pair of rows."""
+    form = [("包头伊利乳业有限责任公司", YILI), ("内蒙古蒙牛乳业(集团)股份有限公司", MENGNIU),
+            ("包头伊利乳业有限公司", "")]
+    rows = [m(f"T{copy}", seq, name, code) for copy in range(600)
+            for seq, (name, code) in enumerate(form, 1)]
+    links = candidate_links(rows)
+    assert len(links) < 2 * len(rows)  # all pairs would be ~1.4 million
+    groups = find_groups(rows)
+    assert sorted(len(g.members) for g in groups) == [600, 1200]
+    yili = next(g for g in groups if g.uscc == YILI)
+    # as pair-by-pair judging gives it: the rows without a code join through a coded row;
+    # each copy lists the firm twice (with and without its code), and that is said too
+    assert yili.evidence == ["信用代码相同", "名称规范化后相同（一方未填信用代码）", "同一赛道内重复列出"]
+    assert yili.confidence == 0.9
+    # a split names rows, not every row that reads the same
+    split = Decision("split", (rows[2].id,), (rows[0].id,))
+    regrouped = find_groups(rows, [split])
+    assert not any(rows[2] in g.members and rows[0] in g.members for g in regrouped)
+    assert sum(len(g.members) for g in regrouped) >= len(rows) - 1  # at most one row alone
 
 
 def test_later_split_overrides_earlier_confirm() -> None:
