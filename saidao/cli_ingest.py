@@ -266,5 +266,5 @@ def _show_zone(console: Console, found: dict, zone: str, limit: int = 12) -> Non
 
 
 def _clause_number(clause: dict) -> str:
-    """The clause's number with its ancestors, e.g. 二（三）."""
-    return "".join(clause.get("path") or []) or clause.get("number") or ""
+    """The clause's number after its ancestors' (``path``), e.g. 二（三）."""
+    return "".join(clause.get("path") or []) + (clause.get("number") or "")

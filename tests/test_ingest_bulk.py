@@ -197,3 +197,21 @@ def test_pool_recycles_workers_without_losing_files() -> None:
         results = dict(pool.results(iter(jobs)))
     assert sorted(results) == list(range(11))
     assert len({r["pages"] for r in results.values()}) >= 3  # fresh processes after each 4
+
+
+def test_demo_tables_show_each_clause_under_its_ancestors(tmp_path: Path) -> None:
+    """The demo's zone table names 三（十）, not just 三: a number alone repeats across a document."""
+    from rich.console import Console
+
+    from saidao.cli_ingest import _show_zone
+    from saidao.index.search import clauses_for_zone
+    from saidao.index.store import Index
+
+    policies = sorted((Path(__file__).parent.parent / "corpus" / "policies").glob("*.txt"))
+    ingest(policies, tmp_path / "d.db", Options(workers=1))
+    with Index.open(tmp_path / "d.db") as index:
+        found = clauses_for_zone(index, "鄂尔多斯高新区")
+    console = Console(record=True, width=200)
+    _show_zone(console, found, "鄂尔多斯高新区", limit=400)
+    shown = console.export_text()
+    assert "三（十）" in shown and "第七章第三节3" in shown
