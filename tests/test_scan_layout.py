@@ -142,6 +142,24 @@ def test_uncovered_ink_finds_what_no_box_covers():
     assert layout.uncovered_ink(ink, [(0, 0, 800, 120)], DPI) == []
 
 
+def test_uncovered_ink_skips_what_cannot_be_a_glyph():
+    """Seal dust and a row of empty boxes are not worth a second OCR look; a glyph beside them is."""
+    rng = np.random.default_rng(5)
+    img = Image.new("RGB", (1400, 200), "white")
+    draw = ImageDraw.Draw(img)
+    for x in range(40, 130, 10):  # dust a removed seal leaves: dots, none a stroke long
+        for y in range(20, 80, 10):
+            dx, dy = rng.integers(0, 4, size=2)
+            draw.rectangle((x + int(dx), y + int(dy), x + int(dx) + 2, y + int(dy) + 2), fill="black")
+    draw.rectangle((200, 30, 1250, 72), outline="black", width=2)  # empty cells of a box row
+    for x in range(330, 1250, 130):
+        draw.line((x, 30, x, 72), fill="black", width=2)
+    draw.text((60, 120), "二", font=ImageFont.truetype(FONT, 34), fill="black")
+    ink = layout.ink_mask(layout.to_gray(np.asarray(img)))
+    regions = layout.uncovered_ink(ink, [], DPI)
+    assert len(regions) == 1 and regions[0][1] > 100  # the 二 only
+
+
 def test_photographed_sheet_is_found_and_flattened():
     import cv2
 
