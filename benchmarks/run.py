@@ -418,6 +418,16 @@ def write_results(path: Path, report: str) -> None:
     path.write_text(report + ("\n" + tail if tail else ""), encoding="utf-8")
 
 
+def scan_only(args: argparse.Namespace, dpi: int) -> str:
+    """The scanned-PDF rows alone: raw rapidocr beside the import, nothing written."""
+    load_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="saidao-bench-") as name:
+        scans = SCAN[: args.scans or 2]
+        rows = bench_set("scan", scans, ("rapidocr", raw_ocr(scans, dpi)), args.workers, True,
+                         Path(name), 0)
+    return table(rows, [], [], args, load_start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=10, help="copies of each docx fixture")
@@ -427,6 +437,8 @@ def main() -> None:
     parser.add_argument("--memory-files", type=int, default=2000, help="files in the memory run")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-step table")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--only", choices=("scan",),
+                        help="run only this set and print it (RESULTS.md is left alone)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
     parser.add_argument("--_memory-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--_import-child", nargs="+", help=argparse.SUPPRESS)
@@ -441,6 +453,9 @@ def main() -> None:
         return
     from saidao.settings import DEFAULT
 
+    if args.only == "scan":
+        print(scan_only(args, DEFAULT.ocr_dpi))
+        return
     load_start = os.getloadavg()[0]
     rows: list[Row] = []
     memory: list[dict] = []

@@ -210,3 +210,20 @@ def test_only_table_rules_are_erased_not_a_big_title():
     title = (slice(30, 130), slice(150, 1300))
     assert (page.text_image[title] < 128).sum() == (rgb[title] < 128).sum()
     assert (page.text_image[240:460, 90:1310] < 128).sum() < 50  # the rules are gone
+
+
+def test_a_page_is_detected_reduced_but_read_and_placed_at_full_size():
+    """Lines found on the reduced copy come back in the page's own pixels, characters placed."""
+    from PIL import ImageDraw, ImageFont
+
+    from saidao.ingest.readers.ocr import DETECT_SIDE, recognise
+
+    img = Image.new("RGB", (1654, 2339), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 30)
+    ImageDraw.Draw(img).text((300, 1800), "包头稀土高新技术产业开发区", font=font, fill="black")
+    assert max(img.size) > DETECT_SIDE
+    (line,) = recognise(np.asarray(img))
+    assert line.text == "包头稀土高新技术产业开发区"
+    x0, y0, x1, y1 = line.box
+    assert abs(x0 - 300) < 12 and abs(y0 - 1800) < 12 and abs(x1 - 690) < 20 and y1 < 1850
+    assert len(line.char_xs) == len(line.text) and 300 <= line.char_xs[0][0] < line.char_xs[-1][1] <= x1 + 2

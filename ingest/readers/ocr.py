@@ -50,6 +50,8 @@ UNCHECKED_GLYPHS = frozenset("☐□")
 #: Longest side handed to the recogniser: an A4 page at 200 dpi is 2339 px,
 #: and shrinking it below that costs accuracy on 10-pt text for little speed.
 MAX_SIDE = 2400
+#: Longest side of the copy the text-line detector sees (a page's lines are read at full size).
+DETECT_SIDE = 1600
 
 _engine: RapidOCR | None = None
 _engine_lock = threading.Lock()
@@ -80,7 +82,10 @@ def recognise(rgb: np.ndarray) -> list[OcrLine]:
     """Detect and read every text line of an RGB image; boxes in the image's pixels."""
     ocr = engine()
     with _engine_lock:  # the engine keeps per-call state; one page at a time
-        result, _ = ocr(rgb, return_word_box=True)
+        if max(rgb.shape[:2]) > DETECT_SIDE and hasattr(ocr, "cal_rec_boxes"):  # rapidocr ≥ 1.4
+            result = _detect_small_read_full(ocr, rgb)
+        else:
+            result, _ = ocr(rgb, return_word_box=True)
     lines: list[OcrLine] = []
     for item in result or []:
         quad, text, score = item[0], str(item[1]), float(item[2])
@@ -94,6 +99,32 @@ def recognise(rgb: np.ndarray) -> list[OcrLine]:
         if text.strip():
             lines.append(OcrLine(box, _pair_quotes(text), score, char_xs))
     return lines
+
+
+def _detect_small_read_full(ocr: RapidOCR, rgb: np.ndarray) -> list[list]:
+    """rapidocr's own steps, but lines found on a reduced copy and read from the full image.
+
+    Finding text lines does not need every pixel of a 200-dpi page (the detector
+    works on text a few pixels high), reading them does: the detector's cost
+    grows with the page's area, so it runs on a copy whose longest side is
+    ``DETECT_SIDE`` and its boxes are scaled back before the crops are cut.
+    Items are as ``RapidOCR.__call__`` returns them with ``return_word_box``.
+    """
+    height, width = rgb.shape[:2]
+    k = DETECT_SIDE / max(height, width)
+    small = cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    boxes, _ = ocr.text_det(small)
+    if boxes is None or len(boxes) == 0:
+        return []
+    limit = np.array([width, height], np.float32)
+    boxes = [np.clip(box.astype(np.float32) / k, 0, limit) for box in ocr.sorted_boxes(boxes)]
+    crops = ocr.get_crop_img_list(rgb, boxes)
+    if ocr.use_cls:
+        crops, _, _ = ocr.text_cls(crops)
+    read, _ = ocr.text_rec(crops, True)
+    read = ocr.cal_rec_boxes(crops, boxes, read)
+    return [[box.tolist(), text, score, chars] for box, (text, score, chars, *_) in zip(boxes, read, strict=True)
+            if float(score) >= ocr.text_score]
 
 
 def _pair_quotes(text: str) -> str:
