@@ -13,6 +13,7 @@ Bounding boxes are in PDF points of the deskewed page (pixels × points_per_pixe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ UNCHECKED_GLYPHS = frozenset("☐□")
 #: and shrinking it below that costs accuracy on 10-pt text for little speed.
 MAX_SIDE = 2400
 #: Longest side of the copy the text-line detector sees (a page's lines are read at full size).
-DETECT_SIDE = 1600
+DETECT_SIDE = 2000
 
 _engine: RapidOCR | None = None
 _engine_lock = threading.Lock()
@@ -76,6 +77,22 @@ def engine() -> RapidOCR:
                 max_side_len=MAX_SIDE,
             )
         return _engine
+
+
+def load_engine_early() -> None:
+    """Start loading the models in a thread, so it overlaps the page's deskew and table finding.
+
+    The first page of a worker otherwise waits for the load (~0.5 s) after its
+    own preparation; ``engine()``'s lock makes the page wait only for the rest.
+    """
+    if _engine is None and not _engine_lock.locked():
+        threading.Thread(target=_load_quietly, name="saidao-ocr-load", daemon=True).start()
+
+
+def _load_quietly() -> None:
+    """A failed load is reported by the page's own ``engine()`` call, as an OCR failure."""
+    with contextlib.suppress(Exception):
+        engine()
 
 
 def recognise(rgb: np.ndarray) -> list[OcrLine]:
@@ -158,7 +175,9 @@ def ocr_page(
     if points_per_pixel <= 0:
         raise ValueError("points_per_pixel must be positive")
     dpi = 72.0 / points_per_pixel
-    page = _prepare(_as_rgb(image, path), dpi, settings)
+    rgb = _as_rgb(image, path)
+    load_engine_early()
+    page = _prepare(rgb, dpi, settings)
     try:
         lines = recognise(page.text_image)
         lines = _recover_missed(page.text_image, lines, dpi)
