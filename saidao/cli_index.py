@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, err
+from saidao.cli import _print_json, app, cite, err
 
 DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
 JSON_OPTION = typer.Option(False, "--json", help="输出 JSON")
@@ -49,10 +49,6 @@ def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
     Console().print(table)
 
 
-def _cite(hit: dict[str, Any]) -> str:
-    """How staff cite a clause: 文号（or title） + path + number."""
-    doc = hit.get("doc_number") or hit.get("title") or hit.get("policy_id")
-    return f"{doc} {''.join(hit.get('path') or [])}{hit.get('number') or ''}"
 
 
 @app.command()
@@ -74,7 +70,7 @@ def search(
         _print_json(hits)
         return
     _table(f"检索：{query}", ["#", "出处", "标题", "摘要", "得分"],
-           [[i, _cite(h), h["heading"], h["snippet"], h["score"]]
+           [[i, cite(h), h["heading"], h["snippet"], h["score"]]
             for i, h in enumerate(hits, start=1)])
 
 
@@ -95,7 +91,7 @@ def clauses(
         _print_json(result)
         return
     rows = [
-        [_cite(c), c["heading"], "；".join(c["reasons"]), c["snippet"]]
+        [cite(c), c["heading"], "；".join(c["reasons"]), c["snippet"]]
         for p in result["policies"] for c in p["clauses"]
     ]
     _table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "摘要"], rows)

@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from saidao.cli import _print_json, app, err
+from saidao.cli import _print_json, app, clause_label, err
 from saidao.errors import REASONS, SaidaoError
 from saidao.ingest.bulk import DRY_OUTCOMES_ZH, OUTCOMES_ZH, FileOutcome, Options, RunSummary
 from saidao.settings import ReadSettings
@@ -242,7 +242,7 @@ def _show_hits(console: Console, hits: list[dict], query: str) -> None:
         table.add_column(header, overflow="fold")
     for hit in hits:
         table.add_row(
-            hit.get("doc_number") or hit.get("title", ""), _clause_number(hit),
+            hit.get("doc_number") or hit.get("title", ""), clause_label(hit),
             hit.get("heading") or "", hit.get("snippet") or "",
         )
     console.print(table)
@@ -259,12 +259,8 @@ def _show_zone(console: Console, found: dict, zone: str, limit: int = 12) -> Non
         table.add_column(header, overflow="fold")
     for policy, clause in rows[:limit]:
         table.add_row(
-            policy.get("doc_number") or policy.get("title", ""), _clause_number(clause),
+            policy.get("doc_number") or policy.get("title", ""), clause_label(clause),
             clause.get("heading") or "",
         )
     console.print(table)
 
-
-def _clause_number(clause: dict) -> str:
-    """The clause's number after its ancestors' (``path``), e.g. 二（三）."""
-    return "".join(clause.get("path") or []) + (clause.get("number") or "")

@@ -13,12 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, err
-
-
-def _cite(link: dict[str, Any]) -> str:
-    doc = link.get("doc_number") or link.get("title") or link.get("policy_id")
-    return f"{doc} {''.join(link.get('path') or [])}{link.get('number') or ''}"
+from saidao.cli import _print_json, app, cite, err
 
 
 def _show(track_id: int, links: list[dict[str, Any]]) -> None:
@@ -26,7 +21,7 @@ def _show(track_id: int, links: list[dict[str, Any]]) -> None:
     for header in ("得分", "条款", "标题", "理由"):
         table.add_column(header, overflow="fold")
     for link in links:
-        table.add_row(f"{link['score']:.2f}", _cite(link), link.get("heading") or "", "；".join(link["reasons"]))
+        table.add_row(f"{link['score']:.2f}", cite(link), link.get("heading") or "", "；".join(link["reasons"]))
     Console().print(table)
 
 
