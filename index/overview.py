@@ -6,7 +6,7 @@ failed version of a file is history, not content.
 Counting distinct firms over a quarter of a million firm rows takes a second,
 too slow for a home page, so figures are kept in memory under the index's
 data state (:func:`data_state`: per content table a version that triggers move
-on at every write, schema v6) and recomputed only when a table they read moved. The key
+on at every write, schema v5) and recomputed only when a table they read moved. The key
 and the figures are read in one snapshot (:func:`snapshot`), so a write that
 lands meanwhile can never be cached under the older key: the figures are exact.
 :func:`cached` does the same for any figure the pages keep (a zone's clauses,
@@ -14,7 +14,7 @@ duplicate groups).
 
 An answer too expensive to pay again after a restart (duplicate groups: seconds
 to a minute on a big index) is also kept in the index itself, opted in per call
-(``persist=``): table ``cached_answers`` (schema v7) holds it under the data
+(``persist=``): table ``cached_answers`` (schema v6) holds it under the data
 state and a fingerprint of the code that computed it (:func:`code_version`), so the CLI and a
 restarted server read it back when both still match, and never otherwise.
 """
@@ -76,7 +76,7 @@ _COUNTS = {
 }
 
 
-#: What the figures read, by the names of schema v6's ``data_versions`` (a plain table
+#: What the figures read, by the names of schema v5's ``data_versions`` (a plain table
 #: name also covers its ``table:detail`` rows, e.g. ``corrections`` every corrected table).
 TRACKS = ("files", "declarations", "tracks")
 FIRMS = (*TRACKS, "firm_mentions", "corrections:firm_mentions")
@@ -93,7 +93,7 @@ _MEMO_LIMIT = 256
 def data_state(index_or_db: Any, depends: Iterable[str] | None = None) -> tuple[Any, ...] | None:
     """The index's random epoch and the versions of the tables in ``depends`` (all when
     None): equal twice means none of them was written in between, by any process.
-    None before schema v6 (nothing is then cached)."""
+    None before schema v5 (nothing is then cached)."""
     db = as_database(index_or_db)
     try:
         versions = dict(db.execute("SELECT name, version FROM data_versions").fetchall())
@@ -225,7 +225,7 @@ def _load(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], code: st
     try:
         row = db.execute("SELECT payload FROM cached_answers WHERE name = ? AND state = ? "
                          "AND code = ?", [name, _state_text(state), code]).fetchone()
-    except sqlean.OperationalError:  # an index older than schema v7
+    except sqlean.OperationalError:  # an index older than schema v6
         return False, None
     if row is None:
         return False, None
@@ -318,7 +318,7 @@ def refresh(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Databas
                 found = state is not None and db.execute(
                     "SELECT 1 FROM cached_answers WHERE name = ? AND state = ? AND code = ?",
                     [name, _state_text(state), code_version(_module_of(compute))]).fetchone()
-            except sqlean.OperationalError:  # an index older than schema v7
+            except sqlean.OperationalError:  # an index older than schema v6
                 found = None
         if found:
             return False

@@ -263,46 +263,23 @@ def _v4_clause_terms(db: sqlite_utils.Database) -> None:
     create_term_table(db)
 
 
-def _v5_data_state(db: sqlite_utils.Database) -> None:
-    """A counter every write to the content tables moves on (row triggers), so figures
-    cached from them (home counts, duplicate groups, a zone's clauses) know exactly
-    when they are stale, whichever program wrote. ``epoch`` is random per index, so a
-    rebuilt index at the same path never matches an old cache entry. ``zones`` is left
-    out: it is rewritten from the shipped registry on every open."""
-    db.execute("CREATE TABLE data_state (id INTEGER PRIMARY KEY CHECK (id = 1), "
-               "epoch TEXT NOT NULL, version INTEGER NOT NULL)")
-    db.execute("INSERT INTO data_state VALUES (1, lower(hex(randomblob(8))), 0)")
-    tables = ("files", "declarations", "tracks", "firm_mentions", "platforms", "policies",
-              "clauses", "clause_tags", "problems", "corrections", "firm_registers",
-              "dupe_decisions", "track_figures")
-    for table in tables:
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            db.execute(f"CREATE TRIGGER data_state_{table}_{event.lower()} AFTER {event} ON "
-                       f"{table} BEGIN UPDATE data_state SET version = version + 1; END")
-    db.conn.execute(
-        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
-        ("data_state", "数据版本：内容表每次写入加一（触发器），页面缓存据此失效",
-         "data version, moved on by triggers on every content write; caches key on it"),
-    )
+#: Tables whose writes move a data version (``zones`` is rewritten from the shipped
+#: registry on every open, so it is left out).
+CONTENT_TABLES = ("files", "declarations", "tracks", "firm_mentions", "platforms", "policies",
+                  "clauses", "clause_tags", "problems", "corrections", "firm_registers",
+                  "dupe_decisions", "track_figures")
 
 
-def _v6_data_versions(db: sqlite_utils.Database) -> None:
-    """One version per content table instead of v5's single one, so a cache moves on only
-    with what it reads: resolving a review item no longer discards the duplicate groups.
-    Corrections count per corrected table (``corrections:firm_mentions``); the ``epoch``
-    row is random per index, so a rebuilt index never matches an old cache entry."""
-    tables = ("files", "declarations", "tracks", "firm_mentions", "platforms", "policies",
-              "clauses", "clause_tags", "problems", "corrections", "firm_registers",
-              "dupe_decisions", "track_figures")
-    for table in tables:
-        for event in ("insert", "update", "delete"):
-            db.execute(f"DROP TRIGGER IF EXISTS data_state_{table}_{event}")
-    db.execute("DROP TABLE IF EXISTS data_state")
-    db.execute("DELETE FROM about_tables WHERE table_name = 'data_state'")
+def _v5_data_versions(db: sqlite_utils.Database) -> None:
+    """A version per content table, moved on by row triggers whichever program writes, so a
+    cached figure knows exactly when what it read has changed (resolving a review item does
+    not discard the duplicate groups). Corrections count per corrected table
+    (``corrections:firm_mentions``); the ``epoch`` row is random per index, so a rebuilt
+    index never matches an old cache entry."""
     db.execute("CREATE TABLE data_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL) "
                "WITHOUT ROWID")
     db.execute("INSERT INTO data_versions VALUES ('epoch', abs(random()))")
-    for table in tables:
+    for table in CONTENT_TABLES:
         for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
             name = f"'corrections:' || {row}.table_name" if table == "corrections" else f"'{table}'"
             db.execute(f"CREATE TRIGGER data_versions_{table}_{event.lower()} AFTER {event} ON "
@@ -315,7 +292,7 @@ def _v6_data_versions(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v7_cached_answers(db: sqlite_utils.Database) -> None:
+def _v6_cached_answers(db: sqlite_utils.Database) -> None:
     """Expensive answers (duplicate groups) kept across processes under the data state they
     were computed at (``overview.cached(persist=...)``), so a restart or the CLI reads them
     instead of recomputing. No triggers: a cache is not content."""
@@ -330,8 +307,8 @@ def _v7_cached_answers(db: sqlite_utils.Database) -> None:
 
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_state,
-    _v6_data_versions, _v7_cached_answers]
+    _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_versions,
+    _v6_cached_answers]
 
 
 def version(db: sqlite_utils.Database) -> int:
