@@ -40,7 +40,9 @@ Decisions:
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,16 +62,25 @@ NOTE_CODE = "uscc_recheck"
 #: Problem code (open) of an automatic repair the evidence replaced.
 REVISED_CODE = "uscc_recheck_revised"
 
+#: Firm rows of current declarations that meet ``{where}``; a row's position in its
+#: track's table counts every row of that track, so whole tracks are numbered first.
 _MENTIONS_SQL = """
-SELECT fm.id, fm.track_id, fm.name, fm.name_key, fm.uscc_printed, fm.uscc, fm.uscc_valid,
-       ROW_NUMBER() OVER (PARTITION BY fm.track_id ORDER BY fm.id) - 1 AS position,
-       t.track_name, f.path, f.sha256
-FROM firm_mentions fm
-JOIN tracks t ON t.track_id = fm.track_id
-JOIN declarations d ON d.declaration_id = t.declaration_id
-JOIN files f ON f.sha256 = d.file_sha256
-WHERE f.status = 'imported'
+SELECT * FROM (
+  SELECT fm.id, fm.track_id, fm.name, fm.name_key, fm.uscc_printed, fm.uscc, fm.uscc_valid,
+         ROW_NUMBER() OVER (PARTITION BY fm.track_id ORDER BY fm.id) - 1 AS position,
+         t.track_name, f.path, f.sha256
+  FROM firm_mentions fm
+  JOIN tracks t ON t.track_id = fm.track_id
+  JOIN declarations d ON d.declaration_id = t.declaration_id
+  JOIN files f ON f.sha256 = d.file_sha256
+  WHERE f.status = 'imported'
+    AND fm.track_id IN (SELECT track_id FROM firm_mentions fm WHERE {where})
+) AS fm WHERE {where}
 """
+#: Rows whose printed code fails its check: the only rows a pass can settle.
+_UNSETTLED = "(fm.uscc_valid IS NULL OR NOT fm.uscc_valid) AND coalesce(fm.uscc_printed, '') <> ''"
+#: Rows of the name keys given as a JSON list: where evidence can come from.
+_OF_KEYS = "fm.name_key IN (SELECT value FROM json_each(?))"
 
 
 @dataclass(frozen=True)
@@ -145,12 +156,14 @@ def _settled_dict(s: Settled) -> dict[str, Any]:
 # ---------------------------------------------------------------- reading
 
 
-def _rows(index: Index) -> list[_Row]:
+def _rows(index: Index, where: str, params: Sequence[Any] = ()) -> list[_Row]:
+    """Current firm rows meeting ``where`` (read in SQL: an import must not walk every row)."""
+    sql = _MENTIONS_SQL.format(where=where)
     return [_Row(int(rid), int(track), name or "", key or name_key(name or ""),
                  compact(printed or ""), uscc, bool(valid), int(position), track_name or "",
                  path or "", sha)
             for rid, track, name, key, printed, uscc, valid, position, track_name, path, sha
-            in index.db.execute(_MENTIONS_SQL)]
+            in index.db.execute(sql, [*params, *params])]
 
 
 def _code_corrections(index: Index) -> dict[int, tuple[str | None, str]]:
@@ -280,16 +293,19 @@ def recheck_codes(index: Index) -> RecheckSummary:
 
     Call after an import (all files recorded); safe to run any number of times.
     """
-    rows = _rows(index)
+    summary = RecheckSummary()
+    candidates = _rows(index, _UNSETTLED)
+    if not candidates:
+        return summary
     fixes = _code_corrections(index)
     handled = _handled_fields(index)
-    targets = [r for r in rows if not r.valid and r.printed and r.id not in fixes
+    targets = [r for r in candidates if not r.valid and r.printed and r.id not in fixes
                and (r.sha256, r.field) not in handled]
     keys = {r.key for r in targets if r.key}
+    rows = _rows(index, _OF_KEYS, [json.dumps(sorted(keys), ensure_ascii=False)]) if keys else []
     evidence = _mention_evidence(rows, fixes, keys)
     for key, found in _register_evidence(index, keys).items():
         evidence[key].extend(found)
-    summary = RecheckSummary()
     for row in targets:
         if row.uscc:
             summary.repaired += 1
