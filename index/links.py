@@ -1219,20 +1219,13 @@ def index_tracks(index: Any, track_id: int | None = None) -> list[dict[str, Any]
     return out
 
 
-POOL_TABLES = ("files", "policies", "clauses", "clause_tags")
-"""The tables the clause pool is read from (``index_policies``)."""
-
-
 def index_pool(index: Any) -> ClausePool:
-    """The pool of the index's current clauses, kept while none of ``POOL_TABLES`` is
-    written (``overview.cached``); a rebuilt pool over the same clauses is the
+    """The pool of the index's current clauses, kept while none of the tables it is read
+    from (``overview.CLAUSES``) is written; a rebuilt pool over the same clauses is the
     cached one too (``clause_pool``), so a new declaration costs a read, not jieba."""
-    from types import SimpleNamespace
+    from saidao.index.overview import CLAUSES, cached
 
-    from saidao.index.overview import cached
-
-    return cached(index, "links.pool", lambda db: clause_pool(index_policies(SimpleNamespace(db=db))),
-                  POOL_TABLES)
+    return cached(index, "links.pool", lambda _db: clause_pool(index_policies(index)), CLAUSES)
 
 
 def compute_links(

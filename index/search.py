@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
 from saidao.index import fts
-from saidao.index.overview import cached
+from saidao.index.overview import CLAUSES, cached
 from saidao.index.store import Index
 
 #: bm25() column weights: a word in the heading counts this much more than in the body.
@@ -125,12 +125,12 @@ class Scope(NamedTuple):
 
 def search_scope(index: Index, zone: Zone | None, allowed: set[int] | None = None) -> Scope:
     """The scope of a search, its policy sets kept until the index's data state moves on."""
-    current, stale = cached(index, "search.current", lambda _: _current_set(index))
+    current, stale = cached(index, "search.current", lambda _: _current_set(index), CLAUSES)
     if zone is None:
         return Scope(current, stale, allowed=allowed)
     covering, named = cached(index, f"search.zone:{zone.id}", lambda _: (
         frozenset(p["policy_id"] for p in _current_policies(index) if policy_covers(p, zone)),
-        frozenset(_naming_clauses(index, zone))))
+        frozenset(_naming_clauses(index, zone))), CLAUSES)
     return Scope(current, stale, covering, named, allowed)
 
 

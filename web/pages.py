@@ -255,7 +255,7 @@ def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
     read-only. Raises ``UnknownZone``."""
     zone = resolve_zone(zone_id)
     return overview.cached(
-        index, f"zone_clauses:{zone.id}",
+        index, f"zone_clauses:{zone.id}:{ZONE_CLAUSES_PER_POLICY}",  # the cut is part of the answer
         lambda _db: clauses_for_zone(index, zone.id, per_policy=ZONE_CLAUSES_PER_POLICY)["policies"],
         overview.CLAUSES, persist=True, code="saidao.index.search")
 
