@@ -50,8 +50,12 @@ _SCHEME_PATTERNS: tuple[tuple[re.Pattern[str], Scheme], ...] = (
 )
 
 
+@lru_cache(maxsize=16384)
 def normalise_name(text: str) -> str:
-    """Fold widths (NFKC), unify brackets to ``()``, drop spaces and quotes."""
+    """Fold widths (NFKC), unify brackets to ``()``, drop spaces and quotes.
+
+    Cached: track names score every printed segment against every class of a scheme,
+    so the same few thousand names come back over and over."""
     folded = unicodedata.normalize("NFKC", text)
     folded = re.sub(r"[\[【〔［｛{]", "(", folded)
     folded = re.sub(r"[\]】〕］｝}]", ")", folded)

@@ -33,13 +33,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from saidao.corpus.classifications import ClassificationTable, Entry, Scheme, load
-from saidao.corpus.classifications import normalise_name as _normalise_name
+from saidao.corpus.classifications import ClassificationTable, Entry, Scheme, load, normalise_name
 from saidao.extractors.normalize import fold_width, to_simplified
-
-#: Every printed segment is scored against every class of a scheme, so the same
-#: few thousand names are normalised over and over: cached (pure function).
-normalise_name = lru_cache(maxsize=16384)(_normalise_name)
 
 TRADITIONAL = "传统产业转型升级"
 EMERGING = "新兴产业延伸"
