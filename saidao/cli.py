@@ -41,17 +41,6 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def clause_label(clause: dict[str, Any]) -> str:
-    """A clause's number after its ancestors' (``path``), e.g. 二（三）: a number alone repeats."""
-    return "".join(clause.get("path") or []) + (clause.get("number") or "")
-
-
-def cite(clause: dict[str, Any]) -> str:
-    """How staff cite a clause: 文号 (or the title) and the clause, e.g. 内政发〔2021〕13号 二（三）."""
-    doc = clause.get("doc_number") or clause.get("title") or clause.get("policy_id")
-    return f"{doc} {clause_label(clause)}"
-
-
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, cite, err
+from saidao.cli import _print_json, app, err
+from saidao.extractors.citation import cite
 
 DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
 JSON_OPTION = typer.Option(False, "--json", help="输出 JSON")

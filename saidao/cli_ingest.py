@@ -22,8 +22,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from saidao.cli import _print_json, app, clause_label, err
+from saidao.cli import _print_json, app, err
 from saidao.errors import REASONS, SaidaoError
+from saidao.extractors.citation import clause_label
 from saidao.ingest.bulk import DRY_OUTCOMES_ZH, OUTCOMES_ZH, FileOutcome, Options, RunSummary
 from saidao.settings import ReadSettings
 

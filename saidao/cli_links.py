@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, cite, err
+from saidao.cli import _print_json, app, err
+from saidao.extractors.citation import cite
 
 
 def _show(track_id: int, links: list[dict[str, Any]]) -> None:

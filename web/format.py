@@ -8,6 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from saidao.extractors.citation import clause_label
 from saidao.index.fts import normalise
 
 #: Characters of context either side of the first hit in a snippet.
@@ -77,4 +78,4 @@ def yesno(value: Any) -> str:
 
 
 FILTERS = {"highlight": highlight, "window": window, "joined": joined, "short": short,
-           "yesno": yesno}
+           "yesno": yesno, "clause_label": clause_label}
