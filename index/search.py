@@ -442,13 +442,9 @@ def _policy_rows(index: Index, policy_ids: set[str]) -> dict[str, dict[str, Any]
         "WHERE policy_id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(policy_ids))])}
 
 
-def hit(index: Index, rowid: int, score: float | None, words: list[str]) -> dict[str, Any]:
-    """One clause in the contract's hit shape (plus a few helpful extra keys)."""
-    return hits(index, {rowid: score}, words)[0]
-
-
 def hits(index: Index, scores: dict[int, float | None], words: list[str]) -> list[dict[str, Any]]:
-    """:func:`hit` for many clauses (in the order of ``scores``), read in one query."""
+    """Clauses in the contract's hit shape, plus a few helpful extra keys (in the order of
+    ``scores``), read in one query."""
     rows = {r[0]: r for r in index.db.execute(
         _CLAUSE_SQL + "WHERE c.id IN (SELECT value FROM json_each(?))", [json.dumps(list(scores))])}
     policies = _policy_rows(index, {r[2] for r in rows.values()})

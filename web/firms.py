@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from saidao.index.dupes import Group, all_groups, confirm_group
+from saidao.index.dupes import Group, all_groups, confirm_group, split_group
 from saidao.web.app import index_of, render, route
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
 from saidao.web.security import staff_post
@@ -71,8 +71,6 @@ def dupes(request: Request) -> Response:
 
 async def decide(request: Request) -> Response:
     """POST: confirm a group, or split the ticked members out of it."""
-    from saidao.index.dupes import split_group
-
     def apply(form: FormData, by: str) -> dict[str, str]:
         index = index_of(request)
         group_id = str(form.get("group_id", ""))

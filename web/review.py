@@ -65,7 +65,7 @@ def kind_of(field: str | None) -> str:
     return "other"
 
 
-def queue(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
+def queue(index: Index) -> list[dict[str, Any]]:
     """Open items, one per (file, field), each with every problem message it has."""
     items: dict[tuple[str, str], dict[str, Any]] = {}
     for row in index.db.query(_QUEUE_SQL):
@@ -77,10 +77,7 @@ def queue(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
         item["problem_ids"].append(row["id"])
         item["messages"].append(row["message"])
         item["codes"].append(row["code"])
-    out = list(items.values())
-    if kind:
-        out = [i for i in out if i["kind"] == kind]
-    return out
+    return list(items.values())
 
 
 def open_items(index: Index, kind: str | None = None) -> list[dict[str, Any]]:
