@@ -1,7 +1,7 @@
 """Shared helpers for the bundled data files: locating them and reading CSVs.
 
 Every loader in ``saidao.corpus`` reads only files shipped inside this package
-(never ``../shared``), so the product works from an installed wheel.
+(never a folder outside the package), so the product works from an installed wheel.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``saidao`` command: each command a thin layer over a documented Python call.
 
-The public contract is ``../shared/docs/contract.md``: ``--json`` prints one
+The public contract is ``docs/contract.md``: ``--json`` prints one
 UTF-8 JSON document on stdout (``ensure_ascii=False``); progress and messages
 go to stderr; exit 0 success, 1 some inputs failed, 2 bad usage.
 """

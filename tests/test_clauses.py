@@ -13,7 +13,7 @@ from saidao.extractors.normalize import normalize
 from saidao.extractors.policy import extract_policy
 from saidao.ingest.read import read
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "refdata" / "seeds"
 GOLD = Path(__file__).parent / "gold" / "policies"
 UNSEEN = Path(__file__).parent / "fixtures" / "policies_unseen"
 FORMS = Path(__file__).parent / "fixtures" / "policies"

@@ -36,7 +36,7 @@ def _clear_caches() -> None:
 
 
 def test_loaders_read_only_package_files(monkeypatch):
-    """Nothing outside the package (e.g. ../shared) is opened, so a wheel works alone."""
+    """Nothing outside the package (e.g. the project's shared folder) is opened, so a wheel works alone."""
     opened: list[Path] = []
     real_open = io.open
 

@@ -118,7 +118,6 @@ def test_group_id_is_stable() -> None:
     assert find_groups(list(reversed(rows)))[0].group_id == first
 
 
-@pytest.mark.skipif(not load_generator().REAL_FIRMS.exists(), reason="shared reference missing")
 def test_generated_truth_set_precision_and_recall() -> None:
     data = load_generator().generate(700)
     assert len(data.mentions) >= 2000 and len(data.firms) >= 600

@@ -1,4 +1,4 @@
-"""Firm-name keys and same-firm scores on the 299 real firms of the shared reference."""
+"""Firm-name keys and same-firm scores on the 299 real firms of tests/refdata."""
 
 from __future__ import annotations
 
@@ -13,15 +13,11 @@ import pytest
 
 from saidao.extractors.firm_name import name_key, same_firm_score, split_firm_name
 
-REAL_FIRMS = (
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "uscc" / "real_firms.csv"
-)
+REAL_FIRMS = Path(__file__).resolve().parent / "refdata" / "reference" / "uscc" / "real_firms.csv"
 
 
 @pytest.fixture(scope="module")
 def firms() -> list[str]:
-    if not REAL_FIRMS.exists():
-        pytest.skip("shared reference not available")
     with REAL_FIRMS.open(encoding="utf-8", newline="") as fh:
         return [row["name"].strip() for row in csv.DictReader(fh)]
 

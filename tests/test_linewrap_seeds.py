@@ -1,12 +1,9 @@
-"""repair_lines on the real seed texts in ../shared/seeds (hard-wrapped, page breaks)."""
+"""repair_lines on the real seed texts in tests/refdata/seeds (hard-wrapped, page breaks)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-
-import pytest
 
 from saidao.extractors.normalize import (
     RepairedParagraph,
@@ -16,13 +13,7 @@ from saidao.extractors.normalize import (
     repair_lines,
 )
 
-SEEDS = (
-    Path(os.environ.get("SAIDAO_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "seeds"
-)
-if not SEEDS.is_dir():
-    SEEDS = Path("/work/shared/seeds")
-
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="shared seeds not available")
+SEEDS = Path(__file__).resolve().parent / "refdata" / "seeds"
 
 PAREN_NUMBER = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]")
 ARABIC_ITEM = re.compile(r"^(\d{1,2})\.")

@@ -21,7 +21,7 @@ from saidao.extractors.policy_meta import (
 )
 from saidao.ingest.read import read
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "refdata" / "seeds"
 GOLD = Path(__file__).parent / "gold" / "policies"
 STEMS = sorted(p.stem for p in GOLD.glob("*.json"))
 KEYS = ("title", "doc_number", "issuer", "date", "date_written", "date_issued", "level",

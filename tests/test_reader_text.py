@@ -13,7 +13,7 @@ from saidao.ingest.read import read
 from saidao.ingest.readers.text import decode_bytes, read_text
 from saidao.settings import DEFAULT
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parent / "refdata" / "seeds"
 SAMPLE = "内蒙古自治区科学技术厅\n\n关于印发《新赛道培育方案》的通知\n序号\t企业名称\t统一信用代码\n1\t甲公司\t\n2\t乙公司\n结束\n"
 
 

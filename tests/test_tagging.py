@@ -14,7 +14,7 @@ from saidao.extractors.tagging import tag_clause
 from saidao.extractors.units import split_units
 from saidao.ingest.read import read
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "refdata" / "seeds"
 GOLD = Path(__file__).parent / "gold" / "policy_tags"
 STEMS = sorted(p.stem for p in GOLD.glob("*.json"))
 KINDS = ("lead_units", "responsible_units", "amounts", "zones", "industries", "beneficiaries")

@@ -13,9 +13,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from saidao.extractors import uscc
 from saidao.extractors.uscc_data import ALPHABET
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "uscc"
-if not REF.is_dir():  # the work tree may sit elsewhere; the shared folder is fixed
-    REF = Path("/work/shared/reference/uscc")
+REF = Path(__file__).resolve().parent / "refdata" / "reference" / "uscc"
 
 
 def _vectors(name: str) -> list[str]:
