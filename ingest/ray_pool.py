@@ -83,6 +83,7 @@ def _run_remote(
     import ray  # present on every node of the cluster
 
     _init_worker(threads)
+    _show_file_in_process_title(Path(path).name)
     if data is None:
         payload = work(path, display, kind, settings, timeout, sha256)
     else:
@@ -94,6 +95,20 @@ def _run_remote(
             _rename_file(payload["result"], str(local), path)
     payload["node"] = ray.get_runtime_context().get_node_id()
     return payload
+
+
+def _show_file_in_process_title(name: str) -> None:
+    """``ray::_run_remote decl_044.png`` in ``ps``: which file each worker is reading.
+
+    Ray titles its worker processes with the task's name and resets the title when
+    the task ends; the file is added for operators watching a node (and for the
+    tests, which kill the worker reading a given file). Best effort: the title
+    setter is Ray's own (``ray._raylet.setproctitle``) and may move between releases.
+    """
+    with contextlib.suppress(Exception):
+        import ray._raylet as raylet
+
+        raylet.setproctitle(f"ray::_run_remote {name}"[:200])
 
 
 def _rename_file(value: Any, copy: str, original: str) -> None:

@@ -7,6 +7,8 @@ the index with a local import of the same files (``tests/index_snapshot.py``).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -26,6 +28,7 @@ os.environ.setdefault("RAY_AUTH_MODE", "token")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 from index_snapshot import differences, snapshot  # noqa: E402
+
 from saidao.ingest.bulk import Options, ingest  # noqa: E402
 from saidao.settings import ReadSettings  # noqa: E402
 
@@ -117,8 +120,8 @@ def test_tasks_cross_raylets(cluster: str, tmp_path: Path) -> None:
     assert pool.nodes_used == nodes  # every node of the cluster read files
 
 
-def _worker_pids() -> list[int]:
-    """Processes of Ray workers that are running saidao's task right now."""
+def _worker_pids(reading: str = "") -> list[int]:
+    """Processes of Ray workers running saidao's task now (on the file ``reading``)."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -126,7 +129,7 @@ def _worker_pids() -> list[int]:
                 cmd = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if b"ray::_run_remote" in cmd:
+            if b"ray::_run_remote" in cmd and reading.encode() in cmd:
                 out.append(int(entry.name))
     return out
 
@@ -144,8 +147,7 @@ def test_a_killed_worker_is_retried_and_every_file_is_accounted_for(
     killed = 0
     deadline = time.monotonic() + 120
     while not killed and proc.poll() is None and time.monotonic() < deadline:
-        for pid in _worker_pids():
-            time.sleep(1.0)  # let it get into the file
+        for pid in _worker_pids(reading=SCAN.name):
             try:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
@@ -156,14 +158,39 @@ def test_a_killed_worker_is_retried_and_every_file_is_accounted_for(
     out, errors = proc.communicate(timeout=600)
     assert killed == 1, "no Ray worker was caught running a task"
     assert out, errors.decode(errors="replace")[-3000:]
-    import json
-
     summary = json.loads(out)
     assert summary["total"] == 4
     assert summary["counts"]["imported"] + summary["counts"]["failed"] == summary["total"]
     assert summary["counts"]["failed"] == 0  # the killed task was retried by Ray and imported
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == summary["total"]
+
+
+def test_a_file_that_kills_its_worker_twice_is_recorded_as_failed_and_the_run_goes_on(
+    cluster: str, tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path, [SCAN, *QUICK[:2]])
+    db = tmp_path / "ray.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--json",
+         "--ray", cluster],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    killed: list[int] = []
+    deadline = time.monotonic() + 180
+    while len(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        for pid in set(_worker_pids(reading=SCAN.name)) - set(killed):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        time.sleep(0.1)
+    out, errors = proc.communicate(timeout=600)
+    assert len(killed) == 2, errors.decode(errors="replace")[-2000:]
+    summary = json.loads(out)
+    outcomes = {Path(f["path"]).name: (f["outcome"], f["reason"]) for f in summary["files"]}
+    assert outcomes[SCAN.name] == ("failed", "worker_crashed")
+    assert all(outcomes[f.name] == ("imported", None) for f in QUICK[:2])
+    assert proc.returncode == 1  # some inputs failed
 
 
 def test_killing_the_parent_then_rerunning_loses_and_doubles_nothing(
