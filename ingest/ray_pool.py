@@ -59,6 +59,11 @@ LOCAL = "local"
 NODE_LOSS_RETRIES = 3
 #: Ray's own retries of a task whose worker process died: one more try, then failed.
 WORKER_DEATH_RETRIES = 1
+#: A PDF this long whose pages need OCR is read one task per page (page 7 does not wait
+#: for page 6); shorter files are one task, where a second task would cost more than it saves.
+SPLIT_MIN_PAGES = 3
+#: Where tasks keep their private copies of the bytes (removed when the task ends).
+COPY_PREFIX = "saidao-ray-"
 
 
 def _ray() -> Any:
@@ -70,31 +75,86 @@ def _ray() -> Any:
     return ray
 
 
+@contextlib.contextmanager
+def _local_copy(box: list | None, path: str) -> Iterator[Path]:
+    """The file on this node: the shared ``path``, or its bytes from the object store.
+
+    ``box`` holds the object ref of the bytes (in a list, so that Ray passes the ref
+    itself and the page tasks of a long scan can share it); None for a shared path.
+    The copy keeps the file's own name, so readers see the same suffix as locally.
+    """
+    if box is None:
+        yield Path(path)
+        return
+    import ray
+
+    with tempfile.TemporaryDirectory(prefix=COPY_PREFIX) as tmp:
+        local = Path(tmp) / (Path(path).name or "file")
+        local.write_bytes(ray.get(box[0]))
+        yield local
+
+
 def _run_remote(
-    data: bytes | None, path: str, display: str, kind: str | None, settings: Any,
+    box: list | None, path: str, display: str, kind: str | None, settings: Any,
     timeout: float, sha256: str, threads: int,
 ) -> dict:
-    """One file, on whichever node Ray chose (the body of the remote task).
-
-    ``data`` is the file's bytes from the object store, or None when the node
-    reads ``path`` itself (a shared file system). The bytes are written under
-    the file's own name, so readers see the same suffix as locally.
-    """
+    """One file, on whichever node Ray chose (the body of the remote task)."""
     import ray  # present on every node of the cluster
 
     _init_worker(threads)
     _show_file_in_process_title(Path(path).name)
-    if data is None:
-        payload = work(path, display, kind, settings, timeout, sha256)
-    else:
-        with tempfile.TemporaryDirectory(prefix="saidao-ray-") as tmp:
-            local = Path(tmp) / (Path(path).name or "file")
-            local.write_bytes(data)
+    with _local_copy(box, path) as local:
+        parts = _pages_elsewhere(box, local, path, sha256, settings)
+        if parts:
+            from saidao.ingest.readers.pdf import pages_read_elsewhere
+
+            with pages_read_elsewhere(sha256, parts):
+                payload = work(str(local), display, kind, settings, timeout, sha256)
+        else:
             payload = work(str(local), display, kind, settings, timeout, sha256)
-        if payload.get("result") is not None:  # provenance names the file given, not the copy
-            _rename_file(payload["result"], str(local), path)
+    if box is not None and payload.get("result") is not None:
+        _rename_file(payload["result"], Path(path).name, path)  # provenance: the file given
     payload["node"] = ray.get_runtime_context().get_node_id()
+    payload["page_tasks"] = sum(len(p.pages) for p in parts)
     return payload
+
+
+def _pages_elsewhere(box: list | None, local: Path, path: str, sha256: str,
+                     settings: Any) -> list[Any]:
+    """A long scan's pages, each read (OCR'd) by its own task; [] for any other file.
+
+    Only a PDF of :data:`SPLIT_MIN_PAGES` or more pages with OCR on is spread out.
+    Anything unexpected here (not a PDF, a damaged one) leaves the file to
+    :func:`work`, which reads it whole and reports it as it would locally.
+    """
+    if not settings.ocr:
+        return []
+    try:
+        from saidao.ingest.detect import sniff
+        from saidao.ingest.readers.pdf import page_count
+
+        if sniff(local) != "pdf" or (pages := page_count(local)) < SPLIT_MIN_PAGES:
+            return []
+    except Exception:  # a bad file is work()'s to report
+        return []
+    import ray
+
+    remote = ray.remote(num_cpus=1, max_retries=WORKER_DEATH_RETRIES)(_read_page)
+    refs = [remote.remote(box, path, sha256, settings, i) for i in range(pages)]
+    try:
+        return ray.get(refs)
+    except Exception:  # a page task failed: read the file whole, as locally
+        return []
+
+
+def _read_page(box: list | None, path: str, sha256: str, settings: Any, index: int) -> Any:
+    """One page of a PDF, text layer or OCR (the body of a page task)."""
+    from saidao.ingest.readers.pdf import read_pages
+
+    _init_worker(1)
+    _show_file_in_process_title(f"{Path(path).name} 第{index + 1}页")
+    with _local_copy(box, path) as local:
+        return read_pages(local, sha256, settings, [index])
 
 
 def _show_file_in_process_title(name: str) -> None:
@@ -111,14 +171,20 @@ def _show_file_in_process_title(name: str) -> None:
         raylet.setproctitle(f"ray::_run_remote {name}"[:200])
 
 
-def _rename_file(value: Any, copy: str, original: str) -> None:
-    """Replace the node's temporary path by the original one in every provenance ``file``."""
+def _rename_file(value: Any, name: str, original: str) -> None:
+    """Replace a task's private copy (``…/saidao-ray-…/name``) by the original path.
+
+    Every provenance ``file`` of the result names the file staff gave, whichever
+    task (the file's own or a page task) read the copy.
+    """
+    copies = str(Path(tempfile.gettempdir()) / COPY_PREFIX)
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
             for key, sub in item.items():
-                if key == "file" and sub == copy:
+                if (key == "file" and isinstance(sub, str) and sub.startswith(copies)
+                        and sub.endswith("/" + name)):
                     item[key] = original
                 elif isinstance(sub, dict | list):
                     stack.append(sub)
@@ -155,6 +221,7 @@ class RayPool:
         self._ray: Any = None
         self._remote: Callable[..., Any] | None = None
         self.nodes_used: set[str] = set()
+        self.page_tasks = 0  # pages read by tasks of their own (long scans)
         self._stdout: contextlib.AbstractContextManager | None = None
 
     # -- lifetime -------------------------------------------------------------------------
@@ -208,7 +275,8 @@ class RayPool:
             data = self._ray.put(Path(path).read_bytes())
         # one CPU per task (num_cpus=1): one OCR thread each, so tasks do not fight for cores
         ref = self._remote.remote(
-            None if self.shared_path else data, *args[:5], args[5] if len(args) > 5 else "", 1,
+            None if self.shared_path else [data], *args[:5], args[5] if len(args) > 5 else "",
+            1,
         )
         return ref, _Task(key, args, data, time.monotonic())
 
@@ -266,6 +334,7 @@ class RayPool:
             return _error_payload(SaidaoError("extract_failed", display, detail))
         if node := payload.pop("node", None):
             self.nodes_used.add(node)
+        self.page_tasks += payload.pop("page_tasks", 0)
         return payload
 
     def _cancel_hung(self, inflight: dict[Any, _Task]) -> Iterator[tuple[Any, dict]]:

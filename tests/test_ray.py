@@ -120,6 +120,31 @@ def test_tasks_cross_raylets(cluster: str, tmp_path: Path) -> None:
     assert pool.nodes_used == nodes  # every node of the cluster read files
 
 
+def _without_timings(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k != "timings"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+@pytest.mark.slow  # OCR of three pages, twice
+def test_a_long_scan_is_read_one_task_per_page_and_reassembled_in_order(
+    cluster: str, tmp_path: Path,
+) -> None:
+    from saidao.ingest.bulk import work
+    from saidao.ingest.ray_pool import RayPool
+
+    scan = str(DECL / "decl_038.pdf")  # three scanned pages, no text layer
+    args = (scan, scan, None, ReadSettings(), 600.0, "")
+    with RayPool(cluster, 600.0) as pool:
+        [(_, payload)] = list(pool.results(iter([(0, args)])))
+    assert payload["error"] is None and payload["ocr_pages"] == 3
+    assert pool.page_tasks == 3  # each page its own task
+    here = work(*args)
+    assert _without_timings(payload["result"]) == _without_timings(here["result"])
+
+
 def _worker_pids(reading: str = "") -> list[int]:
     """Processes of Ray workers running saidao's task now (on the file ``reading``)."""
     out = []
