@@ -513,11 +513,15 @@ def make_pool(options: Options) -> Any:
     """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
 
     Both have the same ``results(jobs)``; everything else in a run is the same.
+    ``SAIDAO_RAY`` (an address, as ``--ray`` takes) sends every import of a process
+    that was not given one to the cluster — how ``saidao serve`` imports uploads there.
     """
-    if options.ray:
+    address = options.ray or os.environ.get("SAIDAO_RAY") or None
+    if address:
         from saidao.ingest.ray_pool import RayPool  # Ray is an optional extra
 
-        return RayPool(options.ray, options.timeout, shared_path=options.ray_shared_path)
+        shared = options.ray_shared_path or os.environ.get("SAIDAO_RAY_SHARED_PATH") == "1"
+        return RayPool(address, options.timeout, shared_path=shared)
     return WorkerPool(options.n_workers, options.timeout)
 
 
