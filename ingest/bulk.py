@@ -77,6 +77,8 @@ class Options:
     settings: ReadSettings = DEFAULT
     timeout: float = DEFAULT_TIMEOUT
     dry_run: bool = False
+    ray: str | None = None  # read on a Ray cluster: "local", "auto", "host:port", "ray://…"
+    ray_shared_path: bool = False  # the cluster sees the files at the same paths
 
     @property
     def n_workers(self) -> int:
@@ -507,6 +509,22 @@ class WorkerPool:
             isolate.extendleft(reversed(suspects))
 
 
+def make_pool(options: Options) -> Any:
+    """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
+
+    Both have the same ``results(jobs)``; everything else in a run is the same.
+    ``SAIDAO_RAY`` (an address, as ``--ray`` takes) sends every import of a process
+    that was not given one to the cluster — how ``saidao serve`` imports uploads there.
+    """
+    address = options.ray or os.environ.get("SAIDAO_RAY") or None
+    if address:
+        from saidao.ingest.ray_pool import RayPool  # Ray is an optional extra
+
+        shared = options.ray_shared_path or os.environ.get("SAIDAO_RAY_SHARED_PATH") == "1"
+        return RayPool(address, options.timeout, shared_path=shared)
+    return WorkerPool(options.n_workers, options.timeout)
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -601,6 +619,7 @@ def options_dict(options: Options) -> dict[str, Any]:
         "ocr": options.settings.ocr,
         "timeout": options.timeout,
         "dry_run": options.dry_run,
+        "ray": options.ray,
     }
 
 
@@ -671,7 +690,7 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             tempfile.TemporaryDirectory(prefix="saidao-ingest-") as tmp,
-            WorkerPool(options.n_workers, options.timeout) as pool,
+            make_pool(options) as pool,
         ):
             stream = sources(files, Path(tmp), options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):

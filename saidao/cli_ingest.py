@@ -144,6 +144,15 @@ def ingest(
     no_ocr: bool = typer.Option(False, "--no-ocr", help="不做文字识别（扫描页留空并报告）"),
     timeout: float = typer.Option(600.0, "--timeout", help="单个文件的处理时限（秒）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON（计数与每个文件的结果）"),
+    ray: str | None = typer.Option(
+        None, "--ray", flag_value="local", metavar="[地址]",
+        help="在 Ray 集群上读取和识别：单独写 --ray 在本机启动 Ray；"
+             "--ray auto 加入本机所在集群；--ray ray://主机:10001 连接远程集群",
+    ),
+    ray_shared_path: bool = typer.Option(
+        False, "--ray-shared-path",
+        help="集群各节点以相同路径看到这些文件（共享存储）：只传路径，不传文件内容",
+    ),
 ) -> None:
     """批量导入文件、文件夹和压缩包：每个文件都有结果，同一内容不会重复导入。"""
     if kind not in (None, "declaration", "policy"):
@@ -155,7 +164,7 @@ def ingest(
     _check_db_folder(db)
     options = Options(
         workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr),
-        timeout=timeout, dry_run=dry_run,
+        timeout=timeout, dry_run=dry_run, ray=ray, ray_shared_path=ray_shared_path,
     )
     summary = run_ingest(paths, db, options, sys.argv[1:])
     out = err if as_json else Console()

@@ -32,6 +32,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "worker_crashed": ("处理进程异常退出", "the worker process reading the file crashed"),
     "extract_failed": ("内容抽取出错", "extraction failed on this document"),
     "nested_archive": ("压缩包嵌套超过一层", "archive nested more than one level deep"),
+    "ray_missing": (
+        "未安装 Ray，无法分布式导入；请安装：pip install 'saidao[ray]'",
+        "Ray is not installed, so --ray cannot run; install it with: pip install 'saidao[ray]'",
+    ),
+    "ray_unreachable": ("无法连接 Ray 集群", "the Ray cluster cannot be reached"),
 }
 
 

@@ -14,12 +14,14 @@ continued over page breaks are joined (``saidao.ingest.tables``).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
 import math
 import re
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -592,17 +594,75 @@ def _number_tables(blocks: list[Block]) -> None:
             cell.provenance = cell.provenance.at(table=n)
 
 
+# -- pages read elsewhere (one task per page on a cluster) -------------------------
+@dataclass
+class PagesRead:
+    """Some pages of one PDF read by :func:`read_pages`, with what the reader noted on them."""
+
+    pages: dict[int, PageText] = field(default_factory=dict)  # by 0-based index
+    problems: list[str] = field(default_factory=list)
+    timings: Counter[str] = field(default_factory=Counter)
+
+
+#: Pages of a file (by SHA-256) already read elsewhere, used by :func:`read_pdf` as read.
+_READ_ELSEWHERE: dict[str, PagesRead] = {}
+
+
+def page_count(path: Path) -> int:
+    """How many pages a PDF has (to decide whether its pages are worth spreading out)."""
+    pdf = _open(Path(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def read_pages(path: Path, sha256: str, settings: ReadSettings, indices: list[int]) -> PagesRead:
+    """Read the pages ``indices`` (0-based) of a PDF, OCR included, and nothing else.
+
+    The pages of a long scan are independent: a cluster reads them as separate
+    tasks (``ingest.ray_pool``) and hands them to :func:`read_pdf` through
+    :func:`pages_read_elsewhere`, which then joins them exactly as if it had read
+    them itself (running heads, paragraphs and tables across page breaks).
+    """
+    reader = _PdfReader(Path(path), sha256, settings)
+    try:
+        pages = {i: reader.read_page(i) for i in indices}
+    finally:
+        reader.close()
+    return PagesRead(pages, list(reader.doc.problems), reader.timings)
+
+
+@contextlib.contextmanager
+def pages_read_elsewhere(sha256: str, parts: list[PagesRead]) -> Iterator[None]:
+    """While active, :func:`read_pdf` of the file ``sha256`` takes these pages as read."""
+    merged = PagesRead()
+    for part in sorted(parts, key=lambda p: min(p.pages, default=0)):
+        merged.pages.update(part.pages)
+        merged.problems += part.problems
+        merged.timings.update(part.timings)
+    _READ_ELSEWHERE[sha256] = merged
+    try:
+        yield
+    finally:
+        _READ_ELSEWHERE.pop(sha256, None)
+
+
 def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
     """Read a PDF into the document model (see the module docstring for the steps)."""
     reader = _PdfReader(Path(path), sha256, settings)
+    given = _READ_ELSEWHERE.get(sha256) or PagesRead()
     try:
         n_pages = len(reader.pdf)
         if n_pages > settings.max_pages:
             raise SaidaoError("too_many_pages", path, f"{n_pages} > {settings.max_pages}")
-        pages = [reader.read_page(i) for i in range(n_pages)]
+        pages = [given.pages[i] if i in given.pages else reader.read_page(i)
+                 for i in range(n_pages)]
     finally:
         reader.close()
     doc = reader.doc
+    doc.problems[:0] = given.problems  # what was noted on the pages read elsewhere
+    reader.timings.update(given.timings)
     heads, feet = split_running_heads(pages)
     by_page: dict[int, list[Block]] = {}
     edges: dict[int, _Edges] = {}

@@ -1,0 +1,265 @@
+"""``saidao ingest --ray``: the same import on a real two-node Ray cluster on 127.0.0.1.
+
+The cluster is started the way an operator starts one (``ray start --head`` and a
+second ``ray start --address``), so tasks really cross raylets. Each test compares
+the index with a local import of the same files (``tests/index_snapshot.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Ray reads its authentication mode when it is imported: token authentication, as a
+# cluster started with `ray start` uses, with the token in ~/.ray/auth_token.
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+from index_snapshot import differences, snapshot  # noqa: E402
+
+from saidao.ingest.bulk import Options, ingest  # noqa: E402
+from saidao.settings import ReadSettings  # noqa: E402
+
+ray = pytest.importorskip("ray", reason="Ray is a dev dependency: pip install -e '.[dev]'")
+
+pytestmark = pytest.mark.ray
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DECL = FIXTURES / "declarations"
+#: Born-digital declarations in three formats and two policies: quick to read, no OCR.
+QUICK = [DECL / f"decl_{i:03d}.docx" for i in range(1, 9)] + [
+    DECL / "decl_023.pdf", DECL / "decl_024.pdf",
+    FIXTURES / "policies" / "000_85343553a506e6d7.docx",
+    FIXTURES / "policies" / "003_c4eb0391d8a3dfe8.pdf",
+]
+#: A scan: its OCR takes seconds, long enough to kill the worker reading it.
+SCAN = DECL / "decl_044.png"
+CLI = "from saidao.cli import main; main()"
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ray_cli(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([RAY, *args], env=env, check=True, capture_output=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A head and a second node, one CPU each; yields the address to join."""
+    port = _free_port()
+    env = dict(os.environ)
+    common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
+    try:
+        _ray_cli("get-auth-token", "--generate", env=env)  # once per machine
+        _ray_cli("start", "--head", f"--port={port}", "--include-dashboard=false", *common,
+                 env=env)
+        _ray_cli("start", f"--address=127.0.0.1:{port}", *common, env=env)
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True, timeout=120)
+
+
+def _folder(tmp_path: Path, files: list[Path], name: str = "in") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    for f in files:
+        shutil.copy(f, folder / f.name)
+    return folder
+
+
+def _ray_import(folder: Path, db: Path, address: str, ocr: bool = False) -> dict:
+    summary = ingest([folder], db, Options(ray=address, settings=ReadSettings(ocr=ocr)))
+    return summary.to_dict()
+
+
+def test_a_ray_import_records_the_index_a_local_import_records(
+    cluster: str, tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path, QUICK)
+    local, remote = tmp_path / "local.db", tmp_path / "ray.db"
+    ingest([folder], local, Options(workers=2, settings=ReadSettings(ocr=False)))
+    from saidao.ingest import ray_pool
+
+    pool = ray_pool.RayPool(cluster, 600.0)
+    with pool:
+        assert len(ray.nodes()) == 2 and pool.cpus == 2
+    summary = _ray_import(folder, remote, cluster)
+    assert summary["counts"]["imported"] == len(QUICK) and summary["counts"]["failed"] == 0
+    first, second = snapshot(local), snapshot(remote)
+    assert len(first["tracks"]) == 10 and len(first["clauses"]) >= 40 and first["links"]
+    assert differences(first, second) == {}
+
+
+def test_tasks_cross_raylets(cluster: str, tmp_path: Path) -> None:
+    from saidao.ingest.ray_pool import RayPool
+
+    jobs = ((n, (str(f), str(f), None, ReadSettings(ocr=False), 600.0, ""))
+            for n, f in enumerate(QUICK * 2))
+    with RayPool(cluster, 600.0) as pool:
+        for _, payload in pool.results(jobs):
+            assert payload["error"] is None
+        nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
+    assert len(nodes) == 2
+    assert pool.nodes_used == nodes  # every node of the cluster read files
+
+
+def _without_timings(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items() if k != "timings"}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+@pytest.mark.slow  # OCR of three pages, twice
+def test_a_long_scan_is_read_one_task_per_page_and_reassembled_in_order(
+    cluster: str, tmp_path: Path,
+) -> None:
+    from saidao.ingest.bulk import work
+    from saidao.ingest.ray_pool import RayPool
+
+    scan = str(DECL / "decl_038.pdf")  # three scanned pages, no text layer
+    args = (scan, scan, None, ReadSettings(), 600.0, "")
+    with RayPool(cluster, 600.0) as pool:
+        [(_, payload)] = list(pool.results(iter([(0, args)])))
+    assert payload["error"] is None and payload["ocr_pages"] == 3
+    assert pool.page_tasks == 3  # each page its own task
+    here = work(*args)
+    assert _without_timings(payload["result"]) == _without_timings(here["result"])
+
+
+def _worker_pids(reading: str = "") -> list[int]:
+    """Processes of Ray workers running saidao's task now (on the file ``reading``)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ray::_run_remote" in cmd and reading.encode() in cmd:
+                out.append(int(entry.name))
+    return out
+
+
+def test_a_killed_worker_is_retried_and_every_file_is_accounted_for(
+    cluster: str, tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path, [SCAN, *QUICK[:3]])
+    db = tmp_path / "ray.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--json",
+         "--ray", cluster],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    killed = 0
+    deadline = time.monotonic() + 120
+    while not killed and proc.poll() is None and time.monotonic() < deadline:
+        for pid in _worker_pids(reading=SCAN.name):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                continue
+            break
+        time.sleep(0.1)
+    out, errors = proc.communicate(timeout=600)
+    assert killed == 1, "no Ray worker was caught running a task"
+    assert out, errors.decode(errors="replace")[-3000:]
+    summary = json.loads(out)
+    assert summary["total"] == 4
+    assert summary["counts"]["imported"] + summary["counts"]["failed"] == summary["total"]
+    assert summary["counts"]["failed"] == 0  # the killed task was retried by Ray and imported
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM files").fetchone()[0] == summary["total"]
+
+
+def test_a_file_that_kills_its_worker_twice_is_recorded_as_failed_and_the_run_goes_on(
+    cluster: str, tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path, [SCAN, *QUICK[:2]])
+    db = tmp_path / "ray.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--json",
+         "--ray", cluster],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    killed: list[int] = []
+    deadline = time.monotonic() + 180
+    while len(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        for pid in set(_worker_pids(reading=SCAN.name)) - set(killed):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+        time.sleep(0.1)
+    out, errors = proc.communicate(timeout=600)
+    assert len(killed) == 2, errors.decode(errors="replace")[-2000:]
+    summary = json.loads(out)
+    outcomes = {Path(f["path"]).name: (f["outcome"], f["reason"]) for f in summary["files"]}
+    assert outcomes[SCAN.name] == ("failed", "worker_crashed")
+    assert all(outcomes[f.name] == ("imported", None) for f in QUICK[:2])
+    assert proc.returncode == 1  # some inputs failed
+
+
+def test_killing_the_parent_then_rerunning_loses_and_doubles_nothing(
+    cluster: str, tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path, QUICK)
+    db = tmp_path / "killed.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--no-ocr",
+         "--ray", cluster],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("SELECT count(*) FROM files").fetchone()[0] >= 3:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as conn:
+        interrupted = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    assert 0 < interrupted < len(QUICK), "the run was not interrupted mid-way"
+
+    _ray_import(folder, db, cluster)
+    clean = tmp_path / "clean.db"
+    ingest([folder], clean, Options(workers=2, settings=ReadSettings(ocr=False)))
+    with sqlite3.connect(db) as conn:
+        twice = conn.execute(
+            "SELECT count(*) FROM (SELECT sha256 FROM import_log WHERE outcome = 'imported' "
+            "GROUP BY sha256 HAVING count(*) > 1)").fetchone()[0]
+    assert twice == 0
+    assert differences(snapshot(clean), snapshot(db)) == {}
+
+
+def test_without_ray_installed_the_message_says_how_to_install(monkeypatch) -> None:
+    from saidao.errors import SaidaoError
+    from saidao.ingest import ray_pool
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails
+    with pytest.raises(SaidaoError) as caught:
+        ray_pool._ray()
+    assert caught.value.reason == "ray_missing"
+    assert "pip install 'saidao[ray]'" in caught.value.message_zh
