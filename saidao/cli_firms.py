@@ -48,24 +48,6 @@ def _show_groups(groups: list[Any]) -> None:
     Console().print(table)
 
 
-def write_groups_xlsx(groups: list[Any], path: Path) -> None:
-    """One row per member, its group's columns repeated (filters well in Excel)."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "重复企业"
-    sheet.append(["组编号", "企业", "统一社会信用代码", "置信度", "依据", "已确认", "高新区",
-                  "赛道编号", "行号", "名录中名称", "原文信用代码", "纠正后信用代码", "文件", "sha256"])
-    for g in groups:
-        for m in g.members:
-            sheet.append([g.group_id, g.name, g.uscc, g.confidence, "；".join(g.evidence),
-                          "是" if g.confirmed else "", m.zone, m.track_id, m.seq, m.name,
-                          m.uscc_printed, m.uscc, m.file, m.sha256])
-    sheet.freeze_panes = "A2"
-    book.save(path)
-
-
 @dupes_app.callback()
 def dupes(
     ctx: typer.Context,
@@ -80,6 +62,7 @@ def dupes(
     if ctx.invoked_subcommand is not None:
         return
     from saidao.index.dupes import groups_from_index
+    from saidao.index.export import write_groups_xlsx
 
     with _open(db) as index:
         groups = groups_from_index(index, zone=zone, min_confidence=min_confidence)

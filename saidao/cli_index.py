@@ -191,13 +191,13 @@ def report(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """导入报告：每个文件的结果和原因。"""
-    from saidao.index.export import OUTCOME_ZH, REPORT_COLUMNS, write_xlsx
+    from saidao.index.export import OUTCOME_ZH, write_report_xlsx
 
     with _open(db) as index:
         rows = index.report(run)
+        if xlsx:
+            write_report_xlsx(index, xlsx, run)
     if xlsx:
-        write_xlsx(xlsx, "导入报告", REPORT_COLUMNS,
-                   [{**r, "outcome": OUTCOME_ZH.get(r["outcome"], r["outcome"])} for r in rows])
         err.print(f"已写入 {xlsx}（{len(rows)} 行）")
     if as_json:
         _print_json(rows)
