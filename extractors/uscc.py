@@ -70,7 +70,7 @@ from stdnum.exceptions import (
 )
 from stdnum.iso7064 import mod_11_10
 
-from .uscc_data import (
+from saidao.extractors.uscc_data import (
     ALPHABET,
     COMMON_CATEGORIES,
     CONFUSABLE_PAIRS,

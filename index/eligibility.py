@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from saidao.index.dupes import Mention
-from saidao.index.overview import cached
+from saidao.index.cache import cached
+from saidao.index.dupe_model import Mention
 from saidao.index.registers import (
     as_database,
     create_firm_tables,

@@ -48,9 +48,10 @@ from typing import Any
 
 from saidao.extractors.firm_name import name_key
 from saidao.extractors.uscc import check, compact, is_valid
-from saidao.index.db import write_transaction
-from saidao.index.dupes import Mention, regions_agree
-from saidao.index.store import Index, now
+from saidao.index.db import now, write_transaction
+from saidao.index.dupe_model import Mention
+from saidao.index.firm_regions import regions_agree
+from saidao.index.store import Index
 
 __all__ = ["NOTE_CODE", "REVISED_CODE", "WHO", "Evidence", "RecheckSummary", "Settled",
            "recheck_codes"]

@@ -7,7 +7,7 @@ firms of the tracks by credit code first, then by normalised name when the
 regions and codes do not contradict it.
 
 The tables behind this module, the duplicate decisions and the staff figures
-are created by :func:`create_firm_tables`, run as one index migration.
+are created by ``index.schema.create_firm_tables``, run as one index migration.
 """
 
 from __future__ import annotations
@@ -16,21 +16,19 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from saidao.errors import SaidaoError
 from saidao.extractors.firm_name import name_key
 from saidao.extractors.uscc import check, compact
-from saidao.index.dupes import Mention, regions_agree
+from saidao.index.db import as_database, now
+from saidao.index.dupe_model import Mention
+from saidao.index.firm_regions import regions_agree
+from saidao.index.schema import create_firm_tables
 
 __all__ = [
     "REGISTER_TYPES",
-    "as_database",
-    "create_firm_tables",
     "import_register",
     "load_registers",
     "read_register",
@@ -46,76 +44,6 @@ REGISTER_TYPES = (
 _NAME_HEADERS = ("企业名称", "单位名称", "公司名称", "企业（单位）名称", "名称")
 _CODE_HEADERS = ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码")
 _HEADER_ROWS = 10  # a header is looked for in this many leading rows
-
-_TABLES = """
-CREATE TABLE IF NOT EXISTS firm_registers (
-    id INTEGER PRIMARY KEY,
-    type TEXT NOT NULL,
-    year INTEGER,
-    name TEXT,
-    name_key TEXT,
-    uscc_printed TEXT,
-    uscc TEXT,
-    source TEXT,
-    row INTEGER,
-    imported_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS firm_registers_uscc ON firm_registers(uscc);
-CREATE INDEX IF NOT EXISTS firm_registers_name_key ON firm_registers(name_key);
-CREATE TABLE IF NOT EXISTS dupe_decisions (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('confirm', 'split')),
-    group_id TEXT,
-    mentions TEXT NOT NULL,
-    others TEXT NOT NULL DEFAULT '[]',
-    decided_by TEXT,
-    decided_at TEXT NOT NULL,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS track_figures (
-    id INTEGER PRIMARY KEY,
-    track_id INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    value REAL,
-    entered_by TEXT,
-    entered_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS track_figures_track ON track_figures(track_id, key)
-"""
-_ABOUT = [
-    ("firm_registers", "导入的认定企业名单（高新技术企业、专精特新“小巨人”等）：类型、年度、名称、信用代码",
-     "imported registers of certified firms"),
-    ("dupe_decisions", "人工对重复企业组的确认/拆分，按申报文件 sha256 + 行号记录",
-     "a person's confirm/split decisions on duplicate-firm groups"),
-    ("track_figures", "工作人员录入的赛道指标（研发强度、发明专利、增长率等），含录入人和时间",
-     "track figures entered by staff, with who and when"),
-]
-
-
-def now() -> str:
-    """UTC timestamp, ISO 8601 to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def as_database(index_or_db: Any) -> sqlite_utils.Database:
-    """An ``Index`` (its ``.db``), a sqlite-utils Database, or a path to one."""
-    if isinstance(index_or_db, sqlite_utils.Database):
-        return index_or_db
-    if hasattr(index_or_db, "db"):
-        return index_or_db.db
-    from saidao.index.db import connect
-
-    return connect(index_or_db)
-
-
-def create_firm_tables(db: sqlite_utils.Database) -> None:
-    """Create the register, decision and figure tables (idempotent; the index migration)."""
-    for statement in _TABLES.split(";"):
-        if statement.strip():
-            db.execute(statement)
-    if "about_tables" in db.table_names():
-        db.conn.executemany("INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)", _ABOUT)
-
 
 # ---------------------------------------------------------------- reading
 

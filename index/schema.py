@@ -13,6 +13,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from saidao.index.db import write_transaction
+from saidao.index.fts import create_term_table
 
 #: table -> (Chinese, English) description, written to ``about_tables``.
 ABOUT: dict[str, tuple[str, str]] = {
@@ -223,6 +224,65 @@ CREATE INDEX corrections_row ON corrections(table_name, row_id, field);
 """
 
 
+# ---------------------------------------------------------------- firm tables
+# Registers, duplicate decisions and staff figures (``index.registers``,
+# ``index.dupes``, ``index.eligibility``): created by one migration (v3) and
+# again, idempotently, before a decision is first stored in an older index.
+
+_FIRM_TABLES = """
+CREATE TABLE IF NOT EXISTS firm_registers (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    year INTEGER,
+    name TEXT,
+    name_key TEXT,
+    uscc_printed TEXT,
+    uscc TEXT,
+    source TEXT,
+    row INTEGER,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS firm_registers_uscc ON firm_registers(uscc);
+CREATE INDEX IF NOT EXISTS firm_registers_name_key ON firm_registers(name_key);
+CREATE TABLE IF NOT EXISTS dupe_decisions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('confirm', 'split')),
+    group_id TEXT,
+    mentions TEXT NOT NULL,
+    others TEXT NOT NULL DEFAULT '[]',
+    decided_by TEXT,
+    decided_at TEXT NOT NULL,
+    note TEXT
+);
+CREATE TABLE IF NOT EXISTS track_figures (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value REAL,
+    entered_by TEXT,
+    entered_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS track_figures_track ON track_figures(track_id, key)
+"""
+_FIRM_ABOUT = [
+    ("firm_registers", "导入的认定企业名单（高新技术企业、专精特新“小巨人”等）：类型、年度、名称、信用代码",
+     "imported registers of certified firms"),
+    ("dupe_decisions", "人工对重复企业组的确认/拆分，按申报文件 sha256 + 行号记录",
+     "a person's confirm/split decisions on duplicate-firm groups"),
+    ("track_figures", "工作人员录入的赛道指标（研发强度、发明专利、增长率等），含录入人和时间",
+     "track figures entered by staff, with who and when"),
+]
+
+
+def create_firm_tables(db: sqlite_utils.Database) -> None:
+    """Create the register, decision and figure tables (idempotent; the index migration)."""
+    for statement in _FIRM_TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    if "about_tables" in db.table_names():
+        db.conn.executemany("INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)", _FIRM_ABOUT)
+
+
 def _v1(db: sqlite_utils.Database) -> None:
     """The first schema: files, runs, declarations, policies, clauses, FTS, zones, fixes."""
     for statement in _V1.split(";"):
@@ -251,15 +311,11 @@ def _v2_track_links(db: sqlite_utils.Database) -> None:
 
 def _v3_firm_tables(db: sqlite_utils.Database) -> None:
     """Firm registers, duplicate-group decisions and staff track figures (index/registers.py)."""
-    from saidao.index.registers import create_firm_tables
-
     create_firm_tables(db)
 
 
 def _v4_clause_terms(db: sqlite_utils.Database) -> None:
     """Each indexed word's document frequency, so search ranks without walking posting lists."""
-    from saidao.index.fts import create_term_table
-
     create_term_table(db)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import sqlite_utils
 from saidao.corpus.zones import registry
 from saidao.extractors.firm_name import name_key
 from saidao.index import fts
-from saidao.index.db import connect, write_transaction
+from saidao.index.db import connect, now, write_transaction
 from saidao.index.schema import migrate
 
 OUTCOMES = ("imported", "unchanged", "superseded", "failed")
@@ -37,11 +36,6 @@ _UNIT_FIELDS = (
     "name", "address", "contact", "postcode", "department", "title", "phone", "mobile", "fax",
     "email",
 )
-
-
-def now() -> str:
-    """UTC timestamp, ISO 8601 to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def dumps(value: Any) -> str:

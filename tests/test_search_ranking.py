@@ -12,8 +12,8 @@ from saidao.corpus.policies import bundled
 from saidao.extractors.extract import extract_file
 from saidao.index import fts, schema
 from saidao.index import search as S
-from saidao.index.db import write_transaction
-from saidao.index.store import Index, now
+from saidao.index.db import now, write_transaction
+from saidao.index.store import Index
 
 GOLD = Path(__file__).parent / "gold" / "search_questions.json"
 
