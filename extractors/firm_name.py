@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from stdnum import numdb
 
+from saidao.corpus.zones import regions
 from saidao.extractors.normalize import fold_width, to_simplified
 
 PROVINCE = "内蒙古自治区"
@@ -82,10 +84,8 @@ class _Region:
 def _loc_rows() -> list[tuple[str, list[str]]]:
     """(6-digit code, names) of Inner Mongolia from python-stdnum's GB/T 2260 table."""
     try:
-        from stdnum import numdb
-
         db = numdb.get("cn/loc")
-    except (ImportError, OSError):  # stdnum without its data: fall back to the corpus
+    except OSError:  # stdnum without its data: fall back to the corpus
         return []
     rows = []
     for _length, low, _high, _props, children in db.prefixes:
@@ -99,11 +99,7 @@ def _loc_rows() -> list[tuple[str, list[str]]]:
 
 
 def _corpus_rows() -> list[tuple[str, list[str]]]:
-    """(code, [name]) from the corpus' regions.csv, if the corpus is installed."""
-    try:
-        from saidao.corpus.zones import regions
-    except ImportError:
-        return []
+    """(code, [name]) from the corpus' regions.csv."""
     rows = []
     for region in regions():
         rows.append((region.code, [region.name]))

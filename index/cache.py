@@ -35,7 +35,7 @@ from typing import Any, Generic, TypeVar
 import sqlean
 import sqlite_utils
 
-from saidao.index.db import as_database, now, write_transaction
+from saidao.index.db import IndexLike, as_database, now, write_transaction
 
 __all__ = ["CLAUSES", "COUNTS", "FIRMS", "JSON", "TRACKS", "Codec", "cached", "code_version",
            "data_state", "refresh", "snapshot"]
@@ -56,11 +56,11 @@ _memo_lock = threading.Lock()
 _MEMO_LIMIT = 256
 
 
-def data_state(index_or_db: Any, depends: Iterable[str] | None = None) -> tuple[Any, ...] | None:
+def data_state(index: IndexLike, depends: Iterable[str] | None = None) -> tuple[Any, ...] | None:
     """The index's random epoch and the versions of the tables in ``depends`` (all when
     None): equal twice means none of them was written in between, by any process.
     None before schema v5 (nothing is then cached)."""
-    db = as_database(index_or_db)
+    db = as_database(index)
     try:
         versions = dict(db.execute("SELECT name, version FROM data_versions").fetchall())
     except sqlean.OperationalError:
@@ -73,11 +73,11 @@ def data_state(index_or_db: Any, depends: Iterable[str] | None = None) -> tuple[
 
 
 @contextmanager
-def snapshot(index_or_db: Any) -> Iterator[sqlite_utils.Database]:
+def snapshot(index: IndexLike) -> Iterator[sqlite_utils.Database]:
     """One read transaction, so the data state and the figures computed under it
     describe the same data (WAL: writers go on meanwhile). Inside a transaction
     already, that one is used."""
-    db = as_database(index_or_db)
+    db = as_database(index)
     conn = db.conn
     if conn.in_transaction:
         yield db
@@ -240,7 +240,7 @@ def _module_of(compute: Callable[..., Any]) -> str:
     return str(getattr(getattr(compute, "func", compute), "__module__", None) or __name__)
 
 
-def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
+def cached(index: IndexLike, name: str, compute: Callable[[sqlite_utils.Database], T],
            depends: Iterable[str] | None = None, persist: Codec[T] | bool = False,
            code: str | None = None) -> T:
     """``compute(db)``, kept until a table in ``depends`` (every content table when None)
@@ -254,7 +254,7 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
 
     The value is shared between callers and threads: treat it as read-only.
     """
-    db = as_database(index_or_db)
+    db = as_database(index)
     where = _database_file(db)
     if not where or db.conn.in_transaction:  # a caller's writes may yet be rolled back
         return compute(db)
@@ -283,13 +283,13 @@ def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database
     return value  # type: ignore[return-value]
 
 
-def refresh(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
+def refresh(index: IndexLike, name: str, compute: Callable[[sqlite_utils.Database], T],
             depends: Iterable[str] | None = None, persist: Codec[T] | bool = True) -> bool:
     """Make sure the index holds ``name``'s answer for the current data state (as
     :func:`cached` with ``persist`` would store it), without reading it back when it
     does: the end of an import readies what the next process will ask. True when it
     computed."""
-    db = as_database(index_or_db)
+    db = as_database(index)
     codec: Codec[T] = JSON if persist is True else (persist or JSON)
     if _database_file(db) and not db.conn.in_transaction:
         with snapshot(db):

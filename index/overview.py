@@ -14,9 +14,12 @@ from typing import Any
 
 import sqlite_utils
 
-from saidao.index.cache import COUNTS, TRACKS, cached
+from saidao.index.cache import CLAUSES, COUNTS, TRACKS, cached
+from saidao.index.db import IndexLike
 
-__all__ = ["counts", "tracks_by_zone", "tracks_per_zone"]
+# ``CLAUSES``, ``TRACKS`` and ``cached`` are ``index.cache``'s, named here too for the web
+# pages that still ask ``overview`` for them (web/pages.py, web/review.py: issue 16's files).
+__all__ = ["CLAUSES", "TRACKS", "cached", "counts", "tracks_by_zone", "tracks_per_zone"]
 
 #: Joins a table's ``file_sha256`` column to the current files.
 _CURRENT = "JOIN files f ON f.sha256 = {} AND f.status = 'imported'"
@@ -52,10 +55,10 @@ def _counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {key: int(db.execute(sql).fetchone()[0]) for key, sql in _COUNTS.items()}
 
 
-def counts(index_or_db: Any) -> dict[str, int]:
+def counts(index: IndexLike) -> dict[str, int]:
     """How many current files, failed files, declarations, tracks, policies, clauses,
     distinct firms and open problems the index holds."""
-    return dict(cached(index_or_db, "counts", _counts, COUNTS))
+    return dict(cached(index, "counts", _counts, COUNTS))
 
 
 def _tracks_by_zone(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -65,13 +68,13 @@ def _tracks_by_zone(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         + " LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
 
 
-def tracks_by_zone(index_or_db: Any) -> list[dict[str, Any]]:
+def tracks_by_zone(index: IndexLike) -> list[dict[str, Any]]:
     """Tracks per zone and direction: ``zone_id``, ``zone_name``, ``direction``, ``n``.
 
     A track whose zone was not recognised is listed under the zone printed on
     the form (or 未识别); one with no direction ticked under 未勾选.
     """
-    return [dict(row) for row in cached(index_or_db, "tracks_by_zone", _tracks_by_zone, TRACKS)]
+    return [dict(row) for row in cached(index, "tracks_by_zone", _tracks_by_zone, TRACKS)]
 
 
 def _tracks_per_zone(db: sqlite_utils.Database) -> dict[str, int]:
@@ -80,6 +83,6 @@ def _tracks_per_zone(db: sqlite_utils.Database) -> dict[str, int]:
     return dict(rows.fetchall())
 
 
-def tracks_per_zone(index_or_db: Any) -> dict[str, int]:
+def tracks_per_zone(index: IndexLike) -> dict[str, int]:
     """Number of current tracks of each recognised zone, by zone id (zones without any left out)."""
-    return dict(cached(index_or_db, "tracks_per_zone", _tracks_per_zone, TRACKS))
+    return dict(cached(index, "tracks_per_zone", _tracks_per_zone, TRACKS))

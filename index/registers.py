@@ -19,10 +19,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
 from saidao.errors import SaidaoError
 from saidao.extractors.firm_name import name_key
 from saidao.extractors.uscc import check, compact
-from saidao.index.db import as_database, now
+from saidao.index.db import IndexLike, as_database, now
 from saidao.index.dupe_model import Mention
 from saidao.index.firm_regions import regions_agree
 from saidao.index.schema import create_firm_tables
@@ -49,8 +51,6 @@ _HEADER_ROWS = 10  # a header is looked for in this many leading rows
 
 
 def _rows_xlsx(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
@@ -134,7 +134,7 @@ def read_register(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002 - the CLI name
+def import_register(index: IndexLike, path: str | Path, type: str,  # noqa: A002 - the CLI name
                     year: int | None = None) -> int:
     """Load a register file into ``firm_registers``; returns the rows loaded.
 
@@ -143,7 +143,7 @@ def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002
     if type not in REGISTER_TYPES:
         raise ValueError(f"名单类型“{type}”无效，可选：{'、'.join(REGISTER_TYPES)}")
     rows = read_register(path)
-    db = as_database(index_or_db)
+    db = as_database(index)
     create_firm_tables(db)
     source, stamp = Path(path).name, now()
     with db.conn:
@@ -158,9 +158,9 @@ def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002
     return len(rows)
 
 
-def load_registers(index_or_db: Any) -> list[dict[str, Any]]:
+def load_registers(index: IndexLike) -> list[dict[str, Any]]:
     """Every register entry in the index."""
-    db = as_database(index_or_db)
+    db = as_database(index)
     if "firm_registers" not in db.table_names():
         return []
     return list(db.query("SELECT * FROM firm_registers ORDER BY id"))
@@ -212,7 +212,7 @@ def _hit(m: Mention, entry: dict[str, Any], evidence: str) -> dict[str, Any]:
             "source": entry.get("source"), "evidence": evidence}
 
 
-def register_hits(index_or_db: Any, mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+def register_hits(index: IndexLike, mentions: Iterable[Mention]) -> list[dict[str, Any]]:
     """:func:`register_matches` against every register in the index."""
-    return register_matches(mentions, load_registers(index_or_db))
+    return register_matches(mentions, load_registers(index))
 

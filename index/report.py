@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from saidao.index.db import IndexLike, as_database
+from saidao.index.links import links_for_track
 from saidao.index.search import resolve_zone
 from saidao.index.store import Index
 
@@ -41,6 +43,12 @@ def tracks(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
     return [_track_row(r) for r in index.db.query(sql, params)]
 
 
+def has_track(index: IndexLike, track_id: int) -> bool:
+    """Whether a track with this id is in the index (current file or not)."""
+    db = as_database(index)
+    return db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone() is not None
+
+
 def track(index: Index, track_id: int) -> dict[str, Any] | None:
     """One track with its declaration, firm rows, platforms, problems and linked clauses."""
     rows = list(index.db.query(_TRACKS_SQL.replace("WHERE f.status = 'imported'",
@@ -72,11 +80,7 @@ def _json_cols(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _links(index: Index, track_id: int) -> list[dict[str, Any]]:
-    """Linked clauses when the linking module is installed (it lands in its own issue)."""
-    try:
-        from saidao.index.links import links_for_track  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    """The clauses linked to the track, best first."""
     return list(links_for_track(index, track_id))
 
 

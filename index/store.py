@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from saidao.corpus.policies import bundled
 from saidao.corpus.zones import registry
 from saidao.extractors.firm_name import name_key
 from saidao.index import fts
@@ -440,8 +441,6 @@ def _tag_value(value: Any) -> str:
 
 def _with_bundled_metadata(sha256: str, result: dict) -> dict:
     """Fill title/文号/… the text does not print from the bundled corpus metadata (same bytes)."""
-    from saidao.corpus.policies import bundled
-
     meta = dict(result)
     known = next((p for p in bundled() if p.sha256 == sha256), None)
     if known is None:

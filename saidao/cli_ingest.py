@@ -1,6 +1,6 @@
 """``saidao ingest`` and ``saidao demo``: the bulk import and the tour of the product.
 
-Registered on the ``app`` of :mod:`saidao.cli` (imported at the bottom of it).
+Registered on the shared ``app`` (``saidao.cli_common``) when ``saidao.cli`` imports it.
 Progress and tables go to stderr when ``--json`` owns stdout.
 """
 
@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from saidao.cli import _print_json, app, err
+from saidao.cli_common import app, err, print_json
 from saidao.errors import REASONS, SaidaoError
 from saidao.extractors.citation import clause_label
 from saidao.ingest.bulk import DRY_OUTCOMES_ZH, OUTCOMES_ZH, FileOutcome, Options, RunSummary
@@ -166,7 +166,7 @@ def ingest(
     for table in summary_tables(summary):
         out.print(table)
     if as_json:
-        _print_json(summary.to_dict())
+        print_json(summary.to_dict())
     raise typer.Exit(1 if summary.failed else 0)
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from saidao.extractors.extract import extract_file
 from saidao.index.dupes import groups_from_index
 from saidao.index.recheck import NOTE_CODE, REVISED_CODE, WHO, recheck_codes
 from saidao.index.store import Index
+from saidao.ingest.extract import extract_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MENGNIU = "内蒙古蒙牛乳业(集团)股份有限公司"

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from saidao.corpus.zones import registry
-from saidao.index import cache, fts, overview
+from saidao.index import fts, overview
 from saidao.index.eligibility import code_corrections, track_eligibility
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
 from saidao.index.report import track as track_view
@@ -105,8 +105,8 @@ def zone_rowids(index: Index, zone_id: str) -> set[int]:
     """``applicable_rowids``, kept until the index's data state moves on (it reads every
     applicable clause id: tens of thousands on a big index). Read-only: shared."""
     zone = resolve_zone(zone_id)
-    return cache.cached(index, f"zone_rowids:{zone.id}",
-                           lambda _db: applicable_rowids(index, zone), cache.CLAUSES)
+    return overview.cached(index, f"zone_rowids:{zone.id}",
+                           lambda _db: applicable_rowids(index, zone), overview.CLAUSES)
 
 
 def _rowids(index: Index, sql: str, params: list[Any]) -> set[int]:
@@ -254,10 +254,10 @@ def zone_clauses(index: Index, zone_id: str) -> list[dict[str, Any]]:
     memory and in the index (hundreds of policies on a big index: half a second). Shared:
     read-only. Raises ``UnknownZone``."""
     zone = resolve_zone(zone_id)
-    return cache.cached(
+    return overview.cached(
         index, f"zone_clauses:{zone.id}:{ZONE_CLAUSES_PER_POLICY}",  # the cut is part of the answer
         lambda _db: clauses_for_zone(index, zone.id, per_policy=ZONE_CLAUSES_PER_POLICY)["policies"],
-        cache.CLAUSES, persist=True, code="saidao.index.search")
+        overview.CLAUSES, persist=True, code="saidao.index.search")
 
 
 def _found_zone(request: Request) -> Any:
@@ -327,9 +327,9 @@ def track_rows(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
     state moves on: every current track with its counts is 10,000 rows on a big index,
     and the list pages show 100 of them. Shared: read-only. Raises ``UnknownZone``."""
     zone_id = resolve_zone(zone).id if zone else None
-    return cache.cached(index, f"tracks:{zone_id or ''}",
+    return overview.cached(index, f"tracks:{zone_id or ''}",
                            lambda _db: track_list(index, zone=zone_id),
-                           (*cache.TRACKS, "firm_mentions", "problems"))
+                           (*overview.TRACKS, "firm_mentions", "problems"))
 
 
 def tracks(request: Request) -> Response:

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.extractors.uscc import check
-from saidao.index.cache import TRACKS, cached
+from saidao.index.overview import TRACKS, cached
 from saidao.index.store import Index
 from saidao.web.app import UNIT_ZH, index_of, render, route
 from saidao.web.imports import display_path, load_names
