@@ -18,9 +18,10 @@ from collections.abc import Iterable
 from saidao.corpus.zones import registry
 from saidao.index.cache import cached, refresh
 from saidao.index.db import IndexLike, as_database, now
-from saidao.index.dupe_model import Decision, Group, Link, Mention, gc_paused, mention_id
+from saidao.index.dupe_model import Decision, Group, Link, Mention, mention_id
 from saidao.index.dupe_rules import MAX_BLOCK, find_groups, group_id_for
 from saidao.index.dupe_store import StoredGroup, groups_codec
+from saidao.index.firm_rows import mentions
 from saidao.index.schema import create_firm_tables
 
 __all__ = [
@@ -51,33 +52,9 @@ __all__ = [
 # ---------------------------------------------------------------- the index
 
 
-_MENTIONS_SQL = """
-SELECT fm.id, fm.track_id, fm.seq, fm.name, fm.name_key, fm.uscc_printed, fm.uscc,
-       COALESCE(z.name, t.zone_id, d.zone_printed, '') AS zone, f.path, f.sha256
-FROM firm_mentions fm
-JOIN tracks t ON t.track_id = fm.track_id
-JOIN declarations d ON d.declaration_id = t.declaration_id
-JOIN files f ON f.sha256 = d.file_sha256
-LEFT JOIN zones z ON z.id = t.zone_id
-WHERE f.status = 'imported'
-ORDER BY fm.track_id, fm.seq, fm.id
-"""
-
-
 def mentions_from_index(index: IndexLike) -> list[Mention]:
     """Every firm row of every current declaration, with staff corrections of the code."""
-    db = as_database(index)
-    fixes = {row[0]: row[1] for row in db.execute(
-        "SELECT row_id, corrected_value FROM corrections WHERE table_name = 'firm_mentions' "
-        "AND field = 'uscc' ORDER BY id")}
-    out = []
-    with gc_paused():  # 100,000 new objects: the collector's passes doubled the time
-        for row in db.execute(_MENTIONS_SQL):
-            rid, track, seq, name, key, printed, fixed, zone, path, sha = row
-            fixed = fixes.get(str(rid), fixed)
-            out.append(Mention(str(track), int(seq or 0), name or "", printed or "", fixed,
-                               zone or "", path or "", sha or "", key or ""))
-    return out
+    return mentions(index)
 
 
 def load_decisions(index: IndexLike) -> list[Decision]:

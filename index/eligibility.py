@@ -22,6 +22,7 @@ from saidao.extractors.uscc import compact
 from saidao.index.cache import cached
 from saidao.index.db import IndexLike, as_database, now
 from saidao.index.dupe_model import Mention
+from saidao.index.firm_rows import code_fixes, mentions
 from saidao.index.registers import load_registers, register_matches
 from saidao.index.schema import create_firm_tables
 
@@ -190,11 +191,7 @@ def track_figures(index: IndexLike, track_id: int | str) -> dict[str, float]:
 def code_corrections(index: IndexLike, track_id: int | str) -> dict[int, dict[str, Any]]:
     """Staff corrections of the track's credit codes by firm row id, the latest per row
     (``corrected_value``, ``corrected_by``, ``corrected_at``)."""
-    rows = as_database(index).query(
-        "SELECT c.row_id, c.corrected_value, c.corrected_by, c.corrected_at FROM corrections c "
-        "JOIN firm_mentions m ON c.table_name = 'firm_mentions' AND c.field = 'uscc' "
-        "AND c.row_id = CAST(m.id AS TEXT) WHERE m.track_id = ? ORDER BY c.id", [int(track_id)])
-    return {int(r["row_id"]): r for r in rows}
+    return code_fixes(index, track_id)
 
 
 def track_mentions(index: IndexLike, track_id: int | str) -> list[Mention]:
@@ -202,20 +199,9 @@ def track_mentions(index: IndexLike, track_id: int | str) -> list[Mention]:
 
     Reads that track's rows only (``dupes.mentions_from_index`` reads every
     firm row of the index: hundreds of milliseconds on a big one), whatever
-    its file's status, as the track's page shows them. Zone and file path are
-    left empty: the eligibility rules read names and codes only.
+    its file's status, as the track's page shows them.
     """
-    database = as_database(index)
-    fixes = code_corrections(database, track_id)
-    rows = database.execute(
-        "SELECT m.id, m.seq, m.name, m.name_key, m.uscc_printed, m.uscc, d.file_sha256 "
-        "FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "WHERE m.track_id = ? ORDER BY m.seq, m.id", [int(track_id)])
-    return [Mention(str(track_id), int(seq or 0), name or "", printed or "",
-                    (fixes.get(rid) or {}).get("corrected_value", code), sha256=sha or "",
-                    name_key=key or "")
-            for rid, seq, name, key, printed, code, sha in rows]
+    return mentions(index, track_id=track_id, current=False)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from saidao.index.firm_rows import firm_rows
 from saidao.index.report import tracks
 from saidao.index.store import Index
 from saidao.index.tabular import Column, cell, write_csv, write_xlsx
@@ -59,19 +60,8 @@ def report_rows(index: Index, run: int | None = None) -> list[dict[str, Any]]:
 
 
 def _firm_rows(index: Index) -> list[dict[str, Any]]:
-    """Every firm row of a current file, ``extra`` parsed and ``uscc_valid`` a boolean."""
-    rows = list(index.db.query(
-        "SELECT m.*, t.track_name, z.name AS zone_name, f.path AS file FROM firm_mentions m "
-        "JOIN tracks t ON t.track_id = m.track_id "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "JOIN files f ON f.sha256 = d.file_sha256 LEFT JOIN zones z ON z.id = t.zone_id "
-        "WHERE f.status = 'imported' ORDER BY t.zone_id, t.track_id, m.seq"))
-    for row in rows:
-        if isinstance(row.get("extra"), str):
-            row["extra"] = json.loads(row["extra"]) if row["extra"] else {}
-        if row.get("uscc_valid") is not None:
-            row["uscc_valid"] = bool(row["uscc_valid"])
-    return rows
+    """Every firm row of a current file (``firm_rows.firm_rows``)."""
+    return firm_rows(index)
 
 
 def _clause_rows(index: Index) -> list[dict[str, Any]]:
@@ -83,8 +73,7 @@ def _clause_rows(index: Index) -> list[dict[str, Any]]:
         " AND t.tag_type = 'amount') AS amounts, "
         "(SELECT group_concat(value, '、') FROM clause_tags t WHERE t.clause_id = c.clause_id "
         " AND t.tag_type IN ('lead_unit', 'responsible_unit')) AS units "
-        "FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-        "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported' "
+        "FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id "
         "ORDER BY p.level, p.doc_number, c.position"))
     for row in rows:
         row["path"] = "/".join(json.loads(row["path"] or "[]"))

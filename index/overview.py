@@ -1,6 +1,6 @@
 """Counts of what the index holds: the figures of the home page and of the zone list.
 
-Only current files count (``files.status = 'imported'``): a superseded or
+Only current files count (the views of ``index.schema.VIEWS``): a superseded or
 failed version of a file is history, not content.
 
 Counting distinct firms over a quarter of a million firm rows takes a second,
@@ -21,33 +21,21 @@ from saidao.index.db import IndexLike
 # pages that still ask ``overview`` for them (web/pages.py, web/review.py: issue 16's files).
 __all__ = ["CLAUSES", "TRACKS", "cached", "counts", "tracks_by_zone", "tracks_per_zone"]
 
-#: Joins a table's ``file_sha256`` column to the current files.
-_CURRENT = "JOIN files f ON f.sha256 = {} AND f.status = 'imported'"
-#: Tracks of current declarations, aliased ``t`` (and ``d``, ``f``).
-_CURRENT_TRACKS = ("tracks t JOIN declarations d ON d.declaration_id = t.declaration_id "
-                   + _CURRENT.format("d.file_sha256"))
-
+#: Each figure over the views of ``index.schema.VIEWS`` (what "current" and "as
+#: corrected" mean is written there once).
 _COUNTS = {
-    "files": "SELECT count(*) FROM files WHERE status = 'imported'",
+    "files": "SELECT count(*) FROM current_files",
     "failed": "SELECT count(*) FROM files WHERE status = 'failed'",
-    "declarations": "SELECT count(*) FROM declarations d " + _CURRENT.format("d.file_sha256"),
-    "tracks": "SELECT count(*) FROM " + _CURRENT_TRACKS,
-    "policies": "SELECT count(*) FROM policies p " + _CURRENT.format("p.file_sha256"),
-    "clauses": ("SELECT count(*) FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-                + _CURRENT.format("p.file_sha256")),
+    "declarations": "SELECT count(*) FROM current_declarations",
+    "tracks": "SELECT count(*) FROM current_tracks",
+    "policies": "SELECT count(*) FROM current_policies",
+    "clauses": "SELECT count(*) FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id",
     # a firm named in several tracks is one firm: by its code as staff last corrected it,
     # else as read, else by its name key (DISTINCT in a subquery: faster than count(DISTINCT))
-    "firms": ("WITH fixed AS (SELECT CAST(c.row_id AS INTEGER) AS mention_id, "
-              "c.corrected_value AS uscc, max(c.id) FROM corrections c "
-              "WHERE c.table_name = 'firm_mentions' AND c.field = 'uscc' GROUP BY c.row_id) "
-              "SELECT count(*) FROM (SELECT DISTINCT CASE WHEN x.mention_id IS NULL "
-              "THEN coalesce(nullif(m.uscc, ''), m.name_key) "
-              "ELSE coalesce(nullif(x.uscc, ''), m.name_key) END AS firm "
-              "FROM firm_mentions m LEFT JOIN fixed x ON x.mention_id = m.id "
-              "WHERE m.track_id IN (SELECT t.track_id FROM " + _CURRENT_TRACKS + ")) "
-              "WHERE firm IS NOT NULL"),
-    "problems": ("SELECT count(*) FROM problems p " + _CURRENT.format("p.file_sha256")
-                 + " WHERE p.status = 'open'"),
+    "firms": ("SELECT count(*) FROM (SELECT DISTINCT coalesce(nullif(uscc_corrected, ''), "
+              "name_key) AS firm FROM current_firm_rows) WHERE firm IS NOT NULL"),
+    "problems": ("SELECT count(*) FROM problems p JOIN current_files f ON f.sha256 = p.file_sha256 "
+                 "WHERE p.status = 'open'"),
 }
 
 
@@ -63,9 +51,9 @@ def counts(index: IndexLike) -> dict[str, int]:
 
 def _tracks_by_zone(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query(
-        "SELECT t.zone_id, coalesce(z.name, d.zone_printed, '未识别') AS zone_name, "
-        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM " + _CURRENT_TRACKS
-        + " LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
+        "SELECT t.zone_id, coalesce(z.name, t.zone_printed, '未识别') AS zone_name, "
+        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM current_tracks t "
+        "LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
 
 
 def tracks_by_zone(index: IndexLike) -> list[dict[str, Any]]:
@@ -78,8 +66,8 @@ def tracks_by_zone(index: IndexLike) -> list[dict[str, Any]]:
 
 
 def _tracks_per_zone(db: sqlite_utils.Database) -> dict[str, int]:
-    rows = db.execute("SELECT t.zone_id, count(*) FROM " + _CURRENT_TRACKS
-                      + " WHERE t.zone_id IS NOT NULL GROUP BY t.zone_id")
+    rows = db.execute("SELECT zone_id, count(*) FROM current_tracks WHERE zone_id IS NOT NULL "
+                      "GROUP BY zone_id")
     return dict(rows.fetchall())
 
 

@@ -10,18 +10,16 @@ from saidao.index.links import links_for_track
 from saidao.index.search import resolve_zone
 from saidao.index.store import Index
 
+#: Tracks of ``{view}`` (``current_tracks``, or ``track_rows`` for any track by id).
 _TRACKS_SQL = """
 SELECT t.track_id, t.track_name, t.label, t.direction, t.scheme, t.codes, t.class_names,
-       t.resolved, t.zone_id AS zone, z.name AS zone_name, d.zone_printed, d.filled_at,
-       f.path AS file, f.origin, f.sha256, d.declaration_id,
+       t.resolved, t.zone_id AS zone, z.name AS zone_name, t.zone_printed, t.filled_at,
+       t.file, t.origin, t.sha256, t.declaration_id,
        (SELECT count(*) FROM firm_mentions m WHERE m.track_id = t.track_id) AS firms,
-       (SELECT count(*) FROM problems p WHERE p.file_sha256 = f.sha256
+       (SELECT count(*) FROM problems p WHERE p.file_sha256 = t.sha256
           AND p.status = 'open') AS problems
-FROM tracks t
-JOIN declarations d ON d.declaration_id = t.declaration_id
-JOIN files f ON f.sha256 = d.file_sha256
+FROM {view} t
 LEFT JOIN zones z ON z.id = t.zone_id
-WHERE f.status = 'imported'
 """
 
 
@@ -35,7 +33,7 @@ def _track_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def tracks(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
     """Declared tracks of current files (``zone``: any name of a zone), by zone then name."""
-    sql, params = _TRACKS_SQL, []
+    sql, params = _TRACKS_SQL.format(view="current_tracks") + " WHERE 1", []
     if zone:
         sql += " AND t.zone_id = ?"
         params.append(resolve_zone(zone).id)
@@ -51,8 +49,8 @@ def has_track(index: IndexLike, track_id: int) -> bool:
 
 def track(index: Index, track_id: int) -> dict[str, Any] | None:
     """One track with its declaration, firm rows, platforms, problems and linked clauses."""
-    rows = list(index.db.query(_TRACKS_SQL.replace("WHERE f.status = 'imported'",
-                                                   "WHERE t.track_id = ?"), [track_id]))
+    rows = list(index.db.query(_TRACKS_SQL.format(view="track_rows") + " WHERE t.track_id = ?",
+                               [track_id]))
     if not rows:
         return None
     out = _track_row(rows[0])
