@@ -15,6 +15,7 @@ from saidao.index.firm_rows import firm_rows
 from saidao.index.report import tracks
 from saidao.index.store import Index
 from saidao.index.tabular import Column, cell, write_csv, write_xlsx
+from saidao.vocab import OUTCOME_LABELS, label
 
 __all__ = ["Column", "cell", "export", "rows_for", "write_csv", "write_xlsx"]
 
@@ -49,13 +50,13 @@ REPORT_COLUMNS: list[Column] = [
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
     ("pages", "页数"), ("sha256", "SHA-256"),
 ]
-OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变（已导入过）",
-              "superseded": "新版本（旧版本保留）", "failed": "失败"}
+#: The outcomes in Chinese (``saidao.vocab``; named here for older callers).
+OUTCOME_ZH = OUTCOME_LABELS
 
 
 def report_rows(index: Index, run: int | None = None) -> list[dict[str, Any]]:
     """The rows of ``index.report(run)`` with each outcome in Chinese."""
-    return [{**r, "outcome": OUTCOME_ZH.get(r["outcome"], r["outcome"])}
+    return [{**r, "outcome": label(OUTCOME_LABELS, r["outcome"])}
             for r in index.report(run)]
 
 

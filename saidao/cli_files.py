@@ -23,6 +23,7 @@ from rich.table import Table as RichTable
 
 from saidao.cli_common import app, err, print_json
 from saidao.errors import SaidaoError
+from saidao.vocab import USCC_FIX_LABELS, label
 
 
 def _progress() -> Progress:
@@ -129,6 +130,7 @@ def uscc(
                              overflow="fold")
         for r in results:
             problems = "\n".join(p["message"] if isinstance(p, dict) else str(p) for p in r["problems"])
-            table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—", r["fix"] or "", problems)
+            table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—",
+                          label(USCC_FIX_LABELS, r["fix"]), problems)
         Console().print(table)
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)

@@ -22,8 +22,7 @@ from saidao.cli_common import (
     zone_or_exit,
 )
 from saidao.extractors.citation import cite
-
-LEVEL_ZH = {"national": "国家", "region": "自治区", "city": "盟市", "county": "旗县"}
+from saidao.vocab import LEVEL_LABELS, OUTCOME_LABELS, ZONE_STATUS_LABELS, label
 
 
 @app.command()
@@ -88,8 +87,8 @@ def zones(
         print_json(data[0] if alias else data)
         return
     print_table("高新区名录", ["ID", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
-        [z["id"], z["name"], LEVEL_ZH.get(z["level"], z["level"]), z["city"],
-         "、".join(z["counties"]), z["status"], "、".join(z["aliases"])] for z in data])
+        [z["id"], z["name"], label(LEVEL_LABELS, z["level"]), z["city"],
+         "、".join(z["counties"]), label(ZONE_STATUS_LABELS, z["status"]), "、".join(z["aliases"])] for z in data])
 
 
 @app.command()
@@ -165,7 +164,7 @@ def report(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """导入报告：每个文件的结果和原因。"""
-    from saidao.index.export import OUTCOME_ZH, write_report_xlsx
+    from saidao.index.export import write_report_xlsx
 
     with open_index(db) as index:
         rows = index.report(run)
@@ -177,7 +176,7 @@ def report(
         print_json(rows)
     elif not xlsx:
         print_table("导入报告", ["文件", "结果", "原因"], [
-            [r["path"], OUTCOME_ZH.get(r["outcome"], r["outcome"]), r["message"] or ""]
+            [r["path"], label(OUTCOME_LABELS, r["outcome"]), r["message"] or ""]
             for r in rows])
     raise typer.Exit(1 if any(r["outcome"] == "failed" for r in rows) else 0)
 

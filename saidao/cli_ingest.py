@@ -25,8 +25,9 @@ from rich.table import Table
 from saidao.cli_common import app, err, print_json
 from saidao.errors import REASONS, SaidaoError
 from saidao.extractors.citation import clause_label
-from saidao.ingest.bulk import DRY_OUTCOMES_ZH, OUTCOMES_ZH, FileOutcome, Options, RunSummary
+from saidao.ingest.bulk import FileOutcome, Options, RunSummary
 from saidao.settings import ReadSettings
+from saidao.vocab import DRY_OUTCOME_LABELS, OUTCOME_LABELS
 
 DEMO_DB = Path("saidao-demo.db")
 
@@ -70,7 +71,7 @@ class BarProgress:
 
 def summary_tables(summary: RunSummary) -> list[Table]:
     """The run in Chinese: counts by outcome, failures by reason."""
-    names = DRY_OUTCOMES_ZH if summary.dry_run else OUTCOMES_ZH
+    names = DRY_OUTCOME_LABELS if summary.dry_run else OUTCOME_LABELS
     title = "试运行（未写入索引）" if summary.dry_run else f"导入汇总（第 {summary.run_id} 次运行）"
     counts = Table(title=title)
     counts.add_column("结果")
@@ -122,7 +123,7 @@ def _dry_table(summary: RunSummary) -> Table:
     table.add_column("处理", overflow="fold")
     for f in summary.files:
         why = _why(f)
-        table.add_row(f.path, DRY_OUTCOMES_ZH[f.outcome] + (f"：{why}" if why else ""))
+        table.add_row(f.path, DRY_OUTCOME_LABELS[f.outcome] + (f"：{why}" if why else ""))
     return table
 
 

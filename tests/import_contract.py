@@ -33,12 +33,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "saidao.settings": (),
     "saidao.vocab": (),
     "saidao.corpus": ("saidao.errors",),
-    "saidao.extractors": ("saidao.document", "saidao.errors", "saidao.corpus"),
-    "saidao.ingest": ("saidao.document", "saidao.errors", "saidao.settings"),
+    "saidao.extractors": ("saidao.document", "saidao.errors", "saidao.corpus", "saidao.vocab"),
+    "saidao.ingest": ("saidao.document", "saidao.errors", "saidao.settings", "saidao.vocab"),
     # The one place that runs the whole pipeline on a file or a folder.
     "saidao.ingest.bulk": ("saidao.ingest", "saidao.document", "saidao.errors",
                            "saidao.settings", "saidao.extractors", "saidao.index",
-                           "saidao.corpus"),
+                           "saidao.corpus", "saidao.vocab"),
     # read a file and extract it (``saidao extract``): reading and extraction, no index
     "saidao.ingest.extract": ("saidao.ingest", "saidao.document", "saidao.errors",
                               "saidao.settings", "saidao.extractors"),
