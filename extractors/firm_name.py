@@ -247,7 +247,13 @@ def _core_form_tail(rest: str) -> tuple[str, str, str]:
 
 
 def name_key(name: str) -> str:
-    """A normalised key for matching firm names (see the module notes for what it folds)."""
+    """A normalised key for matching firm names (see the module notes for what it folds).
+
+    The region prefix, 有限责任公司 vs 有限公司 and traditional characters fold away:
+
+    >>> name_key("包头伊利乳业有限责任公司"), name_key("包頭伊利乳業有限公司")
+    ('伊利乳业有限公司', '伊利乳业有限公司')
+    """
     return split_firm_name(name).key
 
 

@@ -23,23 +23,9 @@ SAME = "91150291558112116R"
 EDITED = "saidao.extractors.text_width"
 
 
-def firm_table(track: str, firms: list[tuple[str, str | None]]) -> dict:
-    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
-            "track": {"direction": "新兴产业延伸"},
-            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
-                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
-
-
 @pytest.fixture()
-def indexed(tmp_path: Path) -> Path:
-    path = tmp_path / "saidao.db"
-    with Index.open(path) as index:
-        for n, name in enumerate(["包头伊利乳业有限责任公司", "包头伊利乳业有限公司"]):
-            run = index.start_run([f"{n}.docx"], {})
-            index.record(run_id=run, path=f"{n}.docx", sha256=f"{n}".ljust(64, "0"), size=1,
-                         kind="declaration", result=firm_table(f"赛道{n}", [(name, SAME)]),
-                         error=None)
-    return path
+def indexed(index_of_tracks) -> Path:
+    return index_of_tracks([[("包头伊利乳业有限责任公司", SAME)], [("包头伊利乳业有限公司", SAME)]])
 
 
 def copy_sources(tmp_path: Path, *, relative: bool) -> dict[str, Path]:

@@ -230,27 +230,11 @@ def test_a_stored_group_is_skipped_by_a_filter_only_when_no_row_can_match() -> N
 SAME = "91150291558112116R"
 
 
-def firm_table(track: str, firms: list[tuple[str, str | None]]) -> dict:
-    """An extraction result with a firm table, as the index stores it."""
-    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
-            "track": {"direction": "新兴产业延伸"},
-            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
-                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
-
-
 @pytest.fixture()
-def indexed(tmp_path: Path) -> Path:
+def indexed(index_of_tracks) -> Path:
     """An index with one firm in two tracks (a stored group once computed)."""
-    from saidao.index.store import Index
-
-    path = tmp_path / "saidao.db"
-    with Index.open(path) as index:
-        for n, firms in enumerate([[("包头伊利乳业有限责任公司", SAME), ("甲科技有限公司", None)],
-                                   [("包头伊利乳业有限公司", SAME), ("乙科技有限公司", None)]]):
-            run = index.start_run([f"{n}.docx"], {})
-            index.record(run_id=run, path=f"{n}.docx", sha256=f"{n}".ljust(64, "0"), size=1,
-                         kind="declaration", result=firm_table(f"赛道{n}", firms), error=None)
-    return path
+    return index_of_tracks([[("包头伊利乳业有限责任公司", SAME), ("甲科技有限公司", None)],
+                            [("包头伊利乳业有限公司", SAME), ("乙科技有限公司", None)]])
 
 
 def no_grouping(*args: object, **kwargs: object) -> None:

@@ -33,13 +33,6 @@ def _record(index: Index, run: int, path: str, result: dict, origin: str | None 
                         kind=result["kind"], result=result, error=None, origin=origin)
 
 
-@pytest.fixture()
-def index(tmp_path: Path) -> Index:
-    ix = Index.open(tmp_path / "t.db")
-    yield ix
-    ix.close()
-
-
 def test_wal_foreign_keys_and_current_sqlite(index: Index) -> None:
     assert index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert index.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

@@ -38,12 +38,6 @@ def record(index: Index, path: str, sha: str, result: dict[str, Any]) -> str:
                         kind=result["kind"], result=result, error=None)
 
 
-@pytest.fixture()
-def index(tmp_path: Path) -> Index:
-    with Index.open(tmp_path / "saidao.db") as opened:
-        yield opened
-
-
 V1 = declaration("赛道甲", [("甲公司", GOOD), ("乙公司", None), ("丙公司", None)], problems=1)
 V2 = declaration("赛道甲", [("甲公司", GOOD), ("丁公司", OTHER)])
 

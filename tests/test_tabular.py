@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import firm_table
 from typer.testing import CliRunner
 
 from saidao.cli import app
@@ -22,13 +23,6 @@ from saidao.index.tabular import FORMULA_STARTS, write_csv, write_xlsx
 HOSTILE = ["=cmd|' /C calc'!A0", "@SUM(1)", "+1+cmd|' /C calc'!A0", "-2+3",
            '=HYPERLINK("http://evil.example/", "点击")', "\t=1+1", "\r=1+1"]
 CODE = "91150291558112116R"
-
-
-def firm_table(track: str, firms: list[tuple[str, str | None]]) -> dict:
-    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
-            "track": {"direction": "新兴产业延伸"},
-            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
-                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
 
 
 @pytest.fixture()

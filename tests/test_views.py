@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import firm_table
+
 from saidao.index import schema
 from saidao.index.firm_rows import code_fixes, firm_rows, mentions
 from saidao.index.overview import counts
@@ -14,23 +16,16 @@ CODE = "91150291558112116R"
 OTHER = "91150100701465425Y"
 
 
-def declaration(track: str, firms: list[tuple[str, str | None]]) -> dict:
-    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
-            "track": {"direction": "新兴产业延伸"},
-            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
-                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
-
-
 def test_views_follow_supersession_and_the_latest_correction(tmp_path: Path) -> None:
     with Index.open(tmp_path / "saidao.db") as index:
         assert schema.version(index.db) == len(schema.MIGRATIONS)
         assert set(schema.VIEWS) <= set(index.db.view_names())
         run = index.start_run(["a.docx"], {})
         index.record(run_id=run, path="a.docx", sha256="a".ljust(64, "0"), size=1,
-                     kind="declaration", result=declaration("赛道一", [("甲公司", CODE)]), error=None)
+                     kind="declaration", result=firm_table("赛道一", [("甲公司", CODE)]), error=None)
         # a new version of the same file supersedes the first: only its rows are current
         index.record(run_id=run, path="a.docx", sha256="b".ljust(64, "0"), size=1,
-                     kind="declaration", result=declaration("赛道一", [("乙公司", CODE),
+                     kind="declaration", result=firm_table("赛道一", [("乙公司", CODE),
                                                                    ("丙公司", None)]),
                      error=None)
         current = firm_rows(index)
