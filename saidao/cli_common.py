@@ -21,6 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table as RichTable
 
 if TYPE_CHECKING:
@@ -40,6 +48,21 @@ err = Console(stderr=True)
 DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
 JSON_OPTION = typer.Option(False, "--json", help="输出 JSON")
 BY_OPTION = typer.Option("", "--by", help="操作人（记录在决定中）")
+
+
+def progress_bar(title: str, counts: str, console: Console | None = None) -> Progress:
+    """A rich progress bar on stderr: ``title``, bar, done/total, ``counts`` (a rich
+    template over the task's fields, e.g. ``错误 {task.fields[errors]}``), elapsed, ETA."""
+    return Progress(
+        TextColumn(f"[bold]{title}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(counts),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console or err,
+        transient=False,
+    )
 
 
 def print_json(data: Any) -> None:

@@ -11,32 +11,11 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table as RichTable
 
-from saidao.cli_common import app, err, print_json
+from saidao.cli_common import app, err, print_json, progress_bar
 from saidao.errors import SaidaoError
 from saidao.vocab import USCC_FIX_LABELS, label
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("错误 {task.fields[errors]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    )
 
 
 @app.command()
@@ -55,7 +34,7 @@ def read(
     failed: list[SaidaoError] = []
     rows: list[tuple[str, str, str, str, str, str]] = []
     single = len(files) == 1 and not paths[0].is_dir()
-    with _progress() as progress:
+    with progress_bar("{task.description}", "错误 {task.fields[errors]}") as progress:
         task = progress.add_task("读取", total=len(files), errors=0)
         for path, outcome in read_many(files, settings):
             if isinstance(outcome, SaidaoError):

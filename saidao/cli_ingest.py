@@ -12,17 +12,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
-from saidao.cli_common import app, err, print_json
+from saidao.cli_common import app, err, print_json, progress_bar
 from saidao.errors import REASONS, SaidaoError
 from saidao.extractors.citation import clause_label
 from saidao.ingest.bulk import FileOutcome, Options, RunSummary
@@ -36,16 +30,8 @@ class BarProgress:
     """A rich progress bar on stderr: files, pages, OCR pages, errors, ETA."""
 
     def __init__(self, console: Console, label: str) -> None:
-        self.bar = Progress(
-            TextColumn(f"[bold]{label}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("页 {task.fields[pages]} · OCR页 {task.fields[ocr]} · 错误 {task.fields[errors]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
+        self.bar = progress_bar(label, "页 {task.fields[pages]} · OCR页 {task.fields[ocr]} · "
+                                       "错误 {task.fields[errors]}", console)
         self.task: TaskID = self.bar.add_task(label, total=0, pages=0, ocr=0, errors=0)
         self._errors = self._pages = self._ocr = 0
 
