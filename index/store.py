@@ -165,7 +165,7 @@ class Index:
     def _current_versions(self, path: str, origin: str | None, sha256: str) -> list[str]:
         """Imported files that are the same logical file (same path or same origin)."""
         rows = self.db.execute(
-            "SELECT sha256 FROM files WHERE status = 'imported' AND sha256 != ? "
+            "SELECT sha256 FROM current_files WHERE sha256 != ? "
             "AND (path = ? OR (? IS NOT NULL AND origin = ?))",
             [sha256, path, origin, origin],
         ).fetchall()

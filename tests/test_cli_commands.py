@@ -66,3 +66,17 @@ def test_demo_without_ocr(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
     out = run("demo", "--no-ocr", "--workers", "1", "--db", str(db), code=0)
     assert "导入汇总" in out and "检索" in out and db.exists()
+
+
+def test_the_cli_shows_the_vocabulary(db: str) -> None:
+    """Levels, statuses and outcomes come from ``saidao.vocab``, never as stored words."""
+    from saidao.vocab import LEVEL_LABELS, OUTCOME_LABELS, USCC_FIX_LABELS, ZONE_STATUS_LABELS
+
+    zones = run("zones")
+    assert any(level in zones for level in LEVEL_LABELS.values())
+    assert ZONE_STATUS_LABELS["existing"] in zones
+    assert not any(word in zones for word in ("national", "region", "county", "existing"))
+    report = run("report", "--db", db)
+    assert OUTCOME_LABELS["imported"] in report and "imported" not in report
+    codes = run("uscc", "9115010O701465425Y")
+    assert USCC_FIX_LABELS["confusable"] in codes and "confusable" not in codes
