@@ -50,8 +50,6 @@ REPORT_COLUMNS: list[Column] = [
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
     ("pages", "页数"), ("sha256", "SHA-256"),
 ]
-#: The outcomes in Chinese (``saidao.vocab``; named here for older callers).
-OUTCOME_ZH = OUTCOME_LABELS
 
 
 def report_rows(index: Index, run: int | None = None) -> list[dict[str, Any]]:
