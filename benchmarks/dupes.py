@@ -20,7 +20,10 @@ from rich.console import Console
 from rich.table import Table
 
 from saidao.extractors.firm_name import name_key
-from saidao.index.dupes import Mention, evaluate, find_groups
+from saidao.index.dupes import Mention, find_groups
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from dupes_eval import evaluate  # noqa: E402  the harness lives with the tests
 
 GENERATOR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "dupes" / "generate.py"
 MENTIONS_PER_FIRM = 3.0  # about, in the generated set

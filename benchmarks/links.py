@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from saidao.corpus.zones import registry
-from saidao.extractors.extract import extract_file
 from saidao.index import links as L
+from saidao.ingest.extract import extract_file
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,8 +28,8 @@ from rich.table import Table
 from saidao.corpus.zones import registry
 from saidao.extractors.uscc import calc_check_digit
 from saidao.index import fts
-from saidao.index.db import write_transaction
-from saidao.index.store import Index, dumps, now
+from saidao.index.db import now, write_transaction
+from saidao.index.store import Index, dumps
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "policies"
 CORPUS = SEEDS.parent

@@ -40,6 +40,7 @@ from saidao.extractors.form_labels import (
     split_labelled_line,
 )
 from saidao.extractors.normalize import fold_width, pair_quotes, parse_cn_date, repair_lines
+from saidao.vocab import UNIT_FIELD_LABELS
 
 MEASURES_LIMIT = 500
 PLAN_LIMIT = 3000
@@ -530,11 +531,7 @@ def _last_date_text(text: str) -> str:
 
 # --------------------------------------------------------------------- assembly
 UNIT_FIELDS = ("name", "address", "contact", "postcode", "department", "title", "phone", "mobile", "fax", "email")
-_UNIT_ZH = {
-    "name": "单位名称", "address": "通信地址", "contact": "联系人姓名", "postcode": "邮编",
-    "department": "所在部门", "title": "职务", "phone": "固定电话", "mobile": "移动电话",
-    "fax": "传真", "email": "E-mail",
-}
+_UNIT_ZH = UNIT_FIELD_LABELS  # saidao.vocab: the one list of staff-facing labels
 _REQUIRED_UNIT = UNIT_FIELDS  # the form asks for every one of them
 
 

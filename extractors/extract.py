@@ -1,16 +1,17 @@
-"""``extract_file``: one file in, the contract's JSON out (``saidao extract``)."""
+"""A read ``Document`` in, the contract's JSON out: classify, then the kind's extractor.
+
+Reading a file is ingest's job: ``saidao.ingest.extract.extract_file`` reads and
+then calls :func:`extract_document` (extraction never imports ingest).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from saidao.document import Document
 from saidao.extractors.classify import classify
 from saidao.extractors.declaration import extract_declaration
 from saidao.extractors.policy import extract_policy
-from saidao.ingest.read import read
-from saidao.settings import DEFAULT, ReadSettings
 
 
 def source_block(doc: Document) -> dict[str, Any]:
@@ -38,10 +39,3 @@ def extract_document(doc: Document, kind: str | None = None) -> dict[str, Any]:
         return result
     result.update({k: v for k, v in extracted.items() if k not in ("kind", "source")})
     return result
-
-
-def extract_file(
-    path: str | Path, kind: str | None = None, settings: ReadSettings = DEFAULT
-) -> dict[str, Any]:
-    """Read ``path`` and extract it; raises ``SaidaoError`` for bad input."""
-    return extract_document(read(path, settings), kind)

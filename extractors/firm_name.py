@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from stdnum import numdb
 
+from saidao.corpus.zones import regions
 from saidao.extractors.normalize import fold_width, to_simplified
 
 PROVINCE = "内蒙古自治区"
@@ -82,10 +84,8 @@ class _Region:
 def _loc_rows() -> list[tuple[str, list[str]]]:
     """(6-digit code, names) of Inner Mongolia from python-stdnum's GB/T 2260 table."""
     try:
-        from stdnum import numdb
-
         db = numdb.get("cn/loc")
-    except (ImportError, OSError):  # stdnum without its data: fall back to the corpus
+    except OSError:  # stdnum without its data: fall back to the corpus
         return []
     rows = []
     for _length, low, _high, _props, children in db.prefixes:
@@ -99,11 +99,7 @@ def _loc_rows() -> list[tuple[str, list[str]]]:
 
 
 def _corpus_rows() -> list[tuple[str, list[str]]]:
-    """(code, [name]) from the corpus' regions.csv, if the corpus is installed."""
-    try:
-        from saidao.corpus.zones import regions
-    except ImportError:
-        return []
+    """(code, [name]) from the corpus' regions.csv."""
     rows = []
     for region in regions():
         rows.append((region.code, [region.name]))
@@ -251,7 +247,13 @@ def _core_form_tail(rest: str) -> tuple[str, str, str]:
 
 
 def name_key(name: str) -> str:
-    """A normalised key for matching firm names (see the module notes for what it folds)."""
+    """A normalised key for matching firm names (see the module notes for what it folds).
+
+    The region prefix, 有限责任公司 vs 有限公司 and traditional characters fold away:
+
+    >>> name_key("包头伊利乳业有限责任公司"), name_key("包頭伊利乳業有限公司")
+    ('伊利乳业有限公司', '伊利乳业有限公司')
+    """
     return split_firm_name(name).key
 
 

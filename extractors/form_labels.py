@@ -16,6 +16,7 @@ from functools import cache
 from rapidfuzz import fuzz, process
 
 from saidao.extractors.normalize import fold_width, to_simplified
+from saidao.vocab import DIRECTIONS as VOCAB_DIRECTIONS
 
 #: field key -> label variants, per context. The first variant is the form's own.
 HEADER_LABELS: dict[str, tuple[str, ...]] = {
@@ -63,7 +64,7 @@ PLATFORM_COLUMNS: dict[str, tuple[str, ...]] = {
     "research": ("研究方向及重要成果", "研究方向", "主要研究方向及成果", "研究方向及成果", "重要成果"),
 }
 
-DIRECTIONS = ("传统产业转型升级", "新兴产业延伸", "未来产业验证熟化")
+DIRECTIONS = VOCAB_DIRECTIONS  # saidao.vocab: the form's order
 
 _NOISE = re.compile(r"[\s:：;；,，。．.、*＊_\-—–·•]+")
 _LIMIT_NOTE = re.compile(r"[(（][^()（）]*字以内[)）]")

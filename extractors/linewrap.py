@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .text_width import is_cjk
+from saidao.extractors.text_width import is_cjk
 
 Kind = Literal["text", "heading", "title", "standalone", "table"]
 

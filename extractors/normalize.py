@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import opencc
 
-from .linewrap import (
+from saidao.extractors.linewrap import (
     RepairedParagraph,
     display_width,
     ends_sentence,
@@ -25,8 +25,14 @@ from .linewrap import (
     is_standalone,
     repair_lines,
 )
-from .numerals import CnNumeral, cn_numerals_in, cn_to_int, parse_cn_date, parse_cn_month
-from .text_width import (
+from saidao.extractors.numerals import (
+    CnNumeral,
+    cn_numerals_in,
+    cn_to_int,
+    parse_cn_date,
+    parse_cn_month,
+)
+from saidao.extractors.text_width import (
     CANONICAL_PUNCT,
     canonical_doc_number_brackets,
     collapse_cjk_spaces,

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import cn2an
 
-from .text_width import fold_width
+from saidao.extractors.text_width import fold_width
 
 _DIGITS = "〇一二三四五六七八九零"
 _DIGIT_VALUE = {ch: i for i, ch in enumerate(_DIGITS[:10])} | {"零": 0, "两": 2}

@@ -34,6 +34,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from saidao.corpus.classifications import ClassificationTable, Entry, Scheme, load, normalise_name
+from saidao.corpus.lexicon import industries
 from saidao.extractors.normalize import fold_width, to_simplified
 
 TRADITIONAL = "传统产业转型升级"
@@ -456,10 +457,6 @@ def _descend(reading: _Reading, label: str) -> list[Entry]:
 
 
 def _lexicon_hits(scheme: Scheme, label: str, below: dict[str, Entry]) -> list[Entry]:
-    try:
-        from saidao.corpus.lexicon import industries
-    except ImportError:  # lexicon not installed: rely on names alone
-        return []
     folded = normalise_name(label)
     hits = []
     for term in industries():

@@ -70,7 +70,7 @@ from stdnum.exceptions import (
 )
 from stdnum.iso7064 import mod_11_10
 
-from .uscc_data import (
+from saidao.extractors.uscc_data import (
     ALPHABET,
     COMMON_CATEGORIES,
     CONFUSABLE_PAIRS,
@@ -82,6 +82,7 @@ from .uscc_data import (
     ONE_OR_DASH,
     SEPARATORS,
 )
+from saidao.vocab import USCC_FIX_LABELS
 
 __all__ = [
     "MARGIN",
@@ -176,12 +177,7 @@ REPAIR_CONFIDENCE_CAP = 0.99
 VALID_CONFIDENCE = 1.0
 WARNED_CONFIDENCE = 0.9
 
-_KIND_ZH = {
-    "confusable": "形近字符",
-    "substitution": "单字符替换",
-    "transposition": "相邻字符互换",
-    "width": "全角字符",
-}
+_KIND_ZH = USCC_FIX_LABELS  # saidao.vocab: the one list of staff-facing labels
 
 
 class Problem(NamedTuple):

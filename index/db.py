@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol, TypeAlias
 
 import sqlean
 import sqlite_utils
@@ -48,6 +50,33 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+class HasDatabase(Protocol):
+    """Anything holding an open index as ``.db`` (``index.store.Index``)."""
+
+    db: sqlite_utils.Database
+
+
+#: The first parameter of every public function of ``saidao.index``, named ``index``:
+#: an ``Index``, its sqlite-utils ``Database``, or the path of an index file. Functions
+#: read it with :func:`as_database`; private helpers that ``cache.cached`` calls take
+#: the ``db`` it hands them. (One convention instead of four: docs/architecture.md.)
+IndexLike: TypeAlias = "HasDatabase | sqlite_utils.Database | str | Path"
+
+
+def as_database(index: IndexLike) -> sqlite_utils.Database:
+    """The sqlite-utils Database of an ``Index`` (its ``.db``), a Database, or a path to one."""
+    if isinstance(index, sqlite_utils.Database):
+        return index
+    if hasattr(index, "db"):
+        return index.db
+    return connect(index)
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601 to the second (when a row was written, decided, entered)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def sqlite_version(db: sqlite_utils.Database) -> str:

@@ -12,19 +12,19 @@ quality firms come from imported registers and the other figures from staff
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from saidao.index.dupes import Mention
-from saidao.index.overview import cached
-from saidao.index.registers import (
-    as_database,
-    create_firm_tables,
-    load_registers,
-    now,
-    register_matches,
-)
+from saidao.extractors.firm_name import name_key
+from saidao.extractors.uscc import compact
+from saidao.index.cache import cached
+from saidao.index.db import IndexLike, as_database, now
+from saidao.index.dupe_model import Mention
+from saidao.index.firm_rows import code_fixes, mentions
+from saidao.index.registers import load_registers, register_matches
+from saidao.index.schema import create_firm_tables
 
 __all__ = [
     "FIGURE_KEYS",
@@ -65,8 +65,6 @@ def _condition(key: str, name: str, status: str, reason: str, **values: Any) -> 
 
 def _distinct_firms(firms: Iterable[dict[str, Any]]) -> int:
     """Firms in the table, a row repeated (same code or same name) counted once."""
-    from saidao.extractors.firm_name import name_key
-
     seen: set[str] = set()
     count = 0
     for firm in firms:
@@ -159,8 +157,6 @@ def _number(value: Any) -> float:
     """A figure as typed by staff: ``3.5``, ``3.5%``, ``１５件``."""
     if isinstance(value, int | float):
         return float(value)
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", str(value)).strip()
     found = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*(?:%|％|件|个|项)?\s*", text)
     if found is None:
@@ -168,12 +164,12 @@ def _number(value: Any) -> float:
     return float(found.group(1))
 
 
-def set_track_figure(db: Any, track_id: int | str, key: str, value: Any, by: str = "") -> float:
+def set_track_figure(index: IndexLike, track_id: int | str, key: str, value: Any, by: str = "") -> float:
     """Record a figure for a track (history kept; the latest counts). Returns the value."""
     if key not in FIGURE_KEYS:
         raise ValueError(f"指标“{key}”无效，可选：{'、'.join(FIGURE_KEYS)}")
     number = _number(value)
-    database = as_database(db)
+    database = as_database(index)
     create_firm_tables(database)
     with database.conn:
         database.execute(
@@ -182,9 +178,9 @@ def set_track_figure(db: Any, track_id: int | str, key: str, value: Any, by: str
     return number
 
 
-def track_figures(db: Any, track_id: int | str) -> dict[str, float]:
+def track_figures(index: IndexLike, track_id: int | str) -> dict[str, float]:
     """The latest value of every figure entered for the track."""
-    database = as_database(db)
+    database = as_database(index)
     if "track_figures" not in database.table_names():
         return {}
     rows = database.execute(
@@ -192,35 +188,20 @@ def track_figures(db: Any, track_id: int | str) -> dict[str, float]:
     return {key: value for key, value in rows}
 
 
-def code_corrections(db: Any, track_id: int | str) -> dict[int, dict[str, Any]]:
+def code_corrections(index: IndexLike, track_id: int | str) -> dict[int, dict[str, Any]]:
     """Staff corrections of the track's credit codes by firm row id, the latest per row
     (``corrected_value``, ``corrected_by``, ``corrected_at``)."""
-    rows = as_database(db).query(
-        "SELECT c.row_id, c.corrected_value, c.corrected_by, c.corrected_at FROM corrections c "
-        "JOIN firm_mentions m ON c.table_name = 'firm_mentions' AND c.field = 'uscc' "
-        "AND c.row_id = CAST(m.id AS TEXT) WHERE m.track_id = ? ORDER BY c.id", [int(track_id)])
-    return {int(r["row_id"]): r for r in rows}
+    return code_fixes(index, track_id)
 
 
-def track_mentions(db: Any, track_id: int | str) -> list[Mention]:
+def track_mentions(index: IndexLike, track_id: int | str) -> list[Mention]:
     """The firm rows of one track as ``dupes.Mention``, staff code corrections applied.
 
     Reads that track's rows only (``dupes.mentions_from_index`` reads every
     firm row of the index: hundreds of milliseconds on a big one), whatever
-    its file's status, as the track's page shows them. Zone and file path are
-    left empty: the eligibility rules read names and codes only.
+    its file's status, as the track's page shows them.
     """
-    database = as_database(db)
-    fixes = code_corrections(database, track_id)
-    rows = database.execute(
-        "SELECT m.id, m.seq, m.name, m.name_key, m.uscc_printed, m.uscc, d.file_sha256 "
-        "FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "WHERE m.track_id = ? ORDER BY m.seq, m.id", [int(track_id)])
-    return [Mention(str(track_id), int(seq or 0), name or "", printed or "",
-                    (fixes.get(rid) or {}).get("corrected_value", code), sha256=sha or "",
-                    name_key=key or "")
-            for rid, seq, name, key, printed, code, sha in rows]
+    return mentions(index, track_id=track_id, current=False)
 
 
 @dataclass(frozen=True)
@@ -235,9 +216,6 @@ class _Registers:
 
 def _register_lookup(db: Any) -> _Registers:
     """Keyed as ``registers.register_matches`` looks entries up: compacted code, name key."""
-    from saidao.extractors.firm_name import name_key
-    from saidao.extractors.uscc import compact
-
     entries = load_registers(db)
     by_code: dict[str, list[int]] = {}
     by_key: dict[str, list[int]] = {}
@@ -262,10 +240,10 @@ def _track_registers(database: Any, mentions: list[Mention]) -> tuple[list[dict[
     return [registers.entries[i] for i in sorted(found)], registers.types
 
 
-def track_eligibility(db: Any, track_id: int | str) -> dict[str, Any]:
+def track_eligibility(index: IndexLike, track_id: int | str) -> dict[str, Any]:
     """:func:`eligibility` of a track in the index: its firm rows (codes as corrected),
     the imported registers and the staff figures."""
-    database = as_database(db)
+    database = as_database(index)
     mentions = track_mentions(database, track_id)
     entries, loaded = _track_registers(database, mentions)
     firms = [{"name": m.name, "uscc": m.code} for m in mentions]

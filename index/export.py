@@ -1,20 +1,23 @@
-"""Lists for Excel: tracks, firms, clauses (and the import report) with Chinese headers."""
+"""Lists for Excel: tracks, firms, clauses, duplicate groups and the import report.
+
+Which rows and which Chinese headers; writing them (streamed, formula-guarded)
+is ``index.tabular``'s job.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
+from saidao.index.firm_rows import firm_rows
+from saidao.index.report import tracks
 from saidao.index.store import Index
+from saidao.index.tabular import Column, cell, write_csv, write_xlsx
+from saidao.vocab import OUTCOME_LABELS, label
 
-Column = tuple[str, str]  # (key, Chinese header)
+__all__ = ["Column", "cell", "export", "rows_for", "write_csv", "write_xlsx"]
 
 TRACK_COLUMNS: list[Column] = [
     ("track_id", "赛道编号"), ("track_name", "新赛道名称"), ("label", "赛道"),
@@ -35,22 +38,29 @@ CLAUSE_COLUMNS: list[Column] = [
     ("heading", "条款标题"), ("text", "条款内容"), ("zones", "提及高新区"),
     ("amounts", "金额"), ("units", "牵头/责任单位"), ("clause_id", "条款ID"),
 ]
+DUPE_COLUMNS: list[Column] = [
+    ("group_id", "组编号"), ("group_name", "企业"), ("group_uscc", "统一社会信用代码"),
+    ("confidence", "置信度"), ("evidence", "依据"), ("confirmed", "已确认"), ("zone", "高新区"),
+    ("track_id", "赛道编号"), ("seq", "行号"), ("name", "名录中名称"),
+    ("uscc_printed", "原文信用代码"), ("uscc", "纠正后信用代码"), ("file", "文件"),
+    ("sha256", "SHA-256"),
+]
 REPORT_COLUMNS: list[Column] = [
     ("path", "文件"), ("origin", "来源（压缩包内路径）"), ("outcome", "结果"),
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
     ("pages", "页数"), ("sha256", "SHA-256"),
 ]
-OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变（已导入过）",
-              "superseded": "新版本（旧版本保留）", "failed": "失败"}
+
+
+def report_rows(index: Index, run: int | None = None) -> list[dict[str, Any]]:
+    """The rows of ``index.report(run)`` with each outcome in Chinese."""
+    return [{**r, "outcome": label(OUTCOME_LABELS, r["outcome"])}
+            for r in index.report(run)]
 
 
 def _firm_rows(index: Index) -> list[dict[str, Any]]:
-    return list(index.db.query(
-        "SELECT m.*, t.track_name, z.name AS zone_name, f.path AS file FROM firm_mentions m "
-        "JOIN tracks t ON t.track_id = m.track_id "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "JOIN files f ON f.sha256 = d.file_sha256 LEFT JOIN zones z ON z.id = t.zone_id "
-        "WHERE f.status = 'imported' ORDER BY t.zone_id, t.track_id, m.seq"))
+    """Every firm row of a current file (``firm_rows.firm_rows``)."""
+    return firm_rows(index)
 
 
 def _clause_rows(index: Index) -> list[dict[str, Any]]:
@@ -62,8 +72,7 @@ def _clause_rows(index: Index) -> list[dict[str, Any]]:
         " AND t.tag_type = 'amount') AS amounts, "
         "(SELECT group_concat(value, '、') FROM clause_tags t WHERE t.clause_id = c.clause_id "
         " AND t.tag_type IN ('lead_unit', 'responsible_unit')) AS units "
-        "FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-        "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported' "
+        "FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id "
         "ORDER BY p.level, p.doc_number, c.position"))
     for row in rows:
         row["path"] = "/".join(json.loads(row["path"] or "[]"))
@@ -72,8 +81,6 @@ def _clause_rows(index: Index) -> list[dict[str, Any]]:
 
 def rows_for(index: Index, what: str) -> tuple[list[Column], list[dict[str, Any]]]:
     """The columns and rows of one list: ``tracks``, ``firms``, ``clauses`` or ``report``."""
-    from saidao.index.report import tracks
-
     if what == "tracks":
         return TRACK_COLUMNS, tracks(index)
     if what == "firms":
@@ -81,65 +88,21 @@ def rows_for(index: Index, what: str) -> tuple[list[Column], list[dict[str, Any]
     if what == "clauses":
         return CLAUSE_COLUMNS, _clause_rows(index)
     if what == "report":
-        rows = [{**r, "outcome": OUTCOME_ZH.get(r["outcome"], r["outcome"])}
-                for r in index.report()]
-        return REPORT_COLUMNS, rows
+        return REPORT_COLUMNS, report_rows(index)
     raise ValueError(f"unknown list {what!r}")
 
 
-def cell(value: Any) -> Any:
-    """A value Excel shows as-is: lists joined, booleans as 是/否, None blank."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list | tuple):
-        return "、".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False) if value else ""
-    return value
-
-
-def _table(columns: Sequence[Column], rows: list[dict[str, Any]]) -> list[list[Any]]:
-    out = []
-    for row in rows:
-        values = []
-        for key, _ in columns:
-            value = row.get(key)
-            if key in ("extra",) and isinstance(value, str):
-                value = json.loads(value) if value else {}
-            if key == "uscc_valid" and value is not None:
-                value = bool(value)
-            values.append(cell(value))
-        out.append(values)
-    return out
-
-
-def write_xlsx(path: str | Path, sheet: str, columns: Sequence[Column],
-               rows: list[dict[str, Any]]) -> int:
-    """One sheet with a bold frozen header row; credit codes kept as text. Returns row count."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append([zh for _, zh in columns])
-    for cell_ in ws[1]:
-        cell_.font = Font(bold=True)
-    for values in _table(columns, rows):
-        ws.append([str(v) if isinstance(v, str) else v for v in values])
-    ws.freeze_panes = "A2"
-    for i, (_, zh) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(60, len(zh) * 2 + 4))
-    wb.save(str(path))
-    return len(rows)
-
-
-def write_csv(path: str | Path, columns: Sequence[Column], rows: list[dict[str, Any]]) -> int:
-    """UTF-8 with BOM so Excel opens the Chinese correctly. Returns row count."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([zh for _, zh in columns])
-        writer.writerows(_table(columns, rows))
-    return len(rows)
+def group_rows(groups: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """One row per member of each duplicate group (``dupes.Group``), its group's columns
+    repeated (filters well in Excel); the rows of ``DUPE_COLUMNS``."""
+    for g in groups:
+        for m in g.members:
+            yield {"group_id": g.group_id, "group_name": g.name, "group_uscc": g.uscc,
+                   "confidence": g.confidence, "evidence": "；".join(g.evidence),
+                   "confirmed": "是" if g.confirmed else "", "zone": m.zone,
+                   "track_id": m.track_id, "seq": m.seq, "name": m.name,
+                   "uscc_printed": m.uscc_printed, "uscc": m.uscc, "file": m.file,
+                   "sha256": m.sha256}
 
 
 SHEET_NAMES = {"tracks": "新赛道", "firms": "企业名录", "clauses": "政策条款", "report": "导入报告"}
@@ -154,3 +117,13 @@ def export(index: Index, what: str, *, xlsx: str | Path | None = None,
     if csv_path:
         write_csv(csv_path, columns, rows)
     return len(rows)
+
+
+def write_report_xlsx(index: Index, path: str | Path, run: int | None = None) -> int:
+    """The import report of ``run`` (default the latest) as one sheet; returns the row count."""
+    return write_xlsx(path, SHEET_NAMES["report"], REPORT_COLUMNS, report_rows(index, run))
+
+
+def write_groups_xlsx(groups: Iterable[Any], path: str | Path) -> int:
+    """Duplicate groups as one sheet, one row per member; returns the row count."""
+    return write_xlsx(path, "重复企业", DUPE_COLUMNS, group_rows(groups))

@@ -1223,7 +1223,7 @@ def index_pool(index: Any) -> ClausePool:
     """The pool of the index's current clauses, kept while none of the tables it is read
     from (``overview.CLAUSES``) is written; a rebuilt pool over the same clauses is the
     cached one too (``clause_pool``), so a new declaration costs a read, not jieba."""
-    from saidao.index.overview import CLAUSES, cached
+    from saidao.index.cache import CLAUSES, cached
 
     return cached(index, "links.pool", lambda _db: clause_pool(index_policies(index)), CLAUSES)
 

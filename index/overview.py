@@ -1,363 +1,76 @@
 """Counts of what the index holds: the figures of the home page and of the zone list.
 
-Only current files count (``files.status = 'imported'``): a superseded or
+Only current files count (the views of ``index.schema.VIEWS``): a superseded or
 failed version of a file is history, not content.
 
 Counting distinct firms over a quarter of a million firm rows takes a second,
-too slow for a home page, so figures are kept in memory under the index's
-data state (:func:`data_state`: per content table a version that triggers move
-on at every write, schema v5) and recomputed only when a table they read moved. The key
-and the figures are read in one snapshot (:func:`snapshot`), so a write that
-lands meanwhile can never be cached under the older key: the figures are exact.
-:func:`cached` does the same for any figure the pages keep (a zone's clauses,
-duplicate groups).
-
-An answer too expensive to pay again after a restart (duplicate groups: seconds
-to a minute on a big index) is also kept in the index itself, opted in per call
-(``persist=``): table ``cached_answers`` (schema v6) holds it under the data
-state and a fingerprint of the code that computed it (:func:`code_version`), so the CLI and a
-restarted server read it back when both still match, and never otherwise.
+too slow for a home page, so figures are kept under the index's data state by
+``index.cache.cached`` and recomputed only when a table they read moved.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import importlib.machinery
-import importlib.util
-import json
-import threading
-import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-import sqlean
 import sqlite_utils
 
-from saidao.index.db import write_transaction
-from saidao.index.registers import as_database, now
+from saidao.index.cache import CLAUSES, COUNTS, TRACKS, cached
+from saidao.index.db import IndexLike
 
-__all__ = ["CLAUSES", "COUNTS", "FIRMS", "JSON", "TRACKS", "Codec", "cached", "code_version",
-           "counts", "data_state", "refresh", "snapshot", "tracks_by_zone", "tracks_per_zone"]
+# ``CLAUSES``, ``TRACKS`` and ``cached`` are ``index.cache``'s, named here too for the web
+# pages that still ask ``overview`` for them (web/pages.py, web/review.py: issue 16's files).
+__all__ = ["CLAUSES", "TRACKS", "cached", "counts", "tracks_by_zone", "tracks_per_zone"]
 
-T = TypeVar("T")
-
-#: Joins a table's ``file_sha256`` column to the current files.
-_CURRENT = "JOIN files f ON f.sha256 = {} AND f.status = 'imported'"
-#: Tracks of current declarations, aliased ``t`` (and ``d``, ``f``).
-_CURRENT_TRACKS = ("tracks t JOIN declarations d ON d.declaration_id = t.declaration_id "
-                   + _CURRENT.format("d.file_sha256"))
-
+#: Each figure over the views of ``index.schema.VIEWS`` (what "current" and "as
+#: corrected" mean is written there once).
 _COUNTS = {
-    "files": "SELECT count(*) FROM files WHERE status = 'imported'",
+    "files": "SELECT count(*) FROM current_files",
     "failed": "SELECT count(*) FROM files WHERE status = 'failed'",
-    "declarations": "SELECT count(*) FROM declarations d " + _CURRENT.format("d.file_sha256"),
-    "tracks": "SELECT count(*) FROM " + _CURRENT_TRACKS,
-    "policies": "SELECT count(*) FROM policies p " + _CURRENT.format("p.file_sha256"),
-    "clauses": ("SELECT count(*) FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-                + _CURRENT.format("p.file_sha256")),
+    "declarations": "SELECT count(*) FROM current_declarations",
+    "tracks": "SELECT count(*) FROM current_tracks",
+    "policies": "SELECT count(*) FROM current_policies",
+    "clauses": "SELECT count(*) FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id",
     # a firm named in several tracks is one firm: by its code as staff last corrected it,
     # else as read, else by its name key (DISTINCT in a subquery: faster than count(DISTINCT))
-    "firms": ("WITH fixed AS (SELECT CAST(c.row_id AS INTEGER) AS mention_id, "
-              "c.corrected_value AS uscc, max(c.id) FROM corrections c "
-              "WHERE c.table_name = 'firm_mentions' AND c.field = 'uscc' GROUP BY c.row_id) "
-              "SELECT count(*) FROM (SELECT DISTINCT CASE WHEN x.mention_id IS NULL "
-              "THEN coalesce(nullif(m.uscc, ''), m.name_key) "
-              "ELSE coalesce(nullif(x.uscc, ''), m.name_key) END AS firm "
-              "FROM firm_mentions m LEFT JOIN fixed x ON x.mention_id = m.id "
-              "WHERE m.track_id IN (SELECT t.track_id FROM " + _CURRENT_TRACKS + ")) "
-              "WHERE firm IS NOT NULL"),
-    "problems": ("SELECT count(*) FROM problems p " + _CURRENT.format("p.file_sha256")
-                 + " WHERE p.status = 'open'"),
+    "firms": ("SELECT count(*) FROM (SELECT DISTINCT coalesce(nullif(uscc_corrected, ''), "
+              "name_key) AS firm FROM current_firm_rows) WHERE firm IS NOT NULL"),
+    "problems": ("SELECT count(*) FROM problems p JOIN current_files f ON f.sha256 = p.file_sha256 "
+                 "WHERE p.status = 'open'"),
 }
-
-
-#: What the figures read, by the names of schema v5's ``data_versions`` (a plain table
-#: name also covers its ``table:detail`` rows, e.g. ``corrections`` every corrected table).
-TRACKS = ("files", "declarations", "tracks")
-FIRMS = (*TRACKS, "firm_mentions", "corrections:firm_mentions")
-CLAUSES = ("files", "policies", "clauses", "clause_tags")
-COUNTS = (*FIRMS, *CLAUSES, "problems")
-
-#: (database file, figure name) -> (data state it was computed at, value).
-_memo: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
-_memo_lock = threading.Lock()
-#: More entries than this (many test indexes, many zones) and the memo starts afresh.
-_MEMO_LIMIT = 256
-
-
-def data_state(index_or_db: Any, depends: Iterable[str] | None = None) -> tuple[Any, ...] | None:
-    """The index's random epoch and the versions of the tables in ``depends`` (all when
-    None): equal twice means none of them was written in between, by any process.
-    None before schema v5 (nothing is then cached)."""
-    db = as_database(index_or_db)
-    try:
-        versions = dict(db.execute("SELECT name, version FROM data_versions").fetchall())
-    except sqlean.OperationalError:
-        return None
-    epoch = versions.pop("epoch", None)
-    wanted = None if depends is None else set(depends)
-    picked = sorted((name, version) for name, version in versions.items()
-                    if wanted is None or name in wanted or name.split(":", 1)[0] in wanted)
-    return (epoch, tuple(picked))
-
-
-@contextmanager
-def snapshot(index_or_db: Any) -> Iterator[sqlite_utils.Database]:
-    """One read transaction, so the data state and the figures computed under it
-    describe the same data (WAL: writers go on meanwhile). Inside a transaction
-    already, that one is used."""
-    db = as_database(index_or_db)
-    conn = db.conn
-    if conn.in_transaction:
-        yield db
-        return
-    conn.execute("BEGIN")
-    try:
-        yield db
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")  # read only: nothing to keep
-
-
-def _database_file(db: sqlite_utils.Database) -> str:
-    """The main database's file ('' in memory: such a database is never cached)."""
-    for _, name, file in db.execute("PRAGMA database_list").fetchall():
-        if name == "main":
-            return str(file or "")
-    return ""
-
-
-@dataclass(frozen=True)
-class Codec(Generic[T]):
-    """How an answer is written to ``cached_answers`` and read back (bytes both ways)."""
-
-    encode: Callable[[T], bytes]
-    decode: Callable[[bytes], T]
-
-
-def _json_encode(value: Any) -> bytes:
-    return zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), 1)
-
-
-def _json_decode(payload: bytes) -> Any:
-    return json.loads(zlib.decompress(payload))
-
-
-#: Plain JSON values (lists, dicts, numbers, strings), compressed. Tuples come back as lists.
-JSON: Codec[Any] = Codec(_json_encode, _json_decode)
-
-#: How long storing an answer waits for another writer (an import) before giving up: the
-#: answer is still returned and memoised, only not kept for the next process.
-STORE_WAIT_MS = 500
-
-@lru_cache(maxsize=64)
-def code_version(module: str) -> str:
-    """A fingerprint of the code behind an answer: the source of ``module`` and of every
-    saidao module it imports, at any depth (imports inside functions too), plus the
-    bundled data when the corpus is among them. A stored answer computed by other code
-    (an upgrade, a fixed rule) is never taken for this code's; an edit elsewhere keeps it."""
-    digest = hashlib.sha256()
-    files = sorted(_source_files(module))
-    if any(name.startswith("saidao.corpus") for name, _ in files):
-        corpus = Path(_origin("saidao.corpus") or ".").parent
-        files += [(f"data:{p.relative_to(corpus).as_posix()}", p) for p in sorted(corpus.rglob("*"))
-                  if p.is_file() and p.suffix not in (".py", ".pyc")]
-    for name, path in files:
-        digest.update(name.encode("utf-8") + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-@lru_cache(maxsize=1024)
-def _origin(module: str) -> str | None:
-    """The source file of a saidao module, found without importing it (below the
-    top-level folders, whose packages are empty: importing a reader for its path
-    would load OCR models)."""
-    parts = module.split(".")
-    try:
-        spec = importlib.util.find_spec(".".join(parts[:2]))
-    except (ImportError, ValueError):
-        return None
-    for part in parts[2:]:
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(part, list(spec.submodule_search_locations))
-    return spec.origin if spec is not None and spec.has_location else None
-
-
-def _imported(tree: ast.AST) -> Iterator[str]:
-    """Names of the saidao modules a module's source imports (``from x import y``: x.y too)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            yield node.module
-            yield from (f"{node.module}.{a.name}" for a in node.names)
-
-
-def _source_files(module: str) -> set[tuple[str, Path]]:
-    """(module name, source file) of ``module`` and the saidao modules it reaches."""
-    seen: dict[str, Path] = {}
-    todo = [module]
-    while todo:
-        name = todo.pop()
-        if name in seen or not name.startswith("saidao"):
-            continue
-        origin = _origin(name)
-        if origin is None or not origin.endswith(".py"):
-            continue
-        seen[name] = Path(origin)
-        todo += _imported(ast.parse(seen[name].read_bytes()))
-    return set(seen.items())
-
-
-def _state_text(state: tuple[Any, ...]) -> str:
-    return json.dumps(state, separators=(",", ":"))
-
-
-def _load(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], code: str,
-          codec: Codec[T]) -> tuple[bool, T | None]:
-    """(found, value) of the answer stored under exactly this state and code."""
-    try:
-        row = db.execute("SELECT payload FROM cached_answers WHERE name = ? AND state = ? "
-                         "AND code = ?", [name, _state_text(state), code]).fetchone()
-    except sqlean.OperationalError:  # an index older than schema v6
-        return False, None
-    if row is None:
-        return False, None
-    try:
-        return True, codec.decode(bytes(row[0]))
-    except (ValueError, KeyError, IndexError, TypeError, zlib.error):
-        return False, None  # damaged: computed afresh and stored again
-
-
-def _store(db: sqlite_utils.Database, name: str, state: tuple[Any, ...], code: str,
-           payload: bytes) -> bool:
-    """Keep the answer in the index, replacing the one of an older state; False when the
-    index cannot be written now (locked by an import past :data:`STORE_WAIT_MS`, read-only)."""
-    conn = db.conn
-    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
-    conn.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
-    try:
-        with write_transaction(db):
-            db.execute("INSERT OR REPLACE INTO cached_answers (name, state, code, payload, "
-                       "computed_at) VALUES (?, ?, ?, ?, ?)",
-                       [name, _state_text(state), code, payload,
-                        now()])
-    except sqlean.OperationalError:
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {waited}")
-    return True
-
-
-def _module_of(compute: Callable[..., Any]) -> str:
-    """The module whose code ``compute`` runs (a ``functools.partial``: its function's)."""
-    return str(getattr(getattr(compute, "func", compute), "__module__", None) or __name__)
-
-
-def cached(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
-           depends: Iterable[str] | None = None, persist: Codec[T] | bool = False,
-           code: str | None = None) -> T:
-    """``compute(db)``, kept until a table in ``depends`` (every content table when None)
-    is written. Name every table ``compute`` reads, or it may be served stale.
-
-    ``persist`` (a :class:`Codec`, or True for :data:`JSON`) also keeps the answer in
-    the index for other processes, for answers that cost seconds: the in-process memo
-    is tried first, then the stored answer, and only then ``compute``. ``code`` names the
-    module whose code the answer comes from when ``compute`` is a wrapper defined
-    elsewhere (a page's lambda): its :func:`code_version` keys the stored answer.
-
-    The value is shared between callers and threads: treat it as read-only.
-    """
-    db = as_database(index_or_db)
-    where = _database_file(db)
-    if not where or db.conn.in_transaction:  # a caller's writes may yet be rolled back
-        return compute(db)
-    codec: Codec[T] | None = JSON if persist is True else (persist or None)
-    version = code_version(code or _module_of(compute)) if codec else ""
-    payload = None
-    with snapshot(db):
-        state = data_state(db, depends)
-        if state is None:
-            return compute(db)
-        key = (where, name)
-        with _memo_lock:
-            hit = _memo.get(key)
-        if hit is not None and hit[0] == state:
-            return hit[1]
-        found, value = _load(db, name, state, version, codec) if codec else (False, None)
-        if not found:
-            value = compute(db)
-            payload = codec.encode(value) if codec else None
-    if payload is not None:
-        _store(db, name, state, version, payload)
-    with _memo_lock:
-        if len(_memo) >= _MEMO_LIMIT:
-            _memo.clear()
-        _memo[key] = (state, value)
-    return value  # type: ignore[return-value]
-
-
-def refresh(index_or_db: Any, name: str, compute: Callable[[sqlite_utils.Database], T],
-            depends: Iterable[str] | None = None, persist: Codec[T] | bool = True) -> bool:
-    """Make sure the index holds ``name``'s answer for the current data state (as
-    :func:`cached` with ``persist`` would store it), without reading it back when it
-    does: the end of an import readies what the next process will ask. True when it
-    computed."""
-    db = as_database(index_or_db)
-    codec: Codec[T] = JSON if persist is True else (persist or JSON)
-    if _database_file(db) and not db.conn.in_transaction:
-        with snapshot(db):
-            state = data_state(db, depends)
-            try:
-                found = state is not None and db.execute(
-                    "SELECT 1 FROM cached_answers WHERE name = ? AND state = ? AND code = ?",
-                    [name, _state_text(state), code_version(_module_of(compute))]).fetchone()
-            except sqlean.OperationalError:  # an index older than schema v6
-                found = None
-        if found:
-            return False
-    cached(db, name, compute, depends, persist=codec)
-    return True
 
 
 def _counts(db: sqlite_utils.Database) -> dict[str, int]:
     return {key: int(db.execute(sql).fetchone()[0]) for key, sql in _COUNTS.items()}
 
 
-def counts(index_or_db: Any) -> dict[str, int]:
+def counts(index: IndexLike) -> dict[str, int]:
     """How many current files, failed files, declarations, tracks, policies, clauses,
     distinct firms and open problems the index holds."""
-    return dict(cached(index_or_db, "counts", _counts, COUNTS))
+    return dict(cached(index, "counts", _counts, COUNTS))
 
 
 def _tracks_by_zone(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query(
-        "SELECT t.zone_id, coalesce(z.name, d.zone_printed, '未识别') AS zone_name, "
-        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM " + _CURRENT_TRACKS
-        + " LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
+        "SELECT t.zone_id, coalesce(z.name, t.zone_printed, '未识别') AS zone_name, "
+        "coalesce(t.direction, '未勾选') AS direction, count(*) AS n FROM current_tracks t "
+        "LEFT JOIN zones z ON z.id = t.zone_id GROUP BY 1, 2, 3 ORDER BY 2, 3"))
 
 
-def tracks_by_zone(index_or_db: Any) -> list[dict[str, Any]]:
+def tracks_by_zone(index: IndexLike) -> list[dict[str, Any]]:
     """Tracks per zone and direction: ``zone_id``, ``zone_name``, ``direction``, ``n``.
 
     A track whose zone was not recognised is listed under the zone printed on
     the form (or 未识别); one with no direction ticked under 未勾选.
     """
-    return [dict(row) for row in cached(index_or_db, "tracks_by_zone", _tracks_by_zone, TRACKS)]
+    return [dict(row) for row in cached(index, "tracks_by_zone", _tracks_by_zone, TRACKS)]
 
 
 def _tracks_per_zone(db: sqlite_utils.Database) -> dict[str, int]:
-    rows = db.execute("SELECT t.zone_id, count(*) FROM " + _CURRENT_TRACKS
-                      + " WHERE t.zone_id IS NOT NULL GROUP BY t.zone_id")
+    rows = db.execute("SELECT zone_id, count(*) FROM current_tracks WHERE zone_id IS NOT NULL "
+                      "GROUP BY zone_id")
     return dict(rows.fetchall())
 
 
-def tracks_per_zone(index_or_db: Any) -> dict[str, int]:
+def tracks_per_zone(index: IndexLike) -> dict[str, int]:
     """Number of current tracks of each recognised zone, by zone id (zones without any left out)."""
-    return dict(cached(index_or_db, "tracks_per_zone", _tracks_per_zone, TRACKS))
+    return dict(cached(index, "tracks_per_zone", _tracks_per_zone, TRACKS))

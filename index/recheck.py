@@ -48,9 +48,11 @@ from typing import Any
 
 from saidao.extractors.firm_name import name_key
 from saidao.extractors.uscc import check, compact, is_valid
-from saidao.index.db import write_transaction
-from saidao.index.dupes import Mention, regions_agree
-from saidao.index.store import Index, now
+from saidao.index.db import now, write_transaction
+from saidao.index.dupe_model import Mention
+from saidao.index.firm_regions import regions_agree
+from saidao.index.firm_rows import code_fixes
+from saidao.index.store import Index
 
 __all__ = ["NOTE_CODE", "REVISED_CODE", "WHO", "Evidence", "RecheckSummary", "Settled",
            "recheck_codes"]
@@ -68,13 +70,9 @@ _MENTIONS_SQL = """
 SELECT * FROM (
   SELECT fm.id, fm.track_id, fm.name, fm.name_key, fm.uscc_printed, fm.uscc, fm.uscc_valid,
          ROW_NUMBER() OVER (PARTITION BY fm.track_id ORDER BY fm.id) - 1 AS position,
-         t.track_name, f.path, f.sha256
-  FROM firm_mentions fm
-  JOIN tracks t ON t.track_id = fm.track_id
-  JOIN declarations d ON d.declaration_id = t.declaration_id
-  JOIN files f ON f.sha256 = d.file_sha256
-  WHERE f.status = 'imported'
-    AND fm.track_id IN (SELECT track_id FROM firm_mentions fm WHERE {where})
+         fm.track_name, fm.file, fm.sha256
+  FROM current_firm_rows fm
+  WHERE fm.track_id IN (SELECT track_id FROM firm_mentions fm WHERE {where})
 ) AS fm WHERE {where}
 """
 #: Rows whose printed code fails its check: the only rows a pass can settle.
@@ -168,12 +166,8 @@ def _rows(index: Index, where: str, params: Sequence[Any] = ()) -> list[_Row]:
 
 def _code_corrections(index: Index) -> dict[int, tuple[str | None, str]]:
     """Latest correction of each firm row's code: row id -> (value, by)."""
-    out: dict[int, tuple[str | None, str]] = {}
-    for row_id, value, by in index.db.execute(
-            "SELECT row_id, corrected_value, corrected_by FROM corrections "
-            "WHERE table_name = 'firm_mentions' AND field = 'uscc' ORDER BY id"):
-        out[int(row_id)] = (value, by or "")
-    return out
+    return {row_id: (fix["corrected_value"], fix["corrected_by"] or "")
+            for row_id, fix in code_fixes(index).items()}
 
 
 def _handled_fields(index: Index) -> set[tuple[str, str]]:

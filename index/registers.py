@@ -7,7 +7,7 @@ firms of the tracks by credit code first, then by normalised name when the
 regions and codes do not contradict it.
 
 The tables behind this module, the duplicate decisions and the staff figures
-are created by :func:`create_firm_tables`, run as one index migration.
+are created by ``index.schema.create_firm_tables``, run as one index migration.
 """
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from openpyxl import load_workbook
 
 from saidao.errors import SaidaoError
 from saidao.extractors.firm_name import name_key
 from saidao.extractors.uscc import check, compact
-from saidao.index.dupes import Mention, regions_agree
+from saidao.index.db import IndexLike, as_database, now
+from saidao.index.dupe_model import Mention
+from saidao.index.firm_regions import regions_agree
+from saidao.index.schema import create_firm_tables
 
 __all__ = [
     "REGISTER_TYPES",
-    "as_database",
-    "create_firm_tables",
     "import_register",
     "load_registers",
     "read_register",
@@ -47,82 +47,10 @@ _NAME_HEADERS = ("企业名称", "单位名称", "公司名称", "企业（单�
 _CODE_HEADERS = ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码")
 _HEADER_ROWS = 10  # a header is looked for in this many leading rows
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS firm_registers (
-    id INTEGER PRIMARY KEY,
-    type TEXT NOT NULL,
-    year INTEGER,
-    name TEXT,
-    name_key TEXT,
-    uscc_printed TEXT,
-    uscc TEXT,
-    source TEXT,
-    row INTEGER,
-    imported_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS firm_registers_uscc ON firm_registers(uscc);
-CREATE INDEX IF NOT EXISTS firm_registers_name_key ON firm_registers(name_key);
-CREATE TABLE IF NOT EXISTS dupe_decisions (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('confirm', 'split')),
-    group_id TEXT,
-    mentions TEXT NOT NULL,
-    others TEXT NOT NULL DEFAULT '[]',
-    decided_by TEXT,
-    decided_at TEXT NOT NULL,
-    note TEXT
-);
-CREATE TABLE IF NOT EXISTS track_figures (
-    id INTEGER PRIMARY KEY,
-    track_id INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    value REAL,
-    entered_by TEXT,
-    entered_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS track_figures_track ON track_figures(track_id, key)
-"""
-_ABOUT = [
-    ("firm_registers", "导入的认定企业名单（高新技术企业、专精特新“小巨人”等）：类型、年度、名称、信用代码",
-     "imported registers of certified firms"),
-    ("dupe_decisions", "人工对重复企业组的确认/拆分，按申报文件 sha256 + 行号记录",
-     "a person's confirm/split decisions on duplicate-firm groups"),
-    ("track_figures", "工作人员录入的赛道指标（研发强度、发明专利、增长率等），含录入人和时间",
-     "track figures entered by staff, with who and when"),
-]
-
-
-def now() -> str:
-    """UTC timestamp, ISO 8601 to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def as_database(index_or_db: Any) -> sqlite_utils.Database:
-    """An ``Index`` (its ``.db``), a sqlite-utils Database, or a path to one."""
-    if isinstance(index_or_db, sqlite_utils.Database):
-        return index_or_db
-    if hasattr(index_or_db, "db"):
-        return index_or_db.db
-    from saidao.index.db import connect
-
-    return connect(index_or_db)
-
-
-def create_firm_tables(db: sqlite_utils.Database) -> None:
-    """Create the register, decision and figure tables (idempotent; the index migration)."""
-    for statement in _TABLES.split(";"):
-        if statement.strip():
-            db.execute(statement)
-    if "about_tables" in db.table_names():
-        db.conn.executemany("INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)", _ABOUT)
-
-
 # ---------------------------------------------------------------- reading
 
 
 def _rows_xlsx(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
@@ -206,7 +134,7 @@ def read_register(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002 - the CLI name
+def import_register(index: IndexLike, path: str | Path, type: str,  # noqa: A002 - the CLI name
                     year: int | None = None) -> int:
     """Load a register file into ``firm_registers``; returns the rows loaded.
 
@@ -215,7 +143,7 @@ def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002
     if type not in REGISTER_TYPES:
         raise ValueError(f"名单类型“{type}”无效，可选：{'、'.join(REGISTER_TYPES)}")
     rows = read_register(path)
-    db = as_database(index_or_db)
+    db = as_database(index)
     create_firm_tables(db)
     source, stamp = Path(path).name, now()
     with db.conn:
@@ -230,9 +158,9 @@ def import_register(index_or_db: Any, path: str | Path, type: str,  # noqa: A002
     return len(rows)
 
 
-def load_registers(index_or_db: Any) -> list[dict[str, Any]]:
+def load_registers(index: IndexLike) -> list[dict[str, Any]]:
     """Every register entry in the index."""
-    db = as_database(index_or_db)
+    db = as_database(index)
     if "firm_registers" not in db.table_names():
         return []
     return list(db.query("SELECT * FROM firm_registers ORDER BY id"))
@@ -284,7 +212,7 @@ def _hit(m: Mention, entry: dict[str, Any], evidence: str) -> dict[str, Any]:
             "source": entry.get("source"), "evidence": evidence}
 
 
-def register_hits(index_or_db: Any, mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+def register_hits(index: IndexLike, mentions: Iterable[Mention]) -> list[dict[str, Any]]:
     """:func:`register_matches` against every register in the index."""
-    return register_matches(mentions, load_registers(index_or_db))
+    return register_matches(mentions, load_registers(index))
 

@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from saidao.index.db import IndexLike, as_database
+from saidao.index.links import links_for_track
 from saidao.index.search import resolve_zone
 from saidao.index.store import Index
 
+#: Tracks of ``{view}`` (``current_tracks``, or ``track_rows`` for any track by id).
 _TRACKS_SQL = """
 SELECT t.track_id, t.track_name, t.label, t.direction, t.scheme, t.codes, t.class_names,
-       t.resolved, t.zone_id AS zone, z.name AS zone_name, d.zone_printed, d.filled_at,
-       f.path AS file, f.origin, f.sha256, d.declaration_id,
+       t.resolved, t.zone_id AS zone, z.name AS zone_name, t.zone_printed, t.filled_at,
+       t.file, t.origin, t.sha256, t.declaration_id,
        (SELECT count(*) FROM firm_mentions m WHERE m.track_id = t.track_id) AS firms,
-       (SELECT count(*) FROM problems p WHERE p.file_sha256 = f.sha256
+       (SELECT count(*) FROM problems p WHERE p.file_sha256 = t.sha256
           AND p.status = 'open') AS problems
-FROM tracks t
-JOIN declarations d ON d.declaration_id = t.declaration_id
-JOIN files f ON f.sha256 = d.file_sha256
+FROM {view} t
 LEFT JOIN zones z ON z.id = t.zone_id
-WHERE f.status = 'imported'
 """
 
 
@@ -31,33 +31,40 @@ def _track_row(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def tracks(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
+def tracks(index: IndexLike, zone: str | None = None) -> list[dict[str, Any]]:
     """Declared tracks of current files (``zone``: any name of a zone), by zone then name."""
-    sql, params = _TRACKS_SQL, []
+    sql, params = _TRACKS_SQL.format(view="current_tracks") + " WHERE 1", []
     if zone:
         sql += " AND t.zone_id = ?"
         params.append(resolve_zone(zone).id)
     sql += " ORDER BY t.zone_id, t.track_name, t.track_id"
-    return [_track_row(r) for r in index.db.query(sql, params)]
+    return [_track_row(r) for r in as_database(index).query(sql, params)]
 
 
-def track(index: Index, track_id: int) -> dict[str, Any] | None:
+def has_track(index: IndexLike, track_id: int) -> bool:
+    """Whether a track with this id is in the index (current file or not)."""
+    db = as_database(index)
+    return db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone() is not None
+
+
+def track(index: IndexLike, track_id: int) -> dict[str, Any] | None:
     """One track with its declaration, firm rows, platforms, problems and linked clauses."""
-    rows = list(index.db.query(_TRACKS_SQL.replace("WHERE f.status = 'imported'",
-                                                   "WHERE t.track_id = ?"), [track_id]))
+    db = as_database(index)
+    rows = list(db.query(_TRACKS_SQL.format(view="track_rows") + " WHERE t.track_id = ?",
+                               [track_id]))
     if not rows:
         return None
     out = _track_row(rows[0])
     out["firm_count"] = out["firms"]
     out["problem_count"] = out["problems"]
-    declaration = next(index.db.query(
+    declaration = next(db.query(
         "SELECT raw FROM declarations WHERE declaration_id = ?", [out["declaration_id"]]))
     out["declaration"] = json.loads(declaration["raw"])
-    out["firms"] = [_json_cols(r, ("extra", "source")) for r in index.db.query(
+    out["firms"] = [_json_cols(r, ("extra", "source")) for r in db.query(
         "SELECT * FROM firm_mentions WHERE track_id = ? ORDER BY seq, id", [track_id])]
-    out["platforms"] = [_json_cols(r, ("extra",)) for r in index.db.query(
+    out["platforms"] = [_json_cols(r, ("extra",)) for r in db.query(
         "SELECT * FROM platforms WHERE track_id = ? ORDER BY seq, id", [track_id])]
-    out["problems"] = list(index.db.query(
+    out["problems"] = list(db.query(
         "SELECT id, field, code, message, status FROM problems WHERE file_sha256 = ?",
         [out["sha256"]]))
     out["links"] = _links(index, track_id)
@@ -71,12 +78,8 @@ def _json_cols(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
     return row
 
 
-def _links(index: Index, track_id: int) -> list[dict[str, Any]]:
-    """Linked clauses when the linking module is installed (it lands in its own issue)."""
-    try:
-        from saidao.index.links import links_for_track  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+def _links(index: IndexLike, track_id: int) -> list[dict[str, Any]]:
+    """The clauses linked to the track, best first."""
     return list(links_for_track(index, track_id))
 
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from saidao.corpus.zones import Zone, jurisdiction_covers, registry
 from saidao.index import fts
-from saidao.index.overview import CLAUSES, cached
+from saidao.index.cache import CLAUSES, cached
 from saidao.index.store import Index
 
 #: bm25() column weights: a word in the heading counts this much more than in the body.

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from saidao.corpus.policies import bundled
 from saidao.corpus.zones import registry
 from saidao.extractors.firm_name import name_key
 from saidao.index import fts
-from saidao.index.db import connect, write_transaction
+from saidao.index.db import connect, now, write_transaction
 from saidao.index.schema import migrate
 
 OUTCOMES = ("imported", "unchanged", "superseded", "failed")
@@ -37,11 +37,6 @@ _UNIT_FIELDS = (
     "name", "address", "contact", "postcode", "department", "title", "phone", "mobile", "fax",
     "email",
 )
-
-
-def now() -> str:
-    """UTC timestamp, ISO 8601 to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def dumps(value: Any) -> str:
@@ -170,7 +165,7 @@ class Index:
     def _current_versions(self, path: str, origin: str | None, sha256: str) -> list[str]:
         """Imported files that are the same logical file (same path or same origin)."""
         rows = self.db.execute(
-            "SELECT sha256 FROM files WHERE status = 'imported' AND sha256 != ? "
+            "SELECT sha256 FROM current_files WHERE sha256 != ? "
             "AND (path = ? OR (? IS NOT NULL AND origin = ?))",
             [sha256, path, origin, origin],
         ).fetchall()
@@ -446,8 +441,6 @@ def _tag_value(value: Any) -> str:
 
 def _with_bundled_metadata(sha256: str, result: dict) -> dict:
     """Fill title/文号/… the text does not print from the bundled corpus metadata (same bytes)."""
-    from saidao.corpus.policies import bundled
-
     meta = dict(result)
     known = next((p for p in bundled() if p.sha256 == sha256), None)
     if known is None:

@@ -41,25 +41,15 @@ from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.read import expand_paths, sha256_of
 from saidao.settings import DEFAULT, ReadSettings
+from saidao.vocab import DRY_OUTCOME_LABELS, OUTCOME_LABELS
 
 if TYPE_CHECKING:  # the index (and SQLite) is opened by the parent only, never in workers
     from saidao.index.store import Index
 
-#: Outcomes a file can have in a run (the index's words), and their Chinese names.
-OUTCOMES_ZH = {
-    "imported": "导入",
-    "unchanged": "未变",
-    "superseded": "已更新",
-    "failed": "失败",
-}
-#: What a dry run says would happen to each file.
-DRY_OUTCOMES_ZH = {
-    "new": "新文件",
-    "retry": "重试（上次失败）",
-    "unchanged": "未变",
-    "would_supersede": "将更新旧版本",
-    "unsupported": "不支持/无法读取",
-}
+#: Outcomes a file can have in a run (the index's words), and their Chinese names;
+#: what a dry run says would happen to each file (``saidao.vocab``).
+OUTCOMES_ZH = OUTCOME_LABELS
+DRY_OUTCOMES_ZH = DRY_OUTCOME_LABELS
 #: A worker gets this long per file before it is stopped (seconds).
 DEFAULT_TIMEOUT = 600.0
 #: Replace the pool's workers after this many files each: native libraries leak.

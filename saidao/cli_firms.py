@@ -1,6 +1,6 @@
 """``saidao dupes`` (duplicate firms, confirm/split), ``saidao register import`` and
 ``saidao eligibility``: thin layers over ``saidao.index.dupes``, ``.registers`` and
-``.eligibility``. Registered by importing this module from ``saidao.cli``.
+``.eligibility``. Registered on the shared ``app`` (``saidao.cli_common``) when ``saidao.cli`` imports it.
 """
 
 from __future__ import annotations
@@ -12,26 +12,22 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, err
+from saidao.cli_common import (
+    BY_OPTION,
+    DB_OPTION,
+    JSON_OPTION,
+    app,
+    err,
+    fail,
+    open_index,
+    print_json,
+)
 from saidao.errors import SaidaoError
-
-DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
-BY_OPTION = typer.Option("", "--by", help="操作人（记录在决定中）")
 
 dupes_app = typer.Typer(help="跨赛道重复企业：列出、确认、拆分。", invoke_without_command=True)
 register_app = typer.Typer(help="认定企业名单（高新技术企业等）。", no_args_is_help=True)
 app.add_typer(dupes_app, name="dupes")
 app.add_typer(register_app, name="register")
-
-
-def _open(db: Path) -> Any:
-    """The index at ``db``; a missing file is a reported failure, not a new empty index."""
-    from saidao.index.store import Index
-
-    if not db.exists():
-        err.print(f"[red]✗ 索引文件不存在：{db}（请先运行 saidao ingest 导入文件）[/red]")
-        raise typer.Exit(1)
-    return Index.open(db)
 
 
 # ---------------------------------------------------------------- dupes
@@ -48,24 +44,6 @@ def _show_groups(groups: list[Any]) -> None:
     Console().print(table)
 
 
-def write_groups_xlsx(groups: list[Any], path: Path) -> None:
-    """One row per member, its group's columns repeated (filters well in Excel)."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "重复企业"
-    sheet.append(["组编号", "企业", "统一社会信用代码", "置信度", "依据", "已确认", "高新区",
-                  "赛道编号", "行号", "名录中名称", "原文信用代码", "纠正后信用代码", "文件", "sha256"])
-    for g in groups:
-        for m in g.members:
-            sheet.append([g.group_id, g.name, g.uscc, g.confidence, "；".join(g.evidence),
-                          "是" if g.confirmed else "", m.zone, m.track_id, m.seq, m.name,
-                          m.uscc_printed, m.uscc, m.file, m.sha256])
-    sheet.freeze_panes = "A2"
-    book.save(path)
-
-
 @dupes_app.callback()
 def dupes(
     ctx: typer.Context,
@@ -73,21 +51,22 @@ def dupes(
     min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0,
                                          help="最低置信度"),
     xlsx: Path = typer.Option(None, "--xlsx", help="另存为 Excel 文件"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
     """列出出现在多个新赛道（或同一赛道多次）的企业，附依据和置信度。"""
     if ctx.invoked_subcommand is not None:
         return
     from saidao.index.dupes import groups_from_index
+    from saidao.index.export import write_groups_xlsx
 
-    with _open(db) as index:
+    with open_index(db) as index:
         groups = groups_from_index(index, zone=zone, min_confidence=min_confidence)
     if xlsx is not None:
         write_groups_xlsx(groups, xlsx)
         err.print(f"已写入 {xlsx}（{len(groups)} 组）")
     if as_json:
-        _print_json({"groups": [g.to_dict() for g in groups]})
+        print_json({"groups": [g.to_dict() for g in groups]})
     elif xlsx is None:
         _show_groups(groups)
 
@@ -101,7 +80,7 @@ def dupes_confirm(
     """确认一组是同一家企业（置信度记为 1.0，重新导入后仍有效）。"""
     from saidao.index.dupes import confirm_group
 
-    with _open(db) as index:
+    with open_index(db) as index:
         try:
             group = confirm_group(index, group_id, by=by)
         except KeyError:
@@ -120,7 +99,7 @@ def dupes_split(
     """把若干成员从一组中拆出：它们与组内其余成员今后不再合并。"""
     from saidao.index.dupes import split_group
 
-    with _open(db) as index:
+    with open_index(db) as index:
         try:
             group = split_group(index, group_id, mentions, by=by)
         except KeyError:
@@ -162,19 +141,19 @@ def register_import(
 @app.command("eligibility")
 def eligibility_command(
     track_id: int = typer.Argument(..., help="新赛道编号"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
     """按内科高字〔2026〕11号 三、（一）逐条判断新赛道的申报条件（满足/不满足/未知）。"""
     from saidao.index.eligibility import track_eligibility
+    from saidao.index.report import has_track
 
-    with _open(db) as index:
-        if index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone() is None:
-            err.print(f"[red]✗ 没有编号为 {track_id} 的新赛道[/red]")
-            raise typer.Exit(1)
+    with open_index(db) as index:
+        if not has_track(index, track_id):
+            raise fail(f"没有编号为 {track_id} 的新赛道")
         result = track_eligibility(index, track_id)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     table = RichTable(title=f"新赛道 {track_id} 申报条件：{result['status']}")
     for header in ("条件", "结论", "理由"):
@@ -189,16 +168,16 @@ def eligibility_command(
 
 @app.command("recheck")
 def recheck_command(
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
     """用索引中其他材料（其他赛道同名企业的有效代码、认定名单）复核未能确定的信用代码。"""
     from saidao.index.recheck import recheck_codes
 
-    with _open(db) as index:
+    with open_index(db) as index:
         summary = recheck_codes(index)
     if as_json:
-        _print_json(summary.to_dict())
+        print_json(summary.to_dict())
         return
     table = RichTable(title=f"信用代码复核：{summary.unsettled} 行待定、{summary.repaired} 行自动更正，"
                             f"{summary.with_evidence} 行有同名企业依据；已确定 {len(summary.settled)} 行，"

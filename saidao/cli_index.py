@@ -1,55 +1,28 @@
 """Index commands (search, clauses, zones, tracks, track, report, export) on the ``saidao`` app.
 
-Registered by importing this module from ``saidao.cli``. Each command is a thin
+Registered on the shared ``app`` (``saidao.cli_common``) when ``saidao.cli`` imports it. Each command is a thin
 layer over ``saidao.index``; ``--json`` prints one document on stdout.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, err
+from saidao.cli_common import (
+    DB_OPTION,
+    JSON_OPTION,
+    app,
+    err,
+    open_index,
+    print_json,
+    print_table,
+    zone_or_exit,
+)
 from saidao.extractors.citation import cite
-
-DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
-JSON_OPTION = typer.Option(False, "--json", help="输出 JSON")
-LEVEL_ZH = {"national": "国家", "region": "自治区", "city": "盟市", "county": "旗县"}
-
-
-def _open(db: Path) -> Any:
-    """The index at ``db``; a missing file is reported, not silently created."""
-    from saidao.index.store import Index
-
-    if not db.exists():
-        err.print(f"[red]✗ 索引文件不存在：{db}（请先运行 saidao ingest 导入文件）[/red]")
-        raise typer.Exit(1)
-    return Index.open(db)
-
-
-def _zone_or_exit(alias: str) -> Any:
-    from saidao.index.search import UnknownZone, resolve_zone
-
-    try:
-        return resolve_zone(alias)
-    except UnknownZone as e:
-        err.print(f"[red]✗ {e}[/red]")
-        raise typer.Exit(1) from None
-
-
-def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    table = RichTable(title=title)
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    Console().print(table)
-
-
+from saidao.vocab import LEVEL_LABELS, OUTCOME_LABELS, ZONE_STATUS_LABELS, label
 
 
 @app.command()
@@ -64,13 +37,13 @@ def search(
     from saidao.index.search import search as run_search
 
     if zone:
-        _zone_or_exit(zone)
-    with _open(db) as index:
+        zone_or_exit(zone)
+    with open_index(db) as index:
         hits = run_search(index, query, zone=zone, limit=limit)
     if as_json:
-        _print_json(hits)
+        print_json(hits)
         return
-    _table(f"检索：{query}", ["#", "出处", "标题", "摘要", "得分"],
+    print_table(f"检索：{query}", ["#", "出处", "标题", "摘要", "得分"],
            [[i, cite(h), h["heading"], h["snippet"], h["score"]]
             for i, h in enumerate(hits, start=1)])
 
@@ -85,17 +58,17 @@ def clauses(
     """列出适用于某高新区的全部条款，按政策文件分组（明确提及的在前）。"""
     from saidao.index.search import clauses_for_zone
 
-    zone_obj = _zone_or_exit(zone)
-    with _open(db) as index:
+    zone_obj = zone_or_exit(zone)
+    with open_index(db) as index:
         result = clauses_for_zone(index, zone_obj.id, topic=topic)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     rows = [
         [cite(c), c["heading"], "；".join(c["reasons"]), c["snippet"]]
         for p in result["policies"] for c in p["clauses"]
     ]
-    _table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "摘要"], rows)
+    print_table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "摘要"], rows)
 
 
 @app.command()
@@ -108,14 +81,14 @@ def zones(
     from saidao.corpus.zones import registry
     from saidao.index.search import zone_dict
 
-    found = [_zone_or_exit(alias)] if alias else registry().all()
+    found = [zone_or_exit(alias)] if alias else registry().all()
     data = [zone_dict(z) for z in found]
     if as_json:
-        _print_json(data[0] if alias else data)
+        print_json(data[0] if alias else data)
         return
-    _table("高新区名录", ["ID", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
-        [z["id"], z["name"], LEVEL_ZH.get(z["level"], z["level"]), z["city"],
-         "、".join(z["counties"]), z["status"], "、".join(z["aliases"])] for z in data])
+    print_table("高新区名录", ["ID", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
+        [z["id"], z["name"], label(LEVEL_LABELS, z["level"]), z["city"],
+         "、".join(z["counties"]), label(ZONE_STATUS_LABELS, z["status"]), "、".join(z["aliases"])] for z in data])
 
 
 @app.command()
@@ -128,13 +101,13 @@ def tracks(
     from saidao.index.report import tracks as list_tracks
 
     if zone:
-        _zone_or_exit(zone)
-    with _open(db) as index:
+        zone_or_exit(zone)
+    with open_index(db) as index:
         rows = list_tracks(index, zone)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
-    _table("新赛道", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
+    print_table("新赛道", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
         [t["track_id"], t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
          t["firms"], t["problems"], t["file"]] for t in rows])
 
@@ -152,7 +125,7 @@ def track(
     from saidao.index.eligibility import set_track_figure, track_eligibility
     from saidao.index.report import track as get_track
 
-    with _open(db) as index:
+    with open_index(db) as index:
         data = get_track(index, track_id)
         if data is not None and set_figures:
             for item in set_figures:
@@ -161,25 +134,25 @@ def track(
                     err.print(f"[red]✗ --set 需要 指标=数值 的形式：{item}[/red]")
                     raise typer.Exit(2)
                 try:
-                    set_track_figure(index.db, track_id, key.strip(), value.strip(), by=by)
+                    set_track_figure(index, track_id, key.strip(), value.strip(), by=by)
                 except ValueError as e:
                     err.print(f"[red]✗ {e}[/red]")
                     raise typer.Exit(2) from None
         if data is not None:
-            data["eligibility"] = track_eligibility(index.db, track_id)
+            data["eligibility"] = track_eligibility(index, track_id)
     if data is None:
         err.print(f"[red]✗ 没有编号为 {track_id} 的赛道[/red]")
         raise typer.Exit(1)
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     Console().print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
                     f"{data['zone_name'] or data['zone_printed'] or ''}  {data['file']}")
-    _table("企业名录", ["序号", "企业名称", "信用代码（原文）", "信用代码（校正）", "校正方式"], [
+    print_table("企业名录", ["序号", "企业名称", "信用代码（原文）", "信用代码（校正）", "校正方式"], [
         [f["seq"], f["name"], f["uscc_printed"], f["uscc"], f["uscc_fix"]]
         for f in data["firms"]])
     if data["problems"]:
-        _table("待处理问题", ["字段", "问题"],
+        print_table("待处理问题", ["字段", "问题"],
                [[p["field"], p["message"]] for p in data["problems"]])
 
 
@@ -191,19 +164,19 @@ def report(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """导入报告：每个文件的结果和原因。"""
-    from saidao.index.export import OUTCOME_ZH, REPORT_COLUMNS, write_xlsx
+    from saidao.index.export import write_report_xlsx
 
-    with _open(db) as index:
+    with open_index(db) as index:
         rows = index.report(run)
+        if xlsx:
+            write_report_xlsx(index, xlsx, run)
     if xlsx:
-        write_xlsx(xlsx, "导入报告", REPORT_COLUMNS,
-                   [{**r, "outcome": OUTCOME_ZH.get(r["outcome"], r["outcome"])} for r in rows])
         err.print(f"已写入 {xlsx}（{len(rows)} 行）")
     if as_json:
-        _print_json(rows)
+        print_json(rows)
     elif not xlsx:
-        _table("导入报告", ["文件", "结果", "原因"], [
-            [r["path"], OUTCOME_ZH.get(r["outcome"], r["outcome"]), r["message"] or ""]
+        print_table("导入报告", ["文件", "结果", "原因"], [
+            [r["path"], label(OUTCOME_LABELS, r["outcome"]), r["message"] or ""]
             for r in rows])
     raise typer.Exit(1 if any(r["outcome"] == "failed" for r in rows) else 0)
 
@@ -225,9 +198,9 @@ def export(
     if not xlsx and not csv:
         err.print("[red]请给出 --xlsx 或 --csv[/red]")
         raise typer.Exit(2)
-    with _open(db) as index:
+    with open_index(db) as index:
         count = run_export(index, what, xlsx=xlsx, csv_path=csv)
     if as_json:
-        _print_json({"list": what, "rows": count, "xlsx": str(xlsx or ""), "csv": str(csv or "")})
+        print_json({"list": what, "rows": count, "xlsx": str(xlsx or ""), "csv": str(csv or "")})
     else:
         err.print(f"已导出 {count} 行：{xlsx or ''} {csv or ''}")

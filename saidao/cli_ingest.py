@@ -1,6 +1,6 @@
 """``saidao ingest`` and ``saidao demo``: the bulk import and the tour of the product.
 
-Registered on the ``app`` of :mod:`saidao.cli` (imported at the bottom of it).
+Registered on the shared ``app`` (``saidao.cli_common``) when ``saidao.cli`` imports it.
 Progress and tables go to stderr when ``--json`` owns stdout.
 """
 
@@ -12,21 +12,16 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
-from saidao.cli import _print_json, app, err
+from saidao.cli_common import app, err, print_json, progress_bar
 from saidao.errors import REASONS, SaidaoError
 from saidao.extractors.citation import clause_label
-from saidao.ingest.bulk import DRY_OUTCOMES_ZH, OUTCOMES_ZH, FileOutcome, Options, RunSummary
+from saidao.ingest.bulk import FileOutcome, Options, RunSummary
 from saidao.settings import ReadSettings
+from saidao.vocab import DRY_OUTCOME_LABELS, OUTCOME_LABELS
 
 DEMO_DB = Path("saidao-demo.db")
 
@@ -35,16 +30,8 @@ class BarProgress:
     """A rich progress bar on stderr: files, pages, OCR pages, errors, ETA."""
 
     def __init__(self, console: Console, label: str) -> None:
-        self.bar = Progress(
-            TextColumn(f"[bold]{label}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("页 {task.fields[pages]} · OCR页 {task.fields[ocr]} · 错误 {task.fields[errors]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
+        self.bar = progress_bar(label, "页 {task.fields[pages]} · OCR页 {task.fields[ocr]} · "
+                                       "错误 {task.fields[errors]}", console)
         self.task: TaskID = self.bar.add_task(label, total=0, pages=0, ocr=0, errors=0)
         self._errors = self._pages = self._ocr = 0
 
@@ -70,7 +57,7 @@ class BarProgress:
 
 def summary_tables(summary: RunSummary) -> list[Table]:
     """The run in Chinese: counts by outcome, failures by reason."""
-    names = DRY_OUTCOMES_ZH if summary.dry_run else OUTCOMES_ZH
+    names = DRY_OUTCOME_LABELS if summary.dry_run else OUTCOME_LABELS
     title = "试运行（未写入索引）" if summary.dry_run else f"导入汇总（第 {summary.run_id} 次运行）"
     counts = Table(title=title)
     counts.add_column("结果")
@@ -122,7 +109,7 @@ def _dry_table(summary: RunSummary) -> Table:
     table.add_column("处理", overflow="fold")
     for f in summary.files:
         why = _why(f)
-        table.add_row(f.path, DRY_OUTCOMES_ZH[f.outcome] + (f"：{why}" if why else ""))
+        table.add_row(f.path, DRY_OUTCOME_LABELS[f.outcome] + (f"：{why}" if why else ""))
     return table
 
 
@@ -175,7 +162,7 @@ def ingest(
     for table in summary_tables(summary):
         out.print(table)
     if as_json:
-        _print_json(summary.to_dict())
+        print_json(summary.to_dict())
     raise typer.Exit(1 if summary.failed else 0)
 
 

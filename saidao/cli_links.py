@@ -1,6 +1,6 @@
 """``saidao links ID``: the clauses linked to one declared track, best first, with reasons.
 
-Registered by importing this module from ``saidao.cli``; a thin layer over
+Registered on the shared ``app`` (``saidao.cli_common``); a thin layer over
 ``saidao.index.links.links_for``.
 """
 
@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from saidao.cli import _print_json, app, err
+from saidao.cli_common import DB_OPTION, JSON_OPTION, app, fail, open_index, print_json
 from saidao.extractors.citation import cite
 
 
@@ -29,27 +29,22 @@ def _show(track_id: int, links: list[dict[str, Any]]) -> None:
 @app.command()
 def links(
     track_id: int = typer.Argument(..., help="新赛道编号（saidao tracks 列出的 track_id）"),
-    db: Path = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    db: Path = DB_OPTION,
+    as_json: bool = JSON_OPTION,
     limit: int = typer.Option(20, "--limit", min=1, help="最多列出的条款数"),
     recompute: bool = typer.Option(False, "--recompute", help="按当前政策库重新计算关联"),
 ) -> None:
     """列出与某一新赛道关联的政策条款（按得分排序，附理由）。"""
     from saidao.index.links import compute_links, links_for
-    from saidao.index.store import Index
+    from saidao.index.report import has_track
 
-    if not db.exists():
-        err.print(f"[red]✗ 索引文件不存在：{db}（请先运行 saidao ingest 导入文件）[/red]")
-        raise typer.Exit(1)
-    with Index.open(db) as index:
-        known = index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone()
-        if known is None:
-            err.print(f"[red]✗ 没有编号为 {track_id} 的新赛道[/red]")
-            raise typer.Exit(1)
+    with open_index(db) as index:
+        if not has_track(index, track_id):
+            raise fail(f"没有编号为 {track_id} 的新赛道")
         if recompute:
             compute_links(index, track_id)
         found = links_for(index, track_id, limit)
     if as_json:
-        _print_json({"track_id": track_id, "links": found})
+        print_json({"track_id": track_id, "links": found})
     else:
         _show(track_id, found)

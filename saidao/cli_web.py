@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from saidao.cli import app, err
+from saidao.cli_common import app, err
 
 
 @app.command()

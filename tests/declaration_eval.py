@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from saidao.errors import SaidaoError
-from saidao.extractors.extract import extract_file
+from saidao.ingest.extract import extract_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "declarations"
 UNIT_KEYS = ("name", "address", "contact", "postcode", "department", "title", "phone", "mobile", "fax", "email")

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from dupes_eval import evaluate
 
-from saidao.index.dupes import Decision, Mention, candidate_links, evaluate, find_groups
+from saidao.index.dupe_rules import candidate_links
+from saidao.index.dupes import Decision, Mention, find_groups
 
 GENERATOR = Path(__file__).parent / "fixtures" / "dupes" / "generate.py"
 MENGNIU = "91150100701465425Y"
@@ -163,7 +165,7 @@ def test_later_split_overrides_earlier_confirm() -> None:
 
 def test_name_score_is_the_firm_name_score_without_regions() -> None:
     from saidao.extractors.firm_name import firm_parts_score, same_firm_score, split_firm_name
-    from saidao.index.dupes import name_score
+    from saidao.index.dupe_rules import name_score
 
     pairs = [("内蒙古第一机械集团股份有限公司", "内蒙古第一机械集团有限公司"),
              ("包头伊利乳业有限公司呼和浩特分公司", "包头伊利乳业有限公司"),
@@ -195,7 +197,9 @@ def test_stored_keys_split_like_the_names_they_came_from() -> None:
 
 
 def test_stored_groups_read_back_as_computed() -> None:
-    from saidao.index.dupes import BLOCK_GROUPS, _decode_groups, _encode_groups
+    from saidao.index.dupe_store import BLOCK_GROUPS
+    from saidao.index.dupe_store import decode_groups as _decode_groups
+    from saidao.index.dupe_store import encode_groups as _encode_groups
 
     data = load_generator().generate(300)
     groups = find_groups(data.mentions)
@@ -207,7 +211,8 @@ def test_stored_groups_read_back_as_computed() -> None:
 
 
 def test_a_stored_group_is_skipped_by_a_filter_only_when_no_row_can_match() -> None:
-    from saidao.index.dupes import _decode_groups, _encode_groups
+    from saidao.index.dupe_store import decode_groups as _decode_groups
+    from saidao.index.dupe_store import encode_groups as _encode_groups
 
     groups = find_groups(load_generator().generate(200).mentions)
     probes = {"有限公司", "9115", "ZZZZ", "\"", "包头", "科技"}
@@ -225,27 +230,11 @@ def test_a_stored_group_is_skipped_by_a_filter_only_when_no_row_can_match() -> N
 SAME = "91150291558112116R"
 
 
-def firm_table(track: str, firms: list[tuple[str, str | None]]) -> dict:
-    """An extraction result with a firm table, as the index stores it."""
-    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
-            "track": {"direction": "新兴产业延伸"},
-            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
-                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
-
-
 @pytest.fixture()
-def indexed(tmp_path: Path) -> Path:
+def indexed(index_of_tracks) -> Path:
     """An index with one firm in two tracks (a stored group once computed)."""
-    from saidao.index.store import Index
-
-    path = tmp_path / "saidao.db"
-    with Index.open(path) as index:
-        for n, firms in enumerate([[("包头伊利乳业有限责任公司", SAME), ("甲科技有限公司", None)],
-                                   [("包头伊利乳业有限公司", SAME), ("乙科技有限公司", None)]]):
-            run = index.start_run([f"{n}.docx"], {})
-            index.record(run_id=run, path=f"{n}.docx", sha256=f"{n}".ljust(64, "0"), size=1,
-                         kind="declaration", result=firm_table(f"赛道{n}", firms), error=None)
-    return path
+    return index_of_tracks([[("包头伊利乳业有限责任公司", SAME), ("甲科技有限公司", None)],
+                            [("包头伊利乳业有限公司", SAME), ("乙科技有限公司", None)]])
 
 
 def no_grouping(*args: object, **kwargs: object) -> None:
@@ -257,27 +246,27 @@ def test_groups_are_stored_and_read_back_after_a_restart(
     from typer.testing import CliRunner
 
     from saidao.cli import app
-    from saidao.index import dupes, overview
+    from saidao.index import cache, dupes
     from saidao.index.store import Index
 
     with Index.open(indexed) as index:
         assert dupes.precompute_groups(index)
         assert not dupes.precompute_groups(index)  # stored already: neither grouped nor read
         [group] = dupes.groups_from_index(index)
-    overview._memo.clear()  # a new process
+    cache._memo.clear()  # a new process
     monkeypatch.setattr(dupes, "find_groups", no_grouping)
     with Index.open(indexed) as index:
         [stored] = dupes.groups_from_index(index)
         assert isinstance(stored, dupes.StoredGroup)
         assert stored.to_dict() == group.to_dict()
-    overview._memo.clear()
+    cache._memo.clear()
     result = CliRunner().invoke(app, ["dupes", "--json", "--db", str(indexed)])
     assert result.exit_code == 0, result.output
     assert '"包头伊利乳业有限责任公司"' in result.output and group.group_id in result.output
 
 
 def test_a_decision_or_a_firm_row_change_regroups(indexed: Path) -> None:
-    from saidao.index import dupes, overview
+    from saidao.index import cache, dupes
     from saidao.index.store import Index
 
     with Index.open(indexed) as index:
@@ -285,14 +274,14 @@ def test_a_decision_or_a_firm_row_change_regroups(indexed: Path) -> None:
         [group] = dupes.groups_from_index(index)
         assert not group.confirmed
         dupes.confirm_group(index, group.group_id, by="王审核")
-        overview._memo.clear()
+        cache._memo.clear()
         [confirmed] = dupes.groups_from_index(index)
         assert confirmed.confirmed and confirmed.confidence == 1.0
         with index.db.conn:
             index.db.execute("UPDATE firm_mentions SET (name, name_key) = (SELECT name, name_key "
                              "FROM firm_mentions WHERE name = '乙科技有限公司') "
                              "WHERE name = '甲科技有限公司'")
-        overview._memo.clear()
+        cache._memo.clear()
         names = sorted(g.name for g in dupes.groups_from_index(index))
         assert names == ["乙科技有限公司", group.name]
 

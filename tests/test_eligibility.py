@@ -15,7 +15,7 @@ from saidao.index.eligibility import (
     set_track_figure,
     track_figures,
 )
-from saidao.index.registers import create_firm_tables
+from saidao.index.schema import create_firm_tables
 
 FIRMS = [{"name": f"包头市第{i}稀土材料有限公司", "uscc": None} for i in range(1, 6)]
 HIT = {"track_id": "7", "name": "包头市第1稀土材料有限公司", "type": "高新技术企业",

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from saidao.cli import app
 from saidao.corpus.policies import bundled
-from saidao.extractors.extract import extract_file
 from saidao.index.search import clauses_for_zone, search
 from saidao.index.store import Index
+from saidao.ingest.extract import extract_file
 
 GOLD = Path(__file__).parent / "gold" / "search_questions.json"
 DECLS = Path(__file__).parent / "fixtures" / "declarations"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from saidao.corpus.policies import bundled
-from saidao.extractors.extract import extract_file
 from saidao.index import schema
 from saidao.index.db import connect, sqlite_version
 from saidao.index.store import Index
+from saidao.ingest.extract import extract_file
 
 HORINGER = next(p for p in bundled() if p.seed_stem.startswith("004"))
 ORDOS = next(p for p in bundled() if p.seed_stem.startswith("003"))
@@ -31,13 +31,6 @@ def _extract(path: str, kind: str | None = None) -> dict:
 def _record(index: Index, run: int, path: str, result: dict, origin: str | None = None) -> str:
     return index.record(run_id=run, path=path, sha256=result["source"]["sha256"], size=1,
                         kind=result["kind"], result=result, error=None, origin=origin)
-
-
-@pytest.fixture()
-def index(tmp_path: Path) -> Index:
-    ix = Index.open(tmp_path / "t.db")
-    yield ix
-    ix.close()
 
 
 def test_wal_foreign_keys_and_current_sqlite(index: Index) -> None:
@@ -162,7 +155,7 @@ _KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from saidao.index import fts
     from saidao.index.store import Index
-    from saidao.extractors.extract import extract_file
+    from saidao.ingest.extract import extract_file
     result = extract_file(sys.argv[2], kind="policy")
     index = Index.open(sys.argv[1])
     run = index.start_run([], {})

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from saidao.corpus.zones import jurisdiction_covers, registry
-from saidao.extractors.extract import extract_file
 from saidao.index import links as L
+from saidao.ingest.extract import extract_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS_DIR = ROOT / "tests" / "fixtures" / "tracks"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from saidao.index import overview
+from saidao.index import cache, overview
 from saidao.index.db import connect
 from saidao.index.store import Index
 
@@ -36,12 +36,6 @@ def record(index: Index, path: str, sha: str, result: dict[str, Any]) -> str:
     run = index.start_run([path], {})
     return index.record(run_id=run, path=path, sha256=sha.ljust(64, "0"), size=1,
                         kind=result["kind"], result=result, error=None)
-
-
-@pytest.fixture()
-def index(tmp_path: Path) -> Index:
-    with Index.open(tmp_path / "saidao.db") as opened:
-        yield opened
 
 
 V1 = declaration("赛道甲", [("甲公司", GOOD), ("乙公司", None), ("丙公司", None)], problems=1)
@@ -101,35 +95,35 @@ def test_a_write_from_another_connection_is_seen(index: Index, tmp_path: Path) -
 
 
 def test_data_state_moves_on_with_content_only(index: Index, tmp_path: Path) -> None:
-    state = overview.data_state(index)
+    state = cache.data_state(index)
     assert state is not None
     index.refresh_zones()  # rewritten from the registry on every open: not content
     Index.open(tmp_path / "saidao.db").close()
-    assert overview.data_state(index) == state
+    assert cache.data_state(index) == state
     record(index, "a.docx", "a1", V1)
-    moved = overview.data_state(index)
+    moved = cache.data_state(index)
     assert moved is not None and moved[0] == state[0] and moved != state
 
 
 def test_a_figure_moves_on_only_with_the_tables_it_reads(index: Index) -> None:
     record(index, "a.docx", "a1", V1)
-    firms, everything = overview.data_state(index, overview.FIRMS), overview.data_state(index)
+    firms, everything = cache.data_state(index, cache.FIRMS), cache.data_state(index)
     problem = index.db.execute("SELECT id FROM problems").fetchone()[0]
     index.correct("problems", problem, "status", "resolved", by="王审核")  # as the review page
     with index.db.conn:
         index.db.execute("UPDATE problems SET status = 'resolved'")
-    assert overview.data_state(index, overview.FIRMS) == firms
-    assert overview.data_state(index) != everything
+    assert cache.data_state(index, cache.FIRMS) == firms
+    assert cache.data_state(index) != everything
     calls: list[int] = []
-    overview.cached(index, "firm rows", lambda db: calls.append(1), overview.FIRMS)
+    cache.cached(index, "firm rows", lambda db: calls.append(1), cache.FIRMS)
     with index.db.conn:
         index.db.execute("UPDATE problems SET status = 'open'")
-    overview.cached(index, "firm rows", lambda db: calls.append(1), overview.FIRMS)
+    cache.cached(index, "firm rows", lambda db: calls.append(1), cache.FIRMS)
     assert len(calls) == 1
     row = index.db.execute("SELECT id FROM firm_mentions WHERE name = '乙公司'").fetchone()[0]
     index.correct("firm_mentions", row, "uscc", GOOD, by="王审核")
-    assert overview.data_state(index, overview.FIRMS) != firms
-    overview.cached(index, "firm rows", lambda db: calls.append(1), overview.FIRMS)
+    assert cache.data_state(index, cache.FIRMS) != firms
+    cache.cached(index, "firm rows", lambda db: calls.append(1), cache.FIRMS)
     assert len(calls) == 2
 
 
@@ -140,10 +134,10 @@ def test_cached_computes_once_per_state(index: Index) -> None:
         calls.append(1)
         return int(db.execute("SELECT count(*) FROM files").fetchone()[0])
 
-    assert [overview.cached(index, "files", compute) for _ in range(3)] == [0, 0, 0]
+    assert [cache.cached(index, "files", compute) for _ in range(3)] == [0, 0, 0]
     assert len(calls) == 1
     record(index, "a.docx", "a1", V1)
-    assert overview.cached(index, "files", compute) == 1 and len(calls) == 2
+    assert cache.cached(index, "files", compute) == 1 and len(calls) == 2
 
 
 def test_a_rebuilt_index_at_the_same_path_is_not_mistaken(tmp_path: Path) -> None:
@@ -180,7 +174,7 @@ def firm_names(db: Any) -> list[str]:
 
 def restart() -> None:
     """What a new process sees: nothing memoised."""
-    overview._memo.clear()
+    cache._memo.clear()
 
 
 def counted(calls: list[int]) -> Any:
@@ -193,33 +187,33 @@ def counted(calls: list[int]) -> Any:
 def test_a_persisted_answer_survives_a_restart_and_no_change(index: Index, tmp_path: Path) -> None:
     record(index, "a.docx", "a1", V1)
     calls: list[int] = []
-    first = overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    first = cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True)
     assert first == ["甲公司", "乙公司", "丙公司"] and len(calls) == 1
     restart()
     with Index.open(tmp_path / "saidao.db") as other:  # another connection, as a new process
-        assert overview.cached(other, "names", counted(calls), overview.FIRMS, persist=True) == first
+        assert cache.cached(other, "names", counted(calls), cache.FIRMS, persist=True) == first
     assert len(calls) == 1  # read from the index, not recomputed
     stored = index.db.execute("SELECT name, state, code FROM cached_answers").fetchall()
-    assert stored == [("names", overview._state_text(overview.data_state(index, overview.FIRMS)),
-                       overview.code_version(__name__))]
+    assert stored == [("names", cache._state_text(cache.data_state(index, cache.FIRMS)),
+                       cache.code_version(__name__))]
 
 
 def test_a_persisted_answer_is_recomputed_after_a_change_to_what_it_reads(index: Index) -> None:
     record(index, "a.docx", "a1", V1)
     calls: list[int] = []
-    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True)
     row = index.db.execute("SELECT id FROM firm_mentions WHERE name = '乙公司'").fetchone()[0]
     with index.db.conn:
         index.db.execute("UPDATE firm_mentions SET name = '戊公司' WHERE id = ?", [row])
     restart()
-    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) \
+    assert cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True) \
         == ["甲公司", "戊公司", "丙公司"]
     assert len(calls) == 2
     # an unrelated write (a resolved problem) keeps the stored answer
     with index.db.conn:
         index.db.execute("UPDATE problems SET status = 'resolved'")
     restart()
-    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True)
     assert len(calls) == 2
     assert index.db.execute("SELECT count(*) FROM cached_answers").fetchone()[0] == 1
 
@@ -227,53 +221,53 @@ def test_a_persisted_answer_is_recomputed_after_a_change_to_what_it_reads(index:
 def test_an_answer_of_other_code_is_not_taken(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
     record(index, "a.docx", "a1", V1)
     calls: list[int] = []
-    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True)
     restart()
-    monkeypatch.setattr(overview, "code_version", lambda module: "a-fixed-rule")
-    overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+    monkeypatch.setattr(cache, "code_version", lambda module: "a-fixed-rule")
+    cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True)
     assert len(calls) == 2
 
 
 def test_only_answers_asked_to_persist_are_stored(index: Index) -> None:
     record(index, "a.docx", "a1", V1)
     calls: list[int] = []
-    overview.cached(index, "names", counted(calls), overview.FIRMS)
+    cache.cached(index, "names", counted(calls), cache.FIRMS)
     overview.counts(index)
     restart()
-    overview.cached(index, "names", counted(calls), overview.FIRMS)
+    cache.cached(index, "names", counted(calls), cache.FIRMS)
     assert len(calls) == 2
     assert index.db.execute("SELECT count(*) FROM cached_answers").fetchone()[0] == 0
 
 
 def test_a_codec_and_a_damaged_payload(index: Index) -> None:
     record(index, "a.docx", "a1", V1)
-    codec = overview.Codec(lambda v: "|".join(v).encode("utf-8"),
+    codec = cache.Codec(lambda v: "|".join(v).encode("utf-8"),
                            lambda b: b.decode("utf-8").split("|"))
     calls: list[int] = []
-    first = overview.cached(index, "names", counted(calls), overview.FIRMS, persist=codec)
+    first = cache.cached(index, "names", counted(calls), cache.FIRMS, persist=codec)
     assert index.db.execute("SELECT payload FROM cached_answers").fetchone()[0] \
         == "甲公司|乙公司|丙公司".encode()
     with index.db.conn:
         index.db.execute("UPDATE cached_answers SET payload = x'00ff'")
     restart()
-    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) == first
+    assert cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True) == first
     assert len(calls) == 2  # not JSON: recomputed, and stored again
     restart()
-    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) == first
+    assert cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True) == first
     assert len(calls) == 2
 
 
 def test_a_locked_index_still_answers(index: Index, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     record(index, "a.docx", "a1", V1)
-    monkeypatch.setattr(overview, "STORE_WAIT_MS", 10)
+    monkeypatch.setattr(cache, "STORE_WAIT_MS", 10)
     writer = connect(tmp_path / "saidao.db")
     writer.conn.execute("BEGIN IMMEDIATE")  # an import holding the write lock
     try:
         calls: list[int] = []
-        assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) \
+        assert cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True) \
             == ["甲公司", "乙公司", "丙公司"]
-        assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True)
+        assert cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True)
         assert len(calls) == 1  # memoised in process, only not stored
     finally:
         writer.conn.execute("ROLLBACK")
@@ -283,23 +277,23 @@ def test_a_locked_index_still_answers(index: Index, tmp_path: Path,
 
 
 def test_the_code_fingerprint_follows_what_an_answer_imports() -> None:
-    reached = {name for name, _ in overview._source_files("saidao.index.dupes")}
+    reached = {name for name, _ in cache._source_files("saidao.index.dupes")}
     # module-level and function-level imports, at any depth
     assert {"saidao.index.dupes", "saidao.extractors.firm_name", "saidao.extractors.uscc_data",
             "saidao.corpus.zones"} <= reached
     assert "saidao.index.links" not in reached  # an edit there keeps the stored groups
-    assert overview.code_version("saidao.index.dupes") != overview.code_version("saidao.index.fts")
+    assert cache.code_version("saidao.index.dupes") != cache.code_version("saidao.index.fts")
 
 
 def test_refresh_stores_the_current_answer_once(index: Index) -> None:
     record(index, "a.docx", "a1", V1)
     calls: list[int] = []
-    assert overview.refresh(index, "names", counted(calls), overview.FIRMS)
+    assert cache.refresh(index, "names", counted(calls), cache.FIRMS)
     restart()
-    assert not overview.refresh(index, "names", counted(calls), overview.FIRMS)
+    assert not cache.refresh(index, "names", counted(calls), cache.FIRMS)
     assert len(calls) == 1
-    assert overview.cached(index, "names", counted(calls), overview.FIRMS, persist=True) \
+    assert cache.cached(index, "names", counted(calls), cache.FIRMS, persist=True) \
         == ["甲公司", "乙公司", "丙公司"] and len(calls) == 1
     record(index, "b.docx", "b1", declaration("赛道乙", [("戊公司", None)]))
     restart()
-    assert overview.refresh(index, "names", counted(calls), overview.FIRMS) and len(calls) == 2
+    assert cache.refresh(index, "names", counted(calls), cache.FIRMS) and len(calls) == 2

@@ -13,12 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from saidao.extractors.extract import extract_file
 from saidao.index.dupes import groups_from_index
 from saidao.index.recheck import NOTE_CODE, REVISED_CODE, WHO, recheck_codes
 from saidao.index.store import Index
+from saidao.ingest.extract import extract_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MENGNIU = "内蒙古蒙牛乳业(集团)股份有限公司"
@@ -68,13 +66,6 @@ def _first_row(index: Index, sha: str) -> dict[str, Any]:
 def _problems(index: Index, sha: str) -> list[dict[str, Any]]:
     return list(index.db.query("SELECT * FROM problems WHERE file_sha256 = ? AND "
                                "field = 'firms[0].uscc' ORDER BY id", [sha]))
-
-
-@pytest.fixture()
-def index(tmp_path: Path) -> Index:
-    ix = Index.open(tmp_path / "t.db")
-    yield ix
-    ix.close()
 
 
 def test_same_firm_in_another_track_settles_the_ambiguous_code(index: Index, tmp_path: Path) -> None:

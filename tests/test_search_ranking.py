@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from saidao.corpus.policies import bundled
-from saidao.extractors.extract import extract_file
 from saidao.index import fts, schema
 from saidao.index import search as S
-from saidao.index.db import write_transaction
-from saidao.index.store import Index, now
+from saidao.index.db import now, write_transaction
+from saidao.index.store import Index
+from saidao.ingest.extract import extract_file
 
 GOLD = Path(__file__).parent / "gold" / "search_questions.json"
 

@@ -253,13 +253,13 @@ def test_confirm_a_group(db: Path) -> None:
 
 def test_dupes_answer_from_the_groups_the_import_stored(db: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from saidao.index import dupes, overview
+    from saidao.index import cache, dupes
 
     with Index.open(db) as index:  # the import ended by grouping: stored for this state
-        state = overview.data_state(index, dupes.GROUPS_DEPEND)
+        state = cache.data_state(index, dupes.GROUPS_DEPEND)
         stored = index.db.execute("SELECT state FROM cached_answers WHERE name = 'dupe_groups'")
-        assert stored.fetchone()[0] == overview._state_text(state)
-    overview._memo.clear()  # a restarted server
+        assert stored.fetchone()[0] == cache._state_text(state)
+    cache._memo.clear()  # a restarted server
 
     def no_grouping(*args: object, **kwargs: object) -> None:
         raise AssertionError("grouped again")

@@ -9,24 +9,16 @@ those tables (a decision, a corrected code), a resolved review item not.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.index.dupes import Group, all_groups, confirm_group, split_group
+from saidao.index.export import DUPE_COLUMNS, group_rows
 from saidao.web.app import index_of, render, route
 from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
-
-DUPE_COLUMNS = [
-    ("group_id", "组编号"), ("group_name", "企业"), ("group_uscc", "统一社会信用代码"),
-    ("confidence", "置信度"), ("evidence", "依据"), ("confirmed", "已确认"), ("zone", "高新区"),
-    ("track_id", "赛道编号"), ("seq", "行号"), ("name", "名录中名称"),
-    ("uscc_printed", "原文信用代码"), ("uscc", "纠正后信用代码"), ("file", "文件"),
-]
 
 
 def matches(group: Group, q: str) -> bool:
@@ -42,15 +34,6 @@ def matches(group: Group, q: str) -> bool:
     return any(q in (t or "").upper() for t in texts)
 
 
-def flat_rows(groups: list[Group]) -> list[dict[str, Any]]:
-    """One row per member, its group's columns repeated (filters well in Excel)."""
-    return [{"group_id": g.group_id, "group_name": g.name, "group_uscc": g.uscc,
-             "confidence": g.confidence, "evidence": "；".join(g.evidence),
-             "confirmed": "是" if g.confirmed else "", "zone": m.zone, "track_id": m.track_id,
-             "seq": m.seq, "name": m.name, "uscc_printed": m.uscc_printed, "uscc": m.uscc,
-             "file": m.file} for g in groups for m in g.members]
-
-
 def dupes(request: Request) -> Response:
     index = index_of(request)
     groups = all_groups(index)
@@ -61,7 +44,7 @@ def dupes(request: Request) -> Response:
     if state in ("confirmed", "open"):
         groups = [g for g in groups if g.confirmed == (state == "confirmed")]
     if wants_xlsx(request):
-        return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, flat_rows(groups))
+        return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, group_rows(groups))
     page = _page(request)
     shown = groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render(request, "dupes.html", groups=shown, pager=_pager(request, len(groups), page),

@@ -1,0 +1,104 @@
+"""Every Chinese label and enumeration shown to staff, defined once.
+
+A flat module of dict constants named ``<THING>_LABELS`` (stored value →
+what staff read) and tiny lookups; it imports nothing, so every layer (the
+extractors, the index, the CLI, the web pages) may use it. The values stored in
+the index, the JSON contract and the CLI options stay English identifiers; only
+what a person reads comes from here.
+
+Choices made where copies had drifted apart (issue 15):
+
+- ``superseded`` is **已更新** (a new version of a file replaced the older one;
+  the older is kept as history): it was 已更新 in the CLI, 新版本 on the web
+  and 新版本（旧版本保留） in Excel.
+- Levels carry 级: 国家级 / 自治区级 / 盟市级 / 旗县区级 (旗县区, as the region's
+  own documents name the county level; it was 旗县 in the CLI).
+- Directions in the order the declaration form prints them.
+- Unit fields by the form's own labels (通信地址, not 通讯地址).
+"""
+
+from __future__ import annotations
+
+#: What happened to a file in an import run (``import_log.outcome``); the keys are the
+#: counts of ``saidao ingest --json``.
+OUTCOME_LABELS = {
+    "imported": "已导入",
+    "unchanged": "未变",
+    "superseded": "已更新",
+    "failed": "失败",
+}
+#: A web upload's outcome: a run's, or refused before the run.
+UPLOAD_OUTCOME_LABELS = {**OUTCOME_LABELS, "unsupported": "不支持"}
+#: What a dry run says would happen to each file (``saidao ingest --dry-run``).
+DRY_OUTCOME_LABELS = {
+    "new": "新文件",
+    "retry": "重试（上次失败）",
+    "unchanged": "未变",
+    "would_supersede": "将更新旧版本",
+    "unsupported": "不支持/无法读取",
+}
+#: A policy's level (``policies.level``) and a zone's level.
+LEVEL_LABELS = {
+    "national": "国家级",
+    "region": "自治区级",
+    "city": "盟市级",
+    "county": "旗县区级",
+    "zone": "高新区",
+}
+#: The three directions of a new track, in the declaration form's order.
+DIRECTIONS = ("传统产业转型升级", "新兴产业延伸", "未来产业验证熟化")
+#: The unit block of the form (高新区情况): JSON key → the form's label.
+UNIT_FIELD_LABELS = {
+    "name": "单位名称",
+    "address": "通信地址",
+    "contact": "联系人姓名",
+    "postcode": "邮编",
+    "department": "所在部门",
+    "title": "职务",
+    "phone": "固定电话",
+    "mobile": "移动电话",
+    "fax": "传真",
+    "email": "E-mail",
+}
+#: File formats the pipeline reads (``ingest.detect.FORMATS``).
+FORMAT_LABELS = {
+    "pdf": "PDF",
+    "docx": "Word 文档（.docx）",
+    "doc": "旧版 Word 文档（.doc/.wps）",
+    "rtf": "RTF 文档",
+    "image": "图片",
+    "txt": "纯文本",
+    "zip": "压缩包",
+}
+#: A zone registry row's status (``corpus.zones.STATUSES``).
+ZONE_STATUS_LABELS = {
+    "existing": "已设立",
+    "planned": "规划中",
+    "not_htz": "非高新区",
+}
+#: What a file was classified as (``files.kind``).
+KIND_LABELS = {
+    "declaration": "申报表",
+    "policy": "政策文件",
+    "other": "其他",
+}
+#: How a credit code was repaired (``uscc.check().fix``).
+USCC_FIX_LABELS = {
+    "confusable": "形近字符",
+    "substitution": "单字符替换",
+    "transposition": "相邻字符互换",
+    "width": "全角字符",
+}
+
+
+def label(labels: dict[str, str], value: str | None, default: str = "") -> str:
+    """The Chinese label of ``value`` in ``labels``; an unknown value as it is, None as ``default``.
+
+    >>> label(LEVEL_LABELS, "county"), label(OUTCOME_LABELS, "superseded")
+    ('旗县区级', '已更新')
+    >>> label(LEVEL_LABELS, "galaxy"), label(LEVEL_LABELS, None, "—")
+    ('galaxy', '—')
+    """
+    if value is None or value == "":
+        return default
+    return labels.get(value, value)

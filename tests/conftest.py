@@ -1,0 +1,57 @@
+"""Fixtures shared by the test modules.
+
+- ``index``: a fresh, empty index in the test's temporary folder (``saidao.db``),
+  closed after the test (it was written three times, in test_index_store,
+  test_recheck and test_overview).
+- ``index_of_tracks``: builds an index file whose declarations hold the firm
+  tables given (one declaration per table), for tests of duplicate groups,
+  exports and views that need firm rows but no document.
+- ``firm_table``: the extraction result of such a declaration, as the index
+  stores it (a plain function, also importable as ``conftest.firm_table``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from saidao.index.store import Index
+
+Firms = Sequence[tuple[str, str | None]]
+
+#: Scripts that build the fixture files: not test modules (``--doctest-modules`` would
+#: import them, and they run their generators at import).
+collect_ignore_glob = ["fixtures/*"]
+
+
+def firm_table(track: str, firms: Firms) -> dict:
+    """An extraction result with a firm table (name, code as printed and read)."""
+    return {"kind": "declaration", "track_name": track, "zone": {"id": None},
+            "track": {"direction": "新兴产业延伸"},
+            "firms": [{"seq": i, "name": name, "uscc": code, "uscc_printed": code}
+                      for i, (name, code) in enumerate(firms, start=1)], "problems": []}
+
+
+@pytest.fixture()
+def index(tmp_path: Path) -> Iterator[Index]:
+    with Index.open(tmp_path / "saidao.db") as opened:
+        yield opened
+
+
+@pytest.fixture()
+def index_of_tracks(tmp_path: Path) -> Callable[[Sequence[Firms]], Path]:
+    """``build([[(name, code), …], …])`` → the path of an index with one track per table
+    (``赛道0``, ``赛道1`` …, files ``0.docx`` …); call it once per test."""
+
+    def build(tables: Sequence[Firms]) -> Path:
+        path = tmp_path / "tracks.db"
+        with Index.open(path) as opened:
+            for n, firms in enumerate(tables):
+                run = opened.start_run([f"{n}.docx"], {})
+                opened.record(run_id=run, path=f"{n}.docx", sha256=f"{n}".ljust(64, "0"), size=1,
+                              kind="declaration", result=firm_table(f"赛道{n}", firms), error=None)
+        return path
+
+    return build
