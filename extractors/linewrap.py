@@ -51,13 +51,13 @@ HEADING_START = re.compile(
     r"|[（(]\s*\d{1,3}\s*[）)]"
     r"|\d{1,3}\s*(?:[、．]|\.(?!\d))"
     r"|[\u2460-\u2473\u2776-\u277f]"
-    rf"|第\s*(?:{_CN_NUM}|\d+)\s*[章节条部编篇]"
+    rf"|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条部编篇]"
     r"|专栏\s*\d+"
     r"|附件(?:\s*\d|\s*[：:]|\s*$))"
 )
 #: The same markers inside a line, right after a sentence end: …。（二）xxx
 _INLINE_HEADING = re.compile(
-    rf"(?<=[。！？；!?;])\s*(?=[（(]{_CN_NUM}[）)]|{_CN_NUM}、|第(?:{_CN_NUM}|\d+)[章节条]"
+    rf"(?<=[。！？；!?;])\s*(?=[（(]{_CN_NUM}[）)]|{_CN_NUM}、|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条]"
     r"|\d{1,2}(?:、|\.(?!\d))[\u4e00-\u9fff]|[\u2460-\u2473])"
 )
 
@@ -332,7 +332,10 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
         return True  # a title set on two short lines
     if full is None:
         if prev.heading:  # a numbered paragraph (（一）标题。正文…) may wrap; a heading does not
-            return any(ch in FINAL for ch in prev.text[:-1]) and prev.text[-1] not in FINAL
+            if prev.text[-1] in FINAL:
+                return False
+            # a sentence begun (。 inside) or a clause comma: headings have neither
+            return any(ch in FINAL for ch in prev.text[:-1]) or any(ch in "，," for ch in prev.text)
         return _clause_unfinished(prev.text)
     return False
 
