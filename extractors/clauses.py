@@ -186,11 +186,13 @@ def document_paras(doc: Document) -> list[Para]:
 
 
 # --------------------------------------------------------------------------- back matter and parts
-_Y = r"[\d〇零一二三四五六七八九]{4}"
+_Y = r"[\d〇零一二三四五六七八九○OΟ]{4}"
 _MD = r"[\d一二三四五六七八九十]{1,3}"
-DATE_LINE = re.compile(rf"^[（(]?\s*{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日\s*[）)]?$")
+#: A date alone on its line: 2023年5月8日, 二○二三年五月八日, 2023-02-08, 2022.6.8.
+DATE_LINE = re.compile(rf"^[（(]?\s*(?:{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日"
+                       r"|\d{4}\s*(?P<sep>[.\-/])\s*\d{1,2}\s*(?P=sep)\s*\d{1,2})\s*[）)]?$")
 ISSUED_LINE = re.compile(rf"{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日\s*印发$")
-ORG_SUFFIX = re.compile(r"(人民政府|办公厅|办公室|委员会|管委会|厅|局|委|部|院|中心|政府)$")
+ORG_SUFFIX = re.compile(r"(人民政府|办公厅|办公室|委员会|管委会|公署|厅|局|委|部|院|中心|政府)$")
 ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十\-－—–.．]*\s*$")
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[：:]\s*(?P<first>.*)$")
 LIST_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*(?P<title>[^。]{2,60})$")
@@ -471,9 +473,8 @@ class _Splitter:
                 self.list_last = int(seq)
                 self._list_row(seq, cells, para)
                 consumed = True
-            elif consumed:  # a row that breaks the list: keep it as text of the last row
-                if self.current is not None:
-                    self.current.text_parts.append("\t".join(cells))
+            elif consumed and self.current is not None:  # a row breaking the list: text of the last
+                self.current.text_parts.append("\t".join(cells))
         return consumed
 
     def _list_row(self, seq: str, cells: list[str], para: Para) -> None:

@@ -62,8 +62,9 @@ _INLINE_HEADING = re.compile(
 )
 
 _DATE_LINE = re.compile(
-    r"^(?:\d{4}|[〇一二三四五六七八九零]{4})年\d{1,2}月\d{1,2}日(?:印发|发布)?$"
-    r"|^[〇一二三四五六七八九零]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日$"
+    r"^(?:\d{4}|[〇一二三四五六七八九零○]{4})年\d{1,2}月\d{1,2}日(?:印发|发布)?$"
+    r"|^[〇一二三四五六七八九零○]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日$"
+    r"|^\d{4}(?P<sep>[.\-/])\d{1,2}(?P=sep)\d{1,2}$"
 )
 _ISSUED_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:印发|发布)$")
 _DOC_NUMBER_LINE = re.compile(r"^[\u4e00-\u9fff]{1,14}[〔\[［【(（]\d{4}[〕\]］】)）]\d{1,4}号$")
@@ -97,6 +98,8 @@ _TITLE_CHARS = re.compile(r"^[\u4e00-\u9fff《》“”〈〉]+$")
 
 #: A line at least this share of the document's full width counts as full.
 FULL_SHARE = 0.88
+#: A closing note naming who carries an item out.
+_UNIT_NOTE = re.compile(r"^[（(]\s*(?:牵头|责任|配合|主责|协办|实施)(?:单位|部门)\s*[：:]")
 
 
 def display_width(text: str) -> int:
@@ -209,6 +212,8 @@ def ends_sentence(text: str) -> bool:
     start = _opener_index(text)
     if start is None:
         return False
+    if _UNIT_NOTE.match(text[start:]):
+        return True  # …给予奖励（牵头单位：市工信局；责任单位：…）: the note closes the item
     return start == 0 or text[start - 1] in FINAL
 
 
@@ -227,6 +232,9 @@ def _full_width_of(widths: list[int]) -> float | None:
     common = [
         w for w in set(candidates) if sum(1 for c in candidates if abs(c - w) <= 1) >= support
     ]
+    # a recurring short width (a column of 牵头单位：… lines) is not the page width
+    ninetieth = sorted(candidates)[int(0.9 * (len(candidates) - 1))]
+    common = [w for w in common if w >= 0.6 * ninetieth]
     if not common:
         return None
     wide = [w for w in common if w >= 0.75 * max(common)]
