@@ -345,7 +345,8 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
             # a sentence begun (。 inside) or a clause comma: headings have neither
             return any(ch in FINAL for ch in prev.text[:-1]) or any(ch in "，," for ch in prev.text)
         return _clause_unfinished(prev.text)
-    return False
+    # nearly full and stopped inside a word: half-width digits made the line look short
+    return prev.width >= 0.75 * full and is_cjk(prev.text[-1]) and any(ch.isdigit() for ch in prev.text)
 
 
 def _join_text(left: str, right: str) -> str:

@@ -38,7 +38,7 @@ CLAUSE_COLUMNS: list[Column] = [
 REPORT_COLUMNS: list[Column] = [
     ("path", "文件"), ("origin", "来源（压缩包内路径）"), ("outcome", "结果"),
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
-    ("pages", "页数"), ("sha256", "SHA-256"),
+    ("pages", "页数"), ("sha256", "SHA-256"), ("problems", "待核对问题"),
 ]
 OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变（已导入过）",
               "superseded": "新版本（旧版本保留）", "failed": "失败"}

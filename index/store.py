@@ -319,6 +319,7 @@ class Index:
                 "jurisdiction")},
             "refs": dumps(result.get("references") or []),
             "preamble": result.get("preamble"),
+            **_validity_columns(result),
         })
         seen: set[str] = set()
         for position, clause in enumerate(result.get("clauses") or [], start=1):
@@ -389,7 +390,9 @@ class Index:
         return list(self.db.query(
             "SELECT l.run_id, l.path, l.origin, l.sha256, l.outcome, "
             "coalesce(l.reason, f.reason) AS reason, coalesce(l.message, f.message) AS message, "
-            "f.kind, f.format, f.pages, f.status, f.superseded_by, l.logged_at "
+            "f.kind, f.format, f.pages, f.status, f.superseded_by, l.logged_at, "
+            "(SELECT group_concat(p.message, '；') FROM problems p WHERE p.file_sha256 = l.sha256 "
+            "AND p.status = 'open' AND p.code LIKE 'policy_%') AS problems "
             "FROM import_log l LEFT JOIN files f ON f.sha256 = l.sha256 "
             "WHERE l.run_id = ? ORDER BY l.id",
             [run_id],
@@ -426,6 +429,20 @@ class Index:
         pk = self.db[table].pks[0]
         row = self.db.execute(f"SELECT {field} FROM {table} WHERE {pk} = ?", [row_id]).fetchone()
         return None if row is None else row[0]
+
+
+def _validity_columns(result: dict) -> dict[str, Any]:
+    """Schema v7's policy columns: issuers, in-force period, the page's block and chrome."""
+    period = result.get("in_force") or {}
+    return {
+        "issuers": dumps(result.get("issuers") or []),
+        "date_published": result.get("date_published"),
+        "in_force_from": period.get("from"),
+        "in_force_until": period.get("until"),
+        "validity_status": period.get("status"),
+        "validity": dumps({k: period.get(k) for k in ("basis", "repeals", "repeals_general")}),
+        "page": dumps({"info": result.get("info") or {}, "chrome": result.get("chrome") or []}),
+    }
 
 
 def _unique(clause_id: str, seen: set[str]) -> str:

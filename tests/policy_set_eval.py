@@ -96,6 +96,12 @@ class Tally:
     meta_equal: int = 0
     meta_total: int = 0
     docs: int = 0
+    validity_equal: int = 0
+    validity_total: int = 0
+
+    def add_validity(self, equal: bool) -> None:
+        self.validity_total += 1
+        self.validity_equal += int(equal)
 
     def add(self, found: int, gold: int, hits: int, meta_equal: int) -> None:
         self.found += found
@@ -124,11 +130,12 @@ class Report:
     failures: list[str] = field(default_factory=list)
 
     def table(self) -> str:
-        lines = ["| group | docs | clauses found/gold | boundary F1 | metadata |", "|---|---|---|---|---|"]
+        lines = ["| group | docs | clauses found/gold | boundary F1 | metadata | in force (from, until) |",
+                 "|---|---|---|---|---|---|"]
         for title, groups in (("form", self.by_form), ("layout", self.by_layout)):
             for name, t in groups.items():
                 lines.append(f"| {title} {name} | {t.docs} | {t.found}/{t.gold} | {t.f1:.3f} | "
-                             f"{t.meta:.3f} |")
+                             f"{t.meta:.3f} | {t.validity_equal}/{t.validity_total} |")
         return "\n".join(lines)
 
 
@@ -148,6 +155,14 @@ def evaluate(forms: tuple[str, ...] = BORN_DIGITAL, verbose: bool = False) -> Re
         for group in (report.by_form[case.form], report.by_layout[case.layout]):
             group.add(len(result.get("clauses", [])), len(case.gold["clauses"]), hits,
                       len(META_KEYS) - len(wrong))
+        gold_validity = case.gold.get("in_force")
+        if gold_validity:
+            got = result.get("in_force") or {}
+            equal = (got.get("from"), got.get("until")) == (gold_validity["from"], gold_validity["until"])
+            for group in (report.by_form[case.form], report.by_layout[case.layout]):
+                group.add_validity(equal)
+            if verbose and not equal:
+                report.failures.append(f"{case.id}.{case.form}: in_force {got} gold {gold_validity}")
         if verbose and (missed or extra or wrong):
             report.failures.append(
                 f"{case.id}.{case.form}: missed {[(g['number'], g['path']) for g in missed]} "
