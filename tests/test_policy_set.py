@@ -12,9 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from policy_set_eval import BORN_DIGITAL, OUT, evaluate, form_path, load_specs
 from typer.testing import CliRunner
 
-from policy_set_eval import BORN_DIGITAL, OUT, evaluate, form_path, load_specs
 from saidao.cli import app
 from saidao.corpus import divisions
 from saidao.document import Document, Paragraph, Provenance
