@@ -97,6 +97,8 @@ STYLES: tuple[NumberStyle, ...] = (
                 lambda n: f"（{n}）", int),
     NumberStyle("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<rest>.*)"),
                 lambda n: n, _circled_value),
+    NumberStyle("paren_digit", re.compile(r"^(?P<n>[⑴-⒇])\s*(?P<rest>.*)"),
+                lambda n: n, lambda n: ord(n) - ord("⑴") + 1),
 )
 
 
@@ -197,6 +199,7 @@ ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[：:]\s*(?P<first>.*)$")
 LIST_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*(?P<title>[^。]{2,60})$")
 FORM_TITLE = re.compile(r"(申报|申请|登记|推荐|备案|信息|统计|汇总)表$|承诺书$|模[板版]$|(?<!一览)表$")
+LIST_TITLE = re.compile(r"任务|分工|清单|责任|台账|一览")
 PUBLIC_NOTE = re.compile(r"^[（(]此件[^）)]*[）)]$")
 
 
@@ -216,7 +219,9 @@ class Part:
 
     @property
     def is_form(self) -> bool:
-        return bool(self.title) and bool(FORM_TITLE.search(self.title.replace(" ", "")))
+        """A template to fill in (申报表, 承诺书), not a 任务分工表 or 清单 of provisions."""
+        compact = self.title.replace(" ", "")
+        return bool(compact) and bool(FORM_TITLE.search(compact)) and not LIST_TITLE.search(compact)
 
 
 def _clean_title(text: str) -> str:

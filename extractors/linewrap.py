@@ -50,15 +50,15 @@ HEADING_START = re.compile(
     rf"|[（(]\s*{_CN_NUM}\s*[）)]"
     r"|[（(]\s*\d{1,3}\s*[）)]"
     r"|\d{1,3}\s*(?:[、．]|\.(?!\d))"
-    r"|[\u2460-\u2473\u2776-\u277f]"
+    r"|[\u2460-\u2487\u2776-\u277f]"
     rf"|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条部编篇]"
     r"|专栏\s*\d+"
     r"|附件(?:\s*\d|\s*[：:]|\s*$))"
 )
 #: The same markers inside a line, right after a sentence end: …。（二）xxx
 _INLINE_HEADING = re.compile(
-    rf"(?<=[。！？；!?;])\s*(?=[（(]{_CN_NUM}[）)]|{_CN_NUM}、|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条]"
-    r"|\d{1,2}(?:、|\.(?!\d))[\u4e00-\u9fff]|[\u2460-\u2473])"
+    rf"(?<=[。！？；!?;：:])\s*(?=[（(]{_CN_NUM}[）)]|{_CN_NUM}、|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条]"
+    r"|\d{1,2}(?:、|\.(?!\d))[\u4e00-\u9fff]|[\u2460-\u2487])"
 )
 
 _DATE_LINE = re.compile(

@@ -36,7 +36,7 @@ INFO_LABELS: dict[str, str] = {
 }
 #: Labels that make a line part of the block (来源 alone is a reprint's chrome).
 _STRONG = {"索引号", "主题分类", "发文机关", "发布机构", "发文机构", "成文日期", "生成日期", "发文字号",
-           "有效性", "时效性", "公文目录", "组配分类", "废止日期", "生效日期"}
+           "文号", "发文日期", "有效性", "时效性", "公文目录", "组配分类", "废止日期", "生效日期"}
 _LABEL_RE = re.compile(
     "(?P<label>" + "|".join(sorted(("\\s*".join(label) for label in INFO_LABELS), key=len,
                                    reverse=True)) + r")\s*[：:]")
@@ -84,7 +84,7 @@ def info_pairs(text: str) -> dict[str, str] | None:
     for m, nxt in zip(found, [*found[1:], None], strict=True):
         value = text[m.end(): nxt.start() if nxt else len(text)]
         pairs[re.sub(r"\s+", "", m.group("label"))] = value.strip(" \t\u3000|；;")
-    return pairs if _STRONG & pairs.keys() else None
+    return pairs if _STRONG & pairs.keys() or len(pairs) >= 2 else None
 
 
 @dataclass(slots=True)
@@ -104,7 +104,7 @@ class InfoBlock:
 _BREADCRUMB = re.compile(r"(?:首页|主页|当前位置|您的位置|您现在的位置|所在位置)\s*[：:>＞»›]|[>＞»›]\s*\S+\s*[>＞»›]")
 _STATS = re.compile(r"^(?:【|\[)?\s*(?:来源|作者|点击|点击数|点击率|浏览|浏览次数|阅读|阅读量|阅读次数|访问量|"
                     r"发布时间|发布日期|更新时间|时间|编辑|责任编辑|字号|字体|信息来源|文章来源)\s*[：:]")
-_TOOLS = re.compile(r"打印本页|打印此页|打印正文|打印整页|关闭窗口|【\s*关闭\s*】|\[\s*关闭\s*\]|我要打印|"
+_TOOLS = re.compile(r"^原创\s|点击蓝字|关注我们|阅读原文|^分享\s|在看|点赞|长按识别|打印本页|打印此页|打印正文|打印整页|关闭窗口|【\s*关闭\s*】|\[\s*关闭\s*\]|我要打印|"
                     r"分享到|分享：|扫一扫|在手机(?:上)?打开|收藏本页|返回顶部|加入收藏|设为首页|"
                     r"字体\s*[：:]?\s*[【\[]?\s*大\s*中\s*小|字号\s*[：:]?\s*[【\[]?\s*大\s*中\s*小|"
                     r"上一篇|下一篇|相关阅读|相关链接|相关文章|相关文件|网站地图|无障碍|关怀版")
@@ -116,6 +116,7 @@ _SITE = re.compile(r"(?:门户网站|政府网站|网站|官网|资讯网|信息
 
 
 _URL = re.compile(r"www\.|https?://|\.(?:com|cn|net|org)\b")
+_BYLINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s*\d{1,2}:\d{2}")
 _TITLE_WORDS = re.compile(r"关于|办法|意见|通知|方案|措施|规定|政策|细则|批复|规划|决定")
 
 
@@ -136,6 +137,8 @@ def is_chrome(text: str, *, head: bool = False) -> bool:
         return False
     if _BREADCRUMB.search(t) or _STATS.match(t) or _TOOLS.search(t) or _FOOTER.search(t):
         return True
+    if _BYLINE.search(t) and len(t) <= 60 and not any(ch in t for ch in "。；，"):
+        return True  # 原创 高新区发布 2024-05-06 09:12 内蒙古: a post's byline
     if t[0] in "（(" and t[-1] in "）)" and _REPRINT.search(t):
         return True
     if _REPRINT.search(t) and not any(ch in t for ch in "。；"):
