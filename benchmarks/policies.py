@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         n_pages = sum(pages(p) for p in paths)
         repeat = 1 if fmt == "scan" else args.repeat
         docs = {p: read(p) for p in paths}  # warm: imports, models, caches
-        extract_only = timed(lambda p: extract_policy(docs[p]), paths, repeat)
+        extract_only = timed(lambda p, docs=docs: extract_policy(docs[p]), paths, repeat)
         both = timed(lambda p: extract_policy(read(p)), paths, repeat)
         read_only = timed(read, paths, repeat)
         base = None
