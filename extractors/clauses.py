@@ -403,6 +403,15 @@ def list_header(cells: Sequence[str]) -> bool:
 
 
 @dataclass(slots=True)
+class Gap:
+    """A numbering sequence that skips one (第9条 then 第11条): a unit may have been lost."""
+
+    before: str
+    after: str
+    sources: list[Provenance]
+
+
+@dataclass(slots=True)
 class _Open:
     style: str
     number: str
@@ -430,6 +439,7 @@ class _Splitter:
         self.preamble: list[Para] = []
         self.list_columns: list[str] | None = None  # header of the 清单 being read
         self.list_last = 0
+        self.gaps: list[Gap] = []
 
     def accepts(self, m: NumberMatch) -> bool:
         """Does the numeral continue its style's sequence?"""
@@ -447,6 +457,9 @@ class _Splitter:
         return self.order.index(style)
 
     def open_unit(self, m: NumberMatch, para: Para) -> None:
+        last = self.last.get(m.style.name)
+        if last is not None and m.value == last + 2 and not m.style.box:
+            self.gaps.append(Gap(self._label(m, last), m.label, list(para.sources)))
         self.last[m.style.name] = m.value
         self.list_columns = None
         heading, body = heading_and_text(m.rest, m.style.name)
@@ -463,6 +476,11 @@ class _Splitter:
         self.clauses.append(self.current)
         if not m.style.box:
             self.stack.append(_Open(m.style.name, m.label, heading, self.current))
+
+    def _label(self, m: NumberMatch, value: int) -> str:
+        """The label the missing predecessor of ``m`` had (第9条 before 第11条)."""
+        prev = next((c.number for c in reversed(self.clauses) if c.style == m.style.name), "")
+        return prev or str(value)
 
     def add_table(self, para: Para) -> bool:
         """Rows of a 清单 become clauses (one per row, columns kept); True if consumed."""
@@ -522,13 +540,18 @@ def _settle_leaf(clause: Clause) -> None:
         clause.text_parts[0] = clause.rest
 
 
-def split_part(paras: Iterable[Para], prefix: Sequence[str] = ()) -> tuple[list[Clause], list[Para]]:
-    """The clauses of one part (units with own text only) and the paragraphs before the first."""
+def _split(paras: Iterable[Para], prefix: Sequence[str] = ()) -> _Splitter:
     s = _Splitter(prefix)
     for para in paras:
         s.add(para)
     for clause in s.clauses:
         _settle_leaf(clause)
+    return s
+
+
+def split_part(paras: Iterable[Para], prefix: Sequence[str] = ()) -> tuple[list[Clause], list[Para]]:
+    """The clauses of one part (units with own text only) and the paragraphs before the first."""
+    s = _split(paras, prefix)
     return [c for c in s.clauses if c.text.strip()], s.preamble
 
 
@@ -540,23 +563,27 @@ class Split:
     main: Part
     preamble: list[Para]
     clauses: list[Clause]
+    gaps: list[Gap] = field(default_factory=list)
 
 
 def split_document(paras: Sequence[Para]) -> Split:
     """Parts and clauses of a policy; see the module docstring for the rules."""
     parts = split_parts(paras)
-    per_part = [split_part(p.paras) if not p.is_form else ([], []) for p in parts]
+    runs = [_split(p.paras) if not p.is_form else _Splitter(()) for p in parts]
+    per_part = [([c for c in r.clauses if c.text.strip()], r.preamble) for r in runs]
     main_idx = 0
     if not per_part[0][0]:
         main_idx = next((i for i, (cl, _) in enumerate(per_part) if cl), 0)
     clauses: list[Clause] = []
+    gaps: list[Gap] = []
     for i, part in enumerate(parts):
         if part.is_form:
             continue
         prefix = [] if i in (0, main_idx) else [part.label]
         found, _ = split_part(part.paras, prefix) if prefix else per_part[i]
         clauses.extend(found)
-    return Split(parts, parts[main_idx], per_part[main_idx][1], clauses)
+        gaps.extend(runs[i].gaps)
+    return Split(parts, parts[main_idx], per_part[main_idx][1], clauses, gaps)
 
 
 def unique_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,14 +13,7 @@ import re
 from typing import Any
 
 from saidao.document import Document
-from saidao.extractors.clauses import (
-    Clause,
-    Part,
-    document_paras,
-    match_number,
-    split_document,
-    unique_ids,
-)
+from saidao.extractors.clauses import Part, Split, document_paras, split_document, unique_ids
 from saidao.extractors.policy_meta import extract_meta, front_matter
 from saidao.extractors.portal import separate
 from saidao.extractors.tagging import tag_clauses
@@ -90,7 +83,7 @@ def extract_policy(doc: Document) -> dict[str, Any]:
         "chrome": page.chrome,
         "info": dict(page.info.fields),
         "meta_sources": meta.sources,
-        "problems": policy_problems(meta.title, split.clauses, split.parts, paras),
+        "problems": policy_problems(meta.title, split, paras),
     }
 
 
@@ -104,40 +97,19 @@ def _where(page: int | None) -> str:
     return f"（第{page}页）" if page else ""
 
 
-def policy_problems(title: str | None, clauses: list[Clause], parts: list[Part],
-                    paras: list[Any]) -> list[dict[str, Any]]:
+def policy_problems(title: str | None, split: Split, paras: list[Any]) -> list[dict[str, Any]]:
     """What staff must look at: no clauses, numbering gaps, no title (Chinese messages)."""
     problems: list[dict[str, Any]] = []
     first_page = _page(paras[0]) if paras else None
     if not title:
         problems.append({"field": "title", "code": "policy_no_title", "page": first_page,
                          "message": f"未找到政策文件的标题{_where(first_page) or '（文件开头）'}，请人工核对"})
-    if not clauses:
+    if not split.clauses:
         problems.append({"field": "clauses", "code": "policy_no_clauses", "page": first_page,
                          "message": "作为政策文件导入，但未识别出任何条款：请核对文件内容或编号格式"})
-    for gap in numbering_gaps(clauses):
-        problems.append(gap)
+    for gap in split.gaps:
+        page = _page(gap)
+        problems.append({"field": f"clauses[{gap.after}]", "code": "policy_numbering_gap", "page": page,
+                         "message": f"条款编号不连续：{gap.before}之后是{gap.after}{_where(page)}，"
+                                    "可能漏读了条款，请核对原件"})
     return problems
-
-
-def numbering_gaps(clauses: list[Clause]) -> list[dict[str, Any]]:
-    """Gaps in a sequence of one style under the same parent (第9条 then 第11条)."""
-    out: list[dict[str, Any]] = []
-    last: dict[tuple[str, tuple[str, ...]], tuple[int, str]] = {}
-    running: dict[str, tuple[int, str]] = {}
-    for c in clauses:
-        if c.style in ("box", "list_row"):
-            continue
-        m = match_number(c.number + " x") if c.number else None
-        if m is None:
-            continue
-        key = (c.style, tuple(c.path))
-        prev = running.get(c.style) if c.style in ("article", "chapter") else last.get(key)
-        if prev and m.value > prev[0] + 1:
-            page = _page(c)
-            out.append({"field": f"clauses[{c.number}]", "code": "policy_numbering_gap", "page": page,
-                        "message": f"条款编号不连续：{prev[1]}之后是{c.number}{_where(page)}，"
-                                   "可能漏读了条款，请核对原件"})
-        last[key] = (m.value, c.number)
-        running[c.style] = (m.value, c.number)
-    return out

@@ -101,7 +101,8 @@ class InfoBlock:
 
 
 # --------------------------------------------------------------------------- chrome
-_BREADCRUMB = re.compile(r"(?:首页|主页|当前位置|您的位置|您现在的位置|所在位置)\s*[：:>＞»›]|[>＞»›]\s*\S+\s*[>＞»›]")
+_BREADCRUMB = re.compile(r"(?:首页|主页|当前位置|您的位置|您现在的位置|所在位置)\s*[：:>＞»›]"
+                         r"|(?:^|\s)[^<>\s]{1,12}\s*[>＞»›]\s*[^<>\s/]{1,12}\s*[>＞»›]\s*[^<>\s]")
 _STATS = re.compile(r"^(?:【|\[)?\s*(?:来源|作者|点击|点击数|点击率|浏览|浏览次数|阅读|阅读量|阅读次数|访问量|"
                     r"发布时间|发布日期|更新时间|时间|编辑|责任编辑|字号|字体|信息来源|文章来源)\s*[：:]")
 _TOOLS = re.compile(r"^原创\s|点击蓝字|关注我们|阅读原文|^分享\s|在看|点赞|长按识别|打印本页|打印此页|打印正文|打印整页|关闭窗口|【\s*关闭\s*】|\[\s*关闭\s*\]|我要打印|"
@@ -133,8 +134,8 @@ def is_chrome(text: str, *, head: bool = False) -> bool:
     [False, False]
     """
     t = text.strip()
-    if not t or len(t) > 160:
-        return False
+    if not t or len(t) > 160 or "\t" in t or "\n" in t or "<" in t:
+        return False  # table rows and markup are the document's, not the page's
     if _BREADCRUMB.search(t) or _STATS.match(t) or _TOOLS.search(t) or _FOOTER.search(t):
         return True
     if _BYLINE.search(t) and len(t) <= 60 and not any(ch in t for ch in "。；，"):

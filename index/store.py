@@ -231,7 +231,7 @@ class Index:
             self._write_declaration(sha256, result)
         elif kind == "policy":
             self._write_policy(sha256, result)
-        for problem in result.get("problems") or []:
+        for problem in _open_problems(sha256, kind, result):
             self.db.execute(
                 "INSERT INTO problems(file_sha256, field, code, message) VALUES (?, ?, ?, ?)",
                 [sha256, problem.get("field"), problem.get("code"), problem.get("message")],
@@ -429,6 +429,15 @@ class Index:
         pk = self.db[table].pks[0]
         row = self.db.execute(f"SELECT {field} FROM {table} WHERE {pk} = ?", [row_id]).fetchone()
         return None if row is None else row[0]
+
+
+def _open_problems(sha256: str, kind: str | None, result: dict) -> list[dict]:
+    """The result's problems, less a policy's missing title that the bundled corpus supplies."""
+    problems = list(result.get("problems") or [])
+    missing_title = any(p.get("code") == "policy_no_title" for p in problems)
+    if kind == "policy" and missing_title and _with_bundled_metadata(sha256, {}).get("title"):
+        problems = [p for p in problems if p.get("code") != "policy_no_title"]
+    return problems
 
 
 def _validity_columns(result: dict) -> dict[str, Any]:
