@@ -36,6 +36,9 @@ _YEARS = r"([\d一二三四五六七八九十两]{1,3})\s*年"
 _LENGTH = re.compile(rf"有效期\s*(?:为|暂定为?|暂定)?\s*{_YEARS}|暂定\s*{_YEARS}\s*有效期|{_YEARS}\s*有效期")
 _UNTIL = re.compile(rf"(?:有效期|执行期|实施期)?\s*(?:至|截至|截止到?|到)\s*(?P<day>{_DAY})\s*(?:止|为止)?")
 _UNTIL_STRICT = re.compile(rf"(?:有效期|执行期|实施期|执行|施行|实施)\s*(?:至|截至|截止到?|到)\s*(?P<day>{_DAY})")
+#: 有效期为2024年1月1日至2026年12月31日 / 自2024年1月1日起至2026年12月31日止
+_RANGE = re.compile(rf"(?:有效期|执行期|实施期)?\s*(?:为|：|:|自)?\s*(?P<a>{_DAY})\s*(?:起)?\s*(?:至|到|—|－|-|～|~)\s*"
+                    rf"(?P<b>{_DAY})")
 _REPEAL = re.compile(r"(?P<what>[^。；]*?)同时\s*(?:废止|停止执行|失效)")
 _CITED = re.compile(r"《(?P<t>[^《》]{2,80})》")
 _GENERAL = re.compile(r"(?:此前|以前|之前)[^。；]*?(?:与本|同本)[^。；]*?不一致的[^。；]*?以本[^。；]*?为准"
@@ -87,6 +90,9 @@ def read_validity(texts: Sequence[str], *, date: str | None, date_issued: str | 
     years: int | None = None
     for sentence in _sentences(texts):
         compact = re.sub(r"\s+", "", sentence)
+        if v.valid_from is None and (m := _RANGE.search(compact)) and _about_validity(compact):
+            v.valid_from, v.valid_until = parse_date(m["a"]), parse_date(m["b"])
+            v.basis.append(m.group(0))
         if v.valid_from is None and (m := _START_ON.search(compact)):
             v.valid_from = parse_date(m["day"])
             v.basis.append(m.group(0))
@@ -109,6 +115,11 @@ def read_validity(texts: Sequence[str], *, date: str | None, date_issued: str | 
     if v.status == "unknown" and v.valid_from:
         v.status = "in_force"
     return v
+
+
+def _about_validity(sentence: str) -> bool:
+    """A date range counts as the policy's period only in a sentence about its validity."""
+    return bool(re.search(r"有效期|施行|实施|执行|生效", sentence))
 
 
 def _read_repeals(sentence: str, v: Validity) -> None:
