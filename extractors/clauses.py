@@ -525,6 +525,18 @@ class _Splitter:
             self.current.sources.extend(para.sources)
 
 
+def _settle_parent(clause: Clause) -> None:
+    """``一、明确支持方向：（一）…`` — a short phrase ending in a colon that only introduces
+    the unit's children is its heading, not a provision of its own."""
+    if not clause.has_children or clause.style in ("article", "list_row", "box"):
+        return
+    own = [t for t in clause.text_parts if t]
+    if (len(own) == 1 and own[0][-1] in "：:" and len(own[0]) <= 20
+            and not any(ch in own[0] for ch in "，。；,;")):
+        clause.heading = clause.heading or own[0][:-1]
+        clause.text_parts = [""]
+
+
 def _settle_leaf(clause: Clause) -> None:
     """A unit with no children whose paragraph was taken for a heading is a provision.
 
@@ -546,6 +558,7 @@ def _split(paras: Iterable[Para], prefix: Sequence[str] = ()) -> _Splitter:
         s.add(para)
     for clause in s.clauses:
         _settle_leaf(clause)
+        _settle_parent(clause)
     return s
 
 

@@ -99,7 +99,7 @@ def read_validity(texts: Sequence[str], *, date: str | None, date_issued: str | 
         elif v.valid_from is None and (m := _START_EVENT.search(compact)):
             v.valid_from = events.get(m["event"]) or date
             v.basis.append(m.group(0))
-        if years is None and (m := _LENGTH.search(compact)):
+        if years is None and (m := _LENGTH.search(compact)) and _about_policy(compact):
             n = next(g for g in (m.group(1), m.group(2), m.group(3)) if g)
             years = cn_to_int(n)
             v.basis.append(m.group(0))
@@ -115,6 +115,16 @@ def read_validity(texts: Sequence[str], *, date: str | None, date_issued: str | 
     if v.status == "unknown" and v.valid_from:
         v.status = "in_force"
     return v
+
+
+_OWN = re.compile(r"本\s*[\u4e00-\u9fff]{0,8}?(?:办法|意见|措施|政策|通知|方案|规定|细则|决定|规则|条例|计划|文件|规划)"
+                  r"|自.{0,20}起\s*(?:施行|实施|执行|生效)")
+
+
+def _about_policy(sentence: str) -> bool:
+    """``有效期三年`` is the policy's only where the policy is the subject (本办法…, 自…起施行);
+    ``创新券有效期一年`` is about a voucher."""
+    return bool(_OWN.search(sentence)) or sentence.startswith(("有效期", "暂定"))
 
 
 def _about_validity(sentence: str) -> bool:
@@ -146,7 +156,7 @@ def _read_info(info: InfoBlock | None, v: Validity) -> None:
     if info is None:
         return
     if (until := info.get("effective_until")) and (day := parse_date(until)):
-        v.valid_until = v.valid_until or day
+        v.valid_until = day  # the portal's 废止日期 is the later, recorded word
         v.basis.append(f"废止日期：{until}")
     if (start := info.get("effective_from")) and (day := parse_date(start)):
         v.valid_from = v.valid_from or day

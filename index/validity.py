@@ -45,7 +45,7 @@ class Period:
         if self.valid_from and day < self.valid_from:
             return "not_yet"
         if self.valid_until and day > self.valid_until:
-            return "expired"
+            return "repealed" if self.status == "repealed" else "expired"
         if self.status in ("expired", "repealed") and not self.valid_until:
             return self.status  # the portal says so and gives no date: not in force
         return "in_force"
