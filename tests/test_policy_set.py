@@ -174,6 +174,12 @@ def test_policy_without_clauses_reaches_the_report_and_the_review_queue(tmp_path
         items = queue(index)
     assert [i["field"] for i in items] == ["clauses"]
     assert "未识别出任何条款" in items[0]["messages"][0]
+    from starlette.testclient import TestClient
+
+    from saidao.web.app import create_app
+
+    page = TestClient(create_app(db), raise_server_exceptions=True).get("/review")
+    assert page.status_code == 200 and "未识别出任何条款" in page.text and "notice.txt" in page.text
 
 
 # --------------------------------------------------------------------------- the pieces
