@@ -97,8 +97,9 @@ STYLES: tuple[NumberStyle, ...] = (
                 lambda n: f"（{n}）", int),
     NumberStyle("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<rest>.*)"),
                 lambda n: n, _circled_value),
-    NumberStyle("paren_digit", re.compile(r"^(?P<n>[⑴-⒇])\s*(?P<rest>.*)"),
-                lambda n: n, lambda n: ord(n) - ord("⑴") + 1),
+    # ⑴ is (1) in one glyph (OCR reads it as (1)): the same style, labelled the same way
+    NumberStyle("arabic_paren", re.compile(r"^(?P<n>[⑴-⒇])\s*(?P<rest>.*)"),
+                lambda n: f"（{ord(n) - ord('⑴') + 1}）", lambda n: ord(n) - ord("⑴") + 1),
 )
 
 
