@@ -6,6 +6,7 @@ tested on its own; ``extract_meta`` puts them together for ``extract_policy``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -245,8 +246,10 @@ def parse_date(text: str) -> str | None:
             y, mo, d = _int(m.group("y")), _int(m.group("m")), _int(m.group("d"))
         except (ValueError, KeyError):
             y = mo = d = 0
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            return f"{y:04d}-{mo:02d}-{d:02d}"
+        try:
+            return dt.date(y, mo, d).isoformat()
+        except ValueError:
+            pass  # 2月30日, 年 月 日: not a day
     found = parse_cn_date(text)
     return found.isoformat() if found else None
 

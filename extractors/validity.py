@@ -63,8 +63,10 @@ class Validity:
                 "repeals_general": list(self.repeals_general)}
 
 
-def add_years(day: str, years: int) -> str:
+def add_years(day: str, years: int) -> str | None:
     """The last day of a period of ``years`` years starting on ``day`` (ISO dates)."""
+    if not 0 < years < 100:
+        return None
     start = dt.date.fromisoformat(day)
     try:
         same = start.replace(year=start.year + years)
