@@ -336,8 +336,8 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
         return True
     if any(ch in "。！？!?" for ch in prev.text[:-1]):
         return True  # a sentence began after the line's last full stop and has not ended
-    if len(para) == 1 and _is_title_like(prev, full) and _is_title_like(line, full):
-        return True  # a title set on two short lines
+    if len(para) == 1 and prev.width >= 8 and _is_title_like(prev, full) and _is_title_like(line, full):
+        return True  # a title set on two short lines (its first line is not a word or two)
     if full is None:
         if prev.heading:  # a numbered paragraph (（一）标题。正文…) may wrap; a heading does not
             if prev.text[-1] in FINAL:

@@ -32,7 +32,7 @@ INFO_LABELS: dict[str, str] = {
     "实施日期": "effective_from", "施行日期": "effective_from", "废止日期": "effective_until",
     "废止时间": "effective_until", "失效日期": "effective_until", "失效时间": "effective_until",
     "主题词": "keywords", "关键词": "keywords", "内容概述": "summary", "公开方式": "open_mode",
-    "公开范围": "open_scope", "信息来源": "source",
+    "公开范围": "open_scope", "信息来源": "source", "来源": "source",
 }
 #: Labels that make a line part of the block (来源 alone is a reprint's chrome).
 _STRONG = {"索引号", "主题分类", "发文机关", "发布机构", "发文机构", "成文日期", "生成日期", "发文字号",
@@ -167,7 +167,20 @@ def separate(texts: Sequence[str], title_hint: str | None = None) -> PageParts:
     """
     parts = PageParts(kept=[])
     head = True
+    label: str | None = None  # a label alone on its line waits for its value on the next
     for i, text in enumerate(texts):
+        if (bare := bare_label(text)) is not None:
+            if label is not None:
+                parts.info.fields.setdefault(label, "")
+            label = bare
+            continue
+        if label is not None:
+            if len(text) <= 80 and not match_clause_start(text):
+                parts.info.fields[label] = text.strip()
+                label = None
+                continue
+            parts.info.fields.setdefault(label, "")
+            label = None
         rows = [r for r in text.split("\n") if r.strip()]
         pairs = info_pairs(text) if len(rows) <= 1 else _table_pairs(rows)
         if pairs:
@@ -182,6 +195,24 @@ def separate(texts: Sequence[str], title_hint: str | None = None) -> PageParts:
         head = False
         parts.kept.append(i)
     return parts
+
+
+_BARE_LABEL = re.compile(r"^[\x00-\x1f•·●◆■□\-\s\ue000-\uf8ff]*(?P<label>[\u4e00-\u9fff\s\u3000]{2,10}?)\s*[：:]\s*$")
+
+
+def bare_label(text: str) -> str | None:
+    """``• 索引号:`` alone on its line: a 信息公开 label whose value is on the next line."""
+    m = _BARE_LABEL.match(text.strip())
+    if not m:
+        return None
+    key = re.sub(r"\s+", "", m["label"])
+    return key if key in INFO_LABELS else None
+
+
+def match_clause_start(text: str) -> bool:
+    """A numbered unit or a title line is the document, not a label's value."""
+    return bool(re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|第.{1,4}[章条])",
+                         text.strip())) or bool(_TITLE_WORDS.search(text) and len(text) > 12)
 
 
 def _table_pairs(rows: list[str]) -> dict[str, str] | None:
@@ -212,7 +243,7 @@ def _is_site_name_before_info(texts: Sequence[str], i: int) -> bool:
         return False
     for nxt in texts[i + 1: i + 4]:
         rows = [r for r in nxt.split("\n") if r.strip()]
-        if (info_pairs(nxt) if len(rows) <= 1 else _table_pairs(rows)):
+        if bare_label(nxt) is not None or (info_pairs(nxt) if len(rows) <= 1 else _table_pairs(rows)):
             return True
         if not is_chrome(nxt, head=True):
             return False
