@@ -132,6 +132,15 @@ def test_summary_line_says_how_many_were_left_out(repeal_db: Path) -> None:
     assert "已被鄂府发〔2025〕12号废止" in plain.stdout  # without the filter it is said per clause
 
 
+def test_clause_export_says_what_was_repealed(repeal_db: Path) -> None:
+    from saidao.index.export import rows_for
+
+    with Index.open(repeal_db) as index:
+        _, rows = rows_for(index, "clauses")
+    old = [r["in_force"] for r in rows if r["doc_number"] == "鄂府发〔2019〕5号"]
+    assert old and all("已被鄂府发〔2025〕12号废止" in cell for cell in old)
+
+
 def test_search_in_force(repeal_db: Path) -> None:
     result = CliRunner().invoke(app, ["search", "人才公寓", "--db", str(repeal_db), "--in-force",
                                       "--on", "2026-06-01", "--json"])
