@@ -97,6 +97,9 @@ STYLES: tuple[NumberStyle, ...] = (
                 lambda n: f"（{n}）", int),
     NumberStyle("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<rest>.*)"),
                 lambda n: n, _circled_value),
+    # ⑴ is (1) in one glyph (OCR reads it as (1)): the same style, labelled the same way
+    NumberStyle("arabic_paren", re.compile(r"^(?P<n>[⑴-⒇])\s*(?P<rest>.*)"),
+                lambda n: f"（{ord(n) - ord('⑴') + 1}）", lambda n: ord(n) - ord("⑴") + 1),
 )
 
 
@@ -108,9 +111,18 @@ class NumberMatch:
     rest: str
 
 
+#: ``第 1 0 条``: a PDF text layer that spaced the digits of an article number.
+SPACED_ARTICLE = re.compile(r"^第\s*(?P<d>\d(?:\s*\d)*)\s*(?P<kind>[章节条])")
+
+
+def unspace_number(text: str) -> str:
+    """``第 1 0 条`` → ``第10条`` (only at the start, only digits)."""
+    return SPACED_ARTICLE.sub(lambda m: "第" + "".join(m["d"].split()) + m["kind"], text, count=1)
+
+
 def match_number(text: str) -> NumberMatch | None:
     """The numbering at the start of a paragraph, if any."""
-    stripped = text.strip()
+    stripped = unspace_number(text.strip())
     for style in STYLES:
         m = style.pattern.match(stripped)
         if m:
@@ -177,15 +189,18 @@ def document_paras(doc: Document) -> list[Para]:
 
 
 # --------------------------------------------------------------------------- back matter and parts
-_Y = r"[\d〇零一二三四五六七八九]{4}"
+_Y = r"[\d〇零一二三四五六七八九○OΟ]{4}"
 _MD = r"[\d一二三四五六七八九十]{1,3}"
-DATE_LINE = re.compile(rf"^[（(]?\s*{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日\s*[）)]?$")
+#: A date alone on its line: 2023年5月8日, 二○二三年五月八日, 2023-02-08, 2022.6.8.
+DATE_LINE = re.compile(rf"^[（(]?\s*(?:{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日"
+                       r"|\d{4}\s*(?P<sep>[.\-/])\s*\d{1,2}\s*(?P=sep)\s*\d{1,2})\s*[）)]?$")
 ISSUED_LINE = re.compile(rf"{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*日\s*印发$")
-ORG_SUFFIX = re.compile(r"(人民政府|办公厅|办公室|委员会|管委会|厅|局|委|部|院|中心|政府)$")
+ORG_SUFFIX = re.compile(r"(人民政府|办公厅|办公室|委员会|管委会|公署|厅|局|委|部|院|中心|政府)$")
 ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十\-－—–.．]*\s*$")
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[：:]\s*(?P<first>.*)$")
 LIST_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*(?P<title>[^。]{2,60})$")
 FORM_TITLE = re.compile(r"(申报|申请|登记|推荐|备案|信息|统计|汇总)表$|承诺书$|模[板版]$|(?<!一览)表$")
+LIST_TITLE = re.compile(r"任务|分工|清单|责任|台账|一览")
 PUBLIC_NOTE = re.compile(r"^[（(]此件[^）)]*[）)]$")
 
 
@@ -205,7 +220,9 @@ class Part:
 
     @property
     def is_form(self) -> bool:
-        return bool(self.title) and bool(FORM_TITLE.search(self.title.replace(" ", "")))
+        """A template to fill in (申报表, 承诺书), not a 任务分工表 or 清单 of provisions."""
+        compact = self.title.replace(" ", "")
+        return bool(compact) and bool(FORM_TITLE.search(compact)) and not LIST_TITLE.search(compact)
 
 
 def _clean_title(text: str) -> str:
@@ -306,6 +323,9 @@ class Clause:
     sources: list[Provenance]
     path_headings: list[str] = field(default_factory=list)
     style: str = ""
+    rest: str = ""  # the numbered paragraph after its number, as written
+    has_children: bool = False
+    columns: dict[str, str] = field(default_factory=dict)  # a 清单 row: header -> cell
 
     @property
     def text(self) -> str:
@@ -313,7 +333,7 @@ class Clause:
 
     def to_dict(self, id_prefix: str) -> dict[str, Any]:
         key = "/".join([*self.path, self.number])
-        return {
+        out = {
             "id": f"{id_prefix}:{key}",
             "number": self.number,
             "path": list(self.path),
@@ -323,6 +343,9 @@ class Clause:
             "style": self.style,
             "lines": [_source_dict(s) for s in self.sources],
         }
+        if self.columns:
+            out["columns"] = dict(self.columns)
+        return out
 
 
 def _source_dict(p: Provenance) -> dict[str, Any]:
@@ -334,19 +357,30 @@ LEAD = re.compile(r"^(?P<lead>[^。，,；;：:！？!?]{2,30})。")
 
 
 ARTICLE_LABEL = re.compile(r"^[【（(](?P<label>[^】）)]{2,20})[】）)]")
+#: A clause's closing note naming who carries it out: （牵头单位：市工信局；责任单位：…）.
+UNIT_NOTE = re.compile(r"[（(]\s*(?:牵头|责任|配合|主责|协办|实施)(?:单位|部门)\s*[：:][^（）()]*[）)]\s*$")
+#: A line of its own naming those units: 牵头单位：区发改局.
+UNIT_LINE = re.compile(r"^(?:牵头|责任|配合|主责|协办|实施)(?:单位|部门)\s*[：:]")
 
 
 def heading_and_text(rest: str, style: str = "") -> tuple[str, str]:
-    """Split a numbered paragraph's remainder into (heading, text that belongs to the body)."""
+    """Split a numbered paragraph's remainder into (heading, text that belongs to the body).
+
+    A trailing unit note (（牵头单位：…）) is not part of a heading: a paragraph
+    that is a phrase plus such a note is a provision, not a heading line.
+    """
     rest = rest.strip()
     if not rest:
         return "", ""
     if style == "article":  # 第X条 has no lead phrase; only a bracketed label: 第一条【目的】
         m = ARTICLE_LABEL.match(rest)
         return (m.group("label") if m else ""), rest
-    if rest[-1] not in TERMINAL + "；;：:" and len(rest) <= 60:
+    note = UNIT_NOTE.search(rest)
+    body = rest[: note.start()].rstrip() if note else rest
+    if (not note and body and body[-1] not in TERMINAL + "；;：:" and len(body) <= 60
+            and not any(ch in "。！？!?" for ch in body)):
         return rest, ""  # a heading line: 一、总体要求
-    m = LEAD.match(rest)
+    m = LEAD.match(body)
     if m and m.end() == len(rest):
         return m.group("lead"), ""  # 1.新材料技术。
     if m:
@@ -354,24 +388,59 @@ def heading_and_text(rest: str, style: str = "") -> tuple[str, str]:
     return "", rest
 
 
+#: Headers that make a table a 清单 whose rows are provisions (and not an indicator table):
+#: a 序号 column, a column saying what is to be done, and one saying who or when.
+_LIST_WHAT = re.compile(r"任务|措施|内容|事项|政策|举措|工作|项目")
+_LIST_WHO = re.compile(r"单位|部门|时限|时间|责任|牵头")
+_SEQ_HEADER = re.compile(r"^(?:序\s*号|编\s*号)$")
+
+
+def list_header(cells: Sequence[str]) -> bool:
+    """Is this table row the header of a 清单 (序号 | 任务 … | 牵头单位 …)?"""
+    cells = [c.strip() for c in cells]
+    return (len(cells) >= 3 and bool(_SEQ_HEADER.match(cells[0].replace(" ", "")))
+            and any(_LIST_WHAT.search(c) for c in cells[1:])
+            and any(_LIST_WHO.search(c) for c in cells[1:]))
+
+
+@dataclass(slots=True)
+class Gap:
+    """A numbering sequence that skips one (第9条 then 第11条): a unit may have been lost."""
+
+    before: str
+    after: str
+    sources: list[Provenance]
+
+
 @dataclass(slots=True)
 class _Open:
-    level: int
+    style: str
     number: str
     heading: str
+    clause: Clause
 
 
 class _Splitter:
-    """Walks one part's paragraphs keeping the stack of open numbered units."""
+    """Walks one part's paragraphs keeping the stack of open numbered units.
+
+    Levels come from the document's own sequences: a numbering style seen for
+    the first time is placed directly below the innermost open unit (not
+    below every style seen so far), so a 第X条 run that continues across
+    （一）/（二） headings (``一、 第一条 第二条 二、 （一） 第三条``) stays the
+    innermost level and its articles nest under the headings they follow.
+    """
 
     def __init__(self, prefix: Sequence[str]) -> None:
         self.prefix = list(prefix)
-        self.levels: dict[str, int] = {}
+        self.order: list[str] = []  # style names, outermost first
         self.last: dict[str, int] = {}
         self.stack: list[_Open] = []
         self.clauses: list[Clause] = []
         self.current: Clause | None = None
         self.preamble: list[Para] = []
+        self.list_columns: list[str] | None = None  # header of the 清单 being read
+        self.list_last = 0
+        self.gaps: list[Gap] = []
 
     def accepts(self, m: NumberMatch) -> bool:
         """Does the numeral continue its style's sequence?"""
@@ -382,22 +451,71 @@ class _Splitter:
             return m.value <= 3
         return m.value == 1 or last < m.value <= last + 2
 
+    def _level(self, style: str) -> int:
+        if style not in self.order:
+            at = self.order.index(self.stack[-1].style) + 1 if self.stack else len(self.order)
+            self.order.insert(at, style)
+        return self.order.index(style)
+
     def open_unit(self, m: NumberMatch, para: Para) -> None:
+        last = self.last.get(m.style.name)
+        if last is not None and m.value == last + 2 and not m.style.box:
+            self.gaps.append(Gap(self._label(m, last), m.label, list(para.sources)))
         self.last[m.style.name] = m.value
+        self.list_columns = None
         heading, body = heading_and_text(m.rest, m.style.name)
         if not m.style.box:
-            level = self.levels.setdefault(m.style.name, len(self.levels))
-            while self.stack and self.stack[-1].level >= level:
+            level = self._level(m.style.name)
+            while self.stack and self.order.index(self.stack[-1].style) >= level:
                 self.stack.pop()
+        if self.stack:
+            self.stack[-1].clause.has_children = True
         path = self.prefix + [o.number for o in self.stack]
         headings = [o.heading for o in self.stack]
         self.current = Clause(m.label, path, heading, [body], list(para.sources), headings,
-                              m.style.name)
+                              m.style.name, rest=m.rest)
         self.clauses.append(self.current)
         if not m.style.box:
-            self.stack.append(_Open(level, m.label, heading))
+            self.stack.append(_Open(m.style.name, m.label, heading, self.current))
+
+    def _label(self, m: NumberMatch, value: int) -> str:
+        """The label the missing predecessor of ``m`` had (第9条 before 第11条)."""
+        prev = next((c.number for c in reversed(self.clauses) if c.style == m.style.name), "")
+        return prev or str(value)
+
+    def add_table(self, para: Para) -> bool:
+        """Rows of a 清单 become clauses (one per row, columns kept); True if consumed."""
+        rows = [r.split("\t") for r in para.text.split("\n") if r.strip()]
+        consumed = False
+        for cells in rows:
+            if list_header(cells):
+                self.list_columns, self.list_last = [c.strip() for c in cells], 0
+                consumed = True
+                continue
+            seq = cells[0].strip() if self.list_columns else ""
+            if self.list_columns and seq.isdigit() and int(seq) in (1, self.list_last + 1):
+                self.list_last = int(seq)
+                self._list_row(seq, cells, para)
+                consumed = True
+            elif consumed and self.current is not None:  # a row breaking the list: text of the last
+                self.current.text_parts.append("\t".join(cells))
+        return consumed
+
+    def _list_row(self, seq: str, cells: list[str], para: Para) -> None:
+        columns = {h: (cells[i].strip() if i < len(cells) else "")
+                   for i, h in enumerate(self.list_columns or []) if i > 0}
+        if self.stack:
+            self.stack[-1].clause.has_children = True
+        values = [v for v in columns.values()]
+        clause = Clause(seq, self.prefix + [o.number for o in self.stack], values[0] if values else "",
+                        ["\t".join(values)], list(para.sources), [o.heading for o in self.stack],
+                        "list_row", columns=columns)
+        self.clauses.append(clause)
+        self.current = clause
 
     def add(self, para: Para) -> None:
+        if para.is_table and self.add_table(para):
+            return
         m = None if para.is_table else match_number(para.text)
         if m and self.accepts(m):
             self.open_unit(m, para)
@@ -408,11 +526,46 @@ class _Splitter:
             self.current.sources.extend(para.sources)
 
 
-def split_part(paras: Iterable[Para], prefix: Sequence[str] = ()) -> tuple[list[Clause], list[Para]]:
-    """The clauses of one part (units with own text only) and the paragraphs before the first."""
+def _settle_parent(clause: Clause) -> None:
+    """``一、明确支持方向：（一）…`` — a short phrase ending in a colon that only introduces
+    the unit's children is its heading, not a provision of its own."""
+    if not clause.has_children or clause.style in ("article", "list_row", "box"):
+        return
+    own = [t for t in clause.text_parts if t]
+    if (len(own) == 1 and own[0][-1] in "：:" and len(own[0]) <= 20
+            and not any(ch in own[0] for ch in "，。；,;")):
+        clause.heading = clause.heading or own[0][:-1]
+        clause.text_parts = [""]
+
+
+def _settle_leaf(clause: Clause) -> None:
+    """A unit with no children whose paragraph was taken for a heading is a provision.
+
+    ``三、高新区要重点发展新材料产业。`` alone, or ``1.地区生产总值增长6%左右``
+    followed only by 牵头单位/责任单位 lines: its words are the clause's text.
+    """
+    if clause.has_children or clause.style in ("list_row", "box") or not clause.rest:
+        return
+    own = [t for t in clause.text_parts if t]
+    if clause.text_parts and clause.text_parts[0]:
+        return  # the paragraph already carries text
+    if not own or all(UNIT_LINE.match(t) for t in own):
+        clause.text_parts[0] = clause.rest
+
+
+def _split(paras: Iterable[Para], prefix: Sequence[str] = ()) -> _Splitter:
     s = _Splitter(prefix)
     for para in paras:
         s.add(para)
+    for clause in s.clauses:
+        _settle_leaf(clause)
+        _settle_parent(clause)
+    return s
+
+
+def split_part(paras: Iterable[Para], prefix: Sequence[str] = ()) -> tuple[list[Clause], list[Para]]:
+    """The clauses of one part (units with own text only) and the paragraphs before the first."""
+    s = _split(paras, prefix)
     return [c for c in s.clauses if c.text.strip()], s.preamble
 
 
@@ -424,23 +577,27 @@ class Split:
     main: Part
     preamble: list[Para]
     clauses: list[Clause]
+    gaps: list[Gap] = field(default_factory=list)
 
 
 def split_document(paras: Sequence[Para]) -> Split:
     """Parts and clauses of a policy; see the module docstring for the rules."""
     parts = split_parts(paras)
-    per_part = [split_part(p.paras) if not p.is_form else ([], []) for p in parts]
+    runs = [_split(p.paras) if not p.is_form else _Splitter(()) for p in parts]
+    per_part = [([c for c in r.clauses if c.text.strip()], r.preamble) for r in runs]
     main_idx = 0
     if not per_part[0][0]:
         main_idx = next((i for i, (cl, _) in enumerate(per_part) if cl), 0)
     clauses: list[Clause] = []
+    gaps: list[Gap] = []
     for i, part in enumerate(parts):
         if part.is_form:
             continue
         prefix = [] if i in (0, main_idx) else [part.label]
         found, _ = split_part(part.paras, prefix) if prefix else per_part[i]
         clauses.extend(found)
-    return Split(parts, parts[main_idx], per_part[main_idx][1], clauses)
+        gaps.extend(runs[i].gaps)
+    return Split(parts, parts[main_idx], per_part[main_idx][1], clauses, gaps)
 
 
 def unique_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -50,20 +50,21 @@ HEADING_START = re.compile(
     rf"|[（(]\s*{_CN_NUM}\s*[）)]"
     r"|[（(]\s*\d{1,3}\s*[）)]"
     r"|\d{1,3}\s*(?:[、．]|\.(?!\d))"
-    r"|[\u2460-\u2473\u2776-\u277f]"
-    rf"|第\s*(?:{_CN_NUM}|\d+)\s*[章节条部编篇]"
+    r"|[\u2460-\u2487\u2776-\u277f]"
+    rf"|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条部编篇]"
     r"|专栏\s*\d+"
     r"|附件(?:\s*\d|\s*[：:]|\s*$))"
 )
 #: The same markers inside a line, right after a sentence end: …。（二）xxx
 _INLINE_HEADING = re.compile(
-    rf"(?<=[。！？；!?;])\s*(?=[（(]{_CN_NUM}[）)]|{_CN_NUM}、|第(?:{_CN_NUM}|\d+)[章节条]"
-    r"|\d{1,2}(?:、|\.(?!\d))[\u4e00-\u9fff]|[\u2460-\u2473])"
+    rf"(?<=[。！？；!?;：:])\s*(?=[（(]{_CN_NUM}[）)]|{_CN_NUM}、|第\s*(?:{_CN_NUM}|\d(?:\s*\d)*)\s*[章节条]"
+    r"|\d{1,2}(?:、|\.(?!\d))[\u4e00-\u9fff]|[\u2460-\u2487])"
 )
 
 _DATE_LINE = re.compile(
-    r"^(?:\d{4}|[〇一二三四五六七八九零]{4})年\d{1,2}月\d{1,2}日(?:印发|发布)?$"
-    r"|^[〇一二三四五六七八九零]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日$"
+    r"^(?:\d{4}|[〇一二三四五六七八九零○]{4})年\d{1,2}月\d{1,2}日(?:印发|发布)?$"
+    r"|^[〇一二三四五六七八九零○]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日$"
+    r"|^\d{4}(?P<sep>[.\-/])\d{1,2}(?P=sep)\d{1,2}$"
 )
 _ISSUED_LINE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:印发|发布)$")
 _DOC_NUMBER_LINE = re.compile(r"^[\u4e00-\u9fff]{1,14}[〔\[［【(（]\d{4}[〕\]］】)）]\d{1,4}号$")
@@ -97,6 +98,8 @@ _TITLE_CHARS = re.compile(r"^[\u4e00-\u9fff《》“”〈〉]+$")
 
 #: A line at least this share of the document's full width counts as full.
 FULL_SHARE = 0.88
+#: A closing note naming who carries an item out.
+_UNIT_NOTE = re.compile(r"^[（(]\s*(?:牵头|责任|配合|主责|协办|实施)(?:单位|部门)\s*[：:]")
 
 
 def display_width(text: str) -> int:
@@ -209,6 +212,8 @@ def ends_sentence(text: str) -> bool:
     start = _opener_index(text)
     if start is None:
         return False
+    if _UNIT_NOTE.match(text[start:]):
+        return True  # …给予奖励（牵头单位：市工信局；责任单位：…）: the note closes the item
     return start == 0 or text[start - 1] in FINAL
 
 
@@ -227,6 +232,9 @@ def _full_width_of(widths: list[int]) -> float | None:
     common = [
         w for w in set(candidates) if sum(1 for c in candidates if abs(c - w) <= 1) >= support
     ]
+    # a recurring short width (a column of 牵头单位：… lines) is not the page width
+    ninetieth = sorted(candidates)[int(0.9 * (len(candidates) - 1))]
+    common = [w for w in common if w >= 0.6 * ninetieth]
     if not common:
         return None
     wide = [w for w in common if w >= 0.75 * max(common)]
@@ -328,13 +336,17 @@ def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -
         return True
     if any(ch in "。！？!?" for ch in prev.text[:-1]):
         return True  # a sentence began after the line's last full stop and has not ended
-    if len(para) == 1 and _is_title_like(prev, full) and _is_title_like(line, full):
-        return True  # a title set on two short lines
+    if len(para) == 1 and prev.width >= 8 and _is_title_like(prev, full) and _is_title_like(line, full):
+        return True  # a title set on two short lines (its first line is not a word or two)
     if full is None:
         if prev.heading:  # a numbered paragraph (（一）标题。正文…) may wrap; a heading does not
-            return any(ch in FINAL for ch in prev.text[:-1]) and prev.text[-1] not in FINAL
+            if prev.text[-1] in FINAL:
+                return False
+            # a sentence begun (。 inside) or a clause comma: headings have neither
+            return any(ch in FINAL for ch in prev.text[:-1]) or any(ch in "，," for ch in prev.text)
         return _clause_unfinished(prev.text)
-    return False
+    # nearly full and stopped inside a word: half-width digits made the line look short
+    return prev.width >= 0.75 * full and is_cjk(prev.text[-1]) and any(ch.isdigit() for ch in prev.text)
 
 
 def _join_text(left: str, right: str) -> str:

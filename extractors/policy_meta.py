@@ -6,13 +6,25 @@ tested on its own; ``extract_meta`` puts them together for ``extract_policy``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cn2an
 
-from saidao.extractors.clauses import DATE_LINE, ISSUED_LINE, MONGOLIAN, TERMINAL, is_signature
+from saidao.corpus.divisions import find_in
+from saidao.extractors.clauses import (
+    DATE_LINE,
+    ISSUED_LINE,
+    MONGOLIAN,
+    ORG_SUFFIX,
+    TERMINAL,
+    is_signature,
+    match_number,
+)
+from saidao.extractors.numerals import parse_cn_date
+from saidao.extractors.portal import InfoBlock
 
 # --------------------------------------------------------------------------- 文号
 _OPEN = "〔[［（(【"
@@ -65,23 +77,45 @@ def _is_addressee(line: str) -> bool:
 
 
 def front_matter(paras: Sequence[str]) -> list[str]:
-    """The lines before the body: letterhead, 文号, title, addressee (which ends it)."""
+    """The lines before the body: letterhead, 文号, title, addressee (which ends it).
+
+    The body begins at a sentence, a long line or a numbered unit (一、总则).
+    """
     front: list[str] = []
     for line in paras:
         t = line.strip()
         if _is_addressee(t):
             front.append(t)
             break
-        if len(t) > 60 or t[-1] in TERMINAL:
+        if len(t) > 60 or t[-1] in TERMINAL or (front and match_number(t)):
             break
         front.append(t)
     return front
 
 
+def _letterhead_lines(front: Sequence[str]) -> int:
+    """How many lines the 发文机关标志 takes: up to its …文件 line, with the organs above it."""
+    for i, line in enumerate(front[:6]):
+        if _is_letterhead(line):
+            return i + 1
+    return 0
+
+
 def title(front: Sequence[str]) -> str | None:
-    """The title: the title-like lines of the front matter, joined without wrap spaces."""
-    lines = [t for t in front if not _is_letterhead(t) and not _is_addressee(t)
-             and not doc_number([t]) and not DATE_LINE.match(t)]
+    """The title: the title-like lines of the front matter, joined without wrap spaces.
+
+    In the GB/T 9704 layout the title follows the 文号; on a web page it comes
+    first and the 文号 below it. Title lines after a 文号 line win.
+    """
+    front = list(front[_letterhead_lines(front):])
+    numbered = [i for i, t in enumerate(front) if doc_number([t])]
+
+    def keep(t: str) -> bool:
+        return (not _is_letterhead(t) and not _is_addressee(t) and not doc_number([t])
+                and not DATE_LINE.match(t) and not match_number(t))
+
+    after = [t for t in front[numbered[0] + 1:] if keep(t)] if numbered else []
+    lines = after or [t for t in front if keep(t)]
     return re.sub(r"\s+", "", "".join(lines)) or None
 
 
@@ -106,6 +140,82 @@ def signatures(paras: Sequence[str]) -> list[str]:
     return out
 
 
+_ORG_SPLIT = re.compile(r"[\s\u3000、，,]+")
+
+
+def split_orgs(line: str) -> list[str]:
+    """Joint issuers printed on one line: ``中共清水河县委员会　　清水河县人民政府``.
+
+    >>> split_orgs("内蒙古自治区科学技术厅　　内蒙古自治区财政厅")
+    ['内蒙古自治区科学技术厅', '内蒙古自治区财政厅']
+    """
+    pieces = [p for p in _ORG_SPLIT.split(line.strip()) if p]
+    if len(pieces) > 1 and all(ORG_SUFFIX.search(p) or p.startswith("中共") for p in pieces):
+        return pieces
+    compact = re.sub(r"\s+", "", line)
+    return _split_joined(compact) if compact else []
+
+
+_ORGAN_END = re.compile(r"(?:人民政府|委员会|管委会|行政公署|办公厅|办公室|县委|市委|旗委|区委|盟委|党委|厅|局|部)$")
+
+
+def _split_joined(text: str) -> list[str]:
+    """Organs whose names were printed side by side with the space folded away:
+    cut after an organ's ending where a place name or 中共 starts the next organ."""
+    for end in range(2, len(text) - 3):
+        if not _ORGAN_END.search(text[:end]):
+            continue
+        rest = text[end:]
+        if (rest.startswith("中共") or find_in(rest)) and ORG_SUFFIX.search(rest):
+            return [text[:end], *_split_joined(rest)]
+    return [text]
+
+
+def signature_block(paras: Sequence[str]) -> list[str]:
+    """The organs signing above the first date line (joint issuers on one line or stacked)."""
+    for j, line in enumerate(paras):
+        if not DATE_LINE.match(line.strip()) or j == 0:
+            continue
+        orgs: list[str] = []
+        i = j - 1
+        while i >= 0 and j - i <= 3 and is_signature(paras[i].strip()):
+            orgs = split_orgs(paras[i]) + orgs
+            i -= 1
+        if orgs:
+            return orgs
+    return []
+
+
+def letterhead_orgs(front: Sequence[str]) -> list[str]:
+    """Organs named by the 发文机关标志: ``XX人民政府文件`` or organ lines above ``文件``."""
+    n = _letterhead_lines(front)
+    orgs: list[str] = []
+    for line in front[:n]:
+        compact = re.sub(r"\s+", "", line)
+        if MONGOLIAN.search(line):
+            continue
+        compact = compact.removesuffix("文件")
+        if compact:
+            orgs.extend(split_orgs(compact) if " " not in line else split_orgs(line.replace("文件", "")))
+    return [o for o in orgs if ORG_SUFFIX.search(o)]
+
+
+def issuers(info: InfoBlock | None, front: Sequence[str], paras: Sequence[str],
+            title_text: str | None) -> list[str]:
+    """Every issuing organ, best evidence first: the 信息公开 block's 发文机关, the
+    signature, the 发文机关标志, the title's ``XX关于``."""
+    if info and (named := info.get("issuer")):
+        orgs = [o for o in _ORG_SPLIT.split(named) if o]
+        if orgs:
+            return orgs
+    if orgs := signature_block(paras):
+        return orgs
+    if orgs := letterhead_orgs(front):
+        return orgs
+    found = issuer(title_text, [])
+    return [found] if found else []
+
+
 # --------------------------------------------------------------------------- dates
 _DATE = re.compile(r"(?P<y>[\d〇零一二三四五六七八九]{4})\s*年\s*(?P<m>[\d一二三四五六七八九十]{1,3})\s*月"
                    r"\s*(?P<d>[\d一二三四五六七八九十]{1,3})\s*日")
@@ -119,18 +229,29 @@ def _int(numeral: str) -> int:
     return int(cn2an.cn2an(numeral, "smart"))
 
 
+_ZERO_LOOKALIKES = re.compile(r"[○ΟOо](?=[〇零一二三四五六七八九○ΟOо]*年)")
+
+
 def parse_date(text: str) -> str | None:
-    """ISO date of the first ``YYYY年M月D日`` in ``text`` (Arabic or Chinese numerals)."""
+    """ISO date of the first date in ``text``: ``YYYY年M月D日`` in Arabic or Chinese numerals
+    (二○二三年, with the circle or letter O for 〇), ``2023-02-08``, ``2023.2.8``, ``2023/2/8``.
+
+    >>> [parse_date(s) for s in ["二○一○年八月十一日", "2023-02-08", "2022.6.8", "2023年2月8日"]]
+    ['2010-08-11', '2023-02-08', '2022-06-08', '2023-02-08']
+    """
+    text = _ZERO_LOOKALIKES.sub("〇", text)
     m = _DATE.search(text)
-    if not m:
-        return None
-    try:
-        y, mo, d = _int(m.group("y")), _int(m.group("m")), _int(m.group("d"))
-    except (ValueError, KeyError):
-        return None
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+    if m:
+        try:
+            y, mo, d = _int(m.group("y")), _int(m.group("m")), _int(m.group("d"))
+        except (ValueError, KeyError):
+            y = mo = d = 0
+        try:
+            return dt.date(y, mo, d).isoformat()
+        except ValueError:
+            pass  # 2月30日, 年 月 日: not a day
+    found = parse_cn_date(text)
+    return found.isoformat() if found else None
 
 
 def written_date(paras: Sequence[str]) -> str | None:
@@ -174,9 +295,33 @@ def level_and_jurisdiction(issuer_text: str | None, number: str | None = None,
     return _from_number(number)
 
 
+_LEVEL_OF = {"province": "region", "city": "city", "county": "county"}
+
+
 def _from_name(name: str) -> tuple[str | None, str | None]:
     if _NATIONAL_ISSUER.match(name):
         return "national", "全国"
+    chain = find_in(name)
+    if chain:
+        return _LEVEL_OF[chain[-1].level], chain[-1].name
+    if zone := _zone_of(name):
+        return ("city", zone.city) if zone.city else (None, None)
+    return _from_name_inner_mongolia(name)
+
+
+def _zone_of(name: str) -> object | None:
+    """A zone's 管委会 as issuer (包头稀土高新区管委会): the zone from the registry."""
+    from saidao.corpus.zones import registry
+
+    m = re.match(r"^(?P<zone>.{2,30}?(?:高新区|开发区|园区|新区))", name)
+    if not m:
+        return None
+    zone = registry().resolve(m.group("zone"))
+    return zone
+
+
+def _from_name_inner_mongolia(name: str) -> tuple[str | None, str | None]:
+    """The region's own short forms (自治区科技厅, 兴安盟) the division table does not spell."""
     local = name.removeprefix(REGION).removeprefix("自治区")
     if m := _COUNTY.match(local) or _COUNTY.search(local.split("关于")[0]):
         return "county", m.group("place").split("市")[-1]
@@ -225,12 +370,15 @@ class PolicyMeta:
     title: str | None = None
     doc_number: str | None = None
     issuer: str | None = None
+    issuers: list[str] = field(default_factory=list)
     date_written: str | None = None
     date_issued: str | None = None
+    date_published: str | None = None
     level: str | None = None
     jurisdiction: str | None = None
     references: list[str] = field(default_factory=list)
     cited_titles: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # field -> where it was read
 
     @property
     def date(self) -> str | None:
@@ -238,13 +386,30 @@ class PolicyMeta:
         return self.date_written or self.date_issued
 
 
-def extract_meta(paras: Sequence[str]) -> PolicyMeta:
-    """Metadata from the document's repaired paragraphs, in reading order."""
+def extract_meta(paras: Sequence[str], info: InfoBlock | None = None) -> PolicyMeta:
+    """Metadata from the document's repaired paragraphs, in reading order.
+
+    ``info``: the page's 政府信息公开 block, the best evidence where present;
+    each value says where it came from in ``sources`` (``info`` or ``text``).
+    """
     paras = [p for p in paras if p.strip()]
+    info = info or InfoBlock()
     front = front_matter(paras)
     meta = PolicyMeta(title=title(front), doc_number=doc_number(front))
-    meta.issuer = issuer(meta.title, signatures(paras))
+    meta.sources = {k: "text" for k in ("title", "doc_number", "issuer", "date")}
+    if found := info.get("title"):
+        meta.title, meta.sources["title"] = re.sub(r"\s+", "", found), "info"
+    if (found := info.get("doc_number")) and (nums := find_doc_numbers(re.sub(r"\s+", "", found))):
+        meta.doc_number, meta.sources["doc_number"] = nums[0], "info"
+    meta.issuers = issuers(info, front, paras, meta.title)
+    if info.get("issuer"):
+        meta.sources["issuer"] = "info"
+    meta.issuer = meta.issuers[0] if meta.issuers else issuer(meta.title, signatures(paras))
     meta.date_written, meta.date_issued = written_date(paras), issued_date(paras)
+    if (found := info.get("date_written")) and (day := parse_date(found)):
+        meta.date_written, meta.sources["date"] = day, "info"
+    if (found := info.get("date_published")) and (day := parse_date(found)):
+        meta.date_published = day
     meta.level, meta.jurisdiction = level_and_jurisdiction(meta.issuer, meta.doc_number, meta.title)
     body = "\n".join(p.strip() for p in paras)
     meta.references = [n for n in find_doc_numbers(body) if n != meta.doc_number]

@@ -36,7 +36,7 @@ CLAUSE_COLUMNS: list[Column] = [
     ("doc_number", "文号"), ("title", "文件标题"), ("level", "层级"),
     ("jurisdiction", "适用地域"), ("path", "上级编号"), ("number", "条款编号"),
     ("heading", "条款标题"), ("text", "条款内容"), ("zones", "提及高新区"),
-    ("amounts", "金额"), ("units", "牵头/责任单位"), ("clause_id", "条款ID"),
+    ("amounts", "金额"), ("units", "牵头/责任单位"), ("in_force", "效力（今天）"), ("clause_id", "条款ID"),
 ]
 DUPE_COLUMNS: list[Column] = [
     ("group_id", "组编号"), ("group_name", "企业"), ("group_uscc", "统一社会信用代码"),
@@ -48,7 +48,7 @@ DUPE_COLUMNS: list[Column] = [
 REPORT_COLUMNS: list[Column] = [
     ("path", "文件"), ("origin", "来源（压缩包内路径）"), ("outcome", "结果"),
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
-    ("pages", "页数"), ("sha256", "SHA-256"),
+    ("pages", "页数"), ("sha256", "SHA-256"), ("problems", "待核对问题"),
 ]
 
 
@@ -74,8 +74,12 @@ def _clause_rows(index: Index) -> list[dict[str, Any]]:
         " AND t.tag_type IN ('lead_unit', 'responsible_unit')) AS units "
         "FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id "
         "ORDER BY p.level, p.doc_number, c.position"))
+    from saidao.index.validity import annotate, describe_zh
+
+    annotate(index, rows)
     for row in rows:
         row["path"] = "/".join(json.loads(row["path"] or "[]"))
+        row["in_force"] = describe_zh(row.get("in_force"))
     return rows
 
 

@@ -416,10 +416,19 @@ def _v7_views(db: sqlite_utils.Database) -> None:
                         (name, _VIEW_ABOUT[name], f"view: {select[:80]}"))
 
 
+def _v8_policy_validity(db: sqlite_utils.Database) -> None:
+    """A policy's in-force period (from, until, the page's 有效性, what it repeals), its
+    joint issuers, and what the saved page carried around it (信息公开 block, chrome)."""
+    for column in ("issuers", "date_published", "in_force_from", "in_force_until",
+                   "validity_status", "validity", "page"):
+        db.execute(f"ALTER TABLE policies ADD COLUMN {column} TEXT")
+    db.execute("CREATE INDEX policies_doc_number ON policies(doc_number)")
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_versions,
-    _v6_cached_answers, _v7_views]
+    _v6_cached_answers, _v7_views, _v8_policy_validity]
 
 
 def version(db: sqlite_utils.Database) -> int:

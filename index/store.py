@@ -226,7 +226,7 @@ class Index:
             self._write_declaration(sha256, result)
         elif kind == "policy":
             self._write_policy(sha256, result)
-        for problem in result.get("problems") or []:
+        for problem in _open_problems(sha256, kind, result):
             self.db.execute(
                 "INSERT INTO problems(file_sha256, field, code, message) VALUES (?, ?, ?, ?)",
                 [sha256, problem.get("field"), problem.get("code"), problem.get("message")],
@@ -314,6 +314,7 @@ class Index:
                 "jurisdiction")},
             "refs": dumps(result.get("references") or []),
             "preamble": result.get("preamble"),
+            **_validity_columns(result),
         })
         seen: set[str] = set()
         for position, clause in enumerate(result.get("clauses") or [], start=1):
@@ -384,7 +385,9 @@ class Index:
         return list(self.db.query(
             "SELECT l.run_id, l.path, l.origin, l.sha256, l.outcome, "
             "coalesce(l.reason, f.reason) AS reason, coalesce(l.message, f.message) AS message, "
-            "f.kind, f.format, f.pages, f.status, f.superseded_by, l.logged_at "
+            "f.kind, f.format, f.pages, f.status, f.superseded_by, l.logged_at, "
+            "(SELECT group_concat(p.message, '；') FROM problems p WHERE p.file_sha256 = l.sha256 "
+            "AND p.status = 'open' AND p.code LIKE 'policy_%') AS problems "
             "FROM import_log l LEFT JOIN files f ON f.sha256 = l.sha256 "
             "WHERE l.run_id = ? ORDER BY l.id",
             [run_id],
@@ -421,6 +424,29 @@ class Index:
         pk = self.db[table].pks[0]
         row = self.db.execute(f"SELECT {field} FROM {table} WHERE {pk} = ?", [row_id]).fetchone()
         return None if row is None else row[0]
+
+
+def _open_problems(sha256: str, kind: str | None, result: dict) -> list[dict]:
+    """The result's problems, less a policy's missing title that the bundled corpus supplies."""
+    problems = list(result.get("problems") or [])
+    missing_title = any(p.get("code") == "policy_no_title" for p in problems)
+    if kind == "policy" and missing_title and _with_bundled_metadata(sha256, {}).get("title"):
+        problems = [p for p in problems if p.get("code") != "policy_no_title"]
+    return problems
+
+
+def _validity_columns(result: dict) -> dict[str, Any]:
+    """Schema v7's policy columns: issuers, in-force period, the page's block and chrome."""
+    period = result.get("in_force") or {}
+    return {
+        "issuers": dumps(result.get("issuers") or []),
+        "date_published": result.get("date_published"),
+        "in_force_from": period.get("from"),
+        "in_force_until": period.get("until"),
+        "validity_status": period.get("status"),
+        "validity": dumps({k: period.get(k) for k in ("basis", "repeals", "repeals_general")}),
+        "page": dumps({"info": result.get("info") or {}, "chrome": result.get("chrome") or []}),
+    }
 
 
 def _unique(clause_id: str, seen: set[str]) -> str:

@@ -25,50 +25,91 @@ from saidao.extractors.citation import cite
 from saidao.vocab import LEVEL_LABELS, OUTCOME_LABELS, ZONE_STATUS_LABELS, label
 
 
+IN_FORCE_OPTION = typer.Option(False, "--in-force", help="只看在 --on 日期（默认今天）仍然有效的条款")
+ON_OPTION = typer.Option(None, "--on", help="判断是否有效的日期，如 2026-06-01（默认今天）")
+
+
+def _on_or_exit(on: str | None) -> str:
+    """``--on`` as an ISO date (2026-06-01, 2026年6月1日 …); bad usage exits 2."""
+    import datetime as dt
+
+    from saidao.extractors.policy_meta import parse_date
+
+    if on is None:
+        return dt.date.today().isoformat()
+    day = parse_date(on)
+    if day is None:
+        err.print(f"[red]✗ --on 不是有效日期：{on}（例如 2026-06-01）[/red]")
+        raise typer.Exit(2)
+    return day
+
+
 @app.command()
 def search(
     query: str = typer.Argument(..., help="检索词或问题"),
     zone: str | None = typer.Option(None, "--zone", help="只看适用于该高新区的条款（任一名称）"),
     limit: int = typer.Option(10, "--limit", min=1, help="最多返回条数"),
+    in_force: bool = IN_FORCE_OPTION,
+    on: str | None = ON_OPTION,
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """全文检索政策条款（按相关度排序）。"""
+    """全文检索政策条款（按相关度排序）；每条注明施行、失效日期及废止情况。"""
     from saidao.index.search import search as run_search
+    from saidao.index.validity import annotate, describe_zh, keep_in_force, left_out_zh
 
     if zone:
         zone_or_exit(zone)
+    day = _on_or_exit(on)
+    left: dict[str, int] = {}
     with open_index(db) as index:
-        hits = run_search(index, query, zone=zone, limit=limit)
+        if in_force:  # ask for more, so the limit still holds after leaving some out
+            hits, dropped = keep_in_force(index, run_search(index, query, zone=zone, limit=limit * 3), day)
+            hits, left = hits[:limit], dict(dropped)
+        else:
+            hits = run_search(index, query, zone=zone, limit=limit)
+            annotate(index, hits, day)
     if as_json:
         print_json(hits)
         return
-    print_table(f"检索：{query}", ["#", "出处", "标题", "摘要", "得分"],
-           [[i, cite(h), h["heading"], h["snippet"], h["score"]]
+    print_table(f"检索：{query}", ["#", "出处", "标题", "摘要", "效力", "得分"],
+           [[i, cite(h), h["heading"], h["snippet"], describe_zh(h.get("in_force")), h["score"]]
             for i, h in enumerate(hits, start=1)])
+    if in_force:
+        Console().print(f"共 {len(hits)} 条在 {day} 有效的条款。{left_out_zh(left)}")
 
 
 @app.command()
 def clauses(
     zone: str = typer.Option(..., "--zone", help="高新区（任一名称）"),
     topic: str | None = typer.Option(None, "--topic", help="只看与该主题相关的条款"),
+    in_force: bool = IN_FORCE_OPTION,
+    on: str | None = ON_OPTION,
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """列出适用于某高新区的全部条款，按政策文件分组（明确提及的在前）。"""
+    """列出适用于某高新区的全部条款，按政策文件分组（明确提及的在前）；每条注明效力。"""
     from saidao.index.search import clauses_for_zone
+    from saidao.index.validity import annotate, describe_zh, left_out_zh, zone_in_force
 
     zone_obj = zone_or_exit(zone)
+    day = _on_or_exit(on)
     with open_index(db) as index:
         result = clauses_for_zone(index, zone_obj.id, topic=topic)
+        if in_force:
+            left = zone_in_force(index, result, day)
+        else:
+            annotate(index, [c for p in result["policies"] for c in p["clauses"]], day)
     if as_json:
         print_json(result)
         return
     rows = [
-        [cite(c), c["heading"], "；".join(c["reasons"]), c["snippet"]]
+        [cite(c), c["heading"], "；".join(c["reasons"]), describe_zh(c.get("in_force")), c["snippet"]]
         for p in result["policies"] for c in p["clauses"]
     ]
-    print_table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "摘要"], rows)
+    print_table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "效力", "摘要"], rows)
+    if in_force:
+        Console().print(f"共 {len(rows)} 条在 {day} 有效的条款。{left_out_zh(left)}")
 
 
 @app.command()
@@ -176,7 +217,8 @@ def report(
         print_json(rows)
     elif not xlsx:
         print_table("导入报告", ["文件", "结果", "原因"], [
-            [r["path"], label(OUTCOME_LABELS, r["outcome"]), r["message"] or ""]
+            [r["path"], label(OUTCOME_LABELS, r["outcome"]),
+             "；".join(x for x in (r["message"], r.get("problems")) if x)]
             for r in rows])
     raise typer.Exit(1 if any(r["outcome"] == "failed" for r in rows) else 0)
 
