@@ -24,7 +24,6 @@ from saidao.cli_common import (
 from saidao.extractors.citation import cite
 from saidao.vocab import LEVEL_LABELS, OUTCOME_LABELS, ZONE_STATUS_LABELS, label
 
-
 IN_FORCE_OPTION = typer.Option(False, "--in-force", help="只看在 --on 日期（默认今天）仍然有效的条款")
 ON_OPTION = typer.Option(None, "--on", help="判断是否有效的日期，如 2026-06-01（默认今天）")
 
