@@ -380,7 +380,7 @@ class _Content:
 
 
 def _wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
+    return unicodedata.east_asian_width(ch) in ("W", "F", "A")  # “” 、 are full-width in CJK fonts
 
 
 def path_segments(data: str) -> list[tuple[tuple[float, float], tuple[float, float]]]:
