@@ -198,26 +198,39 @@ _CHROME_WORDS: dict[str, str] = {
     ),
     **dict.fromkeys(["source", "laiyuan", "hits", "click", "views", "djl"], "source"),
 }
-#: ``header``/``top`` name the page's head only when no content word is beside
-#: them (``article-header`` holds the title).
+#: ``header``/``top``/``head`` name the site's head only beside words that
+#: describe the site's frame (``site-header``, ``top_wrap``), never beside
+#: words of the document (``article-header``, gov.cn's
+#: ``policyLibraryOverview_header`` that holds the 信息公开 table).
 _HEAD_WORDS = frozenset({"header", "top", "head"})
-_CONTENT_WORDS = frozenset(
+_FRAME_WORDS = frozenset(
     [
-        "article",
-        "content",
-        "detail",
-        "title",
-        "news",
-        "text",
+        "site",
+        "page",
+        "global",
+        "wrap",
+        "wrapper",
+        "inner",
+        "box",
+        "con",
+        "container",
+        "bg",
+        "bar",
         "main",
-        "doc",
-        "body",
-        "zw",
-        "wenzhang",
-        "xl",
-        "info",
+        "fixed",
+        "w",
+        "index",
+        "home",
     ]
 )
+#: Names distinctive enough to count inside a longer word (``bdsharebuttonbox``).
+_CHROME_PARTS = {
+    "breadcrumb": "breadcrumb",
+    "bdshare": "share",
+    "jiathis": "share",
+    "copyright": "footer",
+    "friendlink": "sidebar",
+}
 _TAG_CHROME = {"nav": "nav", "footer": "footer", "aside": "sidebar", "header": "banner"}
 _ROLE_CHROME = {
     "navigation": "nav",
@@ -715,10 +728,14 @@ def _named_chrome(names: str) -> str:
     """The chrome kind an element's id/class words name, or ""."""
     for words in _words(names):
         for word in words:
-            kind = _CHROME_WORDS.get(word)
+            kind = _CHROME_WORDS.get(word) or next(
+                (k for part, k in _CHROME_PARTS.items() if part in word), ""
+            )
             if kind:
                 return kind
-        if any(w in _HEAD_WORDS for w in words) and not any(w in _CONTENT_WORDS for w in words):
+        if any(w in _HEAD_WORDS for w in words) and all(
+            w in _HEAD_WORDS or w in _FRAME_WORDS for w in words
+        ):
             return "banner"
     return ""
 
