@@ -72,6 +72,7 @@ MAX_ELEMENTS = 500_000
 #: Spans beyond these are broken markup, not a table.
 MAX_COLSPAN = 100
 MAX_TABLE_CELLS = 200_000
+TOO_DEEP = "网页标签嵌套超过 2048 层，其后的内容未能读取"
 
 _BLOCK_TAGS = frozenset(
     [
@@ -270,6 +271,7 @@ def html_document(
         remove_pis=True,
         collect_ids=False,
         default_doctype=False,
+        huge_tree=True,  # nesting up to 2048 (unclosed <font> per paragraph), not 256
     )
     try:
         root = lxml.html.document_fromstring(text, parser=parser)
@@ -278,16 +280,22 @@ def html_document(
     for count, _ in enumerate(root.iter(), 1):
         if count > MAX_ELEMENTS:
             raise SaidaoError("too_large", path, f"网页元素超过 {MAX_ELEMENTS} 个")
+    truncated = any("Excessive depth" in entry.message for entry in parser.error_log)
     body = root.find("body")
     walker = _Walker(str(path), root, len(_visible_text(body if body is not None else root)))
     body_blocks, chrome = walker.run()
     if not body_blocks and not chrome:
+        if truncated:
+            raise SaidaoError("corrupt", path, TOO_DEEP)
         raise SaidaoError("empty", path, "网页没有正文文字")
     doc = Document(path=str(path), sha256=sha256, format=fmt, pages=[PageInfo(number=1)])
     last_body_line = max((_line_of(b) for b in body_blocks), default=0)
     for block in chrome:
         (doc.headers if _line_of(block) <= last_body_line else doc.footers).append(block)
     doc.blocks = body_blocks
+    if truncated:
+        doc.problems.append(TOO_DEEP)
+        doc.status = "partial"
     return doc
 
 
@@ -403,6 +411,15 @@ class _Para:
         return any("".join(parts).strip() for parts in self.lines)
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What an element inherits from its ancestors."""
+
+    chrome: str
+    style: str | None
+    bold: bool
+
+
 class _Walker:
     """One pass over the parsed page, producing body blocks and chrome blocks."""
 
@@ -422,22 +439,44 @@ class _Walker:
             text = collapse(title.text_content()).strip()
             self.chrome.append(Paragraph(text, prov, [TextLine(text, prov)], chrome="page_title"))
         body = self.root.find("body")
-        self._walk(body if body is not None else self.root, "", None, False, 0)
+        self._walk(body if body is not None else self.root, "", None, False)
         self._flush()
         return self.body, self.chrome
 
     # -- elements ------------------------------------------------------------
     def _walk(
-        self, el: lxml.html.HtmlElement, chrome: str, style: str | None, bold: bool, depth: int
+        self, root: lxml.html.HtmlElement, chrome: str, style: str | None, bold: bool
     ) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
+        """Walk ``root`` in document order with an explicit stack (pages nest up to 2048 deep)."""
+        stack: list[tuple[str, lxml.html.HtmlElement, _Context]] = [
+            ("enter", root, _Context(chrome, style, bold))
+        ]
+        while stack:
+            action, el, ctx = stack.pop()
+            if action == "tail":
+                parent = el.getparent()
+                if el.tail:
+                    self._text(
+                        el.tail, el if parent is None else parent, ctx.chrome, ctx.style, ctx.bold
+                    )
+            elif action == "exit":
+                self._flush()
+            else:
+                self._enter(el, ctx, stack)
+
+    def _enter(
+        self,
+        el: lxml.html.HtmlElement,
+        ctx: _Context,
+        stack: list[tuple[str, lxml.html.HtmlElement, _Context]],
+    ) -> None:
+        """Handle an element's start and push its children (each followed by its tail)."""
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag in _SKIP_TAGS:
             return
-        chrome = self._chrome_of(el, tag) or chrome  # the innermost name is the most specific
-        if tag in _HEADINGS:
-            style = _HEADINGS[tag]
-        bold = bold or tag in _BOLD_TAGS or _bold_style(el.get("style"))
+        chrome = self._chrome_of(el, tag) or ctx.chrome  # the innermost name is the most specific
+        style = _HEADINGS.get(tag, ctx.style)
+        bold = ctx.bold or tag in _BOLD_TAGS or _bold_style(el.get("style"))
         if tag == "table" and not _is_layout_table(el):
             self._flush()
             self._table(el, chrome)
@@ -449,20 +488,17 @@ class _Walker:
             if (el.get("type") or "").lower() == "checkbox":
                 self._text("☑" if el.get("checked") is not None else "☐", el, chrome, style, bold)
             return
-        block = tag in _BLOCK_TAGS
-        if block:
+        if tag in _BLOCK_TAGS:
             self._flush()
+            stack.append(("exit", el, ctx))
         if tag == "a":
             self._link(el)
         if el.text:
             self._text(el.text, el, chrome, style, bold)
-        for child in el:
-            if depth < 300:
-                self._walk(child, chrome, style, bold, depth + 1)
-            if child.tail:
-                self._text(child.tail, el, chrome, style, bold)
-        if block:
-            self._flush()
+        inner = _Context(chrome, style, bold)
+        for child in reversed(el):
+            stack.append(("tail", child, inner))
+            stack.append(("enter", child, inner))
 
     def _chrome_of(self, el: lxml.html.HtmlElement, tag: str) -> str:
         """The chrome kind the element's structure names, unless it holds the page's text."""
@@ -552,15 +588,16 @@ class _Walker:
         cells: list[Cell] = []
         taken: set[tuple[int, int]] = set()
         n_cols = 0
+        width = _declared_width(rows)
         for r, tr in enumerate(rows):
             c = 0
-            for td in tr:
-                if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
-                    continue
+            for td in _cells_of(tr):
                 while (r, c) in taken:
                     c += 1
                 row_span = _span(td.get("rowspan"), len(rows) - r)
                 col_span = min(_span(td.get("colspan"), MAX_COLSPAN), MAX_COLSPAN)
+                if c < width < c + col_span:  # colspan="99" for "the rest of the row"
+                    col_span = width - c
                 if len(taken) + row_span * col_span > MAX_TABLE_CELLS:
                     break
                 for dr in range(row_span):
@@ -604,7 +641,7 @@ class _Walker:
     ) -> Cell:
         """A cell's text: its own paragraphs and lines (nested markup walked like the body)."""
         inner = _Walker(self.shown, self.root, 0)  # inside a table nothing is chrome by size
-        inner._walk(td, "", None, False, 0)
+        inner._walk(td, "", None, False)
         inner._flush()
         prov = base.at(cell=(r, c), line=td.sourceline)
         lines = [
@@ -637,6 +674,21 @@ def _rows(table: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
             yield child
         elif tag in ("thead", "tbody", "tfoot"):
             yield from (tr for tr in child if isinstance(tr.tag, str) and tr.tag.lower() == "tr")
+
+
+def _cells_of(tr: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [td for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")]
+
+
+def _declared_width(rows: list[lxml.html.HtmlElement]) -> int:
+    """The table's width from its rows, a row's last cell counted as one column (pages write
+    ``colspan="99"`` on a last cell to mean "to the end of the row")."""
+    widths = [0]
+    for tr in rows:
+        cells = _cells_of(tr)
+        spans = [min(_span(td.get("colspan"), MAX_COLSPAN), MAX_COLSPAN) for td in cells[:-1]]
+        widths.append(sum(spans) + (1 if cells else 0))
+    return max(widths)
 
 
 def _span(value: str | None, limit: int) -> int:
@@ -681,8 +733,13 @@ def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
 
 def _visible_text(el: lxml.html.HtmlElement | None) -> str:
     """Text of the element without scripts and styles, whitespace removed (for sizes)."""
+    return "".join("".join(_flat_text(el)).split())
+
+
+def _flat_text(el: lxml.html.HtmlElement | None) -> list[str]:
+    """The element's text pieces in order, scripts and styles left out; no recursion."""
     if el is None:
-        return ""
+        return []
     parts: list[str] = []
     stack: list[tuple[lxml.html.HtmlElement, bool]] = [(el, False)]
     while stack:
@@ -699,7 +756,7 @@ def _visible_text(el: lxml.html.HtmlElement | None) -> str:
         if node.text:
             parts.append(node.text)
         stack.extend((child, False) for child in reversed(node))
-    return "".join("".join(parts).split())
+    return parts
 
 
 def _words(names: str) -> list[list[str]]:
