@@ -40,6 +40,7 @@ Limits: ``MAX_HTML_BYTES`` of markup and ``MAX_ELEMENTS`` elements.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ from saidao.document import (
     TextLine,
 )
 from saidao.errors import SaidaoError
-from saidao.ingest.readers.docx import normalise_boxes, scan_checkboxes
+from saidao.ingest.readers.docx import BOX_GLYPHS, normalise_boxes, scan_checkboxes
 from saidao.ingest.readers.text import decode_bytes
 from saidao.settings import ReadSettings
 
@@ -367,26 +368,29 @@ def collapse(text: str) -> str:
     """Whitespace as a browser renders it: runs of ASCII whitespace → one space,
     removed where a source line break falls between two Chinese characters
     (CSS Text's segment-break rule); ``&nbsp;`` → a space (not collapsed)."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in " \t\n\r\f":
-            j = i
-            while j < n and text[j] in " \t\n\r\f":
-                j += 1
-            prev = out[-1][-1:] if out else ""
-            nxt = text[j] if j < n else ""
-            newline = "\n" in text[i:j] or "\r" in text[i:j]
-            if not (newline and prev and nxt and _wide(prev) and _wide(nxt)):
-                out.append(" ")
-            i = j
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out).replace("\xa0", " ")
+
+    def one_space(m: re.Match[str]) -> str:
+        start, end = m.start(), m.end()
+        breaks = "\n" in m.group() or "\r" in m.group()
+        inside = 0 < start and end < len(text)
+        return "" if breaks and inside and _wide(text[start - 1]) and _wide(text[end]) else " "
+
+    return _WHITESPACE.sub(one_space, text).replace("\xa0", " ")
 
 
+#: ASCII whitespace as HTML defines it (text normalisation, not markup parsing).
+_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+def _boxes(text: str, prov: Provenance) -> tuple[str, list[Checkbox]]:
+    """Box glyphs normalised to ☑/☐ and reported (skipped fast when there are none)."""
+    if not _BOX_CHARS.intersection(text):
+        return text, []
+    text = normalise_boxes(text)
+    return text, scan_checkboxes(text, prov)
+
+
+_BOX_CHARS = frozenset(BOX_GLYPHS + "☑☐")
 _LINE_EDGE = " \u3000\t"
 
 
@@ -557,7 +561,9 @@ class _Walker:
             return
         lines: list[TextLine] = []
         for i, parts in enumerate(para.lines):
-            text = normalise_boxes("".join(parts).strip(_LINE_EDGE))
+            text = "".join(parts).strip(_LINE_EDGE)
+            if _BOX_CHARS.intersection(text):
+                text = normalise_boxes(text)
             if text:
                 line_no = para.line_numbers[i] or para.sourceline
                 lines.append(TextLine(text, Provenance(self.shown, page=1, line=line_no)))
@@ -565,6 +571,7 @@ class _Walker:
             return
         text = "\n".join(ln.text for ln in lines)
         prov = Provenance(self.shown, page=1, line=para.sourceline)
+        text, boxes = _boxes(text, prov)
         chrome = para.chrome or _link_chrome(para, text)
         bold_prefix = "".join(para.bold).strip(_LINE_EDGE) if para.bold else ""
         if bold_prefix and not text.startswith(bold_prefix):
@@ -573,7 +580,7 @@ class _Walker:
             text,
             prov,
             lines,
-            scan_checkboxes(text, prov),
+            boxes,
             style=para.style,
             bold_prefix=bold_prefix,
             chrome=chrome,
@@ -651,7 +658,7 @@ class _Walker:
             for ln in block.lines
         ]
         text = "\n".join(ln.text for ln in lines)
-        boxes: list[Checkbox] = scan_checkboxes(text, prov)
+        text, boxes = _boxes(text, prov)
         return Cell(
             row=r,
             col=c,
