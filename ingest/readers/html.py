@@ -372,7 +372,7 @@ def collapse(text: str) -> str:
     def one_space(m: re.Match[str]) -> str:
         start, end = m.start(), m.end()
         breaks = "\n" in m.group() or "\r" in m.group()
-        inside = 0 < start and end < len(text)
+        inside = start > 0 and end < len(text)
         return "" if breaks and inside and _wide(text[start - 1]) and _wide(text[end]) else " "
 
     return _WHITESPACE.sub(one_space, text).replace("\xa0", " ")
