@@ -226,6 +226,30 @@ def test_broken_markup_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
     assert grid[0] == ["甲", "乙"] and grid[1][0].startswith("丙")
 
 
+def test_content_after_a_premature_html_end_tag_is_read(tmp_path: Path) -> None:
+    """libxml2 stops at ``</html>``; browsers (and this reader) carry on into the body."""
+    html = """<!DOCTYPE html>
+<html><head><title>网络出版服务管理规定_中国政府网</title></head>
+<body>
+<div class="head"><a href="/">首页</a> | <a href="/en">EN</a></div>
+</html>
+<div class="article">
+  <div class="pages_content" id="UCAP-CONTENT">
+    <p>第一条 为了规范网络出版服务秩序，制定本规定。</p>
+    <p>第二条 本规定自发布之日起施行。</p>
+  </div>
+</div>
+<div class="footer">版权所有</div>
+</body></html>
+"""
+    doc = read(_write(tmp_path, "premature.html", html.encode("utf-8")))
+    assert [(b.text, b.provenance.line) for b in doc.blocks] == [
+        ("第一条 为了规范网络出版服务秩序，制定本规定。", 8), ("第二条 本规定自发布之日起施行。", 9)]
+    assert [(b.chrome, b.text) for b in doc.headers] == [
+        ("page_title", "网络出版服务管理规定_中国政府网"), ("banner", "首页 | EN")]
+    assert [(b.chrome, b.text) for b in doc.footers] == [("footer", "版权所有")]
+
+
 def test_deep_nesting_and_entity_expansion_are_bounded(tmp_path: Path) -> None:
     # unclosed <font> per paragraph, as old editors leave them: 1800 levels are read in full
     fonts = "<html><body>" + "".join(f"<p><font>第{n}段" for n in range(900)) + "</body></html>"

@@ -266,22 +266,10 @@ def html_document(
     if len(data) > MAX_HTML_BYTES:
         raise SaidaoError("too_large", path, f"网页超过 {MAX_HTML_BYTES // (1024 * 1024)} MB")
     text, _encoding = decode_html(data, path, declared)
-    parser = lxml.html.HTMLParser(
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-        default_doctype=False,
-        huge_tree=True,  # nesting up to 2048 (unclosed <font> per paragraph), not 256
-    )
-    try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise SaidaoError("corrupt", path, f"网页无法解析：{exc}"[:200]) from exc
+    root, truncated = parse_page(text, path)
     for count, _ in enumerate(root.iter(), 1):
         if count > MAX_ELEMENTS:
             raise SaidaoError("too_large", path, f"网页元素超过 {MAX_ELEMENTS} 个")
-    truncated = any("Excessive depth" in entry.message for entry in parser.error_log)
     body = root.find("body")
     walker = _Walker(str(path), root, len(_visible_text(body if body is not None else root)))
     body_blocks, chrome = walker.run()
@@ -302,6 +290,62 @@ def html_document(
 
 def _line_of(block: Block) -> int:
     return block.provenance.line or 0
+
+
+# --------------------------------------------------------------------------- parsing
+#: Content after a premature ``</html>`` is picked up at most this many times.
+MAX_RESUMES = 8
+
+
+def _parser() -> lxml.html.HTMLParser:
+    return lxml.html.HTMLParser(
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+        default_doctype=False,
+        huge_tree=True,  # nesting up to 2048 (unclosed <font> per paragraph), not 256
+    )
+
+
+def parse_page(text: str, path: Path | str) -> tuple[lxml.html.HtmlElement, bool]:
+    """The page's tree and whether libxml2 cut it at its nesting limit.
+
+    libxml2 stops building the tree at a premature ``</html>`` — gov.cn pages
+    have one before the article — where a browser carries on into the body.
+    When markup follows the last element libxml2 placed, that rest is parsed
+    on its own and its body appended, with source lines kept true.
+    """
+    parser = _parser()
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise SaidaoError("corrupt", path, f"网页无法解析：{exc}"[:200]) from exc
+    truncated = any("Excessive depth" in entry.message for entry in parser.error_log)
+    lines = text.split("\n")
+    for _ in range(MAX_RESUMES):
+        last = max((el.sourceline or 0 for el in root.iter()), default=0)
+        rest = "\n".join(lines[last:])
+        if truncated or last == 0 or not rest.strip():
+            break
+        parser = _parser()
+        try:
+            more = lxml.html.document_fromstring(rest, parser=parser)
+        except (lxml.etree.ParserError, ValueError):
+            break
+        added = more.find("body")
+        if added is None or "".join(added.text_content().split()) in "".join(root.text_content().split()):
+            break  # nothing was dropped: the rest is the last element's own content
+        truncated = any("Excessive depth" in entry.message for entry in parser.error_log)
+        for el in added.iter():
+            if el.sourceline:
+                el.sourceline += last
+        body = root.find("body")
+        if body is None:
+            body = lxml.html.Element("body")
+            root.append(body)
+        body.extend(list(added))
+    return root, truncated
 
 
 # --------------------------------------------------------------------------- decoding
