@@ -258,3 +258,26 @@ def test_seed_policies_as_ofd_give_the_docx_clauses(tmp_path: Path, seed: Path) 
         got = _clauses(_write(tmp_path, name, pf.to_ofd(blocks, style=style)))
         assert [i for i, _ in got] == [i for i, _ in expected], name
         assert [t.replace("\n", "") for _, t in got] == [t.replace("\n", "") for _, t in expected], name
+
+
+# --------------------------------------------------------------------------- real files
+REAL = FIXTURES / "ofd_real"  # two files from the ofdrw project's tests (see its README.md)
+
+
+def test_a_real_gongwen_with_a_seal() -> None:
+    doc = read(REAL / "gongwen_pifu.ofd")
+    assert doc.status == "success" and [(round(p.width), round(p.height)) for p in doc.pages] == [(595, 842)] * 2
+    texts = [b.text for b in doc.paragraphs]
+    assert texts[:4] == ["测试符路桥区卫生局文件", "路卫发〔2011〕76号", "关于同意张阿三同志辞职的批复", "区中医院："]
+    assert "你院《关于给张阿三同志辞职的请示》（路中医发〔2011〕10号）收悉。" in texts  # wrapped lines joined
+    assert texts[-3:-1] == ["2011年3月10日", "测试符路桥区卫生局办公室 2011年3月10日印发"]
+    assert [b.provenance.page for b in doc.paragraphs if b.text.startswith("2011年3月10日")] == [2]
+
+
+def test_a_real_essay_runs_over_the_page_break() -> None:
+    doc = read(REAL / "nalaizhuyi.ofd")
+    texts = [b.text for b in doc.paragraphs]
+    assert texts[:2] == ["拿来主义", "鲁迅"]
+    running = next(b for b in doc.paragraphs if b.text.startswith("譬如罢"))
+    assert "怕给他的东西染污了" in running.text and {ln.provenance.page for ln in running.lines} == {1, 2}
+    assert texts[-1].endswith("文艺不能自成为新文艺。")
