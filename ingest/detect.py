@@ -90,7 +90,8 @@ def _sniff_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError):
-        return "docx" if path.suffix.lower() == ".docx" else "zip"
+        # a damaged container: let its reader say "corrupt" rather than "unsupported"
+        return {".docx": "docx", ".ofd": "ofd"}.get(path.suffix.lower(), "zip")
     if "word/document.xml" in names:
         return "docx"
     if any(name.lower() == "ofd.xml" for name in names):

@@ -194,9 +194,15 @@ def _reason(path: Path) -> SaidaoError:
 
 def test_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
     members = _members(write_ofd(_two_pages()))
-    members["Doc_0/Res/padding.bin"] = b"\0" * (300 * 1024 * 1024)
+    members["Doc_0/Res/padding.bin"] = b"\0" * (5 * 1024 * 1024)  # inflates ~1000×
     err = _reason(_write(tmp_path, "bomb.ofd", _zip(members)))
     assert err.reason == "zip_bomb" and "压缩炸弹" in err.message_zh
+
+
+def test_a_truncated_container_is_corrupt(tmp_path: Path) -> None:
+    data = write_ofd(_two_pages())
+    err = _reason(_write(tmp_path, "cut.ofd", data[: len(data) // 2]))
+    assert err.reason == "corrupt" and "文件已损坏" in err.message_zh
 
 
 def test_missing_parts_have_chinese_reasons(tmp_path: Path) -> None:
