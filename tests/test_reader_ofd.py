@@ -287,3 +287,42 @@ def test_a_real_essay_runs_over_the_page_break() -> None:
     running = next(b for b in doc.paragraphs if b.text.startswith("譬如罢"))
     assert "怕给他的东西染污了" in running.text and {ln.provenance.page for ln in running.lines} == {1, 2}
     assert texts[-1].endswith("文艺不能自成为新文艺。")
+
+
+# --------------------------------------------------------------------------- the commands
+def test_read_and_ingest_commands_take_web_pages_and_ofd(tmp_path: Path) -> None:
+    """``saidao read --json`` shows the model; ``saidao ingest`` walks a folder and a zip."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+
+    blocks = pf.seed_blocks((SEEDS / "003_c4eb0391d8a3dfe8.txt").read_text(encoding="utf-8"))
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    _write(folder, "policy.ofd", pf.to_ofd(blocks))
+    _write(folder / "sub", "page.htm", pf.to_html_bytes(blocks, layout="county", encoding="gb2312"))
+    other = pf.seed_blocks((SEEDS / "004_77c083acec178a4c.txt").read_text(encoding="utf-8"))
+    _write(folder / "sub", "saved.mhtml", pf.to_mhtml(other))
+    with zipfile.ZipFile(folder / "batch.zip", "w") as zf:
+        zf.writestr("inner/other.ofd", pf.to_ofd(other))
+
+    result = CliRunner().invoke(app, ["read", str(folder / "policy.ofd"), str(folder / "sub"), "--json"])
+    assert result.exit_code == 0, result.output
+    docs = json.loads(result.stdout)["documents"]
+    assert sorted(d["format"] for d in docs) == ["html", "mhtml", "ofd"]
+    ofd = next(d for d in docs if d["format"] == "ofd")
+    assert len(ofd["pages"]) > 1 and ofd["blocks"][0]["provenance"]["bbox"]
+    html = next(d for d in docs if d["format"] == "html")
+    assert {b["chrome"] for b in html["headers"]} >= {"page_title", "banner", "nav"}
+    assert all(not b["chrome"] for b in html["blocks"])
+
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--db", str(tmp_path / "t.db"), "--no-ocr",
+                                      "--kind", "policy", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["failed"] == 0 and summary["counts"]["imported"] == 4
+    assert {f["kind"] for f in summary["files"]} == {"policy"}
+    imported = sorted(f["path"].split(str(folder))[-1] for f in summary["files"] if f["outcome"] == "imported")
+    assert imported == ["/batch.zip!inner/other.ofd", "/policy.ofd", "/sub/page.htm", "/sub/saved.mhtml"]
