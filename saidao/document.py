@@ -10,7 +10,7 @@ exposes them::
     Document
       ├── pages: [PageInfo]            one per physical page (1 for .docx/.txt)
       ├── blocks: [Paragraph | Table | Image]   body, in reading order
-      ├── headers / footers: [Block]   running heads, kept apart from the body
+      ├── headers / footers: [Block]   running heads and web-page chrome, kept apart from the body
       └── problems: [str]              what the reader noticed but survived
 
 Every block, line, cell and checkbox carries a :class:`Provenance`: the file,

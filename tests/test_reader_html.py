@@ -128,6 +128,8 @@ def test_headings_bold_lines_and_whitespace(tmp_path: Path) -> None:
             "<p>第一行<br>第二行<br><br>第三行</p>"
             '<div>勾选：<input type="checkbox" checked> 是 <input type="checkbox"> 否</div>'
             "<script>document.write('<p>脚本</p>')</script><style>.x{}</style><noscript>请开启脚本</noscript>"
+            '<div style="display: none">隐藏的分享文字</div><p hidden>隐藏段落</p>'
+            '<span style="visibility:hidden">看不见</span>'
             "</body></html>")
     doc = read(_write(tmp_path, "h.html", html.encode("utf-8")))
     first, second, third, boxes = doc.blocks
@@ -139,6 +141,7 @@ def test_headings_bold_lines_and_whitespace(tmp_path: Path) -> None:
     assert boxes.text == "勾选：☑ 是 ☐ 否"
     assert [(c.checked, c.label) for c in boxes.checkboxes] == [(True, "是"), (False, "否")]
     assert "脚本" not in doc.text and "请开启脚本" not in doc.text
+    assert "隐藏" not in doc.text and "看不见" not in doc.text  # what a browser does not show
 
 
 def test_table_spans_and_line_provenance(tmp_path: Path) -> None:

@@ -519,8 +519,10 @@ class _Walker:
         stack: list[tuple[str, lxml.html.HtmlElement, _Context]],
     ) -> None:
         """Handle an element's start and push its children (each followed by its tail)."""
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if tag in _SKIP_TAGS:
+        if not isinstance(el.tag, str):
+            return  # a comment or processing instruction left in the tree
+        tag = el.tag.lower()
+        if tag in _SKIP_TAGS or _hidden(el):
             return
         chrome = self._chrome_of(el, tag) or ctx.chrome  # the innermost name is the most specific
         style = _HEADINGS.get(tag, ctx.style)
@@ -848,15 +850,33 @@ def _named_chrome(names: str) -> str:
     return ""
 
 
-def _bold_style(style: str | None) -> bool:
-    if not style:
-        return False
-    for part in style.split(";"):
+def _declarations(style: str | None) -> dict[str, str]:
+    """An inline ``style`` attribute as property → value (lower case)."""
+    out: dict[str, str] = {}
+    for part in (style or "").split(";"):
         key, _, value = part.partition(":")
-        if key.strip().lower() == "font-weight":
-            value = value.strip().lower()
-            return value in ("bold", "bolder") or (value.isdigit() and int(value) >= 600)
-    return False
+        if key.strip():
+            out[key.strip().lower()] = value.strip().lower()
+    return out
+
+
+def _hidden(el: lxml.html.HtmlElement) -> bool:
+    """Not shown by a browser: the ``hidden`` attribute, ``display:none``, ``visibility:hidden``."""
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if not style or "none" not in style and "hidden" not in style:
+        return False
+    declared = _declarations(style)
+    return declared.get("display", "").startswith("none") or declared.get("visibility", "") == "hidden"
+
+
+def _bold_style(style: str | None) -> bool:
+    """``font-weight`` bold (or 600 and up) in an inline style."""
+    if not style or "weight" not in style:
+        return False
+    value = _declarations(style).get("font-weight", "")
+    return value in ("bold", "bolder") or (value.isdigit() and int(value) >= 600)
 
 
 def _link_chrome(para: _Para, text: str) -> str:
