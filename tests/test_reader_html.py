@@ -189,6 +189,8 @@ def test_misnamed_main_column_is_not_chrome(tmp_path: Path) -> None:
     (b"\xef\xbb\xbf<html><body><p>" + "带BOM".encode() + b"</p></body></html>", "带BOM"),
     ("<meta charset='utf-8'><p>声明错了</p>".encode("gb18030"), "声明错了"),  # declaration does not fit
     ("<html><body><p>没有声明</p></body></html>".encode("gb18030"), "没有声明"),
+    ('<?xml version="1.0" encoding="gb2312"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body><p>XHTML页面喆'
+     "</p></body></html>".encode("gbk"), "XHTML页面喆"),
 ])
 def test_charsets(tmp_path: Path, data: bytes, expected: str) -> None:
     doc = read(_write(tmp_path, "c.html", data))

@@ -45,6 +45,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 import lxml.etree
 import lxml.html
@@ -298,7 +299,10 @@ MAX_RESUMES = 8
 
 
 def _parser() -> lxml.html.HTMLParser:
+    """libxml2's HTML parser fed UTF-8 bytes: the text is decoded already, so the page's own
+    declarations (``<meta charset>``, an XHTML ``<?xml encoding?>``) must not apply again."""
     return lxml.html.HTMLParser(
+        encoding="utf-8",
         no_network=True,
         remove_comments=True,
         remove_pis=True,
@@ -318,7 +322,7 @@ def parse_page(text: str, path: Path | str) -> tuple[lxml.html.HtmlElement, bool
     """
     parser = _parser()
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise SaidaoError("corrupt", path, f"网页无法解析：{exc}"[:200]) from exc
     truncated = any("Excessive depth" in entry.message for entry in parser.error_log)
@@ -330,11 +334,13 @@ def parse_page(text: str, path: Path | str) -> tuple[lxml.html.HtmlElement, bool
             break
         parser = _parser()
         try:
-            more = lxml.html.document_fromstring(rest, parser=parser)
+            more = lxml.html.document_fromstring(rest.encode("utf-8", "replace"), parser=parser)
         except (lxml.etree.ParserError, ValueError):
             break
         added = more.find("body")
-        if added is None or "".join(added.text_content().split()) in "".join(root.text_content().split()):
+        if added is None or "".join(added.text_content().split()) in "".join(
+            root.text_content().split()
+        ):
             break  # nothing was dropped: the rest is the last element's own content
         truncated = any("Excessive depth" in entry.message for entry in parser.error_log)
         for el in added.iter():
@@ -358,7 +364,7 @@ def decode_html(data: bytes, path: Path | str, declared: str | None = None) -> t
     ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding
-    for candidate in (declared, meta_charset(data)):
+    for candidate in (declared, meta_charset(data), xml_encoding(data)):
         encoding = _codec(candidate)
         if encoding:
             try:
@@ -379,6 +385,24 @@ def _codec(name: str | None) -> str | None:
         return codecs.lookup(name).name
     except LookupError:
         return None
+
+
+def xml_encoding(data: bytes) -> str | None:
+    """The encoding an XHTML page's XML declaration names (read by expat, not by pattern)."""
+    head = data[:512].lstrip()
+    if not head.startswith(b"<?xml"):
+        return None
+    end = head.find(b"?>")
+    if end < 0:
+        return None
+    found: list[str | None] = []
+    parser = expat.ParserCreate("utf-8")  # the declaration is ASCII in any encoding
+    parser.XmlDeclHandler = lambda _version, encoding, _standalone: found.append(encoding)
+    try:
+        parser.Parse(head[: end + 2].decode("ascii", errors="replace"), False)
+    except expat.ExpatError:
+        return None
+    return found[0] if found else None
 
 
 def meta_charset(data: bytes) -> str | None:
@@ -868,7 +892,9 @@ def _hidden(el: lxml.html.HtmlElement) -> bool:
     if not style or "none" not in style and "hidden" not in style:
         return False
     declared = _declarations(style)
-    return declared.get("display", "").startswith("none") or declared.get("visibility", "") == "hidden"
+    return (
+        declared.get("display", "").startswith("none") or declared.get("visibility", "") == "hidden"
+    )
 
 
 def _bold_style(style: str | None) -> bool:
