@@ -216,6 +216,23 @@ def test_mhtml_reads_like_its_page(tmp_path: Path) -> None:
     assert [b.chrome for b in archive.headers] == [b.chrome for b in page.headers]
 
 
+def test_internet_explorer_mht_in_gb2312_base64(tmp_path: Path) -> None:
+    """IE's .mht: a non-ASCII From line, the page base64-encoded in GB2312, named by ``start``."""
+    import base64
+
+    page = "<html><head></head><body><p>第一条 为促进科技创新，制定本办法。</p></body></html>"
+    body = base64.encodebytes(page.encode("gbk")).decode("ascii")
+    mht = ("From: <由 Windows Internet Explorer 8 保存>\r\nSubject: 办法\r\nMIME-Version: 1.0\r\n"
+           'Content-Type: multipart/related; type="text/html"; start="<main@x>"; boundary="=_NextPart_01"\r\n'
+           "\r\n--=_NextPart_01\r\nContent-Type: text/html; charset=\"utf-8\"\r\n\r\n<p>别的框架</p>\r\n"
+           "--=_NextPart_01\r\nContent-Type: text/html; charset=\"gb2312\"\r\nContent-ID: <main@x>\r\n"
+           f"Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n--=_NextPart_01--\r\n").encode("gbk")
+    path = _write(tmp_path, "ie.mht", mht)
+    assert sniff(path) == "mhtml"
+    doc = read(path)
+    assert [b.text for b in doc.blocks] == ["第一条 为促进科技创新，制定本办法。"]
+
+
 # --------------------------------------------------------------------------- hostile input
 def _reason(path: Path) -> SaidaoError:
     with pytest.raises(SaidaoError) as info:
