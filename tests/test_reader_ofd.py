@@ -278,6 +278,12 @@ def test_a_real_gongwen_with_a_seal() -> None:
     assert "你院《关于给张阿三同志辞职的请示》（路中医发〔2011〕10号）收悉。" in texts  # wrapped lines joined
     assert texts[-3:-1] == ["2011年3月10日", "测试符路桥区卫生局办公室 2011年3月10日印发"]
     assert [b.provenance.page for b in doc.paragraphs if b.text.startswith("2011年3月10日")] == [2]
+    # the electronic seal (Signatures → StampAnnot) sits on page 2 over the signing office
+    assert doc.pages[0].seals == []
+    (seal,) = doc.pages[1].seals
+    assert seal == pytest.approx((122.94 * MM, 37.0 * MM, 155.94 * MM, 70.0 * MM))
+    office = next(b for b in doc.paragraphs if b.text == "测试符路桥区卫生局办公室")
+    assert office.provenance.bbox[1] < seal[3] and office.provenance.bbox[3] > seal[1]
 
 
 def test_a_real_essay_runs_over_the_page_break() -> None:

@@ -21,6 +21,7 @@ paragraphs continued over a page break joined, ruled tables continued over a
 page break joined. Tables come from the page's ruling lines (PathObject line
 and rectangle segments): rule positions, then spans where a rule is missing,
 through ``readers.grid`` as for scanned pages.
+Electronic seals (``Signatures`` → ``StampAnnot``) are the pages' ``seals``.
 
 Why not a package: ``ofdkit`` (0.2, the maintained candidate) reads text runs
 with positions, templates and CTMs correctly, but exposes neither PathObjects
@@ -550,11 +551,41 @@ def _read(package: _Package, sha256: str, settings: ReadSettings) -> Document:
     pages: list[PageText] = []
     for number, ref in enumerate(page_refs, start=1):
         pages.append(_page(package, content, doc_root, ref, number, default_box, templates))
+    page_ids = {(ref.get("ID") or "").strip(): n for n, ref in enumerate(page_refs, start=1)}
+    for number, box in _stamps(package, body, page_ids):
+        pages[number - 1].info.seals.append(box)
     doc = _assemble(Document(path=str(path), sha256=sha256, format="ofd"), pages, str(path))
     doc.problems.extend(package.problems)
     if package.problems:
         doc.status = "partial"
     return doc
+
+
+def _stamps(
+    package: _Package, body: etree._Element | None, page_ids: dict[str, int]
+) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """Electronic seals: each signature's StampAnnot as (page number, box in points).
+
+    ``DocBody/Signatures`` → ``Signatures.xml`` → each ``Signature`` part →
+    ``SignedInfo/StampAnnot`` (``PageRef`` = a page's ID, ``Boundary`` in mm).
+    The seal's picture and the signature's validity are not looked at.
+    """
+    out = []
+    index_part = (
+        package.resolve("", _text(_child(body, "Signatures"))) if body is not None else None
+    )
+    signatures = package.xml(index_part)
+    if signatures is None or index_part is None:
+        return out
+    for ref in _children(signatures, "Signature")[:100]:
+        signature = package.xml(package.resolve(index_part, ref.get("BaseLoc") or ""))
+        for stamp in _children(_child(signature, "SignedInfo"), "StampAnnot"):
+            number = page_ids.get((stamp.get("PageRef") or "").strip())
+            box = _box(stamp.get("Boundary"))
+            if number is not None and box is not None:
+                x, y, w, h = box
+                out.append((number, (x * MM, y * MM, (x + w) * MM, (y + h) * MM)))
+    return out
 
 
 def _composite_units(
