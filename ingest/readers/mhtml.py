@@ -21,10 +21,14 @@ from saidao.errors import SaidaoError
 #: More parts than this is not a saved page (a page with every image inlined
 #: has a few hundred at most).
 MAX_PARTS = 5_000
+#: A saved page with its pictures is a few MB; the stdlib parser holds the whole message.
+MAX_MHTML_BYTES = 64 * 1024 * 1024
 
 
 def main_html_part(data: bytes, path: Path | str) -> tuple[bytes, str | None]:
     """The main HTML part's bytes and the charset its headers declare."""
+    if len(data) > MAX_MHTML_BYTES:
+        raise SaidaoError("too_large", path, f"MHTML 文件超过 {MAX_MHTML_BYTES // (1024 * 1024)} MB")
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     if not message.is_multipart():
         if message.get_content_type() == "text/html":
