@@ -452,13 +452,13 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 
 def _boxes(text: str, prov: Provenance) -> tuple[str, list[Checkbox]]:
     """Box glyphs normalised to ☑/☐ and reported (skipped fast when there are none)."""
-    if not _BOX_CHARS.intersection(text):
+    if not _has_box(text):
         return text, []
     text = normalise_boxes(text)
     return text, scan_checkboxes(text, prov)
 
 
-_BOX_CHARS = frozenset(BOX_GLYPHS + "☑☐")
+_has_box = re.compile("[" + re.escape(BOX_GLYPHS + "☑☐") + "]").search
 _LINE_EDGE = " \u3000\t"
 
 
@@ -478,9 +478,7 @@ class _Para:
     links: int = 0
     script_links: int = 0
     script_chars: int = 0
-
-    def has_text(self) -> bool:
-        return any("".join(parts).strip() for parts in self.lines)
+    has_text: bool = False  # any non-blank text yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,12 +604,13 @@ class _Walker:
         text = collapse(raw)
         if not text:
             return
-        fresh = self.para is None or not self.para.has_text()
         para = self._current(el)
-        if fresh and text.strip():
+        visible = bool(text.strip())
+        if visible and not para.has_text:
+            para.has_text = True
             para.chrome, para.style = chrome, style
             para.sourceline = el.sourceline or para.sourceline
-        if text.strip():
+        if visible:
             if bold and para.bold_open:
                 para.bold.append(text)
             elif not bold:
@@ -627,12 +626,12 @@ class _Walker:
 
     def _flush(self) -> None:
         para, self.para = self.para, None
-        if para is None or not para.has_text():
+        if para is None or not para.has_text:
             return
         lines: list[TextLine] = []
         for i, parts in enumerate(para.lines):
             text = "".join(parts).strip(_LINE_EDGE)
-            if _BOX_CHARS.intersection(text):
+            if _has_box(text):
                 text = normalise_boxes(text)
             if text:
                 line_no = para.line_numbers[i] or para.sourceline
