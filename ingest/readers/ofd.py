@@ -127,16 +127,24 @@ def deltas(value: str | None, count: int) -> list[float]:
     i = 0
     while i < len(tokens) and len(out) < count:
         if tokens[i] == "g" and i + 2 < len(tokens):
-            n, v = _numbers(tokens[i + 1]), _numbers(tokens[i + 2])
-            if n and v:
-                out.extend([v[0]] * max(0, min(int(n[0]), count - len(out))))
+            n, v = _float(tokens[i + 1]), _float(tokens[i + 2])
+            if n is not None and v is not None:
+                out.extend([v] * max(0, min(int(n), count - len(out))))
             i += 3
             continue
-        number = _numbers(tokens[i])
-        if number:
-            out.append(number[0])
+        number = _float(tokens[i])
+        if number is not None:
+            out.append(number)
         i += 1
     return out
+
+
+def _float(token: str) -> float | None:
+    try:
+        number = float(token)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def compose(outer: Affine, inner: Affine) -> Affine:
@@ -340,9 +348,9 @@ class _Content:
     ) -> None:
         if len(out.chars) >= MAX_CHARS_PER_PAGE:
             return
-        corners = [_apply(m, gx, gy - 0.88 * em), _apply(m, gx + advance, gy + 0.12 * em)]
-        x0, x1 = sorted(c[0] for c in corners)
-        top, bottom = sorted(c[1] for c in corners)
+        (xa, ya), (xb, yb) = _apply(m, gx, gy - 0.88 * em), _apply(m, gx + advance, gy + 0.12 * em)
+        x0, x1 = (xa, xb) if xa <= xb else (xb, xa)
+        top, bottom = (ya, yb) if ya <= yb else (yb, ya)
         glyph = box_glyph(ch)
         out.chars.append(
             Char(
