@@ -236,6 +236,20 @@ def test_entities_are_not_expanded_and_broken_xml_is_recovered(tmp_path: Path) -
     assert "关于支持高新区发展的通知" in doc.text
 
 
+def test_external_entities_are_never_fetched(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容不应出现", encoding="utf-8")
+    members = _members(write_ofd(_two_pages()))
+    page = members["Doc_0/Pages/Page_0/Content.xml"].decode()
+    page = page.replace("?>\n", f'?>\n<!DOCTYPE ofd:Page [<!ENTITY x SYSTEM "file://{secret}">]>', 1)
+    members["Doc_0/Pages/Page_0/Content.xml"] = page.replace("一、总体要求", "&x;").encode()
+    doc = read(_write(tmp_path, "xxe.ofd", _zip(members)))
+    assert "机密" not in doc.text and "关于支持高新区发展的通知" in doc.text
+    html = f'<!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}">]><html><body><p>正文&x;</p></body></html>'
+    page_doc = read(_write(tmp_path, "xxe.html", html.encode()))
+    assert "机密" not in page_doc.text and "正文" in page_doc.text
+
+
 def test_too_many_pages_is_refused(tmp_path: Path) -> None:
     from saidao.settings import ReadSettings
 
