@@ -197,6 +197,17 @@ def test_charsets(tmp_path: Path, data: bytes, expected: str) -> None:
     assert doc.paragraphs[0].text == expected
 
 
+def test_damaged_bytes_are_replaced_and_said(tmp_path: Path) -> None:
+    page = pf.to_html_bytes(BLOCKS, layout="county", encoding="gb2312")
+    at = page.index("指导思想".encode("gbk"))
+    damaged = page[:at] + b"\xff\x00" + page[at + 1:]  # half a character gone, a NUL in its place
+    doc = read(_write(tmp_path, "damaged.htm", damaged))
+    assert doc.status == "partial" and "无法按 gb18030 解码" in doc.problems[0]
+    assert TITLE in _lines(doc.blocks) and "基本原则。坚持创新驱动。" in doc.text
+    err = _reason(_write(tmp_path, "noise.html", b"<html><body><p>" + bytes(range(128, 256)) * 40 + b"</p>"))
+    assert err.reason == "decode_failed" and "网页编码无法识别" in err.message_zh
+
+
 def test_formats_are_sniffed_from_bytes(tmp_path: Path) -> None:
     html = _write(tmp_path, "page.txt", pf.to_html_bytes(BLOCKS))
     assert sniff(html) == "html"

@@ -266,8 +266,8 @@ def html_document(
         raise SaidaoError("empty", path)
     if len(data) > MAX_HTML_BYTES:
         raise SaidaoError("too_large", path, f"网页超过 {MAX_HTML_BYTES // (1024 * 1024)} MB")
-    text, _encoding = decode_html(data, path, declared)
-    root, truncated = parse_page(text, path)
+    decoded = decode_html(data, path, declared)
+    root, truncated = parse_page(decoded.text, path)
     for count, _ in enumerate(root.iter(), 1):
         if count > MAX_ELEMENTS:
             raise SaidaoError("too_large", path, f"网页元素超过 {MAX_ELEMENTS} 个")
@@ -283,6 +283,9 @@ def html_document(
     for block in chrome:
         (doc.headers if _line_of(block) <= last_body_line else doc.footers).append(block)
     doc.blocks = body_blocks
+    if decoded.replaced:
+        doc.problems.append(f"{decoded.replaced} 处字节无法按 {decoded.encoding} 解码，已替换为 U+FFFD")
+        doc.status = "partial"
     if truncated:
         doc.problems.append(TOO_DEEP)
         doc.status = "partial"
@@ -355,24 +358,56 @@ def parse_page(text: str, path: Path | str) -> tuple[lxml.html.HtmlElement, bool
 
 
 # --------------------------------------------------------------------------- decoding
-def decode_html(data: bytes, path: Path | str, declared: str | None = None) -> tuple[str, str]:
-    """The page as text and the encoding used: BOM, container, ``<meta>``, then detection."""
+#: Share of undecodable bytes a damaged page may have and still be read (browsers show
+#: U+FFFD for them); more means the encoding is wrong, not the bytes.
+MAX_DAMAGE = 0.02
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str
+    replaced: int = 0  # undecodable sequences (and NULs) shown as U+FFFD
+
+
+def decode_html(data: bytes, path: Path | str, declared: str | None = None) -> Decoded:
+    """The page as text: BOM, container, ``<meta>``/XML declaration, then detection.
+
+    A declared encoding that fits the bytes wins; one that fits all but a few
+    damaged bytes is kept with those bytes replaced (as a browser does), and
+    so is the better of UTF-8 and GB18030 for an undeclared damaged page.
+    """
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding
-    for candidate in (declared, meta_charset(data), xml_encoding(data)):
-        encoding = _codec(candidate)
-        if encoding:
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                continue
-    decoded = decode_bytes(data, path)
-    return decoded.text, decoded.encoding
+            return _lenient(data, encoding)
+    candidates = [_codec(c) for c in (declared, meta_charset(data), xml_encoding(data))]
+    for encoding in filter(None, candidates):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return Decoded(text.replace("\x00", "\ufffd"), encoding, text.count("\x00"))
+    try:
+        decoded = decode_bytes(data, path)
+        return Decoded(decoded.text, decoded.encoding, decoded.replaced)
+    except SaidaoError:
+        pass
+    tries = [_lenient(data, e) for e in dict.fromkeys([*filter(None, candidates), "utf-8", "gb18030"])]
+    best = min(tries, key=lambda d: d.replaced)
+    if best.replaced <= MAX_DAMAGE * max(len(best.text), 1):
+        return best
+    raise SaidaoError("decode_failed", path, "网页编码无法识别（UTF-8、GB18030 及其声明的编码都不相符）")
+
+
+def _lenient(data: bytes, encoding: str) -> Decoded:
+    """Decoded with damaged sequences and NULs replaced by U+FFFD, counted."""
+    text = data.decode(encoding, errors="replace")
+    replaced = text.count("\ufffd") + text.count("\x00")
+    return Decoded(text.replace("\x00", "\ufffd"), encoding, replaced)
 
 
 def _codec(name: str | None) -> str | None:
