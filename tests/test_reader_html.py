@@ -335,3 +335,37 @@ def test_seed_policies_as_web_pages_give_the_docx_clauses(tmp_path: Path, seed: 
     }
     for name, data in forms.items():
         assert _clauses(_write(tmp_path, name, data)) == expected, name
+
+
+def _mutate(rng, data: bytes) -> bytes:
+    """Random damage: cut runs, stray markup, huge spans, flipped bytes."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 30)):
+        op, i = rng.random(), rng.randrange(len(out))
+        if op < 0.4:
+            del out[i:i + rng.randint(1, 50)]
+        elif op < 0.7:
+            out[i:i] = rng.choice([b"<", b">", b"</td>", b"<table>", b"&", b"\x00", b"<p", b'"',
+                                   b" colspan=999999", b" rowspan=-3", b"</html>"])
+        else:
+            out[i] = rng.randrange(256)
+    return bytes(out)
+
+
+def test_damaged_pages_never_raise_anything_but_a_reason(tmp_path: Path) -> None:
+    """Fuzzed portal pages: the reader itself (not read()'s safety net) reads or says why."""
+    import random
+
+    from saidao.ingest.readers.html import read_html
+    from saidao.settings import DEFAULT
+
+    rng = random.Random(11)
+    path = tmp_path / "fuzz.html"
+    for layout in ("govcn", "nmg", "county"):
+        base = pf.to_html_bytes(BLOCKS, layout=layout)
+        for _ in range(25):
+            path.write_bytes(_mutate(rng, base))
+            try:
+                read_html(path, "", DEFAULT)
+            except SaidaoError as err:
+                assert err.message_zh

@@ -346,3 +346,35 @@ def test_read_and_ingest_commands_take_web_pages_and_ofd(tmp_path: Path) -> None
     assert {f["kind"] for f in summary["files"]} == {"policy"}
     imported = sorted(f["path"].split(str(folder))[-1] for f in summary["files"] if f["outcome"] == "imported")
     assert imported == ["/batch.zip!inner/other.ofd", "/policy.ofd", "/sub/page.htm", "/sub/saved.mhtml"]
+
+
+def test_damaged_parts_never_raise_anything_but_a_reason(tmp_path: Path) -> None:
+    """Fuzzed XML parts (cuts, stray markup, NaN boxes, zero CTMs, huge g-counts)."""
+    import random
+
+    from saidao.ingest.readers.ofd import read_ofd
+    from saidao.settings import DEFAULT
+
+    rng = random.Random(5)
+    members = _members(pf.to_ofd([{"kind": "title", "text": "关于支持高新区发展的通知"},
+                                  {"kind": "para", "text": "为贯彻落实自治区部署，现就有关事项通知如下。" * 3},
+                                  {"kind": "table", "rows": [["序号", "事项"], ["1", "研发补助"]]}]))
+    stray = [b"<", b">", b"&", b"\x00", b'"', b' X="1e309"', b' DeltaX="g 99999999999 1"',
+             b' CTM="0 0 0 0 0 0"', b' Boundary="nan nan 1 1"', b"<ofd:PageBlock>"]
+    path = tmp_path / "fuzz.ofd"
+    for _ in range(80):
+        damaged = dict(members)
+        name = rng.choice(sorted(damaged))
+        data = bytearray(damaged[name])
+        for _ in range(rng.randint(1, 20)):
+            i = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                del data[i:i + rng.randint(1, 40)]
+            else:
+                data[i:i] = rng.choice(stray)
+        damaged[name] = bytes(data)
+        path.write_bytes(_zip(damaged))
+        try:
+            read_ofd(path, "", DEFAULT)
+        except SaidaoError as err:
+            assert err.message_zh
