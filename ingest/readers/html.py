@@ -2,14 +2,18 @@
 
 Government portals publish policies as web pages, and staff save them. The
 page is parsed with lxml's HTML parser (libxml2: tolerant of broken markup,
-never fetches anything, nesting capped at 256 levels), then walked once:
+never fetches anything; nesting up to 2048 levels, past which the cut is
+reported; markup after a premature ``</html>``, which libxml2 drops and
+browsers show, parsed on and appended — see ``parse_page``), then walked once,
+iteratively, in document order:
 
-* **Encoding.** A BOM wins; then the page's own ``<meta charset>`` or
-  ``http-equiv`` declaration (read by parsing the head, not by pattern
-  matching); GB2312 and GBK are read as GB18030, their superset, because
-  pages declared GB2312 routinely contain GBK characters. A declaration that
-  does not fit the bytes falls back to the text reader's detection
-  (strict UTF-8, damaged UTF-8, GB18030).
+* **Encoding.** A BOM wins; then the container's charset (MHTML), the page's
+  own ``<meta charset>``/``http-equiv`` (read by parsing the head, not by
+  pattern matching) or an XHTML XML declaration (read by expat); GB2312 and
+  GBK are read as GB18030, their superset, because pages declared GB2312
+  routinely contain GBK characters. A declaration that does not fit the bytes
+  falls back to the text reader's detection; a page with a few damaged bytes
+  (≤ 2 %) is read with them replaced, as a browser does, and says so.
 * **Blocks.** Block-level elements (``p``, ``div``, ``h1``–``h6``, ``li`` …)
   end a paragraph; ``<br>`` ends a line inside one (``Paragraph.lines``), so
   the extractors see the page's own line breaks. Whitespace collapses as a
@@ -17,8 +21,9 @@ never fetches anything, nesting capped at 256 levels), then walked once:
   disappears), ``&nbsp;`` is a space, line-leading indentation (spaces,
   ``&nbsp;``, ``　``) is layout and dropped. ``h1``–``h6`` keep their level in
   ``style`` ("Heading 1" …), a leading ``<strong>``/``<b>`` run becomes
-  ``bold_prefix`` as in the .docx reader. Scripts, styles, forms' controls
-  and embedded objects are dropped; an ``<input type="checkbox">`` is a box.
+  ``bold_prefix`` as in the .docx reader. Scripts, styles, forms' controls,
+  embedded objects and what a browser hides (``hidden``, ``display:none``)
+  are dropped; an ``<input type="checkbox">`` is a box.
 * **Tables.** A data table becomes a :class:`Table` with row and column spans
   (``rowspan="0"`` runs to the end, spans are capped). A *layout* table —
   old portals put the whole page in tables — is walked like a ``div``: one
