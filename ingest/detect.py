@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 #: format -> what the readers call it; "docx" also covers .wps saved as OOXML.
-FORMATS = ("pdf", "docx", "doc", "rtf", "image", "txt", "zip")
+FORMATS = ("pdf", "docx", "doc", "rtf", "image", "txt", "zip", "html", "mhtml", "ofd")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (
@@ -44,9 +44,45 @@ def sniff(path: Path, head: bytes | None = None) -> str | None:
             if magic == b"RIFF" and head[8:12] != b"WEBP":
                 break
             return "image"
+    web = sniff_web(head)
+    if web is not None:
+        return web
     if _looks_like_text(head):
         return "txt"
     return None
+
+
+#: Tags one of which a saved web page shows near its start (lower case).
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
+
+
+def sniff_web(head: bytes) -> str | None:
+    """``html`` or ``mhtml`` from the first bytes of a file, else None.
+
+    HTML: after a BOM, whitespace and comments the bytes start with a tag and
+    one of the page-level tags appears (a policy .txt never starts with ``<``).
+    MHTML (a browser's "save as single file"): RFC 822 headers whose
+    Content-Type is ``multipart/related``.
+    """
+    text = head
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if text.startswith(bom):
+            # UTF-16: look at the ASCII bytes only
+            text = text[3:] if bom == b"\xef\xbb\xbf" else text[2:].replace(b"\x00", b"")
+            break
+    lowered = text.lstrip().lower()
+    if lowered.startswith(b"<") and any(m in lowered for m in _HTML_MARKERS):
+        return "html"
+    if b"multipart/related" in lowered[:4096] and _starts_with_header(lowered):
+        return "mhtml"
+    return None
+
+
+def _starts_with_header(text: bytes) -> bool:
+    """The first line is an RFC 822 header (``Name: value``), as MHTML files begin."""
+    first = text.split(b"\n", 1)[0]
+    name, colon, _ = first.partition(b":")
+    return bool(colon) and 0 < len(name) < 40 and all(33 <= c <= 126 for c in name)
 
 
 def _sniff_zip(path: Path) -> str:
@@ -54,9 +90,12 @@ def _sniff_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except (zipfile.BadZipFile, OSError):
-        return "docx" if path.suffix.lower() == ".docx" else "zip"
+        # a damaged container: let its reader say "corrupt" rather than "unsupported"
+        return {".docx": "docx", ".ofd": "ofd"}.get(path.suffix.lower(), "zip")
     if "word/document.xml" in names:
         return "docx"
+    if any(name.lower() == "ofd.xml" for name in names):
+        return "ofd"  # GB/T 33190: the container's entry file is OFD.xml at the root
     return "zip"
 
 

@@ -21,6 +21,7 @@ from saidao.settings import DEFAULT, ReadSettings
 SUPPORTED_SUFFIXES = {
     ".docx", ".doc", ".wps", ".rtf", ".pdf", ".txt",
     ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
+    ".html", ".htm", ".mhtml", ".mht", ".ofd",
 }
 
 
@@ -108,4 +109,10 @@ def _reader_for(fmt: str):
     if fmt == "txt":
         from saidao.ingest.readers.text import read_text
         return read_text
+    if fmt in ("html", "mhtml"):
+        from saidao.ingest.readers.html import read_html, read_mhtml
+        return read_html if fmt == "html" else read_mhtml
+    if fmt == "ofd":
+        from saidao.ingest.readers.ofd import read_ofd
+        return read_ofd
     raise AssertionError(fmt)

@@ -10,7 +10,7 @@ exposes them::
     Document
       ├── pages: [PageInfo]            one per physical page (1 for .docx/.txt)
       ├── blocks: [Paragraph | Table | Image]   body, in reading order
-      ├── headers / footers: [Block]   running heads, kept apart from the body
+      ├── headers / footers: [Block]   running heads and web-page chrome, kept apart from the body
       └── problems: [str]              what the reader noticed but survived
 
 Every block, line, cell and checkbox carries a :class:`Provenance`: the file,
@@ -31,6 +31,25 @@ from typing import Any, Literal
 
 Origin = Literal["text", "ocr"]
 BBox = tuple[float, float, float, float]  # x0, top, x1, bottom; points, page origin top-left
+
+#: What a web page's reader may flag a block as (``Paragraph.chrome`` /
+#: ``Table.chrome``): parts of the site around the document, recognised from
+#: the page's structure (``<nav>``, ``role="navigation"``, ``class="breadcrumb"``,
+#: ``javascript:window.print()`` links …). Chrome blocks are never in
+#: ``Document.blocks``: those before the document's last content block are in
+#: ``headers``, the rest in ``footers``, so extractors keep them out of titles
+#: and clauses while the ``chrome`` output can still show what was set aside.
+CHROME_KINDS = (
+    "page_title",  # the HTML <title>: usually "文件标题_栏目_网站名"
+    "banner",  # site header, logo, site name
+    "nav",  # menus, link lists
+    "breadcrumb",  # 当前位置：首页 > …
+    "source",  # 来源 / 作者 / 点击 / 发布时间 line of the portal
+    "share",  # share buttons
+    "print",  # 打印本页 / 关闭窗口 / 收藏 (javascript: links)
+    "sidebar",  # related links, side columns
+    "footer",  # site footer: copyright, 网站标识码, 主办单位
+)
 
 #: Glyphs that stand for a ticked box in the forms seen so far (and in Word's
 #: symbol fonts once mapped to Unicode). Readers normalise to these two.
@@ -84,6 +103,7 @@ class Paragraph:
     checkboxes: list[Checkbox] = field(default_factory=list)
     style: str | None = None  # the source's style name, e.g. "Heading 1", "Title"
     bold_prefix: str = ""  # leading bold run(s), e.g. "强化创新平台建设。"
+    chrome: str = ""  # page chrome the reader recognised (see CHROME_KINDS); "" for content
     kind: Literal["paragraph"] = "paragraph"
 
 
@@ -111,6 +131,7 @@ class Table:
     pages: list[int] = field(default_factory=list)  # every page it spans, in order
     header_rows: int = 0  # leading rows that form the header
     repeated_header_rows: list[int] = field(default_factory=list)  # rows that repeat it later
+    chrome: str = ""  # page chrome the reader recognised (see CHROME_KINDS); "" for content
     kind: Literal["table"] = "table"
 
     def cell_at(self, row: int, col: int) -> Cell | None:
@@ -177,7 +198,7 @@ class PageInfo:
 class Document:
     path: str
     sha256: str
-    format: str  # docx | doc | pdf | image | txt (the original file's format)
+    format: str  # docx | doc | pdf | image | txt | html | mhtml | ofd (the original file's format)
     pages: list[PageInfo] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     headers: list[Block] = field(default_factory=list)

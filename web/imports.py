@@ -264,7 +264,7 @@ class _Upload:
             kind = sniff(path) if path.stat().st_size else None
             if kind not in ACCEPTED:
                 raise UploadRefused(f"不支持的文件类型：{f['name']}（按内容判断，"
-                                    "可上传 Word、WPS、PDF、图片、文本或 zip 压缩包）")
+                                    "可上传 Word、WPS、PDF、OFD、网页、图片、文本或 zip 压缩包）")
             final = path.with_suffix(_suffix(str(kind), f["name"]))
             path.rename(final)
             out.append({"stored": str(final), "name": f["name"]})

@@ -584,6 +584,10 @@ def join_page_break_paragraphs(by_page: dict[int, list[Block]], edges: dict[int,
             prev.lines.extend(nxt.lines)
             prev.checkboxes.extend(nxt.checkboxes)
             nxt_blocks.remove(nxt)
+            if all(isinstance(b, Image) for b in nxt_blocks):
+                # it filled the whole next page: carry it there, so it can run on again
+                prev_blocks.remove(prev)
+                nxt_blocks.insert(0, prev)
 
 
 def _number_tables(blocks: list[Block]) -> None:
