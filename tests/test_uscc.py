@@ -501,3 +501,22 @@ def test_division_table_loader() -> None:
     odd = [f["uscc"][2:8] for f in _real_firms() if uscc.area_name(f["uscc"][2:8]) is None]
     assert odd and all(zone_like_area(a) for a in odd)
     assert not zone_like_area("159971")  # no prefecture 1599
+
+
+def test_cli_shows_the_candidates_of_an_open_code() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+
+    open_code, repaired = "11150100701465425Y", "9115010O701465425Y"
+    out = CliRunner().invoke(app, ["uscc", open_code, repaired, "--json"])
+    assert out.exit_code == 1  # one code neither valid nor repaired
+    rows = json.loads(out.stdout)
+    assert rows[0]["uscc"] is None
+    assert {c["code"] for c in rows[0]["candidates"] if c["supported"]} >= {"91150100701465425Y"}
+    assert rows[1]["uscc"] == "91150100701465425Y"
+    table = CliRunner().invoke(app, ["uscc", open_code], env={"COLUMNS": "200"})
+    assert "候选" in table.stdout and "91150100701465425Y" in table.stdout
+    assert "11150100T01465425Y" in table.stdout  # both candidates shown, none chosen
