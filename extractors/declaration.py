@@ -283,7 +283,14 @@ def _continues(follower: Table, first: Table, vocabulary: dict[str, tuple[str, .
 
 def _looks_like_listing_row(cells: Sequence[Cell]) -> bool:
     first = clean_value(cells[0].text) if cells else ""
-    return first.isdigit() or any(len(re.sub(r"\W", "", c.text)) == 18 for c in cells)
+    return first.isdigit() or any(len(re.sub(r"\W", "", c.text)) == 18 for c in cells) or _ocr_listing_row(cells)
+
+
+def _ocr_listing_row(cells: Sequence[Cell]) -> bool:
+    """The same test through OCR's eyes: a 序号 read as ``l``/``（7）``, or rows merged into one."""
+    first = clean_value(cells[0].text).split() if cells else []
+    return bool(first) and seq_number(first[0]) is not None or any(
+        len(re.sub(r"\W", "", line)) == 18 for c in cells for line in c.text.splitlines())
 
 
 def _append_rows(listing: _Listing, table: Table, t_index: int, start: int, header_key: str) -> None:
@@ -322,8 +329,6 @@ def _extra(cells: list[Cell | None], listing: _Listing) -> dict[str, str]:
 
 
 def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) -> list[dict[str, Any]]:
-    from saidao.extractors.uscc import check
-
     listing = collect_listing(doc, FIRM_COLUMNS, {"name", "uscc"})
     if listing is None:
         result.problem("firms", "firms_missing", "未找到企业名录表")
@@ -332,31 +337,66 @@ def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) 
     firms: list[dict[str, Any]] = []
     for cells, _ in listing.rows:
         name_cell, code_cell = _field(cells, listing.columns, "name"), _field(cells, listing.columns, "uscc")
+        seq_cell = _field(cells, listing.columns, "seq")
         name, printed = _text(name_cell), _text(code_cell).replace(" ", "")
         if not name and not printed:
-            _note_unread_row(_field(cells, listing.columns, "seq"), result)
+            _note_unread_row(seq_cell, result)
             continue
-        checked = check(printed, known_codes=known, expected_area_prefix="15")
-        index = len(firms)
-        confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
-        firms.append({
-            "seq": _seq(_field(cells, listing.columns, "seq")),
-            "name": name,
-            "uscc_printed": printed,
-            "uscc": checked.uscc,
-            "uscc_valid": checked.valid,
-            "uscc_fix": checked.fix,
-            "confidence": round(min([checked.confidence or 0.0, *confidences]) if checked.uscc else 0.0, 4),
-            "uscc_candidates": [c for c, _, _ in checked.candidates[:5]] if not checked.valid else [],
-            "extra": _extra(cells, listing),
-            "sources": {"name": _source(name_cell.provenance if name_cell else None),
-                        "uscc": _source(code_cell.provenance if code_cell else None)},
-        })
-        for code, message in checked.problems:
-            if code not in _QUIET_USCC and not (checked.valid and code in _QUIET_WHEN_VALID):
-                result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
+        for seq, firm_name, code in _merged_rows((seq_cell, name_cell, code_cell), name, printed):
+            _add_firm(firms, seq, firm_name, code, (name_cell, code_cell), cells, listing, known, result)
     _check_firm_list(firms, result)
     return firms
+
+
+def _lines(cell: Cell | None) -> list[str]:
+    return [v for line in (cell.text.splitlines() if cell else []) if (v := clean_value(line))]
+
+
+def _merged_rows(row: tuple[Cell | None, Cell | None, Cell | None], name: str,
+                 printed: str) -> list[tuple[int | None, str, str]]:
+    """The firm rows of one table row: usually one; several when OCR merged rows into one.
+
+    A merged row shows as a code cell holding two or more whole codes on their
+    own lines, with as many lines of names (and of numbers, if the 序号 cell
+    was merged too). Anything less clear stays one row for the checks to flag.
+    """
+    seq_cell, name_cell, code_cell = row
+    codes = [line.replace(" ", "") for line in _lines(code_cell)]
+    names = _lines(name_cell)
+    if len(codes) < 2 or len(names) != len(codes) or not all(17 <= len(c) <= 19 for c in codes):
+        return [(_seq(seq_cell), name, printed)]
+    seqs = [seq_number(t) for t in _lines(seq_cell)]
+    if len(seqs) != len(codes):
+        seqs = [None] * len(codes)
+    return list(zip(seqs, names, codes, strict=True))
+
+
+def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: str,
+              name_code: tuple[Cell | None, Cell | None], cells: list[Cell | None], listing: _Listing,
+              known: set[str], result: _Result) -> None:
+    """Check one firm row's code and append the row with its problems."""
+    from saidao.extractors.uscc import check
+
+    name_cell, code_cell = name_code
+    checked = check(printed, known_codes=known, expected_area_prefix="15")
+    index = len(firms)
+    confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
+    firms.append({
+        "seq": seq,
+        "name": name,
+        "uscc_printed": printed,
+        "uscc": checked.uscc,
+        "uscc_valid": checked.valid,
+        "uscc_fix": checked.fix,
+        "confidence": round(min([checked.confidence or 0.0, *confidences]) if checked.uscc else 0.0, 4),
+        "uscc_candidates": [c for c, _, _ in checked.candidates[:5]] if not checked.valid else [],
+        "extra": _extra(cells, listing),
+        "sources": {"name": _source(name_cell.provenance if name_cell else None),
+                    "uscc": _source(code_cell.provenance if code_cell else None)},
+    })
+    for code, message in checked.problems:
+        if code not in _QUIET_USCC and not (checked.valid and code in _QUIET_WHEN_VALID):
+            result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
 
 
 def _note_unread_row(seq_cell: Cell | None, result: _Result) -> None:

@@ -7,8 +7,10 @@ Every reader must return the true value or nothing: a repair is never a guess.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
+from pathlib import Path
 
 import pytest
 
@@ -234,8 +236,8 @@ def test_numbers_that_fit_are_left_alone() -> None:
 # firm rows: the 序号 column counts them
 # --------------------------------------------------------------------------
 
-CODES = ["91150100701465425Y", "91150291701399333L", "9115030074389683XQ", "91150891779488328M",
-         "91150100MA0N0X8F3J", "91150203MA0Q3CU85X", "91150600MA0NDHE26W"]
+REAL_FIRMS = Path(__file__).resolve().parent / "refdata" / "reference" / "uscc" / "real_firms.csv"
+CODES = [row["uscc"] for row in csv.DictReader(REAL_FIRMS.open(encoding="utf-8"))][:12]
 
 
 def _firm_doc(rows: list[tuple[str, str, str]], split_after: int = 4) -> Document:
@@ -281,3 +283,20 @@ def test_a_numbered_row_read_empty_is_never_dropped_silently() -> None:
 
 def test_seq_number_forms() -> None:
     assert [seq_number(s) for s in ("12", "l2", "1O", "（3）", "4、", "B")] == [12, 12, 10, 3, 4, 8]
+
+
+def test_rows_ocr_merged_into_one_are_split() -> None:
+    rows = _rows(["1", "2", "3", "4", "5", "6", "7"])
+    merged = ("5\n6", f"{rows[4][1]}\n{rows[5][1]}", f"{rows[4][2]}\n{rows[5][2]}")
+    result = _Result()
+    firms = read_firms(_firm_doc([*rows[:4], merged, rows[6]]), result)
+    assert [f["seq"] for f in firms] == [1, 2, 3, 4, 5, 6, 7]
+    assert [f["uscc"] for f in firms] == [r[2] for r in rows]
+    assert not [p for p in result.problems if p["code"] in ("seq_gap", "uscc_length")]
+
+
+def test_a_wrapped_name_is_not_taken_for_merged_rows() -> None:
+    rows = _rows(["1", "2", "3", "4", "5"])
+    rows[2] = ("3", "内蒙古测试企业\n有限公司", rows[2][2])
+    firms = read_firms(_firm_doc(rows), _Result())
+    assert len(firms) == 5 and firms[2]["uscc"] == rows[2][2]
