@@ -850,6 +850,7 @@ def _accept_valid(result: UsccResult, known_name: frozenset[str],
 
 def _accept_repair(result: UsccResult, code: str, fix: str, confidence: float) -> UsccResult:
     result.uscc, result.fix, result.confidence = code, fix, confidence
+    result.supported = [code]
     result.problems.append(Problem("uscc_corrected",
                                    f"统一社会信用代码“{result.compact}”有误，已按{_KIND_ZH[fix]}更正为 {code}"))
     return result
