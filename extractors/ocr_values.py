@@ -86,9 +86,14 @@ def _plausible(year: str, month: str, day: str, years: tuple[int, int]) -> dt.da
         return None
 
 
+_NUMERAL_THEN_WORD = re.compile(r"(?<=[〇一二三四五六七八九十])([午牛冃円曰目])")
+_WORD_OF = {"午": "年", "牛": "年", "冃": "月", "円": "月", "曰": "日", "目": "日"}
+
+
 def _cjk_zero_folded(text: str) -> str:
-    """二O二六年 → 二〇二六年: a letter O among Chinese numerals is a 〇."""
-    return _CJK_NUMERAL_RUN.sub(lambda m: re.sub("[○◯Oo0]", "〇", m.group()), text)
+    """二O二六午四月二十八曰 → 二〇二六年四月二十八日: OCR's O and date words among Chinese numerals."""
+    text = _CJK_NUMERAL_RUN.sub(lambda m: re.sub("[○◯Oo0]", "〇", m.group()), text)
+    return _NUMERAL_THEN_WORD.sub(lambda m: _WORD_OF[m.group(1)], text)
 
 
 def parse_ocr_date(text: str, years: tuple[int, int] = PLAUSIBLE_YEARS) -> dt.date | None:

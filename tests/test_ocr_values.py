@@ -76,6 +76,7 @@ def _date_forms(d: dt.date) -> list[str]:
     ("2026。4。28", (2026, 4, 28)),
     ("2O26-O4-2S", (2026, 4, 25)),
     ("二O二六年四月二十八日", (2026, 4, 28)),
+    ("二〇二六午四冃二十八曰", (2026, 4, 28)),
     ("（盖章）  2026 年 4 月 2 8 日", (2026, 4, 28)),
 ])
 def test_hand_made_misread_dates(printed: str, true: tuple[int, int, int]) -> None:
