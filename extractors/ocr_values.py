@@ -178,7 +178,7 @@ _AT_LOOKALIKES = ("(at)", "[at]", "(a)", "＠", "#", "©", "®")
 _DOT_LOOKALIKES = re.compile(r"[,，。·．、]")
 #: Letter groups OCR reads one for the other inside a mail address.
 _SKELETON = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"),
-             ("|", "l"), ("5", "s"), ("2", "z"))
+             ("|", "l"), ("5", "s"), ("2", "z"), ("6", "g"), ("9", "g"), ("8", "b"))
 
 
 def _skeleton(text: str) -> str:

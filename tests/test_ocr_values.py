@@ -301,3 +301,75 @@ def test_a_wrapped_name_is_not_taken_for_merged_rows() -> None:
     rows[2] = ("3", "内蒙古测试企业\n有限公司", rows[2][2])
     firms = read_firms(_firm_doc(rows), _Result())
     assert len(firms) == 5 and firms[2]["uscc"] == rows[2][2]
+
+
+# --------------------------------------------------------------------------
+# end to end: typed forms read, then damaged as OCR damages them, then extracted
+# --------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "declarations"
+
+
+def _replace_in_doc(doc: Document, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in every paragraph, line and cell text holding it."""
+    hits = 0
+    for para in doc.paragraphs:
+        if old in para.text:
+            para.text = para.text.replace(old, new)
+            for line in para.lines:
+                line.text = line.text.replace(old, new)
+            hits += 1
+    for table in doc.tables:
+        for cell in table.cells:
+            if old in cell.text:
+                cell.text = cell.text.replace(old, new)
+                for line in cell.lines:
+                    line.text = line.text.replace(old, new)
+                hits += 1
+    return hits
+
+
+def _printed_date(iso: str) -> str:
+    d = dt.date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+DOCX_GOLDS = [p for p in sorted(FIXTURES.glob("*.gold.json")) if p.name.replace(".gold.json", ".docx")
+              in {q.name for q in FIXTURES.glob("*.docx")}]
+
+
+@pytest.mark.parametrize("gold_path", DOCX_GOLDS, ids=lambda p: p.stem)
+def test_typed_forms_damaged_like_a_scan_still_extract_right(gold_path: Path) -> None:
+    import json
+
+    from saidao.extractors.extract import extract_document
+    from saidao.ingest.read import read
+
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    expected, entry = gold["expected"], gold["files"][0]
+    rng = random.Random(gold_path.stem)
+    doc = read(FIXTURES / entry["path"])
+    damaged: list[str] = []
+    unit = expected["unit"]
+    for key in ("mobile", "phone", "fax", "postcode"):
+        if unit[key] and _replace_in_doc(doc, unit[key], damage(unit[key], rng, 1, spaces=False)):
+            damaged.append(f"unit.{key}")
+    if unit["email"]:
+        _replace_in_doc(doc, unit["email"], _damage_mail(unit["email"], rng))
+        damaged.append("unit.email")
+    for iso in {expected["filled_at"], expected["attestation"]["date"]} - {None}:
+        printed = _printed_date(iso)
+        if _replace_in_doc(doc, printed, damage(printed, rng, 2, spaces=False)):
+            damaged.append(f"date {iso}")
+    zone = expected["zone"]["printed"]
+    if expected["zone"]["id"] and zone:
+        _replace_in_doc(doc, zone, damage(zone, rng, 1, spaces=False))
+    got = extract_document(doc, "declaration")
+    assert damaged
+    for key in ("mobile", "phone", "fax", "postcode", "email"):
+        assert got["unit"][key] == unit[key], (key, got["unit"][key], got["sources"].get(key))
+    assert got["filled_at"] == expected["filled_at"]
+    assert got["attestation"]["date"] == expected["attestation"]["date"]
+    assert got["zone"]["id"] == expected["zone"]["id"]
+    repaired = [k for k, s in got["sources"].items() if s and "printed" in s]
+    assert repaired, "the repairs keep the printed values in their sources"
