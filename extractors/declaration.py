@@ -42,6 +42,7 @@ from saidao.extractors.form_labels import (
 from saidao.extractors.normalize import fold_width, pair_quotes, repair_lines
 from saidao.extractors.ocr_values import (
     Repair,
+    digits_of,
     parse_ocr_date,
     repair_digits,
     repair_email,
@@ -468,13 +469,18 @@ def _level(text: str) -> str:
 
 
 def _year(text: str) -> int | None:
-    match = re.search(r"(19|20)\d{2}", clean_value(text))
+    match = re.search(r"(19|20)\d{2}", clean_value(text)) or _ocr_year(text)
     if match:
         return int(match.group(0))
     from saidao.extractors.normalize import cn_to_int
 
     value = cn_to_int(re.sub(r"年.*", "", clean_value(text)))
     return value if value and 1950 <= value <= 2100 else None
+
+
+def _ocr_year(text: str) -> re.Match[str] | None:
+    """A year whose digits OCR read as lookalike letters (2O21, 2Ol9年); all four must read as digits."""
+    return re.search(r"(?<![0-9])(19|20)\d{2}(?![0-9])", digits_of(clean_value(text)))
 
 
 def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:

@@ -373,3 +373,11 @@ def test_typed_forms_damaged_like_a_scan_still_extract_right(gold_path: Path) ->
     assert got["zone"]["id"] == expected["zone"]["id"]
     repaired = [k for k, s in got["sources"].items() if s and "printed" in s]
     assert repaired, "the repairs keep the printed values in their sources"
+
+
+def test_platform_years_read_through_ocr_lookalikes() -> None:
+    from saidao.extractors.declaration import _year
+
+    assert [_year(t) for t in ("2021", "2O21年", "2Ol9", "2021年（自治区级）", "二〇二一年")] == [
+        2021, 2021, 2019, 2021, 2021]
+    assert _year("认定中") is None
