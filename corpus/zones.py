@@ -161,6 +161,7 @@ class ZoneRegistry:
         self._stems = self._list_stems()
         self._stem_pattern = re.compile(_alternation(self._stems))
         self._list_pattern = _coordination_pattern(self._stems)
+        self._stem_cache: dict[str, Zone] | None = None
 
     def _list_stems(self) -> dict[str, tuple[Zone, str]]:
         """Heads of ``X高新区`` keys (包头稀土, 赤峰 …) for coordinated lists.
@@ -224,6 +225,65 @@ class ZoneRegistry:
         if hit is not None:
             return _real(hit[0])
         return self._fuzzy(key)
+
+    def resolve_ocr(self, text: str) -> Zone | None:
+        """resolve(), tolerant of OCR damage inside the long words a key shortens.
+
+        ``包头稀土高新技木产业开发区`` defeats the exact rewrite to 高新区 and then
+        scores too low against every short alias; here the long words are found
+        approximately (:func:`_ocr_key`) before the same exact and fuzzy lookup,
+        with the same cutoff and ambiguity margin: still None when two zones fit.
+        """
+        zone = self.resolve(text)
+        if zone is not None:
+            return zone
+        key = _ocr_key(normalise_key(text))
+        if len(_GENERIC.sub("", key)) < 2:
+            return None
+        hit = self._by_key.get(key)
+        if hit is not None:
+            return _real(hit[0])
+        return self._fuzzy(key) or self._by_stem(key)
+
+    def _by_stem(self, key: str) -> Zone | None:
+        """The one zone whose place stem (包头稀土, 鄂尔多斯 …) the key holds, followed by a zone word.
+
+        For keys whose generic words OCR damaged beyond the fuzzy cutoff
+        (鄂尔多斯高亲匚): a stem of four or more characters may have one wrong
+        character, a shorter one must be exact; what follows the stem must
+        still read as a zone word (高新区, 开发区, 园区 … with one character
+        wrong). Two zones' stems found, or a look-alike's key close: None.
+        """
+        if any(fuzz.ratio(key, normalise_key(z.name)) >= FUZZY_CUTOFF for z in self.lookalikes()):
+            return None
+        found: dict[str, tuple[float, Zone]] = {}
+        for stem, zone in self._ocr_stems().items():
+            cutoff = 100.0 if len(stem) < 4 else 100 * (len(stem) - 1) / len(stem) - 0.5
+            hit = fuzz.partial_ratio_alignment(stem, key, score_cutoff=cutoff)
+            if hit is None or hit.dest_end - hit.dest_start < len(stem) - 1:
+                continue
+            if not set(key[hit.dest_end:hit.dest_end + 4]) & _ZONE_WORD_CHARS:
+                continue  # 鄂尔多斯市科技局 names a city, not its zone
+            score = hit.score + len(stem)  # the longer stem found wins within a zone
+            if zone.id not in found or found[zone.id][0] < score:
+                found[zone.id] = (score, zone)
+        if len(found) != 1:
+            return None
+        zone = next(iter(found.values()))[1]
+        return None if _names_other_place(key, zone) else _real(zone)
+
+    def _ocr_stems(self) -> dict[str, Zone]:
+        """Place stems of the ``X高新区`` keys (with 市/盟 kept), one zone each."""
+        if self._stem_cache is None:
+            stems: dict[str, Zone | None] = {}
+            for key, (zone, _alias) in self._by_key.items():
+                stem = _ZONE_WORD_END.sub("", key)
+                if zone.status == "not_htz" or stem == key or len(_GENERIC.sub("", stem)) < 2:
+                    continue
+                other = stems.get(stem, zone)
+                stems[stem] = zone if other is not None and other.id == zone.id else None
+            self._stem_cache = {k: v for k, v in stems.items() if v is not None}
+        return self._stem_cache
 
     def exact(self, text: str) -> Zone | None:
         """The zone whose name or alias equals ``text`` after normalisation (no fuzzy)."""
@@ -298,6 +358,30 @@ def _coordination_pattern(stems: dict[str, tuple[Zone, str]]) -> re.Pattern[str]
     return re.compile(
         rf"(?P<heads>{head}(?:[、,，和及与]{head})+)(?:[一二三四五六七八九十两\d]+[个家所]|等)?高新区"
     )
+
+
+#: Long words of zone names that the key rewrites shorten or drop, matched
+#: approximately on OCR'd text: one wrong character is allowed (in nine it
+#: scores 88.9, in five 80), never more (OCR_REWRITE_CUTOFF caps long words).
+_OCR_REWRITES = (("高新技术产业开发区", "高新区"), ("高新技术开发区", "高新区"),
+                 ("经济技术开发区", "经开区"), ("管理委员会", ""), ("内蒙古自治区", ""))
+OCR_REWRITE_CUTOFF = 85.0
+#: The word that ends a zone's key after its place stem, and the characters of
+#: zone words (an OCR'd zone word keeps at least one of them: 高亲匚, 幵发匚).
+_ZONE_WORD_END = re.compile(r"高新区$")  # only 高新区: 经开区/开发区 tell zones of one city apart
+_ZONE_WORD_CHARS = frozenset("高新区经开发园示范")
+
+
+def _ocr_key(key: str) -> str:
+    """A key whose OCR-damaged long words (高新技木产业开发区) are shortened as intact ones are."""
+    for long, short in _OCR_REWRITES:
+        if len(key) < len(long):
+            continue
+        cutoff = min(OCR_REWRITE_CUTOFF, 100 * (len(long) - 1) / len(long) - 0.5)
+        hit = fuzz.partial_ratio_alignment(long, key, score_cutoff=cutoff)
+        if hit is not None:
+            key = key[:hit.dest_start] + short + key[hit.dest_end:]
+    return key
 
 
 def _real(zone: Zone) -> Zone | None:

@@ -39,7 +39,15 @@ from saidao.extractors.form_labels import (
     match_label,
     split_labelled_line,
 )
-from saidao.extractors.normalize import fold_width, pair_quotes, parse_cn_date, repair_lines
+from saidao.extractors.normalize import fold_width, pair_quotes, repair_lines
+from saidao.extractors.ocr_values import (
+    Repair,
+    digits_of,
+    parse_ocr_date,
+    repair_digits,
+    repair_email,
+    seq_number,
+)
 from saidao.vocab import UNIT_FIELD_LABELS
 
 MEASURES_LIMIT = 500
@@ -96,6 +104,7 @@ class _Result:
     direction: str | None = None
     direction_checked: list[str] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
+    repairs: dict[str, Repair] = field(default_factory=dict)  # field -> OCR repair made
 
     def problem(self, field_name: str, code: str, message: str) -> None:
         self.problems.append({"field": field_name, "code": code, "message": message})
@@ -276,7 +285,14 @@ def _continues(follower: Table, first: Table, vocabulary: dict[str, tuple[str, .
 
 def _looks_like_listing_row(cells: Sequence[Cell]) -> bool:
     first = clean_value(cells[0].text) if cells else ""
-    return first.isdigit() or any(len(re.sub(r"\W", "", c.text)) == 18 for c in cells)
+    return first.isdigit() or any(len(re.sub(r"\W", "", c.text)) == 18 for c in cells) or _ocr_listing_row(cells)
+
+
+def _ocr_listing_row(cells: Sequence[Cell]) -> bool:
+    """The same test through OCR's eyes: a 序号 read as ``l``/``（7）``, or rows merged into one."""
+    first = clean_value(cells[0].text).split() if cells else []
+    return bool(first) and seq_number(first[0]) is not None or any(
+        len(re.sub(r"\W", "", line)) == 18 for c in cells for line in c.text.splitlines())
 
 
 def _append_rows(listing: _Listing, table: Table, t_index: int, start: int, header_key: str) -> None:
@@ -303,8 +319,7 @@ def _text(cell: Cell | None) -> str:
 
 
 def _seq(cell: Cell | None) -> int | None:
-    digits = re.sub(r"\D", "", _text(cell))
-    return int(digits) if digits and len(digits) <= 4 else None
+    return seq_number(_text(cell))
 
 
 def _extra(cells: list[Cell | None], listing: _Listing) -> dict[str, str]:
@@ -316,8 +331,6 @@ def _extra(cells: list[Cell | None], listing: _Listing) -> dict[str, str]:
 
 
 def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) -> list[dict[str, Any]]:
-    from saidao.extractors.uscc import check
-
     listing = collect_listing(doc, FIRM_COLUMNS, {"name", "uscc"})
     if listing is None:
         result.problem("firms", "firms_missing", "未找到企业名录表")
@@ -326,39 +339,115 @@ def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) 
     firms: list[dict[str, Any]] = []
     for cells, _ in listing.rows:
         name_cell, code_cell = _field(cells, listing.columns, "name"), _field(cells, listing.columns, "uscc")
+        seq_cell = _field(cells, listing.columns, "seq")
         name, printed = _text(name_cell), _text(code_cell).replace(" ", "")
         if not name and not printed:
+            _note_unread_row(seq_cell, result)
             continue
-        checked = check(printed, known_codes=known, expected_area_prefix="15")
-        index = len(firms)
-        confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
-        firms.append({
-            "seq": _seq(_field(cells, listing.columns, "seq")),
-            "name": name,
-            "uscc_printed": printed,
-            "uscc": checked.uscc,
-            "uscc_valid": checked.valid,
-            "uscc_fix": checked.fix,
-            "confidence": round(min([checked.confidence or 0.0, *confidences]) if checked.uscc else 0.0, 4),
-            "uscc_candidates": [c for c, _, _ in checked.candidates[:5]] if not checked.valid else [],
-            "extra": _extra(cells, listing),
-            "sources": {"name": _source(name_cell.provenance if name_cell else None),
-                        "uscc": _source(code_cell.provenance if code_cell else None)},
-        })
-        for code, message in checked.problems:
-            if code not in _QUIET_USCC and not (checked.valid and code in _QUIET_WHEN_VALID):
-                result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
+        for seq, firm_name, code in _merged_rows((seq_cell, name_cell, code_cell), name, printed):
+            _add_firm(firms, seq, firm_name, code, (name_cell, code_cell), cells, listing, known, result)
     _check_firm_list(firms, result)
     return firms
 
 
-def _check_firm_list(firms: list[dict[str, Any]], result: _Result) -> None:
+def _lines(cell: Cell | None) -> list[str]:
+    return [v for line in (cell.text.splitlines() if cell else []) if (v := clean_value(line))]
+
+
+def _merged_rows(row: tuple[Cell | None, Cell | None, Cell | None], name: str,
+                 printed: str) -> list[tuple[int | None, str, str]]:
+    """The firm rows of one table row: usually one; several when OCR merged rows into one.
+
+    A merged row shows as a code cell holding two or more whole codes on their
+    own lines, with as many lines of names (and of numbers, if the 序号 cell
+    was merged too). Anything less clear stays one row for the checks to flag.
+    """
+    seq_cell, name_cell, code_cell = row
+    codes = [line.replace(" ", "") for line in _lines(code_cell)]
+    names = _lines(name_cell)
+    if len(codes) < 2 or len(names) != len(codes) or not all(17 <= len(c) <= 19 for c in codes):
+        return [(_seq(seq_cell), name, printed)]
+    seqs = [seq_number(t) for t in _lines(seq_cell)]
+    if len(seqs) != len(codes):
+        seqs = [None] * len(codes)
+    return list(zip(seqs, names, codes, strict=True))
+
+
+def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: str,
+              name_code: tuple[Cell | None, Cell | None], cells: list[Cell | None], listing: _Listing,
+              known: set[str], result: _Result) -> None:
+    """Check one firm row's code and append the row with its problems."""
+    from saidao.extractors.uscc import check
+
+    name_cell, code_cell = name_code
+    checked = check(printed, known_codes=known, expected_area_prefix="15")
+    index = len(firms)
+    confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
+    firms.append({
+        "seq": seq,
+        "name": name,
+        "uscc_printed": printed,
+        "uscc": checked.uscc,
+        "uscc_valid": checked.valid,
+        "uscc_fix": checked.fix,
+        "confidence": round(min([checked.confidence or 0.0, *confidences]) if checked.uscc else 0.0, 4),
+        "uscc_candidates": [c for c, _, _ in checked.candidates[:5]] if not checked.valid else [],
+        "extra": _extra(cells, listing),
+        "sources": {"name": _source(name_cell.provenance if name_cell else None),
+                    "uscc": _source(code_cell.provenance if code_cell else None)},
+    })
+    for code, message in checked.problems:
+        if code not in _QUIET_USCC and not (checked.valid and code in _QUIET_WHEN_VALID):
+            result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
+
+
+def _note_unread_row(seq_cell: Cell | None, result: _Result) -> None:
+    """A numbered row whose name and code were not read: never dropped silently."""
+    number = _seq(seq_cell)
+    if number is None:
+        return
+    page = seq_cell.provenance.page if seq_cell is not None and seq_cell.provenance else None
+    where = f"（第{page}页）" if page else ""
+    result.problem("firms", "firm_row_unread",
+                   f"企业名录序号 {number} 的一行未读出企业名称和信用代码{where}，请对照原件补录")
+
+
+def _page_of(firm: dict[str, Any]) -> int | None:
+    source = firm["sources"].get("name") or firm["sources"].get("uscc") or {}
+    return source.get("page")
+
+
+def _check_seq(firms: list[dict[str, Any]], result: _Result) -> None:
+    """The 序号 column counts the rows: every number missing is a problem, with its page.
+
+    The count is the highest number read (or the rows read, if more): a firm
+    table never yields fewer rows than its numbers say without a problem that
+    names the missing numbers and the page where they should be.
+    """
     seqs = [f["seq"] for f in firms if f["seq"] is not None]
-    expected = list(range(1, len(seqs) + 1))
-    if seqs and seqs != expected:
-        missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs))
-        detail = f"缺少序号 {'、'.join(map(str, missing[:10]))}" if missing else "序号不连续或重复"
-        result.problem("firms", "seq_gap", f"企业名录序号不连续：{detail}")
+    if not seqs or seqs == list(range(1, len(seqs) + 1)):
+        return
+    missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs))
+    if not missing:
+        result.problem("firms", "seq_gap", "企业名录序号不连续：序号不连续或重复")
+        return
+    by_seq = {f["seq"]: f for f in firms if f["seq"] is not None}
+    parts = []
+    for number in missing[:10]:
+        before = max((n for n in by_seq if n < number), default=None)
+        after = min((n for n in by_seq if n > number), default=None)
+        pages = sorted({p for n in (before, after) if n is not None
+                        and (p := _page_of(by_seq[n])) is not None})
+        where = f"（第{'、'.join(map(str, pages))}页）" if pages else ""
+        parts.append(f"{number}{where}")
+    more = f"等{len(missing)}个" if len(missing) > 10 else ""
+    result.problem("firms", "seq_gap",
+                   f"企业名录序号不连续：缺少序号 {'、'.join(parts)}{more}，读出{len(firms)}行，"
+                   f"序号到{max(seqs)}，请对照原件补录")
+
+
+def _check_firm_list(firms: list[dict[str, Any]], result: _Result) -> None:
+    _check_seq(firms, result)
     seen: dict[str, int] = {}
     for i, firm in enumerate(firms):
         key = firm["uscc"] or re.sub(r"[\s()（）]", "", firm["name"])
@@ -381,13 +470,18 @@ def _level(text: str) -> str:
 
 
 def _year(text: str) -> int | None:
-    match = re.search(r"(19|20)\d{2}", clean_value(text))
+    match = re.search(r"(19|20)\d{2}", clean_value(text)) or _ocr_year(text)
     if match:
         return int(match.group(0))
     from saidao.extractors.normalize import cn_to_int
 
     value = cn_to_int(re.sub(r"年.*", "", clean_value(text)))
     return value if value and 1950 <= value <= 2100 else None
+
+
+def _ocr_year(text: str) -> re.Match[str] | None:
+    """A year whose digits OCR read as lookalike letters (2O21, 2Ol9年); all four must read as digits."""
+    return re.search(r"(?<![0-9])(19|20)\d{2}(?![0-9])", digits_of(clean_value(text)))
 
 
 def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
@@ -511,7 +605,7 @@ def read_attestation(doc: Document) -> dict[str, dict[str, Any]]:
     following = {"attestation": found.get("recommendation", ("", None, None))[1], "recommendation": None}
     for key in ("attestation", "recommendation"):
         text, prov, cell = found.get(key, ("", None, None))
-        date = parse_cn_date(_last_date_text(text)) if text else None
+        date = _form_date(_last_date_text(text)) if text else None
         out[key] = {
             "present": bool(clean_value(text)) and (key != "attestation" or "承诺" in text),
             "sealed": _sealed(doc, _regions(prov, following[key]), cell),
@@ -524,9 +618,14 @@ def read_attestation(doc: Document) -> dict[str, dict[str, Any]]:
 def _last_date_text(text: str) -> str:
     """The statement's date is its last line that holds one."""
     for line in reversed(clean_value(text).splitlines()):
-        if parse_cn_date(line):
+        if _form_date(line):
             return line
     return clean_value(text)
+
+
+def _form_date(text: str) -> Any:
+    """A date a form carries, in any written form, OCR's usual misreadings included."""
+    return parse_ocr_date(text)
 
 
 # --------------------------------------------------------------------- assembly
@@ -548,10 +647,35 @@ def _zone(printed: str, unit_name: str) -> dict[str, Any]:
     from saidao.corpus.zones import registry
 
     zones = registry()
-    zone = zones.resolve(printed) if printed else None
+    zone = zones.resolve_ocr(printed) if printed else None
     if zone is None and unit_name:
-        zone = zones.resolve(re.sub(r"(管理委员会|管委会)$", "", unit_name))
+        zone = zones.resolve_ocr(re.sub(r"(管理委员会|管委会)$", "", unit_name))
     return {"printed": printed, "id": zone.id if zone else None, "name": zone.name if zone else None}
+
+
+#: Unit fields whose shape a misread can break and a unique reading can restore.
+_SHAPED = (("postcode", _POSTCODE, ""), ("mobile", _MOBILE, ""), ("phone", _PHONE, "-转"),
+           ("fax", _PHONE, "-转"))
+
+
+def _repair_unit(unit: dict[str, str], result: _Result) -> None:
+    """E-mail and numbers whose shape OCR broke, repaired where one reading fits.
+
+    The printed value stays in the field's source (``printed``, ``repair``);
+    a value with no unique repair is left as printed for _check_unit to report.
+    """
+    for key, shape, keep in _SHAPED:
+        if unit[key] and (fixed := repair_digits(unit[key], shape, keep=keep)):
+            result.repairs[key], unit[key] = fixed, fixed.value
+    if unit["email"] and (fixed := repair_email(unit["email"])):  # also l63.com, a shape that fits
+        result.repairs["email"], unit["email"] = fixed, fixed.value
+
+
+def _note_repairs(sources: dict[str, Any], result: _Result) -> dict[str, Any]:
+    """Keep the printed value of every repaired field in its source (raw never lost)."""
+    for key, fixed in result.repairs.items():
+        sources[key] = {**(sources.get(key) or {}), "printed": fixed.printed, "repair": fixed.why}
+    return sources
 
 
 def _check_unit(unit: dict[str, str], result: _Result) -> None:
@@ -601,8 +725,9 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
                        f"所属方向勾选了多项：{chosen}" if chosen else "未勾选所属方向")
 
     unit = {key: (result.basic.get(key) or _Found("")).value for key in UNIT_FIELDS}
+    _repair_unit(unit, result)
     _check_unit(unit, result)
-    filled = parse_cn_date(header["filled_at"]) if header["filled_at"] else None
+    filled = _form_date(header["filled_at"]) if header["filled_at"] else None
     if not header["filled_at"]:
         result.problem("filled_at", "blank", "未填写填报时间")
     elif filled is None:
@@ -642,8 +767,9 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
         "attestation": attestation,
         "recommendation": statements["recommendation"],
         "problems": result.problems,
-        "sources": {key: _source(found.provenance) for key, found in
-                    {**{f"header.{k}": v for k, v in result.header.items()}, **result.basic}.items()},
+        "sources": _note_repairs({key: _source(found.provenance) for key, found in
+                                  {**{f"header.{k}": v for k, v in result.header.items()},
+                                   **result.basic}.items()}, result),
     }
 
 

@@ -59,7 +59,6 @@ from functools import cached_property, lru_cache
 from itertools import product
 from typing import Any, NamedTuple
 
-from stdnum import numdb
 from stdnum.cn import uscc as _stdnum_uscc
 from stdnum.exceptions import (
     InvalidChecksum,
@@ -72,6 +71,7 @@ from stdnum.iso7064 import mod_11_10
 
 from saidao.extractors.uscc_data import (
     ALPHABET,
+    CATEGORY_COUNTS,
     COMMON_CATEGORIES,
     CONFUSABLE_PAIRS,
     DEPARTMENTS,
@@ -81,6 +81,8 @@ from saidao.extractors.uscc_data import (
     OBSERVED_OUTSIDE_TABLE,
     ONE_OR_DASH,
     SEPARATORS,
+    divisions,
+    zone_like_area,
 )
 from saidao.vocab import USCC_FIX_LABELS
 
@@ -155,6 +157,9 @@ SCORE_WEIGHTS: dict[str, float] = {
     "area_province": 2.0,
     # pos 3-8 is a GB/T 2260 division, a known zone code or 100000
     "area_known": 1.5,
+    # ... or has the shape of a zone office's code under a real prefecture
+    # (uscc_data.zone_like_area): allowed, but less likely than a division
+    "area_zone": 0.5,
     # pos 3-8 starts with the expected prefix (e.g. "15" Inner Mongolia)
     "area_prefix": 1.5,
     # outside evidence: the code was seen elsewhere in the index or a register
@@ -269,13 +274,8 @@ def format(code: str) -> str:  # noqa: A001 - the stdnum interface name
 
 
 # --------------------------------------------------------------------------
-# area codes (GB/T 2260 via python-stdnum's cn/loc.dat)
+# area codes (GB/T 2260: python-stdnum's cn/loc.dat, read by uscc_data.divisions)
 # --------------------------------------------------------------------------
-
-
-def _last_name(names: str) -> str:
-    """The current name of a loc.dat entry like ``[1983-1999]郊区,[2000-]赛罕区``."""
-    return re.sub(r"^\[[^\]]*\]", "", names.split(",")[-1])
 
 
 @lru_cache(maxsize=4096)
@@ -283,36 +283,25 @@ def area_name(area: str) -> str | None:
     """Name of a registration-authority area code, or None when unknown."""
     if area in EXTRA_AREA_CODES:
         return EXTRA_AREA_CODES[area]
-    if len(area) != 6 or not area.isdigit():
+    found = divisions().get(area) if len(area) == 6 and area.isdigit() else None
+    if found is None:
         return None
-    parts = numdb.get("cn/loc").info(area)
-    if len(parts) != 2 or not parts[0][1] or not parts[1][1]:
-        return None
-    province = parts[0][1]["province"]
-    county = _last_name(parts[1][1].get("county", ""))
+    province, county = found
     return province if county == province else f"{province}{county}"
 
 
 _PROVINCES = frozenset(code[:2] for code in EXTRA_AREA_CODES) | frozenset(
-    f"{p:02d}" for length, low, high, _props, _children in numdb.get("cn/loc").prefixes
-    if length == 2 for p in range(int(low), int(high) + 1))
+    code[:2] for code in divisions())
 
 
 def known_area_codes(prefix: str = "") -> list[str]:
-    """All six-digit codes of stdnum's GB/T 2260 list (plus zone codes) under a prefix."""
-    codes = {c for c in EXTRA_AREA_CODES if c.startswith(prefix)}
-    for length, low, high, _props, children in numdb.get("cn/loc").prefixes:
-        if length != 2:
-            continue
-        for province in range(int(low), int(high) + 1):
-            for clen, clow, chigh, cprops, _ in children:
-                if clen != 4 or not cprops:
-                    continue
-                for county in range(int(clow), int(chigh) + 1):
-                    code = f"{province:02d}{county:04d}"
-                    if code.startswith(prefix):
-                        codes.add(code)
-    return sorted(codes)
+    """All six-digit codes of the GB/T 2260 table (plus zone codes) under a prefix."""
+    return sorted(c for c in {*EXTRA_AREA_CODES, *divisions()} if c.startswith(prefix))
+
+
+def area_plausible(area: str) -> bool:
+    """A known area code, or one shaped like a functional zone's (see zone_like_area)."""
+    return area_name(area) is not None or zone_like_area(area)
 
 
 # --------------------------------------------------------------------------
@@ -549,7 +538,17 @@ class _Repair:
     features: list[str] = field(default_factory=list)
     forced: bool = False
     score: float = 0.0
-    plausible: bool = False
+    #: passes every structure rule (category, area, organisation code, pos 17)
+    structural: bool = False
+    #: the single-error model explains it: lookalikes or a neighbour swap
+    explained: bool = False
+    #: backed by outside evidence (known_code / known_name_code)
+    evidence: bool = False
+
+    @property
+    def plausible(self) -> bool:
+        """Supported by the evidence: outside evidence, or structure and the error model."""
+        return self.evidence or (self.structural and self.explained)
 
     @cached_property
     def reason(self) -> str:
@@ -628,6 +627,8 @@ def _features(candidate: str, expected_prefix: str | None, known: frozenset[str]
         out.append("area_province")
     if area_name(candidate[2:8]) is not None:
         out.append("area_known")
+    elif zone_like_area(candidate[2:8]):
+        out.append("area_zone")
     if expected_prefix and candidate[2:8].startswith(expected_prefix):
         out.append("area_prefix")
     if candidate in known:
@@ -645,10 +646,54 @@ def _score(repair: _Repair, expected_prefix: str | None, known: frozenset[str],
         features.insert(0, repair.kind)
     repair.features = features
     repair.score = sum(SCORE_WEIGHTS[f] for f in features)
-    evidence = "known_code" in features or "known_name_code" in features
-    structural = ("org_check" in features and "pos17" in features
-                  and ("category" in features or "category_observed" in features))
-    repair.plausible = evidence or (structural and not repair.forced)
+    repair.evidence = "known_code" in features or "known_name_code" in features
+    repair.structural = ("org_check" in features and "pos17" in features
+                         and ("category" in features or "category_observed" in features)
+                         and ("area_known" in features or "area_zone" in features))
+    repair.explained = repair.kind in ("confusable", "transposition") and not repair.forced
+
+
+#: Log-odds of the area features before any error is considered: 97.7 % of
+#: real codes carry a GB/T 2260 division (ALGORITHM.md §6), 281 of the 299
+#: real firms of a declaration set are registered in the expected region.
+_AREA_PRIOR = {"area_known": math.log(97.7 / 2.3), "area_prefix": math.log(281 / 18)}
+
+
+def _prior(repair: _Repair) -> float:
+    """Log-prior of a candidate code from how real codes are issued (no error model)."""
+    category = math.log(CATEGORY_COUNTS.get(repair.code[:2], 0.5))
+    return category + sum(w for f, w in _AREA_PRIOR.items() if f in repair.features)
+
+
+def _remaining(ranked: list[_Repair]) -> list[_Repair]:
+    """The candidates the evidence leaves standing; a repair needs exactly one.
+
+    Outside evidence first: the code recorded for the same firm name, then a
+    code seen elsewhere (index, registers). A known code one edit away that the
+    error model does not explain stands beside the candidates it does explain,
+    never over them. Without outside evidence, every candidate that passes every
+    structure rule (check character, category table, area code, GB 11714, pos
+    17) and is explained by the error model (lookalikes, a neighbour swap)
+    remains. When exactly one does, a structurally valid rival that only the
+    error model rules out remains with it if it is likelier a priori (a more
+    often issued category, the expected region, a GB/T 2260 division): the confusion table is
+    a model, not measured statistics (confusions.md), and does not outweigh what
+    is known of issued codes.
+    """
+    supported = [r for r in ranked if r.structural and r.explained]
+    by_name = [r for r in ranked if "known_name_code" in r.features]
+    if by_name:
+        return by_name
+    known = [r for r in ranked if "known_code" in r.features]
+    if known:
+        unexplained = not all(r.explained for r in known)
+        return known + [r for r in supported if unexplained and r not in known]
+    if len(supported) != 1:
+        return supported
+    best = supported[0]
+    rivals = [r for r in ranked if r.structural and not r.explained and not r.forced
+              and _prior(r) > _prior(best)]
+    return supported + rivals
 
 
 def _rank(code: str, expected_prefix: str | None, known: frozenset[str],
@@ -677,6 +722,8 @@ class UsccResult:
     ``valid``: the printed code verifies after compact() (NFKC folding, spaces).
     ``uscc``: the code to use — the printed one when valid, the repair when a
     unique one exists, else None. ``fix``: how it was repaired.
+    ``supported``: the candidates the evidence leaves standing (one when
+    repaired, two or more when left open for review, none when nothing fits).
     """
 
     input: str
@@ -687,6 +734,16 @@ class UsccResult:
     candidates: list[tuple[str, float, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     confidence: float = 0.0
+    supported: list[str] = field(default_factory=list)
+
+    @property
+    def unique_repair(self) -> str | None:
+        """The one repair the evidence supports, or None (valid code, or not unique).
+
+        The faces pre-select this and nothing else: a ranked list's first entry
+        is not a repair when two or more candidates remain.
+        """
+        return self.uscc if not self.valid and self.uscc and self.uscc != self.compact else None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``saidao uscc --json`` shape of the contract."""
@@ -695,7 +752,8 @@ class UsccResult:
             "valid": self.valid,
             "uscc": self.uscc,
             "fix": self.fix,
-            "candidates": [{"code": c, "score": s, "reason": r} for c, s, r in self.candidates],
+            "candidates": [{"code": c, "score": s, "reason": r, "supported": c in self.supported}
+                           for c, s, r in self.candidates],
             "problems": [{"code": c, "message": m} for c, m in self.problems],
         }
 
@@ -788,6 +846,7 @@ def _accept_valid(result: UsccResult, known_name: frozenset[str],
 
 def _accept_repair(result: UsccResult, code: str, fix: str, confidence: float) -> UsccResult:
     result.uscc, result.fix, result.confidence = code, fix, confidence
+    result.supported = [code]
     result.problems.append(Problem("uscc_corrected",
                                    f"统一社会信用代码“{result.compact}”有误，已按{_KIND_ZH[fix]}更正为 {code}"))
     return result
@@ -807,7 +866,10 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
             expected_prefix: str | None) -> None:
     """Rank the repairs; apply the best only when it is plausible and clearly ahead."""
     ranked = _rank(code, expected_prefix, known, known_name)
-    result.candidates = [(r.code, r.score, r.reason) for r in ranked[:10]]
+    remaining = [] if _PILOT.match(code) else _remaining(ranked)
+    ordered = remaining + [r for r in ranked if r not in remaining]
+    result.candidates = [(r.code, r.score, r.reason) for r in ordered[:max(10, len(remaining))]]
+    result.supported = [r.code for r in remaining]
     if _PILOT.match(code):
         result.problems.append(Problem(
             "uscc_pilot", "校验位不符，可能是2015年福建试点期发放的代码（不自动更正），请核对营业执照"))
@@ -815,12 +877,24 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
     if not ranked:
         result.problems.append(Problem("uscc_unrepairable", "找不到只改一个字符即可通过校验的代码，请按原件核对"))
         return
-    best, rest = ranked[0], [r.score for r in ranked[1:]]
-    if best.plausible and best.score - max(rest, default=-math.inf) >= MARGIN:
+    if len(remaining) == 1:
+        best = remaining[0]
+        rest = [r.score for r in ranked if r is not best]
         _accept_repair(result, best.code, best.kind, _confidence(best.score, rest))
         return
-    shown = "；".join(f"{r.code}（{r.reason}）" for r in ranked[:5] if r.plausible) or "无合理候选"
-    result.problems.append(Problem("uscc_ambiguous", f"统一社会信用代码校验位错误，候选：{shown}"))
+    result.problems.append(Problem("uscc_ambiguous", _open_message(remaining, ranked)))
+
+
+def _open_message(remaining: list[_Repair], ranked: list[_Repair]) -> str:
+    """Why a code stays open, with every candidate still standing (or the best guesses)."""
+    if remaining:
+        shown = "；".join(f"{r.code}（{r.reason}）" for r in remaining)
+        return (f"统一社会信用代码校验位错误，有{len(remaining)}个候选同样有据，未自动更正，"
+                f"请对照原件选择：{shown}")
+    fallback = [r for r in ranked if r.structural][:5]
+    shown = "；".join(f"{r.code}（{r.reason}）" for r in fallback) or "无符合代码结构的候选"
+    return ("统一社会信用代码校验位错误，没有既符合代码结构又可由常见误认解释的候选，未自动更正，"
+            f"请按原件核对。结构上可能的代码：{shown}")
 
 
 def _length_repairs(code: str) -> list[str]:
@@ -846,7 +920,7 @@ def _list_length_repairs(result: UsccResult, code: str, known: frozenset[str],
         repairs.append(repair)
     repairs.sort(key=lambda r: (-r.score, r.code))
     result.candidates = [(r.code, r.score, r.reason) for r in repairs[:10]]
-    shown = "、".join(r.code for r in repairs[:5] if r.plausible)
+    shown = "、".join(r.code for r in repairs[:5] if r.structural or r.evidence)
     if shown:
         what = "多一位" if len(code) == 19 else "少一位"
         result.problems.append(Problem("uscc_length_candidates", f"代码疑似{what}，候选：{shown}"))

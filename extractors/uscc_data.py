@@ -7,6 +7,10 @@ formulas, department/category table) and ``confusions.md`` (lookalike pairs).
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from importlib.resources import files
+
 #: The 31 characters of GB 32100 in value order (I O S V Z are never used).
 #: Source: the standard's Table 1 as quoted in ALGORITHM.md §2; python-stdnum.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -45,6 +49,14 @@ OBSERVED_OUTSIDE_TABLE = frozenset({"99"})
 #: 92 71,339 of 2,994,692 (ALGORITHM.md §4, kinginsun register data); every
 #: other combination occurs fewer than 500 times. A prior, not a rule.
 COMMON_CATEGORIES = frozenset({"91", "92", "93"})
+
+#: How many of 2,994,692 real 18-character codes carry each positions 1-2
+#: (ALGORITHM.md §4, kinginsun register data): the prior of a candidate's
+#: category. Table rows never seen count as half a code.
+CATEGORY_COUNTS: dict[str, int] = {
+    "91": 2_763_789, "93": 158_830, "92": 71_339, "81": 471, "12": 132, "51": 87,
+    "99": 15, "52": 12, "11": 9, "89": 4, "19": 1, "34": 1,
+}
 
 #: Registration-authority area codes that are not GB/T 2260 divisions but are
 #: really used: the national level and functional zones with their own
@@ -88,3 +100,60 @@ ONE_OR_DASH = "一丨|"
 
 #: Dash-like separators printed inside codes (after NFKC folding).
 SEPARATORS = "-‐‑‒–—―−_"
+
+
+# --------------------------------------------------------------------------
+# GB/T 2260 administrative divisions (python-stdnum's cn/loc.dat)
+# --------------------------------------------------------------------------
+
+#: The division table ships with python-stdnum (``stdnum/cn/loc.dat``, compiled
+#: by python-stdnum from the Chinese Wikipedia pages 中华人民共和国行政区划代码
+#: (1区)…(8区), every GB/T 2260 county-level code with its names over time).
+#: Read here with a loader of our own so the table, not stdnum's numdb lookup
+#: API, is what the credit-code checks rely on. corpus/regions.csv draws its
+#: Inner Mongolia rows from the same file (corpus/SOURCES.md §4).
+_LOC_DAT = ("stdnum", "cn/loc.dat")
+
+_PROVINCE_LINE = re.compile(r'^(\d{2}) province="([^"]*)"')
+_COUNTY_LINE = re.compile(r'^\s+(\d{4}) county="([^"]*)"')
+
+
+def _current_name(names: str) -> str:
+    """The latest name of an entry like ``[1983-1999]郊区,[2000-]赛罕区``."""
+    return re.sub(r"^\[[^\]]*\]", "", names.split(",")[-1])
+
+
+@lru_cache(maxsize=1)
+def divisions() -> dict[str, tuple[str, str]]:
+    """Six-digit GB/T 2260 code -> (province name, latest name of the division).
+
+    Retired codes are kept: a credit code keeps the area code of the authority
+    that issued it, however the division was renamed or merged since.
+    """
+    package, name = _LOC_DAT
+    text = files(package).joinpath(name).read_text(encoding="utf-8")
+    out: dict[str, tuple[str, str]] = {}
+    province = ("", "")
+    for line in text.splitlines():
+        if m := _PROVINCE_LINE.match(line):
+            province = (m.group(1), m.group(2))
+        elif (m := _COUNTY_LINE.match(line)) and province[0]:
+            out[province[0] + m.group(1)] = (province[1], _current_name(m.group(2)))
+    return out
+
+
+#: GB/T 2260 county part 01-20 are districts, 21-70 counties, 81-99 county-level
+#: cities; statistical codes of development zones and other functional areas sit
+#: under a real prefecture with a county part from 71 up (150271 稀土高新区,
+#: 150172 呼和浩特经开区, and the 1508 91 / 1506 93 / 1509 82 … offices of the
+#: real firms in tests/refdata, none of them in loc.dat).
+ZONE_COUNTY_FROM = 71
+
+
+def zone_like_area(area: str) -> bool:
+    """An area code that is no GB/T 2260 division but has the shape of a zone's office.
+
+    Its prefecture (``xxyy00``) exists and its county part is 71 or more.
+    """
+    return (len(area) == 6 and area.isdigit() and area not in divisions()
+            and f"{area[:4]}00" in divisions() and int(area[4:]) >= ZONE_COUNTY_FROM)

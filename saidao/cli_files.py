@@ -90,6 +90,13 @@ def extract(
         Console().print_json(json.dumps(result, ensure_ascii=False, default=str))
 
 
+def _open_candidates(row: dict) -> str:
+    """The candidates of a code left open (one a line); empty when valid or repaired."""
+    if row["valid"] or row["uscc"]:
+        return ""
+    return "\n".join(c["code"] for c in row["candidates"] if c.get("supported"))
+
+
 @app.command()
 def uscc(
     codes: list[str] = typer.Argument(..., help="统一社会信用代码，可多个"),
@@ -103,13 +110,13 @@ def uscc(
         print_json(results)
     else:
         table = RichTable(title="统一社会信用代码校验")
-        for header in ("输入", "有效", "代码", "纠正", "问题"):
-            code_column = header in ("输入", "代码")
+        for header in ("输入", "有效", "代码", "纠正", "候选", "问题"):
+            code_column = header in ("输入", "代码", "候选")
             table.add_column(header, no_wrap=code_column, min_width=18 if code_column else None,
                              overflow="fold")
         for r in results:
             problems = "\n".join(p["message"] if isinstance(p, dict) else str(p) for p in r["problems"])
             table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—",
-                          label(USCC_FIX_LABELS, r["fix"]), problems)
+                          label(USCC_FIX_LABELS, r["fix"]), _open_candidates(r), problems)
         Console().print(table)
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)

@@ -307,7 +307,9 @@ def test_plain_substitution_can_stay_ambiguous() -> None:
     result = uscc.check("91110000600037341N")  # a typed N for L: no lookalike to go on
     assert result.uscc is None and len(result.candidates) > 1
     message = dict(result.problems)["uscc_ambiguous"]
-    assert message.startswith("统一社会信用代码校验位错误，候选：") and "91110000600037341L" in message
+    assert message.startswith("统一社会信用代码校验位错误，没有既符合代码结构又可由常见误认解释的候选")
+    assert "91110000600037341L" in message  # shown as a structural possibility, not applied
+    assert result.supported == [] and result.unique_repair is None
 
 
 def test_known_codes_resolve_an_ambiguous_repair() -> None:
@@ -376,3 +378,145 @@ def test_length_errors_list_candidates_only() -> None:
     dropped = uscc.check("9115010070146542Y")
     assert dropped.uscc is None
     assert "91150100701465425Y" in [c for c, _, _ in dropped.candidates]
+
+
+# --------------------------------------------------------------------------
+# issue 12: never a wrong credit code (real firms, every OCR confusion)
+# --------------------------------------------------------------------------
+
+
+def _lookalike_misreads(code: str) -> list[tuple[int, str]]:
+    """(position, misread code) for every single-character confusion of the table.
+
+    The partners include the letters a code never uses (I O S V Z) and letters in
+    positions 3-8: OCR produces them, the format flags them.
+    """
+    return [(i, code[:i] + partner + code[i + 1:])
+            for i, ch in enumerate(code) for partner in sorted(uscc._LOOKALIKE.get(ch, ()))]
+
+
+def test_real_firms_every_confusion_never_repaired_wrongly() -> None:
+    """The "done when" of issue 12: 299 real codes x every lookalike misread."""
+    firms = _real_firms()
+    total = passing = flagged = repaired = flagged_repaired = 0
+    open_sizes: dict[int, int] = {}
+    wrong: list[tuple[str, str, str]] = []
+    for firm in firms:
+        true = firm["uscc"]
+        for _i, misread in _lookalike_misreads(true):
+            total += 1
+            if uscc.is_valid(misread):
+                passing += 1  # would be a confusion the check cannot see
+                continue
+            is_flagged = bool(uscc.check_alphabet(misread))
+            flagged += is_flagged
+            result = uscc.check(misread, expected_area_prefix="15")
+            assert not result.valid
+            if result.uscc is None:
+                assert result.unique_repair is None and len(result.supported) != 1
+                open_sizes[len(result.supported)] = open_sizes.get(len(result.supported), 0) + 1
+                message = "；".join(m for _, m in result.problems)  # uscc_ambiguous, or uscc_excel
+                assert all(code in message for code in result.supported)  # every one shown
+                if result.supported:
+                    assert true in result.supported, (true, misread)
+            elif result.uscc == true:
+                repaired += 1
+                flagged_repaired += is_flagged
+                assert result.unique_repair == true and result.supported == [true]
+                assert "uscc_corrected" in [p[0] for p in result.problems]
+            else:
+                wrong.append((true, misread, result.uscc))
+    checked = total - passing
+    left_open = checked - repaired - len(wrong)
+    sizes = "、".join(f"{n}个候选 {count}" for n, count in sorted(open_sizes.items()))
+    print(f"\nUSCC, {len(firms)} real firms x every single OCR confusion ({total} misreads): "
+          f"still passing the check {passing}; flagged by the format {flagged} "
+          f"({flagged_repaired} repaired); repaired {repaired} ({repaired / checked:.2%}), "
+          f"left open {left_open} ({left_open / checked:.2%}; {sizes}), wrong {len(wrong)}")
+    assert passing == 0  # a single substitution always changes the mod-31 sum (confusions.md §2)
+    assert wrong == []
+    assert flagged_repaired == flagged  # a flagged position has one lookalike that fits
+    assert repaired / checked >= 0.90
+
+
+def test_real_firms_errors_outside_the_confusion_model() -> None:
+    """Misreads the confusion table does not know (e.g. 1 -> 2): rarely repaired wrongly.
+
+    They cannot all be caught: when the true character is no lookalike of the
+    read one, a lookalike candidate elsewhere can be the only one that fits.
+    The figure is printed; the bound keeps it under the 8.1 % of the ranking
+    this replaced (measured on the same codes).
+    """
+    total = wrong = repaired = 0
+    for firm in _real_firms()[::5]:
+        true = firm["uscc"]
+        for i, ch in enumerate(true):
+            for c in ALPHABET:
+                if c == ch or c in uscc._LOOKALIKE.get(ch, ()):
+                    continue
+                result = uscc.check(true[:i] + c + true[i + 1:], expected_area_prefix="15")
+                total += 1
+                repaired += result.uscc == true
+                wrong += result.uscc not in (None, true)
+    print(f"\nUSCC outside the confusion model ({total} substitutions of 60 real codes): "
+          f"repaired {repaired / total:.2%}, repaired wrongly {wrong / total:.2%}")
+    assert wrong / total < 0.06
+
+
+def test_a_likelier_code_the_model_rules_out_keeps_the_repair_open() -> None:
+    # 9 read as 1 (no lookalike): 11… (机关, 9 in 3 million codes) is the only
+    # lookalike repair, 91… (企业) fits as well and is far likelier a priori
+    result = uscc.check("11150100701465425Y", expected_area_prefix="15")
+    assert result.uscc is None and result.unique_repair is None
+    assert "91150100701465425Y" in result.supported and len(result.supported) >= 2
+    message = dict(result.problems)["uscc_ambiguous"]
+    assert message.startswith("统一社会信用代码校验位错误，有") and "91150100701465425Y" in message
+
+
+def test_unique_repair_is_none_unless_exactly_one_candidate_stands() -> None:
+    assert uscc.check("91150100701465425Y").unique_repair is None  # valid: nothing to repair
+    repaired = uscc.check("9115010O701465425Y")
+    assert repaired.unique_repair == "91150100701465425Y" == repaired.uscc
+    rows = uscc.check_many(["9115010O701465425Y"])
+    assert [c["supported"] for c in rows[0]["candidates"]][0] is True
+    assert sum(c["supported"] for c in rows[0]["candidates"]) == 1
+    ambiguous = next(m for t, m in _confusable_errors(CODES[:100]) if len(uscc.check(m).supported) > 1)
+    result = uscc.check(ambiguous)
+    assert result.unique_repair is None and result.uscc is None
+    assert [c for c, _, _ in result.candidates[:len(result.supported)]] == result.supported
+
+
+def test_division_table_loader() -> None:
+    from stdnum import numdb
+
+    from saidao.extractors.uscc_data import divisions, zone_like_area
+
+    table = divisions()
+    assert len(table) > 6000
+    assert table["150105"] == ("内蒙古自治区", "赛罕区")  # [1983-1999]郊区,[2000-]赛罕区
+    for code in list(table)[::97]:  # agrees with stdnum's own reader of the same file
+        assert numdb.get("cn/loc").info(code)[1][1], code
+    assert uscc.area_name("150271") and not zone_like_area("150105")
+    # real firms registered by zone offices: no GB/T 2260 division, a zone's shape
+    odd = [f["uscc"][2:8] for f in _real_firms() if uscc.area_name(f["uscc"][2:8]) is None]
+    assert odd and all(zone_like_area(a) for a in odd)
+    assert not zone_like_area("159971")  # no prefecture 1599
+
+
+def test_cli_shows_the_candidates_of_an_open_code() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+
+    open_code, repaired = "11150100701465425Y", "9115010O701465425Y"
+    out = CliRunner().invoke(app, ["uscc", open_code, repaired, "--json"])
+    assert out.exit_code == 1  # one code neither valid nor repaired
+    rows = json.loads(out.stdout)
+    assert rows[0]["uscc"] is None
+    assert {c["code"] for c in rows[0]["candidates"] if c["supported"]} >= {"91150100701465425Y"}
+    assert rows[1]["uscc"] == "91150100701465425Y"
+    table = CliRunner().invoke(app, ["uscc", open_code], env={"COLUMNS": "200"})
+    assert "候选" in table.stdout and "91150100701465425Y" in table.stdout
+    assert "11150100T01465425Y" in table.stdout  # both candidates shown, none chosen

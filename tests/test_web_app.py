@@ -495,3 +495,21 @@ def test_a_reimported_older_declaration_is_what_the_duplicates_show(db: Path) ->
     assert group_names() == {"版本甲公司", "版本乙公司"}
     listed = c.get("/tracks", params={"page": 1}).text + c.get("/tracks", params={"page": 2}).text
     assert "版本乙公司所在赛道" in listed and "版本丙公司所在赛道" not in listed
+
+
+def test_no_candidate_is_preselected_unless_it_is_the_unique_repair(db: Path) -> None:
+    """Two codes fit the misprint (2→1 is no lookalike): the form must not pick one."""
+    c = client(db)
+    page = c.get("/review?kind=uscc").text
+    section = next(s for s in page.split("<section") if MISPRINT in s)
+    assert 'type="radio"' in section and FIRM_CODE in section
+    assert " checked>" not in section
+    with Index.open(db) as index:
+        sha = index.db.execute(
+            "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
+            "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
+            [MISPRINT]).fetchone()[0]
+    r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
+                                         "action": "accept"})
+    assert "请先选择一个候选或输入正确值" in r.text  # 确认更正 with nothing chosen is refused
+    assert MISPRINT in c.get("/review?kind=uscc").text

@@ -111,9 +111,14 @@ def detail(index: Index, item: dict[str, Any]) -> dict[str, Any]:
         if firm is None:
             return {**item, "kind": "other"}
         checked = check(firm["uscc_printed"] or "", expected_area_prefix="15")
-        candidates = [{"code": c, "why": why} for c, _, why in checked.candidates[:5]]
+        # pre-select only a repair that stands alone: the one stored at import
+        # (unique by construction) or the unique supported one; never the
+        # first of several candidates that remain equally supported
+        chosen = firm["uscc"] or checked.unique_repair
+        shown = checked.candidates[:max(5, len(checked.supported))]
+        candidates = [{"code": c, "why": why, "selected": c == chosen} for c, _, why in shown]
         if firm["uscc"] and all(c["code"] != firm["uscc"] for c in candidates):
-            candidates.insert(0, {"code": firm["uscc"], "why": "自动更正"})
+            candidates.insert(0, {"code": firm["uscc"], "why": "自动更正", "selected": True})
         source = json.loads(firm["source"] or "{}").get("uscc") or {}
         crop = bool(source.get("page") and source.get("bbox"))
         return {**item, "firm": firm, "candidates": candidates, "crop": crop,
@@ -200,6 +205,9 @@ async def resolve(request: Request) -> Response:
         value = str(form.get("value") or form.get("choice") or "").strip() or None
         if form.get("action") == "settle":
             value = None
+        elif value is None:  # 确认更正 with nothing chosen (no candidate is pre-selected
+            # when several remain): refuse rather than settle it unnoticed
+            raise ValueError("请先选择一个候选或输入正确值；不更正请点“不更正，标记已核”")
         note = str(form.get("note", "")).strip()[:500]
         index = index_of(request)
         item = _item(index, str(form.get("sha", "")), str(form.get("field", "")))
