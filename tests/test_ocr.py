@@ -226,4 +226,7 @@ def test_a_page_is_detected_reduced_but_read_and_placed_at_full_size():
     assert line.text == "包头稀土高新技术产业开发区"
     x0, y0, x1, y1 = line.box
     assert abs(x0 - 300) < 12 and abs(y0 - 1800) < 12 and abs(x1 - 690) < 20 and y1 < 1850
-    assert len(line.char_xs) == len(line.text) and 300 <= line.char_xs[0][0] < line.char_xs[-1][1] <= x1 + 2
+    assert len(line.char_xs) == len(line.text) and x0 <= line.char_xs[0][0] < line.char_xs[-1][1] <= x1 + 2
+    # each character where it was drawn (30 px apart from x = 300), within a fifth of a character
+    starts = [a for a, _ in line.char_xs]
+    assert all(abs(a - (300 + 30 * i)) < 6 for i, a in enumerate(starts)), starts
