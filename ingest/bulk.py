@@ -388,8 +388,11 @@ class WorkerPool:
     is the culprit and is reported as failed; the others import normally.
     """
 
-    def __init__(self, workers: int, timeout: float, run: Callable[..., dict] = work) -> None:
+    def __init__(
+        self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
+    ) -> None:
         self.workers = workers
+        self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
         self.watchdog = timeout * 2 + 10.0
@@ -432,6 +435,10 @@ class WorkerPool:
 
     def results(self, jobs: Iterator[tuple[Any, tuple]]) -> Iterator[tuple[Any, dict]]:
         """Yield ``(key, payload)`` as jobs finish; ``jobs`` yields ``(key, work args)``."""
+        if self.inline:
+            for key, args in jobs:
+                yield key, self._run(*args)
+            return
         isolate: deque[tuple[Any, tuple]] = deque()
         inflight: dict[Future, tuple[Any, tuple]] = {}
         started: dict[Future, float] = {}
@@ -671,7 +678,7 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             tempfile.TemporaryDirectory(prefix="saidao-ingest-") as tmp,
-            WorkerPool(options.n_workers, options.timeout) as pool,
+            WorkerPool(options.n_workers, options.timeout, inline=in_process(files)) as pool,
         ):
             stream = sources(files, Path(tmp), options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):
@@ -689,6 +696,19 @@ def ingest(
         return summary
     finally:
         index.close()
+
+
+def in_process(files: list[Path]) -> bool:
+    """A run of one plain file is read in this process: no fork server, no worker to start.
+
+    Starting the pool costs more than reading one document (the fork server
+    loads every reader library and the spaCy pipeline, ~1–2 s, before the first
+    worker exists); one file needs only its own reader. The file keeps its
+    time limit (``work``'s alarm); what it gives up is the isolation from a
+    native crash, which for a one-file run would cost that one file anyway.
+    An archive may hold thousands of files: it always gets workers.
+    """
+    return len(files) == 1 and files[0].is_file() and not is_archive(files[0])
 
 
 def _recheck(index: Index, summary: RunSummary) -> None:
