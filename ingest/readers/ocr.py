@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -71,10 +74,30 @@ def _load_quietly(kind: str, device: str) -> None:
         ocr_engine.engine(kind, device)
 
 
+#: Process CPU seconds spent in each step of the page pipeline since the process started
+#: (benchmarks/scans.py prints them: where the time goes).
+STAGES: Counter[str] = Counter()
+
+
+@contextlib.contextmanager
+def _stage(name: str) -> Iterator[None]:
+    started = time.process_time()
+    try:
+        yield
+    finally:
+        STAGES[name] += time.process_time() - started
+
+
 def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[OcrLine]:
     """Detect and read every text line of an RGB image; boxes in the image's pixels."""
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:  # one image at a time per process
+        with _stage("detect"):
+            quads = engine.detect(rgb)
+        with _stage("recognise"):
+            reads = engine.read(rgb, quads)
     lines: list[OcrLine] = []
-    for read in ocr_engine.engine(*_engine_key(settings)).recognise(rgb):
+    for read in reads:
         xs, ys = read.quad[:, 0], read.quad[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
@@ -118,14 +141,16 @@ def ocr_page(
     page = _prepare(rgb, dpi, settings)
     try:
         lines = recognise(page.text_image, settings)
-        lines = _recover_missed(page.text_image, lines, dpi, settings)
+        with _stage("second look"):
+            lines = _recover_missed(page.text_image, lines, dpi, settings)
         lines = layout.drop_double_reads(lines)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
     lines = _insert_checkboxes(lines, page.marks)
 
     build = _Builder(path, page_number, points_per_pixel)
-    blocks = build.blocks(lines, page.grids, page.seals)
+    with _stage("cells and paragraphs"):
+        blocks = build.blocks(lines, page.grids, page.seals)
     height, width = page.text_image.shape[:2]
     info = PageInfo(
         number=page_number,
@@ -151,20 +176,24 @@ class _Prepared:
 
 def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
     """Deskew, remove seals, find tables and boxes, and erase what would confuse the recogniser."""
-    angle = layout.estimate_skew(layout.to_gray(rgb))
-    rgb = layout.rotate_page(rgb, angle)
-    if settings.suppress_seals:
-        rgb, seals = layout.suppress_seals(rgb, dpi)
-    else:
-        seals, _ = layout.find_seals(rgb, dpi)
-    ink = layout.ink_mask(layout.to_gray(rgb))
-    horizontal, vertical = layout.ruling_masks(ink, dpi)
-    grids = layout.find_grids(horizontal, vertical, dpi)
-    text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
-    marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
-    for x0, y0, x1, y1 in (m.box for m in marks):
-        rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
-        text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
+    with _stage("deskew"):
+        angle = layout.estimate_skew(layout.to_gray(rgb))
+        rgb = layout.rotate_page(rgb, angle)
+    with _stage("seals"):
+        if settings.suppress_seals:
+            rgb, seals = layout.suppress_seals(rgb, dpi)
+        else:
+            seals, _ = layout.find_seals(rgb, dpi)
+    with _stage("ruling lines and cells"):
+        ink = layout.ink_mask(layout.to_gray(rgb))
+        horizontal, vertical = layout.ruling_masks(ink, dpi)
+        grids = layout.find_grids(horizontal, vertical, dpi)
+        text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
+    with _stage("checkboxes"):
+        marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
+        for x0, y0, x1, y1 in (m.box for m in marks):
+            rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
+            text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
     return _Prepared(text_image, angle, seals, grids, marks)
 
 

@@ -166,11 +166,6 @@ class Engine:
             lines.append(ReadLine(kept[i], str(text), float(score), spans))
         return lines
 
-    def recognise(self, rgb: np.ndarray) -> list[ReadLine]:
-        """Detect, then read every line of ``rgb``."""
-        with self.lock:  # one page at a time per process
-            return self.read(rgb, self.detect(rgb))
-
 
 def resolve_engine(engine: str, device: str) -> str:
     """``auto``: OpenVINO on a CPU where it is installed (measured fastest), else onnxruntime.
