@@ -25,6 +25,7 @@ import json
 import os
 import re
 import resource
+import sys
 import time
 import unicodedata
 from pathlib import Path
@@ -47,7 +48,7 @@ def pages_of_set(folder: Path, limit: int, dpi: int = 200) -> list[tuple[str, np
     out = []
     for gold_path in sorted(folder.glob("*.gold.json")):
         gold = json.loads(gold_path.read_text("utf-8"))
-        path = folder / gold["file"]
+        path = folder / gold["files"][0]["path"]
         texts = gold["page_texts"]
         if path.suffix == ".pdf":
             pdf = pypdfium2.PdfDocument(str(path))
@@ -62,6 +63,13 @@ def pages_of_set(folder: Path, limit: int, dpi: int = 200) -> list[tuple[str, np
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+def set2() -> Path:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_scan_set2 import ensure_set
+
+    return ensure_set(SET2)
 
 
 def wheel_models() -> dict[str, tuple[Path, Path]]:
@@ -98,11 +106,12 @@ def version_of(path: Path):
 def build(engine: str, det: Path, rec: Path):
     from rapidocr import EngineType, ModelType, RapidOCR
 
-    from saidao.ingest.readers.ocr import cls_model_path
+    from saidao.ingest.readers.ocr_engine import cls_model_path
 
     kind = EngineType(engine)
     version = version_of(det)
     model_type = ModelType.SMALL if "small" in det.name else ModelType.MOBILE
+    # with rapidocr's own limits: pages shrunk to 2000 px, lines found at ≥ 736 px
     params = {
         "Global.log_level": "error",
         "Det.engine_type": kind, "Cls.engine_type": kind, "Rec.engine_type": kind,
@@ -147,11 +156,11 @@ def run(engine: str, name: str, det: Path, rec: Path, pages) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=6)
-    parser.add_argument("--set", type=Path, default=SET2)
+    parser.add_argument("--set", type=Path, default=None, help="default: scan set 2 (generated if missing)")
     parser.add_argument("--engines", nargs="+", default=["onnxruntime", "openvino"])
     parser.add_argument("--models", action="append", default=[], help="NAME=DIR with det/rec .onnx")
     args = parser.parse_args()
-    pages = pages_of_set(args.set, args.pages)
+    pages = pages_of_set(args.set or set2(), args.pages)
     models = wheel_models()
     models.update(dict(folder_models(spec) for spec in args.models))
     load = os.getloadavg()[0]
