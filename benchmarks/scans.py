@@ -180,7 +180,7 @@ def cer(texts: dict[str, str], files: list[Path]) -> float:
     return errors / max(1, length)
 
 
-def measure(files: list[Path], workers: int, before: str | None, tmp: Path) -> list[dict]:
+def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite: bool = False) -> list[dict]:
     names = [str(f) for f in files]
     plan: list[tuple[str, list[str], str | None]] = [("raw: rapidocr 3.x default", ["raw3", *names], None)]
     with contextlib.suppress(ImportError):
@@ -190,8 +190,9 @@ def measure(files: list[Path], workers: int, before: str | None, tmp: Path) -> l
     for label, path in (("saidao", None), ("before", before)):
         if label == "before" and not path:
             continue
-        plan.append((f"{label}: read (OCR + layout), 1 process", ["read", *names], path))
-        for n in sorted({1, workers}):
+        if label == "saidao" or not lite:
+            plan.append((f"{label}: read (OCR + layout), 1 process", ["read", *names], path))
+        for n in sorted({workers} if lite else {1, workers}):
             db = str(tmp / f"{label}{n}-{time.monotonic_ns()}.db")
             plan.append((f"{label}: ingest ×{n} (whole import)", ["import", db, str(n), *names], path))
     rows = []
@@ -255,14 +256,14 @@ def report(rows: list[dict], cold: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def section(files: int, workers: int, before: str | None, cold_runs: int = 3) -> str:
+def section(files: int, workers: int, before: str | None, cold_runs: int = 3, lite: bool = False) -> str:
     """The scan section of RESULTS.md: header line, table, cold start."""
     _become_subreaper()
     chosen = scan_files(files)
     with tempfile.TemporaryDirectory(prefix="saidao-scans-") as name:
         tmp = Path(name)
         cold = cold_start(before, tmp, cold_runs)
-        rows = measure(chosen, workers, before, tmp)
+        rows = measure(chosen, workers, before, tmp, lite)
     head = (f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs · scan set 2, first "
             f"{len(chosen)} files · workers {workers} · load average now {os.getloadavg()[0]:.1f}")
     return head + "\n\n" + report(rows, cold)
@@ -274,6 +275,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--before", help="a folder holding an older saidao package (its rows as 'before')")
     parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--lite", action="store_true", help="imports with --workers only; no 'before' read row")
     parser.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
@@ -284,7 +286,7 @@ def main() -> None:
         else:
             print(json.dumps(CHILDREN[mode](rest), ensure_ascii=False))
         return
-    print(section(args.files, args.workers, args.before, args.cold_runs))
+    print(section(args.files, args.workers, args.before, args.cold_runs, args.lite))
 
 
 if __name__ == "__main__":
