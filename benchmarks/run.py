@@ -3,13 +3,12 @@
 Not a test: prints tables and writes them to the first section of
 ``benchmarks/RESULTS.md`` (everything from ``## Search latency`` on is kept).
 
-For each set (.docx, born-digital PDF, scanned PDF) it times, on the same files
+For each set (.docx, born-digital PDF) it times, on the same files
 (byte-distinct copies of the fixtures, so every copy is really imported):
 
 - *raw*: the library alone, serially — python-docx (``Document`` + every
   paragraph and table cell), pdfplumber (open, ``extract_text`` and
-  ``find_tables`` per page), rapidocr on pages rendered by pypdfium2 at the
-  readers' OCR resolution;
+  ``find_tables`` per page);
 - *import ×1*: ``ingest`` into a fresh index with one worker (the ratio to raw
   is saidao's overhead: reading into the model, extraction, the index, links);
 - *import ×N*: the same with N workers (throughput on this machine).
@@ -22,6 +21,11 @@ treatment (their first files pay the libraries' imports).
 
 ``--breakdown`` (on by default) also times each step in one process, warm,
 on the same .docx and PDF files plus the bundled policies: where the time goes.
+
+Scans (``benchmarks/scans.py``, printed after the tables): raw rapidocr 3.x's default
+pipeline on pages rendered at 200 dpi beside saidao's import of the same scanned PDFs
+(pages/s, pages/s per core, CPU s per page with children, CER, the ratio), and the
+cold start of a one-file import (wall and CPU seconds, with the load).
 
 Memory: the peak RSS of an import of N small files with unique bytes, parent
 and workers, measured in a child process; run at N/4 and N to show it stays flat.
@@ -51,7 +55,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DECL = ROOT / "tests" / "fixtures" / "declarations"
 DOCX = [DECL / f"decl_{i:03d}.docx" for i in range(1, 15)]
 PDF = [DECL / f"decl_{i:03d}.pdf" for i in range(23, 35)]
-SCAN = [DECL / f"decl_{i:03d}.pdf" for i in range(35, 43)]
 POLICIES = sorted((ROOT / "corpus" / "policies").glob("*.txt"))
 RESULTS_TAIL = "## Search latency"  # the section after ours, owned by benchmarks/search.py
 
@@ -159,22 +162,6 @@ def raw_pdfplumber(files: list[Path]) -> Iterator[int]:
                 page.extract_text()
                 page.find_tables()
             yield len(pdf.pages)
-
-
-def raw_ocr(files: list[Path], dpi: int) -> Iterator[int]:
-    """rapidocr alone on every page rendered at the readers' OCR resolution."""
-    import numpy as np
-    import pypdfium2
-    from rapidocr_onnxruntime import RapidOCR
-
-    engine = RapidOCR()
-    for f in files:
-        pdf = pypdfium2.PdfDocument(str(f))
-        for i in range(len(pdf)):
-            image = pdf[i].render(scale=dpi / 72).to_pil().convert("RGB")
-            engine(np.asarray(image))
-        yield len(pdf)
-        pdf.close()
 
 
 def timed_raw(name: str, label: str, files: list[Path], pages: Iterator[int], warmup: int) -> Row:
@@ -423,21 +410,20 @@ def write_results(path: Path, report: str) -> None:
     path.write_text(report + ("\n" + tail if tail else ""), encoding="utf-8")
 
 
-def scan_only(args: argparse.Namespace, dpi: int) -> str:
-    """The scanned-PDF rows alone: raw rapidocr beside the import, nothing written."""
-    load_start = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="saidao-bench-") as name:
-        scans = SCAN[: args.scans or 2]
-        rows = bench_set("scan", scans, ("rapidocr", raw_ocr(scans, dpi)), args.workers, True,
-                         Path(name), 0)
-    return table(rows, [], [], args, load_start)
+def scan_section(args: argparse.Namespace) -> str:
+    """Scanned declarations: raw rapidocr 3.x beside the import, and the cold start (benchmarks/scans.py)."""
+    import scans
+
+    body = scans.section(args.scans, args.workers, args.before, lite=args.only != "scan")
+    return "\n## Scanned declarations and cold start (`python benchmarks/scans.py`)\n\n" + body
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=10, help="copies of each docx fixture")
     parser.add_argument("--pdf-copies", type=int, default=4, help="copies of each PDF fixture")
-    parser.add_argument("--scans", type=int, default=2, help="scanned PDFs to OCR (0 to skip)")
+    parser.add_argument("--scans", type=int, default=3, help="files of scan set 2 to OCR (0 to skip)")
+    parser.add_argument("--before", help="an older saidao package folder, measured beside this one")
     parser.add_argument("--warmup", type=int, default=8, help="files left out of the steady rate")
     parser.add_argument("--memory-files", type=int, default=2000, help="files in the memory run")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-step table")
@@ -456,10 +442,8 @@ def main() -> None:
         db, workers, ocr, *files = args._import_child
         import_child(db, int(workers), ocr == "1", files)
         return
-    from saidao.settings import DEFAULT
-
     if args.only == "scan":
-        print(scan_only(args, DEFAULT.ocr_dpi))
+        print(scan_section(args))
         return
     load_start = os.getloadavg()[0]
     rows: list[Row] = []
@@ -477,13 +461,11 @@ def main() -> None:
         print(table(rows, memory, steps, args, load_start), file=sys.stderr)
         rows += bench_set("pdf", pdf, ("pdfplumber", raw_pdfplumber(pdf)), args.workers, False, tmp,
                           w)
-        if args.scans:
-            scans = SCAN[: args.scans]
-            rows += bench_set("scan", scans, ("rapidocr", raw_ocr(scans, DEFAULT.ocr_dpi)),
-                              args.workers, True, tmp, 0)
         if not args.no_breakdown:
             steps = breakdown({"policy": POLICIES, "docx": docx, "pdf": pdf}, tmp)
     report = table(rows, memory, steps, args, load_start)
+    if args.scans:
+        report += scan_section(args)
     print(report)
     write_results(args.out, report)
 

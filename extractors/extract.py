@@ -11,7 +11,6 @@ from typing import Any
 from saidao.document import Document
 from saidao.extractors.classify import classify
 from saidao.extractors.declaration import extract_declaration
-from saidao.extractors.policy import extract_policy
 
 
 def source_block(doc: Document) -> dict[str, Any]:
@@ -32,6 +31,8 @@ def extract_document(doc: Document, kind: str | None = None) -> dict[str, Any]:
     kind = kind or classify(doc)
     result: dict[str, Any] = {"kind": kind, "source": source_block(doc)}
     if kind == "policy":
+        from saidao.extractors.policy import extract_policy  # spaCy: loaded only for policies
+
         extracted = extract_policy(doc)
     elif kind == "declaration":
         extracted = extract_declaration(doc)

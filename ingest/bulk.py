@@ -380,8 +380,11 @@ class WorkerPool:
     is the culprit and is reported as failed; the others import normally.
     """
 
-    def __init__(self, workers: int, timeout: float, run: Callable[..., dict] = work) -> None:
+    def __init__(
+        self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
+    ) -> None:
         self.workers = workers
+        self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
         self.watchdog = timeout * 2 + 10.0
@@ -424,6 +427,10 @@ class WorkerPool:
 
     def results(self, jobs: Iterator[tuple[Any, tuple]]) -> Iterator[tuple[Any, dict]]:
         """Yield ``(key, payload)`` as jobs finish; ``jobs`` yields ``(key, work args)``."""
+        if self.inline:
+            for key, args in jobs:
+                yield key, self._run(*args)
+            return
         isolate: deque[tuple[Any, tuple]] = deque()
         inflight: dict[Future, tuple[Any, tuple]] = {}
         started: dict[Future, float] = {}
@@ -499,10 +506,11 @@ class WorkerPool:
             isolate.extendleft(reversed(suspects))
 
 
-def make_pool(options: Options) -> Any:
+def make_pool(options: Options, inline: bool = False) -> Any:
     """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
 
     Both have the same ``results(jobs)``; everything else in a run is the same.
+    ``inline``: a run too small to be worth worker processes reads in this one.
     ``SAIDAO_RAY`` (an address, as ``--ray`` takes) sends every import of a process
     that was not given one to the cluster — how ``saidao serve`` imports uploads there.
     """
@@ -512,7 +520,7 @@ def make_pool(options: Options) -> Any:
 
         shared = options.ray_shared_path or os.environ.get("SAIDAO_RAY_SHARED_PATH") == "1"
         return RayPool(address, options.timeout, shared_path=shared)
-    return WorkerPool(options.n_workers, options.timeout)
+    return WorkerPool(options.n_workers, options.timeout, inline=inline)
 
 
 # --------------------------------------------------------------------------- the run
@@ -680,7 +688,7 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             tempfile.TemporaryDirectory(prefix="saidao-ingest-") as tmp,
-            make_pool(options) as pool,
+            make_pool(options, inline=in_process(files)) as pool,
         ):
             stream = sources(files, Path(tmp), options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):
@@ -698,6 +706,19 @@ def ingest(
         return summary
     finally:
         index.close()
+
+
+def in_process(files: list[Path]) -> bool:
+    """A run of one plain file is read in this process: no fork server, no worker to start.
+
+    Starting the pool costs more than reading one document (the fork server
+    loads every reader library and the spaCy pipeline, ~1–2 s, before the first
+    worker exists); one file needs only its own reader. The file keeps its
+    time limit (``work``'s alarm); what it gives up is the isolation from a
+    native crash, which for a one-file run would cost that one file anyway.
+    An archive may hold thousands of files: it always gets workers.
+    """
+    return len(files) == 1 and files[0].is_file() and not is_archive(files[0])
 
 
 def _recheck(index: Index, summary: RunSummary) -> None:

@@ -121,6 +121,19 @@ def run_ingest(paths: list[Path], db: Path, options: Options, args: list[str]) -
         return bulk_ingest(paths, db, options, bar, args)
 
 
+def _device(device: str) -> str:
+    """The OCR device asked for; ``cuda`` without a usable GPU is said once and runs on the CPU."""
+    from saidao.ingest.readers.ocr_engine import cuda_available
+
+    if device not in ("auto", "cpu", "cuda"):
+        err.print("[red]--device 只能是 auto、cpu 或 cuda[/red]")
+        raise typer.Exit(2)
+    if device == "cuda" and not cuda_available():
+        err.print("[yellow]未找到可用的 GPU（CUDA），文字识别改用 CPU[/yellow]")
+        return "cpu"
+    return device
+
+
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="文件、文件夹或 .zip 压缩包，可多个"),
@@ -129,6 +142,7 @@ def ingest(
     kind: str | None = typer.Option(None, "--kind", help="declaration 或 policy；默认按内容判断"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将如何处理，不写入索引"),
     no_ocr: bool = typer.Option(False, "--no-ocr", help="不做文字识别（扫描页留空并报告）"),
+    device: str = typer.Option("auto", "--device", help="文字识别设备：auto（有 GPU 则用）、cpu 或 cuda"),
     timeout: float = typer.Option(600.0, "--timeout", help="单个文件的处理时限（秒）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON（计数与每个文件的结果）"),
     ray: str | None = typer.Option(
@@ -150,7 +164,7 @@ def ingest(
         raise typer.Exit(2)
     _check_db_folder(db)
     options = Options(
-        workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr),
+        workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr, ocr_device=_device(device)),
         timeout=timeout, dry_run=dry_run, ray=ray, ray_shared_path=ray_shared_path,
     )
     summary = run_ingest(paths, db, options, sys.argv[1:])

@@ -17,6 +17,8 @@ class ReadSettings:
     max_compression_ratio: float = 200.0  # a .docx part inflating more than this is a bomb
     ocr: bool = True  # False: pages without a usable text layer stay empty, flagged
     ocr_dpi: int = 200  # render resolution for OCR of PDF pages
+    ocr_engine: str = "auto"  # auto (OpenVINO on CPU when installed, else onnxruntime) | openvino | onnxruntime
+    ocr_device: str = "auto"  # auto (a CUDA GPU when onnxruntime can use one) | cpu | cuda
     garbled_threshold: float = 0.15  # share of bad chars above which a text layer is garbled
     min_text_chars: int = 10  # fewer chars than this on a page: treat as no text layer
     suppress_seals: bool = True  # remove red seal pixels before OCR

@@ -226,4 +226,46 @@ def test_a_page_is_detected_reduced_but_read_and_placed_at_full_size():
     assert line.text == "包头稀土高新技术产业开发区"
     x0, y0, x1, y1 = line.box
     assert abs(x0 - 300) < 12 and abs(y0 - 1800) < 12 and abs(x1 - 690) < 20 and y1 < 1850
-    assert len(line.char_xs) == len(line.text) and 300 <= line.char_xs[0][0] < line.char_xs[-1][1] <= x1 + 2
+    assert len(line.char_xs) == len(line.text) and x0 <= line.char_xs[0][0] < line.char_xs[-1][1] <= x1 + 2
+    # each character where it was drawn (30 px apart from x = 300), within a fifth of a character
+    starts = [a for a, _ in line.char_xs]
+    assert all(abs(a - (300 + 30 * i)) < 6 for i, a in enumerate(starts)), starts
+
+
+def test_models_come_from_the_wheel_and_nothing_is_downloaded(monkeypatch):
+    """The engine loads rapidocr's in-wheel models by path; its downloader is never called."""
+    from PIL import ImageDraw, ImageFont
+    from rapidocr.utils import download_file
+
+    from saidao.ingest.readers import ocr_engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rapidocr tried to download a model")
+
+    monkeypatch.setattr(download_file.DownloadFile, "run", refuse)
+    for name in (ocr_engine.DET_MODEL, ocr_engine.REC_MODEL):
+        assert ocr_engine.model_path(name).parent == ocr_engine.models_dir()
+    engine = ocr_engine.Engine("onnxruntime", "cpu")  # a fresh one, not the process-wide engine
+    img = Image.new("RGB", (600, 120), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 40)
+    ImageDraw.Draw(img).text((20, 30), "新赛道申报表", font=font, fill="black")
+    rgb = np.asarray(img)
+    (line,) = engine.read(rgb, engine.detect(rgb))
+    assert line.text == "新赛道申报表"
+
+
+def test_a_missing_gpu_falls_back_to_the_cpu_and_auto_picks_an_installed_engine():
+    from saidao.ingest.readers import ocr_engine
+
+    assert ocr_engine.resolve_device("cpu") == "cpu"
+    expected = "cuda" if ocr_engine.cuda_available() else "cpu"
+    assert ocr_engine.resolve_device("cuda") == expected == ocr_engine.resolve_device("auto")
+    with pytest.raises(ValueError):
+        ocr_engine.resolve_device("tpu")
+    assert ocr_engine.resolve_engine("auto", "cuda") == "onnxruntime"  # a GPU runs through onnxruntime
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        assert ocr_engine.resolve_engine("auto", "cpu") == "onnxruntime"
+    else:
+        assert ocr_engine.resolve_engine("auto", "cpu") == "openvino"

@@ -75,7 +75,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import cn2an
 from lxml import etree
 
 from saidao.document import (
@@ -362,7 +361,13 @@ _CJK_COUNTING = frozenset({
 
 
 def format_number(value: int, fmt: str) -> str:
-    """A list counter as Word shows it for ``w:numFmt`` (Chinese formats via cn2an)."""
+    """A list counter as Word shows it for ``w:numFmt`` (Chinese formats via cn2an).
+
+    cn2an is imported here, not with the module: loading it compiles a page of
+    regular expressions (~0.1 s), and most documents number nothing in Chinese.
+    """
+    import cn2an
+
     if fmt in _CJK_COUNTING:
         return cn2an.an2cn(value)
     if fmt in ("ideographDigital", "taiwaneseDigital"):

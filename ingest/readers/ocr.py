@@ -1,4 +1,4 @@
-"""OCR of one page image into the document model (rapidocr, models from the wheel).
+"""OCR of one page image into the document model (rapidocr 3.x via ``ocr_engine``, models from its wheel).
 
 The pipeline for a page: deskew, find and paint out red seals, find ruled
 tables and erase their lines, find drawn checkboxes and erase them, recognise
@@ -14,10 +14,11 @@ Bounding boxes are in PDF points of the deskewed page (pixels × points_per_pixe
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -37,114 +38,71 @@ from saidao.document import (
     TextLine,
 )
 from saidao.errors import SaidaoError
+from saidao.ingest.readers import ocr_engine
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.scan_layout import BoxMark, Grid, OcrLine, PixelBox
 from saidao.settings import ReadSettings
-
-if TYPE_CHECKING:
-    from rapidocr_onnxruntime import RapidOCR
 
 #: Glyphs OCR (or our checkbox detector) writes for a ticked / an empty box.
 CHECKED_GLYPHS = frozenset("☑■√✓✔⊠☒")
 UNCHECKED_GLYPHS = frozenset("☐□")
 
-#: Longest side rapidocr keeps of an image it is handed whole (crops; pages with
-#: rapidocr < 1.4): an A4 page at 200 dpi is 2339 px, and reading lines cut from
-#: a page shrunk below that costs accuracy on 10-pt text for little speed.
-MAX_SIDE = 2400
-#: Longest side of the copy the text-line detector sees; lines are cut from the
-#: full page. rapidocr's own default: finding lines needs no more, and the
-#: detector's cost grows with the area (2339 → 2000 px: 0.73 of it).
-DETECT_SIDE = 2000
-
-_engine: RapidOCR | None = None
-_engine_lock = threading.Lock()
+#: Longest side of the copy the text-line detector sees (lines are cut from the full page).
+DETECT_SIDE = ocr_engine.DETECT_SIDE
 
 
-def engine() -> RapidOCR:
-    """The process-wide recogniser, created on first use (loading models takes ~0.5 s).
-
-    Threads: onnxruntime would otherwise take every core for every session;
-    ``SAIDAO_OCR_THREADS`` overrides the default of up to 2 (the target boxes
-    have 2 cores, and more threads on small models gain little).
-    """
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            from rapidocr_onnxruntime import RapidOCR
-
-            threads = int(os.environ.get("SAIDAO_OCR_THREADS", min(2, os.cpu_count() or 1)))
-            _engine = RapidOCR(
-                intra_op_num_threads=threads,
-                inter_op_num_threads=1,
-                max_side_len=MAX_SIDE,
-            )
-        return _engine
-
-
-def load_engine_early() -> None:
+def load_engine_early(settings: ReadSettings | None = None) -> None:
     """Start loading the models in a thread, so it overlaps the page's deskew and table finding.
 
-    The first page of a worker otherwise waits for the load (~0.5 s) after its
-    own preparation; ``engine()``'s lock makes the page wait only for the rest.
+    The first page of a worker otherwise waits for the load after its own
+    preparation; ``ocr_engine.engine()``'s lock makes the page wait only for the rest.
     """
-    if _engine is None and not _engine_lock.locked():
-        threading.Thread(target=_load_quietly, name="saidao-ocr-load", daemon=True).start()
+    if not ocr_engine.loaded():
+        kind, device = _engine_key(settings)
+        threading.Thread(target=_load_quietly, args=(kind, device), name="saidao-ocr-load",
+                         daemon=True).start()
 
 
-def _load_quietly() -> None:
+def _engine_key(settings: ReadSettings | None) -> tuple[str, str]:
+    settings = settings or ReadSettings()
+    return settings.ocr_engine, settings.ocr_device
+
+
+def _load_quietly(kind: str, device: str) -> None:
     """A failed load is reported by the page's own ``engine()`` call, as an OCR failure."""
     with contextlib.suppress(Exception):
-        engine()
+        ocr_engine.engine(kind, device)
 
 
-def recognise(rgb: np.ndarray) -> list[OcrLine]:
+#: Process CPU seconds spent in each step of the page pipeline since the process started
+#: (benchmarks/scans.py prints them: where the time goes).
+STAGES: Counter[str] = Counter()
+
+
+@contextlib.contextmanager
+def _stage(name: str) -> Iterator[None]:
+    started = time.process_time()
+    try:
+        yield
+    finally:
+        STAGES[name] += time.process_time() - started
+
+
+def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[OcrLine]:
     """Detect and read every text line of an RGB image; boxes in the image's pixels."""
-    ocr = engine()
-    with _engine_lock:  # the engine keeps per-call state; one page at a time
-        if max(rgb.shape[:2]) > DETECT_SIDE and hasattr(ocr, "cal_rec_boxes"):  # rapidocr ≥ 1.4
-            result = _detect_small_read_full(ocr, rgb)
-        else:
-            result, _ = ocr(rgb, return_word_box=True)
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:  # one image at a time per process
+        with _stage("detect"):
+            quads = engine.detect(rgb)
+        with _stage("recognise"):
+            reads = engine.read(rgb, quads)
     lines: list[OcrLine] = []
-    for item in result or []:
-        quad, text, score = item[0], str(item[1]), float(item[2])
-        xs = [p[0] for p in quad]
-        ys = [p[1] for p in quad]
-        char_boxes = item[3] if len(item) > 3 else []
-        char_xs = [(min(p[0] for p in b), max(p[0] for p in b)) for b in char_boxes]
-        if len(char_xs) != len(text):
-            char_xs = []
-        box = (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))
-        if text.strip():
-            lines.append(OcrLine(box, _pair_quotes(text), score, char_xs))
+    for read in reads:
+        xs, ys = read.quad[:, 0], read.quad[:, 1]
+        box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+        char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
+        lines.append(OcrLine(box, _pair_quotes(read.text), read.score, char_xs))
     return lines
-
-
-def _detect_small_read_full(ocr: RapidOCR, rgb: np.ndarray) -> list[list]:
-    """rapidocr's own steps, but lines found on a reduced copy and read from the full image.
-
-    Finding text lines does not need every pixel of a 200-dpi page (the detector
-    works on text a few pixels high), reading them does: the detector's cost
-    grows with the page's area, so it runs on a copy whose longest side is
-    ``DETECT_SIDE`` and its boxes are scaled back before the crops are cut.
-    Items are as ``RapidOCR.__call__`` returns them with ``return_word_box``.
-    """
-    height, width = rgb.shape[:2]
-    k = DETECT_SIDE / max(height, width)
-    small = cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
-    boxes, _ = ocr.text_det(small)
-    if boxes is None or len(boxes) == 0:
-        return []
-    limit = np.array([width, height], np.float32)
-    boxes = [np.clip(box.astype(np.float32) / k, 0, limit) for box in ocr.sorted_boxes(boxes)]
-    crops = ocr.get_crop_img_list(rgb, boxes)
-    if ocr.use_cls:
-        crops, _, _ = ocr.text_cls(crops)
-    read, _ = ocr.text_rec(crops, True)
-    read = ocr.cal_rec_boxes(crops, boxes, read)
-    return [[box.tolist(), text, score, chars] for box, (text, score, chars, *_) in zip(boxes, read, strict=True)
-            if float(score) >= ocr.text_score]
 
 
 def _pair_quotes(text: str) -> str:
@@ -179,18 +137,20 @@ def ocr_page(
         raise ValueError("points_per_pixel must be positive")
     dpi = 72.0 / points_per_pixel
     rgb = _as_rgb(image, path)
-    load_engine_early()
+    load_engine_early(settings)
     page = _prepare(rgb, dpi, settings)
     try:
-        lines = recognise(page.text_image)
-        lines = _recover_missed(page.text_image, lines, dpi)
+        lines = recognise(page.text_image, settings)
+        with _stage("second look"):
+            lines = _recover_missed(page.text_image, lines, dpi, settings)
         lines = layout.drop_double_reads(lines)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
     lines = _insert_checkboxes(lines, page.marks)
 
     build = _Builder(path, page_number, points_per_pixel)
-    blocks = build.blocks(lines, page.grids, page.seals)
+    with _stage("cells and paragraphs"):
+        blocks = build.blocks(lines, page.grids, page.seals)
     height, width = page.text_image.shape[:2]
     info = PageInfo(
         number=page_number,
@@ -216,20 +176,24 @@ class _Prepared:
 
 def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
     """Deskew, remove seals, find tables and boxes, and erase what would confuse the recogniser."""
-    angle = layout.estimate_skew(layout.to_gray(rgb))
-    rgb = layout.rotate_page(rgb, angle)
-    if settings.suppress_seals:
-        rgb, seals = layout.suppress_seals(rgb, dpi)
-    else:
-        seals, _ = layout.find_seals(rgb, dpi)
-    ink = layout.ink_mask(layout.to_gray(rgb))
-    horizontal, vertical = layout.ruling_masks(ink, dpi)
-    grids = layout.find_grids(horizontal, vertical, dpi)
-    text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
-    marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
-    for x0, y0, x1, y1 in (m.box for m in marks):
-        rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
-        text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
+    with _stage("deskew"):
+        angle = layout.estimate_skew(layout.to_gray(rgb))
+        rgb = layout.rotate_page(rgb, angle)
+    with _stage("seals"):
+        if settings.suppress_seals:
+            rgb, seals = layout.suppress_seals(rgb, dpi)
+        else:
+            seals, _ = layout.find_seals(rgb, dpi)
+    with _stage("ruling lines and cells"):
+        ink = layout.ink_mask(layout.to_gray(rgb))
+        horizontal, vertical = layout.ruling_masks(ink, dpi)
+        grids = layout.find_grids(horizontal, vertical, dpi)
+        text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
+    with _stage("checkboxes"):
+        marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
+        for x0, y0, x1, y1 in (m.box for m in marks):
+            rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
+            text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
     return _Prepared(text_image, angle, seals, grids, marks)
 
 
@@ -246,7 +210,9 @@ MAX_RETRIES = 8
 MAGNIFY = 2.0
 
 
-def _recover_missed(image: np.ndarray, lines: list[OcrLine], dpi: float) -> list[OcrLine]:
+def _recover_missed(
+    image: np.ndarray, lines: list[OcrLine], dpi: float, settings: ReadSettings | None = None,
+) -> list[OcrLine]:
     """Re-read, magnified, each stretch of ink the page-scale detector left out.
 
     The crop spans the missed ink and the recognised boxes on its text line
@@ -262,7 +228,7 @@ def _recover_missed(image: np.ndarray, lines: list[OcrLine], dpi: float) -> list
         x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
         x1, y1 = min(image.shape[1], box[2] + pad), min(image.shape[0], box[3] + pad)
         crop = cv2.resize(image[y0:y1, x0:x1], None, fx=MAGNIFY, fy=MAGNIFY, interpolation=cv2.INTER_CUBIC)
-        found = [_moved(ln, x0, y0) for ln in recognise(crop)]
+        found = [_moved(ln, x0, y0) for ln in recognise(crop, settings)]
         found = [ln for ln in found if box[1] <= ln.centre[1] <= box[3]]  # not the rows around
         if len(squash("".join(ln.text for ln in found))) > len(squash("".join(ln.text for ln in neighbours))):
             lines = [ln for ln in lines if ln not in neighbours] + found

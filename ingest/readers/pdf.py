@@ -442,7 +442,7 @@ class _PdfReader:
             result.ocr_blocks = []
             return
         scale = self.settings.ocr_dpi / 72.0
-        image = page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3]
+        image = _flattened(page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3])
         try:
             blocks, info = ocr_page(image, path=str(self.path), page_number=number,
                                     points_per_pixel=1.0 / scale, settings=self.settings)
@@ -456,6 +456,22 @@ class _PdfReader:
         info.width, info.height = result.info.width, result.info.height
         result.info = info
         result.ocr_blocks = list(blocks)
+
+
+def _flattened(image: Any) -> Any:
+    """A page that is a photo of a sheet (a phone scanner's PDF): the sheet cut out, perspective
+    undone, and stretched back to the page's pixel size so positions stay in the page's points."""
+    import cv2
+    import numpy as np
+
+    from saidao.ingest.readers import scan_layout
+
+    corners = scan_layout.find_sheet(image)
+    if corners is None:
+        return np.ascontiguousarray(image)
+    height, width = image.shape[:2]
+    sheet = scan_layout.flatten_sheet(image, corners)
+    return cv2.resize(sheet, (width, height), interpolation=cv2.INTER_CUBIC)
 
 
 def _reason_zh(reason: str) -> str:

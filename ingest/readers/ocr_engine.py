@@ -1,0 +1,264 @@
+"""The text detector and recogniser, through rapidocr 3.x's public API, models from its wheel.
+
+Why our own wrapper rather than ``RapidOCR()(page)``: the page pipeline
+(``readers.ocr``) finds lines on a reduced copy, reads them from the full
+page, leaves out what the layout already knows (ruling lines, seals, boxes)
+and recognises all the lines of a page in width-sorted batches. So it uses
+rapidocr's public detector and recogniser classes
+(``rapidocr.ch_ppocr_det.TextDetector``, ``rapidocr.ch_ppocr_rec.TextRecognizer``)
+configured from rapidocr's own ``config.yaml``, never a private step method.
+
+Nothing is downloaded: every model path is given explicitly and must be a
+file inside the installed ``rapidocr`` package (rapidocr would otherwise
+fetch a missing model from the web on first use). Which models and engine
+were chosen, and the measurements that chose them: ``docs/architecture.md``,
+"OCR engine and models".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from saidao.errors import SaidaoError
+
+#: Inside the rapidocr 3.0–3.8 wheels (3.9 on ship PP-OCRv6 small, measured slower and less accurate) (see ``docs/architecture.md`` for the comparison).
+DET_MODEL = "ch_PP-OCRv4_det_mobile.onnx"
+REC_MODEL = "ch_PP-OCRv4_rec_mobile.onnx"
+CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+#: Longest side the detector sees: lines are found on a copy this size and read
+#: from the full page (the detector's cost grows with the area).
+DETECT_SIDE = 1400
+#: Crops recognised per inference call (width-sorted, so padding stays small).
+REC_BATCH = 6
+#: Lines rapidocr scores below this are dropped, as its own pipeline does.
+TEXT_SCORE = 0.5
+
+
+def models_dir() -> Path:
+    """The model folder of the installed rapidocr wheel."""
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+def model_path(name: str) -> Path:
+    """A model file from the wheel, or a clear failure: never a download.
+
+    rapidocr 3.0–3.6 named the same files ``*_infer.onnx``, 3.8 ``*_mobile.onnx``.
+    """
+    folder = models_dir()
+    for candidate in (name, name.replace("_mobile.onnx", "_infer.onnx")):
+        if (folder / candidate).is_file():
+            return folder / candidate
+    raise SaidaoError("ocr_failed", str(folder / name), f"OCR model {name} missing from the rapidocr package")
+
+
+def cls_model_path() -> Path:
+    return model_path(CLS_MODEL)
+
+
+def threads() -> int:
+    """Inference threads: ``SAIDAO_OCR_THREADS`` (the bulk import shares the cores out), else 1.
+
+    One thread per process is the cheapest in CPU time (spinning pool threads
+    burn cycles on a machine whose other cores are busy); a lone process on an
+    idle machine may set more.
+    """
+    with contextlib.suppress(ValueError):
+        return max(1, int(os.environ.get("SAIDAO_OCR_THREADS", "1")))
+    return 1
+
+
+def cuda_available() -> bool:
+    """An NVIDIA GPU that onnxruntime can use (its CUDA provider is installed and loads)."""
+    with contextlib.suppress(Exception):
+        import onnxruntime
+
+        return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    return False
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` where a usable GPU is present, else ``cpu``; ``cuda`` without one → ``cpu``."""
+    if device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"unknown OCR device {device!r}")
+    if device == "cpu":
+        return "cpu"
+    return "cuda" if cuda_available() else "cpu"
+
+
+@dataclass(slots=True)
+class ReadLine:
+    """One recognised line: its quadrilateral in image pixels, text, score, per-character x spans."""
+
+    quad: np.ndarray
+    text: str
+    score: float
+    char_xs: list[tuple[float, float]]
+
+
+class Engine:
+    """Detection and recognition for one process (sessions must not cross a fork).
+
+    Built from rapidocr's public detector and recogniser classes with its own
+    configuration file, so every default not set here is rapidocr's. The
+    angle classifier is not loaded: pages are levelled before they get here.
+    """
+
+    def __init__(self, engine: str = "auto", device: str = "auto") -> None:
+        from rapidocr.ch_ppocr_det import TextDetector
+        from rapidocr.ch_ppocr_rec import TextRecognizer
+
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # it logs every model load at INFO
+        self.device = resolve_device(device)
+        self.kind = resolve_engine(engine, self.device)
+        cfg = _config(self.kind, self.device)
+        for section in (cfg.Det, cfg.Rec):
+            section.engine_cfg = cfg.EngineConfig[section.engine_type.value]
+            section.model_root_dir = str(models_dir())
+        cfg.Rec.font_path = None
+        self.detector = TextDetector(cfg.Det)
+        self.recogniser = TextRecognizer(cfg.Rec)
+        self.lock = threading.Lock()
+
+    def detect(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Text-line quadrilaterals in ``rgb``'s pixels, top to bottom, found on a ≤ DETECT_SIDE copy."""
+        height, width = rgb.shape[:2]
+        k = min(1.0, DETECT_SIDE / max(height, width))
+        small = rgb if k == 1.0 else cv2.resize(rgb, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+        out = self.detector(small)
+        if out.boxes is None or len(out.boxes) == 0:
+            return []
+        limit = np.array([width, height], np.float32)
+        return [np.clip(np.asarray(b, np.float32) / k, 0, limit) for b in out.boxes]
+
+    def read(self, rgb: np.ndarray, quads: list[np.ndarray]) -> list[ReadLine]:
+        """Recognise the lines at ``quads`` (cut from ``rgb``), all in width-sorted batches."""
+        from rapidocr.ch_ppocr_rec import TextRecInput
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        crops, kept = [], []
+        for quad in quads:
+            crop = get_rotate_crop_image(rgb, quad.copy())
+            if crop.size and min(crop.shape[:2]) >= 2:
+                crops.append(crop)
+                kept.append(quad)
+        if not crops:
+            return []
+        rec = self.recogniser(TextRecInput(img=crops, return_word_box=True))
+        if rec.txts is None:
+            return []
+        words = rec.word_results if rec.word_results and len(rec.word_results) == len(rec.txts) else None
+        lines = []
+        for i, (text, score) in enumerate(zip(rec.txts, rec.scores, strict=True)):
+            if float(score) < TEXT_SCORE or not str(text).strip():
+                continue
+            spans = char_spans(str(text), words[i], kept[i]) if words else []
+            lines.append(ReadLine(kept[i], str(text), float(score), spans))
+        return lines
+
+
+def resolve_engine(engine: str, device: str) -> str:
+    """``auto``: OpenVINO on a CPU where it is installed (measured fastest), else onnxruntime.
+
+    A GPU is driven through onnxruntime's CUDA provider.
+    """
+    if engine != "auto":
+        return engine
+    if device == "cpu":
+        with contextlib.suppress(ImportError):
+            import openvino  # noqa: F401
+
+            return "openvino"
+    return "onnxruntime"
+
+
+def _config(kind: str, device: str) -> Any:
+    """rapidocr's own configuration with our models, engine, threads and detector size."""
+    from rapidocr import EngineType, ModelType, OCRVersion
+    from rapidocr.main import DEFAULT_CFG_PATH
+    from rapidocr.utils.parse_parameters import ParseParams
+
+    engine_type = EngineType(kind)
+    n = threads()
+    params: dict[str, Any] = {
+        "Det.engine_type": engine_type, "Rec.engine_type": engine_type,
+        "Det.ocr_version": OCRVersion.PPOCRV4, "Rec.ocr_version": OCRVersion.PPOCRV4,
+        "Det.model_type": ModelType.MOBILE, "Rec.model_type": ModelType.MOBILE,
+        "Det.model_path": str(model_path(DET_MODEL)),
+        "Rec.model_path": str(model_path(REC_MODEL)),
+        # a crop of a few lines is never scaled up to 736 px; a page is never above DETECT_SIDE
+        "Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE,
+        "Rec.rec_batch_num": REC_BATCH,
+    }
+    if engine_type is EngineType.ONNXRUNTIME:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = n
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        params["EngineConfig.onnxruntime.use_cuda"] = device == "cuda"
+    elif engine_type is EngineType.OPENVINO:
+        params["EngineConfig.openvino.inference_num_threads"] = n
+    cfg = ParseParams.load(DEFAULT_CFG_PATH)
+    return ParseParams.update_batch(cfg, params)
+
+
+def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, float]]:
+    """(x0, x1) in page pixels for every character of ``text`` (spaces included), or [] if unknown.
+
+    The recogniser's CTC output says in which of its ``line_txt_len`` columns
+    each non-space character was emitted; a column is a fixed share of the
+    line's width. Each character spans half-way to its neighbours (at most
+    one typical character wide). rapidocr's ``CalRecBoxes`` does the same
+    with rotated quadrilaterals and deep copies, ten times slower; pages here
+    are levelled, so the line's x extent is enough.
+    """
+    cols = [c for word in (getattr(info, "word_cols", None) or []) for c in word]
+    units = float(getattr(info, "line_txt_len", 0) or 0)
+    solid = [i for i, ch in enumerate(text) if not ch.isspace()]
+    if not units or len(cols) != len(solid):
+        return []
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    unit = (x1 - x0) / units
+    centres = [x0 + (c + 0.5) * unit for c in cols]
+    gaps = np.diff(centres) if len(centres) > 1 else np.array([x1 - x0])
+    half = float(np.median(gaps)) / 2 if len(gaps) else (x1 - x0) / 2
+    spans: list[tuple[float, float]] = []
+    for n, centre in enumerate(centres):
+        left = centre - min(half, (centre - centres[n - 1]) / 2 if n else half)
+        right = centre + min(half, (centres[n + 1] - centre) / 2 if n + 1 < len(centres) else half)
+        spans.append((max(x0, left), min(x1, right)))
+    out: list[tuple[float, float]] = []
+    it = iter(spans)
+    for i, ch in enumerate(text):
+        if ch.isspace():  # a space sits between the characters around it
+            before = out[-1][1] if out else x0
+            after = next((spans[solid.index(j)][0] for j in solid if j > i), x1)
+            out.append((before, max(before, after)))
+        else:
+            out.append(next(it))
+    return out
+
+
+_engines: dict[tuple[str, str], Engine] = {}
+_lock = threading.Lock()
+
+
+def engine(kind: str = "auto", device: str = "auto") -> Engine:
+    """The process-wide engine for ``kind`` on ``device``, created on first use."""
+    with _lock:
+        key = (kind, device)
+        if key not in _engines:
+            _engines[key] = Engine(kind, device)
+        return _engines[key]
+
+
+def loaded() -> bool:
+    return bool(_engines)

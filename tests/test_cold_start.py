@@ -1,0 +1,49 @@
+"""Cold start (issue 12, item 5): a one-file import starts no worker pool and loads no
+library it does not need. Timings are in ``benchmarks/scans.py``, never asserted here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from saidao.ingest import bulk
+from saidao.ingest.bulk import Options, in_process, ingest
+
+DOCX = Path(__file__).parent / "fixtures" / "declarations" / "decl_002.docx"
+
+
+def test_one_plain_file_is_read_in_process_and_anything_more_gets_workers(tmp_path: Path) -> None:
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(DOCX, "a.docx")
+    assert in_process([DOCX])
+    assert not in_process([DOCX, DOCX])
+    assert not in_process([archive])  # an archive may hold thousands of files
+    assert not in_process([tmp_path])  # a folder is not a file
+
+
+def test_a_one_file_import_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(self):
+        raise AssertionError("a one-file run started the worker pool")
+
+    monkeypatch.setattr(bulk.WorkerPool, "_executor", no_pool)
+    summary = ingest([DOCX], tmp_path / "one.db", Options(workers=2))
+    assert summary.counts["imported"] == 1 and summary.failed == 0
+
+
+def test_a_docx_import_loads_neither_spacy_nor_ocr(tmp_path: Path) -> None:
+    """In a fresh interpreter: what a .docx run imports (spaCy is for policies, OCR for scans;
+    OpenCV may load: the seal check of a picture in the .docx uses it)."""
+    code = (
+        "import sys\n"
+        "from saidao.ingest.bulk import Options, ingest\n"
+        f"s = ingest([{str(DOCX)!r}], {str(tmp_path / 'fresh.db')!r}, Options(workers=1))\n"
+        "assert s.counts['imported'] == 1, s.counts\n"
+        "print(sorted(m for m in ('spacy', 'rapidocr', 'openvino', 'onnxruntime') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
