@@ -38,10 +38,12 @@ CLAUSE_COLUMNS: list[Column] = [
 REPORT_COLUMNS: list[Column] = [
     ("path", "文件"), ("origin", "来源（压缩包内路径）"), ("outcome", "结果"),
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
-    ("pages", "页数"), ("sha256", "SHA-256"),
+    ("pages", "页数"), ("copy_of", "副本：与此文件相同"), ("sha256", "SHA-256"),
 ]
 OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变（已导入过）",
-              "superseded": "新版本（旧版本保留）", "failed": "失败"}
+              "superseded": "新版本（旧版本保留）", "failed": "失败",
+              "skipped": "跳过（不是文档）", "pending_ocr": "待识别（未做文字识别）",
+              "duplicate": "副本（同批次另一文件）", "reread": "已重新读取"}
 
 
 def _firm_rows(index: Index) -> list[dict[str, Any]]:

@@ -203,9 +203,16 @@ def report(
         _print_json(rows)
     elif not xlsx:
         _table("导入报告", ["文件", "结果", "原因"], [
-            [r["path"], OUTCOME_ZH.get(r["outcome"], r["outcome"]), r["message"] or ""]
+            [r["path"], OUTCOME_ZH.get(r["outcome"], r["outcome"]), _report_why(r)]
             for r in rows])
     raise typer.Exit(1 if any(r["outcome"] == "failed" for r in rows) else 0)
+
+
+def _report_why(row: dict[str, Any]) -> str:
+    """The report's reason column: which file a copy copies, else the message."""
+    if row.get("copy_of"):
+        return f"与 {row['copy_of']} 内容相同"
+    return row.get("message") or ""
 
 
 @app.command()

@@ -30,7 +30,8 @@ UNIT_ZH = {"name": "单位名称", "address": "通讯地址", "contact": "联系
            "department": "部门", "title": "职务", "phone": "电话", "mobile": "手机",
            "fax": "传真", "email": "电子邮箱"}
 OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变", "superseded": "新版本",
-              "failed": "失败", "unsupported": "不支持"}
+              "failed": "失败", "unsupported": "不支持", "skipped": "跳过（不是文档）",
+              "pending_ocr": "待识别", "duplicate": "副本", "reread": "已重新读取"}
 
 
 @dataclass
