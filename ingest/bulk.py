@@ -643,6 +643,8 @@ def fate_of_reading(display: str, payload: dict, ocr: bool) -> dict:
         return payload
     source = result.get("source") or {}
     scanned = source.get("ocr_pages") or []
+    if source.get("format") == "image" and not scanned:  # a photo or scan is all OCR
+        scanned = list(range(1, int(source.get("pages") or 1) + 1))
     if not ocr and scanned:
         detail = f"{len(scanned)} 页为扫描页：第 {'、'.join(map(str, scanned[:10]))} 页"
         return {**_error_payload(SaidaoError("needs_ocr", display, detail)),

@@ -145,15 +145,21 @@ def track(
     set_figures: list[str] = typer.Option(
         [], "--set", help="录入申报表没有的指标，如 rd_intensity=3.4（可多次）"),
     by: str = typer.Option("", "--by", help="录入人"),
+    split_source: str | None = typer.Option(
+        None, "--split-source",
+        help="把误合并的来源文件拆为独立赛道（文件路径、文件名或 sha256 前缀）"),
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """一个赛道的全部信息：申报表、企业、平台、问题、关联条款；--set 录入研发强度等指标。"""
+    """一个赛道的全部信息：申报表、来源文件、企业、平台、问题、关联条款；--set 录入研发强度等指标。"""
     from saidao.index.eligibility import set_track_figure, track_eligibility
     from saidao.index.report import track as get_track
 
     with _open(db) as index:
         data = get_track(index, track_id)
+        if data is not None and split_source:
+            _split(index, track_id, split_source)
+            data = get_track(index, track_id)
         if data is not None and set_figures:
             for item in set_figures:
                 key, sep, value = item.partition("=")
@@ -175,12 +181,30 @@ def track(
         return
     Console().print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
                     f"{data['zone_name'] or data['zone_printed'] or ''}  {data['file']}")
+    if len(data.get("sources") or []) > 1:
+        _table("来源文件（同一申报表的不同形式或版本）", ["文件", "格式", "作用", "说明"], [
+            [s["path"], s["format"], s["role_zh"], s["note"] or ""] for s in data["sources"]])
     _table("企业名录", ["序号", "企业名称", "信用代码（原文）", "信用代码（校正）", "校正方式"], [
         [f["seq"], f["name"], f["uscc_printed"], f["uscc"], f["uscc_fix"]]
         for f in data["firms"]])
     if data["problems"]:
         _table("待处理问题", ["字段", "问题"],
                [[p["field"], p["message"]] for p in data["problems"]])
+
+
+def _split(index: Any, track_id: int, which: str) -> None:
+    """``track ID --split-source FILE``: the file becomes a track of its own."""
+    from saidao.index.track_merge import split_source
+
+    try:
+        new_id = split_source(index.db, track_id, which)
+    except (LookupError, ValueError) as e:
+        err.print(f"[red]✗ {e.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    from saidao.index.links import compute_links
+
+    compute_links(index, new_id)
+    err.print(f"已将“{which}”拆为独立赛道 {new_id}")
 
 
 @app.command()

@@ -33,7 +33,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "extract_failed": ("内容抽取出错", "extraction failed on this document"),
     "nested_archive": ("压缩包嵌套超过一层", "archive nested more than one level deep"),
     # not failures: a file's fate told truthfully (ingest.fate)
-    "not_document": ("不是文档，已跳过", "not a document; skipped"),
+    "not_document": ("不是申报表或政策文件", "not a declaration or policy document"),
     "needs_ocr": (
         "待识别：含扫描页，本次未做文字识别（--no-ocr）；下次不加 --no-ocr 导入时识别",
         "waiting for OCR: scanned pages were not read (--no-ocr); the next run without it reads them",
