@@ -161,16 +161,8 @@ def track(
             _split(index, track_id, split_source)
             data = get_track(index, track_id)
         if data is not None and set_figures:
-            for item in set_figures:
-                key, sep, value = item.partition("=")
-                if not sep:
-                    err.print(f"[red]✗ --set 需要 指标=数值 的形式：{item}[/red]")
-                    raise typer.Exit(2)
-                try:
-                    set_track_figure(index.db, track_id, key.strip(), value.strip(), by=by)
-                except ValueError as e:
-                    err.print(f"[red]✗ {e}[/red]")
-                    raise typer.Exit(2) from None
+            for key, value in _figures_or_exit(set_figures):  # all checked before any is stored
+                set_track_figure(index.db, track_id, key, value, by=by)
         if data is not None:
             data["eligibility"] = track_eligibility(index.db, track_id)
     if data is None:
@@ -190,6 +182,28 @@ def track(
     if data["problems"]:
         _table("待处理问题", ["字段", "问题"],
                [[p["field"], p["message"]] for p in data["problems"]])
+
+
+def _figures_or_exit(items: list[str]) -> list[tuple[str, str]]:
+    """``key=value`` items, each checked for its range and type; bad usage exits 2."""
+    from saidao.index.eligibility import REGION_FIGURE_KEYS, checked_figure
+
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        try:
+            if not sep:
+                raise ValueError(f"--set 需要 指标=数值 的形式：{item}")
+            if key in REGION_FIGURE_KEYS:
+                raise ValueError(f"{REGION_FIGURE_KEYS[key]}是全区性指标，每年只录一次："
+                                 f"saidao region set {key}=数值 --year 年度")
+            checked_figure(key, value)
+        except ValueError as e:
+            err.print(f"[red]✗ {e}[/red]")
+            raise typer.Exit(2) from None
+        out.append((key, value))
+    return out
 
 
 def _split(index: Any, track_id: int, which: str) -> None:
