@@ -146,8 +146,8 @@ def header_lines(doc: Document) -> list[tuple[str, Provenance | None]]:
 
 def _join_wrapped(before: str, after: str) -> str:
     """Two printed lines of one value: Latin words keep a space between them, CJK none."""
-    if before and after and before[-1].isascii() and before[-1].isalnum() \
-            and after[0].isascii() and after[0].isalnum():
+    ends_word = before[-1:].isascii() and (before[-1:].isalnum() or before[-1:] in ",;:")
+    if ends_word and after[:1].isascii() and after[:1].isalnum():
         return f"{before} {after}"
     return before + after
 
