@@ -131,33 +131,45 @@ class Match:
 
 def find_track(db: sqlite_utils.Database, result: dict[str, Any],
                exclude_sha: str = "") -> Match | None:
-    """The current track this declaration is another form or version of, if any."""
+    """The current track this declaration is another form or version of, if any.
+
+    Candidates are narrowed in SQL to the zone's current tracks, then by name; only
+    then are firm lists compared (from the tracks' stored firm rows), so a run over
+    thousands of declarations stays linear in the zone's size, not the index's.
+    """
     zone = _zone_of(result)
     if not zone or not fold_name(result.get("track_name")):
         return None
+    firms = result.get("firms") or []
     best: Match | None = None
-    for track_id, raw in _current_primaries(db, exclude_sha):
-        other = json.loads(raw)
-        if _zone_of(other) != zone or not names_alike(result.get("track_name"),
-                                                     other.get("track_name")):
+    for track_id, track_name, other_zone, filled_at in _zone_tracks(db, result, exclude_sha):
+        if other_zone != zone or not names_alike(result.get("track_name"), track_name):
             continue
-        overlap = firm_overlap(result.get("firms") or [], other.get("firms") or [])
+        other_firms = [{"name": n, "uscc": u} for n, u in db.execute(
+            "SELECT name, uscc FROM firm_mentions WHERE track_id = ? ORDER BY seq, id",
+            [track_id]).fetchall()]
+        overlap = firm_overlap(firms, other_firms)
         if overlap < MIN_FIRM_OVERLAP:
             continue
-        same_count = len(result.get("firms") or []) == len(other.get("firms") or [])
-        dates = {result.get("filled_at"), other.get("filled_at")} - {None, ""}
-        same_form = overlap >= 0.9 and same_count and len(dates) <= 1
+        dates = {result.get("filled_at"), filled_at} - {None, ""}
+        same_form = overlap >= 0.9 and len(firms) == len(other_firms) and len(dates) <= 1
         if best is None or overlap > best.overlap:
             best = Match(track_id, overlap, same_form)
     return best
 
 
-def _current_primaries(db: sqlite_utils.Database, exclude_sha: str) -> list[tuple[int, str]]:
-    return db.execute(
-        "SELECT t.track_id, d.raw FROM tracks t "
+def _zone_tracks(db: sqlite_utils.Database, result: dict[str, Any], exclude_sha: str
+                 ) -> list[tuple[int, str, str, str | None]]:
+    """Current tracks that may be of the declaration's zone: (id, name, zone key, filled)."""
+    zone_id = (result.get("zone") or {}).get("id")
+    rows = db.execute(
+        "SELECT t.track_id, d.track_name, d.zone_id, d.zone_printed, d.filled_at FROM tracks t "
         "JOIN declarations d ON d.declaration_id = t.declaration_id "
         "JOIN files f ON f.sha256 = d.file_sha256 "
-        "WHERE f.status = 'imported' AND f.sha256 != ?", [exclude_sha]).fetchall()
+        "WHERE f.status = 'imported' AND f.sha256 != ? AND (d.zone_id IS ? OR ? IS NULL "
+        "OR d.zone_id IS NULL)", [exclude_sha, zone_id, zone_id]).fetchall()
+    return [(tid, name, zid or fold_name(printed), filled)
+            for tid, name, zid, printed, filled in rows]
 
 
 # ---------------------------------------------------------------- writing
