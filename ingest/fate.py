@@ -21,7 +21,7 @@ from saidao.errors import SaidaoError
 from saidao.ingest.detect import looks_like_text, sniff
 
 #: Non-document formats the bytes identify -> what to tell staff.
-_FORMAT_SKIPS = {
+NOT_DOCUMENT_FORMATS = {
     "xlsx": "Excel 工作簿；认定名单请用 `saidao register import` 导入",
     "xls": "Excel 工作簿（旧版 .xls）；认定名单请另存为 .xlsx 后用 `saidao register import` 导入",
     "pptx": "PowerPoint 演示文稿",
@@ -94,8 +94,8 @@ def not_a_document(path: Path, display: str) -> SaidaoError | None:
     if suffix in _TEXT_SKIPS and looks_like_text(head):
         return SaidaoError("not_document", display, _TEXT_SKIPS[suffix])
     fmt = sniff(path, head)
-    if fmt in _FORMAT_SKIPS:
-        return SaidaoError("not_document", display, _FORMAT_SKIPS[fmt])
+    if fmt in NOT_DOCUMENT_FORMATS:
+        return SaidaoError("not_document", display, NOT_DOCUMENT_FORMATS[fmt])
     if fmt == "txt" and _is_json(path, head):
         return SaidaoError("not_document", display, "JSON 数据文件")
     if fmt == "image":

@@ -202,3 +202,36 @@ def test_a_later_version_supersedes_with_the_history_kept(tmp_path: Path) -> Non
     assert tracks[0]["filled_at"] == "2026-06-02"
     detail = _cli_json(["track", str(tracks[0]["track_id"]), "--db", str(db), "--json"])
     assert "包头伊利乳业有限责任公司" in [f["name"] for f in detail["firms"]]
+
+
+def test_what_is_not_a_document_by_its_bytes(tmp_path: Path) -> None:
+    import zipfile
+
+    from PIL import Image
+
+    from saidao.ingest.detect import sniff
+    from saidao.ingest.fate import extension_problem, not_a_document
+
+    slides = tmp_path / "汇报.pptx"
+    with zipfile.ZipFile(slides, "w") as zf:
+        zf.writestr("ppt/presentation.xml", "<p:presentation/>")
+    old_book = tmp_path / "名单.xls"
+    old_book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
+                         + "Workbook".encode("utf-16-le"))
+    icon = tmp_path / "logo.png"
+    Image.new("RGB", (120, 80), "white").save(icon)
+    page = tmp_path / "page.png"
+    Image.new("RGB", (1240, 1754), "white").save(page)
+    program = tmp_path / "make.py"
+    program.write_text('PDF = b"%PDF-1.4"\n', encoding="utf-8")  # text that names a PDF
+    assert sniff(slides) == "pptx" and sniff(old_book) == "xls"
+    details = {p.name: (e.detail if (e := not_a_document(p, str(p))) else None)
+               for p in (slides, old_book, icon, page, program)}
+    assert details["汇报.pptx"] == "PowerPoint 演示文稿"
+    assert "Excel" in details["名单.xls"]
+    assert "不是文档页面" in details["logo.png"]
+    assert details["page.png"] is None  # a page-sized image is a page to read
+    assert details["make.py"] == "Python 程序文件"
+    assert extension_problem("a/说明.pdf", "txt")["code"] == "extension_mismatch"
+    assert extension_problem("a/申报表.doc", "rtf") is None  # Word saves RTF as .doc
+    assert extension_problem("a/申报表", "docx") is None
