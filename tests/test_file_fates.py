@@ -235,3 +235,26 @@ def test_what_is_not_a_document_by_its_bytes(tmp_path: Path) -> None:
     assert extension_problem("a/说明.pdf", "txt")["code"] == "extension_mismatch"
     assert extension_problem("a/申报表.doc", "rtf") is None  # Word saves RTF as .doc
     assert extension_problem("a/申报表", "docx") is None
+
+
+def test_reread_of_a_policy_replaces_its_clauses_and_search_terms(tmp_path: Path) -> None:
+    import sqlite3
+
+    policy = sorted((Path(__file__).parents[1] / "corpus" / "policies").glob("*.txt"),
+                    key=lambda p: p.stat().st_size)[0]
+    db = tmp_path / "policy.db"
+    ingest([policy], db, NO_OCR)
+
+    def state() -> tuple:
+        with sqlite3.connect(db) as conn:
+            return (conn.execute("SELECT count(*) FROM clauses").fetchone()[0],
+                    conn.execute("SELECT count(*) FROM clauses_fts").fetchone()[0],
+                    conn.execute("SELECT sum(docs), count(*) FROM clause_terms").fetchone(),
+                    conn.execute("SELECT count(*) FROM policies").fetchone()[0])
+
+    before = state()
+    result = CliRunner().invoke(app, ["ingest", str(policy), "--db", str(db), "--no-ocr",
+                                      "--reread", "--workers", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["counts"]["reread"] == 1
+    assert state() == before  # the same clauses once, not twice; term counts unchanged
