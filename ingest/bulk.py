@@ -59,7 +59,7 @@ OUTCOMES_ZH = {
 #: What a dry run says would happen to each file.
 DRY_OUTCOMES_ZH = {
     "new": "新文件",
-    "retry": "重试（上次失败）",
+    "retry": "重试（上次失败或待识别）",
     "unchanged": "未变",
     "would_supersede": "将更新旧版本",
     "unsupported": "不支持/无法读取",
