@@ -284,10 +284,55 @@ def make_primary(db: sqlite_utils.Database, track_id: int, declaration_id: int,
     """The track's rows become this declaration's: firm and platform rows, track fields."""
     db.execute("UPDATE tracks SET declaration_id = ? WHERE track_id = ?",
                [declaration_id, track_id])
-    db.execute("DELETE FROM firm_mentions WHERE track_id = ?", [track_id])
-    db.execute("DELETE FROM platforms WHERE track_id = ?", [track_id])
+    corrected = _corrected_firms(db, track_id)
+    drop_rows(db, track_id)
     _fill_rows(db, track_id, result)
+    _carry_corrections(db, track_id, corrected)
     _refresh_track_values(db, track_id)
+
+
+def drop_rows(db: sqlite_utils.Database, track_id: int) -> None:
+    """Delete a track's firm and platform rows. Their corrections stay, filed under
+    ``retired:<table>``: SQLite reuses a deleted row's id, and a correction must never
+    land on another firm's new row (``_carry_corrections`` moves them to the new rows)."""
+    for table in ("firm_mentions", "platforms"):
+        db.execute(
+            f"UPDATE corrections SET table_name = 'retired:{table}' WHERE table_name = '{table}' "
+            f"AND row_id IN (SELECT CAST(id AS TEXT) FROM {table} WHERE track_id = ?)",
+            [track_id])
+        db.execute(f"DELETE FROM {table} WHERE track_id = ?", [track_id])
+
+
+def _corrected_firms(db: sqlite_utils.Database, track_id: int) -> list[dict[str, Any]]:
+    """The track's firm rows a person corrected, with the corrections (latest last)."""
+    return list(db.query(
+        "SELECT m.name, m.name_key, m.uscc_printed, c.field, c.raw_value, c.corrected_value, "
+        "c.corrected_by, c.corrected_at, c.note FROM corrections c JOIN firm_mentions m "
+        "ON c.table_name = 'firm_mentions' AND c.row_id = CAST(m.id AS TEXT) "
+        "WHERE m.track_id = ? ORDER BY c.id", [track_id]))
+
+
+def _carry_corrections(db: sqlite_utils.Database, track_id: int,
+                       corrected: list[dict[str, Any]]) -> None:
+    """A person's corrections follow the firm when another source's rows become the track's:
+    each goes to the new row of the same firm (same name key, else same printed code), the
+    old one kept as it was (corrections are a layer; nothing is overwritten)."""
+    if not corrected:
+        return
+    rows = db.execute("SELECT id, name_key, uscc_printed FROM firm_mentions WHERE track_id = ?",
+                      [track_id]).fetchall()
+    for fix in corrected:
+        new_id = next((rid for rid, key, printed in rows if fix["name_key"] and key == fix["name_key"]),
+                      None) or next((rid for rid, key, printed in rows
+                                     if fix["uscc_printed"] and printed == fix["uscc_printed"]), None)
+        if new_id is None:
+            continue
+        note = "；".join(x for x in (fix["note"], "主来源更换后随企业转入") if x)
+        db.execute(
+            "INSERT INTO corrections(table_name, row_id, field, raw_value, corrected_value, "
+            "corrected_by, corrected_at, note) VALUES ('firm_mentions', ?, ?, ?, ?, ?, ?, ?)",
+            [str(new_id), fix["field"], fix["raw_value"], fix["corrected_value"],
+             fix["corrected_by"], fix["corrected_at"], note])
 
 
 def _fill_rows(db: sqlite_utils.Database, track_id: int, result: dict[str, Any]) -> None:
@@ -404,16 +449,13 @@ def forget_declarations(db: sqlite_utils.Database, sha256: str) -> int | None:
             "LEFT JOIN track_sources s ON s.declaration_id = d.declaration_id "
             "WHERE d.file_sha256 = ?", [sha256]).fetchall():
         if role == "primary" and track_id is not None:
-            keep = track_id
-            db.execute("DELETE FROM firm_mentions WHERE track_id = ?", [track_id])
-            db.execute("DELETE FROM platforms WHERE track_id = ?", [track_id])
+            keep = track_id  # its rows are replaced by the new reading (``make_primary``)
         db.execute("DELETE FROM track_sources WHERE declaration_id = ?", [declaration_id])
         orphan = db.execute("SELECT track_id FROM tracks WHERE declaration_id = ?",
                             [declaration_id]).fetchall()
         for (tid,) in orphan:
             if tid != keep:  # a track of this file only (before track_sources existed)
-                db.execute("DELETE FROM firm_mentions WHERE track_id = ?", [tid])
-                db.execute("DELETE FROM platforms WHERE track_id = ?", [tid])
+                drop_rows(db, tid)
                 db.execute("DELETE FROM track_links WHERE track_id = ?", [tid])
                 db.execute("DELETE FROM tracks WHERE track_id = ?", [tid])
         db.execute("DELETE FROM declarations WHERE declaration_id = ?", [declaration_id])

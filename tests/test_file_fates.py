@@ -125,6 +125,11 @@ def test_rerun_without_ocr_keeps_the_scan_waiting_and_reread_reads_again(first_r
     assert again["declaration_scan.pdf"].outcome == "pending_ocr"  # still waiting, not "未变"
     assert again["declaration.docx"].outcome == "unchanged"
     before = _cli_json(["tracks", "--db", str(db), "--json"])
+    from saidao.index.store import Index
+
+    with Index.open(db) as index:
+        row = index.db.execute("SELECT id FROM firm_mentions ORDER BY seq LIMIT 1").fetchone()[0]
+        index.correct("firm_mentions", row, "name", "更正后的企业名称", by="李四")
     reread = _by_name(ingest([folder / "declaration.docx"], db,
                              Options(workers=1, settings=ReadSettings(ocr=False), reread=True)))
     assert reread["declaration.docx"].outcome == "reread"
@@ -132,6 +137,9 @@ def test_rerun_without_ocr_keeps_the_scan_waiting_and_reread_reads_again(first_r
     assert [t["track_id"] for t in after] == [t["track_id"] for t in before]
     assert after[0]["firms"] == before[0]["firms"]
     assert len(after[0]["sources"]) == 2
+    with Index.open(db) as index:  # the person's correction follows the firm to its new row
+        row = index.db.execute("SELECT id FROM firm_mentions ORDER BY seq LIMIT 1").fetchone()[0]
+        assert index.value("firm_mentions", row, "name") == "更正后的企业名称"
 
 
 def test_split_a_wrong_merge(first_run) -> None:
@@ -192,6 +200,11 @@ def test_a_later_version_supersedes_with_the_history_kept(tmp_path: Path) -> Non
     _later_version(second / "申报表（修改稿）.docx")
     db = tmp_path / "versions.db"
     ingest([first], db, NO_OCR)
+    from saidao.index.store import Index
+
+    with Index.open(db) as index:  # a person corrects the first firm's code on version 1
+        row = index.db.execute("SELECT id FROM firm_mentions ORDER BY seq LIMIT 1").fetchone()[0]
+        index.correct("firm_mentions", row, "uscc", "91150303756663277L", by="张三")
     ingest([second], db, NO_OCR)
     tracks = _cli_json(["tracks", "--db", str(db), "--json"])
     assert len(tracks) == 1
@@ -202,6 +215,17 @@ def test_a_later_version_supersedes_with_the_history_kept(tmp_path: Path) -> Non
     assert tracks[0]["filled_at"] == "2026-06-02"
     detail = _cli_json(["track", str(tracks[0]["track_id"]), "--db", str(db), "--json"])
     assert "包头伊利乳业有限责任公司" in [f["name"] for f in detail["firms"]]
+    with Index.open(db) as index:  # the correction followed the firm to version 2's row
+        first_row = detail["firms"][0]["id"]
+        assert index.value("firm_mentions", first_row, "uscc") == "91150303756663277L"
+        fix = index.db.execute("SELECT corrected_by, note FROM corrections WHERE table_name = "
+                               "'firm_mentions' AND row_id = ?", [str(first_row)]).fetchall()
+        retired = index.db.execute("SELECT count(*) FROM corrections WHERE table_name = "
+                                   "'retired:firm_mentions'").fetchone()[0]
+    assert retired == 1  # version 1's correction kept, filed away from reused row ids
+    assert len(fix) == 1
+    fix = fix[0]
+    assert fix[0] == "张三" and "主来源更换" in fix[1]
 
 
 def test_what_is_not_a_document_by_its_bytes(tmp_path: Path) -> None:
