@@ -123,14 +123,43 @@ def _header_paragraphs(doc: Document) -> list[Paragraph]:
 
 def read_header(doc: Document, result: _Result) -> None:
     """``新赛道名称：…`` and the other three lines above the first table."""
+    for text, prov in header_lines(doc):
+        hit = split_labelled_line(text, HEADER_LABELS)
+        if hit and hit[0] not in result.header:
+            result.header[hit[0]] = _Found(clean_value(hit[1]), prov)
+
+
+#: A section heading (一、新赛道基本情况) ends the header lines' values.
+_SECTION_HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+
+
+def header_lines(doc: Document) -> list[tuple[str, Provenance | None]]:
+    """The header's logical lines: a line that wrapped (its value runs onto the next
+    printed line) joined back, by the form's labels — a printed line that starts with no
+    header label and is no section heading carries on the labelled line above it."""
+    out: list[tuple[str, Provenance | None]] = []
+    labelled = False  # the last logical line holds a label (so a wrap can join it)
     for para in _header_paragraphs(doc):
         lines = para.lines or [None]
         texts = [line.text for line in para.lines] if para.lines else [para.text]
         for text, line in zip(texts, lines, strict=False):
-            hit = split_labelled_line(text, HEADER_LABELS)
-            if hit and hit[0] not in result.header:
-                prov = line.provenance if line is not None else para.provenance
-                result.header[hit[0]] = _Found(clean_value(hit[1]), prov)
+            prov = line.provenance if line is not None else para.provenance
+            is_label = split_labelled_line(text, HEADER_LABELS) is not None
+            if labelled and not is_label and text.strip() and not _SECTION_HEADING.match(text):
+                previous, first = out[-1]
+                out[-1] = (_join_wrapped(previous, text.strip()), first)
+                continue
+            out.append((text, prov))
+            labelled = is_label
+    return out
+
+
+def _join_wrapped(before: str, after: str) -> str:
+    """Two printed lines of one value: Latin words keep a space between them, CJK none."""
+    ends_word = before[-1:].isascii() and (before[-1:].isalnum() or before[-1:] in ",;:")
+    if ends_word and after[:1].isascii() and after[:1].isalnum():
+        return f"{before} {after}"
+    return before + after
 
 
 # --------------------------------------------------------------------- basic table
@@ -162,7 +191,7 @@ def read_basic_table(table: Table, result: _Result) -> None:
             if value_cell is None and key == "measures":
                 value_cell = _value_below(rows, r, table)
             if value_cell is not None:
-                text = _cell_text(value_cell) if key == "measures" else clean_value(value_cell.text)
+                text = _cell_text(value_cell) if key == "measures" else _value(value_cell, key)
                 result.basic[key] = _Found(text, value_cell.provenance)
             else:
                 result.basic[key] = _Found("", cell.provenance)
@@ -181,10 +210,22 @@ def _value_below(rows: list[list[Cell]], r: int, table: Table) -> Cell | None:
 
 
 def _cell_text(cell: Cell) -> str:
-    """A long text cell: hard wraps repaired, paragraphs on their own lines."""
-    lines = [line.text for line in cell.lines] if cell.lines else cell.text.splitlines()
+    """A long text cell: hard wraps repaired, paragraphs on their own lines.
+
+    Starts from the reader's cell text, where a reader that knows the geometry (a
+    PDF's text layer) has already joined the lines that reached the cell's edge."""
+    lines = _reader_lines(cell)
     paragraphs = repair_lines([clean_value(line) for line in lines if line.strip()])
     return "\n".join(pair_quotes(p.text) for p in paragraphs)
+
+
+def _reader_lines(cell: Cell) -> list[str]:
+    """The cell's lines as its reader joined them (fewer than the printed lines when it
+    joined wraps), else the printed lines."""
+    joined = cell.text.splitlines()
+    if cell.lines and len(joined) >= len(cell.lines):
+        return [line.text for line in cell.lines]
+    return joined
 
 
 def _read_direction(cells: Sequence[Cell], result: _Result) -> None:
@@ -318,6 +359,32 @@ def _text(cell: Cell | None) -> str:
     return clean_value(cell.text) if cell else ""
 
 
+#: Cells that hold one code-like value: a line break inside is a wrap, joined without a space.
+_CODE_FIELDS = {"uscc", "postcode", "phone", "mobile", "fax", "email", "year", "seq"}
+
+
+def one_value(text: str, key: str) -> str:
+    """A cell that holds one value (a name, a code, an e-mail) on one line.
+
+    The cell was too narrow, so the value wrapped: codes and e-mails join without
+    a space, names join as words (a space between Latin words, none in Chinese).
+    """
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return text
+    if key in _CODE_FIELDS:
+        return "".join(lines)
+    out = lines[0]
+    for line in lines[1:]:
+        out = _join_wrapped(out, line)
+    return out
+
+
+def _value(cell: Cell | None, key: str) -> str:
+    """A one-value cell's text, wrapped lines joined."""
+    return one_value(_text(cell), key)
+
+
 def _seq(cell: Cell | None) -> int | None:
     return seq_number(_text(cell))
 
@@ -340,7 +407,7 @@ def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) 
     for cells, _ in listing.rows:
         name_cell, code_cell = _field(cells, listing.columns, "name"), _field(cells, listing.columns, "uscc")
         seq_cell = _field(cells, listing.columns, "seq")
-        name, printed = _text(name_cell), _text(code_cell).replace(" ", "")
+        name, printed = _value(name_cell, "name"), _value(code_cell, "uscc").replace(" ", "")
         if not name and not printed:
             _note_unread_row(seq_cell, result)
             continue
@@ -500,8 +567,8 @@ def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
         index = len(platforms)
         platforms.append({
             "seq": _seq(get["seq"]),
-            "name": _text(get["name"]),
-            "host": _text(get["host"]),
+            "name": _value(get["name"], "name"),
+            "host": _value(get["host"], "host"),
             "level": _level(_text(get["level"])),
             "year": year,
             "certifier": _text(get["certifier"]),
@@ -519,8 +586,12 @@ _ATTEST_HEADING = re.compile(r"真实性声明|真实性承诺")
 
 
 def _block_lines(block: Paragraph | Table) -> list[str]:
+    """A block's lines for the wrap repair: a text layer's paragraph as its reader joined
+    it (the reader saw where lines end), OCR'd lines one by one (their grouping is a guess)."""
     if isinstance(block, Paragraph):
-        return [line.text for line in block.lines] if block.lines else [block.text]
+        if block.lines and block.provenance.origin != "text":
+            return [line.text for line in block.lines]
+        return [block.text]
     return [cell.text for cell in block.cells]
 
 

@@ -134,7 +134,7 @@ def split_labelled_line(text: str, vocabulary: dict[str, tuple[str, ...]]) -> tu
     if not sep:
         head, sep, tail = folded.partition(":")
     if sep:
-        field = match_label(head, vocabulary)
+        field = match_label(head, vocabulary) or _reworded_label(head, vocabulary)
         if field:
             return field, tail.strip()
     for i in range(len(folded)):
@@ -142,6 +142,27 @@ def split_labelled_line(text: str, vocabulary: dict[str, tuple[str, ...]]) -> tu
         for variant, field in _choices(_vocab_id(vocabulary)):
             if key_so_far == variant and not _continues_label(folded[i + 1 :], variant, vocabulary):
                 return field, folded[i + 1 :].lstrip(" ：:").strip()
+    return None
+
+
+#: The longest text before a colon still read as a (reworded) label.
+_MAX_LABEL_HEAD = 12
+
+
+def _reworded_label(head: str, vocabulary: dict[str, tuple[str, ...]]) -> str | None:
+    """The field of a reworded label before a colon: ``联系人/电话`` is 联系人's label.
+
+    Everything before the colon of a labelled line is the label's own words, so
+    they never become part of the value. Only when that text starts with a known
+    label, is short and holds no digit (a value, e.g. a date, holds digits).
+    """
+    head = head.strip()
+    if not head or len(head) > _MAX_LABEL_HEAD or any(ch.isdigit() for ch in head):
+        return None
+    key = label_key(head)
+    for variant, field in _choices(_vocab_id(vocabulary)):
+        if key.startswith(variant):
+            return field
     return None
 
 

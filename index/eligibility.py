@@ -32,6 +32,11 @@ __all__ = [
     "MIN_FIRMS",
     "MIN_PATENTS",
     "MIN_RD_INTENSITY",
+    "REGION_FIGURE_KEYS",
+    "checked_figure",
+    "region_figure",
+    "region_figures",
+    "set_region_figure",
     "NOT_MET",
     "QUALITY_TYPES",
     "UNKNOWN",
@@ -57,6 +62,48 @@ FIGURE_KEYS = {
     "headcount_growth": "近两年从业人数增长率（%）",
     "region_avg_growth": "全区平均增长率（%）",
 }
+#: Figures of the whole region, entered once per year (``saidao region set``), not per track.
+REGION_FIGURE_KEYS = {"region_avg_growth": "全区平均增长率（%）"}
+
+
+@dataclass(frozen=True)
+class FigureRule:
+    """The range and type a figure must have; staff see it when a value is refused."""
+
+    low: float | None
+    high: float | None
+    whole: bool = False  # a count: a whole number
+
+    def describe(self) -> str:
+        kind = "整数" if self.whole else "数值"
+        unit = "" if self.whole else "%"
+        if self.high is None:
+            return f"不小于 {self.low:g}{unit} 的{kind}"
+        return f"{self.low:g}{unit} 至 {self.high:g}{unit} 之间的{kind}"
+
+
+#: key -> rule: R&D intensity is a share of revenue (0–100 %), patents a count, growth
+#: rates cannot fall below −100 % and above 1000 % is a typing slip, not a firm.
+FIGURE_RULES = {
+    "rd_intensity": FigureRule(0, 100),
+    "invention_patents": FigureRule(0, None, whole=True),
+    "revenue_growth": FigureRule(-100, 1000),
+    "headcount_growth": FigureRule(-100, 1000),
+    "region_avg_growth": FigureRule(-100, 1000),
+}
+
+
+def checked_figure(key: str, value: Any) -> float:
+    """A figure as typed, parsed and checked against its range and type (Chinese refusals)."""
+    if key not in FIGURE_KEYS:
+        raise ValueError(f"指标“{key}”无效，可选：{'、'.join(FIGURE_KEYS)}")
+    number = _number(value)
+    rule = FIGURE_RULES[key]
+    out_of_range = (rule.low is not None and number < rule.low) or (
+        rule.high is not None and number > rule.high)
+    if out_of_range or (rule.whole and not number.is_integer()):
+        raise ValueError(f"{FIGURE_KEYS[key]}“{value}”超出范围：应为{rule.describe()}")
+    return number
 
 
 def _condition(key: str, name: str, status: str, reason: str, **values: Any) -> dict[str, Any]:
@@ -115,7 +162,9 @@ def _growth(figures: dict[str, float]) -> dict[str, Any]:
     name = "近两年营业收入或从业人数增长高于全区平均水平"
     labels = {"revenue_growth": "营业收入增长", "headcount_growth": "从业人数增长"}
     parts = [f"{labels[k]}{v:g}%" for k, v in growth.items() if v is not None]
-    parts.append(f"全区平均{avg:g}%" if avg is not None else "全区平均增长率未录入")
+    year = figures.get("region_avg_growth_year")
+    where = f"全区{year:g}年平均" if year is not None else "全区平均"
+    parts.append(f"{where}{avg:g}%" if avg is not None else "全区平均增长率未录入")
     reason = "，".join(parts)
     if avg is None:
         return _condition("growth", name, UNKNOWN, reason)
@@ -165,10 +214,15 @@ def _number(value: Any) -> float:
 
 
 def set_track_figure(index: IndexLike, track_id: int | str, key: str, value: Any, by: str = "") -> float:
-    """Record a figure for a track (history kept; the latest counts). Returns the value."""
-    if key not in FIGURE_KEYS:
-        raise ValueError(f"指标“{key}”无效，可选：{'、'.join(FIGURE_KEYS)}")
-    number = _number(value)
+    """Record a figure for a track (history kept; the latest counts). Returns the value.
+
+    Raises ValueError (Chinese) for an unknown key, a value out of its range or of
+    the wrong type, and for a region-wide figure (entered once, ``set_region_figure``).
+    """
+    if key in REGION_FIGURE_KEYS:
+        raise ValueError(f"{REGION_FIGURE_KEYS[key]}是全区性指标，每年只录一次："
+                         f"saidao region set {key}=数值 --year 年度")
+    number = checked_figure(key, value)
     database = as_database(index)
     create_firm_tables(database)
     with database.conn:
@@ -186,6 +240,52 @@ def track_figures(index: IndexLike, track_id: int | str) -> dict[str, float]:
     rows = database.execute(
         "SELECT key, value FROM track_figures WHERE track_id = ? ORDER BY id", [int(track_id)])
     return {key: value for key, value in rows}
+
+
+def set_region_figure(db: Any, key: str, year: int, value: Any, by: str = "") -> float:
+    """Record a region-wide figure of a year (history kept; the latest counts)."""
+    if key not in REGION_FIGURE_KEYS:
+        raise ValueError(f"全区性指标“{key}”无效，可选：{'、'.join(REGION_FIGURE_KEYS)}")
+    if not 1990 <= int(year) <= 2100:
+        raise ValueError(f"年度“{year}”无效：应为 1990 至 2100 之间的整数")
+    number = checked_figure(key, value)
+    database = as_database(db)
+    with database.conn:
+        database.execute(
+            "INSERT INTO region_figures (key, year, value, entered_by, entered_at) "
+            "VALUES (?, ?, ?, ?, ?)", [key, int(year), number, by, now()])
+    return number
+
+
+def region_figures(db: Any) -> list[dict[str, Any]]:
+    """The latest value of every region-wide figure by key and year."""
+    database = as_database(db)
+    if "region_figures" not in database.table_names():
+        return []
+    latest: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in database.query("SELECT key, year, value, entered_by, entered_at "
+                              "FROM region_figures ORDER BY id"):
+        latest[(row["key"], row["year"])] = row
+    return [latest[k] for k in sorted(latest)]
+
+
+def region_figure(db: Any, key: str, year: int | None) -> tuple[float, int] | None:
+    """A region figure for the year asked (the track's declaration year), else the latest
+    year entered before it, else the latest of all; ``(value, year)`` or None."""
+    rows = [r for r in region_figures(db) if r["key"] == key]
+    if not rows:
+        return None
+    earlier = [r for r in rows if year is None or r["year"] <= year]
+    pick = max(earlier or rows, key=lambda r: r["year"])
+    return pick["value"], pick["year"]
+
+
+def _declaration_year(database: Any, track_id: int | str) -> int | None:
+    row = database.execute(
+        "SELECT d.filled_at FROM tracks t JOIN declarations d "
+        "ON d.declaration_id = t.declaration_id WHERE t.track_id = ?", [int(track_id)]).fetchone()
+    found = re.match(r"(\d{4})", (row[0] or "") if row else "")
+    return int(found.group(1)) if found else None
 
 
 def code_corrections(index: IndexLike, track_id: int | str) -> dict[int, dict[str, Any]]:
@@ -248,5 +348,9 @@ def track_eligibility(index: IndexLike, track_id: int | str) -> dict[str, Any]:
     entries, loaded = _track_registers(database, mentions)
     firms = [{"name": m.name, "uscc": m.code} for m in mentions]
     hits = register_matches(mentions, entries)
-    return eligibility({"track_id": str(track_id), "firms": firms},
-                       track_figures(database, track_id), hits, loaded)
+    figures = track_figures(database, track_id)
+    if "region_avg_growth" not in figures:  # entered once for the region, not per track
+        found = region_figure(database, "region_avg_growth", _declaration_year(database, track_id))
+        if found is not None:
+            figures["region_avg_growth"], figures["region_avg_growth_year"] = found
+    return eligibility({"track_id": str(track_id), "firms": firms}, figures, hits, loaded)

@@ -48,7 +48,8 @@ DUPE_COLUMNS: list[Column] = [
 REPORT_COLUMNS: list[Column] = [
     ("path", "文件"), ("origin", "来源（压缩包内路径）"), ("outcome", "结果"),
     ("reason", "原因代码"), ("message", "说明"), ("kind", "类型"), ("format", "格式"),
-    ("pages", "页数"), ("sha256", "SHA-256"), ("problems", "待核对问题"),
+    ("pages", "页数"), ("copy_of", "副本：与此文件相同"), ("sha256", "SHA-256"),
+    ("problems", "待核对问题"),
 ]
 
 

@@ -98,6 +98,16 @@ def index_clause(db: sqlite_utils.Database, rowid: int, heading: str, text: str)
     count_terms(db, [f"{segmented_heading} {segmented_text}"])
 
 
+def forget_clause(db: sqlite_utils.Database, rowid: int, heading: str, text: str) -> None:
+    """Take one clause out of both FTS tables and the term counts (a file read again)."""
+    db.execute("DELETE FROM clauses_fts WHERE rowid = ?", [rowid])
+    db.execute("DELETE FROM clauses_trigram WHERE rowid = ?", [rowid])
+    gone = tokens(f"{segment(heading)} {segment(text)}")
+    db.conn.executemany("UPDATE clause_terms SET docs = docs - 1 WHERE term = ?",
+                        [(t,) for t in gone])
+    db.execute("DELETE FROM clause_terms WHERE docs <= 0")
+
+
 def rebuild(db: sqlite_utils.Database) -> int:
     """Re-segment every clause (after the dictionary changed); returns the clause count."""
     db.execute("DELETE FROM clauses_fts")

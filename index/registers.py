@@ -16,6 +16,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -134,15 +135,74 @@ def read_register(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass
+class RegisterReport:
+    """What ``register import`` did with each row of a list, for staff (Chinese reasons)."""
+
+    read: int = 0  # rows with a name or a code
+    loaded: int = 0  # rows stored (all but the rejected)
+    matched: int = 0  # stored rows naming a firm of a current track
+    repaired: list[dict[str, Any]] = field(default_factory=list)  # row, name, printed, uscc, how
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # row, name, printed, reason
+    name_only: list[dict[str, Any]] = field(default_factory=list)  # rows without a code
+    name_only_matched: int = 0  # of those, rows matched to a track's firm by name alone
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def row_verdict(row: dict[str, Any]) -> tuple[str, str]:
+    """One register row: ``ok``, ``repaired``, ``no_code`` or ``rejected``, and why (Chinese)."""
+    printed = row.get("uscc_printed") or ""
+    if not printed:
+        if not row.get("name"):
+            return "rejected", "既无企业名称也无信用代码"
+        return "no_code", "未填信用代码，仅按企业名称匹配"
+    result = check(printed)
+    if result.valid:
+        return "ok", ""
+    if result.uscc:
+        how = result.problems[0].message if result.problems else (result.fix or "")
+        return "repaired", f"信用代码“{printed}”已更正为 {result.uscc}（{how}）"
+    reason = "；".join(p.message for p in result.problems[:2]) or "信用代码无效"
+    return "rejected", f"信用代码“{printed}”无效且无法可靠更正：{reason}"
+
+
 def import_register(index: IndexLike, path: str | Path, type: str,  # noqa: A002 - the CLI name
                     year: int | None = None) -> int:
-    """Load a register file into ``firm_registers``; returns the rows loaded.
+    """Load a register file into ``firm_registers``; returns the rows loaded
+    (:func:`import_register_report` says what happened to each row)."""
+    return import_register_report(index, path, type, year).loaded
 
-    Importing the same file for the same type and year again replaces its rows.
+
+def import_register_report(index: IndexLike, path: str | Path,
+                           type: str, year: int | None = None  # noqa: A002 - the CLI name
+                           ) -> RegisterReport:
+    """Load a register file into ``firm_registers`` and report on every row.
+
+    A row whose code is wrong beyond a sure repair is rejected (its firm is in
+    doubt); a repaired code is kept with the repair listed; a row without a code
+    is kept and matched by name only. Importing the same file for the same type
+    and year again replaces its rows.
     """
     if type not in REGISTER_TYPES:
         raise ValueError(f"名单类型“{type}”无效，可选：{'、'.join(REGISTER_TYPES)}")
-    rows = read_register(path)
+    report = RegisterReport()
+    rows = []
+    for row in read_register(path):
+        report.read += 1
+        verdict, why = row_verdict(row)
+        entry = {"row": row["row"], "name": row["name"], "printed": row["uscc_printed"],
+                 "uscc": row["uscc"], "reason": why}
+        if verdict == "rejected":
+            report.rejected.append(entry)
+            continue
+        if verdict == "repaired":
+            report.repaired.append(entry)
+        elif verdict == "no_code":
+            report.name_only.append(entry)
+        rows.append(row)
+    report.loaded = len(rows)
     db = as_database(index)
     create_firm_tables(db)
     source, stamp = Path(path).name, now()
@@ -155,7 +215,23 @@ def import_register(index: IndexLike, path: str | Path, type: str,  # noqa: A002
             [(type, year, r["name"], name_key(r["name"]), r["uscc_printed"], r["uscc"], source,
               r["row"], stamp) for r in rows],
         )
-    return len(rows)
+    _count_matches(db, rows, type, report)
+    return report
+
+
+def _count_matches(db: Any, rows: list[dict[str, Any]], type: str,  # noqa: A002
+                   report: RegisterReport) -> None:
+    """How many loaded rows name a firm of a current track (and how many by name alone)."""
+    if "firm_mentions" not in db.table_names():
+        return
+    from saidao.index.dupes import mentions_from_index
+
+    entries = [{**r, "type": type} for r in rows]
+    hits = register_matches(mentions_from_index(db), entries)
+    matched = {h["register_row"] for h in hits}
+    report.matched = len(matched)
+    no_code = {e["row"] for e in report.name_only}
+    report.name_only_matched = len(matched & no_code)
 
 
 def load_registers(index: IndexLike) -> list[dict[str, Any]]:
@@ -209,6 +285,7 @@ def _hit(m: Mention, entry: dict[str, Any], evidence: str) -> dict[str, Any]:
     return {"mention_id": m.id, "track_id": m.track_id, "seq": m.seq, "name": m.name,
             "type": entry.get("type"), "year": entry.get("year"),
             "register_name": entry.get("name"), "uscc": entry.get("uscc"),
+            "register_row": entry.get("row"),
             "source": entry.get("source"), "evidence": evidence}
 
 

@@ -38,7 +38,19 @@ def tracks(index: IndexLike, zone: str | None = None) -> list[dict[str, Any]]:
         sql += " AND t.zone_id = ?"
         params.append(resolve_zone(zone).id)
     sql += " ORDER BY t.zone_id, t.track_name, t.track_id"
-    return [_track_row(r) for r in as_database(index).query(sql, params)]
+    rows = [_track_row(r) for r in as_database(index).query(sql, params)]
+    return _with_sources(index, rows)
+
+
+def _with_sources(index: IndexLike, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each track's source files (``index.track_merge``): the same declaration in several
+    forms or versions is one track, every file listed with its role."""
+    from saidao.index.track_merge import sources
+
+    found = sources(as_database(index))
+    for row in rows:
+        row["sources"] = found.get(row["track_id"], [])
+    return rows
 
 
 def has_track(index: IndexLike, track_id: int) -> bool:
@@ -54,7 +66,7 @@ def track(index: IndexLike, track_id: int) -> dict[str, Any] | None:
                                [track_id]))
     if not rows:
         return None
-    out = _track_row(rows[0])
+    out = _with_sources(index, [_track_row(rows[0])])[0]
     out["firm_count"] = out["firms"]
     out["problem_count"] = out["problems"]
     declaration = next(db.query(

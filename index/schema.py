@@ -425,10 +425,87 @@ def _v8_policy_validity(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX policies_doc_number ON policies(doc_number)")
 
 
+#: Every outcome a file can have in a run's log (``ingest.bulk.OUTCOMES_ZH``).
+LOG_OUTCOMES = ("imported", "unchanged", "superseded", "failed", "skipped", "pending_ocr",
+                "duplicate", "reread")
+
+
+def _v9_file_fates(db: sqlite_utils.Database) -> None:
+    """Every file's fate told truthfully: the run log learns the outcomes ``skipped`` (not a
+    document), ``pending_ocr`` (a scan imported with --no-ocr), ``duplicate`` (a copy of
+    another file of the same batch) and ``reread``, and names the file a copy copies
+    (``copy_of``). SQLite cannot change a CHECK: the log table is rebuilt."""
+    outcomes = ", ".join(f"'{o}'" for o in LOG_OUTCOMES)
+    db.execute(
+        "CREATE TABLE import_log_new (id INTEGER PRIMARY KEY, "
+        "run_id INTEGER NOT NULL REFERENCES import_runs(run_id), path TEXT NOT NULL, "
+        f"origin TEXT, sha256 TEXT, outcome TEXT NOT NULL CHECK (outcome IN ({outcomes})), "
+        "reason TEXT, message TEXT, logged_at TEXT NOT NULL, copy_of TEXT)")
+    db.execute("INSERT INTO import_log_new(id, run_id, path, origin, sha256, outcome, reason, "
+               "message, logged_at) SELECT id, run_id, path, origin, sha256, outcome, reason, "
+               "message, logged_at FROM import_log")
+    db.execute("DROP TABLE import_log")
+    db.execute("ALTER TABLE import_log_new RENAME TO import_log")
+    db.execute("CREATE INDEX import_log_run ON import_log(run_id)")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("import_log", "每次运行中每个文件的结果（导入/未变/新版本/失败/跳过/待识别/副本/重新读取）、"
+         "原因，副本注明与哪个文件相同", "each file's outcome in each run, its reason, and the "
+         "file a copy copies"))
+
+
+def _v10_track_sources(db: sqlite_utils.Database) -> None:
+    """One declaration, one track: every file a track was read from (``index.track_merge``),
+    with its role (primary, evidence, superseded version, split off) and why. Existing tracks
+    get their one file as primary."""
+    db.execute(
+        "CREATE TABLE track_sources (id INTEGER PRIMARY KEY, "
+        "track_id INTEGER NOT NULL REFERENCES tracks(track_id), "
+        "declaration_id INTEGER NOT NULL REFERENCES declarations(declaration_id), "
+        "file_sha256 TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN "
+        "('primary', 'evidence', 'superseded', 'split')), rank INTEGER, added_at TEXT NOT NULL, "
+        "note TEXT)")
+    db.execute("CREATE INDEX track_sources_track ON track_sources(track_id)")
+    db.execute("CREATE INDEX track_sources_declaration ON track_sources(declaration_id)")
+    db.execute(
+        "INSERT INTO track_sources(track_id, declaration_id, file_sha256, role, rank, added_at) "
+        "SELECT t.track_id, t.declaration_id, d.file_sha256, 'primary', "
+        "CASE WHEN f.ocr_pages NOT IN ('[]', '') OR f.format = 'image' THEN 1 "
+        "WHEN f.format IN ('docx', 'pdf') THEN 3 ELSE 2 END, f.imported_at "
+        "FROM tracks t JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER data_versions_track_sources_{event.lower()} AFTER {event} ON "
+                   "track_sources BEGIN INSERT INTO data_versions VALUES ('track_sources', 1) "
+                   "ON CONFLICT (name) DO UPDATE SET version = version + 1; END")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("track_sources", "赛道的每个来源文件（同一申报表的不同形式或版本）：主来源/佐证/旧版本/已拆出及原因",
+         "every file a track was read from: primary, evidence, superseded version or split off"))
+
+
+def _v11_region_figures(db: sqlite_utils.Database) -> None:
+    """Region-wide figures (the region's average growth of a year) entered once, not per track
+    (``index.eligibility.set_region_figure``); history kept, the latest counts."""
+    db.execute(
+        "CREATE TABLE region_figures (id INTEGER PRIMARY KEY, key TEXT NOT NULL, "
+        "year INTEGER NOT NULL, value REAL NOT NULL, entered_by TEXT, entered_at TEXT NOT NULL)")
+    db.execute("CREATE INDEX region_figures_key ON region_figures(key, year)")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER data_versions_region_figures_{event.lower()} AFTER {event} ON "
+                   "region_figures BEGIN INSERT INTO data_versions VALUES ('region_figures', 1) "
+                   "ON CONFLICT (name) DO UPDATE SET version = version + 1; END")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("region_figures", "全区性指标（如某年度全区平均增长率），只录一次，供各赛道判断申报条件",
+         "region-wide figures (the region's average growth of a year), entered once"))
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_versions,
-    _v6_cached_answers, _v7_views, _v8_policy_validity]
+    _v6_cached_answers, _v7_views, _v8_policy_validity, _v9_file_fates, _v10_track_sources,
+    _v11_region_figures]
 
 
 def version(db: sqlite_utils.Database) -> int:

@@ -16,7 +16,6 @@ import sqlite_utils
 
 from saidao.corpus.policies import bundled
 from saidao.corpus.zones import registry
-from saidao.extractors.firm_name import name_key
 from saidao.index import fts
 from saidao.index.db import connect, now, write_transaction
 from saidao.index.schema import migrate
@@ -139,16 +138,35 @@ class Index:
         result: dict | None,
         error: dict | None,
         origin: str | None = None,
+        copy_of: str | None = None,
+        reread: bool = False,
     ) -> str:
-        """Store one file's extraction (or failure) in one transaction; return the outcome."""
+        """Store one file's extraction (or failure) in one transaction; return the outcome.
+
+        ``copy_of``: the path of the file these bytes were first seen as (a copy);
+        a copy of a file this run imported is a ``duplicate``, of an older import
+        ``unchanged``. ``reread``: bytes already imported are read again and their
+        stored extraction replaced (the track they belong to is kept).
+        """
         with write_transaction(self.db):
             existing = self._file(sha256)
-            if error is not None:
+            if error is not None and error.get("reason") == "needs_ocr":
+                outcome = "unchanged" if existing and existing["status"] == "imported" \
+                    else "pending_ocr"
+                if outcome == "pending_ocr":
+                    self._write_failed(run_id, path, sha256, size, kind, error, origin)
+            elif error is not None:
                 outcome = "failed"
                 if existing is None or existing["status"] == "failed":
                     self._write_failed(run_id, path, sha256, size, kind, error, origin)
+            elif existing is not None and existing["status"] == "imported" and reread \
+                    and result is not None:
+                self._reread(run_id, existing, kind, result)
+                outcome = "reread"
             elif existing is not None and existing["status"] == "imported":
-                outcome = "unchanged"
+                outcome = "duplicate" if copy_of and existing["run_id"] == run_id else "unchanged"
+                if copy_of is None and existing["path"] != path:
+                    copy_of = existing["path"]
             elif existing is not None and existing["status"] == "superseded":
                 outcome = self._reinstate(sha256, path, origin)
             else:
@@ -159,8 +177,45 @@ class Index:
                 self._write_file(run_id, path, sha256, size, kind, result or {}, origin)
                 self._supersede(older, sha256)
                 outcome = "superseded" if older else "imported"
-            self._log(run_id, path, origin, sha256, outcome, error)
+            self._log(run_id, path, origin, sha256, outcome, error, copy_of)
         return outcome
+
+    def skipped(self, *, run_id: int, path: str, sha256: str, error: dict,
+                origin: str | None = None) -> str:
+        """Log a file that is not a document (``ingest.fate``): counted, never stored as one."""
+        with write_transaction(self.db):
+            self._log(run_id, path, origin, sha256, "skipped", error)
+        return "skipped"
+
+    def _reread(self, run_id: int, existing: dict, kind: str | None, result: dict) -> None:
+        """Replace a file's stored extraction with a fresh reading (``ingest --reread``)."""
+        from saidao.index.track_merge import forget_declarations
+
+        sha256 = existing["sha256"]
+        self.db.execute("PRAGMA defer_foreign_keys = ON")  # the kept track points at the old row
+        keep = forget_declarations(self.db, sha256)
+        self._forget_policy(sha256)
+        self.db.execute("DELETE FROM problems WHERE file_sha256 = ?", [sha256])
+        source = result.get("source") or {}
+        kind = result.get("kind") or kind
+        self.db.execute(
+            "UPDATE files SET kind = ?, format = ?, pages = ?, ocr_pages = ?, run_id = ?, "
+            "imported_at = ? WHERE sha256 = ?",
+            [kind, source.get("format"), source.get("pages"),
+             dumps(source.get("ocr_pages") or []), run_id, now(), sha256])
+        self._write_content(sha256, kind, result, reuse_track=keep)
+
+    def _forget_policy(self, sha256: str) -> None:
+        """Drop a policy's rows and its clauses from the search indexes (a re-read)."""
+        rows = self.db.execute(
+            "SELECT c.id, c.clause_id, c.heading, c.text FROM clauses c JOIN policies p "
+            "ON p.policy_id = c.policy_id WHERE p.file_sha256 = ?", [sha256]).fetchall()
+        for rowid, clause_id, heading, text in rows:
+            fts.forget_clause(self.db, rowid, heading or "", text or "")
+            self.db.execute("DELETE FROM track_links WHERE clause_id = ?", [clause_id])
+            self.db.execute("DELETE FROM clause_tags WHERE clause_id = ?", [clause_id])
+            self.db.execute("DELETE FROM clauses WHERE id = ?", [rowid])
+        self.db.execute("DELETE FROM policies WHERE file_sha256 = ?", [sha256])
 
     def _current_versions(self, path: str, origin: str | None, sha256: str) -> list[str]:
         """Imported files that are the same logical file (same path or same origin)."""
@@ -189,13 +244,13 @@ class Index:
 
     def _log(
         self, run_id: int, path: str, origin: str | None, sha256: str, outcome: str,
-        error: dict | None,
+        error: dict | None, copy_of: str | None = None,
     ) -> None:
         self.db.execute(
             "INSERT INTO import_log(run_id, path, origin, sha256, outcome, reason, message, "
-            "logged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "logged_at, copy_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, path, origin, sha256, outcome, (error or {}).get("reason"),
-             (error or {}).get("message"), now()],
+             (error or {}).get("message"), now(), copy_of],
         )
 
     def _write_failed(
@@ -222,8 +277,13 @@ class Index:
             [sha256, size, path, origin, kind, source.get("format"), source.get("pages"),
              dumps(source.get("ocr_pages") or []), run_id, now()],
         )
+        self._write_content(sha256, kind, result)
+
+    def _write_content(self, sha256: str, kind: str | None, result: dict,
+                       reuse_track: int | None = None) -> None:
+        """A file's declaration or policy rows and its problems."""
         if kind == "declaration":
-            self._write_declaration(sha256, result)
+            self._write_declaration(sha256, result, reuse_track)
         elif kind == "policy":
             self._write_policy(sha256, result)
         for problem in _open_problems(sha256, kind, result):
@@ -233,7 +293,10 @@ class Index:
             )
 
     # -- declarations ------------------------------------------------------------
-    def _write_declaration(self, sha256: str, result: dict) -> None:
+    def _write_declaration(self, sha256: str, result: dict, reuse_track: int | None = None
+                           ) -> None:
+        """The declaration's row; its track is an existing one it is another form or version
+        of, or a new one (``index.track_merge``)."""
         unit = result.get("unit") or {}
         measures = result.get("measures") or {}
         plan = result.get("plan") or {}
@@ -262,39 +325,9 @@ class Index:
             "raw": dumps(result),
         }
         declaration_id = self._insert("declarations", row)
-        track = result.get("track") or {}
-        track_id = self._insert("tracks", {
-            "declaration_id": declaration_id,
-            "track_name": result.get("track_name"),
-            "direction": track.get("direction"),
-            "scheme": track.get("scheme"),
-            "codes": dumps(track.get("codes") or []),
-            "class_names": dumps(track.get("class_names") or []),
-            "label": track.get("label"),
-            "resolved": _bool(track.get("resolved")),
-            "zone_id": zone.get("id"),
-        })
-        for firm in result.get("firms") or []:
-            self._insert("firm_mentions", {
-                "track_id": track_id,
-                "seq": firm.get("seq"),
-                "name": firm.get("name"),
-                "name_key": name_key(firm["name"]) if firm.get("name") else None,
-                "uscc_printed": firm.get("uscc_printed"),
-                "uscc": firm.get("uscc"),
-                "uscc_valid": _bool(firm.get("uscc_valid")),
-                "uscc_fix": firm.get("uscc_fix"),
-                "confidence": firm.get("confidence"),
-                "extra": dumps(firm.get("extra") or {}),
-                "source": dumps(firm.get("sources") or firm.get("source") or {}),
-            })
-        for platform in result.get("platforms") or []:
-            self._insert("platforms", {
-                "track_id": track_id,
-                **{k: platform.get(k) for k in
-                   ("seq", "name", "host", "level", "year", "certifier", "research")},
-                "extra": dumps(platform.get("extra") or {}),
-            })
+        from saidao.index.track_merge import place_declaration
+
+        place_declaration(self.db, declaration_id, sha256, result, reuse_track)
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         columns = ", ".join(row)
@@ -345,7 +378,7 @@ class Index:
 
     # -- tracks ------------------------------------------------------------------
     def track_ids(self, sha256: str) -> list[int]:
-        """The tracks a declaration file holds (one per declaration)."""
+        """The tracks a declaration file is the primary source of (one per declaration)."""
         rows = self.db.execute(
             "SELECT t.track_id FROM tracks t JOIN declarations d ON d.declaration_id = t.declaration_id "
             "WHERE d.file_sha256 = ? ORDER BY t.track_id", [sha256],
@@ -383,7 +416,7 @@ class Index:
         if run_id is None:
             return []
         return list(self.db.query(
-            "SELECT l.run_id, l.path, l.origin, l.sha256, l.outcome, "
+            "SELECT l.run_id, l.path, l.origin, l.sha256, l.outcome, l.copy_of, "
             "coalesce(l.reason, f.reason) AS reason, coalesce(l.message, f.message) AS message, "
             "f.kind, f.format, f.pages, f.status, f.superseded_by, l.logged_at, "
             "(SELECT group_concat(p.message, '；') FROM problems p WHERE p.file_sha256 = l.sha256 "

@@ -69,6 +69,7 @@ class Options:
     dry_run: bool = False
     ray: str | None = None  # read on a Ray cluster: "local", "auto", "host:port", "ray://…"
     ray_shared_path: bool = False  # the cluster sees the files at the same paths
+    reread: bool = False  # read files already imported again with today's readers
 
     @property
     def n_workers(self) -> int:
@@ -103,6 +104,7 @@ class FileOutcome:
     reason: str | None = None
     message: str | None = None  # the Chinese message, path included
     detail: str | None = None  # what exactly was wrong (e.g. the unsafe member name)
+    copy_of: str | None = None  # the file these bytes were first seen as (a copy)
 
 
 @dataclass
@@ -539,18 +541,25 @@ class _Importer:
         self.progress = progress
         self.outcomes: list[FileOutcome] = []
         self.pending: dict[str, list[Source]] = {}  # sha256 in flight -> later copies
+        self.first_seen: dict[str, str] = {}  # sha256 -> the path it was first seen as this run
         self.worker_peak_kib = 0
 
     def jobs(self, stream: Iterable[Source]) -> Iterator[tuple[Source, tuple]]:
         """The files that need a worker; the rest are recorded on the way."""
         for source in stream:
             identify(source)
-            if source.error is not None:
+            copy_of = self.first_seen.setdefault(source.sha256, source.display) \
+                if source.sha256 else None
+            copy_of = None if copy_of == source.display else copy_of
+            if source.error is None and (skip := _not_a_document(source)) is not None:
+                self._skip(source, skip)
+            elif source.error is not None:
                 self._record(source, _error_payload(source.error))
             elif source.sha256 in self.pending:
                 self.pending[source.sha256].append(source)  # a copy of a file in flight
-            elif self.index.known(source.sha256) == "imported":
-                self._record(source, None)
+            elif self.index.known(source.sha256) == "imported" and (
+                    copy_of is not None or not self.options.reread):
+                self._record(source, None, copy_of=copy_of)
             else:
                 self.pending[source.sha256] = []
                 opts = self.options
@@ -561,14 +570,28 @@ class _Importer:
     def finish(self, source: Source, payload: dict) -> None:
         """Record a worker's result, then the copies of the same bytes that waited for it."""
         self.worker_peak_kib = max(self.worker_peak_kib, payload.get("peak_rss_kib", 0))
-        self._record(source, payload)
+        payload = fate_of_reading(source.display, payload, self.options.settings.ocr)
+        self._record(source, payload, reread=self.options.reread)
         for copy in self.pending.pop(source.sha256, []):
             if payload["error"] is None:
-                self._record(copy, None)
+                self._record(copy, None, copy_of=source.display)
             else:
-                self._record(copy, _error_payload(SaidaoError(**_error_args(payload, copy))))
+                self._record(copy, _error_payload(SaidaoError(**_error_args(payload, copy))),
+                             copy_of=source.display)
 
-    def _record(self, source: Source, payload: dict | None) -> None:
+    def _skip(self, source: Source, error: SaidaoError) -> None:
+        """A file that is not a document: logged as skipped with the reason, never imported."""
+        report = {**error.to_dict(), "detail": error.detail}
+        outcome = "skipped"
+        if source.sha256:
+            outcome = self.index.skipped(run_id=self.run_id, path=source.display,
+                                         sha256=source.sha256, error=report, origin=source.origin)
+        self._done(source, FileOutcome(
+            path=source.display, origin=source.origin, sha256=source.sha256, size=source.size,
+            outcome=outcome, reason=error.reason, message=error.message_zh, detail=error.detail))
+
+    def _record(self, source: Source, payload: dict | None, copy_of: str | None = None,
+                reread: bool = False) -> None:
         """One transaction in the index for one file (``payload`` None: bytes known)."""
         error = payload["error"] if payload else None
         outcome = "unchanged" if payload is None else "failed"
@@ -582,6 +605,8 @@ class _Importer:
                 result=payload["result"] if payload else None,
                 error=error,
                 origin=source.origin,
+                copy_of=copy_of,
+                reread=reread,
             )
             self.linker.recorded(source.sha256, payload["kind"] if payload else None, outcome)
         done = FileOutcome(
@@ -596,11 +621,47 @@ class _Importer:
             reason=error["reason"] if error else None,
             message=error["message"] if error else None,
             detail=error.get("detail") if error else None,
+            copy_of=copy_of,
         )
+        self._done(source, done)
+
+    def _done(self, source: Source, done: FileOutcome) -> None:
         self.outcomes.append(done)
         self.progress.done(done)
         if source.temp and source.path is not None:
             source.path.unlink(missing_ok=True)
+
+
+def _not_a_document(source: Source) -> SaidaoError | None:
+    """The refusal of a file that is not a document (``ingest.fate``), else None."""
+    from saidao.ingest.fate import not_a_document
+
+    if source.path is None or source.size == 0:
+        return None
+    return not_a_document(source.path, source.display)
+
+
+def fate_of_reading(display: str, payload: dict, ocr: bool) -> dict:
+    """A worker's reading, told truthfully: an extension the content contradicts is a problem
+    on the file; a file with scanned pages read without OCR is waiting for OCR, not imported
+    (stored as ``needs_ocr``, so the next run with OCR reads it)."""
+    from saidao.ingest.fate import extension_problem
+
+    result = payload.get("result")
+    if payload.get("error") is not None or result is None:
+        return payload
+    source = result.get("source") or {}
+    scanned = source.get("ocr_pages") or []
+    if source.get("format") == "image" and not scanned:  # a photo or scan is all OCR
+        scanned = list(range(1, int(source.get("pages") or 1) + 1))
+    if not ocr and scanned:
+        detail = f"{len(scanned)} 页为扫描页：第 {'、'.join(map(str, scanned[:10]))} 页"
+        return {**_error_payload(SaidaoError("needs_ocr", display, detail)),
+                "pages": payload.get("pages", 0)}
+    problem = extension_problem(display, source.get("format"))
+    if problem is not None:
+        result.setdefault("problems", []).append(problem)
+    return payload
 
 
 def _error_args(payload: dict, source: Source) -> dict[str, str]:
@@ -741,19 +802,20 @@ def dry_run(
     started = time.perf_counter()
     index = _open_existing(db_path)
     outcomes: list[FileOutcome] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # sha256 -> the path first seen with it
     try:
         with tempfile.TemporaryDirectory(prefix="saidao-dry-") as tmp:
             for source in sources(files, Path(tmp), options.settings, progress.grow):
                 identify(source)
-                outcome = _would(source, index, seen)
-                seen.add(source.sha256)
+                outcome = _would(source, index, seen, options.reread)
+                first = seen.setdefault(source.sha256, source.display)
                 error = source.error
                 done = FileOutcome(
                     source.display, source.origin, source.sha256, source.size, outcome,
                     reason=error.reason if error else None,
                     message=error.message_zh if error else None,
                     detail=error.detail if error else None,
+                    copy_of=first if outcome == "copy" else None,
                 )
                 outcomes.append(done)
                 progress.done(done)
@@ -774,8 +836,11 @@ def _open_existing(db_path: str | Path) -> Any:
     return Index.open(db_path)
 
 
-def _would(source: Source, index: Index, seen: set[str]) -> str:
+def _would(source: Source, index: Index, seen: dict[str, str], reread: bool = False) -> str:
     """The dry-run verdict for one identified file."""
+    if source.error is None and (skip := _not_a_document(source)) is not None:
+        source.error = skip
+        return "skip"
     if source.error is None and source.path is not None and source.size == 0:
         source.error = SaidaoError("empty", source.display)
     elif source.error is None and source.path is not None and sniff(source.path) is None:
@@ -783,10 +848,10 @@ def _would(source: Source, index: Index, seen: set[str]) -> str:
     if source.error is not None:
         return "unsupported"
     if source.sha256 in seen:
-        return "unchanged"
+        return "copy"
     known = index.known(source.sha256) if index is not None else None
     if known == "imported":
-        return "unchanged"
+        return "reread" if reread else "unchanged"
     if known == "failed":
         return "retry"
     if index is not None and _previous_version(index, source.display):

@@ -10,7 +10,10 @@ import zipfile
 from pathlib import Path
 
 #: format -> what the readers call it; "docx" also covers .wps saved as OOXML.
-FORMATS = ("pdf", "docx", "doc", "rtf", "image", "txt", "zip", "html", "mhtml", "ofd")
+#: "xlsx"/"xls"/"pptx"/"ppt" are office files that are not documents to read
+#: (a workbook is never an archive to expand; see ``ingest.fate``).
+FORMATS = ("pdf", "docx", "doc", "rtf", "image", "txt", "zip", "html", "mhtml", "ofd",
+           "xlsx", "xls", "pptx", "ppt")
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (
@@ -34,7 +37,7 @@ def sniff(path: Path, head: bytes | None = None) -> str | None:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(_OLE2):
-        return "doc"
+        return _sniff_ole2(path)
     if head.lstrip().startswith(b"{\\rtf"):
         return "rtf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -47,7 +50,7 @@ def sniff(path: Path, head: bytes | None = None) -> str | None:
     web = sniff_web(head)
     if web is not None:
         return web
-    if _looks_like_text(head):
+    if looks_like_text(head):
         return "txt"
     return None
 
@@ -96,10 +99,42 @@ def _sniff_zip(path: Path) -> str:
         return "docx"
     if any(name.lower() == "ofd.xml" for name in names):
         return "ofd"  # GB/T 33190: the container's entry file is OFD.xml at the root
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return "xlsx"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
     return "zip"
 
 
-def _looks_like_text(head: bytes) -> bool:
+#: OLE2 stream names (UTF-16LE in the directory) that say which Office program wrote it.
+_OLE2_STREAMS = (
+    ("WordDocument".encode("utf-16-le"), "doc"),
+    ("Workbook".encode("utf-16-le"), "xls"),
+    ("Book".encode("utf-16-le") + b"\x00\x00", "xls"),
+    ("PowerPoint Document".encode("utf-16-le"), "ppt"),
+)
+#: An OLE2 directory is read this far into the file at most (bounded work per file).
+_OLE2_SCAN_BYTES = 64 << 20
+
+
+def _sniff_ole2(path: Path) -> str:
+    """``doc``, ``xls`` or ``ppt`` from the compound file's stream names; ``doc`` when unsure.
+
+    The directory entries hold the stream names in UTF-16; they may lie anywhere in
+    the file, so the bytes are scanned (legacy files are small; the scan is bounded).
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_OLE2_SCAN_BYTES)
+    except OSError:
+        return "doc"
+    for name, fmt in _OLE2_STREAMS:
+        if name in data:
+            return fmt
+    return "doc"
+
+
+def looks_like_text(head: bytes) -> bool:
     """UTF-8 or GB18030 without control bytes; tolerate a cut multibyte tail."""
     if b"\x00" in head:
         return False

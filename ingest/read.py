@@ -16,6 +16,7 @@ from pathlib import Path
 from saidao.document import Document
 from saidao.errors import SaidaoError
 from saidao.ingest.detect import sniff
+from saidao.ingest.fate import NOT_DOCUMENT_FORMATS
 from saidao.settings import DEFAULT, ReadSettings
 
 SUPPORTED_SUFFIXES = {
@@ -52,6 +53,8 @@ def read(path: str | Path, settings: ReadSettings = DEFAULT, sha256: str | None 
     fmt = sniff(path)
     if fmt is None or fmt == "zip":
         raise SaidaoError("unknown_format", path, path.suffix or "no extension")
+    if fmt in NOT_DOCUMENT_FORMATS:  # a workbook or slides: no reader, say what it is
+        raise SaidaoError("unknown_format", path, NOT_DOCUMENT_FORMATS[fmt])
     sha = sha256 or sha256_of(path)
     reader = _reader_for(fmt)
     try:

@@ -119,20 +119,44 @@ def register_import(
     type_: str = typer.Option(..., "--type", help="名单类型，如 高新技术企业、专精特新小巨人"),
     year: int = typer.Option(None, "--year", help="认定年度"),
     db: Path = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON（每行的处理结果）"),
 ) -> None:
-    """导入认定企业名单（按列标题找企业名称和信用代码列）。"""
-    from saidao.index.registers import REGISTER_TYPES, import_register
+    """导入认定企业名单（按列标题找企业名称和信用代码列），报告读取、匹配、更正和拒收的行。"""
+    from saidao.index.registers import REGISTER_TYPES, import_register_report
     from saidao.index.store import Index
 
     if type_ not in REGISTER_TYPES:
         raise typer.BadParameter(f"可选：{'、'.join(REGISTER_TYPES)}", param_hint="--type")
     with Index.open(db) as index:
         try:
-            count = import_register(index, file, type_, year)
+            report = import_register_report(index, file, type_, year)
         except SaidaoError as e:
             err.print(f"[red]✗ {e.message_zh}[/red]")
             raise typer.Exit(1) from None
-    err.print(f"已导入 {count} 家企业（{type_}{f'，{year}年' if year else ''}）")
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        _register_report(report, type_, year)
+
+
+def _register_report(report: Any, type_: str, year: int | None) -> None:
+    """The register import in Chinese: counts, then each repair, rejection and name-only row."""
+    console = Console()
+    console.print(
+        f"{type_}{f'（{year}年）' if year else ''}名单：读取 {report.read} 行，"
+        f"导入 {report.loaded} 行，与已导入赛道的企业匹配 {report.matched} 行，"
+        f"更正信用代码 {len(report.repaired)} 行，拒收 {len(report.rejected)} 行，"
+        f"无信用代码（仅按名称匹配）{len(report.name_only)} 行"
+        f"（其中按名称匹配上 {report.name_only_matched} 行）")
+    for title, rows in (("已更正的信用代码", report.repaired), ("拒收的行", report.rejected),
+                        ("无信用代码、仅按名称匹配的行", report.name_only)):
+        if rows:
+            table = RichTable(title=title)
+            for header in ("行号", "企业名称", "原信用代码", "说明"):
+                table.add_column(header, overflow="fold")
+            for r in rows:
+                table.add_row(str(r["row"]), r["name"], r["printed"], r["reason"])
+            console.print(table)
 
 
 # ---------------------------------------------------------------- eligibility
@@ -187,4 +211,58 @@ def recheck_command(
     for s in summary.settled + summary.revised:
         table.add_row(str(s.track_id), s.field, s.name, s.uscc_printed, s.replaced or "", s.uscc,
                       "；".join(s.evidence))
+    Console().print(table)
+
+
+# ---------------------------------------------------------------- region-wide figures
+
+region_app = typer.Typer(help="全区性指标（如某年度全区平均增长率）：每年录入一次，供各赛道判断申报条件。",
+                         no_args_is_help=True)
+app.add_typer(region_app, name="region")
+
+
+@region_app.command("set")
+def region_set(
+    item: str = typer.Argument(..., help="指标=数值，如 region_avg_growth=6.5"),
+    year: int = typer.Option(..., "--year", help="年度，如 2025"),
+    by: str = typer.Option("", "--by", help="录入人"),
+    db: Path = DB_OPTION,
+) -> None:
+    """录入一个年度的全区性指标（保留历史，以最后一次为准）。"""
+    from saidao.index.eligibility import REGION_FIGURE_KEYS, set_region_figure
+    from saidao.index.store import Index
+
+    key, sep, value = item.partition("=")
+    if not sep:
+        err.print(f"[red]✗ 需要 指标=数值 的形式，可选指标：{'、'.join(REGION_FIGURE_KEYS)}[/red]")
+        raise typer.Exit(2)
+    with Index.open(db) as index:
+        try:
+            number = set_region_figure(index, key.strip(), year, value.strip(), by=by)
+        except ValueError as e:
+            err.print(f"[red]✗ {e}[/red]")
+            raise typer.Exit(2) from None
+    err.print(f"已录入 {year} 年{REGION_FIGURE_KEYS[key.strip()]}：{number:g}")
+
+
+@region_app.command("list")
+def region_list(
+    db: Path = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """已录入的全区性指标（每个年度的最新值）。"""
+    from saidao.index.eligibility import REGION_FIGURE_KEYS, region_figures
+    from saidao.index.store import Index
+
+    with Index.open(db) as index:
+        rows = region_figures(index)
+    if as_json:
+        print_json(rows)
+        return
+    table = RichTable(title="全区性指标")
+    for header in ("指标", "年度", "数值", "录入人", "录入时间"):
+        table.add_column(header)
+    for r in rows:
+        table.add_row(REGION_FIGURE_KEYS.get(r["key"], r["key"]), str(r["year"]), f"{r['value']:g}",
+                      r["entered_by"] or "", r["entered_at"])
     Console().print(table)

@@ -7,6 +7,7 @@ layer over ``saidao.index``; ``--json`` prints one document on stdout.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -158,26 +159,24 @@ def track(
     set_figures: list[str] = typer.Option(
         [], "--set", help="录入申报表没有的指标，如 rd_intensity=3.4（可多次）"),
     by: str = typer.Option("", "--by", help="录入人"),
+    split_source: str | None = typer.Option(
+        None, "--split-source",
+        help="把误合并的来源文件拆为独立赛道（文件路径、文件名或 sha256 前缀）"),
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """一个赛道的全部信息：申报表、企业、平台、问题、关联条款；--set 录入研发强度等指标。"""
+    """一个赛道的全部信息：申报表、来源文件、企业、平台、问题、关联条款；--set 录入研发强度等指标。"""
     from saidao.index.eligibility import set_track_figure, track_eligibility
     from saidao.index.report import track as get_track
 
     with open_index(db) as index:
         data = get_track(index, track_id)
+        if data is not None and split_source:
+            _split(index, track_id, split_source)
+            data = get_track(index, track_id)
         if data is not None and set_figures:
-            for item in set_figures:
-                key, sep, value = item.partition("=")
-                if not sep:
-                    err.print(f"[red]✗ --set 需要 指标=数值 的形式：{item}[/red]")
-                    raise typer.Exit(2)
-                try:
-                    set_track_figure(index, track_id, key.strip(), value.strip(), by=by)
-                except ValueError as e:
-                    err.print(f"[red]✗ {e}[/red]")
-                    raise typer.Exit(2) from None
+            for key, value in _figures_or_exit(set_figures):  # all checked before any is stored
+                set_track_figure(index, track_id, key, value, by=by)
         if data is not None:
             data["eligibility"] = track_eligibility(index, track_id)
     if data is None:
@@ -188,12 +187,52 @@ def track(
         return
     Console().print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
                     f"{data['zone_name'] or data['zone_printed'] or ''}  {data['file']}")
+    if len(data.get("sources") or []) > 1:
+        print_table("来源文件（同一申报表的不同形式或版本）", ["文件", "格式", "作用", "说明"], [
+            [s["path"], s["format"], s["role_zh"], s["note"] or ""] for s in data["sources"]])
     print_table("企业名录", ["序号", "企业名称", "信用代码（原文）", "信用代码（校正）", "校正方式"], [
         [f["seq"], f["name"], f["uscc_printed"], f["uscc"], f["uscc_fix"]]
         for f in data["firms"]])
     if data["problems"]:
         print_table("待处理问题", ["字段", "问题"],
                [[p["field"], p["message"]] for p in data["problems"]])
+
+
+def _figures_or_exit(items: list[str]) -> list[tuple[str, str]]:
+    """``key=value`` items, each checked for its range and type; bad usage exits 2."""
+    from saidao.index.eligibility import REGION_FIGURE_KEYS, checked_figure
+
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        try:
+            if not sep:
+                raise ValueError(f"--set 需要 指标=数值 的形式：{item}")
+            if key in REGION_FIGURE_KEYS:
+                raise ValueError(f"{REGION_FIGURE_KEYS[key]}是全区性指标，每年只录一次："
+                                 f"saidao region set {key}=数值 --year 年度")
+            checked_figure(key, value)
+        except ValueError as e:
+            err.print(f"[red]✗ {e}[/red]")
+            raise typer.Exit(2) from None
+        out.append((key, value))
+    return out
+
+
+def _split(index: Any, track_id: int, which: str) -> None:
+    """``track ID --split-source FILE``: the file becomes a track of its own."""
+    from saidao.index.track_merge import split_source
+
+    try:
+        new_id = split_source(index.db, track_id, which)
+    except (LookupError, ValueError) as e:
+        err.print(f"[red]✗ {e.args[0]}[/red]")
+        raise typer.Exit(2) from None
+    from saidao.index.links import compute_links
+
+    compute_links(index, new_id)
+    err.print(f"已将“{which}”拆为独立赛道 {new_id}")
 
 
 @app.command()
@@ -216,10 +255,16 @@ def report(
         print_json(rows)
     elif not xlsx:
         print_table("导入报告", ["文件", "结果", "原因"], [
-            [r["path"], label(OUTCOME_LABELS, r["outcome"]),
-             "；".join(x for x in (r["message"], r.get("problems")) if x)]
+            [r["path"], label(OUTCOME_LABELS, r["outcome"]), _report_why(r)]
             for r in rows])
     raise typer.Exit(1 if any(r["outcome"] == "failed" for r in rows) else 0)
+
+
+def _report_why(row: dict[str, Any]) -> str:
+    """The report's reason column: which file a copy copies, else the message."""
+    if row.get("copy_of"):
+        return f"与 {row['copy_of']} 内容相同"
+    return row.get("message") or ""
 
 
 @app.command()

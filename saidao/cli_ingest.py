@@ -21,7 +21,7 @@ from saidao.errors import REASONS, SaidaoError
 from saidao.extractors.citation import clause_label
 from saidao.ingest.bulk import FileOutcome, Options, RunSummary
 from saidao.settings import ReadSettings
-from saidao.vocab import DRY_OUTCOME_LABELS, OUTCOME_LABELS
+from saidao.vocab import DRY_OUTCOME_LABELS, OUTCOME_LABELS, label
 
 DEMO_DB = Path("saidao-demo.db")
 
@@ -83,6 +83,21 @@ def summary_tables(summary: RunSummary) -> list[Table]:
     return tables
 
 
+def _fates_table(summary: RunSummary) -> Table | None:
+    """Files neither imported nor failed: skipped (not documents), waiting for OCR, copies."""
+    rows = [f for f in summary.files if f.outcome in ("skipped", "pending_ocr", "duplicate")]
+    if not rows:
+        return None
+    table = Table(title="跳过、待识别和副本")
+    table.add_column("文件", overflow="fold")
+    table.add_column("结果", overflow="fold")
+    table.add_column("原因", overflow="fold")
+    for f in rows:
+        why = f"与 {f.copy_of} 内容相同" if f.copy_of else _why(f)
+        table.add_row(f.path, label(OUTCOME_LABELS, f.outcome), why)
+    return table
+
+
 def _failures_table(summary: RunSummary) -> Table | None:
     rows = [f for f in summary.files if f.outcome in ("failed", "unsupported")]
     if not rows:
@@ -108,7 +123,7 @@ def _dry_table(summary: RunSummary) -> Table:
     table.add_column("文件", overflow="fold")
     table.add_column("处理", overflow="fold")
     for f in summary.files:
-        why = _why(f)
+        why = f"与 {f.copy_of} 内容相同" if f.copy_of else _why(f)
         table.add_row(f.path, DRY_OUTCOME_LABELS[f.outcome] + (f"：{why}" if why else ""))
     return table
 
@@ -141,7 +156,10 @@ def ingest(
     workers: int = typer.Option(0, "--workers", help="并行进程数（默认 CPU 核数）"),
     kind: str | None = typer.Option(None, "--kind", help="declaration 或 policy；默认按内容判断"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将如何处理，不写入索引"),
-    no_ocr: bool = typer.Option(False, "--no-ocr", help="不做文字识别（扫描页留空并报告）"),
+    no_ocr: bool = typer.Option(
+        False, "--no-ocr", help="不做文字识别（含扫描页的文件记为“待识别”，下次不加此项时识别）"),
+    reread: bool = typer.Option(
+        False, "--reread", help="已导入过的文件也用当前的读取程序重新读取，替换原抽取结果"),
     device: str = typer.Option("auto", "--device", help="文字识别设备：auto（有 GPU 则用）、cpu 或 cuda"),
     timeout: float = typer.Option(600.0, "--timeout", help="单个文件的处理时限（秒）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON（计数与每个文件的结果）"),
@@ -165,14 +183,16 @@ def ingest(
     _check_db_folder(db)
     options = Options(
         workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr, ocr_device=_device(device)),
-        timeout=timeout, dry_run=dry_run, ray=ray, ray_shared_path=ray_shared_path,
+        timeout=timeout, dry_run=dry_run, ray=ray, ray_shared_path=ray_shared_path, reread=reread,
     )
     summary = run_ingest(paths, db, options, sys.argv[1:])
     out = err if as_json else Console()
     if summary.dry_run and not as_json:
         out.print(_dry_table(summary))
-    elif not as_json and (failures := _failures_table(summary)) is not None:
-        out.print(failures)
+    elif not as_json:
+        for table in (_fates_table(summary), _failures_table(summary)):
+            if table is not None:
+                out.print(table)
     for table in summary_tables(summary):
         out.print(table)
     if as_json:

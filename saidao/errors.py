@@ -37,6 +37,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "Ray is not installed, so --ray cannot run; install it with: pip install 'saidao[ray]'",
     ),
     "ray_unreachable": ("无法连接 Ray 集群", "the Ray cluster cannot be reached"),
+    # not failures: a file's fate told truthfully (ingest.fate)
+    "not_document": ("不是申报表或政策文件", "not a declaration or policy document"),
+    "needs_ocr": (
+        "待识别：含扫描页，本次未做文字识别（--no-ocr）；下次不加 --no-ocr 导入时识别",
+        "waiting for OCR: scanned pages were not read (--no-ocr); the next run without it reads them",
+    ),
 }
 
 

@@ -26,16 +26,23 @@ OUTCOME_LABELS = {
     "unchanged": "未变",
     "superseded": "已更新",
     "failed": "失败",
+    "skipped": "跳过（不是文档）",
+    "pending_ocr": "待识别（未做文字识别）",
+    "duplicate": "副本（同批次另一文件）",
+    "reread": "已重新读取",
 }
 #: A web upload's outcome: a run's, or refused before the run.
 UPLOAD_OUTCOME_LABELS = {**OUTCOME_LABELS, "unsupported": "不支持"}
 #: What a dry run says would happen to each file (``saidao ingest --dry-run``).
 DRY_OUTCOME_LABELS = {
     "new": "新文件",
-    "retry": "重试（上次失败）",
+    "retry": "重试（上次失败或待识别）",
     "unchanged": "未变",
     "would_supersede": "将更新旧版本",
     "unsupported": "不支持/无法读取",
+    "skip": "跳过（不是文档）",
+    "copy": "副本（同批次另一文件）",
+    "reread": "将重新读取",
 }
 #: A policy's level (``policies.level``) and a zone's level.
 LEVEL_LABELS = {

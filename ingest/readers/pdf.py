@@ -70,6 +70,34 @@ _PAGE_NUMBER = re.compile(
 _MARGIN = 0.1  # top/bottom share of the page where running heads and page numbers live
 _SEAL_DPI = 36
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+#: A soft hyphen: invisible where the text flows on, a word broken at a line's end.
+#: PDFium reports it as U+00AD or as U+0002; either becomes this one marker, kept
+#: at a line's end until lines are joined (then the word is joined without a space).
+SOFT_HYPHEN = "\u00ad"
+_SOFT_HYPHEN_CODES = {0x02, 0xAD}
+#: Invisible characters that never belong to the text read: zero-width space/joiners,
+#: word joiner, BOM.
+_INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
+
+
+def _char_text(code: int) -> str | None:
+    """The text of one text-layer character, None for control and invisible characters
+    (the only ones kept are the tab, as a space, and the soft hyphen marker)."""
+    if code in _SOFT_HYPHEN_CODES:
+        return SOFT_HYPHEN
+    if code == 0x09:
+        return " "
+    if code < 0x20 or 0x7F <= code <= 0x9F or code in _INVISIBLE:
+        return None
+    try:
+        return chr(code)
+    except (ValueError, OverflowError):
+        return "\ufffd"
+
+
+def visible(text: str) -> str:
+    """Text without soft-hyphen markers (a finished line, paragraph or cell)."""
+    return text.replace(SOFT_HYPHEN, "")
 
 
 def box_glyph(ch: str) -> str | None:
@@ -134,10 +162,9 @@ def page_chars(textpage: pdfium.PdfTextPage, mediabox: tuple[float, float, float
             continue
         if pdfium_c.FPDFText_HasUnicodeMapError(raw, i) == 1:
             code = 0xFFFD
-        try:
-            text = chr(code)
-        except (ValueError, OverflowError):
-            text = "\ufffd"
+        text = _char_text(code)
+        if text is None:
+            continue
         size = float(pdfium_c.FPDFText_GetFontSize(raw, i)) or (rect.top - rect.bottom)
         char = Char(text, rect.left - left, top - rect.top, rect.right - left, top - rect.bottom, size)
         normal = box_glyph(text)
@@ -197,17 +224,29 @@ def line_text(chars: list[Char]) -> str:
                 parts.append(" ")
         parts.append(" " if char.text.isspace() else char.text)
         prev = char
-    return re.sub(r" {2,}", " ", "".join(parts)).strip()
+    text = re.sub(r" {2,}", " ", "".join(parts)).strip()
+    # a soft hyphen inside a line is invisible; only one ending the line breaks a word
+    ends_broken = text.endswith(SOFT_HYPHEN)
+    text = visible(text).rstrip()
+    return text + SOFT_HYPHEN if ends_broken and text else text
 
 
 def join_lines(texts: list[str]) -> str:
-    """Wrapped lines into one text: CJK needs no space at a wrap, Latin words do."""
+    """Wrapped lines into one text: CJK needs no space at a wrap, Latin words do, and a
+    word broken by a soft hyphen is joined whole."""
     out = ""
     for text in texts:
-        if out and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(text[0]):
-            out += " "
-        out += text
-    return out
+        out = _join_two(out, text)
+    return visible(out)
+
+
+def _join_two(out: str, text: str) -> str:
+    """``text`` wrapped onto ``out``; a soft hyphen ending ``text`` is kept (it may go on)."""
+    if out.endswith(SOFT_HYPHEN):
+        out = out[:-1]
+    elif out and text and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(text[0]):
+        out += " "
+    return out + text
 
 
 # -- paragraphs ---------------------------------------------------------------
@@ -262,7 +301,7 @@ def make_paragraph(lines: list[Line], base: Provenance) -> Paragraph:
     bbox = (min(ln.bbox[0] for ln in lines), lines[0].bbox[1],
             max(ln.bbox[2] for ln in lines), lines[-1].bbox[3])
     prov = base.at(line=lines[0].number, bbox=bbox)
-    text_lines = [TextLine(ln.text, base.at(line=ln.number, bbox=ln.bbox)) for ln in lines]
+    text_lines = [TextLine(visible(ln.text), base.at(line=ln.number, bbox=ln.bbox)) for ln in lines]
     boxes = [c for ln in lines for c in ln.boxes]
     return Paragraph(text, prov, text_lines, checkboxes_in(text, boxes, prov))
 
@@ -273,11 +312,12 @@ def _cell_text(lines: list[Line], right: float) -> str:
     out = ""
     for i, line in enumerate(lines):
         if i:
-            wrapped = right - lines[i - 1].bbox[2] <= 2.0 * lines[i - 1].size
-            out += join_lines(["x", line.text])[1:] if wrapped else "\n" + line.text
+            broken = out.endswith(SOFT_HYPHEN)  # a word broken at the line's end goes on
+            wrapped = broken or right - lines[i - 1].bbox[2] <= 2.0 * lines[i - 1].size
+            out = _join_two(out, line.text) if wrapped else out + "\n" + line.text
             continue
         out = line.text
-    return out
+    return visible(out)
 
 
 class _Centres:
@@ -316,7 +356,7 @@ def build_table(grid: TableGrid, chars: list[Char], base: Provenance) -> Table:
         table.cells.append(Cell(
             gc.row, gc.col, text, prov, gc.row_span, gc.col_span,
             checkboxes=checkboxes_in(text, boxes, prov),
-            lines=[TextLine(ln.text, prov.at(bbox=ln.bbox)) for ln in lines],
+            lines=[TextLine(visible(ln.text), prov.at(bbox=ln.bbox)) for ln in lines],
         ))
     return table
 

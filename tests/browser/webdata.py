@@ -36,9 +36,21 @@ def set_text(cell: docx.table._Cell, text: str) -> None:
             run.text = ""
 
 
+#: The renamed copy declares another track of the zone: with decl_001's own track name
+#: it would be decl_001's second version, one track (issue 13), not a second track
+#: sharing its firms.
+OTHER_TRACK = "未来制造+[低空经济]"
+
+
 def renamed_firm_declaration(path: Path) -> Path:
-    """decl_001 again with its first firm renamed and its code misprinted."""
+    """decl_001 again as another track, with its first firm renamed and its code misprinted."""
     document = docx.Document(str(DECL / "decl_001.docx"))
+    for paragraph in document.paragraphs[:6]:
+        if paragraph.text.startswith("新赛道名称："):
+            for run in paragraph.runs:
+                run.text = ""
+            paragraph.runs[0].text = f"新赛道名称：{OTHER_TRACK}"
+    set_text(document.tables[0].rows[0].cells[1], OTHER_TRACK)
     firms = document.tables[1]
     set_text(firms.rows[1].cells[1], RENAMED)
     set_text(firms.rows[1].cells[2], MISPRINT)
