@@ -44,7 +44,7 @@ import lxml.html
 from rich.console import Console
 from rich.table import Table
 
-from saidao.extractors.extract import extract_file
+from saidao.ingest.extract import extract_file
 from saidao.ingest.read import read
 from saidao.ingest.readers.mhtml import main_html_part
 

@@ -521,7 +521,8 @@ def make_pool(options: Options, inline: bool = False) -> Any:
         from saidao.ingest.ray_pool import RayPool  # Ray is an optional extra
 
         shared = options.ray_shared_path or os.environ.get("SAIDAO_RAY_SHARED_PATH") == "1"
-        return RayPool(address, options.timeout, shared_path=shared)
+        return RayPool(address, options.timeout, shared_path=shared, run=work,
+                       error_payload=_error_payload, init_worker=_init_worker)
     return WorkerPool(options.n_workers, options.timeout, inline=inline)
 
 

@@ -51,7 +51,6 @@ from pathlib import Path
 from typing import Any
 
 from saidao.errors import SaidaoError
-from saidao.ingest.bulk import _error_payload, _init_worker, work
 
 #: ``--ray`` given without an address: start a Ray runtime on this machine.
 LOCAL = "local"
@@ -95,16 +94,21 @@ def _local_copy(box: list | None, path: str) -> Iterator[Path]:
 
 
 def _run_remote(
-    box: list | None, path: str, display: str, kind: str | None, settings: Any,
-    timeout: float, sha256: str, threads: int,
+    run: Callable[..., dict], init_worker: Callable[[int], None], box: list | None, path: str,
+    display: str, kind: str | None, settings: Any, timeout: float, sha256: str, threads: int,
 ) -> dict:
-    """One file, on whichever node Ray chose (the body of the remote task)."""
+    """One file, on whichever node Ray chose (the body of the remote task).
+
+    ``run`` is the import's own worker function (``ingest.bulk.work``), passed in
+    rather than imported so that this module and the import do not import each other.
+    """
     import ray  # present on every node of the cluster
 
-    _init_worker(threads)
+    work = run
+    init_worker(threads)
     _show_file_in_process_title(Path(path).name)
     with _local_copy(box, path) as local:
-        parts = _pages_elsewhere(box, local, path, sha256, settings)
+        parts = _pages_elsewhere(box, local, path, sha256, settings, init_worker)
         if parts:
             from saidao.ingest.readers.pdf import pages_read_elsewhere
 
@@ -120,7 +124,7 @@ def _run_remote(
 
 
 def _pages_elsewhere(box: list | None, local: Path, path: str, sha256: str,
-                     settings: Any) -> list[Any]:
+                     settings: Any, init_worker: Callable[[int], None]) -> list[Any]:
     """A long scan's pages, each read (OCR'd) by its own task; [] for any other file.
 
     Only a PDF of :data:`SPLIT_MIN_PAGES` or more pages with OCR on is spread out.
@@ -140,18 +144,19 @@ def _pages_elsewhere(box: list | None, local: Path, path: str, sha256: str,
     import ray
 
     remote = ray.remote(num_cpus=1, max_retries=WORKER_DEATH_RETRIES)(_read_page)
-    refs = [remote.remote(box, path, sha256, settings, i) for i in range(pages)]
+    refs = [remote.remote(init_worker, box, path, sha256, settings, i) for i in range(pages)]
     try:
         return ray.get(refs)
     except Exception:  # a page task failed: read the file whole, as locally
         return []
 
 
-def _read_page(box: list | None, path: str, sha256: str, settings: Any, index: int) -> Any:
+def _read_page(init_worker: Callable[[int], None], box: list | None, path: str, sha256: str,
+               settings: Any, index: int) -> Any:
     """One page of a PDF, text layer or OCR (the body of a page task)."""
     from saidao.ingest.readers.pdf import read_pages
 
-    _init_worker(1)
+    init_worker(1)
     _show_file_in_process_title(f"{Path(path).name} 第{index + 1}页")
     with _local_copy(box, path) as local:
         return read_pages(local, sha256, settings, [index])
@@ -209,9 +214,14 @@ class RayPool:
     """
 
     def __init__(
-        self, address: str, timeout: float, *, shared_path: bool = False,
-        max_inflight: int | None = None, num_cpus: int | None = None,
+        self, address: str, timeout: float, *, run: Callable[..., dict],
+        error_payload: Callable[[SaidaoError], dict], init_worker: Callable[[int], None],
+        shared_path: bool = False, max_inflight: int | None = None, num_cpus: int | None = None,
     ) -> None:
+        """``run``, ``error_payload``, ``init_worker``: the import's worker function, its
+        error result and its per-worker set-up (``ingest.bulk``), so that this module
+        does not import the import that uses it."""
+        self._run, self._error, self._init_worker = run, error_payload, init_worker
         self.address = address
         self.timeout = timeout
         self.watchdog = timeout * 2 + 10.0
@@ -275,7 +285,7 @@ class RayPool:
             data = self._ray.put(Path(path).read_bytes())
         # one CPU per task (num_cpus=1): one OCR thread each, so tasks do not fight for cores
         ref = self._remote.remote(
-            None if self.shared_path else [data], *args[:5], args[5] if len(args) > 5 else "",
+            self._run, self._init_worker, None if self.shared_path else [data], *args[:5], args[5] if len(args) > 5 else "",
             1,
         )
         return ref, _Task(key, args, data, time.monotonic())
@@ -295,7 +305,7 @@ class RayPool:
                     ref, task = self._submit(*job)
                 except OSError as exc:  # the parent could not read the bytes to send
                     reason = "not_found" if isinstance(exc, FileNotFoundError) else "corrupt"
-                    yield job[0], _error_payload(SaidaoError(reason, job[1][1], exc.strerror or ""))
+                    yield job[0], self._error(SaidaoError(reason, job[1][1], exc.strerror or ""))
                     continue
                 inflight[ref] = task
             if not inflight:
@@ -315,12 +325,12 @@ class RayPool:
         try:
             payload = ray.get(ref)
         except ray.exceptions.WorkerCrashedError:
-            return _error_payload(SaidaoError(
+            return self._error(SaidaoError(
                 "worker_crashed", display, "Ray 工作进程读取此文件时两次退出"))
         except (ray.exceptions.NodeDiedError, ray.exceptions.ObjectLostError,
                 ray.exceptions.RaySystemError) as exc:
             if task.attempts >= NODE_LOSS_RETRIES:
-                return _error_payload(SaidaoError(
+                return self._error(SaidaoError(
                     "worker_crashed", display, f"所在节点丢失 {task.attempts + 1} 次"))
             data = None if isinstance(exc, ray.exceptions.ObjectLostError) else task.data
             new_ref, new_task = self._submit(task.key, task.args, data)
@@ -328,10 +338,10 @@ class RayPool:
             inflight[new_ref] = new_task
             return None
         except ray.exceptions.TaskCancelledError:
-            return _error_payload(SaidaoError("timeout", display, f"> {self.watchdog:g} s"))
+            return self._error(SaidaoError("timeout", display, f"> {self.watchdog:g} s"))
         except ray.exceptions.RayTaskError as exc:  # work() returns errors; this is a bug
             detail = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else "RayTaskError"
-            return _error_payload(SaidaoError("extract_failed", display, detail))
+            return self._error(SaidaoError("extract_failed", display, detail))
         if node := payload.pop("node", None):
             self.nodes_used.add(node)
         self.page_tasks += payload.pop("page_tasks", 0)
@@ -344,5 +354,5 @@ class RayPool:
             if now - task.started > self.watchdog:
                 self._ray.cancel(ref, force=True)
                 del inflight[ref]
-                yield task.key, _error_payload(
+                yield task.key, self._error(
                     SaidaoError("timeout", task.args[1], f"> {self.watchdog:g} s"))

@@ -110,13 +110,18 @@ def uscc(
         print_json(results)
     else:
         table = RichTable(title="统一社会信用代码校验")
-        for header in ("输入", "有效", "代码", "纠正", "候选", "问题"):
+        # the candidates column only when some code was left open with candidates
+        open_codes = [_open_candidates(r) for r in results]
+        headers = ("输入", "有效", "代码", "纠正", "候选", "问题") if any(open_codes) else (
+            "输入", "有效", "代码", "纠正", "问题")
+        for header in headers:
             code_column = header in ("输入", "代码", "候选")
             table.add_column(header, no_wrap=code_column, min_width=18 if code_column else None,
                              overflow="fold")
-        for r in results:
+        for r, candidates in zip(results, open_codes, strict=True):
             problems = "\n".join(p["message"] if isinstance(p, dict) else str(p) for p in r["problems"])
             table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—",
-                          label(USCC_FIX_LABELS, r["fix"]), _open_candidates(r), problems)
+                          label(USCC_FIX_LABELS, r["fix"]),
+                          *([candidates] if any(open_codes) else []), problems)
         Console().print(table)
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)

@@ -141,7 +141,7 @@ class Report:
 
 def evaluate(forms: tuple[str, ...] = BORN_DIGITAL, verbose: bool = False) -> Report:
     from saidao.errors import SaidaoError
-    from saidao.extractors.extract import extract_file
+    from saidao.ingest.extract import extract_file
 
     report = Report()
     for case in cases(forms):

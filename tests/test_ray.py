@@ -29,6 +29,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 from index_snapshot import differences, snapshot  # noqa: E402
 
+from saidao.ingest import bulk  # noqa: E402
 from saidao.ingest.bulk import Options, ingest  # noqa: E402
 from saidao.settings import ReadSettings  # noqa: E402
 
@@ -47,6 +48,8 @@ QUICK = [DECL / f"decl_{i:03d}.docx" for i in range(1, 9)] + [
 #: A scan: its OCR takes seconds, long enough to kill the worker reading it.
 SCAN = DECL / "decl_044.png"
 CLI = "from saidao.cli import main; main()"
+#: What the import gives the pool (``ingest.bulk.make_pool``).
+POOL = {"run": bulk.work, "error_payload": bulk._error_payload, "init_worker": bulk._init_worker}
 RAY = str(Path(sys.executable).with_name("ray"))
 
 
@@ -97,7 +100,7 @@ def test_a_ray_import_records_the_index_a_local_import_records(
     ingest([folder], local, Options(workers=2, settings=ReadSettings(ocr=False)))
     from saidao.ingest import ray_pool
 
-    pool = ray_pool.RayPool(cluster, 600.0)
+    pool = ray_pool.RayPool(cluster, 600.0, **POOL)
     with pool:
         assert len(ray.nodes()) == 2 and pool.cpus == 2
     summary = _ray_import(folder, remote, cluster)
@@ -112,7 +115,7 @@ def test_tasks_cross_raylets(cluster: str, tmp_path: Path) -> None:
 
     jobs = ((n, (str(f), str(f), None, ReadSettings(ocr=False), 600.0, ""))
             for n, f in enumerate(QUICK * 2))
-    with RayPool(cluster, 600.0) as pool:
+    with RayPool(cluster, 600.0, **POOL) as pool:
         for _, payload in pool.results(jobs):
             assert payload["error"] is None
         nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
@@ -137,7 +140,7 @@ def test_a_long_scan_is_read_one_task_per_page_and_reassembled_in_order(
 
     scan = str(DECL / "decl_038.pdf")  # three scanned pages, no text layer
     args = (scan, scan, None, ReadSettings(), 600.0, "")
-    with RayPool(cluster, 600.0) as pool:
+    with RayPool(cluster, 600.0, **POOL) as pool:
         [(_, payload)] = list(pool.results(iter([(0, args)])))
     assert payload["error"] is None and payload["ocr_pages"] == 3
     assert pool.page_tasks == 3  # each page its own task

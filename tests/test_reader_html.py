@@ -16,7 +16,7 @@ import pytest
 
 from saidao.document import Document, Paragraph
 from saidao.errors import SaidaoError
-from saidao.extractors.extract import extract_file
+from saidao.ingest.extract import extract_file
 from saidao.ingest.detect import sniff
 from saidao.ingest.read import read
 

@@ -17,7 +17,7 @@ import pytest
 
 from saidao.document import Paragraph
 from saidao.errors import SaidaoError
-from saidao.extractors.extract import extract_file
+from saidao.ingest.extract import extract_file
 from saidao.ingest.archive import is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.read import read
