@@ -12,8 +12,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from saidao.extractors.declaration import clean_value, one_value
-from saidao.ingest.extract import extract_file
 from saidao.extractors.form_labels import HEADER_LABELS, split_labelled_line
+from saidao.ingest.extract import extract_file
 from saidao.ingest.readers.pdf import SOFT_HYPHEN, _char_text, join_lines
 
 FORMS = Path(__file__).parent / "fixtures" / "forms"

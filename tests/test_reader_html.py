@@ -16,8 +16,8 @@ import pytest
 
 from saidao.document import Document, Paragraph
 from saidao.errors import SaidaoError
-from saidao.ingest.extract import extract_file
 from saidao.ingest.detect import sniff
+from saidao.ingest.extract import extract_file
 from saidao.ingest.read import read
 
 FIXTURES = Path(__file__).parent / "fixtures"

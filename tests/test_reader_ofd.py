@@ -17,9 +17,9 @@ import pytest
 
 from saidao.document import Paragraph
 from saidao.errors import SaidaoError
-from saidao.ingest.extract import extract_file
 from saidao.ingest.archive import is_archive
 from saidao.ingest.detect import sniff
+from saidao.ingest.extract import extract_file
 from saidao.ingest.read import read
 from saidao.ingest.readers.ofd import MM, deltas, path_segments
 
