@@ -160,8 +160,13 @@ _BAD_NAME = re.compile(r"[\x00-\x1f/\\]|^\.\.?$|^\s*$")
 
 
 def check_name(name: str) -> str:
-    """The user's file name, refused when it names a path rather than a file."""
-    if _BAD_NAME.search(name) or ".." in name:
+    """The user's file name, refused when it names a path rather than a file.
+
+    Separators, control characters and a bare ``.``/``..`` are what make a name a
+    path; ``合同..终稿.docx`` is a legitimate name. Only the name staff typed is
+    kept (shortened to 200 characters); bytes are stored under a generated name.
+    """
+    if _BAD_NAME.search(name):
         raise UploadRefused(f"文件名不能包含路径：{name[:80]}")
     return name[:200]
 
