@@ -47,6 +47,8 @@ class Settings:
     token: str | None = None
     data_dir: Path | None = None  # uploads; default: ``<db folder>/saidao-data``
     max_upload_bytes: int = 200 * 1024 * 1024
+    max_store_bytes: int = 5 * 1024 * 1024 * 1024  # all kept uploads together (oldest go first)
+    keep_upload_days: float = 90.0  # uploads older than this are removed
     workers: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -99,6 +99,11 @@ class Jobs:
                          daemon=True).start()
         return job
 
+    def busy_files(self) -> set[str]:
+        """Stored paths of imports not finished yet (never removed to make room)."""
+        return {f["stored"] for j in list(self.jobs.values()) if j.state in ("queued", "running")
+                for f in j.files}
+
     def _run(self, job: Job) -> None:
         with self._turn:
             job.state = "running"
@@ -122,6 +127,31 @@ def upload_dir(settings: Settings) -> Path:
     path = settings.data_dir / "uploads"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def make_room(settings: Settings, incoming: int, busy: set[str]) -> bool:
+    """Uploads kept within their quota: those older than ``keep_upload_days`` removed, then
+    the oldest until ``incoming`` more bytes fit in ``max_store_bytes``. Files of imports
+    still running (``busy``) are never removed; False when even then there is no room."""
+    folder = upload_dir(settings)
+    now = time.time()
+    kept: list[tuple[float, int, Path]] = []
+    for path in folder.iterdir():
+        if path.name == names_file(settings).name or not path.is_file():
+            continue
+        stat = path.stat()
+        if str(path) not in busy and now - stat.st_mtime > settings.keep_upload_days * 86400:
+            path.unlink(missing_ok=True)
+        else:
+            kept.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in kept)
+    for _, size, path in sorted(kept):
+        if total + incoming <= settings.max_store_bytes:
+            break
+        if str(path) not in busy:
+            path.unlink(missing_ok=True)
+            total -= size
+    return total + incoming <= settings.max_store_bytes
 
 
 def names_file(settings: Settings) -> Path:
@@ -311,6 +341,10 @@ async def import_post(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     settings: Settings = request.app.state.settings
+    busy = request.app.state.jobs.busy_files()
+    if not await run_in_threadpool(make_room, settings, settings.max_upload_bytes, busy):
+        return await run_in_threadpool(
+            import_page, request, "上传存储空间已满（正在导入的文件占满了配额），请稍后再试", 507)
     upload = _Upload(settings, request)
     try:
         await upload.receive()
