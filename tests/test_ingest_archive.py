@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from saidao.errors import SaidaoError
 from saidao.ingest.archive import expand, member_name
 from saidao.ingest.bulk import Options, ingest
 from saidao.settings import ReadSettings
