@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -278,12 +279,15 @@ class _Upload:
             "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
             "on_headers_finished", "on_part_data", "on_part_end")}
         parser = MultipartParser(params[b"boundary"], callbacks)  # type: ignore[arg-type]
-        async for chunk in self.request.stream():
-            self.received += len(chunk)
-            if self.received > self.cap:
-                raise UploadRefused(_too_large(self.cap), 413)
-            parser.write(chunk)
-        parser.finalize()
+        try:
+            async for chunk in self.request.stream():
+                self.received += len(chunk)
+                if self.received > self.cap:
+                    raise UploadRefused(_too_large(self.cap), 413)
+                parser.write(chunk)
+            parser.finalize()
+        except MultipartParseError as exc:  # a 3,000-character name overflows a part header
+            raise UploadRefused("上传内容格式有误（文件名过长或表单损坏），请改短文件名后重试") from exc
 
     def discard(self) -> None:
         if self._handle is not None:

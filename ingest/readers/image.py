@@ -72,8 +72,9 @@ def _pages(path: Path, settings: ReadSettings):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the budget decides
             image = Image.open(path)
-    except Image.DecompressionBombError as exc:
-        raise SaidaoError("too_large", path, str(exc)[:200]) from exc
+    except Image.DecompressionBombError as exc:  # refused from the header, before decoding
+        raise SaidaoError("too_large", path, f"图像像素数远超上限 {settings.max_image_pixels / 1e6:g} "
+                          "百万像素，未解码") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
     with image:
