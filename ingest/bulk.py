@@ -203,8 +203,8 @@ def sources(
         path = found.path
         # one name per file whatever the working folder; GBK bytes shown decoded
         display = readable(str(path.absolute()))
-        if found.error is not None:
-            yield Source(path, display, error=found.error)
+        if found.error is not None:  # never hashed: a link's target outside is not ours to read
+            yield Source(path, display, error=found.error, sha256=_unreadable_path_id(display))
         elif _is_archive_file(path):
             yield from _archive_sources(path, display, workdir, settings, grow)
         else:

@@ -40,7 +40,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "the file needs more memory to decompress or render than the limit allows",
     ),
     "permission_denied": ("没有读取权限", "permission denied"),
-    "unreadable_folder": ("文件夹无法读取（没有权限或已损坏）", "the folder cannot be listed"),
+    "unreadable_folder": ("文件夹无法列出内容（没有权限或读取出错）", "the folder cannot be listed"),
     "dangling_symlink": ("符号链接指向的文件不存在", "the symbolic link points to nothing"),
     "symlink_outside": (
         "符号链接指向导入文件夹之外，未读取（如需读取请加 --follow-symlinks）",
