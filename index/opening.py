@@ -10,6 +10,7 @@ command that only reads (search, report, export, serve).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import sqlean
@@ -80,12 +81,20 @@ def check_schema(found: int, supported: int, path: str | Path) -> None:
         )
 
 
+def _nearly_full(path: str | Path) -> bool:
+    """SQLite says "disk I/O error" when its WAL cannot grow: tell a full disk apart."""
+    try:
+        return shutil.disk_usage(Path(path).absolute().parent).free < 1 << 20
+    except OSError:
+        return False
+
+
 def damaged(path: str | Path, exc: Exception) -> IndexUnusable:
     """A SQLite error on open as the sentence staff read."""
     text = str(exc)
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return IndexUnusable(f"索引文件已损坏，无法使用：{path}（{text}）；请用备份恢复或换一个新的 --db")
-    if "full" in text:
+    if "full" in text or ("disk I/O error" in text and _nearly_full(path)):
         return IndexUnusable(f"磁盘空间已满，无法写入索引：{path}")
     if "readonly" in text or "read-only" in text:
         return IndexUnusable(f"索引文件只读，此命令需要写入：{path}")

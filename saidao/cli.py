@@ -188,7 +188,9 @@ def _internal_error(exc: BaseException) -> int:
     import errno
     import traceback
 
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+    full_disk = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+    sqlite_full = "database or disk is full" in str(exc) or "disk I/O error" in str(exc)
+    if full_disk or sqlite_full:  # OSError, or SQLite's own words for a disk that cannot grow
         err.print("[red]✗ 磁盘空间已满，无法继续写入（索引或临时文件）；请清理磁盘后重试[/red]")
         return EXIT_INDEX_UNUSABLE
     text = "".join(traceback.format_exception(exc))

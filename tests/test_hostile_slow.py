@@ -340,3 +340,45 @@ def test_web_uploads_meet_the_same_limits(tmp_path: Path) -> None:
     assert reasons["good.docx"] == ("imported", None)
     assert reasons["../evil.docx"] == ("failed", "unsafe_path")
     assert run.peak_tree_bytes < TREE_LIMIT
+
+
+# ------------------------------------------------------------ 7, 9: a full disk
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path: Path):
+    """A 160 KB tmpfs (needs the right to mount; skipped where there is none)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_temporary_disk_and_full_index_disk_have_their_own_words(
+        tmp_path: Path, tiny_disk: Path) -> None:
+    archive = tmp_path / "batch.zip"
+    import zipfile
+
+    with zipfile.ZipFile(archive, "w") as zf:  # stored, not deflated: the copy needs the space
+        zf.writestr("big.docx", hostile.GOOD_DECLARATION.read_bytes() * 2)
+        zf.writestr("small.txt", "关于支持高新区新赛道的通知\n".encode())
+    (tiny_disk / "filler").write_bytes(b"\0" * 20_000)
+    env = {**os.environ, "TMPDIR": str(tiny_disk)}
+    run = hostile.run_measured([*CLI, "ingest", str(archive), "--db", str(tmp_path / "a.db"),
+                                "--json", "--workers", "1"], cwd=ROOT, env=env)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr[-1500:]
+    files = {f["origin"].split("!")[1]: (f["outcome"], f["reason"])
+             for f in json.loads(run.stdout)["files"]}
+    assert files["big.docx"] == ("failed", "disk_full")
+    assert files["small.txt"][0] == "imported"
+    (tiny_disk / "filler").unlink()
+    index_on_tiny = tiny_disk / "full.db"
+    full = subprocess.run([*CLI, "ingest", *map(str, POLICIES), "--db", str(index_on_tiny),
+                           "--workers", "1", "--no-ocr"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "SAIDAO_LOG_DIR": str(tmp_path)})
+    assert full.returncode == 3, full.stderr[-1500:]
+    assert "磁盘空间已满" in full.stderr and "Traceback" not in full.stderr
