@@ -3,8 +3,9 @@ the resource limits of issue 17. Not a test: prints tables (Markdown).
 
 Each run is ``python -m saidao ingest … --json`` as its own process tree, polled every
 20 ms through /proc: the peak RSS of each process (parent, fork server, resource tracker,
-each worker) and of the whole tree at once. CPU seconds are the children's user + system
-time (``RUSAGE_CHILDREN``), so a busy machine shows in wall time, not in CPU.
+each worker) and of the whole tree at once. CPU seconds are user + system time summed over
+every process of the tree (the last /proc reading of each, or ``RUSAGE_CHILDREN`` when
+larger), so a busy machine shows in wall time, not in CPU.
 
 *before* is the code at a given commit, made importable by ``--before PATH`` (a folder
 whose ``saidao`` package is that commit's code: ``git archive COMMIT`` extracted, the
@@ -69,6 +70,14 @@ def _role(pid: int, root: int, forkservers: set[int]) -> str:
     return "helper"
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -76,6 +85,7 @@ def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
                             text=True, env=env, cwd=tempfile.gettempdir())
     peaks: dict[int, tuple[str, int]] = {}
     forkservers: set[int] = set()
+    ticks: dict[int, int] = {}
     tree_peak = 0
     done = threading.Event()
 
@@ -86,6 +96,7 @@ def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
             for pid in hostile.tree(proc.pid):
                 rss = hostile._rss(pid)
                 total += rss
+                ticks[pid] = max(ticks.get(pid, 0), _cpu_ticks(pid))
                 role = peaks.get(pid, (None, 0))[0] or _role(pid, proc.pid, forkservers)
                 peaks[pid] = (role, max(rss, peaks.get(pid, (role, 0))[1]))
             tree_peak = max(tree_peak, total)
@@ -98,7 +109,8 @@ def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
     poller.join()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max(reaped, sum(ticks.values()) / os.sysconf("SC_CLK_TCK"))
     try:
         summary = json.loads(out)
     except ValueError:

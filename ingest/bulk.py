@@ -25,6 +25,7 @@ import hashlib
 import multiprocessing
 import os
 import resource
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -411,8 +412,7 @@ def _init_worker(threads: int, memory_bytes: int = 0) -> None:
 
 def _bound_worker(memory_bytes: int) -> None:
     """A worker ends when its parent ends, and cannot take more than ``memory_bytes``."""
-    from saidao.ingest import prewarm
-
+    prewarm = sys.modules.get("saidao.ingest.prewarm")  # loaded by the fork server, if any
     lifetime.die_with_parent(getattr(prewarm, "FORKSERVER_PID", None))
     limit_worker_memory(memory_bytes)
 
@@ -705,8 +705,9 @@ def ingest(
     started = time.perf_counter()
     index = Index.open(db_path)
     try:
+        # arguments typed with GBK names arrive with surrogate escapes too
         run_id = index.start_run(
-            args or [readable(str(p)) for p in paths], options_dict(options))
+            [readable(str(a)) for a in (args or paths)], options_dict(options))
         linker = _Linker(index)
         importer = _Importer(index, run_id, options, progress, linker)
         with (
