@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,8 +52,30 @@ def die_with_parent(expected_parent: int | None = None) -> bool:
 
 
 def child_dies_with_parent() -> None:
-    """``preexec_fn`` for helpers (LibreOffice): killed when the worker that started them dies."""
+    """``preexec_fn`` for helpers: killed when the worker that started them dies."""
     die_with_parent()
+
+
+#: A guard between a worker and a helper that forks its own children (LibreOffice's
+#: ``oosplash`` starts ``soffice.bin``, which a parent-death signal on ``oosplash`` would
+#: orphan). The guard leads the helper's process group, asks for SIGTERM when the worker
+#: dies, and then kills the whole group; otherwise it passes the helper's exit status on.
+_GUARD = """
+import ctypes, os, signal, subprocess, sys
+def end(*_):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, end)
+ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+if os.getppid() != int(sys.argv[1]):
+    end()
+sys.exit(subprocess.call(sys.argv[2:]))
+"""
+
+
+def guarded(command: list[str]) -> list[str]:
+    """``command`` run under a guard that takes it and all its children down when this
+    process dies; start it with ``start_new_session=True`` so the guard leads the group."""
+    return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()), *command]
 
 
 def run_tempdir(what: str) -> Path:

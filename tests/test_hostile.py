@@ -466,3 +466,24 @@ def test_zip_with_one_unsafe_member_keeps_its_good_files(tmp_path: Path) -> None
     outcomes = {f.origin.split("!", 1)[1]: (f.outcome, f.reason) for f in summary.files}
     assert outcomes == {"good.docx": ("imported", None),
                         "../../escape.docx": ("failed", "unsafe_path")}
+
+
+def test_a_guarded_helper_and_its_own_children_die_with_the_worker() -> None:
+    worker = textwrap.dedent("""
+        import subprocess, sys, time
+        from saidao.ingest.lifetime import guarded
+        helper = subprocess.Popen(guarded(["sh", "-c", "sleep 60 & echo $!; sleep 60"]),
+                                  start_new_session=True, stdout=subprocess.PIPE, text=True)
+        print(helper.pid, helper.stdout.readline().strip(), flush=True)
+        time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", worker], stdout=subprocess.PIPE, text=True)
+    guard, grandchild = map(int, proc.stdout.readline().split())
+    assert _alive(guard) and _alive(grandchild)
+    os.kill(proc.pid, signal.SIGKILL)  # the worker dies the hard way
+    proc.wait()
+    for _ in range(50):
+        if not _alive(guard) and not _alive(grandchild):
+            break
+        time.sleep(0.1)
+    assert not _alive(guard) and not _alive(grandchild)  # soffice.bin's case: not orphaned

@@ -25,7 +25,7 @@ from pathlib import Path
 from saidao.document import Document
 from saidao.errors import SaidaoError
 from saidao.ingest import deadline
-from saidao.ingest.lifetime import child_dies_with_parent, temporary_folder
+from saidao.ingest.lifetime import guarded, temporary_folder
 from saidao.ingest.readers.docx import docx_to_document
 from saidao.settings import ReadSettings
 
@@ -150,12 +150,11 @@ def _run(command: list[str], path: Path, timeout: float) -> None:
     """Run soffice; kill its process group on timeout; map failures to SaidaoError."""
     try:
         proc = subprocess.Popen(
-            command,
+            guarded(command),  # soffice and the soffice.bin it starts die with this worker
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=child_dies_with_parent,  # noqa: PLW1509  (a killed worker takes soffice along)
         )
     except OSError as exc:
         raise SaidaoError("converter_missing", path, str(exc)) from exc
