@@ -134,14 +134,16 @@ def _mib(n: float) -> str:
     return f"{n / 2**20:.0f}"
 
 
-def corpus_table(impls: dict[str, str | None], workers: int, extra: list[str]) -> None:
-    files = sorted(p for p in CORPUS.iterdir() if p.suffix != ".json" and p.name != "README.md")
-    print(f"\n### Fixture corpus: {len(files)} files of `tests/fixtures/declarations`, "
-          f"workers {workers} {' '.join(extra)}\n")
+def corpus_table(impls: dict[str, str | None], workers: int, extra: list[str],
+                 pattern: str = "*", repeat: int = 1) -> None:
+    files = sorted(p for p in CORPUS.glob(pattern)
+                   if p.suffix != ".json" and p.name != "README.md")
+    print(f"\n### Fixture corpus: {len(files)} files `tests/fixtures/declarations/{pattern}`, "
+          f"workers {workers} {' '.join(extra)}, {repeat} run(s) each, alternating\n")
     print("| code | wall s | CPU s | tree peak MiB | parent MiB | worker peaks MiB | "
           "mean worker MiB | imported | failed |")
     print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
-    for label, path in impls.items():
+    for _, (label, path) in ((n, item) for n in range(repeat) for item in impls.items()):
         with tempfile.TemporaryDirectory() as tmp:
             run = measure(label, ingest_command(files, Path(tmp) / "c.db", workers, extra),
                           _env(path))
@@ -185,6 +187,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("corpus", "hostile"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-ocr", action="store_true")
+    parser.add_argument("--files", default="*", help="glob under tests/fixtures/declarations")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per code, alternating")
     args = parser.parse_args()
     impls: dict[str, str | None] = {}
     if args.before:
@@ -195,7 +199,8 @@ def main() -> None:
     if args.only in (None, "hostile"):
         hostile_table(impls)
     if args.only in (None, "corpus"):
-        corpus_table(impls, args.workers, ["--no-ocr"] if args.no_ocr else [])
+        corpus_table(impls, args.workers, ["--no-ocr"] if args.no_ocr else [], args.files,
+                     args.repeat)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
