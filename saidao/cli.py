@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table as RichTable
 
 from saidao.errors import SaidaoError
+from saidao.names import readable
 
 app = typer.Typer(
     name="saidao",
@@ -38,7 +39,9 @@ err = Console(stderr=True)
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    # a file name in GBK bytes left somewhere in the data: escaped, never a crash
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     sys.stdout.write("\n")
 
 
@@ -74,14 +77,15 @@ def read(
     with _progress() as progress:
         task = progress.add_task("读取", total=len(files), errors=0)
         for path, outcome in read_many(files, settings):
+            shown = readable(str(path))
             if isinstance(outcome, SaidaoError):
                 failed.append(outcome)
-                rows.append((str(path), "失败", "", "", "", outcome.message_zh))
+                rows.append((shown, "失败", "", "", "", outcome.message_zh))
             else:
                 doc = outcome
                 results.append(doc.to_dict())
                 rows.append((
-                    str(path), doc.format, str(len(doc.pages)), str(len(doc.ocr_pages)),
+                    shown, doc.format, str(len(doc.pages)), str(len(doc.ocr_pages)),
                     str(len(doc.tables)), "；".join(doc.problems) or "成功",
                 ))
             progress.update(task, advance=1, errors=len(failed))
