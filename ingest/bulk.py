@@ -411,7 +411,13 @@ def _init_worker(threads: int, memory_bytes: int = 0) -> None:
 
 
 def _bound_worker(memory_bytes: int) -> None:
-    """A worker ends when its parent ends, and cannot take more than ``memory_bytes``."""
+    """A worker ends when its parent ends, and cannot take more than ``memory_bytes``.
+
+    Only in a worker process: called in a main process (a test) it would tie that
+    process's life to whatever started it.
+    """
+    if multiprocessing.parent_process() is None:
+        return
     prewarm = sys.modules.get("saidao.ingest.prewarm")  # loaded by the fork server, if any
     lifetime.die_with_parent(getattr(prewarm, "FORKSERVER_PID", None))
     limit_worker_memory(memory_bytes)
