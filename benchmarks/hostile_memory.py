@@ -62,7 +62,7 @@ def _role(pid: int, root: int, forkservers: set[int]) -> str:
         return "parent"
     if "resource_tracker" in cmd:
         return "tracker"
-    if "forkserver" in cmd and ppid not in forkservers:
+    if "forkserver" in cmd and ppid == root:  # (a worker's child before exec looks alike)
         forkservers.add(pid)
         return "forkserver"
     if ppid in forkservers:
