@@ -1261,8 +1261,8 @@ def links_for(index: Any, track_id: int, limit: int | None = None) -> list[dict[
         sql += " LIMIT ?"
         params.append(limit)
     rows = list(index.db.query(sql, params))
-    if not rows and not _has_links(index, track_id):
-        compute_links(index, track_id)
+    if not rows and not getattr(index, "read_only", False) and not _has_links(index, track_id):
+        compute_links(index, track_id)  # (a read-only index shows what it holds)
         rows = list(index.db.query(sql, params))
     return [_link_row(row) for row in rows]
 

@@ -501,11 +501,25 @@ def _v11_region_figures(db: sqlite_utils.Database) -> None:
          "region-wide figures (the region's average growth of a year), entered once"))
 
 
+def _v12_link_state(db: sqlite_utils.Database) -> None:
+    """Per track, the fingerprint of the policies its links were computed against
+    (``index.link_state``): a track whose row is missing or old is still to link, so
+    overlapping or interrupted imports converge. No row for existing tracks: each is
+    linked once more by the next import, mending links an overlap lost before."""
+    db.execute("CREATE TABLE track_link_state (track_id INTEGER PRIMARY KEY, "
+               "clause_state TEXT NOT NULL, linked_at TEXT NOT NULL)")
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("track_link_state", "每条赛道的关联依据：计算关联时现行政策集合的指纹；缺失或过时即待关联",
+         "per track, the fingerprint of the policies its links were computed against"),
+    )
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_versions,
     _v6_cached_answers, _v7_views, _v8_policy_validity, _v9_file_fates, _v10_track_sources,
-    _v11_region_figures]
+    _v11_region_figures, _v12_link_state]
 
 
 def version(db: sqlite_utils.Database) -> int:

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import sqlean
 import sqlite_utils
 
 from saidao.corpus.policies import bundled
 from saidao.corpus.zones import registry
 from saidao.index import fts
 from saidao.index.db import connect, now, write_transaction
-from saidao.index.schema import migrate
+from saidao.index.schema import MIGRATIONS, migrate, version
 
 OUTCOMES = ("imported", "unchanged", "superseded", "failed")
 #: clause keys stored as clause_tags rows: dict key -> tag_type
@@ -50,16 +51,42 @@ def _bool(value: Any) -> int | None:
 class Index:
     """The saidao index at one path (create or migrate on open)."""
 
-    def __init__(self, db: sqlite_utils.Database, path: str) -> None:
+    def __init__(self, db: sqlite_utils.Database, path: str, read_only: bool = False) -> None:
         self.db = db
         self.path = path
+        self.read_only = read_only
 
     @classmethod
-    def open(cls, path: str | Path = "saidao.db") -> Index:
-        """Open or create the index: migrations applied, zones refreshed from the registry."""
-        index = cls(connect(path), str(path))
-        migrate(index.db)
-        index.refresh_zones()
+    def open(cls, path: str | Path = "saidao.db", read_only: bool | None = None) -> Index:
+        """Open or create the index: migrations applied, zones refreshed from the registry.
+
+        ``read_only`` None: read-only exactly when the file or its folder cannot be
+        written. A read-only index is opened ``mode=ro`` and never written; a file
+        that is not an index, a damaged one and one from a newer saidao raise
+        :class:`~saidao.index.opening.IndexUnusable` before anything is written.
+        """
+        from saidao.index import opening
+
+        exists = opening.check_file(path)
+        read_only = (not opening.writable(path)) if read_only is None else read_only
+        if read_only and not exists:
+            raise opening.IndexUnusable(f"索引文件不存在，且所在位置不可写：{path}")
+        try:
+            db = opening.connect_read_only(path) if read_only else connect(path)
+            index = cls(db, str(path), read_only)
+            opening.check_schema(version(db), len(MIGRATIONS), path)
+            if read_only:
+                if version(db) < len(MIGRATIONS):
+                    raise opening.IndexUnusable(
+                        f"索引 {path} 的结构版本为 {version(db)}，需要升级到 {len(MIGRATIONS)}，"
+                        "但文件只读：请用可写的副本打开一次")
+                return index
+            migrate(db)
+            index.refresh_zones()
+        except opening.IndexUnusable:
+            raise
+        except sqlean.DatabaseError as exc:  # not a database, damaged, disk full
+            raise opening.damaged(path, exc) from exc
         return index
 
     def close(self) -> None:
@@ -79,6 +106,9 @@ class Index:
              z.status, z.approved_year, z.committee)
             for z in registry().all()
         ]
+        stored = [tuple(r) for r in self.db.execute("SELECT * FROM zones ORDER BY rowid").fetchall()]
+        if stored == rows:  # nothing changed: opening an index writes nothing
+            return
         with write_transaction(self.db):
             self.db.execute("DELETE FROM zones")
             self.db.conn.executemany(

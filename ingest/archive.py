@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from saidao.errors import SaidaoError
 from saidao.ingest.detect import sniff
-from saidao.ingest.zipguard import is_unsafe_name, open_zip, safe_members
+from saidao.ingest.zipguard import checked_members, is_unsafe_name, open_zip
 from saidao.settings import ReadSettings
 
 #: Separator between an archive and a member in ``origin`` (as in ``jar:`` URLs).
@@ -125,16 +125,17 @@ def expand(
     counter = _counter if _counter is not None else count()
     workdir.mkdir(parents=True, exist_ok=True)
     with open_zip(archive) as zf:
-        infos = list(safe_members(zf, settings, label))
-        for info in infos:
-            name = member_name(info).replace("\\", "/")
-            if is_unsafe_name(name):  # the decoded name must be as safe as the raw one
-                raise SaidaoError("unsafe_path", label, name[:200])
+        infos, unsafe = checked_members(zf, settings, label)
         named = sorted(
-            ((member_name(i).replace("\\", "/"), i) for i in infos), key=lambda pair: pair[0]
+            ((member_name(i).replace("\\", "/"), i) for i in infos + unsafe),
+            key=lambda pair: pair[0],
         )  # sorted, as folders are walked
         for name, info in named:
-            if not _skipped(name):
+            if info in unsafe or is_unsafe_name(name):  # the decoded name must be safe too
+                # one bad name costs that member only: the good files beside it are imported
+                origin = f"{label}{SEP}{name[:200]}"
+                yield Member(origin, None, SaidaoError("unsafe_path", origin, name[:200]))
+            elif not _skipped(name):
                 yield from _member(zf, info, name, workdir, settings, label, depth, counter)
 
 
@@ -156,7 +157,7 @@ def _member(
             shutil.copyfileobj(src, dst, 1 << 20)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         target.unlink(missing_ok=True)
-        yield Member(origin, None, SaidaoError("corrupt", origin, f"{type(exc).__name__}: {exc}"[:300]))
+        yield Member(origin, None, _member_error(exc, origin))
         return
     if not is_archive(target):
         yield Member(origin, target)
@@ -171,6 +172,15 @@ def _member(
         yield Member(origin, None, exc)
     finally:
         target.unlink(missing_ok=True)
+
+
+def _member_error(exc: BaseException, origin: str) -> SaidaoError:
+    """A member that could not be copied out: a full disk is not a corrupt archive."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        from saidao.ingest.walk import os_error
+
+        return os_error(exc, origin)
+    return SaidaoError("corrupt", origin, f"{type(exc).__name__}: {exc}"[:300])
 
 
 def _safe_suffix(name: str) -> str:

@@ -25,8 +25,7 @@ import hashlib
 import multiprocessing
 import os
 import resource
-import signal
-import tempfile
+import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -37,9 +36,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from saidao.errors import SaidaoError
+from saidao.ingest import deadline, lifetime
 from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
-from saidao.ingest.read import expand_paths, sha256_of
+from saidao.ingest.limits import limit_worker_memory
+from saidao.ingest.read import sha256_of
+from saidao.ingest.walk import Found, os_error, walk_inputs
+from saidao.names import is_clean, readable
 from saidao.settings import DEFAULT, ReadSettings
 from saidao.vocab import DRY_OUTCOME_LABELS, OUTCOME_LABELS
 
@@ -70,6 +73,7 @@ class Options:
     ray: str | None = None  # read on a Ray cluster: "local", "auto", "host:port", "ray://…"
     ray_shared_path: bool = False  # the cluster sees the files at the same paths
     reread: bool = False  # read files already imported again with today's readers
+    follow_symlinks: bool = False  # follow links that point outside the folders imported
 
     @property
     def n_workers(self) -> int:
@@ -178,21 +182,36 @@ class _NoProgress:
 # --------------------------------------------------------------------------- discover
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """The files named or found under the folders given, in a stable order."""
-    return expand_paths(paths)
+def discover(paths: Iterable[str | Path], follow_symlinks: bool = False) -> list[Found]:
+    """Every path named or met under the folders given, in a stable order, each with
+    its error when it cannot be read (``saidao.ingest.walk``)."""
+    return walk_inputs(paths, follow_symlinks)
 
 
 def sources(
-    files: Iterable[Path], workdir: Path, settings: ReadSettings, grow: Callable[[int], None]
+    files: Iterable[Path | Found], workdir: Path, settings: ReadSettings,
+    grow: Callable[[int], None],
 ) -> Iterator[Source]:
     """Files as they come; archives replaced by their members (extracted lazily)."""
-    for path in files:
-        display = str(path.absolute())  # one name per file whatever the working folder
-        if path.is_file() and is_archive(path):
+    for entry in files:
+        found = entry if isinstance(entry, Found) else Found(Path(entry))
+        path = found.path
+        # one name per file whatever the working folder; GBK bytes shown decoded
+        display = readable(str(path.absolute()))
+        if found.error is not None:  # never hashed: a link's target outside is not ours to read
+            yield Source(path, display, error=found.error, sha256=_unreadable_path_id(display))
+        elif _is_archive_file(path):
             yield from _archive_sources(path, display, workdir, settings, grow)
         else:
             yield Source(path, display)
+
+
+def _is_archive_file(path: Path) -> bool:
+    """An archive to expand; an unreadable file is left for ``identify`` to report."""
+    try:
+        return path.is_file() and is_archive(path)
+    except OSError:
+        return False
 
 
 def _archive_sources(
@@ -235,30 +254,36 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 
 def identify(source: Source) -> Source:
-    """Fill in size and SHA-256 (the file's identity); unreadable bytes become an error."""
+    """Fill in size and SHA-256 (the file's identity); unreadable bytes become an error.
+
+    A path whose bytes cannot be had (permission denied, a dangling link, an
+    unreadable folder) gets a stand-in identity from its name, so the index
+    records its failure too and the next run retries it rather than counting it twice.
+    """
     if source.path is None or source.error is not None:
-        if source.path is not None and source.path.is_file():
-            source.sha256, source.size = sha256_of(source.path), source.path.stat().st_size
+        with contextlib.suppress(OSError):
+            if source.path is not None and source.path.is_file() and not source.sha256:
+                source.sha256, source.size = sha256_of(source.path), source.path.stat().st_size
+        source.sha256 = source.sha256 or _unreadable_path_id(source.display)
         return source
     try:
         source.size = source.path.stat().st_size
         source.sha256 = sha256_of(source.path)
     except FileNotFoundError:
         source.error = SaidaoError("not_found", source.display)
-    except OSError as exc:
-        source.error = SaidaoError("corrupt", source.display, f"{type(exc).__name__}: {exc}")
+    except OSError as exc:  # permission denied, disk full, I/O error: each its own reason
+        source.error = os_error(exc, source.display)
+    if source.error is not None:
+        source.sha256 = _unreadable_path_id(source.display)
     return source
 
 
+def _unreadable_path_id(display: str) -> str:
+    """A stable stand-in identity for a path whose bytes cannot be read."""
+    return hashlib.sha256(f"path{SEP}{display}".encode()).hexdigest()
+
+
 # --------------------------------------------------------------------------- worker side
-
-
-class _Timeout(Exception):
-    """Raised inside a worker when a file takes longer than the limit."""
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise _Timeout
 
 
 def work(
@@ -268,18 +293,20 @@ def work(
     """Read and extract one file (runs in a worker); bad input comes back as an error dict.
 
     ``sha256`` is the digest the parent already computed (not hashed twice).
-    The alarm stops Python-level loops that run away; a hang inside native
-    code is caught by the parent's watchdog instead.
+    The limit (``saidao.ingest.deadline``) stops Python code wherever it runs,
+    OCR included, and bounds LibreOffice; a hang inside native code is caught
+    by the parent's watchdog instead.
     """
     from saidao.extractors.extract import extract_document
     from saidao.ingest.read import read
 
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    deadline.start(timeout)
     try:
         doc = read(path, settings, sha256)
         result = extract_document(doc, kind)
         result["source"]["path"] = display
+        if not is_clean(path):  # a GBK name: provenance holds the OS name, stored decoded
+            result = _readable_strings(result, path, display)
         return {
             "result": result,
             "error": None,
@@ -291,15 +318,29 @@ def work(
         }
     except SaidaoError as exc:
         return _error_payload(SaidaoError(exc.reason, display, exc.detail))
-    except _Timeout:
-        return _error_payload(SaidaoError("timeout", display, f"> {timeout:g} s"))
+    except deadline.TimeLimit as exc:
+        return _error_payload(SaidaoError("timeout", display, exc.detail))
     except MemoryError:
         return _error_payload(SaidaoError("too_large", display, "out of memory"))
+    except OSError as exc:  # permission, disk full (a temporary copy): its own reason
+        return _error_payload(os_error(exc, display))
     except Exception as exc:  # an extractor bug must cost one file, not the run
         detail = f"{type(exc).__name__}: {exc}"[:300]
         return _error_payload(SaidaoError("extract_failed", display, detail))
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        deadline.stop()
+
+
+def _readable_strings(value: Any, raw: str, shown: str) -> Any:
+    """``value`` with the OS path replaced by its readable name and no string left that
+    SQLite or JSON could not encode (a file name in GBK bytes reaches provenance)."""
+    if isinstance(value, str):
+        return readable(value.replace(raw, shown)) if not is_clean(value) else value
+    if isinstance(value, dict):
+        return {k: _readable_strings(v, raw, shown) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_readable_strings(v, raw, shown) for v in value]
+    return value
 
 
 #: Imported by the fork server that every worker is forked from (see ``warm``).
@@ -355,9 +396,25 @@ def ocr_threads(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(workers, 1))
 
 
-def _init_worker(threads: int) -> None:
-    """Per worker: its OCR thread count, unless the user set ``SAIDAO_OCR_THREADS``."""
+def _init_worker(threads: int, memory_bytes: int = 0) -> None:
+    """Per worker: its OCR thread count (unless the user set ``SAIDAO_OCR_THREADS``),
+    death with the fork server it was forked from (which dies with the run), and its
+    memory limit."""
     os.environ.setdefault("SAIDAO_OCR_THREADS", str(threads))
+    _bound_worker(memory_bytes)
+
+
+def _bound_worker(memory_bytes: int) -> None:
+    """A worker ends when its parent ends, and cannot take more than ``memory_bytes``.
+
+    Only in a worker process: called in a main process (a test) it would tie that
+    process's life to whatever started it.
+    """
+    if multiprocessing.parent_process() is None:
+        return
+    prewarm = sys.modules.get("saidao.ingest.prewarm")  # loaded by the fork server, if any
+    lifetime.die_with_parent(getattr(prewarm, "FORKSERVER_PID", None))
+    limit_worker_memory(memory_bytes)
 
 
 def _peak_rss_kib() -> int:
@@ -384,9 +441,11 @@ class WorkerPool:
 
     def __init__(
         self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
+        memory_bytes: int = 0,
     ) -> None:
         self.workers = workers
         self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
+        self.memory_bytes = memory_bytes
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
         self.watchdog = timeout * 2 + 10.0
@@ -408,7 +467,7 @@ class WorkerPool:
             ctx.set_forkserver_preload(PRELOAD)
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init_worker,
-                initargs=(ocr_threads(self.workers),),
+                initargs=(ocr_threads(self.workers), self.memory_bytes),
             )
             self._submitted = 0
         return self._pool
@@ -523,7 +582,8 @@ def make_pool(options: Options, inline: bool = False) -> Any:
         shared = options.ray_shared_path or os.environ.get("SAIDAO_RAY_SHARED_PATH") == "1"
         return RayPool(address, options.timeout, shared_path=shared, run=work,
                        error_payload=_error_payload, init_worker=_init_worker)
-    return WorkerPool(options.n_workers, options.timeout, inline=inline)
+    return WorkerPool(options.n_workers, options.timeout, inline=inline,
+                      memory_bytes=options.settings.worker_memory_bytes)
 
 
 # --------------------------------------------------------------------------- the run
@@ -684,46 +744,31 @@ def options_dict(options: Options) -> dict[str, Any]:
 
 
 class _Linker:
-    """Keeps ``track_links`` current as a run records files, linking only what changed.
+    """Keeps ``track_links`` current as a run records files (``index.link_state``).
 
-    A track's links depend on the track and on the current clauses, nothing
-    else. So a new declaration's track is linked as soon as it is recorded
-    (the parent is otherwise idle while workers read), against clauses
-    gathered once per run, and the index's older tracks are left alone. A
-    policy imported or retired changes what every track is linked against:
-    then every current track is relinked once, at the end of the run — as
-    also after a run that was killed (it may have died before relinking).
+    A new declaration's tracks are linked as soon as they are recorded (the
+    parent is otherwise idle while workers read); at the end of the run every
+    track still *to link* in the index is linked — after a policy was
+    imported or retired here or by another run meanwhile, or left by a run
+    that was killed. What is to link is the index's state, not this run's
+    memory, so overlapping runs converge.
     """
 
-    def __init__(self, index: Index, relink_all: bool = False) -> None:
+    def __init__(self, index: Index) -> None:
         self.index = index
-        self.relink_all = relink_all
-        self._pool: Any = None  # index.links.ClausePool, built on first use
 
     def recorded(self, sha256: str, kind: str | None, outcome: str) -> None:
-        """One file was recorded: link its tracks now, or note that all need relinking."""
-        if outcome not in ("imported", "superseded") or self.relink_all:
-            return
-        if kind == "policy" or (outcome == "superseded" and self.index.retires_policy(sha256)):
-            self.relink_all = True
-        elif kind == "declaration":
-            self.link(self.index.track_ids(sha256))
+        """One file was recorded: link a new declaration's tracks now."""
+        if outcome in ("imported", "superseded") and kind == "declaration":
+            from saidao.index.link_state import link_pending
 
-    def link(self, track_ids: Iterable[int]) -> None:
-        """Link new tracks against the clauses read at the first one (no policy changed since)."""
-        from saidao.index.links import compute_links, index_pool
-
-        if self._pool is None:
-            self._pool = index_pool(self.index)
-        for track_id in track_ids:
-            compute_links(self.index, track_id, pool=self._pool)
+            link_pending(self.index, self.index.track_ids(sha256))
 
     def finish(self) -> None:
-        """End of run: every current track relinked when a policy changed."""
-        if self.relink_all:
-            from saidao.index.links import compute_links
+        """End of run: every track of the index still to link is linked."""
+        from saidao.index.link_state import link_pending
 
-            compute_links(self.index)
+        link_pending(self.index)
 
 
 def ingest(
@@ -738,21 +783,24 @@ def ingest(
 
     progress = progress or _NoProgress()
     paths = list(paths)
-    files = discover(paths)
+    lifetime.sweep_stale()  # copies a killed run left behind
+    files = discover(paths, options.follow_symlinks)
     progress.grow(len(files))
     if options.dry_run:
         return dry_run(files, db_path, options, progress)
     started = time.perf_counter()
     index = Index.open(db_path)
     try:
-        run_id = index.start_run(args or [str(p) for p in paths], options_dict(options))
-        linker = _Linker(index, relink_all=index.previous_run_interrupted(run_id))
+        # arguments typed with GBK names arrive with surrogate escapes too
+        run_id = index.start_run(
+            [readable(str(a)) for a in (args or paths)], options_dict(options))
+        linker = _Linker(index)
         importer = _Importer(index, run_id, options, progress, linker)
         with (
-            tempfile.TemporaryDirectory(prefix="saidao-ingest-") as tmp,
+            lifetime.temporary_folder("ingest") as tmp,
             make_pool(options, inline=in_process(files)) as pool,
         ):
-            stream = sources(files, Path(tmp), options.settings, progress.grow)
+            stream = sources(files, tmp, options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):
                 importer.finish(source, payload)
         summary = RunSummary(
@@ -797,7 +845,7 @@ def _recheck(index: Index, summary: RunSummary) -> None:
 
 
 def dry_run(
-    files: list[Path], db_path: str | Path, options: Options, progress: Progress
+    files: list[Found], db_path: str | Path, options: Options, progress: Progress
 ) -> RunSummary:
     """What a run would do to each file, without reading documents or writing the index."""
     started = time.perf_counter()
@@ -805,8 +853,8 @@ def dry_run(
     outcomes: list[FileOutcome] = []
     seen: dict[str, str] = {}  # sha256 -> the path first seen with it
     try:
-        with tempfile.TemporaryDirectory(prefix="saidao-dry-") as tmp:
-            for source in sources(files, Path(tmp), options.settings, progress.grow):
+        with lifetime.temporary_folder("dry") as tmp:
+            for source in sources(files, tmp, options.settings, progress.grow):
                 identify(source)
                 outcome = _would(source, index, seen, options.reread)
                 first = seen.setdefault(source.sha256, source.display)
@@ -844,8 +892,12 @@ def _would(source: Source, index: Index, seen: dict[str, str], reread: bool = Fa
         return "skip"
     if source.error is None and source.path is not None and source.size == 0:
         source.error = SaidaoError("empty", source.display)
-    elif source.error is None and source.path is not None and sniff(source.path) is None:
-        source.error = SaidaoError("unknown_format", source.display, source.path.suffix)
+    elif source.error is None and source.path is not None:
+        try:
+            if sniff(source.path) is None:
+                source.error = SaidaoError("unknown_format", source.display, source.path.suffix)
+        except OSError as exc:
+            source.error = os_error(exc, source.display)
     if source.error is not None:
         return "unsupported"
     if source.sha256 in seen:

@@ -8,6 +8,7 @@ sees a raw traceback for bad input.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import time
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,7 @@ from saidao.document import Document
 from saidao.errors import SaidaoError
 from saidao.ingest.detect import sniff
 from saidao.ingest.fate import NOT_DOCUMENT_FORMATS
+from saidao.ingest.walk import os_error
 from saidao.settings import DEFAULT, ReadSettings
 
 SUPPORTED_SUFFIXES = {
@@ -43,6 +45,33 @@ def read(path: str | Path, settings: ReadSettings = DEFAULT, sha256: str | None 
     """
     path = Path(path)
     started = time.perf_counter()
+    try:
+        fmt, sha = _identify(path, settings, sha256)
+    except OSError as exc:  # permission denied, disk full, I/O error: not a corrupt file
+        raise os_error(exc, path) from exc
+    reader = _reader_for(fmt)
+    try:
+        doc = reader(path, sha, settings)
+    except SaidaoError:
+        raise
+    except MemoryError as exc:
+        raise SaidaoError("too_large", path, "out of memory") from exc
+    except OSError as exc:
+        if exc.errno in _OS_TROUBLE:
+            raise os_error(exc, path) from exc
+        raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
+    except Exception as exc:  # a library choking on bad bytes is a corrupt file to the user
+        raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
+    doc.timings["total"] = round(time.perf_counter() - started, 4)
+    return doc
+
+
+#: OS errors that say nothing about the file's bytes (a library's OSError on bad data has no errno).
+_OS_TROUBLE = {errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EIO, errno.EROFS, errno.EDQUOT}
+
+
+def _identify(path: Path, settings: ReadSettings, sha256: str | None) -> tuple[str, str]:
+    """The checks every format shares; the format and the digest."""
     if not path.is_file():
         raise SaidaoError("not_found", path)
     size = path.stat().st_size
@@ -55,18 +84,7 @@ def read(path: str | Path, settings: ReadSettings = DEFAULT, sha256: str | None 
         raise SaidaoError("unknown_format", path, path.suffix or "no extension")
     if fmt in NOT_DOCUMENT_FORMATS:  # a workbook or slides: no reader, say what it is
         raise SaidaoError("unknown_format", path, NOT_DOCUMENT_FORMATS[fmt])
-    sha = sha256 or sha256_of(path)
-    reader = _reader_for(fmt)
-    try:
-        doc = reader(path, sha, settings)
-    except SaidaoError:
-        raise
-    except MemoryError as exc:
-        raise SaidaoError("too_large", path, "out of memory") from exc
-    except Exception as exc:  # a library choking on bad bytes is a corrupt file to the user
-        raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
-    doc.timings["total"] = round(time.perf_counter() - started, 4)
-    return doc
+    return fmt, sha256 or sha256_of(path)
 
 
 def read_many(

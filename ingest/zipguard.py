@@ -60,14 +60,26 @@ def safe_members(
     - an encrypted member → ``encrypted``.
     """
     where = path if path is not None else zf.filename
+    safe, unsafe = checked_members(zf, settings, where)
+    if unsafe:
+        raise SaidaoError("unsafe_path", where, unsafe[0].filename[:200])
+    yield from safe
+
+
+def checked_members(
+    zf: zipfile.ZipFile, settings: ReadSettings, where: str | Path
+) -> tuple[list[zipfile.ZipInfo], list[zipfile.ZipInfo]]:
+    """The archive checked as a whole (bombs, encryption), its file members split into
+    safe and unsafe names, so an importer can take the good files of an archive that
+    holds one bad name and report that one alone."""
     infos = zf.infolist()
     _check_sizes(infos, settings, where)
     for info in infos:
-        if is_unsafe_name(info.filename):
-            raise SaidaoError("unsafe_path", where, info.filename[:200])
         if info.flag_bits & 0x1:
             raise SaidaoError("encrypted", where, f"encrypted member {info.filename[:200]}")
-    yield from (info for info in infos if not info.is_dir())
+    files = [info for info in infos if not info.is_dir()]
+    unsafe = [info for info in infos if is_unsafe_name(info.filename)]
+    return [i for i in files if i not in unsafe], unsafe
 
 
 def check_ooxml(path: Path, settings: ReadSettings, main_part: str = WORD_MAIN_PART) -> None:

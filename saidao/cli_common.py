@@ -67,7 +67,9 @@ def progress_bar(title: str, counts: str, console: Console | None = None) -> Pro
 
 def print_json(data: Any) -> None:
     """One UTF-8 JSON document on stdout (``ensure_ascii=False``, docs/contract.md)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    # a file name in GBK bytes left somewhere in the data: escaped, never a crash
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     sys.stdout.write("\n")
 
 

@@ -15,6 +15,7 @@ from rich.table import Table as RichTable
 
 from saidao.cli_common import app, err, print_json, progress_bar
 from saidao.errors import SaidaoError
+from saidao.names import readable
 from saidao.vocab import USCC_FIX_LABELS, label
 
 
@@ -37,14 +38,15 @@ def read(
     with progress_bar("{task.description}", "错误 {task.fields[errors]}") as progress:
         task = progress.add_task("读取", total=len(files), errors=0)
         for path, outcome in read_many(files, settings):
+            shown = readable(str(path))
             if isinstance(outcome, SaidaoError):
                 failed.append(outcome)
-                rows.append((str(path), "失败", "", "", "", outcome.message_zh))
+                rows.append((shown, "失败", "", "", "", outcome.message_zh))
             else:
                 doc = outcome
                 results.append(doc.to_dict())
                 rows.append((
-                    str(path), doc.format, str(len(doc.pages)), str(len(doc.ocr_pages)),
+                    shown, doc.format, str(len(doc.pages)), str(len(doc.ocr_pages)),
                     str(len(doc.tables)), "；".join(doc.problems) or "成功",
                 ))
             progress.update(task, advance=1, errors=len(failed))

@@ -6,6 +6,7 @@ Progress and tables go to stderr when ``--json`` owns stdout.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -172,18 +173,21 @@ def ingest(
         False, "--ray-shared-path",
         help="集群各节点以相同路径看到这些文件（共享存储）：只传路径，不传文件内容",
     ),
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="也读取指向导入文件夹之外的符号链接（默认只报告不读取）"),
 ) -> None:
     """批量导入文件、文件夹和压缩包：每个文件都有结果，同一内容不会重复导入。"""
     if kind not in (None, "declaration", "policy"):
         err.print("[red]--kind 只能是 declaration 或 policy[/red]")
         raise typer.Exit(2)
-    if workers < 0 or timeout <= 0:
-        err.print("[red]--workers 不能为负，--timeout 必须为正[/red]")
+    if workers < 0 or not math.isfinite(timeout) or timeout <= 0:
+        err.print("[red]--workers 不能为负，--timeout 必须是正数（秒）[/red]")
         raise typer.Exit(2)
     _check_db_folder(db)
     options = Options(
         workers=workers, kind=kind, settings=ReadSettings(ocr=not no_ocr, ocr_device=_device(device)),
         timeout=timeout, dry_run=dry_run, ray=ray, ray_shared_path=ray_shared_path, reread=reread,
+        follow_symlinks=follow_symlinks,
     )
     summary = run_ingest(paths, db, options, sys.argv[1:])
     out = err if as_json else Console()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from saidao.names import readable
+
 #: reason code -> (Chinese, English). Keep the codes stable: reports count by them.
 REASONS: dict[str, tuple[str, str]] = {
     "empty": ("文件为空", "the file is empty"),
@@ -43,6 +45,21 @@ REASONS: dict[str, tuple[str, str]] = {
         "待识别：含扫描页，本次未做文字识别（--no-ocr）；下次不加 --no-ocr 导入时识别",
         "waiting for OCR: scanned pages were not read (--no-ocr); the next run without it reads them",
     ),
+    # hostile and unlucky inputs (issue 17): each its own reason, never "corrupt"
+    "too_complex": (
+        "文件内容过于复杂（解压或渲染所需内存超出限制）",
+        "the file needs more memory to decompress or render than the limit allows",
+    ),
+    "permission_denied": ("没有读取权限", "permission denied"),
+    "unreadable_folder": ("文件夹无法列出内容（没有权限或读取出错）", "the folder cannot be listed"),
+    "dangling_symlink": ("符号链接指向的文件不存在", "the symbolic link points to nothing"),
+    "symlink_outside": (
+        "符号链接指向导入文件夹之外，未读取（如需读取请加 --follow-symlinks）",
+        "the symbolic link points outside the imported folder; not followed "
+        "(use --follow-symlinks)",
+    ),
+    "disk_full": ("磁盘空间已满，无法写入临时文件或索引", "no space left on the device"),
+    "io_error": ("读取文件时发生输入输出错误", "an input/output error occurred reading the file"),
 }
 
 
@@ -53,8 +70,9 @@ class SaidaoError(Exception):
         if reason not in REASONS:
             raise ValueError(f"unknown reason code {reason!r}")
         self.reason = reason
-        self.path = str(path) if path is not None else ""
-        self.detail = detail
+        # a name in GBK bytes arrives with surrogate escapes: shown decoded, never a crash
+        self.path = readable(str(path)) if path is not None else ""
+        self.detail = readable(str(detail))
         super().__init__(self.message_en)
 
     @property

@@ -23,6 +23,13 @@ class ReadSettings:
     min_text_chars: int = 10  # fewer chars than this on a page: treat as no text layer
     suppress_seals: bool = True  # remove red seal pixels before OCR
     soffice_timeout: float = 120.0  # seconds for one LibreOffice conversion
+    # resource limits that hold whatever a file claims (saidao.ingest.limits)
+    max_stream_bytes: int = 128 * 1024 * 1024  # one PDF flate stream, inflated
+    max_inflated_bytes: int = 512 * 1024 * 1024  # all of a PDF's flate streams, inflated
+    max_render_pixels: int = 40_000_000  # one rendered page (A3 at 300 dpi is 17 Mpx)
+    min_render_dpi: float = 100.0  # a page is rendered coarser to fit the budget, not below this
+    max_image_pixels: int = 50_000_000  # one image frame (A4 at 600 dpi is 35 Mpx)
+    worker_memory_bytes: int = 2 * 1024 * 1024 * 1024  # data limit per worker (OCR peaks ~1.1 GB)
 
     def replace(self, **changes) -> ReadSettings:
         return replace(self, **changes)

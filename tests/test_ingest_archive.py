@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from saidao.errors import SaidaoError
 from saidao.ingest.archive import expand, member_name
 from saidao.ingest.bulk import Options, ingest
 from saidao.settings import ReadSettings
@@ -86,29 +85,31 @@ def test_nested_zip_one_level_and_no_deeper(tmp_path: Path) -> None:
     assert len(summary.files) == 3
 
 
-def test_zip_slip_refused_and_nothing_written_outside(tmp_path: Path) -> None:
+def test_zip_slip_member_refused_good_files_kept_nothing_written_outside(tmp_path: Path) -> None:
     outside = tmp_path / "evil.txt"
     work = tmp_path / "work"
     work.mkdir()
     archive = _zip(work / "slip.zip", {"ok.txt": TEXT.encode(), "../evil.txt": b"pwned"})
     summary = ingest([archive], tmp_path / "z.db", NO_OCR)
-    assert [(f.outcome, f.reason) for f in summary.files] == [("failed", "unsafe_path")]
-    assert "../evil.txt" in (summary.files[0].message or "")
+    outcomes = {f.origin.split("!", 1)[1]: (f.outcome, f.reason) for f in summary.files}
+    assert outcomes == {"../evil.txt": ("failed", "unsafe_path"), "ok.txt": ("imported", None)}
+    bad = next(f for f in summary.files if f.reason == "unsafe_path")
+    assert "../evil.txt" in (bad.message or "")
     assert not outside.exists()
     assert sorted(p.name for p in work.iterdir()) == ["slip.zip"]
-    with pytest.raises(SaidaoError) as err:
-        list(expand(archive, tmp_path / "x", ReadSettings()))
-    assert err.value.reason == "unsafe_path"
-    assert not list((tmp_path / "x").iterdir())  # refused before the first byte
+    members = list(expand(archive, tmp_path / "x", ReadSettings()))
+    assert [(m.path is None, m.error.reason if m.error else None) for m in members] == [
+        (True, "unsafe_path"), (False, None)]
+    assert [p.name for p in (tmp_path / "x").iterdir()] == [members[1].path.name]
 
 
 def test_gbk_name_cannot_smuggle_a_parent_path(tmp_path: Path) -> None:
     archive = tmp_path / "s.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         _raw_member(zf, "..\\..\\申报.txt", "gbk", b"x")
-    with pytest.raises(SaidaoError) as err:
-        list(expand(archive, tmp_path / "x", ReadSettings()))
-    assert err.value.reason == "unsafe_path"
+    members = list(expand(archive, tmp_path / "x", ReadSettings()))
+    assert [m.error.reason for m in members if m.error] == ["unsafe_path"]
+    assert all(m.path is None for m in members)
 
 
 def test_encrypted_and_corrupt_archives_have_reasons(tmp_path: Path) -> None:

@@ -78,7 +78,9 @@ def test_a_run_after_a_killed_one_relinks_everything(tmp_path: Path) -> None:
     db = tmp_path / "index.db"
     ingest([POLICIES, DECL / "decl_001.docx"], db, NO_OCR)
     with Index.open(db) as index:
-        index.db.execute("DELETE FROM track_links")  # as if killed before linking
+        # as if killed before linking: links and their state are written together
+        index.db.execute("DELETE FROM track_links")
+        index.db.execute("DELETE FROM track_link_state")
         killed = index.start_run(["x"], {})  # never finished
         assert index.previous_run_interrupted(killed + 1)
     ingest([DECL / "decl_002.docx"], db, NO_OCR)

@@ -82,12 +82,11 @@ def test_corrupt_and_truncated_images(tmp_path):
     assert err.value.reason == "corrupt"
 
 
-def test_absurd_pixel_counts_are_refused(tmp_path, monkeypatch):
+def test_absurd_pixel_counts_are_refused(tmp_path):
     path = tmp_path / "big.png"
     Image.new("1", (3000, 3000)).save(path)
-    monkeypatch.setattr(image_reader, "MAX_PIXELS", 1_000_000)
     with pytest.raises(SaidaoError) as err:
-        read(path, NO_OCR)
+        read(path, NO_OCR.replace(max_image_pixels=1_000_000))
     assert err.value.reason == "too_large"
 
 

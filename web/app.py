@@ -20,7 +20,13 @@ from saidao.index.db import connect
 from saidao.index.store import Index
 from saidao.vocab import DIRECTIONS as VOCAB_DIRECTIONS
 from saidao.vocab import LEVEL_LABELS, UNIT_FIELD_LABELS, UPLOAD_OUTCOME_LABELS
-from saidao.web.security import GuardMiddleware, acting_user, csrf_token
+from saidao.web.security import (
+    GuardMiddleware,
+    LoginThrottle,
+    Sessions,
+    acting_user,
+    csrf_token,
+)
 
 HERE = Path(__file__).parent
 
@@ -39,6 +45,8 @@ class Settings:
     token: str | None = None
     data_dir: Path | None = None  # uploads; default: ``<db folder>/saidao-data``
     max_upload_bytes: int = 200 * 1024 * 1024
+    max_store_bytes: int = 5 * 1024 * 1024 * 1024  # all kept uploads together (oldest go first)
+    keep_upload_days: float = 90.0  # uploads older than this are removed
     workers: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -53,14 +61,25 @@ class Store:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self._local = threading.local()
-        Index.open(db_path).close()  # create or migrate once, refresh the zone registry
+        probe = Index.open(db_path)  # create or migrate once, refresh the zone registry
+        self.read_only = probe.read_only  # a read-only index is served read-only
+        probe.close()
 
     def index(self) -> Index:
         index = getattr(self._local, "index", None)
         if index is None:
-            index = Index(connect(self.db_path), str(self.db_path))
+            index = _thread_index(self.db_path, self.read_only)
             self._local.index = index
         return index
+
+
+def _thread_index(db_path: Path, read_only: bool) -> Index:
+    """A thread's connection: read-only (``mode=ro``) when the index file cannot be written."""
+    if read_only:
+        from saidao.index.opening import connect_read_only
+
+        return Index(connect_read_only(db_path), str(db_path), read_only=True)
+    return Index(connect(db_path), str(db_path))
 
 
 def _environment() -> jinja2.Environment:
@@ -103,6 +122,18 @@ def index_of(request: Request) -> Index:
     return store(request).index()
 
 
+async def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A number too large for the index (``/track/99999999999999999999``) is the request's fault."""
+    return render(request, "error.html", status_code=400, status=400,
+                  detail="请求中的数字超出范围")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """The last net: a Chinese page, never a traceback."""
+    return render(request, "error.html", status_code=500, status=500,
+                  detail="服务器内部错误，请稍后重试或联系维护人员")
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
     detail = getattr(exc, "detail", "") or {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "")
@@ -119,11 +150,14 @@ def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
         *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(routes=routes, exception_handlers={
+        HTTPException: _http_error, OverflowError: _out_of_range, 500: _server_error})
     app.state.settings = settings
     app.state.store = Store(settings.db_path)
     app.state.jobs = imports.Jobs(settings)
-    app.add_middleware(GuardMiddleware, token=settings.token)
+    app.state.sessions = Sessions()
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(GuardMiddleware, token=settings.token, sessions=app.state.sessions)
     return app
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -99,6 +100,11 @@ class Jobs:
                          daemon=True).start()
         return job
 
+    def busy_files(self) -> set[str]:
+        """Stored paths of imports not finished yet (never removed to make room)."""
+        return {f["stored"] for j in list(self.jobs.values()) if j.state in ("queued", "running")
+                for f in j.files}
+
     def _run(self, job: Job) -> None:
         with self._turn:
             job.state = "running"
@@ -122,6 +128,31 @@ def upload_dir(settings: Settings) -> Path:
     path = settings.data_dir / "uploads"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def make_room(settings: Settings, incoming: int, busy: set[str]) -> bool:
+    """Uploads kept within their quota: those older than ``keep_upload_days`` removed, then
+    the oldest until ``incoming`` more bytes fit in ``max_store_bytes``. Files of imports
+    still running (``busy``) are never removed; False when even then there is no room."""
+    folder = upload_dir(settings)
+    now = time.time()
+    kept: list[tuple[float, int, Path]] = []
+    for path in folder.iterdir():
+        if path.name == names_file(settings).name or not path.is_file():
+            continue
+        stat = path.stat()
+        if str(path) not in busy and now - stat.st_mtime > settings.keep_upload_days * 86400:
+            path.unlink(missing_ok=True)
+        else:
+            kept.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in kept)
+    for _, size, path in sorted(kept):
+        if total + incoming <= settings.max_store_bytes:
+            break
+        if str(path) not in busy:
+            path.unlink(missing_ok=True)
+            total -= size
+    return total + incoming <= settings.max_store_bytes
 
 
 def names_file(settings: Settings) -> Path:
@@ -160,8 +191,13 @@ _BAD_NAME = re.compile(r"[\x00-\x1f/\\]|^\.\.?$|^\s*$")
 
 
 def check_name(name: str) -> str:
-    """The user's file name, refused when it names a path rather than a file."""
-    if _BAD_NAME.search(name) or ".." in name:
+    """The user's file name, refused when it names a path rather than a file.
+
+    Separators, control characters and a bare ``.``/``..`` are what make a name a
+    path; ``合同..终稿.docx`` is a legitimate name. Only the name staff typed is
+    kept (shortened to 200 characters); bytes are stored under a generated name.
+    """
+    if _BAD_NAME.search(name):
         raise UploadRefused(f"文件名不能包含路径：{name[:80]}")
     return name[:200]
 
@@ -243,12 +279,15 @@ class _Upload:
             "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
             "on_headers_finished", "on_part_data", "on_part_end")}
         parser = MultipartParser(params[b"boundary"], callbacks)  # type: ignore[arg-type]
-        async for chunk in self.request.stream():
-            self.received += len(chunk)
-            if self.received > self.cap:
-                raise UploadRefused(_too_large(self.cap), 413)
-            parser.write(chunk)
-        parser.finalize()
+        try:
+            async for chunk in self.request.stream():
+                self.received += len(chunk)
+                if self.received > self.cap:
+                    raise UploadRefused(_too_large(self.cap), 413)
+                parser.write(chunk)
+            parser.finalize()
+        except MultipartParseError as exc:  # a 3,000-character name overflows a part header
+            raise UploadRefused("上传内容格式有误（文件名过长或表单损坏），请改短文件名后重试") from exc
 
     def discard(self) -> None:
         if self._handle is not None:
@@ -306,6 +345,10 @@ async def import_post(request: Request) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     settings: Settings = request.app.state.settings
+    busy = request.app.state.jobs.busy_files()
+    if not await run_in_threadpool(make_room, settings, settings.max_upload_bytes, busy):
+        return await run_in_threadpool(
+            import_page, request, "上传存储空间已满（正在导入的文件占满了配额），请稍后再试", 507)
     upload = _Upload(settings, request)
     try:
         await upload.receive()

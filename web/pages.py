@@ -26,7 +26,15 @@ from saidao.index.search import (
 )
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
-from saidao.web.security import TOKEN_COOKIE, csrf_ok, csrf_refused, same
+from saidao.web.security import (
+    SESSION_SECONDS,
+    TOKEN_COOKIE,
+    client_of,
+    csrf_ok,
+    csrf_refused,
+    login_refusal,
+    same,
+)
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
 PAGE_SIZE = 100
@@ -396,7 +404,8 @@ def track(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    """The token form; on success the token is kept in an HttpOnly cookie."""
+    """The token form; on success a signed session (never the token) in an HttpOnly cookie;
+    wrong tokens are slowed, then locked out, per client (``security.LoginThrottle``)."""
     token = request.app.state.settings.token
     target = request.query_params.get("next") or "/"
     if not target.startswith("/") or target.startswith("//"):
@@ -406,12 +415,17 @@ async def login(request: Request) -> Response:
     form = await request.form()
     if not csrf_ok(request, str(form.get("csrf", ""))):
         return csrf_refused()
+    throttle = request.app.state.login_throttle
+    if token and (refused := login_refusal(request, throttle)) is not None:
+        return refused
     if token and not same(str(form.get("token", "")), token):
+        throttle.failed(client_of(request))
         return render(request, "login.html", status_code=401, next=target, error="令牌不正确")
     response = RedirectResponse(target, status_code=303)
     if token:
-        response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict",
-                            max_age=3600 * 12)
+        throttle.succeeded(client_of(request))
+        response.set_cookie(TOKEN_COOKIE, request.app.state.sessions.issue(), httponly=True,
+                            samesite="strict", max_age=SESSION_SECONDS)
     return response
 
 

@@ -23,13 +23,12 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from saidao.document import Block, Document, PageInfo, Paragraph, Table
 from saidao.errors import SaidaoError
+from saidao.ingest.limits import image_pixels_ok
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.ocr import ocr_page
 from saidao.settings import ReadSettings
 
 DEFAULT_DPI = 200.0
-#: Pixels per page above which an image is refused (an A4 page at 600 dpi is 35 Mpx).
-MAX_PIXELS = 120_000_000
 #: Resolution photographed sheets are brought up to before OCR.
 PHOTO_DPI = 200.0
 #: A stated DPI outside this range is taken as missing.
@@ -67,12 +66,15 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
 
 def _pages(path: Path, settings: ReadSettings):
     """Yield ``(RGB array, dpi)`` per frame; bad files become SaidaoError."""
+    # Pillow's own bomb check at the same budget, in case a frame is decoded unasked
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS decides
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the budget decides
             image = Image.open(path)
-    except Image.DecompressionBombError as exc:
-        raise SaidaoError("too_large", path, str(exc)[:200]) from exc
+    except Image.DecompressionBombError as exc:  # refused from the header, before decoding
+        raise SaidaoError("too_large", path, f"图像像素数远超上限 {settings.max_image_pixels / 1e6:g} "
+                          "百万像素，未解码") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
     with image:
@@ -80,9 +82,7 @@ def _pages(path: Path, settings: ReadSettings):
         if n_frames > settings.max_pages:
             raise SaidaoError("too_many_pages", path, f"{n_frames} > {settings.max_pages}")
         for frame in ImageSequence.Iterator(image):
-            w, h = frame.size
-            if w * h > MAX_PIXELS:
-                raise SaidaoError("too_large", path, f"{w}×{h} pixels > {MAX_PIXELS}")
+            image_pixels_ok(*frame.size, settings, path)  # from the header, before decoding
             try:
                 rgb = _to_rgb(ImageOps.exif_transpose(frame))
             except (OSError, SyntaxError, ValueError) as exc:  # truncated or broken data

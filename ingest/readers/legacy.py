@@ -19,11 +19,13 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
+import time
 from pathlib import Path
 
 from saidao.document import Document
 from saidao.errors import SaidaoError
+from saidao.ingest import deadline
+from saidao.ingest.lifetime import guarded, temporary_folder
 from saidao.ingest.readers.docx import docx_to_document
 from saidao.settings import ReadSettings
 
@@ -51,8 +53,9 @@ def read_legacy(path: Path, sha256: str, settings: ReadSettings) -> Document:
     """Convert a .doc/.wps/.rtf with LibreOffice and read the result as .docx."""
     fmt = legacy_format(path)
     soffice = find_soffice(path)
-    with tempfile.TemporaryDirectory(prefix="saidao-lo-") as tmp:
-        converted = convert_to_docx(path, Path(tmp), soffice, settings.soffice_timeout, fmt)
+    with temporary_folder("lo") as tmp:  # removed by the next run if this worker is killed
+        timeout = deadline.remaining(settings.soffice_timeout)  # within the file's --timeout
+        converted = convert_to_docx(path, tmp, soffice, timeout, fmt)
         doc = docx_to_document(converted, sha256=sha256, settings=settings, source=path, fmt=fmt)
     doc.converted_from = f".{fmt}"
     return doc
@@ -147,7 +150,7 @@ def _run(command: list[str], path: Path, timeout: float) -> None:
     """Run soffice; kill its process group on timeout; map failures to SaidaoError."""
     try:
         proc = subprocess.Popen(
-            command,
+            guarded(command),  # soffice and the soffice.bin it starts die with this worker
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -155,11 +158,17 @@ def _run(command: list[str], path: Path, timeout: float) -> None:
         )
     except OSError as exc:
         raise SaidaoError("converter_missing", path, str(exc)) from exc
+    started = time.monotonic()
     try:
         _out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         _kill_group(proc)
-        raise SaidaoError("conversion_timeout", path, f"> {timeout:g} s") from exc
+        spent = time.monotonic() - started
+        raise SaidaoError("conversion_timeout", path,
+                          f"用时 {spent:.1f} 秒，超过限制 {timeout:g} 秒") from exc
+    except BaseException:  # the file's own time limit (SIGALRM) or a stop: soffice goes too
+        _kill_group(proc)
+        raise
     if proc.returncode != 0:
         tail = err.decode("utf-8", "replace").strip()[-300:]
         raise SaidaoError("conversion_failed", path, f"soffice exit {proc.returncode}: {tail}")

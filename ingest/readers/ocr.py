@@ -145,6 +145,8 @@ def ocr_page(
             lines = _recover_missed(page.text_image, lines, dpi, settings)
         lines = layout.drop_double_reads(lines)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
+        if _out_of_memory(exc):  # the worker's memory limit, hit inside onnxruntime
+            raise SaidaoError("too_large", path, f"page {page_number}: out of memory") from exc
         raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
     lines = _insert_checkboxes(lines, page.marks)
 
@@ -161,6 +163,12 @@ def ocr_page(
         rotation=page.angle,
     )
     return blocks, info
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """onnxruntime reports a failed allocation as its own error type, not MemoryError."""
+    text = str(exc)
+    return isinstance(exc, MemoryError) or "bad_alloc" in text or "Failed to allocate" in text
 
 
 @dataclass(slots=True)

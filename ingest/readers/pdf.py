@@ -44,6 +44,7 @@ from saidao.document import (
     TextLine,
 )
 from saidao.errors import SaidaoError
+from saidao.ingest.limits import check_pdf_streams, render_scale
 from saidao.ingest.readers.pdf_tables import DrawnBox, TableGrid, drawn_checkboxes, ruled_tables
 from saidao.ingest.tables import join_continued_tables
 from saidao.ingest.textlayer import text_layer_problem
@@ -459,6 +460,9 @@ class _PdfReader:
 
     def _seals(self, page: pdfium.PdfPage, result: PageText) -> None:
         started = time.perf_counter()
+        width, height = page.get_size()
+        if width * height * (_SEAL_DPI / 72.0) ** 2 > self.settings.max_render_pixels:
+            return  # a page too large to look for seals on (it is not rendered at all)
         seals = find_red_seals(page)
         result.info.seals.extend(seals)
         for box in seals:
@@ -481,7 +485,8 @@ class _PdfReader:
             self.doc.problems.append(f"第{number}页{_reason_zh(reason)}，文字识别模块不可用，该页内容为空")
             result.ocr_blocks = []
             return
-        scale = self.settings.ocr_dpi / 72.0
+        width, height = page.get_size()
+        scale = render_scale(width, height, self.settings.ocr_dpi, self.settings, self.path, number)
         image = _flattened(page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3])
         try:
             blocks, info = ocr_page(image, path=str(self.path), page_number=number,
@@ -710,6 +715,7 @@ def pages_read_elsewhere(sha256: str, parts: list[PagesRead]) -> Iterator[None]:
 
 def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
     """Read a PDF into the document model (see the module docstring for the steps)."""
+    check_pdf_streams(Path(path), settings)  # before PDFium inflates a bomb into memory
     reader = _PdfReader(Path(path), sha256, settings)
     given = _READ_ELSEWHERE.get(sha256) or PagesRead()
     try:
