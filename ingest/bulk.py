@@ -818,7 +818,7 @@ def ingest(
         index.close()
 
 
-def in_process(files: list[Path]) -> bool:
+def in_process(files: list[Found]) -> bool:
     """A run of one plain file is read in this process: no fork server, no worker to start.
 
     Starting the pool costs more than reading one document (the fork server
@@ -828,7 +828,10 @@ def in_process(files: list[Path]) -> bool:
     native crash, which for a one-file run would cost that one file anyway.
     An archive may hold thousands of files: it always gets workers.
     """
-    return len(files) == 1 and files[0].is_file() and not is_archive(files[0])
+    if len(files) != 1 or files[0].error is not None:
+        return False
+    path = files[0].path
+    return path.is_file() and not is_archive(path)
 
 
 def _recheck(index: Index, summary: RunSummary) -> None:

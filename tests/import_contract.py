@@ -29,25 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 #: with one of the allowed prefixes (or lie inside its own layer).
 ALLOWED: dict[str, tuple[str, ...]] = {
     "saidao.document": (),
-    "saidao.errors": (),
+    "saidao.errors": ("saidao.names",),
+    "saidao.names": (),  # file names in any encoding, shown readably (errors use it)
     "saidao.settings": (),
     "saidao.vocab": (),
-    "saidao.corpus": ("saidao.errors",),
-    "saidao.extractors": ("saidao.document", "saidao.errors", "saidao.corpus", "saidao.vocab"),
-    "saidao.ingest": ("saidao.document", "saidao.errors", "saidao.settings", "saidao.vocab"),
+    "saidao.corpus": ("saidao.errors", "saidao.names",),
+    "saidao.extractors": ("saidao.document", "saidao.errors", "saidao.names", "saidao.corpus", "saidao.vocab"),
+    "saidao.ingest": ("saidao.document", "saidao.errors", "saidao.names", "saidao.settings", "saidao.vocab"),
     # The one place that runs the whole pipeline on a file or a folder.
-    "saidao.ingest.bulk": ("saidao.ingest", "saidao.document", "saidao.errors",
+    "saidao.ingest.bulk": ("saidao.ingest", "saidao.document", "saidao.errors", "saidao.names",
                            "saidao.settings", "saidao.extractors", "saidao.index",
                            "saidao.corpus", "saidao.vocab"),
     # read a file and extract it (``saidao extract``): reading and extraction, no index
-    "saidao.ingest.extract": ("saidao.ingest", "saidao.document", "saidao.errors",
+    "saidao.ingest.extract": ("saidao.ingest", "saidao.document", "saidao.errors", "saidao.names",
                               "saidao.settings", "saidao.extractors"),
     "saidao.ingest.prewarm": ("saidao.ingest", "saidao.extractors"),
-    "saidao.index": ("saidao.errors", "saidao.extractors", "saidao.corpus", "saidao.vocab",
+    "saidao.index": ("saidao.errors", "saidao.names", "saidao.extractors", "saidao.corpus", "saidao.vocab",
                      "saidao.document"),
     "saidao.web": ("saidao.index", "saidao.ingest.bulk", "saidao.ingest.detect",
                    "saidao.extractors.uscc", "saidao.extractors.citation", "saidao.corpus",
-                   "saidao.errors", "saidao.settings", "saidao.vocab"),
+                   "saidao.errors", "saidao.names", "saidao.settings", "saidao.vocab"),
     # The CLI may import anything but the web app (only cli_web starts it).
     "saidao.cli": ("saidao",),  # every saidao.cli_* too: anything but saidao.web
     "saidao.__main__": ("saidao.cli",),

@@ -248,7 +248,8 @@ def test_links_dangling_outside_and_special_files_each_have_a_reason(tmp_path: P
     assert outcomes["gone.docx"] == ("failed", "dangling_symlink")
     assert outcomes["secret-link.docx"] == ("failed", "symlink_outside")
     assert {outcomes["inside-target.docx"], outcomes["again.docx"]} == {
-        ("imported", None), ("unchanged", None)}  # a link inside the folder is followed
+        ("imported", None), ("duplicate", None)}  # a link inside the folder is followed
+    # (the link and its target are the same bytes: the second is a copy within the batch)
     stored = _files(tmp_path / "w.db")
     assert stored[str(links["outside"])] == ("failed", "symlink_outside")  # in the index too
     assert all("损坏" not in (f.message or "") for f in summary.files)
