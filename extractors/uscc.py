@@ -303,11 +303,6 @@ def known_area_codes(prefix: str = "") -> list[str]:
     return sorted(c for c in {*EXTRA_AREA_CODES, *divisions()} if c.startswith(prefix))
 
 
-def area_plausible(area: str) -> bool:
-    """A known area code, or one shaped like a functional zone's (see zone_like_area)."""
-    return area_name(area) is not None or zone_like_area(area)
-
-
 # --------------------------------------------------------------------------
 # structure checks: each returns findings, none raises
 # --------------------------------------------------------------------------
@@ -548,11 +543,6 @@ class _Repair:
     explained: bool = False
     #: backed by outside evidence (known_code / known_name_code)
     evidence: bool = False
-
-    @property
-    def plausible(self) -> bool:
-        """Supported by the evidence: outside evidence, or structure and the error model."""
-        return self.evidence or (self.structural and self.explained)
 
     @cached_property
     def reason(self) -> str:
@@ -868,7 +858,7 @@ def _report_excel(result: UsccResult, digits: str, known: frozenset[str]) -> Usc
 
 def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: frozenset[str],
             expected_prefix: str | None) -> None:
-    """Rank the repairs; apply the best only when it is plausible and clearly ahead."""
+    """Rank the repairs; apply one only when it is the only candidate left standing (_remaining)."""
     ranked = _rank(code, expected_prefix, known, known_name)
     remaining = [] if _PILOT.match(code) else _remaining(ranked)
     ordered = remaining + [r for r in ranked if r not in remaining]
