@@ -86,7 +86,6 @@ from .uscc_data import (
 )
 
 __all__ = [
-    "MARGIN",
     "SCORE_WEIGHTS",
     "InvalidChecksum",
     "InvalidComponent",
@@ -126,10 +125,10 @@ _DIGITS = frozenset("0123456789")
 _POS17 = frozenset("0123456789X")
 _PLAIN = re.compile(r"[0-9A-Z]*")
 
-#: Additive log-odds weights used to rank repair candidates. A candidate's
-#: score is the sum of the weights of the features it has. Every weight but
-#: body_shape is at least MARGIN, so one such feature more than every rival
-#: decides a repair, and equal features leave it ambiguous (a human decides).
+#: Additive log-odds weights used to order repair candidates for display and
+#: to state a repair's confidence. A candidate's score is the sum of the
+#: weights of the features it has. Scores never decide a repair: that is
+#: _remaining()'s rule (exactly one candidate the evidence supports).
 SCORE_WEIGHTS: dict[str, float] = {
     # how the error came about (confusions.md): every changed character is a
     # print/scan lookalike of what was read ...
@@ -143,9 +142,8 @@ SCORE_WEIGHTS: dict[str, float] = {
     # pos 1-2 is one of the three combinations that make up 99.8 % of real codes
     "category_common": 1.0,
     # the organisation-code body is all digits (legacy codes) or starts with a
-    # letter (MA…, MJ…, L0…, X0…), as in every real code we hold; below MARGIN
-    # on purpose: it orders candidates but never decides a repair on its own
-    # (at 1.0 it repaired 0.3 % of errors in uniformly random bodies wrongly)
+    # letter (MA…, MJ…, L0…, X0…), as in every real code we hold; kept low:
+    # random bodies break it, real ones rarely do not
     "body_shape": 0.5,
     # GB 11714 check of pos 9-17 (fails in 0.0063 % of real codes only)
     "org_check": 3.0,
@@ -166,9 +164,6 @@ SCORE_WEIGHTS: dict[str, float] = {
     # ... or is recorded for the same firm name
     "known_name_code": 10.0,
 }
-
-#: Minimum score lead of the best candidate over the next one for a repair.
-MARGIN = 1.0
 
 #: Log-odds of "none of the candidates: more than one character is wrong";
 #: enters the confidence of a repair as one more alternative.
