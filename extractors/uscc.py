@@ -142,8 +142,8 @@ SCORE_WEIGHTS: dict[str, float] = {
     # pos 1-2 is one of the three combinations that make up 99.8 % of real codes
     "category_common": 1.0,
     # the organisation-code body is all digits (legacy codes) or starts with a
-    # letter (MA…, MJ…, L0…, X0…), as in every real code we hold; kept low:
-    # random bodies break it, real ones rarely do not
+    # letter (MA…, MJ…, L0…, X0…), as in every real code we hold; kept low,
+    # a prior on the shape of issued codes, not a check
     "body_shape": 0.5,
     # GB 11714 check of pos 9-17 (fails in 0.0063 % of real codes only)
     "org_check": 3.0,
