@@ -87,7 +87,6 @@ from saidao.extractors.uscc_data import (
 from saidao.vocab import USCC_FIX_LABELS
 
 __all__ = [
-    "MARGIN",
     "SCORE_WEIGHTS",
     "InvalidChecksum",
     "InvalidComponent",
@@ -127,10 +126,10 @@ _DIGITS = frozenset("0123456789")
 _POS17 = frozenset("0123456789X")
 _PLAIN = re.compile(r"[0-9A-Z]*")
 
-#: Additive log-odds weights used to rank repair candidates. A candidate's
-#: score is the sum of the weights of the features it has. Every weight but
-#: body_shape is at least MARGIN, so one such feature more than every rival
-#: decides a repair, and equal features leave it ambiguous (a human decides).
+#: Additive log-odds weights used to order repair candidates for display and
+#: to state a repair's confidence. A candidate's score is the sum of the
+#: weights of the features it has. Scores never decide a repair: that is
+#: _remaining()'s rule (exactly one candidate the evidence supports).
 SCORE_WEIGHTS: dict[str, float] = {
     # how the error came about (confusions.md): every changed character is a
     # print/scan lookalike of what was read ...
@@ -144,9 +143,8 @@ SCORE_WEIGHTS: dict[str, float] = {
     # pos 1-2 is one of the three combinations that make up 99.8 % of real codes
     "category_common": 1.0,
     # the organisation-code body is all digits (legacy codes) or starts with a
-    # letter (MA…, MJ…, L0…, X0…), as in every real code we hold; below MARGIN
-    # on purpose: it orders candidates but never decides a repair on its own
-    # (at 1.0 it repaired 0.3 % of errors in uniformly random bodies wrongly)
+    # letter (MA…, MJ…, L0…, X0…), as in every real code we hold; kept low,
+    # a prior on the shape of issued codes, not a check
     "body_shape": 0.5,
     # GB 11714 check of pos 9-17 (fails in 0.0063 % of real codes only)
     "org_check": 3.0,
@@ -167,9 +165,6 @@ SCORE_WEIGHTS: dict[str, float] = {
     # ... or is recorded for the same firm name
     "known_name_code": 10.0,
 }
-
-#: Minimum score lead of the best candidate over the next one for a repair.
-MARGIN = 1.0
 
 #: Log-odds of "none of the candidates: more than one character is wrong";
 #: enters the confidence of a repair as one more alternative.
@@ -297,11 +292,6 @@ _PROVINCES = frozenset(code[:2] for code in EXTRA_AREA_CODES) | frozenset(
 def known_area_codes(prefix: str = "") -> list[str]:
     """All six-digit codes of the GB/T 2260 table (plus zone codes) under a prefix."""
     return sorted(c for c in {*EXTRA_AREA_CODES, *divisions()} if c.startswith(prefix))
-
-
-def area_plausible(area: str) -> bool:
-    """A known area code, or one shaped like a functional zone's (see zone_like_area)."""
-    return area_name(area) is not None or zone_like_area(area)
 
 
 # --------------------------------------------------------------------------
@@ -544,11 +534,6 @@ class _Repair:
     explained: bool = False
     #: backed by outside evidence (known_code / known_name_code)
     evidence: bool = False
-
-    @property
-    def plausible(self) -> bool:
-        """Supported by the evidence: outside evidence, or structure and the error model."""
-        return self.evidence or (self.structural and self.explained)
 
     @cached_property
     def reason(self) -> str:
@@ -864,7 +849,7 @@ def _report_excel(result: UsccResult, digits: str, known: frozenset[str]) -> Usc
 
 def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: frozenset[str],
             expected_prefix: str | None) -> None:
-    """Rank the repairs; apply the best only when it is plausible and clearly ahead."""
+    """Rank the repairs; apply one only when it is the only candidate left standing (_remaining)."""
     ranked = _rank(code, expected_prefix, known, known_name)
     remaining = [] if _PILOT.match(code) else _remaining(ranked)
     ordered = remaining + [r for r in ranked if r not in remaining]
