@@ -1002,12 +1002,15 @@ def groups_from_index(index_or_db: Any, zone: str | None = None,
 
 
 def _zone_names(zone: str) -> set[str]:
-    """The zone's names as the index stores them (from its id or any name; the text
-    itself when unknown)."""
-    from saidao.corpus.zones import registry
+    """The names and ids, as the index stores them, of every zone a name people use means
+    (``search.resolve_zones``: a city gives its zones); the text itself too (a zone as
+    printed on a form that the registry does not know)."""
+    from saidao.index.search import UnknownZone, resolve_zones
 
-    found = registry().get(zone) or registry().resolve(zone)
-    return {zone} | ({found.name, found.id} if found is not None else set())
+    try:
+        return {zone} | {n for z in resolve_zones(zone) for n in (z.name, z.id)}
+    except UnknownZone:
+        return {zone}
 
 
 def find_group(index_or_db: Any, group_id: str) -> Group | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from saidao.index.search import resolve_zone
+from saidao.index.search import zone_ids
 from saidao.index.store import Index
 
 _TRACKS_SQL = """
@@ -32,11 +32,13 @@ def _track_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def tracks(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
-    """Declared tracks of current files (``zone``: any name of a zone), by zone then name."""
+    """Declared tracks of current files (``zone``: any name people use for one or more
+    zones, ``search.resolve_zones``), by zone then name. Raises ``UnknownZone``."""
     sql, params = _TRACKS_SQL, []
-    if zone:
-        sql += " AND t.zone_id = ?"
-        params.append(resolve_zone(zone).id)
+    wanted = zone_ids(zone)
+    if wanted is not None:
+        sql += " AND t.zone_id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(wanted)))
     sql += " ORDER BY t.zone_id, t.track_name, t.track_id"
     return [_track_row(r) for r in index.db.query(sql, params)]
 

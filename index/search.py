@@ -40,20 +40,52 @@ MARK_OPEN, MARK_CLOSE = "[", "]"
 
 
 class UnknownZone(LookupError):
-    """No zone in the registry has this name."""
+    """No zone in the registry has this name (or, for one-zone questions, several have).
 
-    def __init__(self, alias: str) -> None:
+    ``suggestions``: names of the zones closest to what was typed, for the message.
+    """
+
+    def __init__(self, alias: str, suggestions: list[str] | None = None,
+                 ambiguous: bool = False) -> None:
         self.alias = alias
-        super().__init__(f"未找到高新区：{alias}")
+        self.suggestions = list(suggestions or [])
+        self.ambiguous = ambiguous
+        if ambiguous:
+            text = f"“{alias}”对应多个高新区，请选一个：{'、'.join(self.suggestions)}"
+        else:
+            text = f"未找到高新区：{alias}"
+            text += (f"。您要找的是不是：{'、'.join(self.suggestions)}" if self.suggestions
+                     else "（可用 saidao zones 查看全部高新区）")
+        super().__init__(text)
+
+
+def resolve_zones(alias: str) -> list[Zone]:
+    """Every zone a name people use means (an id, a zone's name or alias, a 盟市 or 旗县区,
+    a short name: ``鄂尔多斯``, ``金山``, ``包头``, ``和林格尔``); ``UnknownZone`` (with
+    suggestions) when none. The one rule every command and page filters zones by."""
+    reg = registry()
+    found = reg.lookup(alias)
+    if not found:
+        raise UnknownZone(alias, [z.name for z in reg.suggest(alias)])
+    return found
 
 
 def resolve_zone(alias: str) -> Zone:
-    """The zone any of its names (or its id) means; ``UnknownZone`` when none."""
+    """The one zone a name means; ``UnknownZone`` when none, or when the name is a city's
+    with several zones (its ``suggestions`` then list them)."""
     reg = registry()
-    zone = reg.get(alias) or reg.resolve(alias)
-    if zone is None:
-        raise UnknownZone(alias)
-    return zone
+    zone = reg.get(alias) or reg.exact(alias)
+    if zone is not None:
+        return zone
+    found = resolve_zones(alias)
+    if len(found) > 1:
+        raise UnknownZone(alias, [z.name for z in found], ambiguous=True)
+    return found[0]
+
+
+def zone_ids(alias: str | None) -> set[str] | None:
+    """The ids of :func:`resolve_zones` (None without a name: no filter)."""
+    return {z.id for z in resolve_zones(alias)} if alias and alias.strip() else None
 
 
 def zone_dict(zone: Zone) -> dict[str, Any]:
@@ -496,7 +528,10 @@ def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
 
 def search(index: Index, query: str, zone: str | None = None, limit: int = 10) -> list[dict]:
     """Clauses best matching ``query``; with ``zone`` (any of its names) only those applying to it."""
-    ranked = rank(index, query, zone=resolve_zone(zone) if zone else None)[: max(0, limit)]
+    zones = resolve_zones(zone) if zone else []
+    allowed = (set().union(*(applicable_rowids(index, z) for z in zones)) if len(zones) > 1
+               else None)
+    ranked = rank(index, query, allowed, zone=zones[0] if len(zones) == 1 else None)[: max(0, limit)]
     return hits(index, dict(ranked), main_words(fts.query_words(query)))
 
 

@@ -155,6 +155,7 @@ import saidao.cli_firms  # noqa: E402,F401
 import saidao.cli_index  # noqa: E402,F401  registers index commands
 import saidao.cli_ingest  # noqa: E402,F401  registers ingest commands
 import saidao.cli_links  # noqa: E402,F401
+import saidao.cli_review  # noqa: E402,F401  registers review
 import saidao.cli_web  # noqa: E402,F401  registers serve
 
 

@@ -39,10 +39,13 @@ def _open(db: Path) -> Any:
 
 def _show_groups(groups: list[Any]) -> None:
     table = RichTable(title=f"跨赛道重复企业：{len(groups)} 组")
-    for header in ("组", "企业", "信用代码", "置信度", "依据", "出现于"):
-        table.add_column(header, overflow="fold")
+    for header in ("组", "企业", "信用代码", "置信度", "依据", "成员（编号：出现于）"):
+        code = header == "信用代码"
+        table.add_column(header, overflow="fold", no_wrap=code, min_width=18 if code else None)
     for g in groups:
-        where = "；".join(f"{m.zone or '?'}/赛道{m.track_id}第{m.seq}行" for m in g.members)
+        # member numbers are what ``saidao dupes split GROUP N…`` takes
+        where = "\n".join(f"{n}：{m.zone or '?'}/赛道{m.track_id}第{m.seq}行"
+                          for n, m in enumerate(g.members, start=1))
         table.add_row(g.group_id, g.name, g.uscc or "", f"{g.confidence:.2f}",
                       "；".join(g.evidence), where)
     Console().print(table)
@@ -69,7 +72,7 @@ def write_groups_xlsx(groups: list[Any], path: Path) -> None:
 @dupes_app.callback()
 def dupes(
     ctx: typer.Context,
-    zone: str = typer.Option(None, "--zone", help="只列出涉及该高新区的组（任一名称）"),
+    zone: str = typer.Option(None, "--zone", help="只列出涉及该高新区的组（任一名称，盟市、旗县名亦可）"),
     min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0,
                                          help="最低置信度"),
     xlsx: Path = typer.Option(None, "--xlsx", help="另存为 Excel 文件"),
@@ -79,8 +82,11 @@ def dupes(
     """列出出现在多个新赛道（或同一赛道多次）的企业，附依据和置信度。"""
     if ctx.invoked_subcommand is not None:
         return
+    from saidao.cli_index import _zones_or_exit
     from saidao.index.dupes import groups_from_index
 
+    if zone:
+        _zones_or_exit(zone)  # an unknown zone is bad usage (exit 2), never "0 groups"
     with _open(db) as index:
         groups = groups_from_index(index, zone=zone, min_confidence=min_confidence)
     if xlsx is not None:

@@ -31,14 +31,16 @@ def _open(db: Path) -> Any:
     return Index.open(db)
 
 
-def _zone_or_exit(alias: str) -> Any:
-    from saidao.index.search import UnknownZone, resolve_zone
+def _zones_or_exit(alias: str) -> list[Any]:
+    """Every zone a name people use means (a city gives its zones); an unknown name is
+    bad usage: exit 2 with the nearest names."""
+    from saidao.index.search import UnknownZone, resolve_zones
 
     try:
-        return resolve_zone(alias)
+        return resolve_zones(alias)
     except UnknownZone as e:
         err.print(f"[red]✗ {e}[/red]")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
 
 
 def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
@@ -64,7 +66,7 @@ def search(
     from saidao.index.search import search as run_search
 
     if zone:
-        _zone_or_exit(zone)
+        _zones_or_exit(zone)
     with _open(db) as index:
         hits = run_search(index, query, zone=zone, limit=limit)
     if as_json:
@@ -85,17 +87,18 @@ def clauses(
     """列出适用于某高新区的全部条款，按政策文件分组（明确提及的在前）。"""
     from saidao.index.search import clauses_for_zone
 
-    zone_obj = _zone_or_exit(zone)
+    found = _zones_or_exit(zone)
     with _open(db) as index:
-        result = clauses_for_zone(index, zone_obj.id, topic=topic)
+        results = [clauses_for_zone(index, z.id, topic=topic) for z in found]
     if as_json:
-        _print_json(result)
+        _print_json(results[0] if len(results) == 1 else results)
         return
-    rows = [
-        [cite(c), c["heading"], "；".join(c["reasons"]), c["snippet"]]
-        for p in result["policies"] for c in p["clauses"]
-    ]
-    _table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "摘要"], rows)
+    for zone_obj, result in zip(found, results, strict=True):
+        rows = [
+            [cite(c), c["heading"], "；".join(c["reasons"]), c["snippet"]]
+            for p in result["policies"] for c in p["clauses"]
+        ]
+        _table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "摘要"], rows)
 
 
 @app.command()
@@ -104,14 +107,14 @@ def zones(
     as_json: bool = JSON_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
-    """高新区名录；给出名称时显示它对应的高新区（找不到时退出码 1）。"""
+    """高新区名录；给出名称（盟市、旗县、简称亦可）时显示它对应的高新区（找不到时退出码 2 并给出建议）。"""
     from saidao.corpus.zones import registry
     from saidao.index.search import zone_dict
 
-    found = [_zone_or_exit(alias)] if alias else registry().all()
+    found = _zones_or_exit(alias) if alias else registry().all()
     data = [zone_dict(z) for z in found]
     if as_json:
-        _print_json(data[0] if alias else data)
+        _print_json(data[0] if alias and len(data) == 1 else data)
         return
     _table("高新区名录", ["ID", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
         [z["id"], z["name"], LEVEL_ZH.get(z["level"], z["level"]), z["city"],
@@ -128,7 +131,7 @@ def tracks(
     from saidao.index.report import tracks as list_tracks
 
     if zone:
-        _zone_or_exit(zone)
+        _zones_or_exit(zone)
     with _open(db) as index:
         rows = list_tracks(index, zone)
     if as_json:

@@ -143,7 +143,7 @@ def test_cli_zones() -> None:
     code, out = _invoke("zones", "--json")
     assert code == 0 and len(json.loads(out)) >= 10
     code, _ = _invoke("zones", "火星高新区", "--json")
-    assert code == 1
+    assert code == 2  # an unknown zone is bad usage (issue 16), with suggestions
 
 
 def test_cli_tracks_track_and_report(index: Index) -> None:

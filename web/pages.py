@@ -16,6 +16,7 @@ from saidao.index.eligibility import code_corrections, track_eligibility
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
+from saidao.index.review import count_open, open_items
 from saidao.index.search import (
     UnknownZone,
     applicable_rowids,
@@ -23,6 +24,8 @@ from saidao.index.search import (
     main_words,
     rank,
     resolve_zone,
+    resolve_zones,
+    zone_ids,
 )
 from saidao.index.store import Index
 from saidao.web.app import index_of, render, route
@@ -73,7 +76,7 @@ def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
 
 def home(request: Request) -> Response:
     index = index_of(request)
-    return render(request, "home.html", stats=overview.counts(index),
+    return render(request, "home.html", stats=overview.counts(index), open_items=count_open(index),
                   by_zone=overview.tracks_by_zone(index), runs=latest_runs(index))
 
 
@@ -84,8 +87,8 @@ def _filter_rowids(index: Index, request: Request) -> set[int] | None:
     """Clause rowids allowed by the filters (None: no filter)."""
     q = request.query_params
     sets: list[set[int]] = []
-    if q.get("zone"):
-        sets.append(zone_rowids(index, resolve_zone(q["zone"]).id))
+    if (q.get("zone") or "").strip():
+        sets.append(set().union(*(zone_rowids(index, z.id) for z in resolve_zones(q["zone"]))))
     if q.get("policy"):
         sets.append(_rowids(index, "SELECT id FROM clauses WHERE policy_id = ?", [q["policy"]]))
     if q.get("level"):
@@ -158,17 +161,17 @@ def search_hits(index: Index, request: Request, limit: int) -> tuple[list[dict[s
 def search(request: Request) -> Response:
     index = index_of(request)
     xlsx = wants_xlsx(request)
-    error = None
+    error, suggestions = None, []
     try:
         hits, words = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT)
     except UnknownZone as e:
-        hits, words, error = [], [], str(e)
+        hits, words, error, suggestions = [], [], str(e), e.suggestions
     if xlsx:
         for h in hits:
             h["path"] = "/".join(h["path"])
         return xlsx_response("检索结果.xlsx", "检索结果", CLAUSE_COLUMNS, hits)
     return render(request, "search.html", hits=hits, words=words, error=error,
-                  q=dict(request.query_params), zones=registry().all(),
+                  suggestions=suggestions, q=dict(request.query_params), zones=registry().all(),
                   policies=_policy_choices(index), xlsx=xlsx_link(request))
 
 
@@ -326,9 +329,9 @@ def track_rows(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
     """``report.tracks`` (of one zone: any of its names), kept until the index's data
     state moves on: every current track with its counts is 10,000 rows on a big index,
     and the list pages show 100 of them. Shared: read-only. Raises ``UnknownZone``."""
-    zone_id = resolve_zone(zone).id if zone else None
-    return overview.cached(index, f"tracks:{zone_id or ''}",
-                           lambda _db: track_list(index, zone=zone_id),
+    wanted = sorted(zone_ids(zone) or [])
+    return overview.cached(index, f"tracks:{','.join(wanted)}",
+                           lambda _db: track_list(index, zone=zone) if wanted else track_list(index),
                            (*overview.TRACKS, "firm_mentions", "problems"))
 
 
@@ -336,10 +339,11 @@ def tracks(request: Request) -> Response:
     index = index_of(request)
     zone_param = request.query_params.get("zone") or None
     direction = request.query_params.get("direction") or None
+    zone_error, suggestions = None, []
     try:
         rows = track_rows(index, zone_param)
     except UnknownZone as e:
-        raise HTTPException(404, str(e)) from None
+        rows, zone_error, suggestions = [], str(e), e.suggestions
     if direction:
         rows = [r for r in rows if r["direction"] == direction]
     if wants_xlsx(request):
@@ -347,7 +351,8 @@ def tracks(request: Request) -> Response:
     page = _page(request)
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render(request, "tracks.html", tracks=shown, pager=_pager(request, len(rows), page),
-                  zones=registry().all(), q=dict(request.query_params), xlsx=xlsx_link(request))
+                  zones=registry().all(), q=dict(request.query_params), xlsx=xlsx_link(request),
+                  zone_error=zone_error, suggestions=suggestions)
 
 
 def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, Any]]]:
@@ -366,6 +371,26 @@ def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, A
     for mid, other, name, zone_name in rows:
         out.setdefault(mid, []).append({"track_id": other, "track_name": name, "zone": zone_name})
     return out
+
+
+#: Policies whose links are open on a track's page, and clauses shown per policy before
+#: the rest fold away.
+TRACK_POLICIES_OPEN = 3
+TRACK_CLAUSES_OPEN = 3
+
+
+def links_by_policy(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A track's linked clauses grouped by policy, the policy with the best link first,
+    each group best first; ``bar`` is a link's score as a share of the best (0-100)."""
+    best = max((link["score"] or 0.0 for link in links), default=0.0) or 1.0
+    groups: dict[str, dict[str, Any]] = {}
+    for rank_no, link in enumerate(sorted(links, key=lambda x: -(x["score"] or 0.0)), start=1):
+        group = groups.setdefault(link["policy_id"], {
+            "policy_id": link["policy_id"], "title": link["title"], "doc_number": link["doc_number"],
+            "level": link.get("level"), "links": []})
+        group["links"].append({**link, "rank": rank_no,
+                               "bar": round(100 * (link["score"] or 0.0) / best)})
+    return list(groups.values())
 
 
 def track(request: Request) -> Response:
@@ -389,6 +414,9 @@ def track(request: Request) -> Response:
                 for f in data["firms"]]
         return xlsx_response(f"新赛道{track_id}企业名录.xlsx", "企业名录", FIRM_COLUMNS, rows)
     return render(request, "track.html", t=data, others=firm_other_tracks(index, track_id),
+                  review_items=len(open_items(index, track_id=track_id)),
+                  link_groups=links_by_policy(data["links"]), open_policies=TRACK_POLICIES_OPEN,
+                  open_clauses=TRACK_CLAUSES_OPEN,
                   eligibility=track_eligibility(index, track_id), xlsx=xlsx_link(request))
 
 
