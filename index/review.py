@@ -188,8 +188,10 @@ def code_candidates(printed: str, stored: str | None) -> tuple[list[dict[str, An
     """Repairs of a printed credit code, each with its reason, whether it is doubtful and
     the positions that differ; and the one to pre-select, or None.
 
-    Only the repair ``check`` applies on its own is pre-selected: the unique plausible one,
-    clearly ahead of the rest. Every other candidate waits for a person's choice.
+    Only the repair ``check`` applies on its own is pre-selected (the unique plausible one,
+    clearly ahead of the rest), and only when nothing speaks against it (no doubt note: an
+    organisation-code check that fails, an unknown area code …). Every other candidate waits
+    for a person's choice.
     """
     checked = check(printed or "", expected_area_prefix=AREA_PREFIX)
     read = checked.compact
@@ -204,6 +206,10 @@ def code_candidates(printed: str, stored: str | None) -> tuple[list[dict[str, An
     if stored and stored != read and all(c["code"] != stored for c in out):
         out.insert(0, {"code": stored, "why": "导入时按已知代码更正", "doubtful": False,
                        "diff": differing(read, stored), "supported": stored == supported})
+    if any(c["supported"] and c["doubtful"] for c in out):  # e.g. its area code is unknown
+        for c in out:
+            c["supported"] = False
+        supported = None
     return out, supported
 
 
