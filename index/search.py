@@ -448,7 +448,7 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
     every query word (FTS5's formula, frequencies from ``clause_terms``) and a
     coverage bonus per main word it holds verbatim.
     """
-    words = fts.query_words(query)
+    words = matching_words(query)
     if not words:
         return []
     scope = search_scope(index, zone, allowed)
@@ -460,6 +460,109 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
         candidates += _verbatim_candidates(index, word, stats, scope)
     candidates = list(dict.fromkeys(candidates))
     return sorted(score(index, candidates, words, stats).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def matching_words(query: str) -> list[str]:
+    """The query words a clause may match on: never a single character on its own (不, 的,
+    税 alone would match most of the index: ``xyz不存在的词`` must not find every 不)."""
+    return [w for w in fts.query_words(query) if len(w) >= 2]
+
+
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def phrase_of(query: str) -> str:
+    """The query as one phrase to find verbatim: widths folded, spaces and punctuation out."""
+    return _NOT_TEXT.sub("", fts.normalise(query))
+
+
+#: Near words offered when nothing matches the whole phrase.
+SUGGESTIONS = 5
+#: rapidfuzz ratio (0-100) a vocabulary word needs to be offered as a near word.
+SUGGEST_CUTOFF = 60.0
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search's answer, honest about what matched.
+
+    ``ranked``: (rowid, score), every clause holding the whole phrase first (``exact``),
+    then the partial matches, each part best first; ``held``: the query words each clause
+    holds verbatim; ``suggestions``: near words from the index's vocabulary when no clause
+    holds the whole phrase.
+    """
+
+    query: str
+    ranked: list[tuple[int, float]]
+    exact: frozenset[int]
+    held: dict[int, list[str]]
+    words: list[str]
+    suggestions: list[str]
+
+    @property
+    def notice(self) -> str | None:
+        """没有找到完全匹配… when the phrase is nowhere (partial matches, if any, follow)."""
+        if not self.query.strip() or self.exact:
+            return None
+        if self.ranked:
+            return f"没有找到完全匹配“{self.query.strip()}”的条款，以下为部分匹配。"
+        return f"没有找到完全匹配“{self.query.strip()}”的条款。"
+
+    def match_of(self, rowid: int) -> str:
+        """``exact`` or ``partial``."""
+        return "exact" if rowid in self.exact else "partial"
+
+
+def find(index: Index, query: str, allowed: set[int] | None = None, zone: Zone | None = None,
+         limit: int | None = None) -> Found:
+    """:func:`rank`, then the clauses holding the whole phrase put first and marked, the
+    rest marked partial, and near words suggested when the phrase is nowhere."""
+    ranked = rank(index, query, allowed, zone)
+    phrase = phrase_of(query)
+    words = matching_words(query)
+    rows = _rows_of(index, [r for r, _ in ranked])
+    exact, held = set(), {}
+    for rowid, _ in ranked:
+        _, _, heading, text, _ = rows.get(rowid, ("", "", "", "", 0))
+        raw = _NOT_TEXT.sub("", heading + text)
+        if phrase and phrase in raw:
+            exact.add(rowid)
+        held[rowid] = main_words([w for w in words if w in raw])  # 人才公寓, or just 人才
+    ranked = ([rv for rv in ranked if rv[0] in exact] + [rv for rv in ranked if rv[0] not in exact])
+    if limit is not None:
+        ranked = ranked[: max(0, limit)]
+    suggestions = [] if exact else suggest_words(index, query)
+    return Found(query, ranked, frozenset(exact), {r: held[r] for r, _ in ranked},
+                 main_words(words), suggestions)
+
+
+def suggest_words(index: Index, query: str, limit: int = SUGGESTIONS) -> list[str]:
+    """Words of the index's vocabulary (``clause_terms``) closest to the query's phrase and
+    to each of its words the index does not hold, most frequent first among equals."""
+    from rapidfuzz import fuzz, process
+
+    vocabulary = _vocabulary(index)
+    if not vocabulary:
+        return []
+    targets = [phrase_of(query)] + [w for w in fts.query_words(query)
+                                     if len(w) >= 2 and w not in vocabulary]
+    scored: dict[str, float] = {}
+    for target in dict.fromkeys(t for t in targets if len(t) >= 2):
+        for word, value, _ in process.extract(target, list(vocabulary), scorer=fuzz.ratio,
+                                              score_cutoff=SUGGEST_CUTOFF, limit=limit * 3):
+            if word != target:
+                scored[word] = max(scored.get(word, 0.0), value)
+    best = sorted(scored, key=lambda w: (-scored[w], -vocabulary[w], w))
+    return best[:limit]
+
+
+def _vocabulary(index: Index) -> dict[str, int]:
+    """Indexed words of two characters or more with their document counts (kept until the
+    clauses change)."""
+    return cached(index, "search_vocabulary", lambda db: {
+        term: docs for term, docs in db.execute("SELECT term, docs FROM clause_terms "
+                                                "WHERE length(term) >= 2 AND docs > 0")},
+        CLAUSES)
 
 
 # -- hits ------------------------------------------------------------------------------
@@ -474,13 +577,18 @@ def _policy_rows(index: Index, policy_ids: set[str]) -> dict[str, dict[str, Any]
         "WHERE policy_id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(policy_ids))])}
 
 
-def hits(index: Index, scores: dict[int, float | None], words: list[str]) -> list[dict[str, Any]]:
+def hits(index: Index, scores: dict[int, float | None], words: list[str],
+         rowid: bool = False) -> list[dict[str, Any]]:
     """Clauses in the contract's hit shape, plus a few helpful extra keys (in the order of
-    ``scores``), read in one query."""
+    ``scores``), read in one query; ``rowid`` adds each clause's rowid."""
     rows = {r[0]: r for r in index.db.execute(
         _CLAUSE_SQL + "WHERE c.id IN (SELECT value FROM json_each(?))", [json.dumps(list(scores))])}
     policies = _policy_rows(index, {r[2] for r in rows.values()})
-    return [_hit_dict(rows[r], policies[rows[r][2]], scores[r], words) for r in scores if r in rows]
+    out = [_hit_dict(rows[r], policies[rows[r][2]], scores[r], words) for r in scores if r in rows]
+    if rowid:
+        for hit, r in zip(out, [r for r in scores if r in rows], strict=True):
+            hit["rowid"] = r
+    return out
 
 
 def _hit_dict(row: tuple, policy: dict[str, Any], score: float | None,
@@ -531,8 +639,13 @@ def search(index: Index, query: str, zone: str | None = None, limit: int = 10) -
     zones = resolve_zones(zone) if zone else []
     allowed = (set().union(*(applicable_rowids(index, z) for z in zones)) if len(zones) > 1
                else None)
-    ranked = rank(index, query, allowed, zone=zones[0] if len(zones) == 1 else None)[: max(0, limit)]
-    return hits(index, dict(ranked), main_words(fts.query_words(query)))
+    found = find(index, query, allowed, zone=zones[0] if len(zones) == 1 else None, limit=limit)
+    out = hits(index, dict(found.ranked), main_words(fts.query_words(query)), rowid=True)
+    for hit in out:
+        rowid = hit.pop("rowid")
+        hit["match"] = found.match_of(rowid)
+        hit["matched_words"] = found.held[rowid]
+    return out
 
 
 # -- clauses for a zone ------------------------------------------------------------------

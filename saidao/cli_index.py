@@ -62,18 +62,27 @@ def search(
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """全文检索政策条款（按相关度排序）。"""
+    """全文检索政策条款：完整包含检索词的在前并标明，只含部分词语的在后并标明。"""
     from saidao.index.search import search as run_search
+    from saidao.index.search import suggest_words
 
     if zone:
         _zones_or_exit(zone)
     with _open(db) as index:
         hits = run_search(index, query, zone=zone, limit=limit)
+        near = [] if any(h["match"] == "exact" for h in hits) else suggest_words(index, query)
+    if not any(h["match"] == "exact" for h in hits):
+        err.print(f"没有找到完全匹配“{query}”的条款" + ("，以下为部分匹配。" if hits else "。"))
+        if near:
+            err.print(f"您要找的是不是：{'、'.join(near)}")
     if as_json:
         _print_json(hits)
         return
-    _table(f"检索：{query}", ["#", "出处", "标题", "摘要", "得分"],
-           [[i, cite(h), h["heading"], h["snippet"], h["score"]]
+    if not hits:
+        return
+    _table(f"检索：{query}", ["名次", "匹配", "出处", "标题", "摘要"],
+           [[i, "完全匹配" if h["match"] == "exact" else "部分匹配：含" + "、".join(h["matched_words"]),
+             cite(h), h["heading"], h["snippet"]]
             for i, h in enumerate(hits, start=1)])
 
 

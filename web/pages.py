@@ -18,11 +18,13 @@ from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
 from saidao.index.review import count_open, open_items
 from saidao.index.search import (
+    Found,
     UnknownZone,
     applicable_rowids,
     clauses_for_zone,
+    find,
     main_words,
-    rank,
+    matching_words,
     resolve_zone,
     resolve_zones,
     zone_ids,
@@ -139,31 +141,33 @@ def _hits(index: Index, rowids: list[int]) -> list[dict[str, Any]]:
     return out
 
 
-def search_hits(index: Index, request: Request, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
-    """Ranked hits for ``q`` under the filters; without ``q``, the filtered clauses in order."""
+def search_hits(index: Index, request: Request,
+                limit: int) -> tuple[list[dict[str, Any]], list[str], Found | None]:
+    """Hits for ``q`` under the filters (``search.find``: the whole phrase first, each hit
+    marked exact or partial); without ``q``, the filtered clauses in order."""
     query = (request.query_params.get("q") or "").strip()
     allowed = _filter_rowids(index, request)
     if query:
-        ranked = rank(index, query, allowed)[:limit]
-        scores = dict(ranked)
-        hits = _hits(index, [r for r, _ in ranked])
+        found = find(index, query, allowed, limit=limit)
+        hits = _hits(index, [r for r, _ in found.ranked])
         for h in hits:
-            h["score"] = round(scores[h["rowid"]], 2)
-        return hits, fts.query_words(query)  # sub-words marked too: 人才 in a weaker hit
+            h["match"] = found.match_of(h["rowid"])
+            h["held"] = found.held[h["rowid"]]
+        return hits, matching_words(query), found  # sub-words marked too: 人才 in a weaker hit
     if allowed is None:
-        return [], []
+        return [], [], None
     ordered = [r[0] for r in index.db.execute(
         f"SELECT id FROM clauses WHERE id IN ({','.join(map(str, sorted(allowed)))}) "
         "ORDER BY policy_id, position LIMIT ?", [limit])] if allowed else []
-    return _hits(index, ordered), []
+    return _hits(index, ordered), [], None
 
 
 def search(request: Request) -> Response:
     index = index_of(request)
     xlsx = wants_xlsx(request)
-    error, suggestions = None, []
+    error, suggestions, found = None, [], None
     try:
-        hits, words = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT)
+        hits, words, found = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT)
     except UnknownZone as e:
         hits, words, error, suggestions = [], [], str(e), e.suggestions
     if xlsx:
@@ -171,6 +175,10 @@ def search(request: Request) -> Response:
             h["path"] = "/".join(h["path"])
         return xlsx_response("检索结果.xlsx", "检索结果", CLAUSE_COLUMNS, hits)
     return render(request, "search.html", hits=hits, words=words, error=error,
+                  exact=[h for h in hits if h.get("match") == "exact"],
+                  partial=[h for h in hits if h.get("match") != "exact"],
+                  notice=found.notice if found else None,
+                  near=found.suggestions if found else [],
                   suggestions=suggestions, q=dict(request.query_params), zones=registry().all(),
                   policies=_policy_choices(index), xlsx=xlsx_link(request))
 
