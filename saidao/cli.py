@@ -24,8 +24,10 @@ from rich.progress import (
 )
 from rich.table import Table as RichTable
 
+from saidao.cli_zh import install as _chinese_framework
 from saidao.errors import SaidaoError
 
+_chinese_framework()  # click's and typer's own words (Usage:, Try '--help' …) in Chinese
 app = typer.Typer(
     name="saidao",
     help="赛道：高新区新赛道申报表与政策文件的解析、检索与比对工具。",
