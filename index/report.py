@@ -82,6 +82,11 @@ def _links(index: Index, track_id: int) -> list[dict[str, Any]]:
     return list(links_for_track(index, track_id))
 
 
+def run_ids(index: Index) -> list[int]:
+    """Every import run's number, oldest first."""
+    return [r[0] for r in index.db.execute("SELECT run_id FROM import_runs ORDER BY run_id")]
+
+
 def import_report(index: Index, run_id: int | None = None) -> list[dict[str, Any]]:
     """Every file of a run (latest by default) with its outcome and reason."""
     return index.report(run_id)

@@ -55,7 +55,7 @@ class UnknownZone(LookupError):
         else:
             text = f"未找到高新区：{alias}"
             text += (f"。您要找的是不是：{'、'.join(self.suggestions)}" if self.suggestions
-                     else "（可用 saidao zones 查看全部高新区）")
+                     else "（请在高新区名录中查看全部名称）")
         super().__init__(text)
 
 

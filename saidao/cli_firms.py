@@ -41,7 +41,8 @@ def _show_groups(groups: list[Any]) -> None:
     table = RichTable(title=f"跨赛道重复企业：{len(groups)} 组")
     for header in ("组", "企业", "信用代码", "置信度", "依据", "成员（编号：出现于）"):
         code = header == "信用代码"
-        table.add_column(header, overflow="fold", no_wrap=code, min_width=18 if code else None)
+        table.add_column(header, overflow="fold", no_wrap=code or header == "组",
+                         min_width=18 if code else None)
     for g in groups:
         # member numbers are what ``saidao dupes split GROUP N…`` takes
         where = "\n".join(f"{n}：{m.zone or '?'}/赛道{m.track_id}第{m.seq}行"
@@ -100,7 +101,7 @@ def dupes(
 
 @dupes_app.command("confirm")
 def dupes_confirm(
-    group_id: str = typer.Argument(..., help="组编号（saidao dupes 列出的 group_id）"),
+    group_id: str = typer.Argument(..., help="组编号（saidao dupes 列出的“组”列）"),
     by: str = BY_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
@@ -119,7 +120,7 @@ def dupes_confirm(
 @dupes_app.command("split")
 def dupes_split(
     group_id: str = typer.Argument(..., help="组编号"),
-    mentions: list[str] = typer.Argument(..., help="要拆出的成员：组内序号（1起）或 sha256#行号"),
+    mentions: list[str] = typer.Argument(..., help="要拆出的成员：组内编号（1起，saidao dupes 的“成员”列）"),
     by: str = BY_OPTION,
     db: Path = DB_OPTION,
 ) -> None:

@@ -18,7 +18,13 @@ from saidao.extractors.citation import cite
 
 DB_OPTION = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件")
 JSON_OPTION = typer.Option(False, "--json", help="输出 JSON")
-LEVEL_ZH = {"national": "国家", "region": "自治区", "city": "盟市", "county": "旗县"}
+from saidao.vocab import (  # noqa: E402
+    FIX_LABELS,
+    LEVEL_LABELS,
+    ZONE_STATUS_LABELS,
+    field_label,
+    label,
+)
 
 
 def _open(db: Path) -> Any:
@@ -43,10 +49,16 @@ def _zones_or_exit(alias: str) -> list[Any]:
         raise typer.Exit(2) from None
 
 
+#: Columns holding codes, ids or file names: never wrapped mid-code.
+WHOLE = ("编号", "信用代码", "信用代码（原文）", "信用代码（校正）", "文件", "组", "成员")
+
+
 def _table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
     table = RichTable(title=title)
     for header in headers:
-        table.add_column(header, overflow="fold")
+        whole = header in WHOLE
+        table.add_column(header, overflow="ellipsis" if header == "文件" else "fold", no_wrap=whole,
+                         min_width=18 if header.startswith("信用代码") else None)
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
     Console().print(table)
@@ -125,9 +137,10 @@ def zones(
     if as_json:
         _print_json(data[0] if alias and len(data) == 1 else data)
         return
-    _table("高新区名录", ["ID", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
-        [z["id"], z["name"], LEVEL_ZH.get(z["level"], z["level"]), z["city"],
-         "、".join(z["counties"]), z["status"], "、".join(z["aliases"])] for z in data])
+    _table("高新区名录", ["编号", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
+        [z["id"], z["name"], label(LEVEL_LABELS, z["level"]), z["city"],
+         "、".join(z["counties"]), label(ZONE_STATUS_LABELS, z["status"]), "、".join(z["aliases"])]
+        for z in data])
 
 
 @app.command()
@@ -149,6 +162,10 @@ def tracks(
     _table("新赛道", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
         [t["track_id"], t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
          t["firms"], t["problems"], t["file"]] for t in rows])
+
+
+#: Linked clauses listed by ``saidao track`` (all of them in ``--json``).
+TRACK_LINKS_SHOWN = 10
 
 
 @app.command()
@@ -185,14 +202,30 @@ def track(
     if as_json:
         _print_json(data)
         return
-    Console().print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
-                    f"{data['zone_name'] or data['zone_printed'] or ''}  {data['file']}")
+    out = Console()
+    out.print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
+              f"{data['zone_name'] or data['zone_printed'] or ''}", highlight=False)
+    out.print(f"文件：{data['file']}", highlight=False, soft_wrap=True)
     _table("企业名录", ["序号", "企业名称", "信用代码（原文）", "信用代码（校正）", "校正方式"], [
-        [f["seq"], f["name"], f["uscc_printed"], f["uscc"], f["uscc_fix"]]
+        [f["seq"], f["name"], f["uscc_printed"], f["uscc"], label(FIX_LABELS, f["uscc_fix"])]
         for f in data["firms"]])
+    if data["platforms"]:
+        _table("创新平台", ["序号", "平台名称", "依托单位", "级别", "年份", "认定部门"], [
+            [p["seq"], p["name"], p["host"], p["level"], p["year"], p["certifier"]]
+            for p in data["platforms"]])
+    elig = data["eligibility"]
+    _table(f"申报条件：{elig['status']}", ["条件", "结论", "理由"],
+           [[c["name"], c["status"], c["reason"]] for c in elig["conditions"]])
     if data["problems"]:
-        _table("待处理问题", ["字段", "问题"],
-               [[p["field"], p["message"]] for p in data["problems"]])
+        _table("问题", ["位置", "问题", "状态"],
+               [[field_label(p["field"]), p["message"], "已处理" if p["status"] == "resolved" else "待核"]
+                for p in data["problems"]])
+    links = data["links"]
+    if links:
+        _table(f"适用的政策条款（前 {min(len(links), TRACK_LINKS_SHOWN)} 条，共 {len(links)} 条）",
+               ["名次", "出处", "标题", "理由"],
+               [[n, cite(link), link["heading"], "；".join(link["reasons"][:3])]
+                for n, link in enumerate(links[:TRACK_LINKS_SHOWN], start=1)])
 
 
 @app.command()
@@ -204,8 +237,15 @@ def report(
 ) -> None:
     """导入报告：每个文件的结果和原因。"""
     from saidao.index.export import OUTCOME_ZH, REPORT_COLUMNS, write_xlsx
+    from saidao.index.report import run_ids
 
     with _open(db) as index:
+        if run is not None and run not in run_ids(index):
+            known = run_ids(index)
+            err.print(f"[red]✗ 没有编号为 {run} 的导入"
+                      + (f"（已有的导入编号：{known[0]}–{known[-1]}）" if known else "（还没有导入）")
+                      + "[/red]")
+            raise typer.Exit(1)
         rows = index.report(run)
     if xlsx:
         write_xlsx(xlsx, "导入报告", REPORT_COLUMNS,

@@ -60,7 +60,8 @@ def review_list(
         return
     table = RichTable(title=f"待核：{shown.total} 条（全部 {total} 条），第 {shown.page}/{shown.pages} 页")
     for header in ("编号", "类别", "位置", "文件", "高新区"):
-        table.add_column(header, overflow="fold", no_wrap=header in ("编号", "类别"))
+        table.add_column(header, overflow="ellipsis" if header == "文件" else "fold",
+                         no_wrap=header in ("编号", "类别", "文件"))
     for i in shown.items:
         table.add_row(i["key"], i["kind_label"], i["field_label"], Path(i["path"] or "").name,
                       i["zone_name"] or "")

@@ -9,8 +9,16 @@ for a value no table knows (a newer index, an edited registry).
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: The time zone times are shown in; ``SAIDAO_TZ`` (an IANA name) overrides it.
+TZ_ENV = "SAIDAO_TZ"
+DEFAULT_TZ = "Asia/Shanghai"
 
 #: Policy and zone levels.
 LEVEL_LABELS = {"national": "国家级", "region": "自治区级", "city": "盟市级", "county": "旗县区级",
@@ -40,6 +48,9 @@ FIELD_LABELS = {"attestation": "真实性声明", "attestation.date": "真实性
                 "measures": "新赛道培育的举措及成效", "plan": "新赛道培育实施方案"}
 #: Firm-row fields (``firms[i].<key>``).
 FIRM_FIELD_LABELS = {"uscc": "信用代码", "name": "名称", "role": "类型"}
+#: Clause tag types (``clause_tags.tag_type``).
+TAG_LABELS = {"amount": "金额", "beneficiary": "支持对象", "industry": "产业", "lead_unit": "牵头单位",
+              "responsible_unit": "责任单位", "target": "目标", "year": "年份", "zone": "高新区"}
 #: Review decisions.
 DECISION_LABELS = {"accept": "确认更正", "settle": "不更正，标记已核"}
 #: Reasons a duplicate group was formed (``index.dupes``).
@@ -72,3 +83,26 @@ def field_label(field: str | None) -> str:
     if m:
         return "申报单位的" + UNIT_LABELS.get(m.group(1), m.group(1))
     return FIELD_LABELS.get(field, field)
+
+
+@lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def local_time(stamp: str | None, with_seconds: bool = False) -> str:
+    """A stored UTC timestamp (ISO 8601) as staff read it: local time (``SAIDAO_TZ``,
+    default Asia/Shanghai), ``2026-12-07 14:11``; text that is not a timestamp unchanged."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is None:
+        return str(stamp)  # a date as written on a form: no zone to convert from
+    local = moment.astimezone(_zone(os.environ.get(TZ_ENV) or DEFAULT_TZ))
+    return local.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,14 @@ def _environment() -> jinja2.Environment:
     from saidao.web import format as fmt
 
     env.filters.update(fmt.FILTERS)
+    from saidao import vocab
+    from saidao.corpus.zones import registry
+
     env.globals.update(LEVEL_ZH=LEVEL_ZH, OUTCOME_ZH=OUTCOME_ZH, DIRECTIONS=DIRECTIONS,
-                       UNIT_ZH=UNIT_ZH)
+                       UNIT_ZH=UNIT_ZH, TAG_LABELS=vocab.TAG_LABELS,
+                       ZONE_STATUS_LABELS=vocab.ZONE_STATUS_LABELS,
+                       DOC_KIND_LABELS=vocab.DOC_KIND_LABELS,
+                       zone_names={z.id: z.name for z in registry().all()})
     return env
 
 
@@ -107,7 +114,9 @@ def index_of(request: Request) -> Index:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
-    detail = getattr(exc, "detail", "") or {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "")
+    detail = getattr(exc, "detail", "") or ""
+    if not detail or detail == HTTPStatus(status).phrase:  # Starlette's English default
+        detail = {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "请求未能完成")
     return render(request, "error.html", status_code=status, status=status, detail=detail)
 
 

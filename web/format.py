@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from saidao.extractors.citation import clause_label
 from saidao.index.fts import normalise
 from saidao.index.review import differing
+from saidao.vocab import local_time
 
 #: Characters of context either side of the first hit in a snippet.
 SNIPPET_CONTEXT = 60
@@ -93,4 +94,5 @@ def merged(params: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 FILTERS = {"highlight": highlight, "window": window, "joined": joined, "short": short,
            "yesno": yesno, "clause_label": clause_label, "codediff": codediff,
-           "merged": merged, "differing": differing}
+           "merged": merged, "differing": differing,
+           "localtime": local_time}
