@@ -159,11 +159,17 @@ def test_upload_refuses_too_large_traversal_and_unknown(db: Path, tmp_path: Path
     evil = {"files": ("../../evil.txt", "政策文本".encode(), "text/plain")}
     r = c.post("/import", data={"csrf": csrf(c)}, files=evil)
     assert r.status_code == 400 and "路径" in r.text
-    unknown = {"files": ("a.docx", b"\x00\x01\x02binary", "application/octet-stream")}
-    r = c.post("/import", data={"csrf": csrf(c)}, files=unknown)
-    assert r.status_code == 400 and "不支持的文件类型" in r.text
     assert _uploads(db) == []
     assert not (tmp_path.parent / "evil.txt").exists() and not (db.parent / "evil.txt").exists()
+    # an unreadable file is no longer refused with the whole selection (issue 16): the
+    # import reports it alone, in Chinese, without the server's path
+    unknown = {"files": ("a.docx", b"\x00\x01\x02binary", "application/octet-stream")}
+    r = c.post("/import", data={"csrf": csrf(c)}, files=unknown, follow_redirects=False)
+    assert r.status_code == 303
+    state = _wait(c, r.headers["location"])
+    (only,) = state["outcomes"]
+    assert only["outcome"] == "failed" and only["path"] == "a.docx"
+    assert only["message"] and "/" not in only["message"] and "uploads" not in only["message"]
 
 
 def _wait(c: TestClient, job_url: str, limit: float = 60.0) -> dict:

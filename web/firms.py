@@ -19,9 +19,12 @@ from saidao.corpus.zones import registry
 from saidao.index.dupes import Group, all_groups, confirm_group, groups_from_index, split_group
 from saidao.index.search import UnknownZone, resolve_zones
 from saidao.web.app import index_of, render, route
-from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
+from saidao.web.pages import _page, _pager, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
+
+#: Groups per page (a group is a card with its member table: 20 fit a few screens).
+PAGE_SIZE = 20
 
 DUPE_COLUMNS = [
     ("group_id", "组编号"), ("group_name", "企业"), ("group_uscc", "统一社会信用代码"),
@@ -73,7 +76,8 @@ def dupes(request: Request) -> Response:
         return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, flat_rows(groups))
     page = _page(request)
     shown = groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return render(request, "dupes.html", groups=shown, pager=_pager(request, len(groups), page),
+    return render(request, "dupes.html", groups=shown,
+                  pager=_pager(request, len(groups), page, PAGE_SIZE),
                   q=q, state=state, xlsx=xlsx_link(request), done=request.query_params.get("done"),
                   zones=registry().all(), zone=zone, zone_error=zone_error, suggestions=suggestions,
                   params=dict(request.query_params),
