@@ -82,6 +82,18 @@ def _links(index: Index, track_id: int) -> list[dict[str, Any]]:
     return list(links_for_track(index, track_id))
 
 
+def imports_per_day(index: Index, tz: str | None = None) -> list[tuple[str, int]]:
+    """Files imported each day (local dates, ``vocab.local_time``'s zone), oldest first."""
+    from saidao.vocab import local_time
+
+    days: dict[str, int] = {}
+    for (stamp,) in index.db.execute(
+            "SELECT logged_at FROM import_log WHERE outcome = 'imported' ORDER BY id"):
+        day = local_time(stamp)[:10]
+        days[day] = days.get(day, 0) + 1
+    return sorted(days.items())
+
+
 def run_ids(index: Index) -> list[int]:
     """Every import run's number, oldest first."""
     return [r[0] for r in index.db.execute("SELECT run_id FROM import_runs ORDER BY run_id")]

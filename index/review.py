@@ -127,6 +127,16 @@ def open_items(index: Index, *, kind: str | None = None, zones: set[str] | None 
     return items
 
 
+def open_per_zone(index: Index) -> list[tuple[str, str | None, int]]:
+    """Open items per zone (``zone name``, ``zone id``, count), most first; items of a
+    track whose zone was not recognised, or of no track, under 未识别."""
+    counts: dict[tuple[str, str | None], int] = {}
+    for item in queue(index):
+        key = (item["zone_name"] or "未识别", item["zone_id"])
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(((n, z, c) for (n, z), c in counts.items()), key=lambda t: (-t[2], t[0]))
+
+
 def count_open(index: Index) -> int:
     """The one count of open items (per file and field) that every page and command shows."""
     return len(queue(index))

@@ -92,7 +92,12 @@ def merged(params: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**{k: v for k, v in params.items() if k not in ("done", "error", "at")}, **changes}
 
 
+def basenames(values: Iterable[Any]) -> list[str]:
+    """Paths as their file names (a server's folders are not for staff to read)."""
+    return [str(v).replace("\\", "/").rstrip("/").rpartition("/")[2] or str(v) for v in values or []]
+
+
 FILTERS = {"highlight": highlight, "window": window, "joined": joined, "short": short,
            "yesno": yesno, "clause_label": clause_label, "codediff": codediff,
            "merged": merged, "differing": differing,
-           "localtime": local_time}
+           "localtime": local_time, "basenames": basenames}

@@ -14,9 +14,10 @@ from saidao.corpus.zones import registry
 from saidao.index import fts, overview
 from saidao.index.eligibility import code_corrections, track_eligibility
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
+from saidao.index.report import imports_per_day
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
-from saidao.index.review import count_open, open_items
+from saidao.index.review import count_open, open_items, open_per_zone
 from saidao.index.search import (
     Found,
     UnknownZone,
@@ -30,7 +31,8 @@ from saidao.index.search import (
     zone_ids,
 )
 from saidao.index.store import Index
-from saidao.web.app import index_of, render, route
+from saidao.web import charts
+from saidao.web.app import DIRECTIONS, index_of, render, route
 from saidao.web.security import TOKEN_COOKIE, csrf_ok, csrf_refused, same
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -77,9 +79,20 @@ def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def home(request: Request) -> Response:
+    """Counts, three pictures (tracks per zone and direction, open review items per zone,
+    files imported over time: server-rendered SVG) and the latest imports."""
     index = index_of(request)
-    return render(request, "home.html", stats=overview.counts(index), open_items=count_open(index),
-                  by_zone=overview.tracks_by_zone(index), runs=latest_runs(index))
+    by_zone = overview.tracks_by_zone(index)
+    rows, parts, links = charts.zone_direction_rows(by_zone, DIRECTIONS)
+    per_zone = open_per_zone(index)
+    return render(
+        request, "home.html", stats=overview.counts(index), open_items=count_open(index),
+        by_zone=by_zone, runs=latest_runs(index),
+        tracks_chart=charts.bars(rows, parts, "各高新区新赛道数（按方向）", links),
+        review_chart=charts.bars([(n, [c]) for n, _, c in per_zone], ["待核条目"],
+                                 "各高新区待核条目数",
+                                 [f"/review?zone={z}" if z else None for _, z, _ in per_zone]),
+        import_chart=charts.line(imports_per_day(index), "导入进度（累计导入文件数）", " 个"))
 
 
 # ---------------------------------------------------------------- search
@@ -385,6 +398,8 @@ def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, A
 #: the rest fold away.
 TRACK_POLICIES_OPEN = 3
 TRACK_CLAUSES_OPEN = 3
+#: Firm rows shown before the rest fold away.
+TRACK_FIRMS_OPEN = 20
 
 
 def links_by_policy(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -424,7 +439,7 @@ def track(request: Request) -> Response:
     return render(request, "track.html", t=data, others=firm_other_tracks(index, track_id),
                   review_items=len(open_items(index, track_id=track_id)),
                   link_groups=links_by_policy(data["links"]), open_policies=TRACK_POLICIES_OPEN,
-                  open_clauses=TRACK_CLAUSES_OPEN,
+                  open_clauses=TRACK_CLAUSES_OPEN, firms_open=TRACK_FIRMS_OPEN,
                   eligibility=track_eligibility(index, track_id), xlsx=xlsx_link(request))
 
 
