@@ -89,3 +89,30 @@ def test_time_left_counts_pages() -> None:
 
     job.done(Done())  # type: ignore[arg-type]
     assert job.pages_done == 20 and job.eta() == "约 5 秒"
+
+
+def test_eligibility_figures_and_register_forms(tmp_path: Path) -> None:
+    from browser.webdata import FIRM_CODE, build_index
+
+    from saidao.index.eligibility import track_figures
+    from saidao.index.store import Index
+
+    db = build_index(tmp_path / "saidao.db", tmp_path / "files")
+    c = _client(db)
+    with Index.open(db) as index:
+        track_id = index.db.execute("SELECT min(track_id) FROM tracks").fetchone()[0]
+    token = c.cookies[CSRF_COOKIE]
+    r = c.post(f"/track/{track_id}/figures", data={"csrf": token, "rd_intensity": "3.6",
+                                                   "invention_patents": "", "user": "王录入"})
+    assert r.status_code == 200 and "已录入：研发投入强度（%） 3.6" in r.text
+    bad = c.post(f"/track/{track_id}/figures", data={"csrf": token, "revenue_growth": "很多"})
+    assert "不是数值" in bad.text
+    with Index.open(db) as index:
+        assert track_figures(index.db, track_id)["rd_intensity"] == 3.6
+    register = f"企业名称,统一社会信用代码\n包头市新源天然气有限责任公司,{FIRM_CODE}\n".encode()
+    r = c.post("/registers/import", data={"csrf": token, "type": "高新技术企业", "year": "2025"},
+               files={"file": ("高企名单.csv", register, "text/csv")})
+    assert r.status_code == 200 and "已导入高新技术企业名单 1 家" in r.text
+    r = c.post("/registers/import", data={"csrf": token, "type": "高新技术企业"},
+               files={"file": ("名单.pdf", b"%PDF-1.4", "application/pdf")})
+    assert "名单须为 .xlsx 或 .csv" in r.text

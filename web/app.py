@@ -123,11 +123,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
                data_dir: str | Path | None = None, **options: Any) -> Starlette:
     """The web application over the index at ``db_path`` (created when missing)."""
-    from saidao.web import firms, imports, pages, review
+    from saidao.web import firms, forms, imports, pages, review
 
     settings = Settings(Path(db_path), token=token, data_dir=data_dir, **options)
     routes = [
-        *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES,
+        *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES, *forms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from saidao.corpus.zones import registry
 from saidao.index import fts, overview
-from saidao.index.eligibility import code_corrections, track_eligibility
+from saidao.index.eligibility import code_corrections, track_eligibility, track_figures
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
 from saidao.index.report import imports_per_day
 from saidao.index.report import track as track_view
@@ -33,6 +33,7 @@ from saidao.index.search import (
 from saidao.index.store import Index
 from saidao.web import charts
 from saidao.web.app import DIRECTIONS, index_of, render, route
+from saidao.web.forms import FIGURE_INPUT, TRACK_FIGURES
 from saidao.web.security import TOKEN_COOKIE, csrf_ok, csrf_refused, same
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -440,6 +441,9 @@ def track(request: Request) -> Response:
                   review_items=len(open_items(index, track_id=track_id)),
                   link_groups=links_by_policy(data["links"]), open_policies=TRACK_POLICIES_OPEN,
                   open_clauses=TRACK_CLAUSES_OPEN, firms_open=TRACK_FIRMS_OPEN,
+                  figure_keys=TRACK_FIGURES, figure_input=FIGURE_INPUT,
+                  figures=track_figures(index.db, track_id),
+                  done=request.query_params.get("done"), error=request.query_params.get("error"),
                   eligibility=track_eligibility(index, track_id), xlsx=xlsx_link(request))
 
 
