@@ -94,6 +94,21 @@ def imports_per_day(index: Index, tz: str | None = None) -> list[tuple[str, int]
     return sorted(days.items())
 
 
+def track_source(index: Index, track_id: int) -> dict[str, Any] | None:
+    """Where a track's declaration was read from: ``path``, ``origin`` (the archive, for a
+    member), ``format`` and whether any page was scanned (``scanned``: read by OCR)."""
+    rows = list(index.db.query(
+        "SELECT f.path, f.origin, f.format, f.ocr_pages FROM tracks t JOIN declarations d ON "
+        "d.declaration_id = t.declaration_id JOIN files f ON f.sha256 = d.file_sha256 "
+        "WHERE t.track_id = ?", [track_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    pages = json.loads(row["ocr_pages"] or "[]") if str(row["ocr_pages"] or "").startswith("[") else []
+    scanned = row["format"] == "image" or bool(pages) or str(row["ocr_pages"] or "0") not in ("0", "", "[]")
+    return {"path": row["path"], "origin": row["origin"], "format": row["format"], "scanned": scanned}
+
+
 def run_ids(index: Index) -> list[int]:
     """Every import run's number, oldest first."""
     return [r[0] for r in index.db.execute("SELECT run_id FROM import_runs ORDER BY run_id")]

@@ -220,3 +220,19 @@ def test_city_name_filters_every_page(db: Path) -> None:
         assert r.status_code == 200 and "未找到高新区" not in r.text, url
     for url in ("/tracks?zone=火星", "/dupes?zone=火星", "/search?q=人才&zone=火星"):
         assert "未找到高新区：火星" in c.get(url).text, url
+
+
+def test_a_pdf_track_shows_its_first_page(db: Path) -> None:
+    from saidao.index.report import track_source
+
+    c = _client(db)
+    with Index.open(db) as index:
+        tracks = [r[0] for r in index.db.execute("SELECT track_id FROM tracks")]
+        formats = {t: track_source(index, t)["format"] for t in tracks}
+    pdf = next(t for t, f in formats.items() if f == "pdf")
+    docx = next(t for t, f in formats.items() if f == "docx")
+    r = c.get(f"/thumb/track/{pdf}.png")
+    assert r.status_code == 200 and r.content.startswith(b"\x89PNG")
+    assert f'src="/thumb/track/{pdf}.png"' in c.get(f"/track/{pdf}").text
+    assert c.get(f"/thumb/track/{docx}.png").status_code == 404
+    assert "thumb" not in c.get(f"/track/{docx}").text

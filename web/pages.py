@@ -14,7 +14,7 @@ from saidao.corpus.zones import registry
 from saidao.index import fts, overview
 from saidao.index.eligibility import code_corrections, track_eligibility, track_figures
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
-from saidao.index.report import imports_per_day
+from saidao.index.report import imports_per_day, track_source
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
 from saidao.index.review import count_open, open_items, open_per_zone
@@ -442,7 +442,7 @@ def track(request: Request) -> Response:
                   link_groups=links_by_policy(data["links"]), open_policies=TRACK_POLICIES_OPEN,
                   open_clauses=TRACK_CLAUSES_OPEN, firms_open=TRACK_FIRMS_OPEN,
                   figure_keys=TRACK_FIGURES, figure_input=FIGURE_INPUT,
-                  figures=track_figures(index.db, track_id),
+                  figures=track_figures(index.db, track_id), source=track_source(index, track_id),
                   done=request.query_params.get("done"), error=request.query_params.get("error"),
                   eligibility=track_eligibility(index, track_id), xlsx=xlsx_link(request))
 

@@ -146,6 +146,47 @@ def crop_png(source: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+#: Width in pixels of a scanned track's first-page thumbnail.
+THUMB_WIDTH = 360
+
+
+def page_png(path: str, archived: bool, width: int = THUMB_WIDTH) -> bytes:
+    """The first page of a stored PDF or image, as a PNG ``width`` pixels wide."""
+    from PIL import Image
+
+    data = _pdf_bytes(path, archived)
+    head = data[:5] if isinstance(data, bytes) else data.open("rb").read(5)
+    if head == b"%PDF-":
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(data if isinstance(data, bytes) else str(data))
+        try:
+            page = pdf[0]
+            image = page.render(scale=width / page.get_width()).to_pil()
+        finally:
+            pdf.close()
+    else:
+        image = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
+        image.thumbnail((width, width * 2))
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def thumb(request: Request) -> Response:
+    """A scanned track's first page, small: staff see which paper they are looking at."""
+    from saidao.index.report import track_source
+
+    source = track_source(index_of(request), int(request.path_params["track_id"]))
+    if source is None or source["format"] not in ("pdf", "image"):
+        raise HTTPException(404, "该新赛道没有扫描页")
+    try:
+        png = page_png(source["path"], bool(source["origin"]))
+    except Exception as e:  # any damage in a stored file: no picture, never a 500
+        raise HTTPException(404, f"原文件无法打开：{type(e).__name__}") from None
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
 def crop(request: Request) -> Response:
     index = index_of(request)
     try:
@@ -176,4 +217,5 @@ ROUTES = [
     route("/review", review),
     route("/review/resolve", resolve, ["POST"]),
     route("/crop/firm/{firm_id}.png", crop),
+    route("/thumb/track/{track_id:int}.png", thumb),
 ]
