@@ -13,8 +13,8 @@ SELECT t.track_id, t.track_name, t.label, t.direction, t.scheme, t.codes, t.clas
        t.resolved, t.zone_id AS zone, z.name AS zone_name, d.zone_printed, d.filled_at,
        f.path AS file, f.origin, f.sha256, d.declaration_id,
        (SELECT count(*) FROM firm_mentions m WHERE m.track_id = t.track_id) AS firms,
-       (SELECT count(*) FROM problems p WHERE p.file_sha256 = f.sha256
-          AND p.status = 'open') AS problems
+       (SELECT count(DISTINCT coalesce(p.field, '')) FROM problems p
+          WHERE p.file_sha256 = f.sha256 AND p.status = 'open') AS problems
 FROM tracks t
 JOIN declarations d ON d.declaration_id = t.declaration_id
 JOIN files f ON f.sha256 = d.file_sha256
@@ -82,16 +82,24 @@ def _links(index: Index, track_id: int) -> list[dict[str, Any]]:
     return list(links_for_track(index, track_id))
 
 
-def imports_per_day(index: Index, tz: str | None = None) -> list[tuple[str, int]]:
-    """Files imported each day (local dates, ``vocab.local_time``'s zone), oldest first."""
+#: Fewer days of imports than this: the progress chart has a point per run instead.
+MIN_DAYS = 3
+
+
+def import_progress(index: Index) -> list[tuple[str, int]]:
+    """Files imported per day (local dates, ``vocab.local_time``'s zone), oldest first; per
+    run (``2026-12-07 14:11``) while the imports span fewer than MIN_DAYS days."""
     from saidao.vocab import local_time
 
-    days: dict[str, int] = {}
-    for (stamp,) in index.db.execute(
-            "SELECT logged_at FROM import_log WHERE outcome = 'imported' ORDER BY id"):
-        day = local_time(stamp)[:10]
-        days[day] = days.get(day, 0) + 1
-    return sorted(days.items())
+    rows = [(run, local_time(stamp)) for run, stamp in index.db.execute(
+        "SELECT l.run_id, r.started_at FROM import_log l JOIN import_runs r ON r.run_id = l.run_id "
+        "WHERE l.outcome = 'imported' ORDER BY l.id")]
+    by_day = len({when[:10] for _, when in rows}) >= MIN_DAYS
+    counts: dict[str, int] = {}
+    for _, when in rows:
+        key = when[:10] if by_day else when
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items())
 
 
 def track_source(index: Index, track_id: int) -> dict[str, Any] | None:

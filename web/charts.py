@@ -93,7 +93,7 @@ def line(points: Sequence[tuple[str, int]], title: str, unit: str = "") -> Marku
                     f'<title>{escape(day)}：当天 {n}{escape(unit)}，累计 {total}{escape(unit)}</title></circle>')
         if i % every == 0 or i == len(points) - 1:
             body.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" class="label">'
-                        f'{escape(day[5:] if len(day) == 10 else day)}</text>')
+                        f'{escape(day[5:])}</text>')  # 12-07, or 12-07 14:11 for a run
     return _svg(height, body, title)
 
 

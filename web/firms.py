@@ -19,7 +19,7 @@ from saidao.corpus.zones import registry
 from saidao.index.dupes import Group, all_groups, confirm_group, groups_from_index, split_group
 from saidao.index.search import UnknownZone, resolve_zones
 from saidao.web.app import index_of, render, route
-from saidao.web.pages import _page, _pager, xlsx_link
+from saidao.web.pages import _page, _pager, page_size, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -74,10 +74,10 @@ def dupes(request: Request) -> Response:
         groups = [g for g in groups if g.confirmed == (state == "confirmed")]
     if wants_xlsx(request):
         return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, flat_rows(groups))
-    page = _page(request)
-    shown = groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    page, size = _page(request), page_size(request, PAGE_SIZE)
+    shown = groups[(page - 1) * size: page * size]
     return render(request, "dupes.html", groups=shown,
-                  pager=_pager(request, len(groups), page, PAGE_SIZE),
+                  pager=_pager(request, len(groups), page, size),
                   q=q, state=state, xlsx=xlsx_link(request), done=request.query_params.get("done"),
                   zones=registry().all(), zone=zone, zone_error=zone_error, suggestions=suggestions,
                   params=dict(request.query_params),
@@ -104,7 +104,7 @@ async def decide(request: Request) -> Response:
             raise ValueError(f"没有编号为 {group_id} 的重复企业组（可能已因更正而变化）") from None
         raise ValueError("未知操作")
 
-    return await staff_post(request, "/dupes", ("q", "state", "zone", "page"), apply)
+    return await staff_post(request, "/dupes", ("q", "state", "zone", "page", "size"), apply)
 
 
 ROUTES = [

@@ -14,7 +14,7 @@ from saidao.corpus.zones import registry
 from saidao.index import fts, overview
 from saidao.index.eligibility import code_corrections, track_eligibility, track_figures
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
-from saidao.index.report import imports_per_day, track_source
+from saidao.index.report import import_progress, track_source
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
 from saidao.index.review import count_open, open_items, open_per_zone
@@ -46,6 +46,18 @@ def _page(request: Request) -> int:
         return max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         return 1
+
+
+#: Bounds of a page size asked for with ``?size=``.
+MIN_SIZE, MAX_SIZE = 1, 200
+
+
+def page_size(request: Request, default: int) -> int:
+    """``?size=`` when given (within MIN_SIZE..MAX_SIZE), else the list's own default."""
+    try:
+        return min(MAX_SIZE, max(MIN_SIZE, int(request.query_params["size"])))
+    except (KeyError, ValueError):
+        return default
 
 
 def _pager(request: Request, total: int, page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
@@ -93,7 +105,7 @@ def home(request: Request) -> Response:
         review_chart=charts.bars([(n, [c]) for n, _, c in per_zone], ["待核条目"],
                                  "各高新区待核条目数",
                                  [f"/review?zone={z}" if z else None for _, z, _ in per_zone]),
-        import_chart=charts.line(imports_per_day(index), "导入进度（累计导入文件数）", " 个"))
+        import_chart=charts.line(import_progress(index), "导入进度（累计导入文件数）", " 个"))
 
 
 # ---------------------------------------------------------------- search
@@ -217,6 +229,7 @@ def clause(request: Request) -> Response:
     if not rows:
         raise HTTPException(404, "条款不存在")
     target = rows[0]
+    target["path"] = json.loads(target["path"] or "[]")  # 四 › （五）, not ["四"] › （五）
     policy = next(index.db.query("SELECT * FROM policies WHERE policy_id = ?",
                                  [target["policy_id"]]))
     around = list(index.db.query(

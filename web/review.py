@@ -26,7 +26,7 @@ from saidao.index.search import UnknownZone, resolve_zones
 from saidao.vocab import REVIEW_KIND_LABELS
 from saidao.web.app import index_of, render, route
 from saidao.web.imports import load_names
-from saidao.web.pages import _page, _pager, xlsx_link
+from saidao.web.pages import _page, _pager, page_size, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -68,10 +68,11 @@ def review(request: Request) -> Response:
     items = [] if zone_error else review_api.open_items(index, names=names, **filters)
     if wants_xlsx(request):
         return xlsx_response("待核.xlsx", "待核", REVIEW_COLUMNS, [shown(i, names) for i in items])
-    page = review_api.paged(items, _page(request))
+    size = page_size(request, review_api.PAGE_SIZE)
+    page = review_api.paged(items, _page(request), size)
     rows = [review_api.detail(index, shown(i, names)) for i in page.items]
-    return render(request, "review.html", items=rows, first=(page.page - 1) * review_api.PAGE_SIZE,
-                  pager=_pager(request, page.total, page.page, review_api.PAGE_SIZE),
+    return render(request, "review.html", items=rows, first=(page.page - 1) * size,
+                  pager=_pager(request, page.total, page.page, size),
                   all_open=review_api.count_open(index), q=dict(request.query_params),
                   kind=filters["kind"], kinds=REVIEW_KIND_LABELS, zones=registry().all(),
                   xlsx=xlsx_link(request), zone_error=zone_error, suggestions=suggestions,
@@ -104,7 +105,7 @@ async def resolve(request: Request) -> Response:
 
 
 #: Query parameters a decision keeps, so the page comes back where it was.
-KEPT = ("kind", "zone", "file", "track", "page", "at")
+KEPT = ("kind", "zone", "file", "track", "page", "size", "at")
 
 
 # ---------------------------------------------------------------- page crops
