@@ -135,6 +135,7 @@ def uscc(
 ) -> None:
     """校验统一社会信用代码，给出纠错候选。"""
     from saidao.extractors.uscc import check_many
+    from saidao.vocab import FIX_LABELS, label
 
     results = check_many(codes)
     if as_json:
@@ -147,7 +148,8 @@ def uscc(
                              overflow="fold")
         for r in results:
             problems = "\n".join(p["message"] if isinstance(p, dict) else str(p) for p in r["problems"])
-            table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—", r["fix"] or "", problems)
+            table.add_row(r["input"], "是" if r["valid"] else "否", r["uscc"] or "—",
+                          label(FIX_LABELS, r["fix"]), problems)
         Console().print(table)
     raise typer.Exit(0 if all(r["valid"] or r["uscc"] for r in results) else 1)
 

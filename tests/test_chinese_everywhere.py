@@ -197,7 +197,7 @@ def test_every_command_output_is_chinese(db: Path, tmp_path: Path) -> None:
         ["tracks", *d], ["tracks", "--zone", "包头", *d], ["track", track, *d], ["zones"],
         ["zones", "鄂尔多斯"], ["search", "人才公寓", *d], ["search", "xyz不存在的词", *d],
         ["clauses", "--zone", "鄂尔多斯高新区", *d], ["dupes", *d], ["review", "list", *d],
-        ["report", *d], ["uscc", "91150291558112126R", "911501027901993086"],
+        ["report", *d], ["uscc", "91150291558112126R", "911501027901993086", "9115010O701465425Y"],
         ["read", str(DECL / "decl_001.docx"), "--no-ocr"], ["eligibility", *d],
         # errors people make
         ["tracks", "--zone", "火星", *d], ["search", *d], ["dupes", "--min-confidence", "2", *d],
