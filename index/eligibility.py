@@ -270,5 +270,5 @@ def track_eligibility(db: Any, track_id: int | str) -> dict[str, Any]:
     entries, loaded = _track_registers(database, mentions)
     firms = [{"name": m.name, "uscc": m.code} for m in mentions]
     hits = register_matches(mentions, entries)
-    return eligibility({"track_id": str(track_id), "firms": firms},
+    return eligibility({"track_id": int(track_id), "firms": firms},  # a number, as everywhere
                        track_figures(database, track_id), hits, loaded)

@@ -236,3 +236,18 @@ def test_a_pdf_track_shows_its_first_page(db: Path) -> None:
     assert f'src="/thumb/track/{pdf}.png"' in c.get(f"/track/{pdf}").text
     assert c.get(f"/thumb/track/{docx}.png").status_code == 404
     assert "thumb" not in c.get(f"/track/{docx}").text
+
+
+def test_track_id_is_a_number_everywhere(db: Path) -> None:
+    tracks = json.loads(runner.invoke(app, ["tracks", "--json", "--db", str(db)]).stdout)
+    first = tracks[0]["track_id"]
+    assert isinstance(first, int)
+    elig = json.loads(runner.invoke(app, ["eligibility", str(first), "--json", "--db", str(db)]).stdout)
+    assert elig["track_id"] == first
+    groups = json.loads(runner.invoke(app, ["dupes", "--json", "--db", str(db)]).stdout)["groups"]
+    assert groups and all(isinstance(m["track_id"], int) for g in groups for m in g["members"])
+
+
+def test_report_for_a_missing_run_is_an_error(db: Path) -> None:
+    result = runner.invoke(app, ["report", "--run", "99", "--db", str(db)])
+    assert result.exit_code == 1 and "没有编号为 99 的导入" in result.stderr
