@@ -268,14 +268,19 @@ def export(
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """导出清单到 Excel 或 CSV（中文表头）。"""
+    """导出清单到 Excel 或 CSV（中文表头）；只给 --json 时把清单的行输出为 JSON。"""
     from saidao.index.export import export as run_export
+    from saidao.index.export import rows_for
 
     if what not in ("tracks", "firms", "clauses"):
-        err.print("[red]只能导出 tracks、firms 或 clauses[/red]")
+        err.print("[red]✗ 只能导出 tracks、firms 或 clauses[/red]")
         raise typer.Exit(2)
+    if not xlsx and not csv and as_json:
+        with _open(db) as index:
+            _print_json(rows_for(index, what)[1])
+        return
     if not xlsx and not csv:
-        err.print("[red]请给出 --xlsx 或 --csv[/red]")
+        err.print("[red]✗ 请给出 --xlsx 或 --csv（或 --json 直接输出）[/red]")
         raise typer.Exit(2)
     with _open(db) as index:
         count = run_export(index, what, xlsx=xlsx, csv_path=csv)
