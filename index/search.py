@@ -552,6 +552,12 @@ def suggest_words(index: Index, query: str, limit: int = SUGGESTIONS) -> list[st
                                               score_cutoff=SUGGEST_CUTOFF, limit=limit * 3):
             if word != target:
                 scored[word] = max(scored.get(word, 0.0), value)
+    if not scored:  # nothing close as a whole: index words found inside the query (存在 in 不存在的词)
+        phrase = phrase_of(query)
+        for word, value, _ in process.extract(phrase, list(vocabulary), scorer=fuzz.partial_ratio,
+                                              score_cutoff=100, limit=limit * 20):
+            if len(word) >= 2 and word != phrase and word in phrase:
+                scored[word] = value
     best = sorted(scored, key=lambda w: (-scored[w], -vocabulary[w], w))
     return best[:limit]
 
