@@ -538,37 +538,43 @@ def find(index: Index, query: str, allowed: set[int] | None = None, zone: Zone |
 
 def suggest_words(index: Index, query: str, limit: int = SUGGESTIONS) -> list[str]:
     """Words of the index's vocabulary (``clause_terms``) closest to the query's phrase and
-    to each of its words the index does not hold, most frequent first among equals."""
+    to each of its words the index does not hold, most frequent first among equals; failing
+    that, index words found inside the query (存在 in 不存在的词)."""
     from rapidfuzz import fuzz, process
 
-    vocabulary = _vocabulary(index)
+    vocabulary, by_length = _vocabulary(index)
     if not vocabulary:
         return []
-    targets = [phrase_of(query)] + [w for w in fts.query_words(query)
-                                     if len(w) >= 2 and w not in vocabulary]
+    phrase = phrase_of(query)
+    targets = [phrase] + [w for w in fts.query_words(query) if len(w) >= 2 and w not in vocabulary]
     scored: dict[str, float] = {}
     for target in dict.fromkeys(t for t in targets if len(t) >= 2):
-        for word, value, _ in process.extract(target, list(vocabulary), scorer=fuzz.ratio,
+        # a ratio of 60 needs lengths within a factor of 4: compare only those words
+        near = [w for n in range(max(2, len(target) // 4), len(target) * 4 + 1)
+                for w in by_length.get(n, ())]
+        for word, value, _ in process.extract(target, near, scorer=fuzz.ratio,
                                               score_cutoff=SUGGEST_CUTOFF, limit=limit * 3):
             if word != target:
                 scored[word] = max(scored.get(word, 0.0), value)
-    if not scored:  # nothing close as a whole: index words found inside the query (存在 in 不存在的词)
-        phrase = phrase_of(query)
-        for word, value, _ in process.extract(phrase, list(vocabulary), scorer=fuzz.partial_ratio,
-                                              score_cutoff=100, limit=limit * 20):
-            if len(word) >= 2 and word != phrase and word in phrase:
-                scored[word] = value
+    if not scored:
+        inside = {phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, len(phrase) + 1)}
+        scored = {w: 100.0 for w in inside if w in vocabulary and w != phrase}
     best = sorted(scored, key=lambda w: (-scored[w], -vocabulary[w], w))
     return best[:limit]
 
 
-def _vocabulary(index: Index) -> dict[str, int]:
-    """Indexed words of two characters or more with their document counts (kept until the
-    clauses change)."""
-    return cached(index, "search_vocabulary", lambda db: {
-        term: docs for term, docs in db.execute("SELECT term, docs FROM clause_terms "
-                                                "WHERE length(term) >= 2 AND docs > 0")},
-        CLAUSES)
+def _vocabulary(index: Index) -> tuple[dict[str, int], dict[int, list[str]]]:
+    """Indexed words of two characters or more with their document counts, and the words by
+    length (kept until the clauses change)."""
+    def read(db: Any) -> tuple[dict[str, int], dict[int, list[str]]]:
+        words = {term: docs for term, docs in db.execute(
+            "SELECT term, docs FROM clause_terms WHERE length(term) >= 2 AND docs > 0")}
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            by_length.setdefault(len(word), []).append(word)
+        return words, by_length
+
+    return cached(index, "search_vocabulary", read, CLAUSES)
 
 
 # -- hits ------------------------------------------------------------------------------

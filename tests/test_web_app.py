@@ -355,7 +355,7 @@ def test_track_eligibility_reads_one_track_as_the_whole_index_would(db: Path, tm
         for (tid,) in index.db.execute("SELECT track_id FROM tracks").fetchall():
             reference = [m for m in every if m.track_id == str(tid)]
             assert fields(track_mentions(index, tid)) == fields(reference)
-            expected = eligibility({"track_id": str(tid), "firms": [
+            expected = eligibility({"track_id": tid, "firms": [  # a number (issue 16)
                 {"name": m.name, "uscc": m.code} for m in reference]}, track_figures(index, tid),
                 register_matches(reference, entries), {e["type"] for e in entries})
             assert track_eligibility(index, tid) == expected

@@ -93,10 +93,8 @@ async def resolve(request: Request) -> Response:
             item = review_api.find(index, sha=str(form.get("sha", "")),
                                    field=str(form.get("field", "")))
             out = {"done": review_api.resolve(index, item, value, by=by, note=note)}
-        except review_api.NotOpen as e:
-            raise HTTPException(404, str(e)) from None
-        except review_api.Refused as e:
-            raise ValueError(str(e)) from None
+        except (review_api.NotOpen, review_api.Refused) as e:
+            raise ValueError(str(e)) from None  # back to the queue, the message shown there
         if item["kind"] == "uscc" and value:
             out["dupes"] = value.upper()  # the corrected code's duplicates, one click away
         return out
