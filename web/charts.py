@@ -92,7 +92,8 @@ def line(points: Sequence[tuple[str, int]], title: str, unit: str = "") -> Marku
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{PALETTE[0]}">'
                     f'<title>{escape(day)}：当天 {n}{escape(unit)}，累计 {total}{escape(unit)}</title></circle>')
         if i % every == 0 or i == len(points) - 1:
-            body.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" class="label">'
+            anchor = "start" if i == 0 else "end" if i == len(points) - 1 else "middle"
+            body.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="{anchor}" class="label">'
                         f'{escape(day[5:])}</text>')  # 12-07, or 12-07 14:11 for a run
     return _svg(height, body, title)
 
