@@ -167,15 +167,15 @@ def _hits(index: Index, rowids: list[int]) -> list[dict[str, Any]]:
     return out
 
 
-def search_hits(index: Index, request: Request,
-                limit: int) -> tuple[list[dict[str, Any]], list[str], Found | None]:
-    """Hits for ``q`` under the filters (``search.find``: the whole phrase first, each hit
-    marked exact or partial); without ``q``, the filtered clauses in order."""
+def search_hits(index: Index, request: Request, limit: int, offset: int = 0
+                ) -> tuple[list[dict[str, Any]], list[str], Found | None]:
+    """Hits ``offset``… for ``q`` under the filters (``search.find``: the whole phrase first,
+    each hit marked exact or partial); without ``q``, the filtered clauses in order."""
     query = (request.query_params.get("q") or "").strip()
     allowed = _filter_rowids(index, request)
     if query:
-        found = find(index, query, allowed, limit=limit)
-        hits = _hits(index, [r for r, _ in found.ranked])
+        found = find(index, query, allowed)
+        hits = _hits(index, [r for r, _ in found.ranked[offset:offset + limit]])
         for h in hits:
             h["match"] = found.match_of(h["rowid"])
             h["held"] = found.held[h["rowid"]]
@@ -184,7 +184,7 @@ def search_hits(index: Index, request: Request,
         return [], [], None
     ordered = [r[0] for r in index.db.execute(
         f"SELECT id FROM clauses WHERE id IN ({','.join(map(str, sorted(allowed)))}) "
-        "ORDER BY policy_id, position LIMIT ?", [limit])] if allowed else []
+        "ORDER BY policy_id, position LIMIT ? OFFSET ?", [limit, offset])] if allowed else []
     return _hits(index, ordered), [], None
 
 
@@ -192,8 +192,10 @@ def search(request: Request) -> Response:
     index = index_of(request)
     xlsx = wants_xlsx(request)
     error, suggestions, found = None, [], None
+    page = 1 if xlsx else _page(request)
     try:
-        hits, words, found = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT)
+        hits, words, found = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT,
+                                         (page - 1) * SEARCH_LIMIT)
     except UnknownZone as e:
         hits, words, error, suggestions = [], [], str(e), e.suggestions
     if xlsx:
@@ -205,6 +207,8 @@ def search(request: Request) -> Response:
                   partial=[h for h in hits if h.get("match") != "exact"],
                   notice=found.notice if found else None,
                   near=found.suggestions if found else [],
+                  counts=(len(found.exact), len(found.ranked) - len(found.exact)) if found else None,
+                  pager=_pager(request, len(found.ranked), page, SEARCH_LIMIT) if found else None,
                   suggestions=suggestions, q=dict(request.query_params), zones=registry().all(),
                   policies=_policy_choices(index), xlsx=xlsx_link(request))
 
