@@ -145,21 +145,27 @@ def zones(
 
 @app.command()
 def tracks(
-    zone: str | None = typer.Option(None, "--zone", help="只看该高新区的赛道"),
+    zone: str | None = typer.Option(None, "--zone", help="只看该高新区的赛道（任一名称，盟市、旗县名亦可）"),
+    page: int = typer.Option(1, "--page", min=1, help="第几页（与 --size 同用）"),
+    size: int = typer.Option(0, "--size", min=0, help="每页条数（0：全部）"),
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """已导入申报表中的新赛道。"""
+    """已导入申报表中的新赛道（可分页）。"""
     from saidao.index.report import tracks as list_tracks
 
     if zone:
         _zones_or_exit(zone)
     with _open(db) as index:
         rows = list_tracks(index, zone)
+    total = len(rows)
+    if size:
+        rows = rows[(page - 1) * size: page * size]
     if as_json:
         _print_json(rows)
         return
-    _table("新赛道", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
+    pages = f"，第 {page}/{max(1, -(-total // size))} 页" if size else ""
+    _table(f"新赛道：{total} 条{pages}", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
         [t["track_id"], t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
          t["firms"], t["problems"], t["file"]] for t in rows])
 
