@@ -165,9 +165,9 @@ def tracks(
         _print_json(rows)
         return
     pages = f"，第 {page}/{max(1, -(-total // size))} 页" if size else ""
-    _table(f"新赛道：{total} 条{pages}", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
-        [t["track_id"], t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
-         t["firms"], t["problems"], t["file"]] for t in rows])
+    _table(f"新赛道：{total} 条{pages}", ["编号", "新赛道名称", "方向", "高新区", "企业数", "待核", "文件"], [
+        [t["track_id"], t["label"] or t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
+         t["firms"], t["problems"], Path(t["file"] or "").name] for t in rows])
 
 
 #: Linked clauses listed by ``saidao track`` (all of them in ``--json``).
