@@ -117,6 +117,51 @@ def track_source(index: Index, track_id: int) -> dict[str, Any] | None:
     return {"path": row["path"], "origin": row["origin"], "format": row["format"], "scanned": scanned}
 
 
+def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest import runs, newest first, their arguments and summary decoded."""
+    rows = list(index.db.query(
+        "SELECT run_id, started_at, finished_at, args, summary FROM import_runs "
+        "ORDER BY run_id DESC LIMIT ?", [limit]))
+    for row in rows:
+        row["summary"] = json.loads(row["summary"]) if row["summary"] else None
+        row["args"] = json.loads(row["args"] or "[]")
+    return rows
+
+
+def run(index: Index, run_id: int) -> dict[str, Any] | None:
+    """One import run (arguments and summary decoded), or None."""
+    rows = list(index.db.query("SELECT * FROM import_runs WHERE run_id = ?", [run_id]))
+    if not rows:
+        return None
+    row = rows[0]
+    row["summary"] = json.loads(row["summary"]) if row["summary"] else None
+    row["args"] = json.loads(row["args"] or "[]")
+    return row
+
+
+def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, Any]]]:
+    """For each firm row of the track, the other current tracks with the same code or name."""
+    rows = index.db.execute(
+        "SELECT m.id, o.track_id, t.track_name, z.name FROM firm_mentions m "
+        "JOIN firm_mentions o ON o.track_id != m.track_id AND ("
+        "  (m.uscc IS NOT NULL AND m.uscc != '' AND o.uscc = m.uscc) OR "
+        "  (m.name_key IS NOT NULL AND m.name_key != '' AND o.name_key = m.name_key)) "
+        "JOIN tracks t ON t.track_id = o.track_id "
+        "JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256 AND f.status = 'imported' "
+        "LEFT JOIN zones z ON z.id = t.zone_id WHERE m.track_id = ? "
+        "GROUP BY m.id, o.track_id ORDER BY o.track_id", [track_id]).fetchall()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for mid, other, name, zone_name in rows:
+        out.setdefault(mid, []).append({"track_id": other, "track_name": name, "zone": zone_name})
+    return out
+
+
+def track_exists(index: Index, track_id: int) -> bool:
+    """Whether the index has a track with this number (current or not)."""
+    return index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone() is not None
+
+
 def run_ids(index: Index) -> list[int]:
     """Every import run's number, oldest first."""
     return [r[0] for r in index.db.execute("SELECT run_id FROM import_runs ORDER BY run_id")]

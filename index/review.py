@@ -184,6 +184,19 @@ def firm_row(index: Index, track_id: int | None, position: int) -> dict[str, Any
     return rows[0] if rows else None
 
 
+def firm_source(index: Index, firm_id: int) -> dict[str, Any] | None:
+    """Where a firm row's credit code was read: ``source`` (page and box, when known) and
+    the stored file's ``path`` and ``origin``; None for no such row."""
+    rows = list(index.db.query(
+        "SELECT m.source, f.path, f.origin FROM firm_mentions m JOIN tracks t ON "
+        "t.track_id = m.track_id JOIN declarations d ON d.declaration_id = t.declaration_id "
+        "JOIN files f ON f.sha256 = d.file_sha256 WHERE m.id = ?", [firm_id]))
+    if not rows:
+        return None
+    return {"source": json.loads(rows[0]["source"] or "{}").get("uscc") or {},
+            "path": rows[0]["path"], "origin": rows[0]["origin"]}
+
+
 def differing(read: str, candidate: str) -> list[int]:
     """Positions where ``candidate`` differs from the code as read (all when lengths differ
     from the first difference on: a dropped or doubled character shifts the rest)."""

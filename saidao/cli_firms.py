@@ -174,9 +174,10 @@ def eligibility_command(
 ) -> None:
     """按内科高字〔2026〕11号 三、（一）逐条判断新赛道的申报条件（满足/不满足/未知）。"""
     from saidao.index.eligibility import track_eligibility
+    from saidao.index.report import track_exists
 
     with _open(db) as index:
-        if index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone() is None:
+        if not track_exists(index, track_id):
             err.print(f"[red]✗ 没有编号为 {track_id} 的新赛道[/red]")
             raise typer.Exit(1)
         result = track_eligibility(index, track_id)

@@ -38,14 +38,14 @@ def links(
 ) -> None:
     """列出与某一新赛道关联的政策条款（按相关度排名，附理由）。"""
     from saidao.index.links import compute_links, links_for
+    from saidao.index.report import track_exists
     from saidao.index.store import Index
 
     if not db.exists():
         err.print(f"[red]✗ 索引文件不存在：{db}（请先运行 saidao ingest 导入文件）[/red]")
         raise typer.Exit(1)
     with Index.open(db) as index:
-        known = index.db.execute("SELECT 1 FROM tracks WHERE track_id = ?", [track_id]).fetchone()
-        if known is None:
+        if not track_exists(index, track_id):
             err.print(f"[red]✗ 没有编号为 {track_id} 的新赛道[/red]")
             raise typer.Exit(1)
         if recompute:

@@ -235,3 +235,13 @@ def test_field_names_as_staff_read_them() -> None:
     assert field_label("unit.postcode") == "申报单位的邮编"
     assert field_label("platforms[0].year") == "第1个平台的认定年度"
     assert field_label("track_name") == "新赛道名称"
+
+
+def test_faces_hold_no_sql() -> None:
+    """The web and the CLI only parse, call ``saidao.index`` and render (issue 15's thin
+    faces, for the pages and commands issue 16 touched and the rest)."""
+    root = Path(__file__).resolve().parents[1]
+    sql = re.compile(r"""["'](?:SELECT|INSERT|UPDATE|DELETE|CREATE) |\.db\.(?:query|execute)\(""")
+    found = {p.relative_to(root).as_posix(): sql.findall(p.read_text("utf-8"))
+             for p in [*(root / "web").glob("*.py"), *(root / "saidao").glob("cli*.py")]}
+    assert not {k: v for k, v in found.items() if v}

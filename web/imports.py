@@ -25,11 +25,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from saidao.errors import REASONS
+from saidao.index import report
 from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
 from saidao.ingest.detect import FORMATS, sniff
 from saidao.web.app import OUTCOME_ZH, Settings, index_of, render, route
-from saidao.web.pages import latest_runs, xlsx_link
+from saidao.web.pages import xlsx_link
 from saidao.web.security import csrf_ok
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -356,7 +357,7 @@ def import_page(request: Request, error: str | None = None, status: int = 200) -
     names = load_names(request.app.state.settings)
     active = [j.to_dict(names) for j in jobs.jobs.values() if j.state in ("queued", "running")]
     return render(request, "import.html", status_code=status, error=error, active=active,
-                  runs=latest_runs(index_of(request), 30),
+                  runs=report.latest_runs(index_of(request), 30),
                   cap_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024))
 
 
@@ -415,8 +416,8 @@ def run_page(request: Request) -> Response:
         run_id = int(request.path_params["run_id"])
     except ValueError:
         raise HTTPException(404, "导入记录不存在") from None
-    runs = list(index.db.query("SELECT * FROM import_runs WHERE run_id = ?", [run_id]))
-    if not runs:
+    run = report.run(index, run_id)
+    if run is None:
         raise HTTPException(404, "导入记录不存在")
     names = load_names(request.app.state.settings)
     rows = index.report(run_id)
@@ -428,9 +429,6 @@ def run_page(request: Request) -> Response:
     if wants_xlsx(request):
         out = [{**r, "outcome": r["outcome_zh"]} for r in rows]
         return xlsx_response(f"导入报告{run_id}.xlsx", "导入报告", REPORT_COLUMNS, out)
-    run = runs[0]
-    run["summary"] = json.loads(run["summary"]) if run["summary"] else None
-    run["args"] = json.loads(run["args"] or "[]")
     return render(request, "run.html", run=run, rows=rows, xlsx=xlsx_link(request))
 
 

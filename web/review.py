@@ -8,7 +8,6 @@ calls it and renders. ``saidao review`` is the same calls on the command line.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -192,17 +191,14 @@ def crop(request: Request) -> Response:
         firm_id = int(request.path_params["firm_id"])
     except ValueError:
         raise HTTPException(404, "没有该企业行") from None
-    rows = list(index.db.query(
-        "SELECT m.source, f.path, f.origin FROM firm_mentions m JOIN tracks t ON t.track_id = m.track_id "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "JOIN files f ON f.sha256 = d.file_sha256 WHERE m.id = ?", [firm_id]))
-    if not rows:
+    found = review_api.firm_source(index, firm_id)
+    if found is None:
         raise HTTPException(404, "没有该企业行")
-    source = json.loads(rows[0]["source"] or "{}").get("uscc") or {}
+    source = found["source"]
     if not source.get("page") or not source.get("bbox"):
         raise HTTPException(404, "该值没有页面位置")
     # the file as the index knows it: archive members were read from a temporary copy
-    source = {**source, "file": rows[0]["path"], "archived": bool(rows[0]["origin"])}
+    source = {**source, "file": found["path"], "archived": bool(found["origin"])}
     try:
         png = crop_png(source)
     except Exception as e:  # any damage in a stored file: no picture, never a 500
