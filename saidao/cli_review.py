@@ -33,8 +33,8 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
 
 @review_app.command("list")
 def review_list(
-    kind: str | None = typer.Option(None, "--kind", help="类别：" + "、".join(
-        f"{k}（{v}）" for k, v in REVIEW_KIND_LABELS.items())),
+    kind: str | None = typer.Option(None, "--kind", help="类别（中文名亦可）：" + "、".join(
+        f"{v}（{k}）" for k, v in REVIEW_KIND_LABELS.items())),
     zone: str | None = typer.Option(None, "--zone", help="高新区（任一名称，盟市、旗县名亦可）"),
     file: str | None = typer.Option(None, "--file", help="文件名的一部分"),
     track: int | None = typer.Option(None, "--track", help="只看该新赛道编号的条目"),
@@ -46,6 +46,8 @@ def review_list(
     """列出待核条目（每个文件的每个位置一条），可按类别、高新区、文件、新赛道筛选，分页。"""
     from saidao.index import review
 
+    by_label = {v: k for k, v in REVIEW_KIND_LABELS.items()}
+    kind = by_label.get(kind, kind) if kind else kind  # 信用代码 as well as uscc
     if kind is not None and kind not in REVIEW_KIND_LABELS:
         err.print(f"[red]✗ 没有这个类别：{kind}（可选：{'、'.join(REVIEW_KIND_LABELS)}）[/red]")
         raise typer.Exit(2)
