@@ -299,6 +299,9 @@ def pages(index: Index) -> dict[str, str]:
         "高新区 /zone": f"/zone/{zone}", "赛道 /tracks": "/tracks",
         "赛道 /track": f"/track/{track}", "重复企业 /dupes": "/dupes",
         "导出 /tracks.xlsx": "/tracks?format=xlsx",
+        "待核+高新区": f"/review?zone={zone}&kind=uscc", "待核 第2页": "/review?page=2",
+        "检索 无结果+建议": "/search?q=xyz不存在的词", "检索 部分匹配": "/search?q=人才公遇",
+        "重复企业 第2页": "/dupes?page=2", "名单与指标": "/registers",
     }
 
 

@@ -285,6 +285,53 @@ class ZoneRegistry:
             self._stem_cache = {k: v for k, v in stems.items() if v is not None}
         return self._stem_cache
 
+    def lookup(self, text: str) -> list[Zone]:
+        """Every zone a name people use means, most specific reading first.
+
+        In order: an id or a zone's own name or alias (fuzzy too: one wrong
+        character); a 盟市 or 旗县区 named by the whole text, with or without
+        市/盟/县/旗 (``鄂尔多斯`` → the zones of 鄂尔多斯市, ``和林格尔`` → the
+        zone planned in 和林格尔县); a short name that is part of the names of
+        some zones (``金山`` → 呼和浩特金山高新区). Empty when nothing fits.
+        """
+        text = text.strip()
+        if not text:
+            return []
+        own = self.get(text) or self.resolve(text)
+        if own is not None and self.exact(text) is not None:
+            return [own]
+        division = _whole_division(text)
+        if division is not None:
+            region, county = division
+            found = self.in_county(county) if county else self.in_city(region.name)
+            if found:
+                return found
+        if own is not None:
+            return [own]
+        key = normalise_key(text)
+        if len(_GENERIC.sub("", key)) < 2:
+            return []
+        seen: dict[str, Zone] = {}
+        for alias_key, (zone, _alias) in self._by_key.items():
+            if key in alias_key and zone.status != "not_htz":
+                seen.setdefault(zone.id, zone)
+        return list(seen.values())
+
+    def suggest(self, text: str, limit: int = 5) -> list[Zone]:
+        """Zones whose names come closest to ``text`` (for an unknown name's message)."""
+        key = normalise_key(text) or text
+        scored = process.extract(key, self._keys, scorer=fuzz.WRatio, limit=limit * 4)
+        out: dict[str, Zone] = {}
+        for alias_key, score, _ in scored:
+            zone = self._by_key[alias_key][0]
+            if score >= 40 and zone.status != "not_htz":
+                out.setdefault(zone.id, zone)
+        division = find_division(text)
+        if division is not None:
+            for zone in self.in_city(division[0].name):
+                out.setdefault(zone.id, zone)
+        return list(out.values())[:limit]
+
     def exact(self, text: str) -> Zone | None:
         """The zone whose name or alias equals ``text`` after normalisation (no fuzzy)."""
         hit = self._by_key.get(normalise_key(text))
@@ -480,6 +527,13 @@ def find_division(text: str) -> tuple[Region, str | None] | None:
         return None
     with_county = [f for f in found if f[1] is not None]
     return with_county[0] if with_county else found[0]
+
+
+def _whole_division(text: str) -> tuple[Region, str | None] | None:
+    """The 盟市 or 旗县区 that ``text`` names as a whole (``包头``, ``包头市``, ``和林格尔``)."""
+    norm, _ = _nfkc_mapped(text)
+    return next(((region, county) for form, region, county in _division_names()
+                 if form == norm), None)
 
 
 _REGION_WIDE = re.compile(r"内蒙古|自治区|全区")

@@ -559,6 +559,8 @@ _MISSING_NOTES = {
     "area_province": "省级区划码不存在",
     "area_known": "区划码未知",
 }
+#: Notes that make a candidate doubtful: a person must choose it, never a default.
+DOUBT_NOTES = tuple(_MISSING_NOTES.values())
 
 
 def _changes(read: str, candidate: str) -> list[tuple[int, str, str]]:

@@ -77,7 +77,8 @@ class Mention:
     def to_dict(self) -> dict[str, Any]:
         """The member shape of ``dupes --json``."""
         return {
-            "mention_id": self.id, "track_id": self.track_id, "zone": self.zone,
+            "mention_id": self.id, "zone": self.zone,  # track_id a number, as everywhere:
+            "track_id": int(self.track_id) if str(self.track_id).isdigit() else self.track_id,
             "file": self.file, "sha256": self.sha256, "seq": self.seq, "name": self.name,
             "uscc_printed": self.uscc_printed, "uscc": self.uscc,
         }

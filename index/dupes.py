@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from saidao.corpus.zones import registry
 from saidao.index.cache import cached, refresh
 from saidao.index.db import IndexLike, as_database, now
 from saidao.index.dupe_model import Decision, Group, Link, Mention, mention_id
@@ -118,11 +117,15 @@ def groups_from_index(index: IndexLike, zone: str | None = None,
 
 
 def _zone_names(zone: str) -> set[str]:
-    """The zone's names as the index stores them (from its id or any name; the text
-    itself when unknown)."""
+    """The names and ids, as the index stores them, of every zone a name people use means
+    (``search.resolve_zones``: a city gives its zones); the text itself too (a zone as
+    printed on a form that the registry does not know)."""
+    from saidao.index.search import UnknownZone, resolve_zones  # search asks dupes nothing
 
-    found = registry().get(zone) or registry().resolve(zone)
-    return {zone} | ({found.name, found.id} if found is not None else set())
+    try:
+        return {zone} | {n for z in resolve_zones(zone) for n in (z.name, z.id)}
+    except UnknownZone:
+        return {zone}
 
 
 def find_group(index: IndexLike, group_id: str) -> Group | None:

@@ -353,4 +353,4 @@ def track_eligibility(index: IndexLike, track_id: int | str) -> dict[str, Any]:
         found = region_figure(database, "region_avg_growth", _declaration_year(database, track_id))
         if found is not None:
             figures["region_avg_growth"], figures["region_avg_growth_year"] = found
-    return eligibility({"track_id": str(track_id), "firms": firms}, figures, hits, loaded)
+    return eligibility({"track_id": int(track_id), "firms": firms}, figures, hits, loaded)

@@ -40,20 +40,52 @@ MARK_OPEN, MARK_CLOSE = "[", "]"
 
 
 class UnknownZone(LookupError):
-    """No zone in the registry has this name."""
+    """No zone in the registry has this name (or, for one-zone questions, several have).
 
-    def __init__(self, alias: str) -> None:
+    ``suggestions``: names of the zones closest to what was typed, for the message.
+    """
+
+    def __init__(self, alias: str, suggestions: list[str] | None = None,
+                 ambiguous: bool = False) -> None:
         self.alias = alias
-        super().__init__(f"未找到高新区：{alias}")
+        self.suggestions = list(suggestions or [])
+        self.ambiguous = ambiguous
+        if ambiguous:
+            text = f"“{alias}”对应多个高新区，请选一个：{'、'.join(self.suggestions)}"
+        else:
+            text = f"未找到高新区：{alias}"
+            text += (f"。您要找的是不是：{'、'.join(self.suggestions)}" if self.suggestions
+                     else "（请在高新区名录中查看全部名称）")
+        super().__init__(text)
+
+
+def resolve_zones(alias: str) -> list[Zone]:
+    """Every zone a name people use means (an id, a zone's name or alias, a 盟市 or 旗县区,
+    a short name: ``鄂尔多斯``, ``金山``, ``包头``, ``和林格尔``); ``UnknownZone`` (with
+    suggestions) when none. The one rule every command and page filters zones by."""
+    reg = registry()
+    found = reg.lookup(alias)
+    if not found:
+        raise UnknownZone(alias, [z.name for z in reg.suggest(alias)])
+    return found
 
 
 def resolve_zone(alias: str) -> Zone:
-    """The zone any of its names (or its id) means; ``UnknownZone`` when none."""
+    """The one zone a name means; ``UnknownZone`` when none, or when the name is a city's
+    with several zones (its ``suggestions`` then list them)."""
     reg = registry()
-    zone = reg.get(alias) or reg.resolve(alias)
-    if zone is None:
-        raise UnknownZone(alias)
-    return zone
+    zone = reg.get(alias) or reg.exact(alias)
+    if zone is not None:
+        return zone
+    found = resolve_zones(alias)
+    if len(found) > 1:
+        raise UnknownZone(alias, [z.name for z in found], ambiguous=True)
+    return found[0]
+
+
+def zone_ids(alias: str | None) -> set[str] | None:
+    """The ids of :func:`resolve_zones` (None without a name: no filter)."""
+    return {z.id for z in resolve_zones(alias)} if alias and alias.strip() else None
 
 
 def zone_dict(zone: Zone) -> dict[str, Any]:
@@ -416,7 +448,7 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
     every query word (FTS5's formula, frequencies from ``clause_terms``) and a
     coverage bonus per main word it holds verbatim.
     """
-    words = fts.query_words(query)
+    words = matching_words(query)
     if not words:
         return []
     scope = search_scope(index, zone, allowed)
@@ -428,6 +460,121 @@ def rank(index: Index, query: str, allowed: set[int] | None = None,
         candidates += _verbatim_candidates(index, word, stats, scope)
     candidates = list(dict.fromkeys(candidates))
     return sorted(score(index, candidates, words, stats).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def matching_words(query: str) -> list[str]:
+    """The query words a clause may match on: never a single character on its own (不, 的,
+    税 alone would match most of the index: ``xyz不存在的词`` must not find every 不)."""
+    return [w for w in fts.query_words(query) if len(w) >= 2]
+
+
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+def phrase_of(query: str) -> str:
+    """The query as one phrase to find verbatim: widths folded, spaces and punctuation out."""
+    return _NOT_TEXT.sub("", fts.normalise(query))
+
+
+#: Near words offered when nothing matches the whole phrase.
+SUGGESTIONS = 5
+#: rapidfuzz ratio (0-100) a vocabulary word needs to be offered as a near word.
+SUGGEST_CUTOFF = 60.0
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search's answer, honest about what matched.
+
+    ``ranked``: (rowid, score), every clause holding the whole phrase first (``exact``),
+    then the partial matches, each part best first; ``held``: the query words each clause
+    holds verbatim; ``suggestions``: near words from the index's vocabulary when no clause
+    holds the whole phrase.
+    """
+
+    query: str
+    ranked: list[tuple[int, float]]
+    exact: frozenset[int]
+    held: dict[int, list[str]]
+    words: list[str]
+    suggestions: list[str]
+
+    @property
+    def notice(self) -> str | None:
+        """没有找到完全匹配… when the phrase is nowhere (partial matches, if any, follow)."""
+        if not self.query.strip() or self.exact:
+            return None
+        if self.ranked:
+            return f"没有找到完全匹配“{self.query.strip()}”的条款，以下为部分匹配。"
+        return f"没有找到完全匹配“{self.query.strip()}”的条款。"
+
+    def match_of(self, rowid: int) -> str:
+        """``exact`` or ``partial``."""
+        return "exact" if rowid in self.exact else "partial"
+
+
+def find(index: Index, query: str, allowed: set[int] | None = None, zone: Zone | None = None,
+         limit: int | None = None) -> Found:
+    """:func:`rank`, then the clauses holding the whole phrase put first and marked, the
+    rest marked partial, and near words suggested when the phrase is nowhere."""
+    ranked = rank(index, query, allowed, zone)
+    phrase = phrase_of(query)
+    words = matching_words(query)
+    rows = _rows_of(index, [r for r, _ in ranked])
+    exact, held = set(), {}
+    for rowid, _ in ranked:
+        _, _, heading, text, _ = rows.get(rowid, ("", "", "", "", 0))
+        raw = _NOT_TEXT.sub("", heading + text)
+        if phrase and phrase in raw:
+            exact.add(rowid)
+        held[rowid] = main_words([w for w in words if w in raw])  # 人才公寓, or just 人才
+    ranked = ([rv for rv in ranked if rv[0] in exact] + [rv for rv in ranked if rv[0] not in exact])
+    if limit is not None:
+        ranked = ranked[: max(0, limit)]
+    suggestions = [] if exact else suggest_words(index, query)
+    return Found(query, ranked, frozenset(exact), {r: held[r] for r, _ in ranked},
+                 main_words(words), suggestions)
+
+
+def suggest_words(index: Index, query: str, limit: int = SUGGESTIONS) -> list[str]:
+    """Words of the index's vocabulary (``clause_terms``) closest to the query's phrase and
+    to each of its words the index does not hold, most frequent first among equals; failing
+    that, index words found inside the query (存在 in 不存在的词)."""
+    from rapidfuzz import fuzz, process
+
+    vocabulary, by_length = _vocabulary(index)
+    if not vocabulary:
+        return []
+    phrase = phrase_of(query)
+    targets = [phrase] + [w for w in fts.query_words(query) if len(w) >= 2 and w not in vocabulary]
+    scored: dict[str, float] = {}
+    for target in dict.fromkeys(t for t in targets if len(t) >= 2):
+        # a ratio of 60 needs lengths within a factor of 4: compare only those words
+        near = [w for n in range(max(2, len(target) // 4), len(target) * 4 + 1)
+                for w in by_length.get(n, ())]
+        for word, value, _ in process.extract(target, near, scorer=fuzz.ratio,
+                                              score_cutoff=SUGGEST_CUTOFF, limit=limit * 3):
+            if word != target:
+                scored[word] = max(scored.get(word, 0.0), value)
+    if not scored:
+        inside = {phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, len(phrase) + 1)}
+        scored = {w: 100.0 for w in inside if w in vocabulary and w != phrase}
+    best = sorted(scored, key=lambda w: (-scored[w], -vocabulary[w], w))
+    return best[:limit]
+
+
+def _vocabulary(index: Index) -> tuple[dict[str, int], dict[int, list[str]]]:
+    """Indexed words of two characters or more with their document counts, and the words by
+    length (kept until the clauses change)."""
+    def read(db: Any) -> tuple[dict[str, int], dict[int, list[str]]]:
+        words = {term: docs for term, docs in db.execute(
+            "SELECT term, docs FROM clause_terms WHERE length(term) >= 2 AND docs > 0")}
+        by_length: dict[int, list[str]] = {}
+        for word in words:
+            by_length.setdefault(len(word), []).append(word)
+        return words, by_length
+
+    return cached(index, "search_vocabulary", read, CLAUSES)
 
 
 # -- hits ------------------------------------------------------------------------------
@@ -442,13 +589,18 @@ def _policy_rows(index: Index, policy_ids: set[str]) -> dict[str, dict[str, Any]
         "WHERE policy_id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(policy_ids))])}
 
 
-def hits(index: Index, scores: dict[int, float | None], words: list[str]) -> list[dict[str, Any]]:
+def hits(index: Index, scores: dict[int, float | None], words: list[str],
+         rowid: bool = False) -> list[dict[str, Any]]:
     """Clauses in the contract's hit shape, plus a few helpful extra keys (in the order of
-    ``scores``), read in one query."""
+    ``scores``), read in one query; ``rowid`` adds each clause's rowid."""
     rows = {r[0]: r for r in index.db.execute(
         _CLAUSE_SQL + "WHERE c.id IN (SELECT value FROM json_each(?))", [json.dumps(list(scores))])}
     policies = _policy_rows(index, {r[2] for r in rows.values()})
-    return [_hit_dict(rows[r], policies[rows[r][2]], scores[r], words) for r in scores if r in rows]
+    out = [_hit_dict(rows[r], policies[rows[r][2]], scores[r], words) for r in scores if r in rows]
+    if rowid:
+        for hit, r in zip(out, [r for r in scores if r in rows], strict=True):
+            hit["rowid"] = r
+    return out
 
 
 def _hit_dict(row: tuple, policy: dict[str, Any], score: float | None,
@@ -496,8 +648,16 @@ def snippet(text: str, words: list[str], context: int = SNIPPET_CONTEXT) -> str:
 
 def search(index: Index, query: str, zone: str | None = None, limit: int = 10) -> list[dict]:
     """Clauses best matching ``query``; with ``zone`` (any of its names) only those applying to it."""
-    ranked = rank(index, query, zone=resolve_zone(zone) if zone else None)[: max(0, limit)]
-    return hits(index, dict(ranked), main_words(fts.query_words(query)))
+    zones = resolve_zones(zone) if zone else []
+    allowed = (set().union(*(applicable_rowids(index, z) for z in zones)) if len(zones) > 1
+               else None)
+    found = find(index, query, allowed, zone=zones[0] if len(zones) == 1 else None, limit=limit)
+    out = hits(index, dict(found.ranked), main_words(fts.query_words(query)), rowid=True)
+    for hit in out:
+        rowid = hit.pop("rowid")
+        hit["match"] = found.match_of(rowid)
+        hit["matched_words"] = found.held[rowid]
+    return out
 
 
 # -- clauses for a zone ------------------------------------------------------------------

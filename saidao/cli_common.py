@@ -31,10 +31,13 @@ from rich.progress import (
 )
 from rich.table import Table as RichTable
 
+from saidao.cli_zh import install as _chinese_framework
+
 if TYPE_CHECKING:
     from saidao.corpus.zones import Zone
     from saidao.index.store import Index
 
+_chinese_framework()  # click's and typer's own words (Usage:, Try '--help' …) in Chinese
 app = typer.Typer(
     name="saidao",
     help="赛道：高新区新赛道申报表与政策文件的解析、检索与比对工具。",
@@ -89,20 +92,38 @@ def open_index(db: Path) -> Index:
 
 
 def zone_or_exit(alias: str) -> Zone:
-    """The zone any of whose names is ``alias``; an unknown name is reported (exit 1)."""
+    """The one zone any of whose names is ``alias``; an unknown name is bad usage (exit 2,
+    with the nearest names)."""
     from saidao.index.search import UnknownZone, resolve_zone
 
     try:
         return resolve_zone(alias)
     except UnknownZone as e:
-        raise fail(str(e)) from None
+        raise fail(str(e), 2) from None
+
+
+def zones_or_exit(alias: str) -> list[Zone]:
+    """Every zone a name people use means (a city gives its zones); an unknown name is
+    bad usage: exit 2 with the nearest names."""
+    from saidao.index.search import UnknownZone, resolve_zones
+
+    try:
+        return resolve_zones(alias)
+    except UnknownZone as e:
+        raise fail(str(e), 2) from None
+
+
+#: Columns holding codes, ids or file names: never wrapped mid-code.
+WHOLE = ("编号", "信用代码", "信用代码（原文）", "信用代码（校正）", "文件", "组", "成员")
 
 
 def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
-    """A rich table on stdout; None shown blank, long cells folded."""
+    """A rich table on stdout; None shown blank, long cells folded, codes never cut."""
     table = RichTable(title=title)
     for header in headers:
-        table.add_column(header, overflow="fold")
+        whole = header in WHOLE
+        table.add_column(header, overflow="ellipsis" if header == "文件" else "fold",
+                         no_wrap=whole, min_width=18 if header.startswith("信用代码") else None)
     for row in rows:
         table.add_row(*["" if v is None else str(v) for v in row])
     Console().print(table)

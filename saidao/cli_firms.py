@@ -21,6 +21,7 @@ from saidao.cli_common import (
     fail,
     open_index,
     print_json,
+    zones_or_exit,
 )
 from saidao.errors import SaidaoError
 
@@ -35,10 +36,14 @@ app.add_typer(register_app, name="register")
 
 def _show_groups(groups: list[Any]) -> None:
     table = RichTable(title=f"跨赛道重复企业：{len(groups)} 组")
-    for header in ("组", "企业", "信用代码", "置信度", "依据", "出现于"):
-        table.add_column(header, overflow="fold")
+    for header in ("组", "企业", "信用代码", "置信度", "依据", "成员（编号：出现于）"):
+        code = header == "信用代码"
+        table.add_column(header, overflow="fold", no_wrap=code or header == "组",
+                         min_width=18 if code else None)
     for g in groups:
-        where = "；".join(f"{m.zone or '?'}/赛道{m.track_id}第{m.seq}行" for m in g.members)
+        # member numbers are what ``saidao dupes split GROUP N…`` takes
+        where = "\n".join(f"{n}：{m.zone or '?'}/赛道{m.track_id}第{m.seq}行"
+                          for n, m in enumerate(g.members, start=1))
         table.add_row(g.group_id, g.name, g.uscc or "", f"{g.confidence:.2f}",
                       "；".join(g.evidence), where)
     Console().print(table)
@@ -47,7 +52,7 @@ def _show_groups(groups: list[Any]) -> None:
 @dupes_app.callback()
 def dupes(
     ctx: typer.Context,
-    zone: str = typer.Option(None, "--zone", help="只列出涉及该高新区的组（任一名称）"),
+    zone: str = typer.Option(None, "--zone", help="只列出涉及该高新区的组（任一名称，盟市、旗县名亦可）"),
     min_confidence: float = typer.Option(0.0, "--min-confidence", min=0.0, max=1.0,
                                          help="最低置信度"),
     xlsx: Path = typer.Option(None, "--xlsx", help="另存为 Excel 文件"),
@@ -60,6 +65,8 @@ def dupes(
     from saidao.index.dupes import groups_from_index
     from saidao.index.export import write_groups_xlsx
 
+    if zone:
+        zones_or_exit(zone)  # an unknown zone is bad usage (exit 2), never "0 groups"
     with open_index(db) as index:
         groups = groups_from_index(index, zone=zone, min_confidence=min_confidence)
     if xlsx is not None:
@@ -73,7 +80,7 @@ def dupes(
 
 @dupes_app.command("confirm")
 def dupes_confirm(
-    group_id: str = typer.Argument(..., help="组编号（saidao dupes 列出的 group_id）"),
+    group_id: str = typer.Argument(..., help="组编号（saidao dupes 列出的“组”列）"),
     by: str = BY_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
@@ -92,7 +99,7 @@ def dupes_confirm(
 @dupes_app.command("split")
 def dupes_split(
     group_id: str = typer.Argument(..., help="组编号"),
-    mentions: list[str] = typer.Argument(..., help="要拆出的成员：组内序号（1起）或 sha256#行号"),
+    mentions: list[str] = typer.Argument(..., help="要拆出的成员：组内编号（1起，saidao dupes 的“成员”列）"),
     by: str = BY_OPTION,
     db: Path = DB_OPTION,
 ) -> None:

@@ -20,10 +20,17 @@ from saidao.cli_common import (
     open_index,
     print_json,
     print_table,
-    zone_or_exit,
+    zones_or_exit,
 )
 from saidao.extractors.citation import cite
-from saidao.vocab import LEVEL_LABELS, OUTCOME_LABELS, ZONE_STATUS_LABELS, label
+from saidao.vocab import (
+    FIX_LABELS,
+    LEVEL_LABELS,
+    OUTCOME_LABELS,
+    ZONE_STATUS_LABELS,
+    field_label,
+    label,
+)
 
 IN_FORCE_OPTION = typer.Option(False, "--in-force", help="只看在 --on 日期（默认今天）仍然有效的条款")
 ON_OPTION = typer.Option(None, "--on", help="判断是否有效的日期，如 2026-06-01（默认今天）")
@@ -54,12 +61,13 @@ def search(
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """全文检索政策条款（按相关度排序）；每条注明施行、失效日期及废止情况。"""
+    """全文检索政策条款：完整包含检索词的在前并标明，只含部分词语的在后并标明；每条注明效力。"""
     from saidao.index.search import search as run_search
+    from saidao.index.search import suggest_words
     from saidao.index.validity import annotate, describe_zh, keep_in_force, left_out_zh
 
     if zone:
-        zone_or_exit(zone)
+        zones_or_exit(zone)
     day = _on_or_exit(on)
     left: dict[str, int] = {}
     with open_index(db) as index:
@@ -69,11 +77,21 @@ def search(
         else:
             hits = run_search(index, query, zone=zone, limit=limit)
             annotate(index, hits, day)
+        near = [] if any(h["match"] == "exact" for h in hits) else suggest_words(index, query)
+    if not any(h["match"] == "exact" for h in hits):
+        err.print(f"没有找到完全匹配“{query}”的条款" + ("，以下为部分匹配。" if hits else "。"))
+        if near:
+            err.print(f"您要找的是不是：{'、'.join(near)}")
     if as_json:
         print_json(hits)
         return
-    print_table(f"检索：{query}", ["#", "出处", "标题", "摘要", "效力", "得分"],
-           [[i, cite(h), h["heading"], h["snippet"], describe_zh(h.get("in_force")), h["score"]]
+    if not hits:
+        if in_force:
+            Console().print(f"没有在 {day} 有效的条款。{left_out_zh(left)}")
+        return
+    print_table(f"检索：{query}", ["名次", "匹配", "出处", "标题", "摘要", "效力"],
+           [[i, "完全匹配" if h["match"] == "exact" else "部分匹配：含" + "、".join(h["matched_words"]),
+             cite(h), h["heading"], h["snippet"], describe_zh(h.get("in_force"))]
             for i, h in enumerate(hits, start=1)])
     if in_force:
         Console().print(f"共 {len(hits)} 条在 {day} 有效的条款。{left_out_zh(left)}")
@@ -92,24 +110,28 @@ def clauses(
     from saidao.index.search import clauses_for_zone
     from saidao.index.validity import annotate, describe_zh, left_out_zh, zone_in_force
 
-    zone_obj = zone_or_exit(zone)
+    found = zones_or_exit(zone)
     day = _on_or_exit(on)
+    lefts: list[dict[str, int]] = []
     with open_index(db) as index:
-        result = clauses_for_zone(index, zone_obj.id, topic=topic)
-        if in_force:
-            left = zone_in_force(index, result, day)
-        else:
-            annotate(index, [c for p in result["policies"] for c in p["clauses"]], day)
+        results = [clauses_for_zone(index, z.id, topic=topic) for z in found]
+        for result in results:
+            if in_force:
+                lefts.append(zone_in_force(index, result, day))
+            else:
+                annotate(index, [c for p in result["policies"] for c in p["clauses"]], day)
     if as_json:
-        print_json(result)
+        print_json(results[0] if len(results) == 1 else results)
         return
-    rows = [
-        [cite(c), c["heading"], "；".join(c["reasons"]), describe_zh(c.get("in_force")), c["snippet"]]
-        for p in result["policies"] for c in p["clauses"]
-    ]
-    print_table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "效力", "摘要"], rows)
-    if in_force:
-        Console().print(f"共 {len(rows)} 条在 {day} 有效的条款。{left_out_zh(left)}")
+    for n, (zone_obj, result) in enumerate(zip(found, results, strict=True)):
+        rows = [
+            [cite(c), c["heading"], "；".join(c["reasons"]), describe_zh(c.get("in_force")),
+             c["snippet"]]
+            for p in result["policies"] for c in p["clauses"]
+        ]
+        print_table(f"适用于{zone_obj.name}的条款", ["出处", "标题", "适用原因", "效力", "摘要"], rows)
+        if in_force:
+            Console().print(f"共 {len(rows)} 条在 {day} 有效的条款。{left_out_zh(lefts[n])}")
 
 
 @app.command()
@@ -118,39 +140,50 @@ def zones(
     as_json: bool = JSON_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
-    """高新区名录；给出名称时显示它对应的高新区（找不到时退出码 1）。"""
+    """高新区名录；给出名称（盟市、旗县、简称亦可）时显示它对应的高新区（找不到时退出码 2 并给出建议）。"""
     from saidao.corpus.zones import registry
     from saidao.index.search import zone_dict
 
-    found = [zone_or_exit(alias)] if alias else registry().all()
+    found = zones_or_exit(alias) if alias else registry().all()
     data = [zone_dict(z) for z in found]
     if as_json:
-        print_json(data[0] if alias else data)
+        print_json(data[0] if alias and len(data) == 1 else data)
         return
-    print_table("高新区名录", ["ID", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
+    print_table("高新区名录", ["编号", "名称", "级别", "盟市", "旗县区", "状态", "别名"], [
         [z["id"], z["name"], label(LEVEL_LABELS, z["level"]), z["city"],
-         "、".join(z["counties"]), label(ZONE_STATUS_LABELS, z["status"]), "、".join(z["aliases"])] for z in data])
+         "、".join(z["counties"]), label(ZONE_STATUS_LABELS, z["status"]), "、".join(z["aliases"])]
+        for z in data])
 
 
 @app.command()
 def tracks(
-    zone: str | None = typer.Option(None, "--zone", help="只看该高新区的赛道"),
+    zone: str | None = typer.Option(None, "--zone", help="只看该高新区的赛道（任一名称，盟市、旗县名亦可）"),
+    page: int = typer.Option(1, "--page", min=1, help="第几页（与 --size 同用）"),
+    size: int = typer.Option(0, "--size", min=0, help="每页条数（0：全部）"),
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """已导入申报表中的新赛道。"""
+    """已导入申报表中的新赛道（可分页）。"""
     from saidao.index.report import tracks as list_tracks
 
     if zone:
-        zone_or_exit(zone)
+        zones_or_exit(zone)
     with open_index(db) as index:
         rows = list_tracks(index, zone)
+    total = len(rows)
+    if size:
+        rows = rows[(page - 1) * size: page * size]
     if as_json:
         print_json(rows)
         return
-    print_table("新赛道", ["编号", "新赛道名称", "方向", "高新区", "企业数", "问题", "文件"], [
-        [t["track_id"], t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
-         t["firms"], t["problems"], t["file"]] for t in rows])
+    pages = f"，第 {page}/{max(1, -(-total // size))} 页" if size else ""
+    print_table(f"新赛道：{total} 条{pages}", ["编号", "新赛道名称", "方向", "高新区", "企业数", "待核", "文件"], [
+        [t["track_id"], t["label"] or t["track_name"], t["direction"], t["zone_name"] or t["zone_printed"],
+         t["firms"], t["problems"], Path(t["file"] or "").name] for t in rows])
+
+
+#: Linked clauses listed by ``saidao track`` (all of them in ``--json``).
+TRACK_LINKS_SHOWN = 10
 
 
 @app.command()
@@ -185,17 +218,33 @@ def track(
     if as_json:
         print_json(data)
         return
-    Console().print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
-                    f"{data['zone_name'] or data['zone_printed'] or ''}  {data['file']}")
+    out = Console()
+    out.print(f"[bold]{data['track_name']}[/bold]  {data['direction'] or ''}  "
+              f"{data['zone_name'] or data['zone_printed'] or ''}", highlight=False)
+    out.print(f"文件：{data['file']}", highlight=False, soft_wrap=True)
     if len(data.get("sources") or []) > 1:
         print_table("来源文件（同一申报表的不同形式或版本）", ["文件", "格式", "作用", "说明"], [
             [s["path"], s["format"], s["role_zh"], s["note"] or ""] for s in data["sources"]])
     print_table("企业名录", ["序号", "企业名称", "信用代码（原文）", "信用代码（校正）", "校正方式"], [
-        [f["seq"], f["name"], f["uscc_printed"], f["uscc"], f["uscc_fix"]]
+        [f["seq"], f["name"], f["uscc_printed"], f["uscc"], label(FIX_LABELS, f["uscc_fix"])]
         for f in data["firms"]])
+    if data["platforms"]:
+        print_table("创新平台", ["序号", "平台名称", "依托单位", "级别", "年份", "认定部门"], [
+            [p["seq"], p["name"], p["host"], p["level"], p["year"], p["certifier"]]
+            for p in data["platforms"]])
+    elig = data["eligibility"]
+    print_table(f"申报条件：{elig['status']}", ["条件", "结论", "理由"],
+           [[c["name"], c["status"], c["reason"]] for c in elig["conditions"]])
     if data["problems"]:
-        print_table("待处理问题", ["字段", "问题"],
-               [[p["field"], p["message"]] for p in data["problems"]])
+        print_table("问题", ["位置", "问题", "状态"],
+               [[field_label(p["field"]), p["message"], "已处理" if p["status"] == "resolved" else "待核"]
+                for p in data["problems"]])
+    links = data["links"]
+    if links:
+        print_table(f"适用的政策条款（前 {min(len(links), TRACK_LINKS_SHOWN)} 条，共 {len(links)} 条）",
+               ["名次", "出处", "标题", "理由"],
+               [[n, cite(link), link["heading"], "；".join(link["reasons"][:3])]
+                for n, link in enumerate(links[:TRACK_LINKS_SHOWN], start=1)])
 
 
 def _figures_or_exit(items: list[str]) -> list[tuple[str, str]]:
@@ -244,8 +293,15 @@ def report(
 ) -> None:
     """导入报告：每个文件的结果和原因。"""
     from saidao.index.export import write_report_xlsx
+    from saidao.index.report import run_ids
 
     with open_index(db) as index:
+        if run is not None and run not in run_ids(index):
+            known = run_ids(index)
+            err.print(f"[red]✗ 没有编号为 {run} 的导入"
+                      + (f"（已有的导入编号：{known[0]}–{known[-1]}）" if known else "（还没有导入）")
+                      + "[/red]")
+            raise typer.Exit(1)
         rows = index.report(run)
         if xlsx:
             write_report_xlsx(index, xlsx, run)
@@ -275,14 +331,19 @@ def export(
     db: Path = DB_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """导出清单到 Excel 或 CSV（中文表头）。"""
+    """导出清单到 Excel 或 CSV（中文表头）；只给 --json 时把清单的行输出为 JSON。"""
     from saidao.index.export import export as run_export
+    from saidao.index.export import rows_for
 
     if what not in ("tracks", "firms", "clauses"):
-        err.print("[red]只能导出 tracks、firms 或 clauses[/red]")
+        err.print("[red]✗ 只能导出 tracks、firms 或 clauses[/red]")
         raise typer.Exit(2)
+    if not xlsx and not csv and as_json:
+        with open_index(db) as index:
+            print_json(rows_for(index, what)[1])
+        return
     if not xlsx and not csv:
-        err.print("[red]请给出 --xlsx 或 --csv[/red]")
+        err.print("[red]✗ 请给出 --xlsx 或 --csv（或 --json 直接输出）[/red]")
         raise typer.Exit(2)
     with open_index(db) as index:
         count = run_export(index, what, xlsx=xlsx, csv_path=csv)

@@ -19,10 +19,12 @@ from saidao.extractors.citation import cite
 
 def _show(track_id: int, links: list[dict[str, Any]]) -> None:
     table = RichTable(title=f"新赛道 {track_id} 适用的政策条款")
-    for header in ("得分", "条款", "标题", "理由"):
-        table.add_column(header, overflow="fold")
-    for link in links:
-        table.add_row(f"{link['score']:.2f}", cite(link), link.get("heading") or "", "；".join(link["reasons"]))
+    for header in ("名次", "相关度", "条款", "标题", "理由"):
+        table.add_column(header, overflow="fold", no_wrap=header == "相关度")
+    best = max((link["score"] or 0.0 for link in links), default=0.0) or 1.0
+    for n, link in enumerate(links, start=1):  # a rank and a bar, not a raw score
+        bar = "█" * max(1, round(8 * (link["score"] or 0.0) / best))
+        table.add_row(str(n), bar, cite(link), link.get("heading") or "", "；".join(link["reasons"]))
     Console().print(table)
 
 
@@ -34,7 +36,7 @@ def links(
     limit: int = typer.Option(20, "--limit", min=1, help="最多列出的条款数"),
     recompute: bool = typer.Option(False, "--recompute", help="按当前政策库重新计算关联"),
 ) -> None:
-    """列出与某一新赛道关联的政策条款（按得分排序，附理由）。"""
+    """列出与某一新赛道关联的政策条款（按相关度排名，附理由）。"""
     from saidao.index.links import compute_links, links_for
     from saidao.index.report import has_track
 

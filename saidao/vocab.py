@@ -19,6 +19,12 @@ Choices made where copies had drifted apart (issue 15):
 
 from __future__ import annotations
 
+import os
+import re
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 #: What happened to a file in an import run (``import_log.outcome``); the keys are the
 #: counts of ``saidao ingest --json``.
 OUTCOME_LABELS = {
@@ -95,7 +101,42 @@ USCC_FIX_LABELS = {
     "substitution": "单字符替换",
     "transposition": "相邻字符互换",
     "width": "全角字符",
+    "length": "增删一位",
 }
+
+
+#: The time zone times are shown in; ``SAIDAO_TZ`` (an IANA name) overrides it.
+TZ_ENV = "SAIDAO_TZ"
+DEFAULT_TZ = "Asia/Shanghai"
+#: Names the pages' code used for the tables above (one table each, two names).
+DOC_KIND_LABELS = KIND_LABELS
+FIX_LABELS = USCC_FIX_LABELS
+UNIT_LABELS = UNIT_FIELD_LABELS
+#: Kinds of review item (待核).
+REVIEW_KIND_LABELS = {"uscc": "信用代码", "track": "赛道分类", "blank": "缺填", "over_limit": "超字数",
+                      "other": "其他"}
+#: Top-level declaration fields named in problems.
+FIELD_LABELS = {"attestation": "真实性声明", "attestation.date": "真实性声明的日期",
+                "attestation.sealed": "真实性声明的公章", "basic": "基本情况表",
+                "filled_at": "填报时间", "firms": "企业名录", "track.direction": "所属方向",
+                "track_name": "新赛道名称", "zone": "高新区名称",
+                "measures": "新赛道培育的举措及成效", "plan": "新赛道培育实施方案"}
+#: Firm-row fields (``firms[i].<key>``).
+FIRM_FIELD_LABELS = {"uscc": "信用代码", "name": "名称", "role": "类型"}
+#: Clause tag types (``clause_tags.tag_type``).
+TAG_LABELS = {"amount": "金额", "beneficiary": "支持对象", "industry": "产业", "lead_unit": "牵头单位",
+              "responsible_unit": "责任单位", "target": "目标", "year": "年份", "zone": "高新区"}
+#: Review decisions.
+DECISION_LABELS = {"accept": "确认更正", "settle": "不更正，标记已核"}
+#: Reasons a duplicate group was formed (``index.dupes``).
+DUPE_REASON_LABELS = {"uscc": "信用代码相同", "name": "名称相同", "similar": "名称相近"}
+
+_FIELD = re.compile(r"^(firms|platforms)\[(\d+)\](?:\.(\w+))?$")
+_UNIT = re.compile(r"^unit\.(\w+)$")
+
+
+_FIELD = re.compile(r"^(firms|platforms)\[(\d+)\](?:\.(\w+))?$")
+_UNIT = re.compile(r"^unit\.(\w+)$")
 
 
 def label(labels: dict[str, str], value: str | None, default: str = "") -> str:
@@ -108,4 +149,45 @@ def label(labels: dict[str, str], value: str | None, default: str = "") -> str:
     """
     if value is None or value == "":
         return default
-    return labels.get(value, value)
+    return labels.get(str(value), str(value))
+
+
+def field_label(field: str | None) -> str:
+    """A problem's field as staff name it: ``firms[2].uscc`` → 第3行企业的信用代码.
+
+    Rows are counted from 1, as the form's own 序号 column counts them.
+    """
+    field = field or ""
+    m = _FIELD.match(field)
+    if m:
+        what, n, key = m.group(1), int(m.group(2)) + 1, m.group(3)
+        if what == "firms":
+            return f"第{n}行企业" + (f"的{FIRM_FIELD_LABELS.get(key, key)}" if key else "")
+        return f"第{n}个平台" + ("的认定年度" if key == "year" else "")
+    m = _UNIT.match(field)
+    if m:
+        return "申报单位的" + UNIT_FIELD_LABELS.get(m.group(1), m.group(1))
+    return FIELD_LABELS.get(field, field)
+
+
+@lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def local_time(stamp: str | None, with_seconds: bool = False) -> str:
+    """A stored UTC timestamp (ISO 8601) as staff read it: local time (``SAIDAO_TZ``,
+    default Asia/Shanghai), ``2026-12-07 14:11``; text that is not a timestamp unchanged."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is None:
+        return str(stamp)  # a date as written on a form: no zone to convert from
+    local = moment.astimezone(_zone(os.environ.get(TZ_ENV) or DEFAULT_TZ))
+    return local.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")

@@ -143,7 +143,7 @@ def test_cli_zones() -> None:
     code, out = _invoke("zones", "--json")
     assert code == 0 and len(json.loads(out)) >= 10
     code, _ = _invoke("zones", "火星高新区", "--json")
-    assert code == 1
+    assert code == 2  # an unknown zone is bad usage (issue 16), with suggestions
 
 
 def test_cli_tracks_track_and_report(index: Index) -> None:
@@ -179,3 +179,43 @@ def test_cli_missing_db_is_reported(tmp_path: Path) -> None:
     code, _ = _invoke("search", "人才", "--db", str(tmp_path / "none.db"))
     assert code == 1
     assert not (tmp_path / "none.db").exists()
+
+
+# -- honest search (issue 16) ---------------------------------------------------------
+def test_whole_phrase_first_and_marked(index: Index) -> None:
+    from saidao.index.search import find
+
+    found = find(index, "人才公寓", zone=None)
+    exact = [r for r, _ in found.ranked if r in found.exact]
+    assert exact and [r for r, _ in found.ranked][: len(exact)] == exact  # exact ones first
+    rows = dict(index.db.execute("SELECT id, heading || text FROM clauses").fetchall())
+    for rowid, _ in found.ranked:
+        holds = "人才公寓" in rows[rowid].replace(" ", "").replace("\n", "")
+        assert (rowid in found.exact) == holds
+        if rowid not in found.exact:
+            assert found.held[rowid] and "人才公寓" not in found.held[rowid]
+    assert found.notice is None
+    hits = search(index, "人才公寓", limit=50)
+    assert [h["match"] for h in hits] == sorted((h["match"] for h in hits), key=lambda m: m != "exact")
+
+
+def test_a_single_character_never_matches_alone(index: Index) -> None:
+    from saidao.index.search import find
+
+    found = find(index, "xyz不存在的词")
+    texts = dict(index.db.execute("SELECT id, heading || text FROM clauses").fetchall())
+    for rowid, _ in found.ranked:  # whatever is found holds a word of two characters or more
+        assert any(w in texts[rowid] for w in found.held[rowid])
+        assert all(len(w) >= 2 for w in found.held[rowid])
+    assert found.notice and "没有找到完全匹配" in found.notice
+    assert search(index, "不") == [] and search(index, "的") == []
+
+
+def test_near_words_when_the_phrase_is_nowhere(index: Index) -> None:
+    from saidao.index.search import find
+
+    found = find(index, "人才公遇")
+    assert not found.exact and "人才公寓" in found.suggestions
+    assert "没有找到完全匹配“人才公遇”" in (found.notice or "")
+    code, out = _invoke("search", "人才公遇", "--db", index.path)
+    assert code == 0 and "部分匹配" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,14 @@ def _environment() -> jinja2.Environment:
     from saidao.web import format as fmt
 
     env.filters.update(fmt.FILTERS)
+    from saidao import vocab
+    from saidao.corpus.zones import registry
+
     env.globals.update(LEVEL_ZH=LEVEL_ZH, OUTCOME_ZH=OUTCOME_ZH, DIRECTIONS=DIRECTIONS,
-                       UNIT_ZH=UNIT_ZH)
+                       UNIT_ZH=UNIT_ZH, TAG_LABELS=vocab.TAG_LABELS,
+                       ZONE_STATUS_LABELS=vocab.ZONE_STATUS_LABELS,
+                       DOC_KIND_LABELS=vocab.DOC_KIND_LABELS,
+                       zone_names={z.id: z.name for z in registry().all()})
     return env
 
 
@@ -136,18 +143,20 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 500)
-    detail = getattr(exc, "detail", "") or {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "")
+    detail = getattr(exc, "detail", "") or ""
+    if not detail or detail == HTTPStatus(status).phrase:  # Starlette's English default
+        detail = {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "请求未能完成")
     return render(request, "error.html", status_code=status, status=status, detail=detail)
 
 
 def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
                data_dir: str | Path | None = None, **options: Any) -> Starlette:
     """The web application over the index at ``db_path`` (created when missing)."""
-    from saidao.web import firms, imports, pages, review
+    from saidao.web import firms, forms, imports, pages, review
 
     settings = Settings(Path(db_path), token=token, data_dir=data_dir, **options)
     routes = [
-        *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES,
+        *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES, *forms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={

@@ -13,12 +13,17 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from saidao.index.dupes import Group, all_groups, confirm_group, split_group
+from saidao.corpus.zones import registry
+from saidao.index.dupes import Group, all_groups, confirm_group, groups_from_index, split_group
 from saidao.index.export import DUPE_COLUMNS, group_rows
+from saidao.index.search import UnknownZone, resolve_zones
 from saidao.web.app import index_of, render, route
-from saidao.web.pages import PAGE_SIZE, _page, _pager, xlsx_link
+from saidao.web.pages import _page, _pager, page_size, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
+
+#: Groups per page (a group is a card with its member table: 20 fit a few screens).
+PAGE_SIZE = 20
 
 
 def matches(group: Group, q: str) -> bool:
@@ -36,7 +41,14 @@ def matches(group: Group, q: str) -> bool:
 
 def dupes(request: Request) -> Response:
     index = index_of(request)
-    groups = all_groups(index)
+    zone = (request.query_params.get("zone") or "").strip()
+    zone_error, suggestions = None, []
+    try:
+        if zone:
+            resolve_zones(zone)  # an unknown name is an error with suggestions, never "0 groups"
+        groups = groups_from_index(index, zone=zone) if zone else all_groups(index)
+    except UnknownZone as e:
+        groups, zone_error, suggestions = [], str(e), e.suggestions
     q = (request.query_params.get("q") or "").strip()
     if q:
         groups = [g for g in groups if matches(g, q)]
@@ -45,10 +57,13 @@ def dupes(request: Request) -> Response:
         groups = [g for g in groups if g.confirmed == (state == "confirmed")]
     if wants_xlsx(request):
         return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, group_rows(groups))
-    page = _page(request)
-    shown = groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return render(request, "dupes.html", groups=shown, pager=_pager(request, len(groups), page),
+    page, size = _page(request), page_size(request, PAGE_SIZE)
+    shown = groups[(page - 1) * size: page * size]
+    return render(request, "dupes.html", groups=shown,
+                  pager=_pager(request, len(groups), page, size),
                   q=q, state=state, xlsx=xlsx_link(request), done=request.query_params.get("done"),
+                  zones=registry().all(), zone=zone, zone_error=zone_error, suggestions=suggestions,
+                  params=dict(request.query_params),
                   error=request.query_params.get("error"))
 
 
@@ -72,7 +87,7 @@ async def decide(request: Request) -> Response:
             raise ValueError(f"没有编号为 {group_id} 的重复企业组（可能已因更正而变化）") from None
         raise ValueError("未知操作")
 
-    return await staff_post(request, "/dupes", ("q", "state"), apply)
+    return await staff_post(request, "/dupes", ("q", "state", "zone", "page", "size"), apply)
 
 
 ROUTES = [

@@ -10,6 +10,8 @@ from markupsafe import Markup, escape
 
 from saidao.extractors.citation import clause_label
 from saidao.index.fts import normalise
+from saidao.index.review import differing
+from saidao.vocab import local_time
 
 #: Characters of context either side of the first hit in a snippet.
 SNIPPET_CONTEXT = 60
@@ -77,5 +79,25 @@ def yesno(value: Any) -> str:
     return "" if value is None else ("是" if value else "否")
 
 
+def codediff(code: str | None, positions: Iterable[int]) -> Markup:
+    """``code`` escaped, the characters at ``positions`` (those that differ from the code
+    as read) marked, so a one-character repair is seen at a glance."""
+    code, marked = code or "", set(positions or ())
+    return Markup("").join(Markup('<mark class="d">{}</mark>').format(ch) if i in marked
+                           else escape(ch) for i, ch in enumerate(code))
+
+
+def merged(params: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """Query parameters with some replaced (a suggestion link keeps the other filters)."""
+    return {**{k: v for k, v in params.items() if k not in ("done", "error", "at")}, **changes}
+
+
+def basenames(values: Iterable[Any]) -> list[str]:
+    """Paths as their file names (a server's folders are not for staff to read)."""
+    return [str(v).replace("\\", "/").rstrip("/").rpartition("/")[2] or str(v) for v in values or []]
+
+
 FILTERS = {"highlight": highlight, "window": window, "joined": joined, "short": short,
-           "yesno": yesno, "clause_label": clause_label}
+           "yesno": yesno, "clause_label": clause_label, "codediff": codediff,
+           "merged": merged, "differing": differing,
+           "localtime": local_time, "basenames": basenames}

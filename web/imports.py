@@ -25,11 +25,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from saidao.errors import REASONS
+from saidao.index import report
 from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
 from saidao.ingest.detect import FORMATS, sniff
 from saidao.web.app import OUTCOME_ZH, Settings, index_of, render, route
-from saidao.web.pages import latest_runs, xlsx_link
+from saidao.web.pages import xlsx_link
 from saidao.web.security import csrf_ok
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -69,20 +71,56 @@ class Job:
     def grow(self, n: int) -> None:
         self.total += n
 
+    pages: dict[str, int] = field(default_factory=dict)  # stored path -> pages (estimated)
+    pages_done: int = 0
+
     def done(self, outcome: FileOutcome) -> None:
+        self.pages_done += self.pages.get(outcome.path, 0) or max(outcome.pages, 1)
         self.outcomes.append({
             "path": outcome.path, "outcome": outcome.outcome,
             "outcome_zh": OUTCOME_ZH.get(outcome.outcome, outcome.outcome),
-            "kind": outcome.kind, "reason": outcome.reason, "message": outcome.message,
+            "kind": outcome.kind, "reason": outcome.reason,
+            "message": staff_reason(outcome.reason, outcome.detail, outcome.message),
+            "pages": outcome.pages, "ocr_pages": outcome.ocr_pages,
         })
+
+    def eta(self) -> str | None:
+        """Time left, from the pages read so far (a scan's pages cost far more than a Word
+        file's): None until the first file is done."""
+        total = sum(self.pages.values()) or self.total
+        done = self.pages_done if self.pages else len(self.outcomes)
+        if not done or self.state != "running" or done >= total:
+            return None
+        left = (time.time() - self.started) / done * (total - done)
+        return f"约 {round(left / 60)} 分钟" if left >= 90 else f"约 {max(5, round(left / 5) * 5)} 秒"
 
     def to_dict(self, names: dict[str, str]) -> dict[str, Any]:
         return {
             "job_id": self.job_id, "state": self.state, "total": self.total,
             "done": len(self.outcomes), "run_id": self.run_id, "error": self.error,
             "failed": sum(o["outcome"] == "failed" for o in self.outcomes),
+            "pages_total": sum(self.pages.values()), "pages_done": self.pages_done,
+            "eta": self.eta(),
             "outcomes": [{**o, "path": display_path(o["path"], names)} for o in self.outcomes],
         }
+
+
+def staff_reason(reason: str | None, detail: str | None, message: str | None) -> str:
+    """A failure's reason as staff read it: the Chinese of its reason code, with a detail
+    only when it is itself Chinese or a file extension (never a server path, never an
+    English library message)."""
+    if not reason and not message:
+        return ""
+    tail = re.search(r"（([^（）]*)）$", message or "")
+    if detail is None and tail:  # the import log keeps the detail inside the message
+        detail = tail.group(1)
+    text = REASONS[reason][0] if reason in REASONS else re.sub(
+        r"（[^（）]*）$", "", (message or "").rpartition("：")[2])
+    detail = (detail or "").strip()
+    if detail and (re.fullmatch(r"\.\w{1,8}", detail) or (
+            re.search(r"[\u4e00-\u9fff]", detail) and "/" not in detail)):
+        text += f"（{detail}）"
+    return text
 
 
 class Jobs:
@@ -95,6 +133,7 @@ class Jobs:
 
     def start(self, files: list[dict[str, str]], by: str) -> Job:
         job = Job(secrets.token_hex(8), files, by)
+        job.pages = {f["stored"]: page_count(Path(f["stored"])) for f in files}
         self.jobs[job.job_id] = job
         threading.Thread(target=self._run, args=(job,), name=f"import-{job.job_id}",
                          daemon=True).start()
@@ -118,6 +157,23 @@ class Jobs:
             except Exception as exc:  # the run must end visibly, never silently
                 job.error = f"{type(exc).__name__}: {exc}"[:500]
                 job.state = "error"
+
+
+def page_count(path: Path) -> int:
+    """Pages a file will take to read, for the time estimate: a PDF's page count, one for
+    anything else (0 when it cannot be told: the estimate then counts files)."""
+    try:
+        if path.suffix == ".pdf":
+            import pypdfium2 as pdfium
+
+            pdf = pdfium.PdfDocument(str(path))
+            try:
+                return len(pdf)
+            finally:
+                pdf.close()
+        return 1
+    except Exception:  # a damaged file: the reader will say why; the estimate goes on
+        return 1
 
 
 # ---------------------------------------------------------------- upload storage
@@ -187,17 +243,15 @@ def display_path(path: str | None, names: dict[str, str]) -> str:
     return path
 
 
-_BAD_NAME = re.compile(r"[\x00-\x1f/\\]|^\.\.?$|^\s*$")
+_BAD_PART = re.compile(r"[\x00-\x1f\\:]|^\.\.?$|^\s*$")
 
 
 def check_name(name: str) -> str:
-    """The user's file name, refused when it names a path rather than a file.
-
-    Separators, control characters and a bare ``.``/``..`` are what make a name a
-    path; ``合同..终稿.docx`` is a legitimate name. Only the name staff typed is
-    kept (shortened to 200 characters); bytes are stored under a generated name.
-    """
-    if _BAD_NAME.search(name):
+    """The user's file name (a folder upload's ``文件夹/子文件夹/文件.docx`` too), refused
+    when it climbs out (``..``), starts at a root or holds control characters. Only
+    shown, never used to write: stored copies get generated names."""
+    parts = name.split("/")
+    if name.startswith("/") or any(_BAD_PART.search(p) for p in parts) or ".." in parts:
         raise UploadRefused(f"文件名不能包含路径：{name[:80]}")
     return name[:200]
 
@@ -239,8 +293,8 @@ class _Upload:
         _, params = parse_options_header(self._headers.get("content-disposition", b""))
         self._name = (params.get(b"name") or b"").decode("utf-8", "replace")
         filename = params.get(b"filename")
-        if filename is None:
-            return
+        if filename is None or not filename.strip():
+            return  # a file input left empty: no file part
         if not csrf_ok(self.request, self.fields.get("csrf")):
             raise UploadRefused("表单已失效（CSRF 校验失败），请刷新页面后重试", 403)
         name = check_name(filename.decode("utf-8", "replace"))
@@ -296,15 +350,20 @@ class _Upload:
             Path(f["stored"]).unlink(missing_ok=True)
 
     def typed(self) -> list[dict[str, str]]:
-        """Every stored file checked by content and renamed to its format's extension."""
+        """Every stored file renamed to its format's extension, judged by content. A file
+        the pipeline cannot read (empty, an unknown format) keeps the user's extension and
+        goes through all the same: the import reports it alone (文件为空, 不支持的文件格式)
+        while the rest of the selection imports."""
         out = []
         for f in self.files:
             path = Path(f["stored"])
             kind = sniff(path) if path.stat().st_size else None
-            if kind not in ACCEPTED:
-                raise UploadRefused(f"不支持的文件类型：{f['name']}（按内容判断，"
-                                    "可上传 Word、WPS、PDF、OFD、网页、图片、文本或 zip 压缩包）")
-            final = path.with_suffix(_suffix(str(kind), f["name"]))
+            if kind in ACCEPTED:
+                suffix = _suffix(str(kind), f["name"])
+            else:
+                given = Path(f["name"]).suffix.lower()
+                suffix = given if re.fullmatch(r"\.[a-z0-9]{1,8}", given) else ".bin"
+            final = path.with_suffix(suffix)
             path.rename(final)
             out.append({"stored": str(final), "name": f["name"]})
         return out
@@ -332,7 +391,7 @@ def import_page(request: Request, error: str | None = None, status: int = 200) -
     names = load_names(request.app.state.settings)
     active = [j.to_dict(names) for j in jobs.jobs.values() if j.state in ("queued", "running")]
     return render(request, "import.html", status_code=status, error=error, active=active,
-                  runs=latest_runs(index_of(request), 30),
+                  runs=report.latest_runs(index_of(request), 30),
                   cap_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024))
 
 
@@ -395,8 +454,8 @@ def run_page(request: Request) -> Response:
         run_id = int(request.path_params["run_id"])
     except ValueError:
         raise HTTPException(404, "导入记录不存在") from None
-    runs = list(index.db.query("SELECT * FROM import_runs WHERE run_id = ?", [run_id]))
-    if not runs:
+    run = report.run(index, run_id)
+    if run is None:
         raise HTTPException(404, "导入记录不存在")
     names = load_names(request.app.state.settings)
     rows = index.report(run_id)
@@ -404,12 +463,10 @@ def run_page(request: Request) -> Response:
         row["path"] = display_path(row["path"], names)
         row["origin"] = display_path(row["origin"], names)
         row["outcome_zh"] = OUTCOME_ZH.get(row["outcome"], row["outcome"])
+        row["message"] = staff_reason(row["reason"], None, row["message"])
     if wants_xlsx(request):
         out = [{**r, "outcome": r["outcome_zh"]} for r in rows]
         return xlsx_response(f"导入报告{run_id}.xlsx", "导入报告", REPORT_COLUMNS, out)
-    run = runs[0]
-    run["summary"] = json.loads(run["summary"]) if run["summary"] else None
-    run["args"] = json.loads(run["args"] or "[]")
     return render(request, "run.html", run=run, rows=rows, xlsx=xlsx_link(request))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,21 +10,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from saidao.corpus.zones import registry
-from saidao.index import fts, overview
-from saidao.index.eligibility import code_corrections, track_eligibility
+from saidao.index import clauses, fts, overview
+from saidao.index.eligibility import code_corrections, track_eligibility, track_figures
 from saidao.index.export import CLAUSE_COLUMNS, FIRM_COLUMNS, TRACK_COLUMNS
+from saidao.index.report import firm_other_tracks, import_progress, latest_runs, track_source
 from saidao.index.report import track as track_view
 from saidao.index.report import tracks as track_list
+from saidao.index.review import count_open, open_items, open_per_zone
 from saidao.index.search import (
+    Found,
     UnknownZone,
-    applicable_rowids,
     clauses_for_zone,
+    find,
     main_words,
-    rank,
+    matching_words,
     resolve_zone,
+    resolve_zones,
+    zone_ids,
 )
 from saidao.index.store import Index
-from saidao.web.app import index_of, render, route
+from saidao.web import charts
+from saidao.web.app import DIRECTIONS, index_of, render, route
+from saidao.web.forms import FIGURE_INPUT, TRACK_FIGURES
 from saidao.web.security import (
     SESSION_SECONDS,
     TOKEN_COOKIE,
@@ -46,6 +52,18 @@ def _page(request: Request) -> int:
         return max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         return 1
+
+
+#: Bounds of a page size asked for with ``?size=``.
+MIN_SIZE, MAX_SIZE = 1, 200
+
+
+def page_size(request: Request, default: int) -> int:
+    """``?size=`` when given (within MIN_SIZE..MAX_SIZE), else the list's own default."""
+    try:
+        return min(MAX_SIZE, max(MIN_SIZE, int(request.query_params["size"])))
+    except (KeyError, ValueError):
+        return default
 
 
 def _pager(request: Request, total: int, page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
@@ -69,121 +87,90 @@ def xlsx_link(request: Request) -> str:
 # ---------------------------------------------------------------- home
 
 
-def latest_runs(index: Index, limit: int = 10) -> list[dict[str, Any]]:
-    rows = list(index.db.query(
-        "SELECT run_id, started_at, finished_at, args, summary FROM import_runs "
-        "ORDER BY run_id DESC LIMIT ?", [limit]))
-    for row in rows:
-        row["summary"] = json.loads(row["summary"]) if row["summary"] else None
-        row["args"] = json.loads(row["args"] or "[]")
-    return rows
-
-
 def home(request: Request) -> Response:
+    """Counts, three pictures (tracks per zone and direction, open review items per zone,
+    files imported over time: server-rendered SVG) and the latest imports."""
     index = index_of(request)
-    return render(request, "home.html", stats=overview.counts(index),
-                  by_zone=overview.tracks_by_zone(index), runs=latest_runs(index))
+    by_zone = overview.tracks_by_zone(index)
+    rows, parts, links = charts.zone_direction_rows(by_zone, DIRECTIONS)
+    per_zone = open_per_zone(index)
+    return render(
+        request, "home.html", stats=overview.counts(index), open_items=count_open(index),
+        by_zone=by_zone, runs=latest_runs(index),
+        tracks_chart=charts.bars(rows, parts, "各高新区新赛道数（按方向）", links),
+        review_chart=charts.bars([(n, [c]) for n, _, c in per_zone], ["待核条目"],
+                                 "各高新区待核条目数",
+                                 [f"/review?zone={z}" if z else None for _, z, _ in per_zone]),
+        import_chart=charts.line(import_progress(index), "导入进度（累计导入文件数）", " 个"))
 
 
 # ---------------------------------------------------------------- search
 
 
 def _filter_rowids(index: Index, request: Request) -> set[int] | None:
-    """Clause rowids allowed by the filters (None: no filter)."""
+    """Clause rowids allowed by the query's filters (None: no filter). Raises UnknownZone."""
     q = request.query_params
-    sets: list[set[int]] = []
-    if q.get("zone"):
-        sets.append(zone_rowids(index, resolve_zone(q["zone"]).id))
-    if q.get("policy"):
-        sets.append(_rowids(index, "SELECT id FROM clauses WHERE policy_id = ?", [q["policy"]]))
-    if q.get("level"):
-        sets.append(_rowids(index, "SELECT c.id FROM clauses c JOIN policies p ON "
-                            "p.policy_id = c.policy_id WHERE p.level = ?", [q["level"]]))
-    for key in ("industry", "beneficiary"):
-        if q.get(key):
-            sets.append(_rowids(index, "SELECT c.id FROM clauses c JOIN clause_tags t ON "
-                                "t.clause_id = c.clause_id WHERE t.tag_type = ? AND t.value LIKE ?",
-                                [key, f"%{q[key]}%"]))
-    if not sets:
-        return None
-    return set.intersection(*sets)
+    zone = (q.get("zone") or "").strip()
+    return clauses.filter_rowids(
+        index, zones=[z.id for z in resolve_zones(zone)] if zone else None,
+        policy=q.get("policy") or None, level=q.get("level") or None,
+        industry=q.get("industry") or None, beneficiary=q.get("beneficiary") or None)
 
 
 def zone_rowids(index: Index, zone_id: str) -> set[int]:
-    """``applicable_rowids``, kept until the index's data state moves on (it reads every
-    applicable clause id: tens of thousands on a big index). Read-only: shared."""
-    zone = resolve_zone(zone_id)
-    return overview.cached(index, f"zone_rowids:{zone.id}",
-                           lambda _db: applicable_rowids(index, zone), overview.CLAUSES)
-
-
-def _rowids(index: Index, sql: str, params: list[Any]) -> set[int]:
-    return {r[0] for r in index.db.execute(sql, params)}
-
-
-_HIT_SQL = (
-    "SELECT c.id AS rowid, c.clause_id, c.policy_id, p.title, p.doc_number, p.level, "
-    "p.jurisdiction, c.number, c.path, c.path_headings, c.heading, c.text, c.position "
-    "FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-    "JOIN files f ON f.sha256 = p.file_sha256 AND f.status = 'imported' "
-)
+    """``index.clauses.zone_rowids`` (kept for the pages that import it from here)."""
+    return clauses.zone_rowids(index, zone_id)
 
 
 def _hits(index: Index, rowids: list[int]) -> list[dict[str, Any]]:
-    """Clause rows for rowids, in the order given."""
-    if not rowids:
-        return []
-    marks = ",".join("?" for _ in rowids)
-    rows = {r["rowid"]: r for r in index.db.query(_HIT_SQL + f"WHERE c.id IN ({marks})", rowids)}
-    out = []
-    for rowid in rowids:
-        if rowid in rows:
-            row = rows[rowid]
-            row["path"] = json.loads(row["path"] or "[]")
-            out.append(row)
-    return out
+    return clauses.clause_rows(index, rowids)
 
 
-def search_hits(index: Index, request: Request, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
-    """Ranked hits for ``q`` under the filters; without ``q``, the filtered clauses in order."""
+def search_hits(index: Index, request: Request, limit: int, offset: int = 0
+                ) -> tuple[list[dict[str, Any]], list[str], Found | None]:
+    """Hits ``offset``… for ``q`` under the filters (``search.find``: the whole phrase first,
+    each hit marked exact or partial); without ``q``, the filtered clauses in order."""
     query = (request.query_params.get("q") or "").strip()
     allowed = _filter_rowids(index, request)
     if query:
-        ranked = rank(index, query, allowed)[:limit]
-        scores = dict(ranked)
-        hits = _hits(index, [r for r, _ in ranked])
+        found = find(index, query, allowed)
+        hits = _hits(index, [r for r, _ in found.ranked[offset:offset + limit]])
         for h in hits:
-            h["score"] = round(scores[h["rowid"]], 2)
-        return hits, fts.query_words(query)  # sub-words marked too: 人才 in a weaker hit
+            h["match"] = found.match_of(h["rowid"])
+            h["held"] = found.held[h["rowid"]]
+        return hits, matching_words(query), found  # sub-words marked too: 人才 in a weaker hit
     if allowed is None:
-        return [], []
-    ordered = [r[0] for r in index.db.execute(
-        f"SELECT id FROM clauses WHERE id IN ({','.join(map(str, sorted(allowed)))}) "
-        "ORDER BY policy_id, position LIMIT ?", [limit])] if allowed else []
-    return _hits(index, ordered), []
+        return [], [], None
+    return _hits(index, clauses.in_document_order(index, allowed, limit, offset)), [], None
 
 
 def search(request: Request) -> Response:
     index = index_of(request)
     xlsx = wants_xlsx(request)
-    error = None
+    error, suggestions, found = None, [], None
+    page = 1 if xlsx else _page(request)
     try:
-        hits, words = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT)
+        hits, words, found = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT,
+                                         (page - 1) * SEARCH_LIMIT)
     except UnknownZone as e:
-        hits, words, error = [], [], str(e)
+        hits, words, error, suggestions = [], [], str(e), e.suggestions
     if xlsx:
         for h in hits:
             h["path"] = "/".join(h["path"])
         return xlsx_response("检索结果.xlsx", "检索结果", CLAUSE_COLUMNS, hits)
     return render(request, "search.html", hits=hits, words=words, error=error,
-                  q=dict(request.query_params), zones=registry().all(),
+                  exact=[h for h in hits if h.get("match") == "exact"],
+                  partial=[h for h in hits if h.get("match") != "exact"],
+                  notice=found.notice if found else None,
+                  near=found.suggestions if found else [],
+                  counts=(len(found.exact), len(found.ranked) - len(found.exact)) if found else None,
+                  pager=_pager(request, len(found.ranked), page, SEARCH_LIMIT) if found else None,
+                  suggestions=suggestions, q=dict(request.query_params), zones=registry().all(),
                   policies=_policy_choices(index), xlsx=xlsx_link(request))
 
 
 def _policy_choices(index: Index) -> list[dict[str, Any]]:
-    return list(index.db.query(
-        "SELECT p.policy_id, p.title, p.doc_number FROM policies p JOIN files f ON "
-        "f.sha256 = p.file_sha256 AND f.status = 'imported' ORDER BY p.level, p.doc_number"))
+    return clauses.policy_choices(index)
 
 
 # ---------------------------------------------------------------- clauses and policies
@@ -192,45 +179,26 @@ NEIGHBOURS = 3
 
 
 def clause(request: Request) -> Response:
-    """One clause in its policy, with the clauses around it."""
+    """One clause in its policy, with the clauses around it, opened at the clause."""
     index = index_of(request)
-    clause_id = request.path_params["clause_id"]
-    rows = list(index.db.query(_HIT_SQL.replace("JOIN files f", "LEFT JOIN files f")
-                               + "WHERE c.clause_id = ?", [clause_id]))
-    if not rows:
+    found = clauses.clause_context(index, request.path_params["clause_id"], NEIGHBOURS)
+    if found is None:
         raise HTTPException(404, "条款不存在")
-    target = rows[0]
-    policy = next(index.db.query("SELECT * FROM policies WHERE policy_id = ?",
-                                 [target["policy_id"]]))
-    around = list(index.db.query(
-        "SELECT clause_id, number, path, heading, text, position FROM clauses WHERE policy_id = ? "
-        "AND position BETWEEN ? AND ? ORDER BY position",
-        [target["policy_id"], target["position"] - NEIGHBOURS, target["position"] + NEIGHBOURS]))
-    for row in around:
-        row["path"] = json.loads(row["path"] or "[]")
-    tags = list(index.db.query("SELECT tag_type, value FROM clause_tags WHERE clause_id = ? "
-                               "ORDER BY tag_type, id", [clause_id]))
     words = main_words(fts.query_words(request.query_params.get("q") or ""))
-    return render(request, "clause.html", target=target, policy=policy, around=around, tags=tags,
-                  words=words)
+    return render(request, "clause.html", **found, words=words)
 
 
 def policy(request: Request) -> Response:
     index = index_of(request)
-    policy_id = request.path_params["policy_id"]
-    found = list(index.db.query("SELECT * FROM policies WHERE policy_id = ?", [policy_id]))
-    if not found:
+    found = clauses.policy(index, request.path_params["policy_id"])
+    if found is None:
         raise HTTPException(404, "政策文件不存在")
-    clauses = list(index.db.query(
-        "SELECT clause_id, number, path, heading, text, position FROM clauses WHERE policy_id = ? "
-        "ORDER BY position", [policy_id]))
+    rows = clauses.policy_clauses(index, found["policy_id"])
     if wants_xlsx(request):
-        for c in clauses:
-            c.update(doc_number=found[0]["doc_number"], title=found[0]["title"],
-                     path="/".join(json.loads(c["path"] or "[]")))
-        return xlsx_response("政策条款.xlsx", "政策条款", CLAUSE_COLUMNS, clauses)
-    return render(request, "policy.html", policy=found[0], clauses=clauses,
-                  xlsx=xlsx_link(request))
+        for c in rows:
+            c.update(doc_number=found["doc_number"], title=found["title"], path="/".join(c["path"]))
+        return xlsx_response("政策条款.xlsx", "政策条款", CLAUSE_COLUMNS, rows)
+    return render(request, "policy.html", policy=found, clauses=rows, xlsx=xlsx_link(request))
 
 
 # ---------------------------------------------------------------- zones
@@ -293,18 +261,8 @@ def zone(request: Request) -> Response:
 
 
 def zone_policy_clauses(index: Index, zone_id: str, policy_id: str) -> list[dict[str, Any]]:
-    """Every clause of one current policy that applies to the zone, in document order,
-    each marked ``names_zone`` when it names the zone."""
-    applicable = zone_rowids(index, zone_id)
-    named = {r[0] for r in index.db.execute(
-        "SELECT t.clause_id FROM clause_tags t JOIN clauses c ON c.clause_id = t.clause_id "
-        "WHERE c.policy_id = ? AND t.tag_type = 'zone' AND t.value = ?", [policy_id, zone_id])}
-    rows = [r for r in index.db.query(_HIT_SQL + "WHERE c.policy_id = ? ORDER BY c.position",
-                                      [policy_id]) if r["rowid"] in applicable]
-    for row in rows:
-        row["path"] = json.loads(row["path"] or "[]")
-        row["names_zone"] = row["clause_id"] in named
-    return rows
+    """``index.clauses.zone_policy_clauses`` (kept for callers that import it from here)."""
+    return clauses.zone_policy_clauses(index, zone_id, policy_id)
 
 
 def zone_policy(request: Request) -> Response:
@@ -312,19 +270,19 @@ def zone_policy(request: Request) -> Response:
     index = index_of(request)
     found = _found_zone(request)
     policy_id = request.path_params["policy_id"]
-    policies = list(index.db.query("SELECT * FROM policies WHERE policy_id = ?", [policy_id]))
-    if not policies:
+    found_policy = clauses.policy(index, policy_id)
+    if found_policy is None:
         raise HTTPException(404, "政策文件不存在")
-    clauses = zone_policy_clauses(index, found.id, policy_id)
+    rows = zone_policy_clauses(index, found.id, policy_id)
     if wants_xlsx(request):
-        for c in clauses:
+        for c in rows:
             c["path"] = "/".join(c["path"])
-        return xlsx_response(f"{found.name}适用条款.xlsx", "适用条款", CLAUSE_COLUMNS, clauses)
+        return xlsx_response(f"{found.name}适用条款.xlsx", "适用条款", CLAUSE_COLUMNS, rows)
     page = _page(request)
-    return render(request, "zone_policy.html", zone=found, policy=policies[0],
-                  clauses=clauses[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
-                  named=sum(c["names_zone"] for c in clauses),
-                  pager=_pager(request, len(clauses), page), xlsx=xlsx_link(request))
+    return render(request, "zone_policy.html", zone=found, policy=found_policy,
+                  clauses=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
+                  named=sum(c["names_zone"] for c in rows),
+                  pager=_pager(request, len(rows), page), xlsx=xlsx_link(request))
 
 
 # ---------------------------------------------------------------- tracks
@@ -334,9 +292,9 @@ def track_rows(index: Index, zone: str | None = None) -> list[dict[str, Any]]:
     """``report.tracks`` (of one zone: any of its names), kept until the index's data
     state moves on: every current track with its counts is 10,000 rows on a big index,
     and the list pages show 100 of them. Shared: read-only. Raises ``UnknownZone``."""
-    zone_id = resolve_zone(zone).id if zone else None
-    return overview.cached(index, f"tracks:{zone_id or ''}",
-                           lambda _db: track_list(index, zone=zone_id),
+    wanted = sorted(zone_ids(zone) or [])
+    return overview.cached(index, f"tracks:{','.join(wanted)}",
+                           lambda _db: track_list(index, zone=zone) if wanted else track_list(index),
                            (*overview.TRACKS, "firm_mentions", "problems"))
 
 
@@ -344,10 +302,11 @@ def tracks(request: Request) -> Response:
     index = index_of(request)
     zone_param = request.query_params.get("zone") or None
     direction = request.query_params.get("direction") or None
+    zone_error, suggestions = None, []
     try:
         rows = track_rows(index, zone_param)
     except UnknownZone as e:
-        raise HTTPException(404, str(e)) from None
+        rows, zone_error, suggestions = [], str(e), e.suggestions
     if direction:
         rows = [r for r in rows if r["direction"] == direction]
     if wants_xlsx(request):
@@ -355,25 +314,30 @@ def tracks(request: Request) -> Response:
     page = _page(request)
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     return render(request, "tracks.html", tracks=shown, pager=_pager(request, len(rows), page),
-                  zones=registry().all(), q=dict(request.query_params), xlsx=xlsx_link(request))
+                  zones=registry().all(), q=dict(request.query_params), xlsx=xlsx_link(request),
+                  zone_error=zone_error, suggestions=suggestions)
 
 
-def firm_other_tracks(index: Index, track_id: int) -> dict[int, list[dict[str, Any]]]:
-    """For each firm row of the track, the other current tracks with the same code or name."""
-    rows = index.db.execute(
-        "SELECT m.id, o.track_id, t.track_name, z.name FROM firm_mentions m "
-        "JOIN firm_mentions o ON o.track_id != m.track_id AND ("
-        "  (m.uscc IS NOT NULL AND m.uscc != '' AND o.uscc = m.uscc) OR "
-        "  (m.name_key IS NOT NULL AND m.name_key != '' AND o.name_key = m.name_key)) "
-        "JOIN tracks t ON t.track_id = o.track_id "
-        "JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "JOIN files f ON f.sha256 = d.file_sha256 AND f.status = 'imported' "
-        "LEFT JOIN zones z ON z.id = t.zone_id WHERE m.track_id = ? "
-        "GROUP BY m.id, o.track_id ORDER BY o.track_id", [track_id]).fetchall()
-    out: dict[int, list[dict[str, Any]]] = {}
-    for mid, other, name, zone_name in rows:
-        out.setdefault(mid, []).append({"track_id": other, "track_name": name, "zone": zone_name})
-    return out
+#: Policies whose links are open on a track's page, and clauses shown per policy before
+#: the rest fold away.
+TRACK_POLICIES_OPEN = 3
+TRACK_CLAUSES_OPEN = 3
+#: Firm rows shown before the rest fold away.
+TRACK_FIRMS_OPEN = 20
+
+
+def links_by_policy(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A track's linked clauses grouped by policy, the policy with the best link first,
+    each group best first; ``bar`` is a link's score as a share of the best (0-100)."""
+    best = max((link["score"] or 0.0 for link in links), default=0.0) or 1.0
+    groups: dict[str, dict[str, Any]] = {}
+    for rank_no, link in enumerate(sorted(links, key=lambda x: -(x["score"] or 0.0)), start=1):
+        group = groups.setdefault(link["policy_id"], {
+            "policy_id": link["policy_id"], "title": link["title"], "doc_number": link["doc_number"],
+            "level": link.get("level"), "links": []})
+        group["links"].append({**link, "rank": rank_no,
+                               "bar": round(100 * (link["score"] or 0.0) / best)})
+    return list(groups.values())
 
 
 def track(request: Request) -> Response:
@@ -397,6 +361,12 @@ def track(request: Request) -> Response:
                 for f in data["firms"]]
         return xlsx_response(f"新赛道{track_id}企业名录.xlsx", "企业名录", FIRM_COLUMNS, rows)
     return render(request, "track.html", t=data, others=firm_other_tracks(index, track_id),
+                  review_items=len(open_items(index, track_id=track_id)),
+                  link_groups=links_by_policy(data["links"]), open_policies=TRACK_POLICIES_OPEN,
+                  open_clauses=TRACK_CLAUSES_OPEN, firms_open=TRACK_FIRMS_OPEN,
+                  figure_keys=TRACK_FIGURES, figure_input=FIGURE_INPUT,
+                  figures=track_figures(index.db, track_id), source=track_source(index, track_id),
+                  done=request.query_params.get("done"), error=request.query_params.get("error"),
                   eligibility=track_eligibility(index, track_id), xlsx=xlsx_link(request))
 
 

@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 from browser.webdata import (
+    DECL,
     FIRM_CODE,
     MISPRINT,
     POLICIES,
@@ -30,6 +31,9 @@ from browser.webdata import (
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
+#: Screenshots kept with the docs: every page at the two screen sizes staff use.
+DOC_SHOTS = ROOT / "docs" / "screenshots"
+SIZES = ((1366, 768), (1920, 1080))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -111,6 +115,17 @@ def shot(page: object, step: str) -> None:
     page.screenshot(path=str(SHOTS / f"{step}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+def look(page: object, name: str, url: str) -> None:
+    """``url`` as a person sees it on each screen size (the first screenful), saved under
+    docs/screenshots/<name>_<width>x<height>.png."""
+    DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
+        page.goto(url)  # type: ignore[attr-defined]
+        page.screenshot(path=str(DOC_SHOTS / f"{name}_{width}x{height}.png"))  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+
+
 def test_journeys(page: object, batch: Path) -> None:
     from playwright.sync_api import expect
 
@@ -151,7 +166,7 @@ def test_journeys(page: object, batch: Path) -> None:
     # 3. 检索: 人才公寓 within one zone, open the clause in context
     page.goto("/search")
     page.fill("input[name=q]", "人才公寓")
-    page.select_option("select[name=zone]", label="鄂尔多斯高新技术产业开发区")
+    page.fill("input[name=zone]", "鄂尔多斯高新技术产业开发区")  # any name: a text box with a list
     page.click("form.filters button[type=submit]")
     first = page.locator("li.hit").first
     expect(first).to_contain_text("鄂府发〔2025〕36号")
@@ -192,3 +207,96 @@ def test_journeys(page: object, batch: Path) -> None:
     assert {r["名录中名称"] for r in mine} >= {RENAMED, "包头市新源天然气有限责任公司"}
     assert all(r["已确认"] == "是" for r in mine)
     assert {r["纠正后信用代码"] for r in mine} == {FIRM_CODE}
+
+
+def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
+    """Issue 16's journeys: paging, keyboard review, zone filters, an upload of five files
+    with one bad, eligibility figures; then every page photographed at both sizes."""
+    from playwright.sync_api import expect
+
+    page.goto("/review")  # type: ignore[attr-defined]
+    if "待核（0）" in page.content():  # type: ignore[attr-defined]
+        pytest.skip("runs on the index test_journeys builds (same server, same module)")
+
+    # page 2 of the review queue and of the duplicates
+    page.goto("/review?size=1")  # type: ignore[attr-defined]
+    page.locator(".pager a", has_text="下一页").click()  # type: ignore[attr-defined]
+    expect(page.locator(".pager")).to_contain_text("第 2 /")
+    assert "page=2" in page.url  # type: ignore[attr-defined]
+    page.goto("/dupes?size=2")  # type: ignore[attr-defined]
+    page.locator(".pager a", has_text="下一页").click()  # type: ignore[attr-defined]
+    expect(page.locator(".pager")).to_contain_text("第 2 /")
+
+    # a review item resolved by keyboard: the unique supported repair is pre-selected, "a"
+    page.goto("/review?kind=uscc&file=decl_003")  # type: ignore[attr-defined]
+    item = page.locator("section.item.current")  # type: ignore[attr-defined]
+    expect(item).to_have_count(1)
+    expect(item.locator("input[type=radio]:checked")).to_have_count(1)
+    page.keyboard.press("a")  # type: ignore[attr-defined]
+    expect(page.locator(".flash.ok").first).to_contain_text("已更正为 911501027901993086")
+    # and one settled with "r" after moving to it with "j"
+    page.goto("/review")  # type: ignore[attr-defined]
+    before = page.locator("section.item").count()  # type: ignore[attr-defined]
+    page.keyboard.press("j")  # type: ignore[attr-defined]
+    expect(page.locator("section.item.current")).to_have_attribute("data-at", "2")
+    page.keyboard.press("r")  # type: ignore[attr-defined]
+    expect(page.locator(".flash.ok").first).to_contain_text("已标记为已核")
+    assert page.locator("section.item").count() == before - 1  # type: ignore[attr-defined]
+
+    # a zone filter by the name people say
+    page.goto("/tracks")  # type: ignore[attr-defined]
+    page.fill("form.filters input[name=zone]", "包头")  # type: ignore[attr-defined]
+    page.click("form.filters button[type=submit]")  # type: ignore[attr-defined]
+    rows = page.locator("table tbody tr")  # type: ignore[attr-defined]
+    assert rows.count() >= 1
+    for text in rows.all_inner_texts():
+        assert "包头" in text
+    page.goto("/dupes?zone=火星")  # type: ignore[attr-defined]
+    expect(page.locator(".flash.err")).to_contain_text("未找到高新区：火星")
+
+    # an upload of five files, one bad: the four import, the bad one is reported alone
+    folder = tmp_path / "五个文件"
+    folder.mkdir()
+    for name in ("decl_002.docx", "decl_004.docx", "decl_005.docx", "decl_006.docx"):
+        (folder / name).write_bytes((DECL / name).read_bytes())
+    (folder / "扫描件.pdf").write_bytes(b"")
+    page.goto("/import")  # type: ignore[attr-defined]
+    page.set_input_files("#pick-files", sorted(str(p) for p in folder.iterdir()))  # type: ignore[attr-defined]
+    page.click("#upload button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/import/run/**", timeout=120_000)  # type: ignore[attr-defined]
+    expect(page.locator("#run-state")).to_contain_text("导入完成")
+    failed = page.locator("tr.failed")  # type: ignore[attr-defined]
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("扫描件.pdf")
+    expect(failed).to_contain_text("文件为空")
+    expect(page.locator("tr.imported")).to_have_count(4)
+    shot(page, "10_upload_one_bad")
+
+    # eligibility figures entered on a track's page
+    page.goto("/tracks")  # type: ignore[attr-defined]
+    page.locator("table a[href^='/track/']").first.click()  # type: ignore[attr-defined]
+    page.click("details.figures summary")  # type: ignore[attr-defined]
+    page.fill("input[name=rd_intensity]", "3.6")  # type: ignore[attr-defined]
+    page.fill("form.figures input[name=user]", "王录入")  # type: ignore[attr-defined]
+    page.click("form.figures button[type=submit]")  # type: ignore[attr-defined]
+    expect(page.locator(".flash.ok").first).to_contain_text("研发投入强度（%） 3.6")
+    track_url = page.url.split("?")[0]  # type: ignore[attr-defined]
+
+    # every page at 1366x768 and 1920x1080
+    pages = {
+        "home": "/", "import": "/import", "review": "/review", "review_zone": "/review?zone=包头",
+        "search": "/search?q=人才公寓", "search_partial": "/search?q=人才公遇",
+        "search_none": "/search?q=xyz不存在的词", "zones": "/zones", "zone": "/zone/baotou-rare-earth",
+        "tracks": "/tracks", "tracks_zone": "/tracks?zone=包头", "track": track_url,
+        "dupes": "/dupes", "registers": "/registers", "login": "/login", "not_found": "/nowhere",
+    }
+    for name, url in pages.items():
+        look(page, name, url)
+    page.goto("/search?q=人才公寓")  # type: ignore[attr-defined]
+    look(page, "clause", page.locator("a.hit-title").first.get_attribute("href"))  # type: ignore[attr-defined]
+    page.goto("/import")  # type: ignore[attr-defined]
+    look(page, "run", page.locator("table a[href^='/import/run/']").first.get_attribute("href"))  # type: ignore[attr-defined]
+    page.goto(track_url)  # type: ignore[attr-defined]
+    policy = page.locator("a[href^='/clause/']").first.get_attribute("href")  # type: ignore[attr-defined]
+    look(page, "clause_from_track", policy)
+    assert len(list(DOC_SHOTS.glob("*_1366x768.png"))) >= len(pages) + 3
