@@ -230,7 +230,7 @@ app.add_typer(region_app, name="region")
 
 @region_app.command("set")
 def region_set(
-    item: str = typer.Argument(..., help="指标=数值，如 region_avg_growth=6.5"),
+    item: str = typer.Argument(..., metavar="指标=数值", help="指标=数值，如 region_avg_growth=6.5"),
     year: int = typer.Option(..., "--year", help="年度，如 2025"),
     by: str = typer.Option("", "--by", help="录入人"),
     db: Path = DB_OPTION,
