@@ -29,6 +29,19 @@ def filled_firm_rows(doc: Document) -> int:
     return count
 
 
+#: What names a short policy (a 批复, a one-page 规定) that the marks above may miss.
+_POLICY_KINDS = re.compile(r"(意见|方案|通知|规划|办法|措施|规定|条例|细则|批复|决定|政策|清单|规则|计划|决议)")
+_UNIT_START = re.compile(r"(?:^|(?<=[。；：;:]))\s*(?:第\s*[一二三四五六七八九十百零〇\d\s]{1,6}\s*条|"
+                         r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．、](?!\d)|"
+                         r"\d{1,3}\t|[①-⒇])", re.MULTILINE)
+
+
+def numbered_units(doc: Document) -> int:
+    """Numbered units opened at a line start or after a sentence (第X条, 一、, （一）, 1., ①,
+    a 清单 row): the shape of a policy."""
+    return sum(1 for _ in _UNIT_START.finditer(doc.text))
+
+
 def classify(doc: Document) -> str:
     """``declaration``, ``policy`` or ``other``."""
     compact = "".join(doc.text.split())
@@ -40,4 +53,6 @@ def classify(doc: Document) -> str:
         return "policy"
     if declaration_hits >= 3:
         return "declaration"
+    if _POLICY_KINDS.search(compact[:400]) and numbered_units(doc) >= 2 and len(compact) > 60:
+        return "policy"  # a short policy: says what it is near the top and numbers its units
     return "other"

@@ -40,6 +40,16 @@ def test_the_set_has_thirty_documents_in_ten_layouts_each_in_several_forms() -> 
             assert block["kind"] in ("chrome", "info", "title", "heading", "para", "table", "signature")
 
 
+def test_every_document_of_the_set_is_classified_as_a_policy() -> None:
+    """Staff import without --kind: a 批复, a one-page 规定, a 清单 are policies too."""
+    from saidao.extractors.classify import classify
+    from saidao.ingest.read import read
+
+    wrong = [(d["id"], f) for d in SPECS.DOCS for f in BORN_DIGITAL
+             if classify(read(form_path(d["id"], f))) != "policy"]
+    assert not wrong
+
+
 @pytest.fixture(scope="module")
 def born_digital() -> object:
     return evaluate(BORN_DIGITAL, verbose=True)
