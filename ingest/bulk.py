@@ -818,7 +818,7 @@ def ingest(
         index.close()
 
 
-def in_process(files: list[Found]) -> bool:
+def in_process(files: list[Found] | list[Path]) -> bool:
     """A run of one plain file is read in this process: no fork server, no worker to start.
 
     Starting the pool costs more than reading one document (the fork server
@@ -828,9 +828,14 @@ def in_process(files: list[Found]) -> bool:
     native crash, which for a one-file run would cost that one file anyway.
     An archive may hold thousands of files: it always gets workers.
     """
-    if len(files) != 1 or files[0].error is not None:
+    if len(files) != 1:
         return False
-    path = files[0].path
+    entry = files[0]
+    if isinstance(entry, Found):
+        if entry.error is not None:
+            return False
+        entry = entry.path
+    path = Path(entry)
     return path.is_file() and not is_archive(path)
 
 

@@ -26,7 +26,8 @@ ALLOWED = {"pdf", "ocr", "json", "excel", "csv", "xlsx", "zip", "docx", "doc", "
            "ofd", "txt", "png", "jpg", "jpeg", "tif", "tiff", "html", "saidao", "sqlite",
            "id", "ai", "it", "ip", "ict", "cpu", "gpu", "url", "http", "https", "utf",
            "dpi", "mb", "kb", "gb", "sql", "xml", "tsv", "ascii", "saidao_zones", "usb",
-           "ray", "auto", "cuda"}  # Ray (the cluster engine) and the OCR device values
+           "ray", "auto", "cuda",  # Ray (the cluster engine) and the OCR device values
+           "ccu"}  # words of the documents themselves (seed 003: CCUS, 碳捕集)
 #: Tokens never read as words: option names, file names, paths, codes, hashes, keys.
 NOT_WORDS = re.compile(
     r"--?[a-z][\w-]*"                                 # --zone, -h

@@ -75,7 +75,9 @@ def test_never_preselects_what_is_not_the_unique_supported_repair() -> None:
             assert not any(note in c["why"] for note in DOUBT_NOTES)
         for c in candidates:  # a doubtful one is marked, whatever its rank
             assert c["doubtful"] == any(note in c["why"] for note in DOUBT_NOTES)
-    assert seen_none > 50 and seen_supported > 5  # both paths exercised
+    # both paths exercised (the repair rule of issue 12 leaves most multi-character
+    # misprints open, so few reach a unique supported repair)
+    assert seen_none > 50 and seen_supported >= 3
 
 
 def test_differing_positions() -> None:
