@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -828,8 +829,8 @@ def in_process(files: list[Found] | list[Path]) -> bool:
     native crash, which for a one-file run would cost that one file anyway.
     An archive may hold thousands of files: it always gets workers.
     """
-    if len(files) != 1:
-        return False
+    if len(files) != 1 or threading.current_thread() is not threading.main_thread():
+        return False  # (the time limit is a SIGALRM: only the main thread can set one)
     entry = files[0]
     if isinstance(entry, Found):
         if entry.error is not None:
