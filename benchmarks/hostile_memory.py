@@ -97,7 +97,9 @@ def measure(label: str, command: list[str], env: dict[str, str]) -> Run:
                 rss = hostile._rss(pid)
                 total += rss
                 ticks[pid] = max(ticks.get(pid, 0), _cpu_ticks(pid))
-                role = peaks.get(pid, (None, 0))[0] or _role(pid, proc.pid, forkservers)
+                role = _role(pid, proc.pid, forkservers)  # again: a fork is seen before its exec
+                if role == "?":
+                    role = peaks.get(pid, ("?", 0))[0]
                 peaks[pid] = (role, max(rss, peaks.get(pid, (role, 0))[1]))
             tree_peak = max(tree_peak, total)
             time.sleep(0.02)

@@ -30,7 +30,7 @@ from saidao.index.store import Index
 from saidao.ingest import deadline, lifetime
 from saidao.ingest.bulk import Options, ingest, work
 from saidao.ingest.limits import render_scale
-from saidao.ingest.read import read
+from saidao.ingest.read import read, sha256_of
 from saidao.ingest.walk import walk_inputs
 from saidao.names import readable
 from saidao.settings import ReadSettings
@@ -252,6 +252,8 @@ def test_links_dangling_outside_and_special_files_each_have_a_reason(tmp_path: P
     # (the link and its target are the same bytes: the second is a copy within the batch)
     stored = _files(tmp_path / "w.db")
     assert stored[str(links["outside"])] == ("failed", "symlink_outside")  # in the index too
+    outside_row = next(f for f in summary.files if f.reason == "symlink_outside")
+    assert outside_row.sha256 != sha256_of(links["outside"].resolve())  # its target never read
     assert all("损坏" not in (f.message or "") for f in summary.files)
 
 
