@@ -110,7 +110,7 @@ def build(engine: str, det: Path, rec: Path):
 
     kind = EngineType(engine)
     version = version_of(det)
-    model_type = ModelType.SMALL if "small" in det.name else ModelType.MOBILE
+    model_type = ModelType.MOBILE  # with model_path set, the enum only names the files
     # with rapidocr's own limits: pages shrunk to 2000 px, lines found at ≥ 736 px
     params = {
         "Global.log_level": "error",

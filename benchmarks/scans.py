@@ -124,7 +124,8 @@ def child_import(files: list[str], db: str, workers: int) -> dict:
     from saidao.ingest.bulk import Options, ingest
 
     summary = ingest(files, db, Options(workers=workers))
-    return {"pages": summary.pages, "failed": summary.failed}
+    reasons = sorted({f"{f.reason}: {(f.detail or '')[:120]}" for f in summary.files if f.reason})
+    return {"pages": summary.pages, "failed": summary.failed, "reasons": reasons}
 
 
 CHILDREN = {"raw3": child_raw3, "raw14": child_raw14, "read": child_read}
@@ -183,10 +184,11 @@ def cer(texts: dict[str, str], files: list[Path]) -> float:
 def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite: bool = False) -> list[dict]:
     names = [str(f) for f in files]
     plan: list[tuple[str, list[str], str | None]] = [("raw: rapidocr 3.x default", ["raw3", *names], None)]
-    with contextlib.suppress(ImportError):
-        import rapidocr_onnxruntime  # noqa: F401
+    if not lite:
+        with contextlib.suppress(ImportError):
+            import rapidocr_onnxruntime  # noqa: F401
 
-        plan.append(("raw: rapidocr-onnxruntime 1.4 default", ["raw14", *names], None))
+            plan.append(("raw: rapidocr-onnxruntime 1.4 default", ["raw14", *names], None))
     for label, path in (("saidao", None), ("before", before)):
         if label == "before" and not path:
             continue
@@ -201,7 +203,8 @@ def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite
         result, wall, cpu = run_child(args, path)
         row = {"what": label, "files": len(files), "pages": result["pages"], "wall": wall, "cpu": cpu,
                "load": load, "cer": cer(result["texts"], files) if "texts" in result else None,
-               "failed": result.get("failed", 0), "stages": result.get("stages")}
+               "failed": result.get("failed", 0), "stages": result.get("stages"),
+               "reasons": result.get("reasons")}
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
