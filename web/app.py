@@ -19,17 +19,15 @@ from starlette.staticfiles import StaticFiles
 
 from saidao.index.db import connect
 from saidao.index.store import Index
+from saidao.vocab import LEVEL_LABELS, UNIT_LABELS
 from saidao.web.security import GuardMiddleware, acting_user, csrf_token
 
 HERE = Path(__file__).parent
 
 #: Chinese names of the values the pages show often.
 DIRECTIONS = ("未来产业验证熟化", "传统产业转型升级", "新兴产业延伸")
-LEVEL_ZH = {"national": "国家", "region": "自治区", "city": "盟市", "county": "旗县区",
-            "zone": "高新区"}
-UNIT_ZH = {"name": "单位名称", "address": "通讯地址", "contact": "联系人", "postcode": "邮编",
-           "department": "部门", "title": "职务", "phone": "电话", "mobile": "手机",
-           "fax": "传真", "email": "电子邮箱"}
+LEVEL_ZH = LEVEL_LABELS  # one vocabulary for pages and commands (saidao.vocab)
+UNIT_ZH = UNIT_LABELS
 OUTCOME_ZH = {"imported": "已导入", "unchanged": "未变", "superseded": "新版本",
               "failed": "失败", "unsupported": "不支持"}
 
