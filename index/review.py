@@ -296,6 +296,8 @@ def resolve(index: Index, item: dict[str, Any], value: str | None, *, by: str = 
     """
     full = detail(index, item)
     target = full.get("target")
+    if target and target[2] not in index.db[target[0]].columns_dict:  # an older schema
+        target = None
     value = (value or "").strip() or None
     if value and target and target[0] == "firm_mentions":
         checked = check(value, expected_area_prefix=AREA_PREFIX)

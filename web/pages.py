@@ -67,8 +67,10 @@ def page_size(request: Request, default: int) -> int:
 
 
 def _pager(request: Request, total: int, page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
-    """Links to the previous and next pages, other query parameters kept."""
-    params = dict(request.query_params)
+    """Links to the previous and next pages, the filters kept (a decision's message and
+    position are not carried to another page)."""
+    params = {k: v for k, v in request.query_params.items()
+              if k not in ("done", "error", "at", "dupes", "page")}
 
     def link(n: int) -> str:
         return request.url.path + "?" + urlencode({**params, "page": n})

@@ -221,8 +221,8 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     # page 2 of the review queue and of the duplicates
     page.goto("/review?size=1")  # type: ignore[attr-defined]
     page.locator(".pager a", has_text="下一页").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**page=2*")  # type: ignore[attr-defined]
     expect(page.locator(".pager")).to_contain_text("第 2 /")
-    assert "page=2" in page.url  # type: ignore[attr-defined]
     page.goto("/dupes?size=2")  # type: ignore[attr-defined]
     page.locator(".pager a", has_text="下一页").click()  # type: ignore[attr-defined]
     expect(page.locator(".pager")).to_contain_text("第 2 /")
@@ -241,12 +241,14 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     expect(page.locator("section.item.current")).to_have_attribute("data-at", "2")
     page.keyboard.press("r")  # type: ignore[attr-defined]
     expect(page.locator(".flash.ok").first).to_contain_text("已标记为已核")
-    assert page.locator("section.item").count() == before - 1  # type: ignore[attr-defined]
+    expect(page.locator("section.item")).to_have_count(before - 1)
 
     # a zone filter by the name people say
     page.goto("/tracks")  # type: ignore[attr-defined]
     page.fill("form.filters input[name=zone]", "包头")  # type: ignore[attr-defined]
     page.click("form.filters button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/tracks?zone=*")  # type: ignore[attr-defined]
+    expect(page.locator("form.filters input[name=zone]")).to_have_value("包头")
     rows = page.locator("table tbody tr")  # type: ignore[attr-defined]
     assert rows.count() >= 1
     for text in rows.all_inner_texts():
