@@ -227,6 +227,14 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     page.locator(".pager a", has_text="下一页").click()  # type: ignore[attr-defined]
     expect(page.locator(".pager")).to_contain_text("第 2 /")
 
+    # moving between review items by keyboard: "j" next, "k" back
+    page.goto("/review")  # type: ignore[attr-defined]
+    assert page.locator("section.item").count() >= 2  # type: ignore[attr-defined]
+    page.keyboard.press("j")  # type: ignore[attr-defined]
+    expect(page.locator("section.item.current")).to_have_attribute("data-at", "2")
+    page.keyboard.press("k")  # type: ignore[attr-defined]
+    expect(page.locator("section.item.current")).to_have_attribute("data-at", "1")
+
     # a review item resolved by keyboard: the unique supported repair is pre-selected, "a"
     page.goto("/review?kind=uscc&file=decl_003")  # type: ignore[attr-defined]
     item = page.locator("section.item.current")  # type: ignore[attr-defined]
@@ -234,11 +242,10 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     expect(item.locator("input[type=radio]:checked")).to_have_count(1)
     page.keyboard.press("a")  # type: ignore[attr-defined]
     expect(page.locator(".flash.ok").first).to_contain_text("已更正为 911501027901993086")
-    # and one settled with "r" after moving to it with "j"
+    # and the next one settled with "r"
     page.goto("/review")  # type: ignore[attr-defined]
     before = page.locator("section.item").count()  # type: ignore[attr-defined]
-    page.keyboard.press("j")  # type: ignore[attr-defined]
-    expect(page.locator("section.item.current")).to_have_attribute("data-at", "2")
+    assert before >= 1
     page.keyboard.press("r")  # type: ignore[attr-defined]
     expect(page.locator(".flash.ok").first).to_contain_text("已标记为已核")
     expect(page.locator("section.item")).to_have_count(before - 1)
