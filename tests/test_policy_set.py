@@ -1,8 +1,10 @@
 """Issue 11: real-world policy layouts — clauses, metadata, in-force periods, problems.
 
 The set (``tests/fixtures/policy_set``: hand-written specs with gold, rendered
-to .txt, .docx, born-digital PDF and a few scans) is measured per form and per
-layout by ``tests/policy_set_eval.py``; the figures are printed (``-s``).
+to .txt, .docx, born-digital PDF, a few scans, and through
+``tests/fixtures/policy_forms.py`` to saved portal pages (.html in four page
+layouts, .mhtml) and OFD) is measured per form, per page layout and per
+document layout by ``tests/policy_set_eval.py``; the figures are printed (``-s``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from policy_set_eval import BORN_DIGITAL, OUT, evaluate, form_path, load_specs
+from policy_set_eval import BORN_DIGITAL, OUT, WEB_AND_OFD, evaluate, form_path, load_render, load_specs
 from typer.testing import CliRunner
 
 from saidao.cli import app
@@ -64,6 +66,44 @@ def test_clause_boundaries_and_metadata_per_form(born_digital: object, form: str
     assert tally.f1 >= F1_MIN, f"{form}: clause-boundary F1 {tally.f1:.3f}"
     assert tally.meta >= META_MIN, f"{form}: metadata {tally.meta:.3f}"
     assert tally.validity_equal == tally.validity_total
+
+
+def test_every_document_is_also_a_saved_page_and_an_ofd_in_every_page_layout() -> None:
+    """Each document as .html and .ofd, every other one as .mhtml; each page layout used,
+    the county site's page in GBK bytes."""
+    render = load_render()
+    used: set[str] = set()
+    for doc in SPECS.DOCS:
+        for form in WEB_AND_OFD:
+            layout = render.variant(doc["id"], form)
+            assert form_path(doc["id"], form).is_file() == (form != "mhtml" or layout is not None), doc["id"]
+            used.add(f"{form}:{layout}")
+            if layout == "county" and form == "html":
+                data = form_path(doc["id"], form).read_bytes()
+                assert b"charset=gbk" in data
+                data.decode("gbk")
+    assert {f"html:{name}" for name in render.WEB_LAYOUTS} <= used
+    assert {f"mhtml:{name}" for name in render.PORTAL_LAYOUTS} <= used
+
+
+@pytest.fixture(scope="module")
+def web_and_ofd() -> object:
+    return evaluate(WEB_AND_OFD, verbose=True)
+
+
+@pytest.mark.parametrize("form", WEB_AND_OFD)
+def test_clause_boundaries_and_metadata_per_web_form_and_ofd(web_and_ofd: object, form: str) -> None:
+    print("\n" + web_and_ofd.table())  # type: ignore[attr-defined]
+    for line in web_and_ofd.failures:  # type: ignore[attr-defined]
+        print(line)
+    tally = web_and_ofd.by_form[form]  # type: ignore[attr-defined]
+    assert tally.docs >= (len(SPECS.DOCS) // 2 if form == "mhtml" else len(SPECS.DOCS))
+    assert tally.f1 >= F1_MIN, f"{form}: clause-boundary F1 {tally.f1:.3f}"
+    assert tally.meta >= META_MIN, f"{form}: metadata {tally.meta:.3f}"
+    assert tally.validity_equal == tally.validity_total
+    for name, page in web_and_ofd.by_page.items():  # type: ignore[attr-defined]
+        if name.startswith(form + ":"):
+            assert page.f1 >= F1_MIN and page.meta >= META_MIN, name
 
 
 @pytest.mark.slow
