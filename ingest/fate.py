@@ -44,8 +44,6 @@ _TEXT_SKIPS = {
     ".csv": "CSV 表格；认定名单请用 `saidao register import` 导入",
     ".tsv": "表格文件；认定名单请用 `saidao register import` 导入",
     ".xml": "XML 数据文件",
-    ".html": "网页文件",
-    ".htm": "网页文件",
     ".yaml": "配置文件",
     ".yml": "配置文件",
     ".toml": "配置文件",

@@ -14,7 +14,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from policy_set_eval import BORN_DIGITAL, OUT, WEB_AND_OFD, evaluate, form_path, load_render, load_specs
+from policy_set_eval import (
+    BORN_DIGITAL,
+    OUT,
+    WEB_AND_OFD,
+    evaluate,
+    form_path,
+    load_render,
+    load_specs,
+)
 from typer.testing import CliRunner
 
 from saidao.cli import app
@@ -218,7 +226,7 @@ def test_numbering_gap_is_a_problem_with_its_page() -> None:
 
 
 def test_policy_without_clauses_reaches_the_report_and_the_review_queue(tmp_path: Path) -> None:
-    from saidao.web.review import queue
+    from saidao.index.review import queue
 
     path = tmp_path / "notice.txt"
     path.write_text("关于做好2025年度科技项目申报工作的通知\n各有关单位：\n请按照有关要求做好申报工作，"
