@@ -303,3 +303,17 @@ def test_repeal_statements() -> None:
                        "此前出台的有关政策与本办法不一致的，以本办法为准。"], date="2024-01-01")
     assert v.repeals == [{"title": "包头市人才新政", "doc_number": "包府发〔2019〕5号"}]
     assert v.repeals_general
+
+
+def test_a_fixed_layout_paragraph_s_lines_are_wraps_unless_the_text_says_otherwise() -> None:
+    """OFD paragraphs (grouped by the page's indents): a 文号 cut from its label runs on, a
+    sentence ending at the line's end does not end the paragraph; a signature's date stays."""
+    from saidao.extractors.linewrap import repair_lines
+
+    lines = ["标题：某某措施　发文字号：内科", "发〔2023〕21号", "3.加强人才保障。", "引进高层次人才100名。",
+             "赛罕区人民政府", "2024年2月26日"]
+    soft = frozenset({1, 3, 5})
+    assert [p.text for p in repair_lines(lines, soft)] == [
+        "标题：某某措施　发文字号：内科发〔2023〕21号", "3.加强人才保障。引进高层次人才100名。",
+        "赛罕区人民政府", "2024年2月26日"]
+    assert len(repair_lines(lines)) == 6  # without the reader's grouping nothing is joined
