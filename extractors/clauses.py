@@ -148,10 +148,10 @@ TERMINAL = "。！？!?"
 MONGOLIAN = re.compile(r"[\u1800-\u18af]")
 
 
-def _repair(lines: list[tuple[str, Provenance]]) -> list[Para]:
+def _repair(lines: list[tuple[str, Provenance]], soft: frozenset[int] = frozenset()) -> list[Para]:
     """Paragraphs from raw lines: wraps joined, page artefacts dropped, widths folded."""
     out: list[Para] = []
-    for rp in repair_lines([t for t, _ in lines]):
+    for rp in repair_lines([t for t, _ in lines], soft):
         text = normalize(rp.text, simplified=False).strip()
         if text:
             out.append(Para(text, [lines[i][1] for i in rp.lines], is_table=rp.kind == "table"))
@@ -169,22 +169,33 @@ def _paragraph_lines(block: Paragraph) -> list[tuple[str, Provenance]]:
     return [(block.text, block.provenance)]
 
 
+#: Formats whose readers group a page's visual lines into paragraphs by layout (first-line
+#: indents, line pitch), so a break inside one of their paragraphs is a wrap (see
+#: ``linewrap._soft_wrap``). In HTML a line of a paragraph ends at a ``<br>``: a real break.
+SOFT_WRAP_FORMATS = frozenset({"ofd"})
+
+
 def document_paras(doc: Document) -> list[Para]:
     """The body as repaired paragraphs, tables kept in place as tab-joined rows."""
     paras: list[Para] = []
     pending: list[tuple[str, Provenance]] = []
+    soft: set[int] = set()
+    visual = doc.format in SOFT_WRAP_FORMATS
     for block in doc.blocks:
         if isinstance(block, Image):
             continue
         if isinstance(block, Table):
-            paras.extend(_repair(pending))
-            pending = []
+            paras.extend(_repair(pending, frozenset(soft)))
+            pending, soft = [], set()
             text = _table_text(block)
             if text:
                 paras.append(Para(text, [block.provenance], is_table=True))
             continue
-        pending.extend(_paragraph_lines(block))
-    paras.extend(_repair(pending))
+        lines = _paragraph_lines(block)
+        if visual:
+            soft.update(range(len(pending) + 1, len(pending) + len(lines)))
+        pending.extend(lines)
+    paras.extend(_repair(pending, frozenset(soft)))
     return paras
 
 

@@ -320,9 +320,40 @@ def _clause_unfinished(text: str) -> bool:
     return any(ch in "，、,；" for ch in text) and text[-1] not in FINAL
 
 
-def _joins(para: list[_Line], para_text: str, line: _Line, full: float | None) -> bool:
-    """Whether ``line`` continues the paragraph ``para`` (see the module doc)."""
+def _soft_wrap(prev: _Line, para_text: str, line: _Line, full: float | None) -> bool:
+    """A break the reader placed inside one paragraph (a fixed-layout page's visual lines,
+    grouped by the page's first-line indents) is a wrap unless the text says otherwise.
+
+    The text's own signs still win (a numbered item starts, a sentence ended on
+    a line that is not full), but a 文号 or date cut from its label on the line
+    before (``…发文字号：内科`` / ``发〔2023〕21号``) is the rest of that value, and a
+    sentence that ends exactly at a full line's end does not end the paragraph.
+    """
+    if prev.table or line.table or line.heading or prev.standalone:
+        return False
+    if prev.heading and not any(ch in CLAUSE_MARKS for ch in prev.text):
+        return False
+    if line.standalone:
+        cut = _DOC_NUMBER_LINE.match(line.text) or _DATE_LINE.match(line.text)
+        return bool(cut) and bool(_VALUE_BEGUN.search(prev.text))
+    if ends_sentence(para_text):  # the reader's line was full unless the measured width says not
+        return full is None or prev.width >= full
+    return True
+
+
+#: A line ending in a label's colon and perhaps the first characters of its value
+#: (``发文字号：内科``, ``成文日期：``): the value runs on.
+_VALUE_BEGUN = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[：:]\s*[\u4e00-\u9fff]{0,12}$")
+
+
+def _joins(
+    para: list[_Line], para_text: str, line: _Line, full: float | None, soft: bool = False
+) -> bool:
+    """Whether ``line`` continues the paragraph ``para`` (see the module doc); ``soft``: the
+    reader put the two lines in one paragraph (see ``_soft_wrap``)."""
     prev = para[-1]
+    if soft and _soft_wrap(prev, para_text, line, full):
+        return True
     if prev.table or line.table or prev.standalone or line.standalone or line.heading:
         return False
     if prev.heading and not any(ch in CLAUSE_MARKS for ch in prev.text):
@@ -393,13 +424,15 @@ def _split_inline_headings(paragraph: RepairedParagraph) -> list[RepairedParagra
     return [first, *rest]
 
 
-def repair_lines(lines: Sequence[str]) -> list[RepairedParagraph]:
+def repair_lines(lines: Sequence[str], soft: frozenset[int] = frozenset()) -> list[RepairedParagraph]:
     """Join hard-wrapped lines into paragraphs; drop page artefacts.
 
     ``lines`` are raw lines in reading order (a text file's lines, or every
     line of a PDF document, page after page; pass the whole document so the
     full line width can be measured). Returns paragraphs with the 0-based
-    indices of the lines they came from.
+    indices of the lines they came from. ``soft``: indices of lines that the
+    reader placed in the same paragraph as the line before (visual lines of a
+    fixed-layout page), a hint the text's own signs may overrule.
 
     >>> [p.text for p in repair_lines(["一、总体要求", "", "（一）指导思想。以新思想为", "", "指导，深入贯彻。",
     ...                                "- 2 -", "ᠮᠣᠩᠭᠣᠯ", " 全面实施。"])]
@@ -409,7 +442,7 @@ def repair_lines(lines: Sequence[str]) -> list[RepairedParagraph]:
     full = _full_width_of([ln.width for ln in classified if not ln.table])
     groups: list[tuple[list[_Line], str]] = []
     for line in classified:
-        if groups and _joins(groups[-1][0], groups[-1][1], line, full):
+        if groups and _joins(groups[-1][0], groups[-1][1], line, full, line.index in soft):
             para, text = groups[-1]
             para.append(line)
             groups[-1] = (para, _join_text(text, line.text))

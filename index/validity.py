@@ -159,6 +159,8 @@ def describe_zh(period: dict[str, Any] | None) -> str:
     text = "，".join(parts) or "有效期未注明"
     if rb := period.get("repealed_by"):
         text += f"；已被{rb.get('doc_number') or '《' + (rb.get('title') or '') + '》'}废止"
+    elif period.get("state") == "repealed" or period.get("status") == "repealed":
+        text += "；已废止"  # the portal's 有效性 says so, without naming what replaced it
     elif period.get("state") == "expired" or period.get("status") == "expired":
         text += "；已失效"
     elif period.get("state") == "not_yet":

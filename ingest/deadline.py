@@ -11,6 +11,7 @@ or library swallows it. Code that waits on something outside Python
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from typing import Any
 
@@ -35,14 +36,23 @@ def start(limit: float) -> None:
     """Arm the limit for one file (the alarm interrupts Python code when it passes)."""
     global _limit, _started
     _limit, _started = limit, time.monotonic()
-    signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    if _alarm_allowed():
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
 
 
 def stop() -> None:
     global _limit
-    signal.setitimer(signal.ITIMER_REAL, 0)
+    if _alarm_allowed():
+        signal.setitimer(signal.ITIMER_REAL, 0)
     _limit = None
+
+
+def _alarm_allowed() -> bool:
+    """Signals can only be handled in the main thread: an import the web app runs in a
+    worker thread keeps ``remaining`` (LibreOffice's timeout) and the parent's watchdog,
+    but no alarm (``signal.signal`` there raises ValueError and the whole job failed)."""
+    return threading.current_thread() is threading.main_thread()
 
 
 def elapsed() -> float:

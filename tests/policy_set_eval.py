@@ -9,7 +9,7 @@ and ``benchmarks/policies.py``. Two measures, each per form and per layout:
 * **metadata** — title, 文号, issuers, date, level and jurisdiction, each equal
   to gold (whitespace and widths ignored): the share of equal fields.
 
-    .venv/bin/python tests/policy_set_eval.py [--forms txt,docx,pdf] [-v]
+    .venv/bin/python tests/policy_set_eval.py [--forms txt,docx,pdf,html,mhtml,ofd] [-v]
 """
 
 from __future__ import annotations
@@ -29,11 +29,22 @@ SET_DIR = Path(__file__).parent / "fixtures" / "policy_set"
 OUT = SET_DIR / "out"
 META_KEYS = ("title", "doc_number", "issuers", "date", "level", "jurisdiction")
 BORN_DIGITAL = ("txt", "docx", "pdf")
+#: Saved web pages (portal layouts rotated over the documents, MHTML for every other one)
+#: and OFD, rendered by ``policy_set/render.py`` through ``tests/fixtures/policy_forms.py``.
+WEB_AND_OFD = ("html", "mhtml", "ofd")
 
 
 def load_specs() -> Any:
     """``specs.py`` as a module (the fixtures folder is not a package)."""
     spec = importlib.util.spec_from_file_location("policy_set_specs", SET_DIR / "specs.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def load_render() -> Any:
+    """``render.py`` as a module (it knows which page layout each document is saved in)."""
+    spec = importlib.util.spec_from_file_location("policy_set_render", SET_DIR / "render.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
@@ -58,15 +69,20 @@ class Case:
     form: str
     path: Path
     gold: dict[str, Any]
+    variant: str | None = None  # the saved page's layout (html, mhtml)
 
 
 def cases(forms: tuple[str, ...] = BORN_DIGITAL) -> Iterator[Case]:
+    render = load_render() if {"html", "mhtml"} & set(forms) else None
     for doc in load_specs().DOCS:
         for form in forms:
             path = form_path(doc["id"], form)
             if form == "scan" and not doc["scan"]:
                 continue
-            yield Case(doc["id"], doc["layout"], form, path, doc["gold"])
+            variant = render.variant(doc["id"], form) if render and form in ("html", "mhtml") else None
+            if form == "mhtml" and variant is None:
+                continue  # MHTML for every other document only
+            yield Case(doc["id"], doc["layout"], form, path, doc["gold"], variant)
 
 
 def clause_hits(found: list[dict[str, Any]], gold: list[dict[str, Any]]) -> tuple[int, list, list]:
@@ -127,12 +143,13 @@ class Tally:
 class Report:
     by_form: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_layout: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_page: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))  # form:page layout
     failures: list[str] = field(default_factory=list)
 
     def table(self) -> str:
         lines = ["| group | docs | clauses found/gold | boundary F1 | metadata | in force (from, until) |",
                  "|---|---|---|---|---|---|"]
-        for title, groups in (("form", self.by_form), ("layout", self.by_layout)):
+        for title, groups in (("form", self.by_form), ("page", self.by_page), ("layout", self.by_layout)):
             for name, t in groups.items():
                 lines.append(f"| {title} {name} | {t.docs} | {t.found}/{t.gold} | {t.f1:.3f} | "
                              f"{t.meta:.3f} | {t.validity_equal}/{t.validity_total} |")
@@ -152,14 +169,17 @@ def evaluate(forms: tuple[str, ...] = BORN_DIGITAL, verbose: bool = False) -> Re
             report.failures.append(f"{case.id}.{case.form}: {exc}")
         hits, missed, extra = clause_hits(result.get("clauses", []), case.gold["clauses"])
         wrong = meta_wrong(result, case.gold["meta"])
-        for group in (report.by_form[case.form], report.by_layout[case.layout]):
+        groups = [report.by_form[case.form], report.by_layout[case.layout]]
+        if case.variant:
+            groups.append(report.by_page[f"{case.form}:{case.variant}"])
+        for group in groups:
             group.add(len(result.get("clauses", [])), len(case.gold["clauses"]), hits,
                       len(META_KEYS) - len(wrong))
         gold_validity = case.gold.get("in_force")
         if gold_validity:
             got = result.get("in_force") or {}
             equal = (got.get("from"), got.get("until")) == (gold_validity["from"], gold_validity["until"])
-            for group in (report.by_form[case.form], report.by_layout[case.layout]):
+            for group in groups:
                 group.add_validity(equal)
             if verbose and not equal:
                 report.failures.append(f"{case.id}.{case.form}: in_force {got} gold {gold_validity}")

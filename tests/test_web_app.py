@@ -522,3 +522,29 @@ def test_no_candidate_is_preselected_unless_it_is_the_unique_repair(db: Path) ->
                                          "action": "accept"})
     assert "请先选择一个候选或输入正确值" in r.text  # 确认更正 with nothing chosen is refused
     assert MISPRINT in c.get("/review?kind=uscc").text
+
+
+def test_pages_say_whether_a_clause_is_in_force_and_a_track_names_its_sources(db: Path) -> None:
+    """效力 on the search hits, the zone's pages and the clause page (index.validity), a
+    track's source files (index.track_merge) on its page: the repeal pair of the policy set."""
+    from saidao.ingest.bulk import Options, ingest
+    from saidao.settings import ReadSettings
+
+    out = Path(__file__).parent / "fixtures" / "policy_set" / "out"
+    ingest([out / "repeal_old.txt", out / "repeal_new.docx"], db,
+           Options(workers=1, kind="policy", settings=ReadSettings(ocr=False)))
+    c = client(db)
+    repealed = "已被鄂府发〔2025〕12号废止"
+    hits = c.get("/search", params={"q": "人才公寓"}).text
+    assert "效力：2019-03-01 起施行" in hits and repealed in hits and "效力：2025-06-01 起施行" in hits
+    with Index.open(db) as index:
+        old_id, clause_id = index.db.execute(
+            "SELECT p.policy_id, c.clause_id FROM policies p JOIN clauses c USING (policy_id) "
+            "WHERE p.doc_number = '鄂府发〔2019〕5号' ORDER BY c.position LIMIT 1").fetchone()
+    assert repealed in c.get(f"/clause/{quote(clause_id)}").text
+    zone = resolve_zone("鄂尔多斯高新区").id
+    assert repealed in c.get(f"/zone/{quote(zone)}/policy/{quote(old_id)}").text
+    zone_page = c.get(f"/zone/{quote(zone)}").text
+    assert "效力：" in zone_page and "有效期未注明" in zone_page  # every policy says it, dated or not
+    track_page = c.get(f"/track/{ids(db)['track']}").text
+    assert "来源文件" in track_page and "主来源" in track_page

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 from saidao.extractors.citation import clause_label
 from saidao.index.fts import normalise
 from saidao.index.review import differing
+from saidao.index.validity import describe_zh
 from saidao.vocab import local_time
 
 #: Characters of context either side of the first hit in a snippet.
@@ -100,4 +101,4 @@ def basenames(values: Iterable[Any]) -> list[str]:
 FILTERS = {"highlight": highlight, "window": window, "joined": joined, "short": short,
            "yesno": yesno, "clause_label": clause_label, "codediff": codediff,
            "merged": merged, "differing": differing,
-           "localtime": local_time, "basenames": basenames}
+           "localtime": local_time, "basenames": basenames, "in_force_zh": describe_zh}

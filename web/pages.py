@@ -29,6 +29,7 @@ from saidao.index.search import (
     zone_ids,
 )
 from saidao.index.store import Index
+from saidao.index.validity import annotate
 from saidao.web import charts
 from saidao.web.app import DIRECTIONS, index_of, render, route
 from saidao.web.forms import FIGURE_INPUT, TRACK_FIGURES
@@ -160,6 +161,7 @@ def search(request: Request) -> Response:
         for h in hits:
             h["path"] = "/".join(h["path"])
         return xlsx_response("检索结果.xlsx", "检索结果", CLAUSE_COLUMNS, hits)
+    annotate(index, hits)  # each hit's 效力: staff never see a repealed clause unmarked
     return render(request, "search.html", hits=hits, words=words, error=error,
                   exact=[h for h in hits if h.get("match") == "exact"],
                   partial=[h for h in hits if h.get("match") != "exact"],
@@ -187,6 +189,7 @@ def clause(request: Request) -> Response:
     if found is None:
         raise HTTPException(404, "条款不存在")
     words = main_words(fts.query_words(request.query_params.get("q") or ""))
+    annotate(index, [found["target"]])
     return render(request, "clause.html", **found, words=words)
 
 
@@ -255,7 +258,8 @@ def zone(request: Request) -> Response:
         return xlsx_response(f"{found.name}新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
     policies = zone_clauses(index, found.id)
     page = _page(request)
-    shown = policies[(page - 1) * ZONE_POLICIES_PER_PAGE: page * ZONE_POLICIES_PER_PAGE]
+    shown = [dict(p) for p in policies[(page - 1) * ZONE_POLICIES_PER_PAGE: page * ZONE_POLICIES_PER_PAGE]]
+    annotate(index, shown)  # copies: the cached list is shared
     return render(request, "zone.html", zone=found, tracks=rows[:ZONE_TRACKS],
                   track_total=len(rows), policies=shown,
                   pager=_pager(request, len(policies), page, ZONE_POLICIES_PER_PAGE),
@@ -281,6 +285,7 @@ def zone_policy(request: Request) -> Response:
             c["path"] = "/".join(c["path"])
         return xlsx_response(f"{found.name}适用条款.xlsx", "适用条款", CLAUSE_COLUMNS, rows)
     page = _page(request)
+    annotate(index, [found_policy])
     return render(request, "zone_policy.html", zone=found, policy=found_policy,
                   clauses=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
                   named=sum(c["names_zone"] for c in rows),
@@ -353,7 +358,10 @@ def track(request: Request) -> Response:
         raise HTTPException(404, "新赛道不存在")
     from saidao.web.imports import display_path, load_names
 
-    data["file"] = display_path(data["file"], load_names(request.app.state.settings))
+    names = load_names(request.app.state.settings)
+    data["file"] = display_path(data["file"], names)
+    for src in data["sources"]:  # the files this track was merged from (index.track_merge)
+        src["shown"] = display_path(src["path"], names)
     fixes = code_corrections(index, track_id)
     for firm in data["firms"]:
         firm["fix"] = fixes.get(firm["id"])
