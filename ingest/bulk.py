@@ -27,6 +27,7 @@ import os
 import resource
 import signal
 import tempfile
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -706,8 +707,11 @@ def in_process(files: list[Path]) -> bool:
     worker exists); one file needs only its own reader. The file keeps its
     time limit (``work``'s alarm); what it gives up is the isolation from a
     native crash, which for a one-file run would cost that one file anyway.
-    An archive may hold thousands of files: it always gets workers.
+    An archive may hold thousands of files: it always gets workers. Only on the main
+    thread (the time limit is a signal): the web app imports uploads from a thread.
     """
+    if threading.current_thread() is not threading.main_thread():
+        return False
     return len(files) == 1 and files[0].is_file() and not is_archive(files[0])
 
 
