@@ -161,8 +161,9 @@ def run_child(args: list[str], pythonpath: str | None = None) -> tuple[dict, flo
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     cpu0, started = _children_cpu(), time.perf_counter()
+    # run from a neutral folder: the work tree's own saidao/ on the path would shadow --before's code
     out = subprocess.run([sys.executable, __file__, "--_child", *args], capture_output=True,
-                         text=True, env=env)
+                         text=True, env=env, cwd=tempfile.gettempdir())
     wall = time.perf_counter() - started
     _reap()
     if out.returncode:

@@ -827,7 +827,8 @@ def in_process(files: list[Found] | list[Path]) -> bool:
     worker exists); one file needs only its own reader. The file keeps its
     time limit (``work``'s alarm); what it gives up is the isolation from a
     native crash, which for a one-file run would cost that one file anyway.
-    An archive may hold thousands of files: it always gets workers.
+    An archive may hold thousands of files: it always gets workers. Only on the main
+    thread (the time limit is a signal): the web app imports uploads from a thread.
     """
     if len(files) != 1 or threading.current_thread() is not threading.main_thread():
         return False  # (the time limit is a SIGALRM: only the main thread can set one)
