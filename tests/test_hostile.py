@@ -440,7 +440,7 @@ def test_web_malformed_requests_are_4xx_with_chinese(tmp_path: Path) -> None:
 
 
 def test_upload_quota_removes_the_oldest_and_spares_running_imports(tmp_path: Path) -> None:
-    from saidao.web.app import Settings
+    from saidao.web.common import Settings
     from saidao.web.imports import make_room, upload_dir
 
     settings = Settings(tmp_path / "q.db", max_store_bytes=3000, keep_upload_days=30)

@@ -4,6 +4,7 @@
 is a thin view over a library call in ``saidao.index`` or ``saidao.ingest``.
 """
 
-from saidao.web.app import Settings, create_app
+from saidao.web.app import create_app
+from saidao.web.common import Settings
 
 __all__ = ["Settings", "create_app"]

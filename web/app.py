@@ -1,166 +1,44 @@
-"""The Starlette application: settings, per-thread index connections, templates, routes."""
+"""The Starlette application: routes of every page module, error pages, middleware.
+
+Only this module imports the page modules; they share what they need through
+``saidao.web.common`` (settings, the index store, templates, ``render``, ``route``), so
+``web/`` has no import circle.
+"""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from saidao.index.db import connect
-from saidao.index.store import Index
-from saidao.vocab import DIRECTIONS as VOCAB_DIRECTIONS
-from saidao.vocab import LEVEL_LABELS, UNIT_FIELD_LABELS, UPLOAD_OUTCOME_LABELS
-from saidao.web.security import (
-    GuardMiddleware,
-    LoginThrottle,
-    Sessions,
-    acting_user,
-    csrf_token,
+from saidao.web import firms, forms, imports, pages, review
+from saidao.web.common import (
+    HERE,
+    Settings,
+    Store,
+    http_error,
+    out_of_range,
+    server_error,
 )
+from saidao.web.security import GuardMiddleware, LoginThrottle, Sessions
 
-HERE = Path(__file__).parent
-
-#: Chinese names of the values the pages show often (``saidao.vocab``, shared with the CLI).
-DIRECTIONS = VOCAB_DIRECTIONS
-LEVEL_ZH = LEVEL_LABELS
-UNIT_ZH = UNIT_FIELD_LABELS
-OUTCOME_ZH = UPLOAD_OUTCOME_LABELS
-
-
-@dataclass
-class Settings:
-    """Where the index and the uploaded files live, and the optional access token."""
-
-    db_path: Path
-    token: str | None = None
-    data_dir: Path | None = None  # uploads; default: ``<db folder>/saidao-data``
-    max_upload_bytes: int = 200 * 1024 * 1024
-    max_store_bytes: int = 5 * 1024 * 1024 * 1024  # all kept uploads together (oldest go first)
-    keep_upload_days: float = 90.0  # uploads older than this are removed
-    workers: int = 2
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.db_path = Path(self.db_path).resolve()
-        self.data_dir = Path(self.data_dir or self.db_path.parent / "saidao-data").resolve()
-
-
-class Store:
-    """One index connection per server thread (SQLite connections stay in their thread)."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
-        self._local = threading.local()
-        probe = Index.open(db_path)  # create or migrate once, refresh the zone registry
-        self.read_only = probe.read_only  # a read-only index is served read-only
-        probe.close()
-
-    def index(self) -> Index:
-        index = getattr(self._local, "index", None)
-        if index is None:
-            index = _thread_index(self.db_path, self.read_only)
-            self._local.index = index
-        return index
-
-
-def _thread_index(db_path: Path, read_only: bool) -> Index:
-    """A thread's connection: read-only (``mode=ro``) when the index file cannot be written."""
-    if read_only:
-        from saidao.index.opening import connect_read_only
-
-        return Index(connect_read_only(db_path), str(db_path), read_only=True)
-    return Index(connect(db_path), str(db_path))
-
-
-def _environment() -> jinja2.Environment:
-    """Autoescape everywhere: extracted text is untrusted."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
-        autoescape=True,
-        undefined=jinja2.ChainableUndefined,
-    )
-    from saidao.web import format as fmt
-
-    env.filters.update(fmt.FILTERS)
-    from saidao import vocab
-    from saidao.corpus.zones import registry
-
-    env.globals.update(LEVEL_ZH=LEVEL_ZH, OUTCOME_ZH=OUTCOME_ZH, DIRECTIONS=DIRECTIONS,
-                       UNIT_ZH=UNIT_ZH, TAG_LABELS=vocab.TAG_LABELS,
-                       ZONE_STATUS_LABELS=vocab.ZONE_STATUS_LABELS,
-                       DOC_KIND_LABELS=vocab.DOC_KIND_LABELS,
-                       zone_names={z.id: z.name for z in registry().all()})
-    return env
-
-
-ENV = _environment()
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page from ``templates/`` with the request's CSRF token and user in scope."""
-    context.update(
-        request=request,
-        csrf=csrf_token(request),
-        user=acting_user(request),
-        csrf_field=Markup('<input type="hidden" name="csrf" value="{}">').format(
-            csrf_token(request)),
-    )
-    html = ENV.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status_code)
-
-
-def store(request: Request) -> Store:
-    return request.app.state.store
-
-
-def index_of(request: Request) -> Index:
-    """The index connection of this thread."""
-    return store(request).index()
-
-
-async def _out_of_range(request: Request, exc: Exception) -> Response:
-    """A number too large for the index (``/track/99999999999999999999``) is the request's fault."""
-    return render(request, "error.html", status_code=400, status=400,
-                  detail="请求中的数字超出范围")
-
-
-async def _server_error(request: Request, exc: Exception) -> Response:
-    """The last net: a Chinese page, never a traceback."""
-    return render(request, "error.html", status_code=500, status=500,
-                  detail="服务器内部错误，请稍后重试或联系维护人员")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 500)
-    detail = getattr(exc, "detail", "") or ""
-    if not detail or detail == HTTPStatus(status).phrase:  # Starlette's English default
-        detail = {404: "页面不存在", 405: "不支持的请求方法"}.get(status, "请求未能完成")
-    return render(request, "error.html", status_code=status, status=status, detail=detail)
+__all__ = ["Settings", "create_app"]
 
 
 def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
                data_dir: str | Path | None = None, **options: Any) -> Starlette:
     """The web application over the index at ``db_path`` (created when missing)."""
-    from saidao.web import firms, forms, imports, pages, review
-
     settings = Settings(Path(db_path), token=token, data_dir=data_dir, **options)
     routes = [
         *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES, *forms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={
-        HTTPException: _http_error, OverflowError: _out_of_range, 500: _server_error})
+        HTTPException: http_error, OverflowError: out_of_range, 500: server_error})
     app.state.settings = settings
     app.state.store = Store(settings.db_path)
     app.state.jobs = imports.Jobs(settings)
@@ -170,5 +48,3 @@ def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
     return app
 
 
-def route(path: str, endpoint: Any, methods: list[str] | None = None) -> Route:
-    return Route(path, endpoint, methods=methods or ["GET"])

@@ -17,8 +17,7 @@ from saidao.corpus.zones import registry
 from saidao.index.dupes import Group, all_groups, confirm_group, groups_from_index, split_group
 from saidao.index.export import DUPE_COLUMNS, group_rows
 from saidao.index.search import UnknownZone, resolve_zones
-from saidao.web.app import index_of, render, route
-from saidao.web.pages import _page, _pager, page_size, xlsx_link
+from saidao.web.common import index_of, page_number, page_size, pager, render, route, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -57,10 +56,10 @@ def dupes(request: Request) -> Response:
         groups = [g for g in groups if g.confirmed == (state == "confirmed")]
     if wants_xlsx(request):
         return xlsx_response("重复企业.xlsx", "重复企业", DUPE_COLUMNS, group_rows(groups))
-    page, size = _page(request), page_size(request, PAGE_SIZE)
+    page, size = page_number(request), page_size(request, PAGE_SIZE)
     shown = groups[(page - 1) * size: page * size]
     return render(request, "dupes.html", groups=shown,
-                  pager=_pager(request, len(groups), page, size),
+                  pager=pager(request, len(groups), page, size),
                   q=q, state=state, xlsx=xlsx_link(request), done=request.query_params.get("done"),
                   zones=registry().all(), zone=zone, zone_error=zone_error, suggestions=suggestions,
                   params=dict(request.query_params),

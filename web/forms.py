@@ -18,7 +18,7 @@ from starlette.responses import Response
 from saidao.errors import SaidaoError
 from saidao.index import eligibility
 from saidao.index.registers import REGISTER_TYPES, import_register
-from saidao.web.app import index_of, render, route
+from saidao.web.common import index_of, render, route
 from saidao.web.security import staff_post
 
 #: Figures entered per track (the region's average growth is region-wide when the index

@@ -30,8 +30,7 @@ from saidao.index import report
 from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
 from saidao.ingest.detect import FORMATS, sniff
-from saidao.web.app import OUTCOME_ZH, Settings, index_of, render, route
-from saidao.web.pages import xlsx_link
+from saidao.web.common import OUTCOME_ZH, Settings, index_of, render, route, xlsx_link
 from saidao.web.security import csrf_ok
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 

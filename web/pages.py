@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -31,7 +30,16 @@ from saidao.index.search import (
 from saidao.index.store import Index
 from saidao.index.validity import annotate
 from saidao.web import charts
-from saidao.web.app import DIRECTIONS, index_of, render, route
+from saidao.web.common import (
+    DIRECTIONS,
+    PAGE_SIZE,
+    index_of,
+    page_number,
+    pager,
+    render,
+    route,
+    xlsx_link,
+)
 from saidao.web.forms import FIGURE_INPUT, TRACK_FIGURES
 from saidao.web.security import (
     SESSION_SECONDS,
@@ -44,47 +52,7 @@ from saidao.web.security import (
 )
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
-PAGE_SIZE = 100
 SEARCH_LIMIT = 50
-
-
-def _page(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
-
-
-#: Bounds of a page size asked for with ``?size=``.
-MIN_SIZE, MAX_SIZE = 1, 200
-
-
-def page_size(request: Request, default: int) -> int:
-    """``?size=`` when given (within MIN_SIZE..MAX_SIZE), else the list's own default."""
-    try:
-        return min(MAX_SIZE, max(MIN_SIZE, int(request.query_params["size"])))
-    except (KeyError, ValueError):
-        return default
-
-
-def _pager(request: Request, total: int, page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
-    """Links to the previous and next pages, the filters kept (a decision's message and
-    position are not carried to another page)."""
-    params = {k: v for k, v in request.query_params.items()
-              if k not in ("done", "error", "at", "dupes", "page")}
-
-    def link(n: int) -> str:
-        return request.url.path + "?" + urlencode({**params, "page": n})
-
-    pages = max(1, -(-total // size))
-    return {"page": page, "pages": pages, "total": total,
-            "prev": link(page - 1) if page > 1 else None,
-            "next": link(page + 1) if page < pages else None}
-
-
-def xlsx_link(request: Request) -> str:
-    params = {k: v for k, v in request.query_params.items() if k not in ("page", "format")}
-    return request.url.path + "?" + urlencode({**params, "format": "xlsx"})
 
 
 # ---------------------------------------------------------------- home
@@ -151,7 +119,7 @@ def search(request: Request) -> Response:
     index = index_of(request)
     xlsx = wants_xlsx(request)
     error, suggestions, found = None, [], None
-    page = 1 if xlsx else _page(request)
+    page = 1 if xlsx else page_number(request)
     try:
         hits, words, found = search_hits(index, request, 2000 if xlsx else SEARCH_LIMIT,
                                          (page - 1) * SEARCH_LIMIT)
@@ -168,7 +136,7 @@ def search(request: Request) -> Response:
                   notice=found.notice if found else None,
                   near=found.suggestions if found else [],
                   counts=(len(found.exact), len(found.ranked) - len(found.exact)) if found else None,
-                  pager=_pager(request, len(found.ranked), page, SEARCH_LIMIT) if found else None,
+                  pager=pager(request, len(found.ranked), page, SEARCH_LIMIT) if found else None,
                   suggestions=suggestions, q=dict(request.query_params), zones=registry().all(),
                   policies=_policy_choices(index), xlsx=xlsx_link(request))
 
@@ -257,12 +225,12 @@ def zone(request: Request) -> Response:
     if wants_xlsx(request):
         return xlsx_response(f"{found.name}新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
     policies = zone_clauses(index, found.id)
-    page = _page(request)
+    page = page_number(request)
     shown = [dict(p) for p in policies[(page - 1) * ZONE_POLICIES_PER_PAGE: page * ZONE_POLICIES_PER_PAGE]]
     annotate(index, shown)  # copies: the cached list is shared
     return render(request, "zone.html", zone=found, tracks=rows[:ZONE_TRACKS],
                   track_total=len(rows), policies=shown,
-                  pager=_pager(request, len(policies), page, ZONE_POLICIES_PER_PAGE),
+                  pager=pager(request, len(policies), page, ZONE_POLICIES_PER_PAGE),
                   xlsx=xlsx_link(request))
 
 
@@ -284,12 +252,12 @@ def zone_policy(request: Request) -> Response:
         for c in rows:
             c["path"] = "/".join(c["path"])
         return xlsx_response(f"{found.name}适用条款.xlsx", "适用条款", CLAUSE_COLUMNS, rows)
-    page = _page(request)
+    page = page_number(request)
     annotate(index, [found_policy])
     return render(request, "zone_policy.html", zone=found, policy=found_policy,
                   clauses=rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
                   named=sum(c["names_zone"] for c in rows),
-                  pager=_pager(request, len(rows), page), xlsx=xlsx_link(request))
+                  pager=pager(request, len(rows), page), xlsx=xlsx_link(request))
 
 
 # ---------------------------------------------------------------- tracks
@@ -318,9 +286,9 @@ def tracks(request: Request) -> Response:
         rows = [r for r in rows if r["direction"] == direction]
     if wants_xlsx(request):
         return xlsx_response("新赛道.xlsx", "新赛道", TRACK_COLUMNS, rows)
-    page = _page(request)
+    page = page_number(request)
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return render(request, "tracks.html", tracks=shown, pager=_pager(request, len(rows), page),
+    return render(request, "tracks.html", tracks=shown, pager=pager(request, len(rows), page),
                   zones=registry().all(), q=dict(request.query_params), xlsx=xlsx_link(request),
                   zone_error=zone_error, suggestions=suggestions)
 

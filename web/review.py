@@ -23,9 +23,8 @@ from saidao.index import review as review_api
 from saidao.index.review import KINDS, shown_path
 from saidao.index.search import UnknownZone, resolve_zones
 from saidao.vocab import REVIEW_KIND_LABELS
-from saidao.web.app import index_of, render, route
+from saidao.web.common import index_of, page_number, page_size, pager, render, route, xlsx_link
 from saidao.web.imports import load_names
-from saidao.web.pages import _page, _pager, page_size, xlsx_link
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -68,10 +67,10 @@ def review(request: Request) -> Response:
     if wants_xlsx(request):
         return xlsx_response("待核.xlsx", "待核", REVIEW_COLUMNS, [shown(i, names) for i in items])
     size = page_size(request, review_api.PAGE_SIZE)
-    page = review_api.paged(items, _page(request), size)
+    page = review_api.paged(items, page_number(request), size)
     rows = [review_api.detail(index, shown(i, names)) for i in page.items]
     return render(request, "review.html", items=rows, first=(page.page - 1) * size,
-                  pager=_pager(request, page.total, page.page, size),
+                  pager=pager(request, page.total, page.page, size),
                   all_open=review_api.count_open(index), q=dict(request.query_params),
                   kind=filters["kind"], kinds=REVIEW_KIND_LABELS, zones=registry().all(),
                   xlsx=xlsx_link(request), zone_error=zone_error, suggestions=suggestions,
