@@ -134,3 +134,29 @@ def test_web_job_json_counts_pages_as_they_are_read(tmp_path: Path) -> None:
     first_done = next(i for i, s in enumerate(seen) if s["done"])
     assert done_counts[:first_done][-1] >= min(PAGES.values()) and first_done >= 4
     assert any(s["eta"] for s in seen[:-1])  # an estimate from the rate observed
+
+
+def test_web_upload_json_ends_with_every_page_read(tmp_path: Path) -> None:
+    import time
+
+    from starlette.testclient import TestClient
+
+    from saidao.web import create_app
+    from saidao.web.security import CSRF_COOKIE
+
+    c = TestClient(create_app(tmp_path / "s.db"), raise_server_exceptions=True)
+    c.get("/")
+    files = [("files", (name, (DECL / name).read_bytes(), "application/pdf")) for name in PAGES]
+    r = c.post("/import", data={"csrf": c.cookies[CSRF_COOKIE], "user": "李导入"}, files=files,
+               follow_redirects=False)
+    assert r.status_code == 303, r.text
+    seen: list[int] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = c.get(r.headers["location"] + ".json").json()
+        seen.append(state["pages_done"])
+        if state["state"] in ("done", "error"):
+            break
+        time.sleep(0.2)
+    assert state["state"] == "done"
+    assert seen == sorted(seen) and state["pages_done"] == state["pages_total"] == 10
