@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from saidao.errors import SaidaoError
-from saidao.ingest import deadline, lifetime
+from saidao.ingest import deadline, lifetime, pageprogress
 from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.limits import limit_worker_memory
@@ -171,6 +171,15 @@ class Progress(Protocol):
     def done(self, outcome: FileOutcome) -> None:
         """One file is finished."""
 
+    # Optional: ``page(display, done, total)`` — page ``done`` of ``total`` of the file
+    # ``display`` was read (``saidao.ingest.pageprogress``); always before that file's
+    # ``done``. Local workers and in-process runs report pages; a Ray run reports files only.
+
+
+def _page_listener(progress: Progress) -> pageprogress.PageCallback | None:
+    """The progress's optional ``page`` method, if it has one."""
+    return getattr(progress, "page", None)
+
 
 class _NoProgress:
     def grow(self, n: int) -> None:
@@ -303,7 +312,8 @@ def work(
 
     deadline.start(timeout)
     try:
-        doc = read(path, settings, sha256)
+        with pageprogress.reading(display):
+            doc = read(path, settings, sha256)
         result = extract_document(doc, kind)
         result["source"]["path"] = display
         if not is_clean(path):  # a GBK name: provenance holds the OS name, stored decoded
@@ -397,12 +407,15 @@ def ocr_threads(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(workers, 1))
 
 
-def _init_worker(threads: int, memory_bytes: int = 0) -> None:
+def _init_worker(threads: int, memory_bytes: int = 0, pages: Any = None) -> None:
     """Per worker: its OCR thread count (unless the user set ``SAIDAO_OCR_THREADS``),
-    death with the fork server it was forked from (which dies with the run), and its
-    memory limit."""
+    death with the fork server it was forked from (which dies with the run), its
+    memory limit, and where it reports pages read (``pages``: the write end of the
+    parent's pipe, see ``saidao.ingest.pageprogress``)."""
     os.environ.setdefault("SAIDAO_OCR_THREADS", str(threads))
     _bound_worker(memory_bytes)
+    if pages is not None:
+        pageprogress.install(pageprogress.sender(pages))
 
 
 def _bound_worker(memory_bytes: int) -> None:
@@ -442,7 +455,7 @@ class WorkerPool:
 
     def __init__(
         self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
-        memory_bytes: int = 0,
+        memory_bytes: int = 0, on_page: pageprogress.PageCallback | None = None,
     ) -> None:
         self.workers = workers
         self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
@@ -455,12 +468,31 @@ class WorkerPool:
         self._solo: set[Future] = set()  # futures run alone to find a culprit
         self._submitted = 0  # files given to the current pool
         self.recycle_after = FILES_PER_WORKER * workers
+        self.on_page = on_page  # told of each page a worker reads (per-page progress)
+        self._pages: tuple[Any, Any] | None = None  # (read end, write end) of the page pipe
 
     def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._discard(kill=exc[0] is not None)
+        if self._pages is not None:
+            for end in self._pages:
+                end.close()
+            self._pages = None
+
+    def _page_pipe(self, ctx: Any) -> Any:
+        """The write end workers report pages to (None: nobody listens)."""
+        if self.on_page is None:
+            return None
+        if self._pages is None:
+            self._pages = ctx.Pipe(duplex=False)
+        return self._pages[1]
+
+    def _drain_pages(self) -> None:
+        """Pass on the page events workers wrote since the last look."""
+        if self._pages is not None and self.on_page is not None:
+            pageprogress.drain(self._pages[0], self.on_page)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -468,7 +500,7 @@ class WorkerPool:
             ctx.set_forkserver_preload(PRELOAD)
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init_worker,
-                initargs=(ocr_threads(self.workers), self.memory_bytes),
+                initargs=(ocr_threads(self.workers), self.memory_bytes, self._page_pipe(ctx)),
             )
             self._submitted = 0
         return self._pool
@@ -490,8 +522,12 @@ class WorkerPool:
     def results(self, jobs: Iterator[tuple[Any, tuple]]) -> Iterator[tuple[Any, dict]]:
         """Yield ``(key, payload)`` as jobs finish; ``jobs`` yields ``(key, work args)``."""
         if self.inline:
-            for key, args in jobs:
-                yield key, self._run(*args)
+            previous = pageprogress.install(self.on_page)
+            try:
+                for key, args in jobs:
+                    yield key, self._run(*args)
+            finally:
+                pageprogress.install(previous)
             return
         isolate: deque[tuple[Any, tuple]] = deque()
         inflight: dict[Future, tuple[Any, tuple]] = {}
@@ -515,6 +551,7 @@ class WorkerPool:
             if not inflight:
                 return
             done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
+            self._drain_pages()  # written before any result: a file's pages precede its done
             now = time.monotonic()
             for fut in inflight:
                 if fut not in started and fut.running():
@@ -568,7 +605,9 @@ class WorkerPool:
             isolate.extendleft(reversed(suspects))
 
 
-def make_pool(options: Options, inline: bool = False) -> Any:
+def make_pool(
+    options: Options, inline: bool = False, on_page: pageprogress.PageCallback | None = None,
+) -> Any:
     """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
 
     Both have the same ``results(jobs)``; everything else in a run is the same.
@@ -584,7 +623,7 @@ def make_pool(options: Options, inline: bool = False) -> Any:
         return RayPool(address, options.timeout, shared_path=shared, run=work,
                        error_payload=_error_payload, init_worker=_init_worker)
     return WorkerPool(options.n_workers, options.timeout, inline=inline,
-                      memory_bytes=options.settings.worker_memory_bytes)
+                      memory_bytes=options.settings.worker_memory_bytes, on_page=on_page)
 
 
 # --------------------------------------------------------------------------- the run
@@ -799,7 +838,7 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             lifetime.temporary_folder("ingest") as tmp,
-            make_pool(options, inline=in_process(files)) as pool,
+            make_pool(options, inline=in_process(files), on_page=_page_listener(progress)) as pool,
         ):
             stream = sources(files, tmp, options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):

@@ -28,13 +28,19 @@ DEMO_DB = Path("saidao-demo.db")
 
 
 class BarProgress:
-    """A rich progress bar on stderr: files, pages, OCR pages, errors, ETA."""
+    """A rich progress bar on stderr: files, pages, OCR pages, errors, ETA.
+
+    The bar moves page by page (``page``): a file half read counts as half a
+    file, so a long scan moves the bar and rich's time-remaining column as its
+    pages are read, not only when it ends.
+    """
 
     def __init__(self, console: Console, label: str) -> None:
         self.bar = progress_bar(label, "页 {task.fields[pages]} · OCR页 {task.fields[ocr]} · "
-                                       "错误 {task.fields[errors]}", console)
-        self.task: TaskID = self.bar.add_task(label, total=0, pages=0, ocr=0, errors=0)
-        self._errors = self._pages = self._ocr = 0
+                                       "错误 {task.fields[errors]} {task.fields[now]}", console)
+        self.task: TaskID = self.bar.add_task(label, total=0, pages=0, ocr=0, errors=0, now="")
+        self._errors = self._pages = self._ocr = self._files = 0
+        self._reading: dict[str, tuple[int, int]] = {}  # file -> (pages read, its pages)
 
     def __enter__(self) -> BarProgress:
         self.bar.start()
@@ -47,12 +53,25 @@ class BarProgress:
         total = self.bar.tasks[0].total or 0
         self.bar.update(self.task, total=total + n)
 
+    def page(self, display: str, done: int, total: int) -> None:
+        """Page ``done`` of ``total`` of ``display`` was read."""
+        self._reading[display] = (done, total)
+        self._show(f"· {Path(display).name} 第 {done}/{total} 页")
+
     def done(self, outcome: FileOutcome) -> None:
+        self._reading.pop(outcome.path, None)
+        self._files += 1
         self._pages += outcome.pages
         self._ocr += outcome.ocr_pages
         self._errors += outcome.outcome in ("failed", "unsupported")
+        self._show("")
+
+    def _show(self, now: str) -> None:
+        reading = list(self._reading.values())
+        partial = sum(min(d / t, 1.0) for d, t in reading if t > 0)
         self.bar.update(
-            self.task, advance=1, pages=self._pages, ocr=self._ocr, errors=self._errors
+            self.task, completed=self._files + partial, pages=self._pages + sum(d for d, _ in reading),
+            ocr=self._ocr, errors=self._errors, now=now,
         )
 
 

@@ -30,6 +30,7 @@ from saidao.index import report
 from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
 from saidao.ingest.detect import FORMATS, sniff
+from saidao.names import readable
 from saidao.web.common import OUTCOME_ZH, Settings, index_of, render, route, xlsx_link
 from saidao.web.security import csrf_ok
 from saidao.web.xlsx import wants_xlsx, xlsx_response
@@ -71,10 +72,33 @@ class Job:
         self.total += n
 
     pages: dict[str, int] = field(default_factory=dict)  # stored path -> pages (estimated)
-    pages_done: int = 0
+    #: file -> pages read so far, from the readers' page events and files finished
+    read: dict[str, int] = field(default_factory=dict)
+    #: file -> its pages as the reader counted them (replaces the upload's estimate)
+    counted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pages_done(self) -> int:
+        return sum(dict(self.read).values())
+
+    @property
+    def pages_total(self) -> int:
+        """The pages the readers counted, plus the estimate of files not begun; an archive's
+        estimate (one) gives way to its members once they are met."""
+        counted = dict(self.counted)  # a snapshot: the import thread adds to it meanwhile
+        waiting = sum(n for path, n in self.pages.items() if path not in counted
+                      and not any(m.startswith(f"{path}!") for m in counted))
+        return sum(counted.values()) + waiting
+
+    def page(self, display: str, done: int, total: int) -> None:
+        """A reader finished page ``done`` of ``total`` of ``display`` (``Progress.page``)."""
+        self.counted[display] = max(total, done)
+        self.read[display] = max(self.read.get(display, 0), done)
 
     def done(self, outcome: FileOutcome) -> None:
-        self.pages_done += self.pages.get(outcome.path, 0) or max(outcome.pages, 1)
+        pages = self.counted.get(outcome.path) or outcome.pages or self.pages.get(outcome.path) or 1
+        self.counted[outcome.path] = pages
+        self.read[outcome.path] = pages
         self.outcomes.append({
             "path": outcome.path, "outcome": outcome.outcome,
             "outcome_zh": OUTCOME_ZH.get(outcome.outcome, outcome.outcome),
@@ -84,10 +108,10 @@ class Job:
         })
 
     def eta(self) -> str | None:
-        """Time left, from the pages read so far (a scan's pages cost far more than a Word
-        file's): None until the first file is done."""
-        total = sum(self.pages.values()) or self.total
-        done = self.pages_done if self.pages else len(self.outcomes)
+        """Time left at the rate pages have been read so far (a scan's pages cost far more
+        than a Word file's; page events move it during a long scan): None until a page is read."""
+        total = self.pages_total or self.total
+        done = self.pages_done if total == self.pages_total else len(self.outcomes)
         if not done or self.state != "running" or done >= total:
             return None
         left = (time.time() - self.started) / done * (total - done)
@@ -98,7 +122,7 @@ class Job:
             "job_id": self.job_id, "state": self.state, "total": self.total,
             "done": len(self.outcomes), "run_id": self.run_id, "error": self.error,
             "failed": sum(o["outcome"] == "failed" for o in self.outcomes),
-            "pages_total": sum(self.pages.values()), "pages_done": self.pages_done,
+            "pages_total": self.pages_total, "pages_done": self.pages_done,
             "eta": self.eta(),
             "outcomes": [{**o, "path": display_path(o["path"], names)} for o in self.outcomes],
         }
@@ -132,7 +156,9 @@ class Jobs:
 
     def start(self, files: list[dict[str, str]], by: str) -> Job:
         job = Job(secrets.token_hex(8), files, by)
-        job.pages = {f["stored"]: page_count(Path(f["stored"])) for f in files}
+        # keyed as the run names files (``ingest.bulk.sources``), so page events meet them
+        job.pages = {readable(str(Path(f["stored"]).absolute())): page_count(Path(f["stored"]))
+                     for f in files}
         self.jobs[job.job_id] = job
         threading.Thread(target=self._run, args=(job,), name=f"import-{job.job_id}",
                          daemon=True).start()
@@ -146,6 +172,7 @@ class Jobs:
     def _run(self, job: Job) -> None:
         with self._turn:
             job.state = "running"
+            job.started = time.time()  # the rate counts from here, not from waiting in the queue
             try:
                 options = Options(workers=self.settings.workers)  # default settings: OCR on
                 summary = ingest([f["stored"] for f in job.files], self.settings.db_path, options,

@@ -23,6 +23,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from saidao.document import Block, Document, PageInfo, Paragraph, Table
 from saidao.errors import SaidaoError
+from saidao.ingest import pageprogress
 from saidao.ingest.limits import image_pixels_ok
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.ocr import ocr_page
@@ -42,7 +43,7 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
     started = time.perf_counter()
     doc = Document(path=str(path), sha256=sha256, format="image")
     by_page: dict[int, list[Block]] = {}
-    for number, (rgb, dpi) in enumerate(_pages(path, settings), start=1):
+    for number, (rgb, dpi, n_frames) in enumerate(_pages(path, settings), start=1):
         rgb, dpi = _at_most(rgb, dpi, settings.ocr_dpi)
         points_per_pixel = 72.0 / dpi
         if not settings.ocr:
@@ -58,6 +59,7 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
         info.ocr_reason = "image file"
         doc.pages.append(info)
         by_page[number] = _body(blocks, info, doc)
+        pageprogress.page_done(number, n_frames)
     doc.blocks = _join_pages(by_page, {p.number: p.height for p in doc.pages})
     _number_tables(doc.blocks)
     doc.timings["ocr"] = round(time.perf_counter() - started, 4)
@@ -65,7 +67,7 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
 
 
 def _pages(path: Path, settings: ReadSettings):
-    """Yield ``(RGB array, dpi)`` per frame; bad files become SaidaoError."""
+    """Yield ``(RGB array, dpi, frames in the file)`` per frame; bad files become SaidaoError."""
     # Pillow's own bomb check at the same budget, in case a frame is decoded unasked
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     try:
@@ -87,7 +89,7 @@ def _pages(path: Path, settings: ReadSettings):
                 rgb = _to_rgb(ImageOps.exif_transpose(frame))
             except (OSError, SyntaxError, ValueError) as exc:  # truncated or broken data
                 raise SaidaoError("corrupt", path, f"{type(exc).__name__}: {exc}"[:300]) from exc
-            yield _unwarp(rgb, frame.info.get("dpi"))
+            yield (*_unwarp(rgb, frame.info.get("dpi")), n_frames)
 
 
 def _unwarp(rgb: np.ndarray, stated) -> tuple[np.ndarray, float]:

@@ -44,6 +44,7 @@ from saidao.document import (
     TextLine,
 )
 from saidao.errors import SaidaoError
+from saidao.ingest import pageprogress
 from saidao.ingest.limits import check_pdf_streams, render_scale
 from saidao.ingest.readers.pdf_tables import DrawnBox, TableGrid, drawn_checkboxes, ruled_tables
 from saidao.ingest.tables import join_continued_tables
@@ -722,8 +723,10 @@ def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
         n_pages = len(reader.pdf)
         if n_pages > settings.max_pages:
             raise SaidaoError("too_many_pages", path, f"{n_pages} > {settings.max_pages}")
-        pages = [given.pages[i] if i in given.pages else reader.read_page(i)
-                 for i in range(n_pages)]
+        pages = []
+        for i in range(n_pages):
+            pages.append(given.pages[i] if i in given.pages else reader.read_page(i))
+            pageprogress.page_done(i + 1, n_pages)  # text pages too: a fast page is still a page
     finally:
         reader.close()
     doc = reader.doc
