@@ -29,7 +29,9 @@ class ReadSettings:
     max_render_pixels: int = 40_000_000  # one rendered page (A3 at 300 dpi is 17 Mpx)
     min_render_dpi: float = 100.0  # a page is rendered coarser to fit the budget, not below this
     max_image_pixels: int = 50_000_000  # one image frame (A4 at 600 dpi is 35 Mpx)
-    worker_memory_bytes: int = 2 * 1024 * 1024 * 1024  # data limit per worker (OCR peaks ~1.1 GB)
+    # data limit per worker: a worker warm from many scans holds ~1.1 GB and OpenVINO
+    # reserves more; a photo needing its flattening on top failed at 2 GiB in the demo
+    worker_memory_bytes: int = 4 * 1024 * 1024 * 1024
 
     def replace(self, **changes) -> ReadSettings:
         return replace(self, **changes)
