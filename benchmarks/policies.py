@@ -55,13 +55,9 @@ def files(fmt: str) -> list[Path]:
 
 def pages(path: Path) -> int:
     if path.suffix == ".pdf":
-        import pypdfium2 as pdfium
+        from saidao.ingest.readers.pdf import page_count
 
-        pdf = pdfium.PdfDocument(str(path))
-        try:
-            return len(pdf)
-        finally:
-            pdf.close()
+        return page_count(path)
     return max(1, len(read(path).text.splitlines()) // 40)
 
 

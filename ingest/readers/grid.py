@@ -10,7 +10,7 @@ Coordinates are whatever the reader works in (PDF points, image pixels).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
@@ -119,3 +119,36 @@ def grid_from_boxes(cell_boxes: Sequence[Box], tolerance: float) -> Grid:
     ys = merge_positions([b[1] for b in cell_boxes] + [b[3] for b in cell_boxes], tolerance)
     cells = [span_cell(xs, ys, box) for box in cell_boxes]
     return make_grid((xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells)
+
+
+def joined_cells(xs: Sequence[float], ys: Sequence[float],
+                 open_right: Callable[[int, int], bool],
+                 open_below: Callable[[int, int], bool]) -> list[GridCell]:
+    """Cells with spans from the grid positions and where no rule separates them.
+
+    ``open_right(r, c)``: no rule between positions (r, c) and (r, c + 1);
+    ``open_below(r, c)``: none between (r, c) and (r + 1, c). Positions that are
+    open to each other are one cell (union-find), whatever the source of the rules
+    (PDF or OFD paths, pixels of a scan).
+    """
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            here = r * n_cols + c
+            if c + 1 < n_cols and open_right(r, c):
+                parent[find(here + 1)] = find(here)
+            if r + 1 < n_rows and open_below(r, c):
+                parent[find(here + n_cols)] = find(here)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            groups.setdefault(find(r * n_cols + c), []).append((r, c))
+    return [block_cell(xs, ys, members) for members in groups.values()]

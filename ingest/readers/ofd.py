@@ -49,7 +49,13 @@ import lxml.etree as etree
 
 from saidao.document import Block, Document, PageInfo, Provenance
 from saidao.errors import SaidaoError
-from saidao.ingest.readers.grid import Grid, GridCell, block_cell, make_grid, merge_positions
+from saidao.ingest.readers.grid import (
+    Grid,
+    GridCell,
+    joined_cells,
+    make_grid,
+    merge_positions,
+)
 from saidao.ingest.readers.pdf import (  # the PDF reader's layout steps, shared
     Char,
     PageText,
@@ -501,27 +507,11 @@ def _cells(
     ys: list[float],
     tol: float,
 ) -> list[GridCell]:
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    parent = list(range(n_rows * n_cols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for r in range(n_rows):
-        for c in range(n_cols):
-            here = r * n_cols + c
-            if c + 1 < n_cols and not _covered(vs, xs[c + 1], ys[r], ys[r + 1], tol):
-                parent[find(here + 1)] = find(here)
-            if r + 1 < n_rows and not _covered(hs, ys[r + 1], xs[c], xs[c + 1], tol):
-                parent[find(here + n_cols)] = find(here)
-    members: dict[int, list[tuple[int, int]]] = {}
-    for r in range(n_rows):
-        for c in range(n_cols):
-            members.setdefault(find(r * n_cols + c), []).append((r, c))
-    return [block_cell(xs, ys, group) for group in members.values()]
+    return joined_cells(
+        xs, ys,
+        lambda r, c: not _covered(vs, xs[c + 1], ys[r], ys[r + 1], tol),
+        lambda r, c: not _covered(hs, ys[r + 1], xs[c], xs[c + 1], tol),
+    )
 
 
 # --------------------------------------------------------------------------- the reader

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from saidao.ingest.readers.grid import Grid, GridCell, block_cell, make_grid, merge_positions
+from saidao.ingest.readers.grid import (
+    Grid,
+    GridCell,
+    joined_cells,
+    make_grid,
+    merge_positions,
+)
 
 PixelBox = tuple[int, int, int, int]  # x0, top, x1, bottom in pixels
 
@@ -213,33 +219,16 @@ def _rules(centres: list[float], tol: int) -> list[int]:
 def _merge_cells(horizontal: np.ndarray, vertical: np.ndarray, xs: list[int], ys: list[int],
                  tol: int) -> list[GridCell]:
     """Cells with spans: grid positions not separated by a drawn line belong together."""
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    parent = list(range(n_rows * n_cols))
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def open_right(r: int, c: int) -> bool:
+        pad_y = (ys[r + 1] - ys[r]) // 5
+        return not _has_line(vertical, False, xs[c + 1], ys[r] + pad_y, ys[r + 1] - pad_y, tol)
 
-    for r in range(n_rows):
-        for c in range(n_cols):
-            here = r * n_cols + c
-            pad_y = (ys[r + 1] - ys[r]) // 5
-            pad_x = (xs[c + 1] - xs[c]) // 5
-            if c + 1 < n_cols and not _has_line(
-                vertical, False, xs[c + 1], ys[r] + pad_y, ys[r + 1] - pad_y, tol
-            ):
-                parent[find(here + 1)] = find(here)
-            if r + 1 < n_rows and not _has_line(
-                horizontal, True, ys[r + 1], xs[c] + pad_x, xs[c + 1] - pad_x, tol
-            ):
-                parent[find(here + n_cols)] = find(here)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for r in range(n_rows):
-        for c in range(n_cols):
-            groups.setdefault(find(r * n_cols + c), []).append((r, c))
-    return [block_cell(xs, ys, members) for members in groups.values()]
+    def open_below(r: int, c: int) -> bool:
+        pad_x = (xs[c + 1] - xs[c]) // 5
+        return not _has_line(horizontal, True, ys[r + 1], xs[c] + pad_x, xs[c + 1] - pad_x, tol)
+
+    return joined_cells(xs, ys, open_right, open_below)
 
 
 def erase(rgb: np.ndarray, mask: np.ndarray, grow: int = 2) -> np.ndarray:
