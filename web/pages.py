@@ -41,6 +41,7 @@ from saidao.web.common import (
     xlsx_link,
 )
 from saidao.web.forms import FIGURE_INPUT, TRACK_FIGURES
+from saidao.web.map import zone_map, zone_rows
 from saidao.web.security import (
     SESSION_SECONDS,
     TOKEN_COOKIE,
@@ -59,15 +60,19 @@ SEARCH_LIMIT = 50
 
 
 def home(request: Request) -> Response:
-    """Counts, three pictures (tracks per zone and direction, open review items per zone,
-    files imported over time: server-rendered SVG) and the latest imports."""
+    """Counts, a map of the zones (``web.map``), three charts (tracks per zone and direction,
+    open review items per zone, files imported over time: server-rendered SVG) and the
+    latest imports."""
     index = index_of(request)
     by_zone = overview.tracks_by_zone(index)
     rows, parts, links = charts.zone_direction_rows(by_zone, DIRECTIONS)
     per_zone = open_per_zone(index)
+    map_zones = zone_rows(registry().all(), by_zone, per_zone)
+    zone_svg, unplaced = zone_map(map_zones)
     return render(
         request, "home.html", stats=overview.counts(index), open_items=count_open(index),
         by_zone=by_zone, runs=latest_runs(index),
+        zone_map=zone_svg, map_zones=map_zones, unplaced=unplaced,
         tracks_chart=charts.bars(rows, parts, "各高新区新赛道数（按方向）", links),
         review_chart=charts.bars([(n, [c]) for n, _, c in per_zone], ["待核条目"],
                                  "各高新区待核条目数",
