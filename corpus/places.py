@@ -71,9 +71,14 @@ def place(zone: Zone) -> Placement | None:
     known = seats()
     if len(zone.counties) == 1 and zone.counties[0] in known:
         s = known[zone.counties[0]]
-        return Placement(s.lon, s.lat, f"按所在旗县区（{s.name}）驻地{s.seat}定位")
+        return Placement(s.lon, s.lat, _where(s))
     if zone.city in known:
         s = known[zone.city]
-        why = "跨几个旗县区，" if len(zone.counties) > 1 else ""
-        return Placement(s.lon, s.lat, f"{why}按所在盟市（{s.name}）驻地{s.seat}定位")
+        why = "跨几个旗县区，取" if len(zone.counties) > 1 else ""
+        return Placement(s.lon, s.lat, why + _where(s))
     return None
+
+
+def _where(s: Seat) -> str:
+    """青山区, 五原县驻地隆兴昌镇, 包头市驻地九原区: the place a point stands for."""
+    return s.name if s.seat == s.name else f"{s.name}驻地{s.seat}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -23,10 +23,11 @@ from saidao.corpus.places import Placement, bounds, outline, place, seats
 from saidao.corpus.zones import Zone
 
 WIDTH = 760
-PAD = 30
+PAD = 24
 MARGIN = 0.4  # degrees around the outline
 COS = math.cos(math.radians(45))
-FONT = 13  # label size in SVG units
+FONT = 16  # zone label size in SVG units (style.css sets the same)
+CITY_FONT = 14
 MIN_R, MAX_R, EMPTY_R = 5.0, 16.0, 4.0
 CALM, BUSY = "#1f5f99", "#d9822b"  # no open items / open review items
 
@@ -138,24 +139,36 @@ def _overlap(a: Box, b: Box) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
-def _label_spot(x: float, y: float, r: float, width: float, taken: list[Box],
-                frame: Box) -> tuple[float, float, str, Box, float]:
-    """The free place around a circle for a label (right, left, above, below …), or the
-    least covered one: (x, baseline y, text-anchor, box, covered area)."""
-    h = FONT + 2
-    spots = [(x + r + 4, y + FONT / 2 - 2, "start"), (x - r - 4, y + FONT / 2 - 2, "end"),
-             (x, y - r - 5, "middle"), (x, y + r + FONT + 2, "middle"),
-             (x + r + 2, y - r - 2, "start"), (x + r + 2, y + r + FONT, "start"),
-             (x - r - 2, y - r - 2, "end"), (x - r - 2, y + r + FONT, "end")]
-    best = None
+class Spot(NamedTuple):
+    """A label's place: baseline point, text-anchor, box, and how much of the box is
+    covered by other labels (``hard``) and by circles (``soft``)."""
+
+    x: float
+    y: float
+    anchor: str
+    box: Box
+    hard: float
+    soft: float
+
+
+def _label_spot(x: float, y: float, r: float, width: float, hard: list[Box], soft: list[Box],
+                frame: Box, size: float = FONT) -> Spot:
+    """The free place around a point for a label (right, left, above, below, the corners),
+    else the least covered one; covering a label counts ten times covering a circle."""
+    spots = [(x + r + 4, y + size / 2 - 2, "start"), (x - r - 4, y + size / 2 - 2, "end"),
+             (x, y - r - 5, "middle"), (x, y + r + size + 2, "middle"),
+             (x + r + 2, y - r - 2, "start"), (x + r + 2, y + r + size, "start"),
+             (x - r - 2, y - r - 2, "end"), (x - r - 2, y + r + size, "end")]
+    best: Spot | None = None
     for tx, ty, anchor in spots:
         left = tx if anchor == "start" else tx - width if anchor == "end" else tx - width / 2
-        box = (left - 1, ty - FONT, left + width + 1, ty - FONT + h)
+        box = (left - 1, ty - size, left + width + 1, ty + 2)
         outside = box[0] < frame[0] or box[2] > frame[2] or box[1] < frame[1] or box[3] > frame[3]
-        covered = sum(_overlap(box, t) for t in taken) + (1e6 if outside else 0.0)
-        if best is None or covered < best[4]:
-            best = (tx, ty, anchor, box, covered)
-        if covered == 0:
+        spot = Spot(tx, ty, anchor, box, sum(_overlap(box, t) for t in hard) + (1e6 if outside else 0),
+                    sum(_overlap(box, t) for t in soft))
+        if best is None or spot.hard * 10 + spot.soft < best.hard * 10 + best.soft:
+            best = spot
+        if spot.hard == spot.soft == 0:
             break
     assert best is not None
     return best
@@ -193,7 +206,8 @@ def _marker(z: MapZone) -> str:
                   f'class="zone {"planned" if z.planned else "empty"}"/>')
     assert z.placement is not None
     title = (f"{z.name}：新赛道 {z.tracks} 条，待核条目 {z.open_items} 条"
-             f"{'（拟创建）' if z.planned and '拟创建' not in z.name else ''}。{z.placement.basis}")
+             f"{'（拟创建）' if z.planned and '拟创建' not in z.name else ''}。"
+             f"位置：{z.placement.basis}")
     link = z.link
     body = f"<title>{escape(title)}</title>{circle}"
     parts.append(f'<a href="{escape(link)}" class="zone-link" data-zone="{escape(z.id or "")}">{body}</a>'
@@ -219,46 +233,49 @@ def zone_map(zones: Sequence[MapZone], title: str = "各高新区位置图") -> 
     ring = " ".join(f"{x:.1f},{y:.1f}" for x, y in (plane.xy(lon, lat) for lon, lat in outline()))
     body = [*_graticule(plane), f'<polygon points="{ring}" class="region"/>']
     frame: Box = (2, 2, WIDTH - 2, plane.height - 2)
-    taken: list[Box] = [(z.x - z.r, z.y - z.r, z.x + z.r, z.y + z.r) for z in placed]
+    circles: list[Box] = [(z.x - z.r, z.y - z.r, z.x + z.r, z.y + z.r) for z in placed]
+    taken: list[Box] = [_legend_box()]  # labels placed so far, and the legend
     labels: list[str] = []
-    for s in seats().values():  # 盟市 names, muted, where nothing sits on them
-        if s.level != "city":
-            continue
-        x, y = plane.xy(s.lon, s.lat)
-        body.append(f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" class="seat"/>')
+    cities = [(s, *plane.xy(s.lon, s.lat)) for s in seats().values() if s.level == "city"]
+    body += [f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" class="seat"/>'
+             for _, x, y in cities]
     for z in sorted(placed, key=lambda z: (-z.tracks, -z.open_items, z.name)):
         if not z.tracks and not z.open_items:
             continue
-        tx, ty, anchor, box, _ = _label_spot(z.x, z.y, z.r, _text_width(z.label), taken, frame)
-        taken.append(box)
-        labels.append(f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" class="zone-label">'
-                      f"{escape(z.label)}</text>")
-    for s in seats().values():
-        if s.level != "city":
-            continue
-        x, y = plane.xy(s.lon, s.lat)
-        width = _text_width(s.name, FONT - 1)
-        tx, ty, anchor, box, covered = _label_spot(x, y, 3, width, taken, frame)
-        if covered == 0:  # a city name never hides a zone's label
-            taken.append(box)
-            labels.append(f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="{anchor}" class="city-label">'
-                          f"{escape(s.name)}</text>")
-    body += [_marker(z) for z in placed] + labels + _legend(plane.height)
-    svg = (f'<svg class="zone-map" viewBox="0 0 {WIDTH} {plane.height + 24}" width="{WIDTH}" '
-           f'height="{plane.height + 24}" role="group" aria-label="{escape(title)}" '
+        spot = _label_spot(z.x, z.y, z.r, _text_width(z.label), taken, circles, frame)
+        taken.append(spot.box)
+        labels.append(f'<text x="{spot.x:.1f}" y="{spot.y:.1f}" text-anchor="{spot.anchor}" '
+                      f'class="zone-label">{escape(z.label)}</text>')
+    for s, x, y in cities:  # 盟市 names where they hide no label and little of a circle
+        width = _text_width(s.name, CITY_FONT)
+        spot = _label_spot(x, y, 3, width, taken, circles, frame, CITY_FONT)
+        if spot.hard == 0 and spot.soft <= 0.3 * width * CITY_FONT:
+            taken.append(spot.box)
+            labels.append(f'<text x="{spot.x:.1f}" y="{spot.y:.1f}" text-anchor="{spot.anchor}" '
+                          f'class="city-label">{escape(s.name)}</text>')
+    body += [_marker(z) for z in placed] + labels + _legend()
+    svg = (f'<svg class="zone-map" viewBox="0 0 {WIDTH} {plane.height}" width="{WIDTH}" '
+           f'height="{plane.height}" role="group" aria-label="{escape(title)}" '
            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{"".join(body)}</svg>')
     return Markup(svg), unplaced
 
 
-def _legend(height: int) -> list[str]:
-    """What the circles mean, along the bottom edge."""
-    y = height + 14
-    items = [(f'<circle cx="{PAD + 6}" cy="{y - 4}" r="6" fill="{CALM}"/>', "有新赛道（圆越大赛道越多）"),
-             (f'<circle cx="{{x}}" cy="{y - 4}" r="6" fill="{BUSY}"/>', "有待核条目"),
-             (f'<circle cx="{{x}}" cy="{y - 4}" r="{EMPTY_R}" class="zone empty"/>', "暂无赛道"),
-             (f'<circle cx="{{x}}" cy="{y - 4}" r="{EMPTY_R}" class="zone planned"/>', "拟创建")]
-    out, x = [], PAD + 6
-    for shape, text in items:
-        out.append(shape.replace("{x}", f"{x}") + f'<text x="{x + 10}" y="{y}" class="legend">{text}</text>')
-        x += 26 + int(_text_width(text, 12))
+def _legend_box() -> Box:
+    """Where the legend sits (labels keep out of it)."""
+    return (PAD + 4, PAD + 4, PAD + 38 + _text_width("有新赛道，圆越大赛道越多", 14), PAD + 104)
+
+
+def _legend() -> list[str]:
+    """What the circles mean, in the empty north-west corner (Mongolia's side of the box)."""
+    items = [f'<circle cx="{{x}}" cy="{{y}}" r="7" fill="{CALM}"/>', f'<circle cx="{{x}}" cy="{{y}}" r="7" fill="{BUSY}"/>',
+             f'<circle cx="{{x}}" cy="{{y}}" r="{EMPTY_R}" class="zone empty"/>',
+             f'<circle cx="{{x}}" cy="{{y}}" r="{EMPTY_R}" class="zone planned"/>']
+    texts = ["有新赛道，圆越大赛道越多", "有待核条目", "暂无新赛道", "拟创建"]
+    x = PAD + 16
+    left, top, right, bottom = _legend_box()
+    out = [f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" rx="4" class="legend-box"/>']
+    for i, (shape, text) in enumerate(zip(items, texts, strict=True)):
+        y = PAD + 20 + i * 23
+        out.append(shape.replace("{x}", str(x)).replace("{y}", str(y))
+                   + f'<text x="{x + 14}" y="{y + 4}" class="legend">{text}</text>')
     return out

@@ -313,3 +313,33 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     policy = page.locator("a[href^='/clause/']").first.get_attribute("href")  # type: ignore[attr-defined]
     look(page, "clause_from_track", policy)
     assert len(list(DOC_SHOTS.glob("*_1366x768.png"))) >= len(pages) + 3
+
+
+def test_zone_map(page: object) -> None:
+    """The home page's map of the zones (issue 16, point 7): on both screen sizes the whole
+    map is in the first screenful, one circle per zone with tracks, and a circle opens that
+    zone's tracks."""
+    from playwright.sync_api import expect
+
+    page.goto("/")  # type: ignore[attr-defined]
+    markers = page.locator("svg.zone-map a.zone-link:has(circle.has-tracks)")  # type: ignore[attr-defined]
+    if markers.count() == 0:
+        pytest.skip("runs on the index test_journeys builds (same server, same module)")
+    rows = page.locator("table.map-zones").first.locator("tbody tr")  # type: ignore[attr-defined]
+    with_tracks = [r for r in rows.all_inner_texts() if r.split("\t")[1].strip() != "0"]
+    assert markers.count() == len(with_tracks)  # the table says what the map draws
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})  # type: ignore[attr-defined]
+        page.goto("/")  # type: ignore[attr-defined]
+        box = page.locator("svg.zone-map").bounding_box()  # type: ignore[attr-defined]
+        assert box["y"] + box["height"] <= height, (width, box)  # no scrolling to see it
+        assert box["width"] >= 500
+        label = page.locator("svg.zone-map text.zone-label").first  # type: ignore[attr-defined]
+        assert label.bounding_box()["height"] >= 11  # readable once scaled to the column
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    first = page.locator("svg.zone-map a.zone-link:has(circle.has-tracks)").first  # type: ignore[attr-defined]
+    zone_id = first.get_attribute("data-zone")
+    name = first.locator("title").text_content().split("：", 1)[0]
+    first.locator("circle").click()
+    page.wait_for_url(f"**/tracks?zone={zone_id}")  # type: ignore[attr-defined]
+    expect(page.locator("table tbody")).to_contain_text(name)
