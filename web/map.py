@@ -174,6 +174,17 @@ def _label_spot(x: float, y: float, r: float, width: float, hard: list[Box], sof
     return best
 
 
+def _tie(z: MapZone, box: Box) -> str:
+    """A short line from a circle to its label when the label sits off its side (a corner,
+    above, below), so that in a crowd each label is seen to belong to its circle."""
+    nx, ny = min(max(z.x, box[0]), box[2]), min(max(z.y, box[1]), box[3])
+    gap = math.hypot(nx - z.x, ny - z.y)
+    if gap - z.r <= 5:
+        return ""
+    ex, ey = z.x + (nx - z.x) * z.r / gap, z.y + (ny - z.y) * z.r / gap
+    return f'<line x1="{ex:.1f}" y1="{ey:.1f}" x2="{nx:.1f}" y2="{ny:.1f}" class="tie"/>'
+
+
 def _graticule(plane: _Plane) -> list[str]:
     """Lines every 5° with their 东经/北纬 values at the edges."""
     out: list[str] = []
@@ -239,20 +250,26 @@ def zone_map(zones: Sequence[MapZone], title: str = "各高新区位置图") -> 
     cities = [(s, *plane.xy(s.lon, s.lat)) for s in seats().values() if s.level == "city"]
     body += [f'<rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" class="seat"/>'
              for _, x, y in cities]
+    # 盟市 names first, where they touch no circle; zone labels then avoid them when they
+    # can, and a name a zone label had to cover is dropped (the zone's label matters more)
+    city_boxes: list[tuple[Box, str]] = []
+    for s, x, y in cities:
+        width = _text_width(s.name, CITY_FONT)
+        r = max([z.r for z in placed if math.dist(z.home, (x, y)) < 3] + [3.0])
+        spot = _label_spot(x, y, r, width, taken + [b for b, _ in city_boxes], circles, frame,
+                           CITY_FONT)
+        if spot.hard == 0 and spot.soft <= 0.1 * width * CITY_FONT:
+            city_boxes.append((spot.box, f'<text x="{spot.x:.1f}" y="{spot.y:.1f}" '
+                               f'text-anchor="{spot.anchor}" class="city-label">{escape(s.name)}</text>'))
     for z in sorted(placed, key=lambda z: (-z.tracks, -z.open_items, z.name)):
         if not z.tracks and not z.open_items:
             continue
-        spot = _label_spot(z.x, z.y, z.r, _text_width(z.label), taken, circles, frame)
+        spot = _label_spot(z.x, z.y, z.r, _text_width(z.label), taken,
+                           circles + [b for b, _ in city_boxes], frame)
         taken.append(spot.box)
-        labels.append(f'<text x="{spot.x:.1f}" y="{spot.y:.1f}" text-anchor="{spot.anchor}" '
-                      f'class="zone-label">{escape(z.label)}</text>')
-    for s, x, y in cities:  # 盟市 names where they hide no label and little of a circle
-        width = _text_width(s.name, CITY_FONT)
-        spot = _label_spot(x, y, 3, width, taken, circles, frame, CITY_FONT)
-        if spot.hard == 0 and spot.soft <= 0.3 * width * CITY_FONT:
-            taken.append(spot.box)
-            labels.append(f'<text x="{spot.x:.1f}" y="{spot.y:.1f}" text-anchor="{spot.anchor}" '
-                          f'class="city-label">{escape(s.name)}</text>')
+        labels.append(_tie(z, spot.box) + f'<text x="{spot.x:.1f}" y="{spot.y:.1f}" '
+                      f'text-anchor="{spot.anchor}" class="zone-label">{escape(z.label)}</text>')
+    labels += [text for box, text in city_boxes if not any(_overlap(box, t) for t in taken)]
     body += [_marker(z) for z in placed] + labels + _legend()
     svg = (f'<svg class="zone-map" viewBox="0 0 {WIDTH} {plane.height}" width="{WIDTH}" '
            f'height="{plane.height}" role="group" aria-label="{escape(title)}" '
