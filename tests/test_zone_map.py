@@ -218,3 +218,11 @@ def test_a_zone_without_coordinates_is_listed_under_the_map(built: Path, tmp_pat
     assert '<a href="/tracks?zone=chifeng">赤峰高新技术产业开发区</a>（新赛道 1 条，待核 1 条）' in below
     table = page.split("图中各高新区（表格版）", 1)[1].split("</table>", 1)[0]
     assert "没有坐标，未画在图上" in table
+
+
+def test_home_page_of_an_empty_index_draws_every_zone_as_a_ring(tmp_path: Path) -> None:
+    page = TestClient(create_app(tmp_path / "empty.db"), raise_server_exceptions=True).get("/").text
+    markers = MARKER.findall(page)
+    assert len(markers) == len(registry().all()) and not [m for m in markers if "has-tracks" in m[6]]
+    assert "还没有哪个高新区有新赛道或待核条目" in page and "<details open>" in page
+    assert "未画在图上的高新区" not in page
