@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from markupsafe import Markup, escape
@@ -47,7 +47,6 @@ class MapZone:
     r: float = EMPTY_R
     home: tuple[float, float] = (0.0, 0.0)
     label: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def link(self) -> str | None:
