@@ -226,3 +226,17 @@ def join_continued_tables(
         if isinstance(block, Table) and not block.header_rows and looks_like_header_row(block):
             block.header_rows = 1
     return out
+
+
+def number_tables(blocks: Sequence[Block]) -> None:
+    """Give each table, and everything inside it (cells, their lines and check boxes), its
+    index among the document's tables, once tables continued over pages are joined."""
+    tables = [b for b in blocks if isinstance(b, Table)]
+    for index, table in enumerate(tables):
+        table.provenance = table.provenance.at(table=index)
+        for cell in table.cells:
+            cell.provenance = cell.provenance.at(table=index)
+            for line in cell.lines:
+                line.provenance = line.provenance.at(table=index)
+            for box in cell.checkboxes:
+                box.provenance = box.provenance.at(table=index)

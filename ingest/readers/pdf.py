@@ -47,7 +47,7 @@ from saidao.errors import SaidaoError
 from saidao.ingest import pageprogress
 from saidao.ingest.limits import check_pdf_streams, render_scale
 from saidao.ingest.readers.pdf_tables import DrawnBox, TableGrid, drawn_checkboxes, ruled_tables
-from saidao.ingest.tables import join_continued_tables
+from saidao.ingest.tables import join_continued_tables, number_tables
 from saidao.ingest.textlayer import text_layer_problem
 from saidao.settings import ReadSettings
 
@@ -688,15 +688,7 @@ def assemble_pages(doc: Document, pages: list[PageText]) -> None:
         doc.footers += [make_paragraph([ln], base) for ln in feet.get(number, [])]
     join_page_break_paragraphs(by_page, edges)
     doc.blocks = join_continued_tables(by_page, {p.info.number: p.info.height for p in pages})
-    _number_tables(doc.blocks)
-
-
-def _number_tables(blocks: list[Block]) -> None:
-    tables = [b for b in blocks if isinstance(b, Table)]
-    for n, table in enumerate(tables):
-        table.provenance = table.provenance.at(table=n)
-        for cell in table.cells:
-            cell.provenance = cell.provenance.at(table=n)
+    number_tables(doc.blocks)
 
 
 # -- pages read elsewhere (one task per page on a cluster) -------------------------
