@@ -29,7 +29,7 @@ from saidao.errors import REASONS
 from saidao.index import report
 from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
-from saidao.ingest.detect import FORMATS, sniff
+from saidao.ingest.detect import FORMATS, pages_to_read, sniff
 from saidao.names import readable
 from saidao.web.common import OUTCOME_ZH, Settings, index_of, render, route, xlsx_link
 from saidao.web.security import csrf_ok
@@ -157,7 +157,7 @@ class Jobs:
     def start(self, files: list[dict[str, str]], by: str) -> Job:
         job = Job(secrets.token_hex(8), files, by)
         # keyed as the run names files (``ingest.bulk.sources``), so page events meet them
-        job.pages = {readable(str(Path(f["stored"]).absolute())): page_count(Path(f["stored"]))
+        job.pages = {readable(str(Path(f["stored"]).absolute())): pages_to_read(Path(f["stored"]))
                      for f in files}
         self.jobs[job.job_id] = job
         threading.Thread(target=self._run, args=(job,), name=f"import-{job.job_id}",
@@ -183,23 +183,6 @@ class Jobs:
             except Exception as exc:  # the run must end visibly, never silently
                 job.error = f"{type(exc).__name__}: {exc}"[:500]
                 job.state = "error"
-
-
-def page_count(path: Path) -> int:
-    """Pages a file will take to read, for the time estimate: a PDF's page count, one for
-    anything else (0 when it cannot be told: the estimate then counts files)."""
-    try:
-        if path.suffix == ".pdf":
-            import pypdfium2 as pdfium
-
-            pdf = pdfium.PdfDocument(str(path))
-            try:
-                return len(pdf)
-            finally:
-                pdf.close()
-        return 1
-    except Exception:  # a damaged file: the reader will say why; the estimate goes on
-        return 1
 
 
 # ---------------------------------------------------------------- upload storage
