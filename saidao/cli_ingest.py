@@ -214,7 +214,7 @@ def ingest(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON（计数与每个文件的结果）"),
     ray: str | None = typer.Option(
         None, "--ray", metavar="[地址]",
-        help="在 Ray 集群上读取和识别：单独写 --ray（即 --ray local）在本机启动 Ray；"
+        help="在 Ray 集群上读取和识别：单独写 --ray 在本机启动 Ray；"
              "--ray auto 加入本机所在集群；--ray 主机:6379 或 --ray ray://主机:10001 连接远程集群",
     ),
     ray_shared_path: bool = typer.Option(
