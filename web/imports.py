@@ -31,7 +31,15 @@ from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
 from saidao.ingest.detect import FORMATS, pages_to_read, sniff
 from saidao.names import readable
-from saidao.web.common import OUTCOME_ZH, Settings, index_of, render, route, xlsx_link
+from saidao.web.common import (
+    OUTCOME_ZH,
+    Settings,
+    by_number,
+    index_of,
+    render,
+    route,
+    xlsx_link,
+)
 from saidao.web.security import csrf_ok
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -459,13 +467,7 @@ def job_json(request: Request) -> Response:
 def run_page(request: Request) -> Response:
     """Every file of one run (web or command line) with its outcome and reason."""
     index = index_of(request)
-    try:
-        run_id = int(request.path_params["run_id"])
-    except ValueError:
-        raise HTTPException(404, "导入记录不存在") from None
-    run = report.run(index, run_id)
-    if run is None:
-        raise HTTPException(404, "导入记录不存在")
+    run_id, run = by_number(request, "run_id", lambda n: report.run(index, n), "导入记录不存在")
     names = load_names(request.app.state.settings)
     rows = index.report(run_id)
     for row in rows:
