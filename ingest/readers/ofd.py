@@ -236,23 +236,11 @@ class _Package:
         return root
 
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
-_RECOVER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-    recover=True,
-)
+#: What every part is parsed with: no entities, no DTD, no network, no huge trees.
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+         "remove_comments": True, "remove_pis": True}
+_PARSER = etree.XMLParser(**_SAFE)
+_RECOVER = etree.XMLParser(**_SAFE, recover=True)
 
 
 def _parse(data: bytes) -> etree._Element | None:
