@@ -8,6 +8,9 @@
   exports and views that need firm rows but no document.
 - ``firm_table``: the extraction result of such a declaration, as the index
   stores it (a plain function, also importable as ``conftest.firm_table``).
+- ``web_index``: the web and review tests' index (``browser.webdata.build_index``),
+  built once per run; each test works on a private copy (it was built twice, in
+  test_web_app and test_review).
 """
 
 from __future__ import annotations
@@ -55,3 +58,11 @@ def index_of_tracks(tmp_path: Path) -> Callable[[Sequence[Firms]], Path]:
         return path
 
     return build
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from browser.webdata import build_index
+
+    root = tmp_path_factory.mktemp("webidx")
+    return build_index(root / "saidao.db", root / "files")
