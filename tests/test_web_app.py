@@ -218,13 +218,18 @@ def test_correcting_a_code_leaves_the_queue_and_joins_the_duplicates(db: Path) -
     assert bad.status_code in (303, 404)
 
 
-def test_invalid_typed_code_is_refused(db: Path) -> None:
-    c = client(db)
+def _misprint_file(db: Path) -> str:
+    """The sha256 of the declaration that prints the misprinted code (its review item's key)."""
     with Index.open(db) as index:
-        sha = index.db.execute(
+        return index.db.execute(
             "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
             "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
             [MISPRINT]).fetchone()[0]
+
+
+def test_invalid_typed_code_is_refused(db: Path) -> None:
+    c = client(db)
+    sha = _misprint_file(db)
     r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
                                          "value": "91150291558112127R", "action": "accept"})
     assert "不是有效的统一社会信用代码" in r.text
@@ -494,11 +499,7 @@ def test_no_candidate_is_preselected_unless_it_is_the_unique_repair(db: Path) ->
     section = next(s for s in page.split("<section") if MISPRINT in s)
     assert 'type="radio"' in section and FIRM_CODE in section
     assert " checked>" not in section
-    with Index.open(db) as index:
-        sha = index.db.execute(
-            "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
-            "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
-            [MISPRINT]).fetchone()[0]
+    sha = _misprint_file(db)
     r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
                                          "action": "accept"})
     assert "请先选择一个候选或输入正确值" in r.text  # 确认更正 with nothing chosen is refused
