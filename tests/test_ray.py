@@ -261,16 +261,23 @@ def _worker_pids(cluster: Cluster, reading: str = "") -> list[int]:
     return out
 
 
+def _cli_ingest(folder: Path, db: Path, cluster: Cluster, *options: str,
+                output: int = subprocess.PIPE) -> subprocess.Popen:
+    """``saidao ingest FOLDER --db DB OPTIONS --ray ADDRESS`` as a user runs it, in a session
+    of its own (a test may kill it)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), *options,
+         "--ray", cluster.address],
+        stdout=output, stderr=output, start_new_session=True,
+    )
+
+
 def test_a_killed_worker_is_retried_and_every_file_is_accounted_for(
     cluster: Cluster, tmp_path: Path,
 ) -> None:
     folder = _folder(tmp_path, [SCAN, *QUICK[:3]])
     db = tmp_path / "ray.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--json",
-         "--ray", cluster.address],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )
+    proc = _cli_ingest(folder, db, cluster, "--json")
     killed = 0
     deadline = time.monotonic() + 120
     while not killed and proc.poll() is None and time.monotonic() < deadline:
@@ -298,11 +305,7 @@ def test_a_file_that_kills_its_worker_twice_is_recorded_as_failed_and_the_run_go
 ) -> None:
     folder = _folder(tmp_path, [SCAN, *QUICK[:2]])
     db = tmp_path / "ray.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--json",
-         "--ray", cluster.address],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-    )
+    proc = _cli_ingest(folder, db, cluster, "--json")
     killed: list[int] = []
     deadline = time.monotonic() + 180
     while len(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
@@ -325,11 +328,7 @@ def test_killing_the_parent_then_rerunning_loses_and_doubles_nothing(
 ) -> None:
     folder = _folder(tmp_path, QUICK)
     db = tmp_path / "killed.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, "ingest", str(folder), "--db", str(db), "--no-ocr",
-         "--ray", cluster.address],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
+    proc = _cli_ingest(folder, db, cluster, "--no-ocr", output=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
     while proc.poll() is None and time.monotonic() < deadline:
         try:
