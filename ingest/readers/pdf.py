@@ -49,6 +49,7 @@ from saidao.ingest.limits import check_pdf_streams, render_scale
 from saidao.ingest.readers.pdf_tables import DrawnBox, TableGrid, drawn_checkboxes, ruled_tables
 from saidao.ingest.tables import join_continued_tables, number_tables
 from saidao.ingest.textlayer import text_layer_problem
+from saidao.ingest.wrap import join_pieces
 from saidao.settings import ReadSettings
 
 # -- check box glyphs ---------------------------------------------------------
@@ -71,7 +72,6 @@ _PAGE_NUMBER = re.compile(
 )
 _MARGIN = 0.1  # top/bottom share of the page where running heads and page numbers live
 _SEAL_DPI = 36
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 #: A soft hyphen: invisible where the text flows on, a word broken at a line's end.
 #: PDFium reports it as U+00AD or as U+0002; either becomes this one marker, kept
 #: at a line's end until lines are joined (then the word is joined without a space).
@@ -252,12 +252,11 @@ def join_lines(texts: list[str]) -> str:
 
 
 def _join_two(out: str, text: str) -> str:
-    """``text`` wrapped onto ``out``; a soft hyphen ending ``text`` is kept (it may go on)."""
+    """``text`` wrapped onto ``out`` (``ingest.wrap``); a word broken by a soft hyphen is
+    joined whole, and a soft hyphen ending ``text`` is kept (it may go on)."""
     if out.endswith(SOFT_HYPHEN):
-        out = out[:-1]
-    elif out and text and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(text[0]):
-        out += " "
-    return out + text
+        return out[:-1] + text
+    return join_pieces(out, text)
 
 
 # -- paragraphs ---------------------------------------------------------------
