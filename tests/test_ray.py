@@ -207,6 +207,22 @@ def test_a_ray_import_records_the_index_a_local_import_records(
     assert differences(first, second) == {}
 
 
+def test_a_bare_ray_starts_its_own_runtime_even_beside_a_cluster(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--ray`` alone (``local``) is a throw-away runtime on this machine: it joins neither
+    ``RAY_ADDRESS`` nor the latest ``ray start`` here (Ray's default without an address)."""
+    from saidao.ingest.ray_pool import LOCAL, RayPool
+
+    monkeypatch.setenv("RAY_ADDRESS", cluster.address)
+    monkeypatch.setenv("RAY_TMPDIR", str(cluster.temp_dir))  # its files in the test's folder
+    with RayPool(LOCAL, 600.0, num_cpus=1, **POOL) as pool:
+        assert len(ray.nodes()) == 1 and pool.cpus == 1  # its own node, not the cluster's two
+        [(_, payload)] = list(pool.results(iter([(0, (str(QUICK[0]), str(QUICK[0]), None,
+                                                      ReadSettings(ocr=False), 600.0, ""))])))
+    assert payload["error"] is None and payload["result"]["kind"] == "declaration"
+
+
 def test_tasks_cross_raylets(cluster: Cluster, tmp_path: Path) -> None:
     from saidao.ingest.ray_pool import RayPool
 
