@@ -13,7 +13,6 @@ both shown: on a shared machine the CPU time is the steadier figure.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -26,7 +25,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from saidao.index.search import clauses_for_zone, search  # noqa: E402
 from saidao.index.store import Index  # noqa: E402
-from web import DEFAULT_DB, build  # noqa: E402
+from web import index_args  # noqa: E402
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold" / "search_questions.json"
 SHORT = ["稀土", "氢能", "乳业", "算力", "人才", "中试"]
@@ -88,15 +87,7 @@ def measure(db: Path, n: int) -> Table:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
-    parser.add_argument("--tracks", type=int, default=10_000)
-    parser.add_argument("--clauses", type=int, default=100_000)
-    parser.add_argument("--n", type=int, default=5)
-    args = parser.parse_args()
-    if not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        build(args.db, args.tracks, args.clauses)
+    args = index_args(__doc__.splitlines()[0], n=5)
     Console(width=120).print(measure(args.db, args.n))
 
 

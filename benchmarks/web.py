@@ -329,16 +329,24 @@ def measure(db: Path, n: int) -> Table:
     return table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def index_args(description: str, n: int) -> argparse.Namespace:
+    """The command line of a benchmark over the synthetic index (``--db``, ``--tracks``,
+    ``--clauses``, ``--n`` repetitions), the index built first when missing; this one's
+    and ``search.py``'s."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--tracks", type=int, default=10_000)
     parser.add_argument("--clauses", type=int, default=100_000)
-    parser.add_argument("--n", type=int, default=20)
+    parser.add_argument("--n", type=int, default=n)
     args = parser.parse_args()
     if not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         build(args.db, args.tracks, args.clauses)
+    return args
+
+
+def main() -> None:
+    args = index_args(__doc__.splitlines()[0], n=20)
     Console().print(measure(args.db, args.n))
 
 

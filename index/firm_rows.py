@@ -4,7 +4,8 @@ track, zone and file, and its credit code as staff last corrected it.
 Reads the views ``firm_rows`` / ``current_firm_rows`` (``index.schema.VIEWS``), so
 "current file" and "the latest staff correction of a firm's code" are each
 written once. The export lists, duplicate grouping (``dupes``), eligibility and
-the code re-check read firm rows through here.
+the code re-check read firm rows through here; where a track's rows were read from
+(the file behind a track page or a value's crop) is :func:`read_from`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from saidao.index.db import IndexLike, as_database
 from saidao.index.dupe_model import Mention, gc_paused
 
-__all__ = ["code_fixes", "firm_rows", "mentions"]
+__all__ = ["code_fixes", "firm_rows", "mentions", "read_from"]
 
 #: Columns of a firm row as the views give them, with the zone's name.
 _SELECT = ("SELECT r.*, z.name AS zone_name FROM {view} r LEFT JOIN zones z ON z.id = r.zone_id")
@@ -76,3 +77,14 @@ def code_fixes(index: IndexLike, track_id: int | str | None = None) -> dict[int,
         sql += " JOIN firm_mentions m ON m.id = x.mention_id WHERE m.track_id = ?"
         params.append(int(track_id))
     return {int(r["row_id"]): r for r in as_database(index).query(sql, params)}
+
+
+def read_from(index: IndexLike, track_id: int) -> dict[str, Any] | None:
+    """The file a track's declaration, and so its firm rows, was read from: ``path``,
+    ``origin`` (the archive, for a member), ``format`` and ``ocr_pages`` as stored; None
+    for no such track. Through the view ``track_rows``, the one join of track to file."""
+    row = as_database(index).execute(
+        "SELECT r.file, r.origin, f.format, f.ocr_pages FROM track_rows r "
+        "JOIN files f ON f.sha256 = r.sha256 WHERE r.track_id = ?", [int(track_id)]).fetchone()
+    return None if row is None else dict(zip(("path", "origin", "format", "ocr_pages"), row,
+                                              strict=True))

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from saidao.index.db import IndexLike, as_database
+from saidao.index.firm_rows import read_from
 from saidao.index.links import links_for_track
 from saidao.index.search import zone_ids
 from saidao.index.store import Index
@@ -120,13 +121,9 @@ def import_progress(index: Index) -> list[tuple[str, int]]:
 def track_source(index: Index, track_id: int) -> dict[str, Any] | None:
     """Where a track's declaration was read from: ``path``, ``origin`` (the archive, for a
     member), ``format`` and whether any page was scanned (``scanned``: read by OCR)."""
-    rows = list(index.db.query(
-        "SELECT f.path, f.origin, f.format, f.ocr_pages FROM tracks t JOIN declarations d ON "
-        "d.declaration_id = t.declaration_id JOIN files f ON f.sha256 = d.file_sha256 "
-        "WHERE t.track_id = ?", [track_id]))
-    if not rows:
+    row = read_from(index, track_id)
+    if row is None:
         return None
-    row = rows[0]
     pages = json.loads(row["ocr_pages"] or "[]") if str(row["ocr_pages"] or "").startswith("[") else []
     scanned = row["format"] == "image" or bool(pages) or str(row["ocr_pages"] or "0") not in ("0", "", "[]")
     return {"path": row["path"], "origin": row["origin"], "format": row["format"], "scanned": scanned}

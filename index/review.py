@@ -19,6 +19,7 @@ from typing import Any
 
 from saidao.extractors.uscc import DOUBT_NOTES, check
 from saidao.index.db import write_transaction
+from saidao.index.firm_rows import read_from
 from saidao.index.overview import TRACKS, cached
 from saidao.index.store import Index, now
 from saidao.vocab import REVIEW_KIND_LABELS, UNIT_LABELS, field_label
@@ -187,14 +188,13 @@ def firm_row(index: Index, track_id: int | None, position: int) -> dict[str, Any
 def firm_source(index: Index, firm_id: int) -> dict[str, Any] | None:
     """Where a firm row's credit code was read: ``source`` (page and box, when known) and
     the stored file's ``path`` and ``origin``; None for no such row."""
-    rows = list(index.db.query(
-        "SELECT m.source, f.path, f.origin FROM firm_mentions m JOIN tracks t ON "
-        "t.track_id = m.track_id JOIN declarations d ON d.declaration_id = t.declaration_id "
-        "JOIN files f ON f.sha256 = d.file_sha256 WHERE m.id = ?", [firm_id]))
-    if not rows:
+    row = index.db.execute("SELECT track_id, source FROM firm_mentions WHERE id = ?",
+                           [firm_id]).fetchone()
+    read = read_from(index, row[0]) if row is not None else None
+    if read is None:
         return None
-    return {"source": json.loads(rows[0]["source"] or "{}").get("uscc") or {},
-            "path": rows[0]["path"], "origin": rows[0]["origin"]}
+    return {"source": json.loads(row[1] or "{}").get("uscc") or {},
+            "path": read["path"], "origin": read["origin"]}
 
 
 def differing(read: str, candidate: str) -> list[int]:

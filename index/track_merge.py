@@ -196,27 +196,40 @@ def place_declaration(db: sqlite_utils.Database, declaration_id: int, sha256: st
     primary_result = json.loads(primary["raw"])
     if match.same_form:
         if rank > primary["rank"]:
-            _set_role(db, match.track_id, primary["declaration_id"], "evidence",
-                      "同一申报表，另有数字化质量更好的文件")
-            _add_source(db, match.track_id, declaration_id, sha256, "primary", rank,
-                        "同一申报表的另一种形式，数字化质量更好，取其值")
-            make_primary(db, match.track_id, declaration_id, result)
+            _take_over(db, match.track_id, primary["declaration_id"],
+                       ("evidence", "同一申报表，另有数字化质量更好的文件"),
+                       (declaration_id, sha256, rank, result),
+                       "同一申报表的另一种形式，数字化质量更好，取其值")
         else:
             _add_source(db, match.track_id, declaration_id, sha256, "evidence", rank,
                         f"同一申报表的另一种形式（企业名录一致 {match.overlap:.0%}），留作佐证")
         _refresh_track_values(db, match.track_id)
         return match.track_id
     if _is_later(result, primary_result):
-        _set_role(db, match.track_id, primary["declaration_id"], "superseded",
-                  f"被新版本取代（{_when(result)}）")
-        _add_source(db, match.track_id, declaration_id, sha256, "primary", rank,
-                    f"新版本（企业名录相同 {match.overlap:.0%}），取代{_when(primary_result)}的版本")
-        make_primary(db, match.track_id, declaration_id, result)
+        _take_over(db, match.track_id, primary["declaration_id"],
+                   ("superseded", f"被新版本取代（{_when(result)}）"),
+                   (declaration_id, sha256, rank, result),
+                   f"新版本（企业名录相同 {match.overlap:.0%}），取代{_when(primary_result)}的版本")
     else:
         _add_source(db, match.track_id, declaration_id, sha256, "superseded", rank,
                     f"旧版本（{_when(result)}），已有{_when(primary_result)}的版本")
     _refresh_track_values(db, match.track_id)
     return match.track_id
+
+
+def _take_over(db: sqlite_utils.Database, track_id: int, old_primary: int,
+               old_becomes: tuple[str, str], new: tuple[int, str, int, dict[str, Any]],
+               note: str) -> None:
+    """The new arrival becomes the track's primary: the old primary steps down to the role
+    ``old_becomes`` gives (with its note why), the new one joins as primary (``note``) and
+    the track's rows become its own (``make_primary``).
+
+    ``new`` is the arrival: ``(declaration_id, sha256, rank, result)``.
+    """
+    declaration_id, sha256, rank, result = new
+    _set_role(db, track_id, old_primary, *old_becomes)
+    _add_source(db, track_id, declaration_id, sha256, "primary", rank, note)
+    make_primary(db, track_id, declaration_id, result)
 
 
 def _when(result: dict[str, Any]) -> str:

@@ -55,6 +55,24 @@ def sniff(path: Path, head: bytes | None = None) -> str | None:
     return None
 
 
+def pages_to_read(path: Path) -> int:
+    """Pages a file will take to read, for a time estimate before it is read: a PDF's page
+    count (``readers.pdf.page_count``), one for anything else, and one for a file that
+    cannot tell (damaged, encrypted, gone: its reader will say why; the estimate goes on).
+
+    The one page count the web's upload estimate may use: the web imports
+    ``ingest.detect``, never the readers (``docs/architecture.md``).
+    """
+    try:
+        if sniff(Path(path)) != "pdf":
+            return 1
+        from saidao.ingest.readers.pdf import page_count
+
+        return page_count(Path(path))
+    except Exception:  # noqa: BLE001  (any failure: the estimate counts the file as one page)
+        return 1
+
+
 #: Tags one of which a saved web page shows near its start (lower case).
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
 

@@ -247,7 +247,9 @@ class RayPool:
         if self.address == LOCAL:
             if self._num_cpus:
                 kwargs["num_cpus"] = self._num_cpus
-            ray.init(**kwargs)
+            # "local", not None: with no address Ray joins RAY_ADDRESS or the latest
+            # `ray start` on this machine (another user's cluster); this starts its own
+            ray.init(address=LOCAL, **kwargs)
         else:
             kwargs.pop("include_dashboard")
             try:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from saidao.document import Block, Cell, Image, Table
+from saidao.ingest.wrap import join_pieces
 
 #: A continuation starts in the top part of its page and its predecessor ends
 #: in the bottom part (only checked when page heights are known).
@@ -171,8 +172,7 @@ def _glue(head: str, tail: str) -> str:
         return head or tail
     if head.rstrip()[-1] in "。！？；：:;.!?":
         return head.rstrip() + "\n" + tail.lstrip()
-    sep = " " if head[-1].isascii() and head[-1].isalnum() and tail[0].isascii() and tail[0].isalnum() else ""
-    return head + sep + tail
+    return join_pieces(head, tail)  # a word or number cut by the break: one space
 
 
 def merge_split_row(a: Table, b: Table, row: int) -> None:
@@ -226,3 +226,17 @@ def join_continued_tables(
         if isinstance(block, Table) and not block.header_rows and looks_like_header_row(block):
             block.header_rows = 1
     return out
+
+
+def number_tables(blocks: Sequence[Block]) -> None:
+    """Give each table, and everything inside it (cells, their lines and check boxes), its
+    index among the document's tables, once tables continued over pages are joined."""
+    tables = [b for b in blocks if isinstance(b, Table)]
+    for index, table in enumerate(tables):
+        table.provenance = table.provenance.at(table=index)
+        for cell in table.cells:
+            cell.provenance = cell.provenance.at(table=index)
+            for line in cell.lines:
+                line.provenance = line.provenance.at(table=index)
+            for box in cell.checkboxes:
+                box.provenance = box.provenance.at(table=index)

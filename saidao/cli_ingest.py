@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -16,6 +17,7 @@ from rich.progress import (
     TaskID,
 )
 from rich.table import Table
+from typer.core import TyperCommand
 
 from saidao.cli_common import app, err, print_json, progress_bar
 from saidao.errors import REASONS, SaidaoError
@@ -169,7 +171,34 @@ def _device(device: str) -> str:
     return device
 
 
-@app.command()
+def bare_ray_as_local(args: list[str]) -> list[str]:
+    """The command line with a bare ``--ray`` spelt ``--ray local``.
+
+    ``--ray`` takes an address but may stand alone (start Ray on this machine). typer
+    no longer supports Click's optional-value options (``flag_value``), so the bare
+    flag is completed before parsing, by Click's old rule: the next word is the address
+    unless there is none or it starts with ``-``. Words after ``--`` are paths, left alone.
+    """
+    from saidao.ingest.ray_pool import LOCAL
+
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        out.append(arg)
+        if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+            out.append(LOCAL)
+    return out
+
+
+class IngestCommand(TyperCommand):
+    """``saidao ingest``: its arguments parsed after :func:`bare_ray_as_local`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Click's (or typer's own) Context
+        return super().parse_args(ctx, bare_ray_as_local(list(args)))
+
+
+@app.command(cls=IngestCommand)
 def ingest(
     paths: list[Path] = typer.Argument(..., help="文件、文件夹或 .zip 压缩包，可多个"),
     db: Path = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件"),
@@ -184,9 +213,9 @@ def ingest(
     timeout: float = typer.Option(600.0, "--timeout", help="单个文件的处理时限（秒）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON（计数与每个文件的结果）"),
     ray: str | None = typer.Option(
-        None, "--ray", flag_value="local", metavar="[地址]",
+        None, "--ray", metavar="[地址]",
         help="在 Ray 集群上读取和识别：单独写 --ray 在本机启动 Ray；"
-             "--ray auto 加入本机所在集群；--ray ray://主机:10001 连接远程集群",
+             "--ray auto 加入本机所在集群；--ray 主机:6379 或 --ray ray://主机:10001 连接远程集群",
     ),
     ray_shared_path: bool = typer.Option(
         False, "--ray-shared-path",

@@ -8,6 +8,12 @@
   exports and views that need firm rows but no document.
 - ``firm_table``: the extraction result of such a declaration, as the index
   stores it (a plain function, also importable as ``conftest.firm_table``).
+- ``record_files``: files extracted and recorded in one import run (a plain function,
+  importable as ``conftest.record_files``; test_index_search and test_search_ranking
+  each wrote it).
+- ``web_index``: the web and review tests' index (``browser.webdata.build_index``),
+  built once per run; each test works on a private copy (it was built twice, in
+  test_web_app and test_review).
 """
 
 from __future__ import annotations
@@ -55,3 +61,25 @@ def index_of_tracks(tmp_path: Path) -> Callable[[Sequence[Firms]], Path]:
         return path
 
     return build
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from browser.webdata import build_index
+
+    root = tmp_path_factory.mktemp("webidx")
+    return build_index(root / "saidao.db", root / "files")
+
+
+def record_files(ix: Index, files: Sequence[tuple[Path, str | None]]) -> None:
+    """Read and extract each ``(path, kind)`` (kind None: as classified) and record it in
+    one import run of ``ix``, as an import does."""
+    from saidao.ingest.extract import extract_file
+
+    run = ix.start_run([], {})
+    for path, kind in files:
+        result = extract_file(path, kind=kind)
+        ix.record(run_id=run, path=str(path), sha256=result["source"]["sha256"],
+                  size=Path(path).stat().st_size, kind=kind or result["kind"], result=result,
+                  error=None)
+    ix.finish_run(run, {})

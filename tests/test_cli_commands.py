@@ -80,3 +80,40 @@ def test_the_cli_shows_the_vocabulary(db: str) -> None:
     assert OUTCOME_LABELS["imported"] in report and "imported" not in report
     codes = run("uscc", "9115010O701465425Y")
     assert USCC_FIX_LABELS["confusable"] in codes and "confusable" not in codes
+
+
+def _ingest_params(*args: str) -> dict:
+    """``saidao ingest``'s parameters as the command line gives them (parsed, nothing run)."""
+    import typer
+
+    command = typer.main.get_command(app).commands["ingest"]
+    return command.make_context("ingest", list(args)).params
+
+
+@pytest.mark.parametrize(("args", "ray", "paths"), [
+    (["in", "--ray"], "local", ["in"]),  # bare, last: a Ray runtime on this machine
+    (["--ray", "--no-ocr", "in"], "local", ["in"]),  # bare, before another option
+    (["in", "--ray", "--", "--odd-name"], "local", ["in", "--odd-name"]),
+    (["in", "--ray", "local"], "local", ["in"]),  # the same, spelt out
+    (["in", "--ray", "auto"], "auto", ["in"]),
+    (["in", "--ray", "10.0.0.5:6379"], "10.0.0.5:6379", ["in"]),
+    (["in", "--ray=ray://head:10001"], "ray://head:10001", ["in"]),
+    (["in", "--", "--ray"], None, ["in", "--ray"]),  # after --, a path named --ray
+    (["in"], None, ["in"]),
+])
+def test_ingest_ray_takes_an_address_or_stands_alone(args: list[str], ray: str | None,
+                                                      paths: list[str]) -> None:
+    params = _ingest_params(*args)
+    assert params["ray"] == ray
+    assert [str(p) for p in params["paths"]] == paths
+
+
+def test_ingest_ray_is_declared_without_typers_deprecated_flag_value() -> None:
+    """typer warns it will remove ``flag_value`` (which the bare ``--ray`` used)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-W", "error:The 'is_flag' and 'flag_value':DeprecationWarning",
+         "-c", "import saidao.cli"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

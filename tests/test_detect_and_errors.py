@@ -73,3 +73,22 @@ def test_read_rejects_oversized_file(tmp_path):
     with pytest.raises(SaidaoError) as e:
         read(big, ReadSettings(max_bytes=100))
     assert e.value.reason == "too_large"
+
+
+def test_pages_to_read_counts_a_pdfs_pages_by_its_bytes_and_one_for_anything_else(tmp_path):
+    """The upload's time estimate (``web.imports``) counts pages through ``ingest.detect``."""
+    import shutil
+    from pathlib import Path
+
+    from saidao.ingest.detect import pages_to_read
+
+    decl = Path(__file__).parent / "fixtures" / "declarations"
+    assert pages_to_read(decl / "decl_023.pdf") == 6  # tests/test_page_progress.py: 6 pages
+    renamed = tmp_path / "scan.jpg"  # a PDF under another name is still counted as one
+    shutil.copy(decl / "decl_028.pdf", renamed)
+    assert pages_to_read(renamed) == 4
+    assert pages_to_read(decl / "decl_001.docx") == 1
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\0" * 64)  # PDFium cannot open it: one page, no error
+    assert pages_to_read(broken) == 1
+    assert pages_to_read(tmp_path / "gone.pdf") == 1

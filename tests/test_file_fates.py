@@ -282,3 +282,25 @@ def test_reread_of_a_policy_replaces_its_clauses_and_search_terms(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["counts"]["reread"] == 1
     assert state() == before  # the same clauses once, not twice; term counts unchanged
+
+
+@pytest.mark.slow  # OCR of the scan
+def test_a_better_digitised_form_arriving_later_becomes_the_primary(tmp_path: Path) -> None:
+    """The scan (rank 1) first, the .docx (born digital, rank 3) in a later run: the .docx
+    takes over as primary, the scan steps down to evidence, each with its note why."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(FORMS / "declaration_scan.pdf", first / "declaration_scan.pdf")
+    shutil.copy(FORMS / "declaration.docx", second / "declaration.docx")
+    db = tmp_path / "forms.db"
+    ingest([first], db, WITH_OCR)
+    ingest([second], db, NO_OCR)
+    tracks = _cli_json(["tracks", "--db", str(db), "--json"])
+    assert len(tracks) == 1
+    sources = {Path(s["path"]).name: s for s in tracks[0]["sources"]}
+    assert sources["declaration.docx"]["role"] == "primary"
+    assert "数字化质量更好" in sources["declaration.docx"]["note"]
+    assert sources["declaration_scan.pdf"]["role"] == "evidence"
+    assert "另有数字化质量更好的文件" in sources["declaration_scan.pdf"]["note"]
+    assert tracks[0]["file"].endswith("declaration.docx")  # the track's rows are the primary's

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import record_files
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -14,7 +15,6 @@ from saidao.cli import app
 from saidao.corpus.policies import bundled
 from saidao.index.search import clauses_for_zone, search
 from saidao.index.store import Index
-from saidao.ingest.extract import extract_file
 
 GOLD = Path(__file__).parent / "gold" / "search_questions.json"
 DECLS = Path(__file__).parent / "fixtures" / "declarations"
@@ -29,16 +29,8 @@ NASTY = [
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     ix = Index.open(tmp_path_factory.mktemp("idx") / "saidao.db")
-    run = ix.start_run([], {})
-    for policy in bundled():
-        result = extract_file(policy.path, kind="policy")
-        ix.record(run_id=run, path=str(policy.path), sha256=result["source"]["sha256"],
-                  size=policy.path.stat().st_size, kind="policy", result=result, error=None)
-    for name in ("decl_001.docx", "decl_002.docx", "decl_003.docx"):
-        result = extract_file(DECLS / name)
-        ix.record(run_id=run, path=str(DECLS / name), sha256=result["source"]["sha256"],
-                  size=1, kind=result["kind"], result=result, error=None)
-    ix.finish_run(run, {})
+    record_files(ix, [(p.path, "policy") for p in bundled()]
+                 + [(DECLS / f"decl_00{i}.docx", None) for i in (1, 2, 3)])
     yield ix
     ix.close()
 

@@ -30,13 +30,14 @@ def test_multi_page_tiff_reads_every_page():
 
 def test_tables_are_numbered_in_document_order():
     from saidao.document import Cell, Provenance, Table
+    from saidao.ingest.tables import number_tables
 
     def table() -> Table:
         prov = Provenance(file="x", origin="ocr")
         return Table(1, 1, [Cell(0, 0, "a", prov.at(cell=(0, 0)))], prov)
 
     blocks = [table(), table()]
-    image_reader._number_tables(blocks)
+    number_tables(blocks)  # the one numbering (ingest.tables), the image reader's too
     assert [t.provenance.table for t in blocks] == [0, 1]
     assert blocks[1].cells[0].provenance.table == 1
 

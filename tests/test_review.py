@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser.webdata import FIRM_CODE, MISPRINT, build_index
+from browser.webdata import FIRM_CODE, MISPRINT
 from starlette.testclient import TestClient
 from stdnum.cn import uscc as stdnum_uscc
 from typer.testing import CliRunner
@@ -86,17 +86,10 @@ def test_differing_positions() -> None:
     assert review.differing("ABCD", "ABD") == [2]  # a dropped character shifts the rest
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("reviewidx")
-    return build_index(root / "saidao.db", root / "files")
-
-
 @pytest.fixture()
-def db(built: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "saidao.db"
-    shutil.copy(built, target)
-    return target
+def db(web_index: Path, tmp_path: Path) -> Path:
+    """A private copy of the web tests' index: tests that write do not disturb each other."""
+    return Path(shutil.copy(web_index, tmp_path / "saidao.db"))
 
 
 def _misprint_item(index: Index) -> dict:

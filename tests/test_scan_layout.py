@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.scan_layout import OcrLine
+from saidao.ingest.wrap import join_pieces
 
 CASES = Path(__file__).parent / "fixtures" / "scan_cases"
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -128,8 +129,8 @@ def test_rows_and_paragraphs_follow_chinese_typesetting():
 
 
 def test_join_pieces():
-    assert layout.join_pieces("内蒙古第一机械", "集团") == "内蒙古第一机械集团"
-    assert layout.join_pieces("E-mail kjj@btgx", "gov") == "E-mail kjj@btgx gov"
+    assert join_pieces("内蒙古第一机械", "集团") == "内蒙古第一机械集团"  # ingest.wrap's rule
+    assert join_pieces("E-mail kjj@btgx", "gov") == "E-mail kjj@btgx gov"
 
 
 def test_uncovered_ink_finds_what_no_box_covers():

@@ -7,13 +7,13 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import record_files
 
 from saidao.corpus.policies import bundled
 from saidao.index import fts, schema
 from saidao.index import search as S
 from saidao.index.db import now, write_transaction
 from saidao.index.store import Index
-from saidao.ingest.extract import extract_file
 
 GOLD = Path(__file__).parent / "gold" / "search_questions.json"
 
@@ -22,12 +22,7 @@ GOLD = Path(__file__).parent / "gold" / "search_questions.json"
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> Index:
     """The bundled policies imported through the store (so fts.index_clause keeps the counts)."""
     ix = Index.open(tmp_path_factory.mktemp("seeds") / "saidao.db")
-    run = ix.start_run([], {})
-    for policy in bundled():
-        result = extract_file(policy.path, kind="policy")
-        ix.record(run_id=run, path=str(policy.path), sha256=result["source"]["sha256"],
-                  size=1, kind="policy", result=result, error=None)
-    ix.finish_run(run, {})
+    record_files(ix, [(p.path, "policy") for p in bundled()])
     yield ix
     ix.close()
 

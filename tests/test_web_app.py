@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import openpyxl
 import pytest
-from browser.webdata import FIRM_CODE, MISPRINT, RENAMED, SCRIPT, build_index, script_declaration
+from browser.webdata import FIRM_CODE, MISPRINT, RENAMED, SCRIPT, script_declaration, wait_for_job
 from starlette.testclient import TestClient
 
 from saidao.index.search import resolve_zone
@@ -24,18 +23,10 @@ HTML = {"accept": "text/html"}
 OWN_SCRIPT = re.compile(r'<script src="/static/[a-z_]+\.js" defer></script>')
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("webidx")
-    return build_index(root / "saidao.db", root / "files")
-
-
 @pytest.fixture()
-def db(built: Path, tmp_path: Path) -> Path:
-    """A private copy of the index: tests that write do not disturb each other."""
-    target = tmp_path / "saidao.db"
-    shutil.copy(built, target)
-    return target
+def db(web_index: Path, tmp_path: Path) -> Path:
+    """A private copy of the web tests' index: tests that write do not disturb each other."""
+    return Path(shutil.copy(web_index, tmp_path / "saidao.db"))
 
 
 def client(db: Path, **options: object) -> TestClient:
@@ -166,20 +157,10 @@ def test_upload_refuses_too_large_traversal_and_unknown(db: Path, tmp_path: Path
     unknown = {"files": ("a.docx", b"\x00\x01\x02binary", "application/octet-stream")}
     r = c.post("/import", data={"csrf": csrf(c)}, files=unknown, follow_redirects=False)
     assert r.status_code == 303
-    state = _wait(c, r.headers["location"])
+    state = wait_for_job(c, r.headers["location"], 60.0)
     (only,) = state["outcomes"]
     assert only["outcome"] == "failed" and only["path"] == "a.docx"
     assert only["message"] and "/" not in only["message"] and "uploads" not in only["message"]
-
-
-def _wait(c: TestClient, job_url: str, limit: float = 60.0) -> dict:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        state = c.get(job_url + ".json").json()
-        if state["state"] in ("done", "error"):
-            return state
-        time.sleep(0.3)
-    raise AssertionError("import did not finish")
 
 
 def test_uploaded_markup_is_shown_inert(db: Path, tmp_path: Path) -> None:
@@ -189,7 +170,7 @@ def test_uploaded_markup_is_shown_inert(db: Path, tmp_path: Path) -> None:
                files={"files": ("脚本.docx", doc.read_bytes(), "application/octet-stream")},
                follow_redirects=False)
     assert r.status_code == 303
-    state = _wait(c, r.headers["location"])
+    state = wait_for_job(c, r.headers["location"], 60.0)
     assert state["state"] == "done" and state["outcomes"][0]["outcome"] == "imported"
     assert state["outcomes"][0]["path"] == "脚本.docx"  # the user's name, not the stored one
     stored = _uploads(db)
@@ -237,13 +218,18 @@ def test_correcting_a_code_leaves_the_queue_and_joins_the_duplicates(db: Path) -
     assert bad.status_code in (303, 404)
 
 
-def test_invalid_typed_code_is_refused(db: Path) -> None:
-    c = client(db)
+def _misprint_file(db: Path) -> str:
+    """The sha256 of the declaration that prints the misprinted code (its review item's key)."""
     with Index.open(db) as index:
-        sha = index.db.execute(
+        return index.db.execute(
             "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
             "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
             [MISPRINT]).fetchone()[0]
+
+
+def test_invalid_typed_code_is_refused(db: Path) -> None:
+    c = client(db)
+    sha = _misprint_file(db)
     r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
                                          "value": "91150291558112127R", "action": "accept"})
     assert "不是有效的统一社会信用代码" in r.text
@@ -513,11 +499,7 @@ def test_no_candidate_is_preselected_unless_it_is_the_unique_repair(db: Path) ->
     section = next(s for s in page.split("<section") if MISPRINT in s)
     assert 'type="radio"' in section and FIRM_CODE in section
     assert " checked>" not in section
-    with Index.open(db) as index:
-        sha = index.db.execute(
-            "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
-            "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
-            [MISPRINT]).fetchone()[0]
+    sha = _misprint_file(db)
     r = c.post("/review/resolve", data={"csrf": csrf(c), "sha": sha, "field": "firms[0].uscc",
                                          "action": "accept"})
     assert "请先选择一个候选或输入正确值" in r.text  # 确认更正 with nothing chosen is refused

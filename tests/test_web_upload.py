@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from browser.webdata import DECL, POLICIES
+from browser.webdata import DECL, POLICIES, wait_for_job
 from starlette.testclient import TestClient
 
 from saidao.web import create_app
@@ -19,16 +19,6 @@ def _client(db: Path) -> TestClient:
     c = TestClient(create_app(db), raise_server_exceptions=True)
     c.get("/")
     return c
-
-
-def _wait(c: TestClient, job_url: str, limit: float = 90.0) -> dict:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        state = c.get(job_url + ".json").json()
-        if state["state"] in ("done", "error"):
-            return state
-        time.sleep(0.3)
-    raise AssertionError("import did not finish")
 
 
 def test_five_files_one_bad_four_import(tmp_path: Path) -> None:
@@ -43,7 +33,7 @@ def test_five_files_one_bad_four_import(tmp_path: Path) -> None:
     r = c.post("/import", data={"csrf": c.cookies[CSRF_COOKIE], "user": "李导入"}, files=files,
                follow_redirects=False)
     assert r.status_code == 303, r.text
-    state = _wait(c, r.headers["location"])
+    state = wait_for_job(c, r.headers["location"], 90.0)
     assert state["state"] == "done"
     by_name = {o["path"]: o for o in state["outcomes"]}
     assert by_name["扫描件.pdf"]["outcome"] == "failed"

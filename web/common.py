@@ -4,14 +4,16 @@ the templates and ``render``, ``route``, and the Chinese error pages."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -33,6 +35,8 @@ LEVEL_ZH = LEVEL_LABELS
 UNIT_ZH = UNIT_FIELD_LABELS
 OUTCOME_ZH = UPLOAD_OUTCOME_LABELS
 
+
+T = TypeVar("T")
 
 @dataclass
 class Settings:
@@ -123,6 +127,20 @@ def store(request: Request) -> Store:
 def index_of(request: Request) -> Index:
     """The index connection of this thread."""
     return store(request).index()
+
+
+def by_number(request: Request, name: str, look_up: Callable[[int], T | None],
+              missing: str) -> tuple[int, T]:
+    """The number in the path (parameter ``name``) and what ``look_up`` finds for it; a path
+    that is not a number, or names nothing, is a 404 page saying ``missing`` (for staff)."""
+    try:
+        number = int(request.path_params[name])
+    except ValueError:
+        raise HTTPException(404, missing) from None
+    found = look_up(number)
+    if found is None:
+        raise HTTPException(404, missing)
+    return number, found
 
 
 async def out_of_range(request: Request, exc: Exception) -> Response:

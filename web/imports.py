@@ -29,9 +29,17 @@ from saidao.errors import REASONS
 from saidao.index import report
 from saidao.index.export import REPORT_COLUMNS
 from saidao.ingest.bulk import FileOutcome, Options, ingest
-from saidao.ingest.detect import FORMATS, sniff
+from saidao.ingest.detect import FORMATS, pages_to_read, sniff
 from saidao.names import readable
-from saidao.web.common import OUTCOME_ZH, Settings, index_of, render, route, xlsx_link
+from saidao.web.common import (
+    OUTCOME_ZH,
+    Settings,
+    by_number,
+    index_of,
+    render,
+    route,
+    xlsx_link,
+)
 from saidao.web.security import csrf_ok
 from saidao.web.xlsx import wants_xlsx, xlsx_response
 
@@ -157,7 +165,7 @@ class Jobs:
     def start(self, files: list[dict[str, str]], by: str) -> Job:
         job = Job(secrets.token_hex(8), files, by)
         # keyed as the run names files (``ingest.bulk.sources``), so page events meet them
-        job.pages = {readable(str(Path(f["stored"]).absolute())): page_count(Path(f["stored"]))
+        job.pages = {readable(str(Path(f["stored"]).absolute())): pages_to_read(Path(f["stored"]))
                      for f in files}
         self.jobs[job.job_id] = job
         threading.Thread(target=self._run, args=(job,), name=f"import-{job.job_id}",
@@ -183,23 +191,6 @@ class Jobs:
             except Exception as exc:  # the run must end visibly, never silently
                 job.error = f"{type(exc).__name__}: {exc}"[:500]
                 job.state = "error"
-
-
-def page_count(path: Path) -> int:
-    """Pages a file will take to read, for the time estimate: a PDF's page count, one for
-    anything else (0 when it cannot be told: the estimate then counts files)."""
-    try:
-        if path.suffix == ".pdf":
-            import pypdfium2 as pdfium
-
-            pdf = pdfium.PdfDocument(str(path))
-            try:
-                return len(pdf)
-            finally:
-                pdf.close()
-        return 1
-    except Exception:  # a damaged file: the reader will say why; the estimate goes on
-        return 1
 
 
 # ---------------------------------------------------------------- upload storage
@@ -476,13 +467,7 @@ def job_json(request: Request) -> Response:
 def run_page(request: Request) -> Response:
     """Every file of one run (web or command line) with its outcome and reason."""
     index = index_of(request)
-    try:
-        run_id = int(request.path_params["run_id"])
-    except ValueError:
-        raise HTTPException(404, "导入记录不存在") from None
-    run = report.run(index, run_id)
-    if run is None:
-        raise HTTPException(404, "导入记录不存在")
+    run_id, run = by_number(request, "run_id", lambda n: report.run(index, n), "导入记录不存在")
     names = load_names(request.app.state.settings)
     rows = index.report(run_id)
     for row in rows:

@@ -33,6 +33,7 @@ from saidao.web import charts
 from saidao.web.common import (
     DIRECTIONS,
     PAGE_SIZE,
+    by_number,
     index_of,
     page_number,
     pager,
@@ -322,13 +323,7 @@ def links_by_policy(links: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def track(request: Request) -> Response:
     index = index_of(request)
-    try:
-        track_id = int(request.path_params["track_id"])
-    except ValueError:
-        raise HTTPException(404, "新赛道不存在") from None
-    data = track_view(index, track_id)
-    if data is None:
-        raise HTTPException(404, "新赛道不存在")
+    track_id, data = by_number(request, "track_id", lambda n: track_view(index, n), "新赛道不存在")
     from saidao.web.imports import display_path, load_names
 
     names = load_names(request.app.state.settings)

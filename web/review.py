@@ -23,7 +23,16 @@ from saidao.index import review as review_api
 from saidao.index.review import KINDS, shown_path
 from saidao.index.search import UnknownZone, resolve_zones
 from saidao.vocab import REVIEW_KIND_LABELS
-from saidao.web.common import index_of, page_number, page_size, pager, render, route, xlsx_link
+from saidao.web.common import (
+    by_number,
+    index_of,
+    page_number,
+    page_size,
+    pager,
+    render,
+    route,
+    xlsx_link,
+)
 from saidao.web.imports import load_names
 from saidao.web.security import staff_post
 from saidao.web.xlsx import wants_xlsx, xlsx_response
@@ -189,13 +198,8 @@ def thumb(request: Request) -> Response:
 
 def crop(request: Request) -> Response:
     index = index_of(request)
-    try:
-        firm_id = int(request.path_params["firm_id"])
-    except ValueError:
-        raise HTTPException(404, "没有该企业行") from None
-    found = review_api.firm_source(index, firm_id)
-    if found is None:
-        raise HTTPException(404, "没有该企业行")
+    firm_id, found = by_number(request, "firm_id", lambda n: review_api.firm_source(index, n),
+                               "没有该企业行")
     source = found["source"]
     if not source.get("page") or not source.get("bbox"):
         raise HTTPException(404, "该值没有页面位置")

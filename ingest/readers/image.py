@@ -21,12 +21,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from saidao.document import Block, Document, PageInfo, Paragraph, Table
+from saidao.document import Block, Document, PageInfo, Paragraph
 from saidao.errors import SaidaoError
 from saidao.ingest import pageprogress
 from saidao.ingest.limits import image_pixels_ok
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.ocr import ocr_page
+from saidao.ingest.tables import join_continued_tables, number_tables
 from saidao.settings import ReadSettings
 
 DEFAULT_DPI = 200.0
@@ -60,8 +61,8 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
         doc.pages.append(info)
         by_page[number] = _body(blocks, info, doc)
         pageprogress.page_done(number, n_frames)
-    doc.blocks = _join_pages(by_page, {p.number: p.height for p in doc.pages})
-    _number_tables(doc.blocks)
+    doc.blocks = join_continued_tables(by_page, {p.number: p.height for p in doc.pages})
+    number_tables(doc.blocks)
     doc.timings["ocr"] = round(time.perf_counter() - started, 4)
     return doc
 
@@ -176,23 +177,3 @@ def _body(blocks: list[Block], info: PageInfo, doc: Document) -> list[Block]:
     return body
 
 
-def _join_pages(by_page: dict[int, list[Block]], heights: dict[int, float]) -> list[Block]:
-    """Join tables continued over pages when the table module is there; else concatenate."""
-    try:
-        from saidao.ingest.tables import join_continued_tables
-    except ImportError:
-        return [block for page in sorted(by_page) for block in by_page[page]]
-    return join_continued_tables(by_page, heights)
-
-
-def _number_tables(blocks: list[Block]) -> None:
-    """Give each table (and its cells) its index among the document's tables."""
-    tables = [b for b in blocks if isinstance(b, Table)]
-    for index, table in enumerate(tables):
-        table.provenance = table.provenance.at(table=index)
-        for cell in table.cells:
-            cell.provenance = cell.provenance.at(table=index)
-            for line in cell.lines:
-                line.provenance = line.provenance.at(table=index)
-            for box in cell.checkboxes:
-                box.provenance = cell.provenance

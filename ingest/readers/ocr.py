@@ -41,6 +41,7 @@ from saidao.errors import SaidaoError
 from saidao.ingest.readers import ocr_engine
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.scan_layout import BoxMark, Grid, OcrLine, PixelBox
+from saidao.ingest.wrap import join_pieces
 from saidao.settings import ReadSettings
 
 #: Glyphs OCR (or our checkbox detector) writes for a ticked / an empty box.
@@ -478,5 +479,5 @@ def _union(lines: list[OcrLine]) -> PixelBox:
 def _join(pieces) -> str:
     text = ""
     for piece in pieces:
-        text = layout.join_pieces(text, piece) if text else piece
+        text = join_pieces(text, piece) if text else piece
     return text

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import lxml.etree as etree
 
-from saidao.document import Block, Document, PageInfo, Provenance
+from saidao.document import Document, PageInfo, Provenance
 from saidao.errors import SaidaoError
 from saidao.ingest.readers.grid import (
     Grid,
@@ -59,18 +59,12 @@ from saidao.ingest.readers.grid import (
 from saidao.ingest.readers.pdf import (  # the PDF reader's layout steps, shared
     Char,
     PageText,
-    _Edges,
-    _in_any,
-    _number_tables,
-    _page_blocks,
+    assemble_pages,
     box_glyph,
     build_table,
-    group_lines,
-    join_page_break_paragraphs,
-    make_paragraph,
-    split_running_heads,
+    in_any,
+    page_lines,
 )
-from saidao.ingest.tables import join_continued_tables
 from saidao.ingest.zipguard import open_zip, safe_members
 from saidao.settings import ReadSettings
 
@@ -242,23 +236,11 @@ class _Package:
         return root
 
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
-_RECOVER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-    recover=True,
-)
+#: What every part is parsed with: no entities, no DTD, no network, no huge trees.
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+         "remove_comments": True, "remove_pis": True}
+_PARSER = etree.XMLParser(**_SAFE)
+_RECOVER = etree.XMLParser(**_SAFE, recover=True)
 
 
 def _parse(data: bytes) -> etree._Element | None:
@@ -552,7 +534,10 @@ def _read(package: _Package, sha256: str, settings: ReadSettings) -> Document:
     page_ids = {(ref.get("ID") or "").strip(): n for n, ref in enumerate(page_refs, start=1)}
     for number, box in _stamps(package, body, page_ids):
         pages[number - 1].info.seals.append(box)
-    doc = _assemble(Document(path=str(path), sha256=sha256, format="ofd"), pages, str(path))
+    doc = Document(path=str(path), sha256=sha256, format="ofd")
+    assemble_pages(doc, pages)  # the PDF reader's: running heads, page breaks, tables joined
+    if not any(b.text.strip() for b in doc.blocks if hasattr(b, "text")):
+        doc.problems.append("no text objects: the pages may be images or outlines only")
     doc.problems.extend(package.problems)
     if package.problems:
         doc.status = "partial"
@@ -637,31 +622,6 @@ def _page(
         if sum(1 for cell in table.cells if cell.text.strip()) >= 2:  # not a frame or an ornament
             result.tables.append(table)
             areas.append(grid.bbox)
-    chars = [c for c in chars if not _in_any(c, areas)]
-    result.lines = group_lines(chars)
-    for n, line in enumerate(result.lines, start=1):
-        line.number = n
+    result.lines = page_lines([c for c in chars if not in_any(c, areas)])
     return result
 
-
-def _assemble(doc: Document, pages: list[PageText], shown: str) -> Document:
-    """Pages → blocks, as the PDF reader does: running heads apart, page breaks and tables joined."""
-    heads, feet = split_running_heads(pages)
-    by_page: dict[int, list[Block]] = {}
-    edges: dict[int, _Edges] = {}
-    for page in pages:
-        number = page.info.number
-        base = Provenance(file=shown, page=number)
-        doc.pages.append(page.info)
-        skip = {id(item) for item in heads.get(number, []) + feet.get(number, [])}
-        by_page[number], page_edges = _page_blocks(page, skip, base)
-        if page_edges is not None:
-            edges[number] = page_edges
-        doc.headers += [make_paragraph([ln], base) for ln in heads.get(number, [])]
-        doc.footers += [make_paragraph([ln], base) for ln in feet.get(number, [])]
-    join_page_break_paragraphs(by_page, edges)
-    doc.blocks = join_continued_tables(by_page, {p.info.number: p.info.height for p in pages})
-    _number_tables(doc.blocks)
-    if not any(b.text.strip() for b in doc.blocks if hasattr(b, "text")):
-        doc.problems.append("no text objects: the pages may be images or outlines only")
-    return doc

@@ -47,8 +47,9 @@ from saidao.errors import SaidaoError
 from saidao.ingest import pageprogress
 from saidao.ingest.limits import check_pdf_streams, render_scale
 from saidao.ingest.readers.pdf_tables import DrawnBox, TableGrid, drawn_checkboxes, ruled_tables
-from saidao.ingest.tables import join_continued_tables
+from saidao.ingest.tables import join_continued_tables, number_tables
 from saidao.ingest.textlayer import text_layer_problem
+from saidao.ingest.wrap import join_pieces
 from saidao.settings import ReadSettings
 
 # -- check box glyphs ---------------------------------------------------------
@@ -71,7 +72,6 @@ _PAGE_NUMBER = re.compile(
 )
 _MARGIN = 0.1  # top/bottom share of the page where running heads and page numbers live
 _SEAL_DPI = 36
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 #: A soft hyphen: invisible where the text flows on, a word broken at a line's end.
 #: PDFium reports it as U+00AD or as U+0002; either becomes this one marker, kept
 #: at a line's end until lines are joined (then the word is joined without a space).
@@ -215,6 +215,15 @@ def group_lines(chars: list[Char]) -> list[Line]:
     return lines
 
 
+def page_lines(chars: list[Char]) -> list[Line]:
+    """A page's body characters as its lines, numbered from 1 top to bottom (the numbers
+    are the lines' provenance; a cell's lines from :func:`group_lines` have none)."""
+    lines = group_lines(chars)
+    for n, line in enumerate(lines, start=1):
+        line.number = n
+    return lines
+
+
 def line_text(chars: list[Char]) -> str:
     """Text of a left-to-right run; a gap wider than half a character reads as a space."""
     parts: list[str] = []
@@ -243,12 +252,11 @@ def join_lines(texts: list[str]) -> str:
 
 
 def _join_two(out: str, text: str) -> str:
-    """``text`` wrapped onto ``out``; a soft hyphen ending ``text`` is kept (it may go on)."""
+    """``text`` wrapped onto ``out`` (``ingest.wrap``); a word broken by a soft hyphen is
+    joined whole, and a soft hyphen ending ``text`` is kept (it may go on)."""
     if out.endswith(SOFT_HYPHEN):
-        out = out[:-1]
-    elif out and text and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(text[0]):
-        out += " "
-    return out + text
+        return out[:-1] + text
+    return join_pieces(out, text)
 
 
 # -- paragraphs ---------------------------------------------------------------
@@ -363,7 +371,8 @@ def build_table(grid: TableGrid, chars: list[Char], base: Provenance) -> Table:
     return table
 
 
-def _in_any(char: Char, areas: list[BBox]) -> bool:
+def in_any(char: Char, areas: list[BBox]) -> bool:
+    """Whether the character's centre lies in one of ``areas`` (a table's: its text is the cells')."""
     return any(a[0] <= char.cx <= a[2] and a[1] <= char.cy <= a[3] for a in areas)
 
 
@@ -439,9 +448,7 @@ class _PdfReader:
             chars = self._tables(index, chars, result)
         if images:
             self._seals(page, result)
-        result.lines = group_lines(chars)
-        for n, line in enumerate(result.lines, start=1):
-            line.number = n
+        result.lines = page_lines(chars)
         return result
 
     def _tables(self, index: int, chars: list[Char], result: PageText) -> list[Char]:
@@ -457,7 +464,7 @@ class _PdfReader:
             result.tables.append(build_table(grid, chars, base))
         areas = [g.bbox for g in grids]
         self.timings["tables"] += time.perf_counter() - started
-        return [c for c in chars if not _in_any(c, areas)]
+        return [c for c in chars if not in_any(c, areas)]
 
     def _seals(self, page: pdfium.PdfPage, result: PageText) -> None:
         started = time.perf_counter()
@@ -652,12 +659,35 @@ def join_page_break_paragraphs(by_page: dict[int, list[Block]], edges: dict[int,
                 nxt_blocks.insert(0, prev)
 
 
-def _number_tables(blocks: list[Block]) -> None:
-    tables = [b for b in blocks if isinstance(b, Table)]
-    for n, table in enumerate(tables):
-        table.provenance = table.provenance.at(table=n)
-        for cell in table.cells:
-            cell.provenance = cell.provenance.at(table=n)
+def assemble_pages(doc: Document, pages: list[PageText]) -> None:
+    """Pages → ``doc``'s pages, blocks, headers and footers, the one way for every reader
+    whose pages are :class:`PageText` (PDF, OFD; a PDF's OCR'd pages included).
+
+    Running heads and page numbers go to headers/footers (decided across all pages);
+    a paragraph cut by a page break and a table continued over one are joined; tables
+    are numbered. Provenance names ``doc.path``.
+    """
+    heads, feet = split_running_heads(pages)
+    by_page: dict[int, list[Block]] = {}
+    edges: dict[int, _Edges] = {}
+    for page in pages:
+        number = page.info.number
+        base = Provenance(file=doc.path, page=number)
+        doc.pages.append(page.info)
+        skip = {id(item) for item in heads.get(number, []) + feet.get(number, [])}
+        if page.ocr_blocks is not None:
+            by_page[number] = [b for b in page.ocr_blocks if id(b) not in skip]
+            doc.headers += heads.get(number, [])
+            doc.footers += feet.get(number, [])
+            continue
+        by_page[number], page_edges = _page_blocks(page, skip, base)
+        if page_edges is not None:
+            edges[number] = page_edges
+        doc.headers += [make_paragraph([ln], base) for ln in heads.get(number, [])]
+        doc.footers += [make_paragraph([ln], base) for ln in feet.get(number, [])]
+    join_page_break_paragraphs(by_page, edges)
+    doc.blocks = join_continued_tables(by_page, {p.info.number: p.info.height for p in pages})
+    number_tables(doc.blocks)
 
 
 # -- pages read elsewhere (one task per page on a cluster) -------------------------
@@ -732,27 +762,7 @@ def read_pdf(path: Path, sha256: str, settings: ReadSettings) -> Document:
     doc = reader.doc
     doc.problems[:0] = given.problems  # what was noted on the pages read elsewhere
     reader.timings.update(given.timings)
-    heads, feet = split_running_heads(pages)
-    by_page: dict[int, list[Block]] = {}
-    edges: dict[int, _Edges] = {}
-    for page in pages:
-        number = page.info.number
-        base = Provenance(file=str(path), page=number)
-        doc.pages.append(page.info)
-        skip = {id(item) for item in heads.get(number, []) + feet.get(number, [])}
-        if page.ocr_blocks is not None:
-            by_page[number] = [b for b in page.ocr_blocks if id(b) not in skip]
-            doc.headers += heads.get(number, [])
-            doc.footers += feet.get(number, [])
-            continue
-        by_page[number], page_edges = _page_blocks(page, skip, base)
-        if page_edges is not None:
-            edges[number] = page_edges
-        doc.headers += [make_paragraph([ln], base) for ln in heads.get(number, [])]
-        doc.footers += [make_paragraph([ln], base) for ln in feet.get(number, [])]
-    join_page_break_paragraphs(by_page, edges)
-    doc.blocks = join_continued_tables(by_page, {p.info.number: p.info.height for p in pages})
-    _number_tables(doc.blocks)
+    assemble_pages(doc, pages)
     if doc.problems:
         doc.status = "partial"
     doc.timings.update({k: round(v, 4) for k, v in reader.timings.items()})

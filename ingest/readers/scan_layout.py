@@ -343,17 +343,8 @@ def join_row(row: list[OcrLine]) -> str:
     for prev, line in zip([None, *row[:-1]], row, strict=True):
         if prev is not None and line.box[0] - prev.box[2] > 0.6 * line.height:
             text += " "
-        elif prev is not None:
-            text = join_pieces(text, "")
         text += line.text
     return text
-
-
-def join_pieces(left: str, right: str) -> str:
-    """Join wrapped pieces: nothing between CJK (Chinese wraps anywhere), a space between words."""
-    if left and right and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
-        return f"{left} {right}"
-    return left + right
 
 
 def split_paragraphs(rows: list[list[OcrLine]], page_left: float, page_right: float) -> list[list[list[OcrLine]]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import docx
 
@@ -84,3 +86,15 @@ def build_index(db: Path, folder: Path) -> Path:
     options = Options(workers=2, settings=ReadSettings(ocr=False))
     ingest([*fixture_files(folder), *POLICIES], db, options)
     return db
+
+
+def wait_for_job(client: Any, job_url: str, limit: float) -> dict:
+    """The state of a web import job (``JOB_URL.json``) once it is done or failed, polled
+    through the test client; an AssertionError after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        state = client.get(job_url + ".json").json()
+        if state["state"] in ("done", "error"):
+            return state
+        time.sleep(0.3)
+    raise AssertionError("import did not finish")
