@@ -21,6 +21,7 @@ from saidao.index.db import connect
 from saidao.index.store import Index
 from saidao.vocab import DIRECTIONS as VOCAB_DIRECTIONS
 from saidao.vocab import LEVEL_LABELS, UNIT_FIELD_LABELS, UPLOAD_OUTCOME_LABELS
+from saidao.web.regroup import Regrouper
 from saidao.web.security import (
     GuardMiddleware,
     LoginThrottle,
@@ -49,6 +50,10 @@ class Settings:
     max_store_bytes: int = 5 * 1024 * 1024 * 1024  # all kept uploads together (oldest go first)
     keep_upload_days: float = 90.0  # uploads older than this are removed
     workers: int = 2
+    #: How long /dupes waits for a regroup it started before it shows the last stored
+    #: groups under a notice (seconds): a small index looks current at once, a region's
+    #: index answers within the page budget. None waits until the regroup is done.
+    regroup_wait: float | None = 0.02
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,6 +169,7 @@ def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
     app.state.settings = settings
     app.state.store = Store(settings.db_path)
     app.state.jobs = imports.Jobs(settings)
+    app.state.regroup = Regrouper(settings.db_path, app.state.store.read_only)
     app.state.sessions = Sessions()
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(GuardMiddleware, token=settings.token, sessions=app.state.sessions)

@@ -1,0 +1,140 @@
+"""Duplicate groups regrouped off the request path (``web.regroup``): after a code
+correction /dupes shows the last stored groups under a notice, never grouping in the
+request, and the groups of the correction once the background regroup is done."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser.webdata import FIRM_CODE, MISPRINT, RENAMED, build_index
+from starlette.testclient import TestClient
+
+from saidao.index import dupes
+from saidao.index.store import Index
+from saidao.web import create_app
+from saidao.web.firms import NONE_YET_NOTICE, STALE_NOTICE
+from saidao.web.regroup import Regrouper
+from saidao.web.security import CSRF_COOKIE
+
+NOTICE = "正在按最新更正重新计算"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("regroupidx")
+    return build_index(root / "saidao.db", root / "files")
+
+
+@pytest.fixture()
+def db(built: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "saidao.db"
+    shutil.copy(built, target)
+    return target
+
+
+@pytest.fixture()
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, list[str]]]:
+    """Grouping that waits for the gate and refuses to run on any thread but the
+    regrouper's: a request that grouped would fail, not pass slowly."""
+    real, opened, threads = dupes.find_groups, threading.Event(), []
+
+    def gated(*args: object, **kwargs: object) -> object:
+        name = threading.current_thread().name
+        threads.append(name)
+        if name != "saidao-regroup":
+            raise AssertionError(f"grouped on {name}")
+        assert opened.wait(60), "gate never opened"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dupes, "find_groups", gated)
+    yield opened, threads
+    opened.set()  # never leave a regroup thread blocked
+
+
+def correct(c: TestClient, db: Path) -> None:
+    """Accept the unique repair of the misprinted code on the review page."""
+    with Index.open(db) as index:
+        sha = index.db.execute(
+            "SELECT d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
+            "JOIN declarations d USING (declaration_id) WHERE m.uscc_printed = ?",
+            [MISPRINT]).fetchone()[0]
+    r = c.post("/review/resolve", data={"csrf": c.cookies[CSRF_COOKIE], "sha": sha,
+                                         "field": "firms[0].uscc", "choice": FIRM_CODE,
+                                         "user": "王审核", "action": "accept"},
+               follow_redirects=False)
+    assert r.status_code == 303 and "error=" not in r.headers["location"]
+
+
+def test_after_a_correction_dupes_shows_the_stored_groups_with_a_notice(
+        db: Path, gate: tuple[threading.Event, list[str]]) -> None:
+    opened, threads = gate
+    app = create_app(db)  # the default short wait: the gate outlasts it
+    c = TestClient(app, raise_server_exceptions=True)
+    c.get("/")
+    before = c.get("/dupes", params={"q": FIRM_CODE}).text
+    assert RENAMED not in before and NOTICE not in before
+    group_id = c.get("/dupes").text.split('data-group="', 1)[1].split('"', 1)[0]
+
+    correct(c, db)
+    assert app.state.regroup.busy()  # started by the correction, held at the gate
+    page = c.get("/dupes", params={"q": FIRM_CODE}).text
+    assert STALE_NOTICE in page and 'http-equiv="refresh"' in page
+    assert RENAMED not in page  # the groups stored before the correction
+    whole = c.get("/dupes").text
+    assert group_id in whole and STALE_NOTICE in whole
+    assert 'class="confirm" disabled' in whole
+    refused = c.post("/dupes/decide", data={"csrf": c.cookies[CSRF_COOKIE],
+                                            "group_id": group_id, "action": "confirm"},
+                     follow_redirects=False)
+    assert "error=" in refused.headers["location"]  # no decision on out-of-date groups
+    with Index.open(db) as index:
+        assert index.db.execute("SELECT count(*) FROM dupe_decisions").fetchone()[0] == 0
+        found = dupes.latest_groups(index)
+        assert found is not None and found[1] is False
+    assert set(threads) <= {"saidao-regroup"}
+
+    opened.set()
+    assert app.state.regroup.wait(60)
+    after = c.get("/dupes", params={"q": FIRM_CODE}).text
+    assert NOTICE not in after and 'http-equiv="refresh"' not in after
+    assert RENAMED in after and "包头市新源天然气有限责任公司" in after
+    assert threads and set(threads) == {"saidao-regroup"}
+    with Index.open(db) as index:
+        found = dupes.latest_groups(index)
+        assert found is not None and found[1] is True
+
+
+def test_a_write_while_regrouping_asks_for_exactly_one_more_run(
+        db: Path, gate: tuple[threading.Event, list[str]]) -> None:
+    opened, threads = gate
+    with Index.open(db) as index:  # out of date: the first run must group
+        index.db.execute("DELETE FROM cached_answers")
+        index.db.conn.commit()
+    regroup = Regrouper(db)
+    regroup.schedule()
+    regroup.schedule()  # two more corrections while the first run waits at the gate
+    regroup.schedule()
+    assert regroup.busy() and not regroup.wait(0)
+    opened.set()
+    assert regroup.wait(60) and not regroup.busy()
+    assert regroup.runs == 2  # the run under way, then one more (it found the groups current)
+    assert threads == ["saidao-regroup"]
+
+
+def test_an_index_without_stored_groups_says_they_are_being_computed(
+        db: Path, gate: tuple[threading.Event, list[str]]) -> None:
+    opened, _ = gate
+    with Index.open(db) as index:
+        index.db.execute("DELETE FROM cached_answers")
+        index.db.conn.commit()
+    app = create_app(db, regroup_wait=0)
+    c = TestClient(app, raise_server_exceptions=True)
+    page = c.get("/dupes").text
+    assert NONE_YET_NOTICE in page and "data-group=" not in page
+    opened.set()
+    assert app.state.regroup.wait(60)
+    assert "data-group=" in c.get("/dupes").text and NONE_YET_NOTICE not in c.get("/dupes").text

@@ -1,0 +1,78 @@
+"""Duplicate groups regrouped off the request path: one background thread at a time.
+
+Grouping a region's firm rows takes seconds (11–13 s at 10,000 tracks), so a page
+must never do it. After a staff write that changes what grouping reads (a corrected
+credit code, a confirm or split) the web app calls :meth:`Regrouper.schedule`; /dupes
+then shows the last stored groups under a notice until the thread has stored the
+groups of the new data state (``index.dupes.precompute_groups``). A write while a
+regroup runs asks for one more run after it, never a second thread: the running one
+may have read the data before that write.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class Regrouper:
+    """The web app's one background regrouping of the index at ``db_path``."""
+
+    def __init__(self, db_path: Path, read_only: bool = False) -> None:
+        self.db_path, self.read_only = db_path, read_only
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._again = False
+        self.runs = 0  # finished runs (for tests and the benchmark)
+
+    def schedule(self) -> None:
+        """Regroup now in the background, or once more after the run under way."""
+        with self._lock:
+            if self._thread is not None:
+                self._again = True
+                return
+            self._thread = threading.Thread(target=self._loop, name="saidao-regroup", daemon=True)
+            self._thread.start()
+
+    def busy(self) -> bool:
+        """True while a regroup runs or is asked for."""
+        with self._lock:
+            return self._thread is not None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no regroup runs or is asked for (at most ``timeout`` seconds);
+        True when none does."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._thread is None, timeout)
+
+    def _loop(self) -> None:
+        while True:
+            self._run_once()
+            with self._lock:
+                self.runs += 1
+                if not self._again:
+                    self._thread = None
+                    self._lock.notify_all()
+                    return
+                self._again = False
+
+    def _run_once(self) -> None:
+        """Group on the thread's own connection (SQLite connections stay in their thread);
+        any failure is logged and leaves the old groups shown under their notice."""
+        from saidao.index.dupes import precompute_groups
+        from saidao.web.app import _thread_index
+
+        try:
+            index = _thread_index(self.db_path, self.read_only)
+        except Exception:
+            log.exception("regroup: index not opened")
+            return
+        try:
+            precompute_groups(index)
+        except Exception:
+            log.exception("regroup failed")
+        finally:
+            index.close()
