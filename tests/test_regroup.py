@@ -38,19 +38,21 @@ def db(built: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, list[str]]]:
-    """Grouping that waits for the gate and refuses to run on any thread but the
-    regrouper's: a request that grouped would fail, not pass slowly."""
-    real, opened, threads = dupes.find_groups, threading.Event(), []
+    """The background regroup held until the gate opens (then the real one: a child
+    process), and grouping in this process refused: a request that grouped would fail,
+    not pass slowly. ``threads`` names the threads that ran a regroup."""
+    real_run, opened, threads = Regrouper._run_once, threading.Event(), []
 
-    def gated(*args: object, **kwargs: object) -> object:
-        name = threading.current_thread().name
-        threads.append(name)
-        if name != "saidao-regroup":
-            raise AssertionError(f"grouped on {name}")
+    def held(self: Regrouper) -> None:
+        threads.append(threading.current_thread().name)
         assert opened.wait(60), "gate never opened"
-        return real(*args, **kwargs)
+        real_run(self)
 
-    monkeypatch.setattr(dupes, "find_groups", gated)
+    def no_grouping(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"grouped on {threading.current_thread().name}")
+
+    monkeypatch.setattr(Regrouper, "_run_once", held)
+    monkeypatch.setattr(dupes, "find_groups", no_grouping)
     yield opened, threads
     opened.set()  # never leave a regroup thread blocked
 
@@ -72,7 +74,7 @@ def correct(c: TestClient, db: Path) -> None:
 def test_after_a_correction_dupes_shows_the_stored_groups_with_a_notice(
         db: Path, gate: tuple[threading.Event, list[str]]) -> None:
     opened, threads = gate
-    app = create_app(db)  # the default short wait: the gate outlasts it
+    app = create_app(db)  # the default: a page never waits for the regroup
     c = TestClient(app, raise_server_exceptions=True)
     c.get("/")
     before = c.get("/dupes", params={"q": FIRM_CODE}).text
@@ -121,8 +123,8 @@ def test_a_write_while_regrouping_asks_for_exactly_one_more_run(
     assert regroup.busy() and not regroup.wait(0)
     opened.set()
     assert regroup.wait(60) and not regroup.busy()
-    assert regroup.runs == 2  # the run under way, then one more (it found the groups current)
-    assert threads == ["saidao-regroup"]
+    assert regroup.runs == 2  # the run under way, then one more
+    assert threads == ["saidao-regroup", "saidao-regroup"]
 
 
 def test_an_index_without_stored_groups_says_they_are_being_computed(

@@ -7,11 +7,21 @@ then shows the last stored groups under a notice until the thread has stored the
 groups of the new data state (``index.dupes.precompute_groups``). A write while a
 regroup runs asks for one more run after it, never a second thread: the running one
 may have read the data before that write.
+
+The grouping itself runs in a child process (``python -m saidao.web.regroup DB``),
+which stores the groups in the index (``cached_answers``); the thread only waits for
+it and then reads the stored groups back once, so the next request finds them in
+memory. Grouping in a thread of the server held the interpreter lock for seconds:
+every page (each SQLite call gives the lock up and waits to get it back) was slowed
+several times over while it ran (measured: /dupes 11 ms → 130 ms). A read-only index
+cannot store them, so there the thread groups itself and keeps them in memory.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -60,19 +70,56 @@ class Regrouper:
                 self._again = False
 
     def _run_once(self) -> None:
-        """Group on the thread's own connection (SQLite connections stay in their thread);
-        any failure is logged and leaves the old groups shown under their notice."""
-        from saidao.index.dupes import precompute_groups
+        """Group in a child process (in this thread for a read-only index), then read the
+        stored groups back on this thread's connection; any failure is logged and leaves
+        the old groups shown under their notice."""
+        from saidao.index.dupes import latest_groups, precompute_groups
         from saidao.web.app import _thread_index
 
+        if not self.read_only:
+            try:
+                done = subprocess.run([sys.executable, "-m", "saidao.web.regroup", str(self.db_path)],
+                                      capture_output=True, text=True, timeout=CHILD_TIMEOUT_S,
+                                      check=False)
+            except (OSError, subprocess.TimeoutExpired):
+                log.exception("regroup: child process failed")
+                return
+            if done.returncode:
+                log.error("regroup: child process exited %s: %s", done.returncode, done.stderr[-2000:])
+                return
         try:
             index = _thread_index(self.db_path, self.read_only)
         except Exception:
             log.exception("regroup: index not opened")
             return
         try:
-            precompute_groups(index)
+            if self.read_only:
+                precompute_groups(index)  # memoised in this process: nothing can be stored
+            latest_groups(index)  # read back once: the next request finds them in memory
         except Exception:
             log.exception("regroup failed")
         finally:
             index.close()
+
+
+#: A child that groups longer than this (seconds) is given up (a region groups in ~15 s).
+CHILD_TIMEOUT_S = 30 * 60
+
+
+def main(argv: list[str]) -> int:
+    """The child: group the index at ``argv[0]`` and store the groups (exit 0), unless the
+    stored ones are current already."""
+    from saidao.index.db import connect
+    from saidao.index.dupes import precompute_groups
+    from saidao.index.store import Index
+
+    index = Index(connect(Path(argv[0])), argv[0])
+    try:
+        precompute_groups(index)
+    finally:
+        index.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
