@@ -342,19 +342,25 @@ def latest(index: IndexLike, name: str, module: str, depends: Iterable[str] | No
                 _memo[key] = (state, value)
             return value, True  # type: ignore[return-value]
         try:
-            row = db.execute("SELECT state, code, payload FROM cached_answers WHERE name = ?",
+            row = db.execute("SELECT state, code FROM cached_answers WHERE name = ?",
                              [name]).fetchone()
         except sqlean.OperationalError:  # an index older than schema v6
             return None
-    if row is None:
+        if row is None:
+            return None
+        if hit is not None and row[1] == version and _state_text(hit[0]) == row[0]:
+            return hit[1], False  # the answer memoised before the write: nothing to decode
+        mark = f"{row[0]}|{row[1]}"
+        with _memo_lock:
+            old = _stale_memo.get(key)
+        if old is not None and old[0] == mark:
+            return old[1], False
+        payload = db.execute("SELECT payload FROM cached_answers WHERE name = ?",
+                             [name]).fetchone()
+    if payload is None:
         return None
-    mark = f"{row[0]}|{row[1]}"
-    with _memo_lock:
-        old = _stale_memo.get(key)
-    if old is not None and old[0] == mark:
-        return old[1], False
     try:
-        value = codec.decode(bytes(row[2]))
+        value = codec.decode(bytes(payload[0]))
     except (ValueError, KeyError, IndexError, TypeError, zlib.error):
         return None
     with _memo_lock:
