@@ -140,3 +140,18 @@ def test_an_index_without_stored_groups_says_they_are_being_computed(
     opened.set()
     assert app.state.regroup.wait(60)
     assert "data-group=" in c.get("/dupes").text and NONE_YET_NOTICE not in c.get("/dupes").text
+
+
+def test_a_download_right_after_a_correction_holds_the_new_groups(db: Path) -> None:
+    """An Excel file has no place for the notice: its request waits for the regroup."""
+    import io
+
+    import openpyxl
+
+    app = create_app(db)
+    c = TestClient(app, raise_server_exceptions=True)
+    c.get("/")
+    correct(c, db)
+    book = openpyxl.load_workbook(io.BytesIO(c.get("/dupes?format=xlsx").content))
+    cells = {str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row}
+    assert RENAMED in cells

@@ -44,17 +44,18 @@ STALE_NOTICE = "重复企业分组正在按最新更正重新计算，以下为�
 NONE_YET_NOTICE = "重复企业分组正在计算，稍后刷新即可看到结果。"
 
 
-def current_groups(request: Request) -> tuple[list[Group], str | None]:
+def current_groups(request: Request, wait: bool = False) -> tuple[list[Group], str | None]:
     """The groups to show and, when they are not those of the current data, the notice
     that must go with them. Never groups in the request: out-of-date groups start the
-    background regroup (``web.regroup``) and wait for it only ``regroup_wait``."""
+    background regroup (``web.regroup``) and wait for it only ``regroup_wait`` (until
+    it is done with ``wait``: a download has no place for the notice)."""
     index = index_of(request)
     found = latest_groups(index)
     if found is not None and found[1]:
         return found[0], None
     regroup = request.app.state.regroup
     regroup.schedule()
-    if regroup.wait(request.app.state.settings.regroup_wait):
+    if regroup.wait(None if wait else request.app.state.settings.regroup_wait):
         found = latest_groups(index)
         if found is not None and found[1]:
             return found[0], None
@@ -66,7 +67,7 @@ def current_groups(request: Request) -> tuple[list[Group], str | None]:
 def dupes(request: Request) -> Response:
     zone = (request.query_params.get("zone") or "").strip()
     zone_error, suggestions = None, []
-    groups, notice = current_groups(request)
+    groups, notice = current_groups(request, wait=wants_xlsx(request))
     try:
         if zone:
             resolve_zones(zone)  # an unknown name is an error with suggestions, never "0 groups"
