@@ -19,6 +19,7 @@ cannot store them, so there the thread groups itself and keeps them in memory.
 
 from __future__ import annotations
 
+import gc
 import logging
 import subprocess
 import sys
@@ -96,6 +97,9 @@ class Regrouper:
             if self.read_only:
                 precompute_groups(index)  # memoised in this process: nothing can be stored
             latest_groups(index)  # read back once: the next request finds them in memory
+            # and collect now: reading them back made enough objects that the next page
+            # would otherwise run a full collection of the heap (measured ~0.4 s at 10,000 tracks)
+            gc.collect()
         except Exception:
             log.exception("regroup failed")
         finally:
