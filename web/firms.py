@@ -54,7 +54,7 @@ def current_groups(request: Request, wait: bool = False) -> tuple[list[Group], s
     if found is not None and found[1]:
         return found[0], None
     regroup = request.app.state.regroup
-    regroup.schedule()
+    regroup.schedule(after_write=False)  # a write outside the web (the CLI) lands here too
     if regroup.wait(None if wait else request.app.state.settings.regroup_wait):
         found = latest_groups(index)
         if found is not None and found[1]:

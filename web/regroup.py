@@ -39,11 +39,13 @@ class Regrouper:
         self._again = False
         self.runs = 0  # finished runs (for tests and the benchmark)
 
-    def schedule(self) -> None:
-        """Regroup now in the background, or once more after the run under way."""
+    def schedule(self, after_write: bool = True) -> None:
+        """Regroup now in the background, or (``after_write``: the run under way may have
+        read the data before it) once more after the run under way. A page that finds the
+        groups out of date passes False: the run under way will do."""
         with self._lock:
             if self._thread is not None:
-                self._again = True
+                self._again = self._again or after_write
                 return
             self._thread = threading.Thread(target=self._loop, name="saidao-regroup", daemon=True)
             self._thread.start()
@@ -106,6 +108,9 @@ class Regrouper:
             index.close()
 
 
+#: How long the child waits to store the groups while another program writes (ms).
+CHILD_STORE_WAIT_MS = 5_000
+
 #: A child that groups longer than this (seconds) is given up (a region groups in ~15 s).
 CHILD_TIMEOUT_S = 30 * 60
 
@@ -113,15 +118,22 @@ CHILD_TIMEOUT_S = 30 * 60
 def main(argv: list[str]) -> int:
     """The child: group the index at ``argv[0]`` and store the groups (exit 0), unless the
     stored ones are current already."""
+    from saidao.index import cache
     from saidao.index.db import connect
-    from saidao.index.dupes import precompute_groups
+    from saidao.index.dupes import latest_groups, precompute_groups
     from saidao.index.store import Index
 
+    cache.STORE_WAIT_MS = CHILD_STORE_WAIT_MS  # a background job can wait for an import's write
     index = Index(connect(Path(argv[0])), argv[0])
     try:
         precompute_groups(index)
+        cache._memo.clear()  # what counts is what the server will read: the stored answer
+        found = latest_groups(index)
     finally:
         index.close()
+    if found is None or not found[1]:
+        print("regroup: the groups could not be stored (index locked?)", file=sys.stderr)
+        return 1
     return 0
 
 
