@@ -295,3 +295,36 @@ def test_zone_filter_takes_the_zone_id_or_any_name() -> None:
     for text in (zone.id, zone.name, "鄂尔多斯高新区"):
         assert zone.name in _zone_names(text)
     assert _zone_names("不存在的园区") == {"不存在的园区"}
+
+
+def test_latest_groups_never_group_and_say_when_they_are_out_of_date(
+        indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What /dupes reads (``dupes.latest_groups``): the current groups, or after a write the
+    last stored ones flagged out of date (from memory, or decoded after a restart), never
+    computed; None when nothing was ever stored."""
+    from saidao.index import cache, dupes
+    from saidao.index.store import Index
+
+    with Index.open(indexed) as index:
+        index.db.execute("DELETE FROM cached_answers")
+        index.db.conn.commit()
+        cache._memo.clear()
+        cache._stale_memo.clear()
+        with monkeypatch.context() as patched:
+            patched.setattr(dupes, "find_groups", no_grouping)
+            assert dupes.latest_groups(index) is None
+        dupes.precompute_groups(index)
+        [group] = dupes.groups_from_index(index)
+        dupes.confirm_group(index, group.group_id, by="王审核")  # the groups are now out of date
+        with monkeypatch.context() as patched:
+            patched.setattr(dupes, "find_groups", no_grouping)
+            for restarted in (False, True):
+                if restarted:
+                    cache._memo.clear()
+                found = dupes.latest_groups(index)
+                assert found is not None
+                [old], current = found
+                assert current is False and not old.confirmed and old.group_id == group.group_id
+        assert dupes.precompute_groups(index)
+        found = dupes.latest_groups(index)
+        assert found is not None and found[1] is True and found[0][0].confirmed

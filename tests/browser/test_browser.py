@@ -162,7 +162,8 @@ def test_journeys(page: object, batch: Path) -> None:
     expect(page.locator("section.item", has_text=MISPRINT)).to_have_count(0)
     page.click("text=查看该企业的重复记录")
     group = page.locator("section.group", has_text=RENAMED)
-    expect(group).to_have_count(1)
+    # regrouped in the background: the page refreshes itself under a notice until it is done
+    expect(group).to_have_count(1, timeout=60_000)
     expect(group).to_contain_text("包头市新源天然气有限责任公司")
     expect(group).to_contain_text("信用代码相同")
     shot(page, "05_dupes_after_fix")
@@ -198,7 +199,8 @@ def test_journeys(page: object, batch: Path) -> None:
     group_id = group.get_attribute("data-group")
     group.locator("button.confirm").click()
     expect(page.locator(".flash.ok").first).to_contain_text("已确认")
-    expect(page.locator(f"section.group[data-group='{group_id}'] .tag.ok")).to_have_text("已确认")
+    expect(page.locator(f"section.group[data-group='{group_id}'] .tag.ok")).to_have_text(
+        "已确认", timeout=60_000)  # after the background regroup (the page refreshes itself)
     shot(page, "09_dupes_confirmed")
     with page.expect_download() as info:
         page.click("a.export")
