@@ -315,3 +315,48 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     policy = page.locator("a[href^='/clause/']").first.get_attribute("href")  # type: ignore[attr-defined]
     look(page, "clause_from_track", policy)
     assert len(list(DOC_SHOTS.glob("*_1366x768.png"))) >= len(pages) + 3
+
+
+def _pages_shown(page: object, limit: float) -> list[tuple[int, int]]:
+    """(pages read, pages in all) as the job page shows them, read every 0.2 s (the page
+    reloads itself every 2 s) until the import is done (its run report opens) or ``limit``
+    seconds pass."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    read = """() => { const d = document.getElementById('pages-done'),
+                            t = document.getElementById('pages-total');
+                      return d && t ? [d.textContent, t.textContent] : null; }"""
+    seen: list[tuple[int, int]] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and "/import/run/" not in page.url:  # type: ignore[attr-defined]
+        try:
+            shown = page.evaluate(read)  # type: ignore[attr-defined]
+        except PlaywrightError:  # the page was reloading
+            shown = None
+        if shown and (not seen or seen[-1] != (int(shown[0]), int(shown[1]))):
+            seen.append((int(shown[0]), int(shown[1])))
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
+    return seen
+
+
+def test_scan_pages_seen_moving(page: object, tmp_path: Path) -> None:
+    """Issue 16: a multi-page scan's OCR progress moves page by page on the job page,
+    before the file is done (a run that counted only finished files would sit at 0)."""
+    from playwright.sync_api import expect
+
+    scan = tmp_path / "扫描申报表.pdf"
+    scan.write_bytes((DECL / "decl_038.pdf").read_bytes())  # image-only, 3 pages
+    page.goto("/import")  # type: ignore[attr-defined]
+    page.set_input_files("#pick-files", [str(scan)])  # type: ignore[attr-defined]
+    page.click("#upload button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/import/job/**")  # type: ignore[attr-defined]
+    seen = _pages_shown(page, limit=600)
+    shot(page, "11_scan_pages")
+    page.wait_for_url("**/import/run/**", timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.locator("#run-state")).to_contain_text("导入完成")
+    expect(page.locator("tr.imported")).to_contain_text("扫描申报表.pdf")
+    done = [d for d, _ in seen]
+    assert len(set(done)) >= 2, seen  # the count moved while the file was being read
+    assert done == sorted(done), seen  # never back
+    assert any(0 < d < total for d, total in seen), seen  # between pages, not per file
+    assert all(total == 3 for _, total in seen), seen
