@@ -86,6 +86,8 @@ def test_after_a_correction_dupes_shows_the_stored_groups_with_a_notice(
     page = c.get("/dupes", params={"q": FIRM_CODE}).text
     assert STALE_NOTICE in page and 'http-equiv="refresh"' in page
     assert RENAMED not in page  # the groups stored before the correction
+    # and an empty list under the notice does not read as "no duplicates"
+    assert "当前显示的分组中没有符合条件的组" in page and "没有重复企业组" not in page
     whole = c.get("/dupes").text
     assert group_id in whole and STALE_NOTICE in whole
     assert 'class="confirm" disabled' in whole
@@ -103,6 +105,7 @@ def test_after_a_correction_dupes_shows_the_stored_groups_with_a_notice(
     assert app.state.regroup.wait(60)
     after = c.get("/dupes", params={"q": FIRM_CODE}).text
     assert NOTICE not in after and 'http-equiv="refresh"' not in after
+    assert "当前显示的分组" not in after
     assert RENAMED in after and "包头市新源天然气有限责任公司" in after
     assert threads and set(threads) == {"saidao-regroup"}
     with Index.open(db) as index:

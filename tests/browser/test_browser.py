@@ -7,6 +7,7 @@ Each step asserts what the page shows and saves a screenshot to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -160,7 +161,13 @@ def test_journeys(page: object, batch: Path) -> None:
     item.locator("button.accept").click()
     expect(page.locator(".flash.ok").first).to_contain_text(f"已更正为 {FIRM_CODE}")
     expect(page.locator("section.item", has_text=MISPRINT)).to_have_count(0)
+    page.set_viewport_size({"width": 1366, "height": 768})  # type: ignore[attr-defined]
     page.click("text=查看该企业的重复记录")
+    page.wait_for_url("**/dupes?*")  # type: ignore[attr-defined]
+    if page.locator(".regrouping").count():  # type: ignore[attr-defined]  (the regroup takes ~2 s)
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOC_SHOTS / "dupes_regrouping_1366x768.png"))  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
     group = page.locator("section.group", has_text=RENAMED)
     # regrouped in the background: the page refreshes itself under a notice until it is done
     expect(group).to_have_count(1, timeout=60_000)
@@ -317,10 +324,10 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
     assert len(list(DOC_SHOTS.glob("*_1366x768.png"))) >= len(pages) + 3
 
 
-def _pages_shown(page: object, limit: float) -> list[tuple[int, int]]:
+def _pages_shown(page: object, limit: float, picture: Path | None = None) -> list[tuple[int, int]]:
     """(pages read, pages in all) as the job page shows them, read every 0.2 s (the page
     reloads itself every 2 s) until the import is done (its run report opens) or ``limit``
-    seconds pass."""
+    seconds pass; ``picture``: the page photographed the first time it shows a file part read."""
     from playwright.sync_api import Error as PlaywrightError
 
     read = """() => { const d = document.getElementById('pages-done'),
@@ -335,6 +342,10 @@ def _pages_shown(page: object, limit: float) -> list[tuple[int, int]]:
             shown = None
         if shown and (not seen or seen[-1] != (int(shown[0]), int(shown[1]))):
             seen.append((int(shown[0]), int(shown[1])))
+            if picture is not None and 0 < seen[-1][0] < seen[-1][1]:
+                with contextlib.suppress(PlaywrightError):  # reloading: the next value will do
+                    page.screenshot(path=str(picture))  # type: ignore[attr-defined]
+                    picture = None
         page.wait_for_timeout(200)  # type: ignore[attr-defined]
     return seen
 
@@ -346,12 +357,15 @@ def test_scan_pages_seen_moving(page: object, tmp_path: Path) -> None:
 
     scan = tmp_path / "扫描申报表.pdf"
     scan.write_bytes((DECL / "decl_038.pdf").read_bytes())  # image-only, 3 pages
+    page.set_viewport_size({"width": 1366, "height": 768})  # type: ignore[attr-defined]
     page.goto("/import")  # type: ignore[attr-defined]
     page.set_input_files("#pick-files", [str(scan)])  # type: ignore[attr-defined]
     page.click("#upload button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url("**/import/job/**")  # type: ignore[attr-defined]
-    seen = _pages_shown(page, limit=600)
-    shot(page, "11_scan_pages")
+    DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+    seen = _pages_shown(page, limit=600, picture=DOC_SHOTS / "job_pages_1366x768.png")
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    shot(page, "11_scan_done")
     page.wait_for_url("**/import/run/**", timeout=60_000)  # type: ignore[attr-defined]
     expect(page.locator("#run-state")).to_contain_text("导入完成")
     expect(page.locator("tr.imported")).to_contain_text("扫描申报表.pdf")
