@@ -21,6 +21,7 @@ from saidao.web.regroup import Regrouper
 from saidao.web.security import CSRF_COOKIE
 
 NOTICE = "正在按最新更正重新计算"
+REAL_RUN = Regrouper._run_once
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +159,31 @@ def test_a_download_right_after_a_correction_holds_the_new_groups(db: Path) -> N
     book = openpyxl.load_workbook(io.BytesIO(c.get("/dupes?format=xlsx").content))
     cells = {str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row}
     assert RENAMED in cells
+
+
+def test_a_regroup_that_leaves_the_groups_out_of_date_is_not_started_again_by_pages(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that ends without current groups (here: one that stores nothing, as a child
+    that failed or a server older than the code on disk) is said on the page, and page
+    views do not start the same failing run again and again; a write tries again."""
+    from saidao.web.firms import FAILED_NOTICE
+
+    stored_nothing = []
+    monkeypatch.setattr(Regrouper, "_run_once", lambda self: stored_nothing.append(1))
+    app = create_app(db)
+    c = TestClient(app, raise_server_exceptions=True)
+    c.get("/")
+    correct(c, db)
+    assert app.state.regroup.wait(60)
+    runs = app.state.regroup.runs
+    assert runs == len(stored_nothing) == 1
+    for _ in range(3):
+        page = c.get("/dupes").text
+        assert FAILED_NOTICE in page and STALE_NOTICE not in page
+        assert 'http-equiv="refresh"' not in page and 'class="confirm" disabled' in page
+    assert app.state.regroup.runs == runs  # no run per page view
+    monkeypatch.setattr(Regrouper, "_run_once", REAL_RUN)
+    app.state.regroup.schedule()  # a write asks again: this time the real child regroups
+    assert app.state.regroup.wait(60)
+    after = c.get("/dupes", params={"q": FIRM_CODE}).text
+    assert FAILED_NOTICE not in after and NOTICE not in after and RENAMED in after

@@ -14,7 +14,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saidao.corpus.zones import registry
-from saidao.index.dupes import Group, confirm_group, latest_groups, select_groups, split_group
+from saidao.index.cache import data_state
+from saidao.index.dupes import (
+    GROUPS_DEPEND,
+    Group,
+    confirm_group,
+    latest_groups,
+    select_groups,
+    split_group,
+)
 from saidao.index.export import DUPE_COLUMNS, group_rows
 from saidao.index.search import UnknownZone, resolve_zones
 from saidao.web.common import index_of, page_number, page_size, pager, render, route, xlsx_link
@@ -41,6 +49,9 @@ def matches(group: Group, q: str) -> bool:
 #: Shown above groups that are not those of the current data (``regrouping``).
 STALE_NOTICE = "重复企业分组正在按最新更正重新计算，以下为更正前的结果，暂不能确认或拆分；稍后刷新即可看到新结果。"
 NONE_YET_NOTICE = "重复企业分组正在计算，稍后刷新即可看到结果。"
+#: Shown when a background regroup ended without the groups of the current data.
+FAILED_NOTICE = ("重复企业分组未能按最新数据重新计算（原因见服务日志），以下为此前的结果，暂不能确认或拆分；"
+                 "再次更正或导入后会重新计算，也可重启服务。")
 
 
 def current_groups(request: Request, wait: bool = False) -> tuple[list[Group], str | None]:
@@ -53,6 +64,8 @@ def current_groups(request: Request, wait: bool = False) -> tuple[list[Group], s
     if found is not None and found[1]:
         return found[0], None
     regroup = request.app.state.regroup
+    if regroup.gave_up(data_state(index, GROUPS_DEPEND)):  # never a run per page view
+        return (found[0] if found is not None else []), FAILED_NOTICE
     regroup.schedule(after_write=False)  # a write outside the web (the CLI) lands here too
     if regroup.wait(None if wait else request.app.state.settings.regroup_wait):
         found = latest_groups(index)
@@ -88,6 +101,7 @@ def dupes(request: Request) -> Response:
                   q=q, state=state, xlsx=xlsx_link(request), done=request.query_params.get("done"),
                   zones=registry().all(), zone=zone, zone_error=zone_error, suggestions=suggestions,
                   params=dict(request.query_params), notice=notice,
+                  refreshing=notice is not None and notice != FAILED_NOTICE,
                   error=request.query_params.get("error"))
 
 

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,19 @@ class Regrouper:
         self._thread: threading.Thread | None = None
         self._again = False
         self.runs = 0  # finished runs (for tests and the benchmark)
+        #: The data state a finished run left without current groups (the child failed, or
+        #: stored groups this server cannot use: new code on disk, an old server running).
+        #: Pages do not start another run for that state: each would cost the same seconds
+        #: of CPU and fail the same way; a write, or a new state, tries again.
+        self.failed_state: tuple[Any, ...] | None = None
 
     def schedule(self, after_write: bool = True) -> None:
         """Regroup now in the background, or (``after_write``: the run under way may have
         read the data before it) once more after the run under way. A page that finds the
         groups out of date passes False: the run under way will do."""
         with self._lock:
+            if after_write:
+                self.failed_state = None
             if self._thread is not None:
                 self._again = self._again or after_write
                 return
@@ -61,16 +69,54 @@ class Regrouper:
         with self._lock:
             return self._lock.wait_for(lambda: self._thread is None, timeout)
 
+    def gave_up(self, state: tuple[Any, ...] | None) -> bool:
+        """True when the last run ended at ``state`` without current groups and none runs:
+        the page says so instead of promising new groups."""
+        with self._lock:
+            return self._thread is None and state is not None and state == self.failed_state
+
     def _loop(self) -> None:
         while True:
+            before = self._probe(current=False)
             self._run_once()
+            failed = self._probe(current=True)
+            if failed is not None and failed != before:
+                failed = None  # the data moved meanwhile: the next page starts a fresh run
+            if failed is not None:
+                log.warning("regroup: the groups are still out of date after a run; pages "
+                            "will not start another for this data state")
             with self._lock:
                 self.runs += 1
                 if not self._again:
+                    self.failed_state = failed
                     self._thread = None
                     self._lock.notify_all()
                     return
                 self._again = False
+
+    def _probe(self, current: bool) -> tuple[Any, ...] | None:
+        """The data state grouping reads (``current``: only when the groups read back are
+        still not those of that state, else None); None when the index cannot be read."""
+        from saidao.index.cache import data_state
+        from saidao.index.dupes import GROUPS_DEPEND, latest_groups
+        from saidao.web.common import _thread_index
+
+        try:
+            index = _thread_index(self.db_path, self.read_only)
+        except Exception:
+            log.exception("regroup: index not opened")
+            return None
+        try:
+            state = data_state(index, GROUPS_DEPEND)
+            if current:
+                found = latest_groups(index)
+                return state if found is None or not found[1] else None
+            return state
+        except Exception:
+            log.exception("regroup: data state not read")
+            return None
+        finally:
+            index.close()
 
     def _run_once(self) -> None:
         """Group in a child process (in this thread for a read-only index), then read the
