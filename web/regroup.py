@@ -19,8 +19,10 @@ cannot store them, so there the thread groups itself and keeps them in memory.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -157,6 +159,9 @@ class Regrouper:
 #: How long the child waits to store the groups while another program writes (ms).
 CHILD_STORE_WAIT_MS = 5_000
 
+#: How much lower the child's CPU priority is than the server's (``nice``).
+CHILD_NICENESS = 10
+
 #: A child that groups longer than this (seconds) is given up (a region groups in ~15 s).
 CHILD_TIMEOUT_S = 30 * 60
 
@@ -170,6 +175,8 @@ def main(argv: list[str]) -> int:
     from saidao.index.store import Index
 
     cache.STORE_WAIT_MS = CHILD_STORE_WAIT_MS  # a background job can wait for an import's write
+    with contextlib.suppress(OSError):  # pages first: the server's requests get the CPU
+        os.nice(CHILD_NICENESS)        # before this background job (2 cores, one is ours)
     index = Index(connect(Path(argv[0])), argv[0])
     try:
         precompute_groups(index)
