@@ -38,7 +38,7 @@ import sqlite_utils
 from saidao.index.db import IndexLike, as_database, now, write_transaction
 
 __all__ = ["CLAUSES", "COUNTS", "FIRMS", "JSON", "TRACKS", "Codec", "cached", "code_version",
-           "data_state", "refresh", "snapshot"]
+           "data_state", "latest", "refresh", "snapshot"]
 
 T = TypeVar("T")
 
@@ -304,3 +304,67 @@ def refresh(index: IndexLike, name: str, compute: Callable[[sqlite_utils.Databas
             return False
     cached(db, name, compute, depends, persist=codec)
     return True
+
+
+#: (database file, figure name) -> (stored state text, value) of the last stored answer
+#: read while it was out of date (decoding a large answer on every request costs).
+_stale_memo: dict[tuple[str, str], tuple[str, Any]] = {}
+
+
+def latest(index: IndexLike, name: str, module: str, depends: Iterable[str] | None = None,
+           persist: Codec[T] | bool = True) -> tuple[T, bool] | None:
+    """``name``'s answer without computing it: (value, True) when it is the answer of
+    the current data state and code (memoised, or stored by :func:`refresh`), else the
+    last answer stored in the index, of an older state or code, as (value, False); None
+    when none was ever stored. For pages that must not compute in the request: a False
+    answer must be shown as out of date, and its recomputation started elsewhere.
+    ``module`` is the module whose code computes the answer (as :func:`cached`'s ``code``)."""
+    db = as_database(index)
+    where = _database_file(db)
+    codec: Codec[T] = JSON if persist is True else (persist or JSON)
+    if not where:
+        return None
+    version = code_version(module)
+    key = (where, name)
+    with snapshot(db):
+        state = data_state(db, depends)
+        if state is None:
+            return None
+        with _memo_lock:
+            hit = _memo.get(key)
+        if hit is not None and hit[0] == state:
+            return hit[1], True
+        found, value = _load(db, name, state, version, codec)
+        if found:
+            with _memo_lock:
+                if len(_memo) >= _MEMO_LIMIT:
+                    _memo.clear()
+                _memo[key] = (state, value)
+            return value, True  # type: ignore[return-value]
+        try:
+            row = db.execute("SELECT state, code FROM cached_answers WHERE name = ?",
+                             [name]).fetchone()
+        except sqlean.OperationalError:  # an index older than schema v6
+            return None
+        if row is None:
+            return None
+        if hit is not None and row[1] == version and _state_text(hit[0]) == row[0]:
+            return hit[1], False  # the answer memoised before the write: nothing to decode
+        mark = f"{row[0]}|{row[1]}"
+        with _memo_lock:
+            old = _stale_memo.get(key)
+        if old is not None and old[0] == mark:
+            return old[1], False
+        payload = db.execute("SELECT payload FROM cached_answers WHERE name = ?",
+                             [name]).fetchone()
+    if payload is None:
+        return None
+    try:
+        value = codec.decode(bytes(payload[0]))
+    except (ValueError, KeyError, IndexError, TypeError, zlib.error):
+        return None
+    with _memo_lock:
+        if len(_stale_memo) >= _MEMO_LIMIT:
+            _stale_memo.clear()
+        _stale_memo[key] = (mark, value)
+    return value, False

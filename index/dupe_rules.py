@@ -74,6 +74,7 @@ from saidao.index.dupe_model import (
     Link,
     Mention,
     gc_paused,
+    member_order,
     valid_code,
 )
 from saidao.index.firm_regions import regions_agree
@@ -423,7 +424,7 @@ def _group_code(members: Sequence[Mention]) -> str | None:
 
 
 def _build_group(members: list[Mention], links: list[Link], confirmed: bool) -> Group:
-    members.sort(key=lambda m: (m.track_id, m.seq, m.id))
+    members.sort(key=member_order)
     evidence: list[str] = []
     if confirmed:
         evidence.append("人工确认")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from saidao.index.cache import cached, refresh
+from saidao.index.cache import cached, latest, refresh
 from saidao.index.db import IndexLike, as_database, now
 from saidao.index.dupe_model import Decision, Group, Link, Mention, mention_id
 from saidao.index.dupe_rules import MAX_BLOCK, find_groups, group_id_for
@@ -39,11 +39,13 @@ __all__ = [
     "group_id_for",
     "groups_codec",
     "groups_from_index",
+    "latest_groups",
     "load_decisions",
     "mention_id",
     "mentions_from_index",
     "precompute_groups",
     "record_decision",
+    "select_groups",
     "split_group",
 ]
 
@@ -109,7 +111,22 @@ def groups_from_index(index: IndexLike, zone: str | None = None,
                       min_confidence: float = 0.0) -> list[Group]:
     """Duplicate groups over the index, honouring stored decisions; ``zone`` keeps the
     groups with a member in that zone (any of its names). Read-only: shared."""
-    groups = list(all_groups(index))
+    return select_groups(all_groups(index), zone, min_confidence)
+
+
+def latest_groups(index: IndexLike) -> tuple[list[Group], bool] | None:
+    """The groups without grouping: (groups, True) when they are those of the current
+    data state and code; (the last stored groups, False) when a write (a corrected code,
+    a decision) or new grouping rules made them out of date; None when none were ever
+    stored. For the web, which regroups in the background (``web.regroup``) and shows
+    out-of-date groups only under a notice."""
+    return latest(index, "dupe_groups", __name__, GROUPS_DEPEND, persist=groups_codec())
+
+
+def select_groups(groups: Iterable[Group], zone: str | None = None,
+                  min_confidence: float = 0.0) -> list[Group]:
+    """The groups with a member in ``zone`` (any of its names) and at least this confidence."""
+    groups = list(groups)
     if zone:
         wanted = _zone_names(zone)
         groups = [g for g in groups if wanted & set(g.zones)]

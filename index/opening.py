@@ -18,9 +18,6 @@ import sqlite_utils
 
 from saidao.index.db import BUSY_TIMEOUT_MS
 
-#: The first bytes of every SQLite 3 database file.
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
 
 class IndexUnusable(Exception):  # noqa: N818  (a state of the index, shown to staff)
     """The index file cannot be used (CLI exit code 3); ``message_zh`` says why."""
@@ -31,20 +28,40 @@ class IndexUnusable(Exception):  # noqa: N818  (a state of the index, shown to s
 
 
 def check_file(path: str | Path) -> bool:
-    """Whether ``path`` exists; raise :class:`IndexUnusable` when it is not a SQLite database."""
+    """Whether ``path`` exists; raise :class:`IndexUnusable` when it is not a SQLite database.
+
+    The file is read through SQLite (``mode=ro``), never with ``open()``: POSIX record
+    locks belong to the process, and closing *any* descriptor of the file drops every lock
+    the process holds on it, including the shared lock each of its WAL connections keeps.
+    The web server opens the index again for each upload while its page connections are
+    open; after a plain ``open().close()`` the next other process to close its connection
+    (the background regroup) found no other user, checkpointed and deleted the WAL, and
+    the server's later commits (a staff decision) went to the deleted file and were lost.
+    SQLite's own descriptors are kept open until the process's last lock on the file goes.
+    """
     path = Path(path)
     if str(path) == ":memory:" or not path.exists():
         return False
     if path.is_dir():
         raise IndexUnusable(f"--db 指向的是文件夹，不是索引文件：{path}")
+    if not os.access(path, os.R_OK):
+        raise IndexUnusable(f"没有读取索引文件的权限：{path}")
+    if path.stat().st_size == 0:
+        return False  # an empty file: a new index is made in it
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
-    except PermissionError as exc:
-        raise IndexUnusable(f"没有读取索引文件的权限：{path}") from exc
-    if head and head != SQLITE_MAGIC:
-        raise IndexUnusable(f"--db 指向的文件不是赛道索引（不是 SQLite 数据库）：{path}")
-    return bool(head)
+        conn = sqlean.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True,
+                              timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlean.Error:
+        return True  # cannot even be opened: the real open says why
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # reads the header
+    except sqlean.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise IndexUnusable(f"--db 指向的文件不是赛道索引（不是 SQLite 数据库）：{path}") from exc
+        # anything else (locked, no -shm beside a read-only file): the real open says why
+    finally:
+        conn.close()
+    return True
 
 
 def writable(path: str | Path) -> bool:

@@ -295,3 +295,91 @@ def test_zone_filter_takes_the_zone_id_or_any_name() -> None:
     for text in (zone.id, zone.name, "鄂尔多斯高新区"):
         assert zone.name in _zone_names(text)
     assert _zone_names("不存在的园区") == {"不存在的园区"}
+
+
+def test_latest_groups_never_group_and_say_when_they_are_out_of_date(
+        indexed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What /dupes reads (``dupes.latest_groups``): the current groups, or after a write the
+    last stored ones flagged out of date (from memory, or decoded after a restart), never
+    computed; None when nothing was ever stored."""
+    from saidao.index import cache, dupes
+    from saidao.index.store import Index
+
+    with Index.open(indexed) as index:
+        index.db.execute("DELETE FROM cached_answers")
+        index.db.conn.commit()
+        cache._memo.clear()
+        cache._stale_memo.clear()
+        with monkeypatch.context() as patched:
+            patched.setattr(dupes, "find_groups", no_grouping)
+            assert dupes.latest_groups(index) is None
+        dupes.precompute_groups(index)
+        [group] = dupes.groups_from_index(index)
+        dupes.confirm_group(index, group.group_id, by="王审核")  # the groups are now out of date
+        with monkeypatch.context() as patched:
+            patched.setattr(dupes, "find_groups", no_grouping)
+            for restarted in (False, True):
+                if restarted:
+                    cache._memo.clear()
+                found = dupes.latest_groups(index)
+                assert found is not None
+                [old], current = found
+                assert current is False and not old.confirmed and old.group_id == group.group_id
+        assert dupes.precompute_groups(index)
+        found = dupes.latest_groups(index)
+        assert found is not None and found[1] is True and found[0][0].confirmed
+
+
+def test_members_in_natural_track_order() -> None:
+    from saidao.index.dupe_model import natural_key
+    from saidao.index.dupe_store import decode_groups, encode_groups
+
+    assert sorted(["10", "7", "赛道10", "赛道7", "2"], key=natural_key) == [
+        "2", "7", "10", "赛道7", "赛道10"]
+    rows = [m(t, 1, "内蒙古蒙牛乳业(集团)股份有限公司", MENGNIU) for t in ("10", "7", "100", "2")]
+    [group] = find_groups(rows)
+    assert [x.track_id for x in group.members] == ["2", "7", "10", "100"]
+    assert group.tracks == ["2", "7", "10", "100"]
+    [back] = decode_groups(encode_groups([group]))
+    assert [x.track_id for x in back.members] == ["2", "7", "10", "100"]
+
+
+def test_members_in_natural_track_order_on_the_web_in_the_cli_and_in_excel(
+        index_of_tracks, tmp_path: Path) -> None:
+    """Tracks 2, 7 and 10 share a firm: listed 2, 7, 10 (as text 10 came first)."""
+    import json
+    import re
+
+    import openpyxl
+    from starlette.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from saidao.cli import app
+    from saidao.index.store import Index
+    from saidao.web import create_app
+
+    shared = {1, 6, 9}  # the 2nd, 7th and 10th table: tracks 2, 7 and 10
+    db = index_of_tracks([[("包头伊利乳业有限责任公司", SAME) if n in shared
+                           else (f"第{n}科技有限公司", None)] for n in range(11)])
+    with Index.open(db) as index:
+        ids = [str(t) for (t,) in index.db.execute(
+            "SELECT track_id FROM tracks ORDER BY track_id").fetchall()]
+    want = [ids[n] for n in sorted(shared)]
+    assert sorted(want) != want  # as text they would be out of order: the test can fail
+
+    page = TestClient(create_app(db, regroup_wait=None)).get("/dupes").text
+    group = page.split('<section class="group', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'href="/track/(\d+)"', group) == want
+
+    result = CliRunner().invoke(app, ["dupes", "--json", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    [listed] = json.loads(result.stdout)["groups"]
+    assert [str(x["track_id"]) for x in listed["members"]] == want
+
+    target = tmp_path / "dupes.xlsx"
+    result = CliRunner().invoke(app, ["dupes", "--xlsx", str(target), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(target).active
+    header = [c.value for c in sheet[1]]
+    column = header.index("赛道编号")
+    assert [str(r[column].value) for r in sheet.iter_rows(min_row=2)] == want

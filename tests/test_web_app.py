@@ -190,7 +190,7 @@ def test_uploaded_markup_is_shown_inert(db: Path, tmp_path: Path) -> None:
 
 
 def test_correcting_a_code_leaves_the_queue_and_joins_the_duplicates(db: Path) -> None:
-    c = client(db)
+    c = client(db, regroup_wait=None)  # each page waits for the background regroup
     with Index.open(db) as index:
         firm_id, sha = index.db.execute(
             "SELECT m.id, d.file_sha256 FROM firm_mentions m JOIN tracks t USING (track_id) "
@@ -237,7 +237,7 @@ def test_invalid_typed_code_is_refused(db: Path) -> None:
 
 
 def test_confirm_a_group(db: Path) -> None:
-    c = client(db)
+    c = client(db, regroup_wait=None)  # each page waits for the background regroup
     page = c.get("/dupes").text
     group_id = page.split('data-group="', 1)[1].split('"', 1)[0]
     r = c.post("/dupes/decide", data={"csrf": csrf(c), "group_id": group_id, "action": "confirm"})
@@ -261,7 +261,7 @@ def test_dupes_answer_from_the_groups_the_import_stored(db: Path,
 
     with monkeypatch.context() as patched:
         patched.setattr(dupes, "find_groups", no_grouping)
-        c = client(db)
+        c = client(db, regroup_wait=None)
         page = c.get("/dupes").text
         group_id = page.split('data-group="', 1)[1].split('"', 1)[0]
         assert FIRM_CODE in c.get("/dupes", params={"q": FIRM_CODE}).text
@@ -473,7 +473,7 @@ def test_a_reimported_older_policy_is_what_the_zone_search_finds(db: Path) -> No
 
 
 def test_a_reimported_older_declaration_is_what_the_duplicates_show(db: Path) -> None:
-    c = client(db)
+    c = client(db, regroup_wait=None)  # each page waits for the background regroup
 
     def group_names() -> set[str]:
         text = c.get("/dupes", params={"q": CODE_A}).text

@@ -24,6 +24,7 @@ from saidao.web.common import (
     out_of_range,
     server_error,
 )
+from saidao.web.regroup import Regrouper
 from saidao.web.security import GuardMiddleware, LoginThrottle, Sessions
 
 __all__ = ["Settings", "create_app"]
@@ -42,6 +43,7 @@ def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
     app.state.settings = settings
     app.state.store = Store(settings.db_path)
     app.state.jobs = imports.Jobs(settings)
+    app.state.regroup = Regrouper(settings.db_path, app.state.store.read_only)
     app.state.sessions = Sessions()
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(GuardMiddleware, token=settings.token, sessions=app.state.sessions)

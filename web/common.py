@@ -49,6 +49,10 @@ class Settings:
     max_store_bytes: int = 5 * 1024 * 1024 * 1024  # all kept uploads together (oldest go first)
     keep_upload_days: float = 90.0  # uploads older than this are removed
     workers: int = 2
+    #: How long /dupes waits for a regroup it started before it shows the last stored
+    #: groups under a notice (seconds; None: until it is done, for tests). 0: a page
+    #: never waits (the regroup is a child process: even a small index takes a second).
+    regroup_wait: float | None = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -105,6 +105,7 @@ async def resolve(request: Request) -> Response:
             out = {"done": review_api.resolve(index, item, value, by=by, note=note)}
         except (review_api.NotOpen, review_api.Refused) as e:
             raise ValueError(str(e)) from None  # back to the queue, the message shown there
+        request.app.state.regroup.schedule()  # a corrected code regroups, off the request
         if item["kind"] == "uscc" and value:
             out["dupes"] = value.upper()  # the corrected code's duplicates, one click away
         return out

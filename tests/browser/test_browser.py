@@ -7,6 +7,7 @@ Each step asserts what the page shows and saves a screenshot to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -160,9 +161,16 @@ def test_journeys(page: object, batch: Path) -> None:
     item.locator("button.accept").click()
     expect(page.locator(".flash.ok").first).to_contain_text(f"已更正为 {FIRM_CODE}")
     expect(page.locator("section.item", has_text=MISPRINT)).to_have_count(0)
+    page.set_viewport_size({"width": 1366, "height": 768})  # type: ignore[attr-defined]
     page.click("text=查看该企业的重复记录")
+    page.wait_for_url("**/dupes?*")  # type: ignore[attr-defined]
+    if page.locator(".regrouping").count():  # type: ignore[attr-defined]  (the regroup takes ~2 s)
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOC_SHOTS / "dupes_regrouping_1366x768.png"))  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
     group = page.locator("section.group", has_text=RENAMED)
-    expect(group).to_have_count(1)
+    # regrouped in the background: the page refreshes itself under a notice until it is done
+    expect(group).to_have_count(1, timeout=60_000)
     expect(group).to_contain_text("包头市新源天然气有限责任公司")
     expect(group).to_contain_text("信用代码相同")
     shot(page, "05_dupes_after_fix")
@@ -198,7 +206,8 @@ def test_journeys(page: object, batch: Path) -> None:
     group_id = group.get_attribute("data-group")
     group.locator("button.confirm").click()
     expect(page.locator(".flash.ok").first).to_contain_text("已确认")
-    expect(page.locator(f"section.group[data-group='{group_id}'] .tag.ok")).to_have_text("已确认")
+    expect(page.locator(f"section.group[data-group='{group_id}'] .tag.ok")).to_have_text(
+        "已确认", timeout=60_000)  # after the background regroup (the page refreshes itself)
     shot(page, "09_dupes_confirmed")
     with page.expect_download() as info:
         page.click("a.export")
@@ -343,3 +352,53 @@ def test_zone_map(page: object) -> None:
     first.locator("circle").click()
     page.wait_for_url(f"**/tracks?zone={zone_id}")  # type: ignore[attr-defined]
     expect(page.locator("table tbody")).to_contain_text(name)
+def _pages_shown(page: object, limit: float, picture: Path | None = None) -> list[tuple[int, int]]:
+    """(pages read, pages in all) as the job page shows them, read every 0.2 s (the page
+    reloads itself every 2 s) until the import is done (its run report opens) or ``limit``
+    seconds pass; ``picture``: the page photographed the first time it shows a file part read."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    read = """() => { const d = document.getElementById('pages-done'),
+                            t = document.getElementById('pages-total');
+                      return d && t ? [d.textContent, t.textContent] : null; }"""
+    seen: list[tuple[int, int]] = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and "/import/run/" not in page.url:  # type: ignore[attr-defined]
+        try:
+            shown = page.evaluate(read)  # type: ignore[attr-defined]
+        except PlaywrightError:  # the page was reloading
+            shown = None
+        if shown and (not seen or seen[-1] != (int(shown[0]), int(shown[1]))):
+            seen.append((int(shown[0]), int(shown[1])))
+            if picture is not None and 0 < seen[-1][0] < seen[-1][1]:
+                with contextlib.suppress(PlaywrightError):  # reloading: the next value will do
+                    page.screenshot(path=str(picture))  # type: ignore[attr-defined]
+                    picture = None
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]
+    return seen
+
+
+def test_scan_pages_seen_moving(page: object, tmp_path: Path) -> None:
+    """Issue 16: a multi-page scan's OCR progress moves page by page on the job page,
+    before the file is done (a run that counted only finished files would sit at 0)."""
+    from playwright.sync_api import expect
+
+    scan = tmp_path / "扫描申报表.pdf"
+    scan.write_bytes((DECL / "decl_038.pdf").read_bytes())  # image-only, 3 pages
+    page.set_viewport_size({"width": 1366, "height": 768})  # type: ignore[attr-defined]
+    page.goto("/import")  # type: ignore[attr-defined]
+    page.set_input_files("#pick-files", [str(scan)])  # type: ignore[attr-defined]
+    page.click("#upload button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/import/job/**")  # type: ignore[attr-defined]
+    DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+    seen = _pages_shown(page, limit=600, picture=DOC_SHOTS / "job_pages_1366x768.png")
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    shot(page, "11_scan_done")
+    page.wait_for_url("**/import/run/**", timeout=60_000)  # type: ignore[attr-defined]
+    expect(page.locator("#run-state")).to_contain_text("导入完成")
+    expect(page.locator("tr.imported")).to_contain_text("扫描申报表.pdf")
+    done = [d for d, _ in seen]
+    assert len(set(done)) >= 2, seen  # the count moved while the file was being read
+    assert done == sorted(done), seen  # never back
+    assert any(0 < d < total for d, total in seen), seen  # between pages, not per file
+    assert all(total == 3 for _, total in seen), seen
