@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saidao.document import CHECKED, UNCHECKED, Cell, Document, Paragraph, Provenance, Table
+from saidao.extractors.firm_place import restore_places
 from saidao.extractors.form_labels import (
     BASIC_LABELS,
     FIRM_COLUMNS,
@@ -413,8 +414,26 @@ def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) 
             continue
         for seq, firm_name, code in _merged_rows((seq_cell, name_cell, code_cell), name, printed):
             _add_firm(firms, seq, firm_name, code, (name_cell, code_cell), cells, listing, known, result)
+    _number_unread_rows(firms)
     _check_firm_list(firms, result)
     return firms
+
+
+def _number_unread_rows(firms: list[dict[str, Any]]) -> None:
+    """Give a row whose 序号 cell was not read (a lone digit the OCR detector missed) the
+    number its place in the table implies — only when every number that *was* read
+    equals its row's place (1, 2, 3 … from the top), so the numbering is the plain
+    sequence and no row is missing before it. ``seq_read`` keeps what was read;
+    the row's ``sources.seq`` says the number was inferred and why.
+    """
+    read = [(i, f["seq"]) for i, f in enumerate(firms) if f["seq"] is not None]
+    if not read or len(read) == len(firms) or any(seq != i + 1 for i, seq in read):
+        return
+    for i, firm in enumerate(firms):
+        if firm["seq"] is None:
+            firm["seq"] = i + 1
+            firm["sources"]["seq"] = {"inferred": "position",
+                                      "why": "序号未读出，按表中位置及前后已读序号推定"}
 
 
 def _lines(cell: Cell | None) -> list[str]:
@@ -449,10 +468,20 @@ def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: 
     name_cell, code_cell = name_code
     checked = check(printed, known_codes=known, expected_area_prefix="15")
     index = len(firms)
+    name_printed, name_fix = name, None
+    if name_cell is not None and name_cell.provenance.origin == "ocr":
+        name, place_fixes = restore_places(name_printed)
+        if place_fixes:
+            name_fix = {"kind": "place_name", "why": "；".join(f.why for f in place_fixes),
+                        "places": [{"printed": f.printed, "restored": f.restored, "code": f.code}
+                                   for f in place_fixes]}
     confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
     firms.append({
         "seq": seq,
+        "seq_read": seq,
         "name": name,
+        "name_printed": name_printed,
+        "name_fix": name_fix,
         "uscc_printed": printed,
         "uscc": checked.uscc,
         "uscc_valid": checked.valid,
@@ -595,6 +624,16 @@ def _block_lines(block: Paragraph | Table) -> list[str]:
     return [cell.text for cell in block.cells]
 
 
+_SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十]+[、.．,，]?\s*")
+
+
+def _is_attest_heading(line: str) -> bool:
+    """A line that is the 真实性声明 heading (``五、真实性声明``): OCR may group the
+    page's last line, the next section's heading, with the paragraph above it."""
+    rest = _SECTION_NUMBER.sub("", line.replace(" ", ""))
+    return len(rest) <= 8 and bool(_ATTEST_HEADING.match(rest))
+
+
 def read_plan(doc: Document) -> _Found:
     """The body between the 实施方案 heading and the 真实性声明, wraps repaired."""
     blocks = [b for b in doc.blocks if isinstance(b, Paragraph | Table)]
@@ -610,7 +649,11 @@ def read_plan(doc: Document) -> _Found:
         if isinstance(block, Table) and len(block.cells) > 1:
             break  # the plan is prose; a real table here is the next section
         first_prov = first_prov or block.provenance
-        lines.extend(clean_value(line) for line in _block_lines(block) if line.strip())
+        block_lines = [clean_value(line) for line in _block_lines(block) if line.strip()]
+        ends = next((i for i, line in enumerate(block_lines) if _is_attest_heading(line)), None)
+        lines.extend(block_lines[:ends])
+        if ends is not None:
+            break
     text = "\n".join(pair_quotes(p.text) for p in repair_lines(lines))
     return _Found(text, first_prov)
 

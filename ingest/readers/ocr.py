@@ -14,6 +14,7 @@ Bounding boxes are in PDF points of the deskewed page (pixels × points_per_pixe
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections import Counter
@@ -101,8 +102,31 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         xs, ys = read.quad[:, 0], read.quad[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
-        lines.append(OcrLine(box, _pair_quotes(read.text), read.score, char_xs))
+        lines.append(OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, char_xs))
     return lines
+
+
+#: Glyphs the recogniser writes for a standard one, each replaced one for one (the
+#: characters' x ranges stay valid): 丶 (the radical "dot") for the enumeration comma
+#: 、, and 眞, the old variant of 真, which no simplified-Chinese form prints.
+OCR_VARIANTS = str.maketrans({"丶": "、", "眞": "真"})
+_DOT_BETWEEN_DIGITS = re.compile(r"(?<=\d)[·•・](?=\d)")
+_DEGREE_AFTER_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])°")
+
+
+def standard_glyphs(text: str) -> str:
+    """The recogniser's stand-ins for common marks put back, one character for one.
+
+    Besides :data:`OCR_VARIANTS`: a middle dot between digits is the point of a
+    class code or a decimal (6·3 → 6.3); a degree sign right after a Chinese
+    character is a full stop read small (新赛道°到 → 新赛道。到; 25°C keeps its sign).
+
+    >>> standard_glyphs("能源丶矿山 6·3·2太阳能 眞实性 新赛道°到2028年 25°C")
+    '能源、矿山 6.3.2太阳能 真实性 新赛道。到2028年 25°C'
+    """
+    text = text.translate(OCR_VARIANTS)
+    text = _DOT_BETWEEN_DIGITS.sub(".", text)
+    return _DEGREE_AFTER_HANZI.sub("。", text)
 
 
 def _pair_quotes(text: str) -> str:
