@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from saidao.document import CHECKED, UNCHECKED, Cell, Document, Paragraph, Provenance, Table
-from saidao.extractors.firm_place import restore_places
+from saidao.extractors.firm_place import latin_lookalikes, restore_places
 from saidao.extractors.form_labels import (
     BASIC_LABELS,
     FIRM_COLUMNS,
@@ -475,6 +475,10 @@ def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: 
             name_fix = {"kind": "place_name", "why": "；".join(f.why for f in place_fixes),
                         "places": [{"printed": f.printed, "restored": f.restored, "code": f.code}
                                    for f in place_fixes]}
+        name, latin_why = latin_lookalikes(name)
+        if latin_why:
+            name_fix = {"kind": "latin_lookalike", "why": latin_why, "places": []} if name_fix is None else \
+                {**name_fix, "why": f"{name_fix['why']}；{latin_why}"}
     confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
     firms.append({
         "seq": seq,

@@ -14,8 +14,9 @@ Decisions:
   after a division name read exactly (内蒙古自治区 › ?). A place name in the
   middle of a 字号 is not looked for.
 * One glyph: one character read as another (same length), or one dropped.
-  Names of three characters or more only (two-character names such as 口县
-  are too easily part of a 字号).
+  Division names of three characters or more only; a two-character reading
+  (口县 for 磴口县) only right after a division read exactly, since at the
+  start of a name it is too easily a 字号 of its own.
 * Unique: after an exact division name, among the divisions under it; at the
   start of a name, among the divisions of the preferred province (the forms
   are Inner Mongolia's, as ``divisions.find_in`` assumes). Two candidates, or a
@@ -26,13 +27,14 @@ Decisions:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
 from saidao.corpus import divisions
 from saidao.corpus.divisions import Division
 
-__all__ = ["PlaceFix", "restore_places"]
+__all__ = ["PlaceFix", "latin_lookalikes", "restore_places"]
 
 #: Last characters of a division name (县, 旗, 市, 区, 盟 …).
 _ENDINGS = frozenset("县旗市区盟州")
@@ -92,12 +94,13 @@ def _candidate(text: str, pos: int, parent: Division | None, province: str) -> t
     """(reading, division) when exactly one division under ``parent`` is one glyph from the
     text at ``pos`` (the reading ends with a division ending); None otherwise."""
     hits: dict[str, tuple[str, Division]] = {}
+    shortest = 2 if parent is not None else 3  # 口县 only under a place read exactly
     for d in _current():
         if not _under(d, parent, province):
             continue
         for length in (len(d.name), len(d.name) - 1):
             read = text[pos:pos + length]
-            if len(read) == length >= 2 and read[-1] in _ENDINGS and read not in _known_names() \
+            if len(read) == length >= shortest and read[-1] in _ENDINGS and read not in _known_names() \
                     and pos + length < len(text) and _one_glyph_off(read, d.name):
                 hits.setdefault(d.name, (read, d))
     if len(hits) != 1:
@@ -144,3 +147,23 @@ def restore_places(name: str, province: str = "15") -> tuple[str, list[PlaceFix]
                               f"{context}的地名“{read}”与行政区划“{division.name}”（{division.code}）"
                               f"仅差一字且唯一，按《行政区划代码》(GB/T 2260)补正"))
     return out, fixes
+
+
+#: A digit OCR put inside a Latin word: letters on its left (three or more) and a
+#: letter or the word's end on its right (Stee1 → Steel, C0rp → Corp).
+_DIGIT_IN_WORD = re.compile(r"(?<=[A-Za-z]{3})[10](?=[a-z]|\b)|(?<=[A-Za-z])[10](?=[a-z]{2})")
+
+
+def latin_lookalikes(name: str) -> tuple[str, str | None]:
+    """An English firm name with the digits OCR read for l and o inside its words put back.
+
+    >>> latin_lookalikes("Baoshan Iron and Stee1 Co.,Ltd.")
+    ('Baoshan Iron and Steel Co.,Ltd.', '英文名称单词内的数字按形近字母更正：Stee1→Steel')
+    >>> latin_lookalikes("A1 Technology 2000 Co., Ltd."), latin_lookalikes("内蒙古3D打印有限公司")
+    (('A1 Technology 2000 Co., Ltd.', None), ('内蒙古3D打印有限公司', None))
+    """
+    fixed = _DIGIT_IN_WORD.sub(lambda m: "l" if m.group() == "1" else "o", name)
+    if fixed == name:
+        return name, None
+    words = [(a, b) for a, b in zip(name.split(), fixed.split(), strict=False) if a != b]
+    return fixed, "英文名称单词内的数字按形近字母更正：" + "，".join(f"{a}→{b}" for a, b in words)
