@@ -633,9 +633,23 @@ _SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十]+[、.．,，]?\
 
 def _is_attest_heading(line: str) -> bool:
     """A line that is the 真实性声明 heading (``五、真实性声明``): OCR may group the
-    page's last line, the next section's heading, with the paragraph above it."""
+    page's last line, the next section's heading, with the paragraph above it. One
+    glyph of the heading may be misread or lost (五、实性声明)."""
     rest = _SECTION_NUMBER.sub("", line.replace(" ", ""))
-    return len(rest) <= 8 and bool(_ATTEST_HEADING.match(rest))
+    return len(rest) <= 8 and (bool(_ATTEST_HEADING.match(rest)) or _one_glyph_from_attest(rest))
+
+
+_ATTEST_WORDS = ("真实性声明", "真实性承诺")
+
+
+def _one_glyph_from_attest(text: str) -> bool:
+    """``text`` is 真实性声明 (or 真实性承诺) with one character changed or lost."""
+    for word in _ATTEST_WORDS:
+        if len(text) == len(word) and sum(a != b for a, b in zip(text, word, strict=True)) == 1:
+            return True
+        if len(text) == len(word) - 1 and any(word[:i] + word[i + 1:] == text for i in range(len(word))):
+            return True
+    return False
 
 
 def read_plan(doc: Document) -> _Found:
@@ -670,7 +684,8 @@ def _attestation_cells(doc: Document) -> dict[str, tuple[str, Provenance | None,
         for row in table.rows():
             for i, cell in enumerate(row):
                 key = clean_value(cell.text).replace(" ", "")
-                target = "attestation" if _ATTEST_HEADING.search(key) and len(key) < 12 else (
+                target = "attestation" if (_ATTEST_HEADING.search(key) or _one_glyph_from_attest(key)) \
+                    and len(key) < 12 else (
                     "recommendation" if "推荐意见" in key and len(key) < 24 else None)
                 if target and target not in found and i + 1 < len(row):
                     value = row[i + 1]

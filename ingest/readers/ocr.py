@@ -168,6 +168,8 @@ def ocr_page(
         with _stage("second look"):
             lines = _recover_missed(page.text_image, lines, dpi, settings)
         lines = layout.drop_double_reads(lines)
+        with _stage("edge marks"):
+            lines = _read_edge_marks(page.text_image, lines, settings)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         if _out_of_memory(exc):  # the worker's memory limit, hit inside onnxruntime
             raise SaidaoError("too_large", path, f"page {page_number}: out of memory") from exc
@@ -265,6 +267,121 @@ def _recover_missed(
         if len(squash("".join(ln.text for ln in found))) > len(squash("".join(ln.text for ln in neighbours))):
             lines = [ln for ln in lines if ln not in neighbours] + found
     return lines
+
+
+#: Marks that may stand alone at a line's edge: a line-start 。 or ， where the typesetter
+#: broke before it, an opening “ at a line end, the point of 2.8 broken after the 2.
+EDGE_MARKS = frozenset("。，、．.,：:；;“”‘’\"'（）()《》%！!？?")
+MAX_EDGE_LOOKS = 24  # recognitions of one line each, per page
+
+
+def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None) -> list[OcrLine]:
+    """Re-read a line together with a punctuation-sized speck of ink just beyond its ends.
+
+    The detector leaves out a mark set apart from the characters of its line (。 alone
+    at a line's start, half an em from the next character), and the second look skips
+    specks that small. Only the recogniser is asked, on the line's box widened to the
+    speck; the new reading is kept only if it is the old one plus marks at that end.
+    """
+    if not lines:
+        return lines
+    ink = layout.ink_mask(layout.to_gray(image))
+    covered = np.zeros(ink.shape, dtype=bool)
+    for x0, y0, x1, y1 in (ln.box for ln in lines):
+        covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
+    free = (ink > 0) & ~covered
+    looks = 0
+    for line in lines:
+        if looks >= MAX_EDGE_LOOKS:
+            break
+        for side in ("left", "right"):
+            span = _speck_beyond(free, line, side)
+            if span is None:
+                continue
+            looks += 1
+            _widen_if_marks(image, line, span, side, settings)
+    return lines + _lone_marks(image, ink, lines, settings, MAX_EDGE_LOOKS - looks)
+
+
+def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
+                budget: int) -> list[OcrLine]:
+    """A mark alone on a line of its own (a paragraph's 。 broken onto the next line), read
+    where it sits: punctuation-sized uncovered ink at the start of the line below a
+    recognised one. Kept only if the recogniser reads exactly one mark there."""
+    covered = np.zeros(ink.shape, dtype=bool)
+    for x0, y0, x1, y1 in (ln.box for ln in lines):
+        covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
+    free = ((ink > 0) & ~covered).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(free)
+    found: list[OcrLine] = []
+    for x, y, w, h, area in stats[1:count]:
+        if len(found) >= budget:
+            break
+        above = _line_above(lines, x, y)
+        if above is None or area < 4:
+            continue
+        size = above.height
+        if max(w, h) > 0.6 * size or max(w, h) < 0.12 * size:
+            continue
+        # an em and a half of the blank line around it: the recogniser reads a mark
+        # cut tight as nothing at all
+        top, bottom = max(0, y + h - size), min(image.shape[0] - 1, y + h + int(0.3 * size))
+        left, right = max(0, x - size // 2), min(image.shape[1] - 1, x + int(1.5 * size))
+        quad = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float32)
+        engine = ocr_engine.engine(*_engine_key(settings))
+        with engine.lock:
+            reads = engine.read(image, [quad])
+        text = reads[0].text.strip() if reads else ""
+        if len(text) == 1 and text in EDGE_MARKS:
+            found.append(OcrLine((left, top, right, bottom), text, reads[0].score, [(x, x + w)]))
+    return found
+
+
+def _line_above(lines: list[OcrLine], x: int, y: int) -> OcrLine | None:
+    """The recognised line whose start is just above (x, y): within 1.3 of its heights
+    below it, from two and a half heights left of its start (a paragraph's first line is
+    indented two characters) to one height right of it."""
+    for line in lines:
+        size = line.height
+        if line.box[3] < y <= line.box[3] + 1.3 * size and -2.5 * size <= x - line.box[0] <= size:
+            return line
+    return None
+
+
+def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int] | None:
+    """The x range of uncovered ink within an em beyond the line's ``side``, if it is no
+    bigger than a punctuation mark (half the line's height); else None."""
+    x0, y0, x1, y1 = line.box
+    height = max(1, y1 - y0)
+    lo, hi = (max(0, x0 - height), x0) if side == "left" else (x1 + 1, min(free.shape[1], x1 + 1 + height))
+    strip = free[max(0, y0):y1 + 1, lo:hi]
+    if strip.size == 0 or int(strip.sum()) < 4:
+        return None
+    ys, xs = np.nonzero(strip)
+    if xs.max() - xs.min() > height * 0.6 or ys.max() - ys.min() > height * 0.6:
+        return None
+    return lo + int(xs.min()), lo + int(xs.max())
+
+
+def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], side: str,
+                    settings: ReadSettings | None) -> None:
+    x0, y0, x1, y1 = line.box
+    pad = 2
+    nx0, nx1 = (max(0, span[0] - pad), x1) if side == "left" else (x0, min(image.shape[1] - 1, span[1] + pad))
+    quad = np.array([[nx0, y0], [nx1, y0], [nx1, y1], [nx0, y1]], np.float32)
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:
+        reads = engine.read(image, [quad])
+    if not reads:
+        return
+    text = _pair_quotes(standard_glyphs(reads[0].text))
+    added = text[:len(text) - len(line.text)] if side == "left" else text[len(line.text):]
+    kept = text.endswith(line.text) if side == "left" else text.startswith(line.text)
+    if not added or not kept or not all(ch in EDGE_MARKS for ch in added):
+        return
+    line.text = text
+    line.box = (nx0, y0, nx1, y1)
+    line.char_xs = reads[0].char_xs if len(reads[0].char_xs) == len(text) else []
 
 
 def _same_row_neighbours(lines: list[OcrLine], region: PixelBox) -> list[OcrLine]:
