@@ -306,34 +306,53 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
 def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
                 budget: int) -> list[OcrLine]:
     """A mark alone on a line of its own (a paragraph's 。 broken onto the next line), read
-    where it sits: punctuation-sized uncovered ink at the start of the line below a
-    recognised one. Kept only if the recogniser reads exactly one mark there."""
+    where it sits: punctuation-sized ink, not covered by a recognised line (or only by
+    the bottom of the line above, on a photographed page), at the start of the line
+    below a full recognised line (twelve characters or more). The mark is read alone on a blank of an em and a half (cut
+    tight, or with the line above in view, the recogniser reads nothing or that line)
+    and kept only if the recogniser reads exactly one mark."""
     covered = np.zeros(ink.shape, dtype=bool)
     for x0, y0, x1, y1 in (ln.box for ln in lines):
         covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
     free = ((ink > 0) & ~covered).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(free)
+    count, free_labels, stats, _ = cv2.connectedComponentsWithStats(free)
+    if count <= 1:
+        return []
+    _, ink_labels, ink_stats, _ = cv2.connectedComponentsWithStats(ink)
     found: list[OcrLine] = []
-    for x, y, w, h, area in stats[1:count]:
+    seen: set[int] = set()
+    for n in range(1, count):
         if len(found) >= budget:
             break
+        x, y = int(stats[n][0]), int(stats[n][1])
         above = _line_above(lines, x, y)
-        if above is None or area < 4:
+        if above is None or stats[n][4] < 4:
             continue
+        ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
+        label = int(ink_labels[y + ys[0], x + xs[0]])
+        if label in seen:
+            continue
+        seen.add(label)
+        mx, my, mw, mh = (int(v) for v in ink_stats[label][:4])
         size = above.height
-        if max(w, h) > 0.6 * size or max(w, h) < 0.12 * size:
-            continue
-        # an em and a half of the blank line around it: the recogniser reads a mark
-        # cut tight as nothing at all
-        top, bottom = max(0, y + h - size), min(image.shape[0] - 1, y + h + int(0.3 * size))
-        left, right = max(0, x - size // 2), min(image.shape[1] - 1, x + int(1.5 * size))
-        quad = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float32)
+        if max(mw, mh) > 0.6 * size or max(mw, mh) < 0.12 * size or not 0.5 <= mw / mh <= 2.0:
+            continue  # not a compact mark (a rule's leftover is long and thin)
+        if above.box[2] - above.box[0] < 12 * size:
+            continue  # a mark is broken onto a line of its own only after a full line
+        top, bottom = max(0, my + mh - size), min(image.shape[0], my + mh + int(0.3 * size))
+        left, right = max(0, mx - size // 2), min(image.shape[1], mx + int(1.5 * size))
+        blank = np.full((bottom - top, right - left, 3), 255, np.uint8)
+        mark = ink_labels[top:bottom, left:right] == label
+        blank[mark] = image[top:bottom, left:right][mark]
+        quad = np.array([[0, 0], [right - left - 1, 0], [right - left - 1, bottom - top - 1],
+                         [0, bottom - top - 1]], np.float32)
         engine = ocr_engine.engine(*_engine_key(settings))
         with engine.lock:
-            reads = engine.read(image, [quad])
+            reads = engine.read(blank, [quad])
         text = reads[0].text.strip() if reads else ""
-        if len(text) == 1 and text in EDGE_MARKS:
-            found.append(OcrLine((left, top, right, bottom), text, reads[0].score, [(x, x + w)]))
+        if len(text) == 1 and text in EDGE_MARKS:  # boxed on its own row, clear of the line above
+            box = (mx, max(my, above.box[3] + 1), mx + mw, max(my + mh, above.box[3] + 2))
+            found.append(OcrLine(box, text, reads[0].score, [(mx, mx + mw)]))
     return found
 
 
