@@ -824,14 +824,29 @@ def _check_unit(unit: dict[str, str], result: _Result) -> None:
             result.problem(f"unit.{key}", f"bad_{key}", f"{message}：{unit[key]}")
 
 
+def _places_restored(found: _Found, key: str, result: _Result) -> _Found:
+    """An OCR'd long text with its place names restored as in firm names
+    (``firm_place.restore_places``: right after a division read exactly, one glyph off
+    exactly one division under it), the reading kept as the field's repair."""
+    if not found.value or found.provenance is None or found.provenance.origin != "ocr":
+        return found
+    restored, fixes = restore_places(found.value)
+    if not fixes:
+        return found
+    result.repairs[key] = Repair(restored, found.value, "；".join(f.why for f in fixes))
+    return _Found(restored, found.provenance)
+
+
 def _long_text(found: _Found, limit: int, field_name: str, label: str, result: _Result) -> dict[str, Any]:
     chars = nonspace_chars(found.value)
     if not chars:
         result.problem(field_name, "blank", f"未填写{label}")
     elif chars > limit:
         result.problem(field_name, f"{field_name}_over_limit", f"{label}超过{limit}字（{chars}字）")
-    return {"text": found.value, "chars": chars, "over_limit": chars > limit,
-            "source": _source(found.provenance)}
+    source = _source(found.provenance)
+    if source is not None and (fixed := result.repairs.get(field_name)) is not None:
+        source = {**source, "printed": fixed.printed, "repair": fixed.why}
+    return {"text": found.value, "chars": chars, "over_limit": chars > limit, "source": source}
 
 
 def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[str, Any]:
@@ -868,9 +883,10 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
     if not header["zone"]:
         result.problem("zone", "blank", "未填写高新区名称")
 
-    measures = _long_text(result.basic.get("measures") or _Found(""), MEASURES_LIMIT,
-                          "measures", "新赛道培育的举措及成效", result)
-    plan = _long_text(read_plan(doc), PLAN_LIMIT, "plan", "新赛道培育实施方案", result)
+    measures = _long_text(_places_restored(result.basic.get("measures") or _Found(""), "measures", result),
+                          MEASURES_LIMIT, "measures", "新赛道培育的举措及成效", result)
+    plan = _long_text(_places_restored(read_plan(doc), "plan", result), PLAN_LIMIT, "plan",
+                      "新赛道培育实施方案", result)
     firms = read_firms(doc, result, known_codes)
     platforms = read_platforms(doc, result)
     statements = read_attestation(doc)

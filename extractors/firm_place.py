@@ -81,13 +81,21 @@ def _under(division: Division, parent: Division | None, province: str) -> bool:
     return False
 
 
+@cache
+def _by_first_char() -> dict[str, tuple[Division, ...]]:
+    """Divisions (three characters or more, historic names too) by first character, longest first."""
+    index: dict[str, list[Division]] = {}
+    for d in divisions.all_divisions(current_only=False):
+        if len(d.name) >= 3:
+            index.setdefault(d.name[0], []).append(d)
+    return {k: tuple(sorted(v, key=lambda d: (-len(d.name), not d.current))) for k, v in index.items()}
+
+
 def _exact_at(text: str, pos: int) -> Division | None:
     """The longest division name (three characters or more) read exactly at ``pos``."""
-    best: Division | None = None
-    for d in divisions.all_divisions(current_only=False):
-        if len(d.name) >= 3 and text.startswith(d.name, pos) and (best is None or len(d.name) > len(best.name)):
-            best = d
-    return best
+    if pos >= len(text):
+        return None
+    return next((d for d in _by_first_char().get(text[pos], ()) if text.startswith(d.name, pos)), None)
 
 
 def _candidate(text: str, pos: int, parent: Division | None, province: str) -> tuple[str, Division] | None:

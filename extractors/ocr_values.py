@@ -45,8 +45,8 @@ MONTH_WORDS = "月冃円"
 DAY_WORDS = "日曰目号"
 
 #: Separators of a numeric date (2026.4.28, 2026-04-28, 2026/4/28) and what
-#: OCR makes of a dot.
-DATE_SEPARATORS = "./-,，。、·．"
+#: OCR makes of a dot or a dash (~ for -).
+DATE_SEPARATORS = "./-,，。、·．~—–"
 
 #: Years a form date can plausibly carry (the forms exist since 2021; a date
 #: beyond the century is a misread).

@@ -94,3 +94,21 @@ def test_digits_inside_latin_words_of_a_firm_name() -> None:
 
     assert latin_lookalikes("Baoshan Iron and Stee1 Co.,Ltd.")[0] == "Baoshan Iron and Steel Co.,Ltd."
     assert latin_lookalikes("A1 Technology 2000 Co., Ltd.")[1] is None
+
+
+def test_a_numeric_date_with_a_dash_read_as_a_tilde() -> None:
+    from saidao.extractors.ocr_values import parse_ocr_date
+
+    assert str(parse_ocr_date("高新区管委会（公章）：2026~04-10")) == "2026-04-10"
+    assert parse_ocr_date("2026～2028年") is None  # a range of years is no date
+
+
+def test_place_names_in_an_ocr_long_text_are_restored_with_the_reading_kept() -> None:
+    from saidao.extractors.declaration import _Found, _places_restored, _Result
+
+    result = _Result()
+    read = "依托中国邮政集团公司内蒙古自治区莫力达瓦达韩尔族自治旗杜拉尔邮政所建设中试基地。"
+    found = _places_restored(_Found(read, Provenance("scan.pdf", page=1, origin="ocr")), "measures", result)
+    assert "莫力达瓦达斡尔族自治旗杜拉尔" in found.value and result.repairs["measures"].printed == read
+    typed = _places_restored(_Found(read, Provenance("a.docx", origin="text")), "plan", result)
+    assert typed.value == read  # a text layer is what was typed: left alone
