@@ -305,12 +305,14 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
 
 def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
                 budget: int) -> list[OcrLine]:
-    """A mark alone on a line of its own (a paragraph's 。 broken onto the next line), read
-    where it sits: punctuation-sized ink, not covered by a recognised line (or only by
-    the bottom of the line above, on a photographed page), at the start of the line
-    below a full recognised line (twelve characters or more). The mark is read alone on a blank of an em and a half (cut
-    tight, or with the line above in view, the recogniser reads nothing or that line)
-    and kept only if the recogniser reads exactly one mark."""
+    """A mark alone on a line of its own (a paragraph's 。 broken onto the next line).
+
+    Candidates: compact punctuation-sized ink that no recognised line covers, at the
+    start of the line below a full recognised line (twelve characters or more). The
+    mark is read alone on a blank of an em and a half (cut tight, or with the line
+    above in view, the recogniser reads nothing or that line) and kept only if it
+    reads as exactly one mark.
+    """
     covered = np.zeros(ink.shape, dtype=bool)
     for x0, y0, x1, y1 in (ln.box for ln in lines):
         covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
@@ -377,8 +379,9 @@ def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int]
     if strip.size == 0 or int(strip.sum()) < 4:
         return None
     ys, xs = np.nonzero(strip)
-    if xs.max() - xs.min() > height * 0.6 or ys.max() - ys.min() > height * 0.6:
-        return None
+    w, h = int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1
+    if max(w, h) > height * 0.6 or max(w, h) < height * 0.1 or not 0.4 <= w / h <= 2.5:
+        return None  # bigger than a mark, a speck of dust, or a rule's long thin leftover
     return lo + int(xs.min()), lo + int(xs.max())
 
 
