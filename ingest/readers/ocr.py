@@ -169,7 +169,7 @@ def ocr_page(
             lines = _recover_missed(page.text_image, lines, dpi, settings)
         lines = layout.drop_double_reads(lines)
         with _stage("edge marks"):
-            lines = _read_edge_marks(page.text_image, lines, settings)
+            lines = _read_edge_marks(page.text_image, lines, settings, page.grids, dpi)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         if _out_of_memory(exc):  # the worker's memory limit, hit inside onnxruntime
             raise SaidaoError("too_large", path, f"page {page_number}: out of memory") from exc
@@ -275,23 +275,27 @@ EDGE_MARKS = frozenset("。，、．.,：:；;“”‘’\"'（）()《》%！!
 MAX_EDGE_LOOKS = 24  # recognitions of one line each, per page
 
 
-def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None) -> list[OcrLine]:
+def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
+                     grids: list[Grid] | None = None, dpi: float = 200.0) -> list[OcrLine]:
     """Re-read a line together with a punctuation-sized speck of ink just beyond its ends.
 
     The detector leaves out a mark set apart from the characters of its line (。 alone
     at a line's start, half an em from the next character), and the second look skips
     specks that small. Only the recogniser is asked, on the line's box widened to the
     speck; the new reading is kept only if it is the old one plus marks at that end.
+    Ink along a table's erased rules is left out: what erasing leaves there is no mark.
     """
     if not lines:
         return lines
     ink = layout.ink_mask(layout.to_gray(image))
+    ink[_along_rules(ink.shape, grids or [], dpi)] = 0
     covered = np.zeros(ink.shape, dtype=bool)
     for x0, y0, x1, y1 in (ln.box for ln in lines):
         covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
     free = (ink > 0) & ~covered
+    prose = _prose_lines(lines, grids or [])
     looks = 0
-    for line in lines:
+    for line in prose:
         if looks >= MAX_EDGE_LOOKS:
             break
         for side in ("left", "right"):
@@ -300,11 +304,34 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
                 continue
             looks += 1
             _widen_if_marks(image, line, span, side, settings)
-    return lines + _lone_marks(image, ink, lines, settings, MAX_EDGE_LOOKS - looks)
+    return lines + _lone_marks(image, ink, lines, prose, settings, MAX_EDGE_LOOKS - looks)
 
 
-def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
-                budget: int) -> list[OcrLine]:
+def _prose_lines(lines: list[OcrLine], grids: list[Grid]) -> list[OcrLine]:
+    """Lines of running text: outside tables, or in a cell of three lines or more (举措及成效).
+    A short value cell (a name, a code, a phone number) has no broken-off marks, and
+    specks by its rules are more likely than marks."""
+    cell_of = {id(ln): next(((i, c.row, c.col) for i, g in enumerate(grids)
+                             if (c := g.cell_of(*ln.centre)) is not None), None) for ln in lines}
+    counts = Counter(v for v in cell_of.values() if v is not None)
+    return [ln for ln in lines if cell_of[id(ln)] is None or counts[cell_of[id(ln)]] >= 3]
+
+
+def _along_rules(shape: tuple[int, ...], grids: list[Grid], dpi: float) -> np.ndarray:
+    """A mask of the bands (about 0.03 inch each side) where the tables' rules ran."""
+    mask = np.zeros(shape[:2], dtype=bool)
+    band = max(3, round(dpi * 0.03))
+    for grid in grids:
+        x0, y0, x1, y1 = (int(v) for v in grid.box)
+        for x in grid.xs:
+            mask[max(0, y0 - band):y1 + band, max(0, int(x) - band):int(x) + band + 1] = True
+        for y in grid.ys:
+            mask[max(0, int(y) - band):int(y) + band + 1, max(0, x0 - band):x1 + band] = True
+    return mask
+
+
+def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose: list[OcrLine],
+                settings: ReadSettings | None, budget: int) -> list[OcrLine]:
     """A mark alone on a line of its own (a paragraph's 。 broken onto the next line).
 
     Candidates: compact punctuation-sized ink that no recognised line covers, at the
@@ -327,7 +354,7 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], settin
         if len(found) >= budget:
             break
         x, y = int(stats[n][0]), int(stats[n][1])
-        above = _line_above(lines, x, y)
+        above = _line_above(prose, x, y)
         if above is None or stats[n][4] < 4:
             continue
         ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
@@ -337,6 +364,9 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], settin
         seen.add(label)
         mx, my, mw, mh = (int(v) for v in ink_stats[label][:4])
         size = above.height
+        whole = ink_labels[my:my + mh, mx:mx + mw] == label
+        if covered[my:my + mh, mx:mx + mw][whole].mean() > 0.3:
+            continue  # mostly inside a recognised line: read with it already
         if max(mw, mh) > 0.6 * size or max(mw, mh) < 0.12 * size or not 0.5 <= mw / mh <= 2.0:
             continue  # not a compact mark (a rule's leftover is long and thin)
         if above.box[2] - above.box[0] < 12 * size:
@@ -401,9 +431,16 @@ def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], sid
     kept = text.endswith(line.text) if side == "left" else text.startswith(line.text)
     if not added or not kept or not all(ch in EDGE_MARKS for ch in added):
         return
+    if line.text and (added[-1] == line.text[0] if side == "left" else added[0] == line.text[-1]):
+        return  # a doubled mark (。。) is the mark already read, seen twice
+    once = re.sub(r"(.)\1+", r"\1", added)  # one speck read as two of the same mark
+    if once != added:
+        text = once + line.text if side == "left" else line.text + once
     line.text = text
     line.box = (nx0, y0, nx1, y1)
     line.char_xs = reads[0].char_xs if len(reads[0].char_xs) == len(text) else []
+    if once != added:
+        line.char_xs = []
 
 
 def _same_row_neighbours(lines: list[OcrLine], region: PixelBox) -> list[OcrLine]:
