@@ -24,6 +24,7 @@ back to where it was read.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -584,7 +585,8 @@ def _ocr_year(text: str) -> re.Match[str] | None:
     return re.search(r"(?<![0-9])(19|20)\d{2}(?![0-9])", digits_of(clean_value(text)))
 
 
-def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
+def read_platforms(doc: Document, result: _Result,
+                   firms: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     listing = collect_listing(doc, PLATFORM_COLUMNS, {"name", "level"}) or collect_listing(
         doc, PLATFORM_COLUMNS, {"name", "host"}
     )
@@ -610,7 +612,46 @@ def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
         })
         if year_text and year is None:
             result.problem(f"platforms[{index}].year", "year_unreadable", f"认定年度无法识别：{year_text}")
+        if get["host"] is not None and get["host"].provenance.origin == "ocr":
+            _host_as_listed(platforms[-1], get["host"].provenance.confidence, firms or [])
     return platforms
+
+
+def _host_as_listed(platform: dict[str, Any], confidence: float, firms: list[dict[str, Any]]) -> None:
+    """An OCR'd 依托单位 one glyph off exactly one firm of the same form's firm table is that
+    firm (the host of a track's platform is one of its listed firms, and the 名录 is where
+    the form names it) — when the table's reading is the better supported one: restored
+    from the division table, or read with at least the host's confidence. The platform's
+    name, when it begins with the host's reading past the glyph that differs, follows.
+    The readings are kept (``host_printed``, ``name_printed``) with the reason."""
+    host = platform["host"]
+    names = [f["name"] for f in firms]
+    if not host or host in names:
+        return
+    near = [f for f in firms if f["name"] and _one_glyph_apart(host, f["name"])]
+    if len(near) != 1:
+        return
+    firm = near[0]
+    listed_confidence = (firm["sources"].get("name") or {}).get("confidence") or 0.0
+    if not (firm.get("name_fix") or listed_confidence >= confidence):
+        return
+    listed = firm["name"]
+    platform["host_printed"], platform["host"] = host, listed
+    platform["host_fix"] = f"依托单位“{host}”与企业名录中的“{listed}”仅差一字且唯一，按名录更正"
+    name = platform["name"]
+    differs_at = len(os.path.commonprefix([host, listed]))
+    shared = len(os.path.commonprefix([name, host]))  # the name begins with the host's reading …
+    if shared > differs_at and shared >= 4:  # … past the glyph that differs
+        platform["name_printed"] = name
+        platform["name"] = listed[:shared + len(listed) - len(host)] + name[shared:]
+
+
+def _one_glyph_apart(a: str, b: str) -> bool:
+    """One character changed, dropped or added between ``a`` and ``b``."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) - len(short) == 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 # --------------------------------------------------------------------- long texts
@@ -888,7 +929,7 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
     plan = _long_text(_places_restored(read_plan(doc), "plan", result), PLAN_LIMIT, "plan",
                       "新赛道培育实施方案", result)
     firms = read_firms(doc, result, known_codes)
-    platforms = read_platforms(doc, result)
+    platforms = read_platforms(doc, result, firms)
     statements = read_attestation(doc)
     attestation = statements["attestation"]
     if not attestation["present"]:

@@ -112,3 +112,26 @@ def test_place_names_in_an_ocr_long_text_are_restored_with_the_reading_kept() ->
     assert "莫力达瓦达斡尔族自治旗杜拉尔" in found.value and result.repairs["measures"].printed == read
     typed = _places_restored(_Found(read, Provenance("a.docx", origin="text")), "plan", result)
     assert typed.value == read  # a text layer is what was typed: left alone
+
+
+def _firm(name: str, confidence: float, fix: dict | None = None) -> dict:
+    return {"name": name, "name_fix": fix, "sources": {"name": {"confidence": confidence}}}
+
+
+def test_a_platform_host_one_glyph_off_a_listed_firm_is_that_firm() -> None:
+    from saidao.extractors.declaration import _host_as_listed
+
+    firms = [_firm("磴口县富华农机服务农民专业合作社", 0.95), _firm("杭锦后旗陕坝镇新成鞋厂", 0.99)]
+    platform = {"name": "口县富华农机服企业技术中心", "host": "口县富华农机服务农民专业合作社"}
+    _host_as_listed(platform, 0.9, firms)
+    assert platform["host"] == "磴口县富华农机服务农民专业合作社"
+    assert platform["name"] == "磴口县富华农机服企业技术中心"
+    assert platform["host_printed"] == "口县富华农机服务农民专业合作社" and "名录" in platform["host_fix"]
+    # the table read less surely than the host, and nothing else for it: left as read
+    unsure = {"name": "新行成鞋业研发中心", "host": "杭锦后旗陕坝镇新行成鞋厂"}
+    _host_as_listed(unsure, 0.995, firms)
+    assert unsure["host"] == "杭锦后旗陕坝镇新行成鞋厂" and "host_printed" not in unsure
+    # two listed firms one glyph away: no unique reading
+    twins = {"name": "研发中心", "host": "包头市甲乙有限公司"}
+    _host_as_listed(twins, 0.5, [_firm("包头市甲丙有限公司", 0.9), _firm("包头市甲丁有限公司", 0.9)])
+    assert twins["host"] == "包头市甲乙有限公司"
