@@ -18,7 +18,7 @@ from declaration_eval import evaluate, table
 
 THRESHOLDS = {
     "born-digital": {"fields": 0.99, "firm_rows": 0.995, "uscc": 0.995, "firm_names": 0.995, "track": 0.97},
-    "scan": {"fields": 0.95, "firm_rows": 0.98, "uscc": 0.98, "track": 0.97},
+    "scan": {"fields": 0.95, "firm_rows": 0.98, "uscc": 0.98, "firm_names": 0.98, "track": 0.97},
 }
 
 
