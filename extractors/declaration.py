@@ -24,12 +24,14 @@ back to where it was read.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from saidao.document import CHECKED, UNCHECKED, Cell, Document, Paragraph, Provenance, Table
+from saidao.extractors.firm_place import latin_lookalikes, restore_places
 from saidao.extractors.form_labels import (
     BASIC_LABELS,
     FIRM_COLUMNS,
@@ -413,8 +415,26 @@ def read_firms(doc: Document, result: _Result, known_codes: Iterable[str] = ()) 
             continue
         for seq, firm_name, code in _merged_rows((seq_cell, name_cell, code_cell), name, printed):
             _add_firm(firms, seq, firm_name, code, (name_cell, code_cell), cells, listing, known, result)
+    _number_unread_rows(firms)
     _check_firm_list(firms, result)
     return firms
+
+
+def _number_unread_rows(firms: list[dict[str, Any]]) -> None:
+    """Give a row whose 序号 cell was not read (a lone digit the OCR detector missed) the
+    number its place in the table implies — only when every number that *was* read
+    equals its row's place (1, 2, 3 … from the top), so the numbering is the plain
+    sequence and no row is missing before it. ``seq_read`` keeps what was read;
+    the row's ``sources.seq`` says the number was inferred and why.
+    """
+    read = [(i, f["seq"]) for i, f in enumerate(firms) if f["seq"] is not None]
+    if not read or len(read) == len(firms) or any(seq != i + 1 for i, seq in read):
+        return
+    for i, firm in enumerate(firms):
+        if firm["seq"] is None:
+            firm["seq"] = i + 1
+            firm["sources"]["seq"] = {"inferred": "position",
+                                      "why": "序号未读出，按表中位置及前后已读序号推定"}
 
 
 def _lines(cell: Cell | None) -> list[str]:
@@ -449,10 +469,24 @@ def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: 
     name_cell, code_cell = name_code
     checked = check(printed, known_codes=known, expected_area_prefix="15")
     index = len(firms)
+    name_printed, name_fix = name, None
+    if name_cell is not None and name_cell.provenance.origin == "ocr":
+        name, place_fixes = restore_places(name_printed)
+        if place_fixes:
+            name_fix = {"kind": "place_name", "why": "；".join(f.why for f in place_fixes),
+                        "places": [{"printed": f.printed, "restored": f.restored, "code": f.code}
+                                   for f in place_fixes]}
+        name, latin_why = latin_lookalikes(name)
+        if latin_why:
+            name_fix = {"kind": "latin_lookalike", "why": latin_why, "places": []} if name_fix is None else \
+                {**name_fix, "why": f"{name_fix['why']}；{latin_why}"}
     confidences = [c.provenance.confidence for c in (name_cell, code_cell) if c is not None]
     firms.append({
         "seq": seq,
+        "seq_read": seq,
         "name": name,
+        "name_printed": name_printed,
+        "name_fix": name_fix,
         "uscc_printed": printed,
         "uscc": checked.uscc,
         "uscc_valid": checked.valid,
@@ -551,7 +585,8 @@ def _ocr_year(text: str) -> re.Match[str] | None:
     return re.search(r"(?<![0-9])(19|20)\d{2}(?![0-9])", digits_of(clean_value(text)))
 
 
-def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
+def read_platforms(doc: Document, result: _Result,
+                   firms: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     listing = collect_listing(doc, PLATFORM_COLUMNS, {"name", "level"}) or collect_listing(
         doc, PLATFORM_COLUMNS, {"name", "host"}
     )
@@ -577,7 +612,46 @@ def read_platforms(doc: Document, result: _Result) -> list[dict[str, Any]]:
         })
         if year_text and year is None:
             result.problem(f"platforms[{index}].year", "year_unreadable", f"认定年度无法识别：{year_text}")
+        if get["host"] is not None and get["host"].provenance.origin == "ocr":
+            _host_as_listed(platforms[-1], get["host"].provenance.confidence, firms or [])
     return platforms
+
+
+def _host_as_listed(platform: dict[str, Any], confidence: float, firms: list[dict[str, Any]]) -> None:
+    """An OCR'd 依托单位 one glyph off exactly one firm of the same form's firm table is that
+    firm (the host of a track's platform is one of its listed firms, and the 名录 is where
+    the form names it) — when the table's reading is the better supported one: restored
+    from the division table, or read with at least the host's confidence. The platform's
+    name, when it begins with the host's reading past the glyph that differs, follows.
+    The readings are kept (``host_printed``, ``name_printed``) with the reason."""
+    host = platform["host"]
+    names = [f["name"] for f in firms]
+    if not host or host in names:
+        return
+    near = [f for f in firms if f["name"] and _one_glyph_apart(host, f["name"])]
+    if len(near) != 1:
+        return
+    firm = near[0]
+    listed_confidence = (firm["sources"].get("name") or {}).get("confidence") or 0.0
+    if not (firm.get("name_fix") or listed_confidence >= confidence):
+        return
+    listed = firm["name"]
+    platform["host_printed"], platform["host"] = host, listed
+    platform["host_fix"] = f"依托单位“{host}”与企业名录中的“{listed}”仅差一字且唯一，按名录更正"
+    name = platform["name"]
+    differs_at = len(os.path.commonprefix([host, listed]))
+    shared = len(os.path.commonprefix([name, host]))  # the name begins with the host's reading …
+    if shared > differs_at and shared >= 4:  # … past the glyph that differs
+        platform["name_printed"] = name
+        platform["name"] = listed[:shared + len(listed) - len(host)] + name[shared:]
+
+
+def _one_glyph_apart(a: str, b: str) -> bool:
+    """One character changed, dropped or added between ``a`` and ``b``."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return len(long_) - len(short) == 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 # --------------------------------------------------------------------- long texts
@@ -595,6 +669,30 @@ def _block_lines(block: Paragraph | Table) -> list[str]:
     return [cell.text for cell in block.cells]
 
 
+_SECTION_NUMBER = re.compile(r"^[一二三四五六七八九十]+[、.．,，]?\s*")
+
+
+def _is_attest_heading(line: str) -> bool:
+    """A line that is the 真实性声明 heading (``五、真实性声明``): OCR may group the
+    page's last line, the next section's heading, with the paragraph above it. One
+    glyph of the heading may be misread or lost (五、实性声明)."""
+    rest = _SECTION_NUMBER.sub("", line.replace(" ", ""))
+    return len(rest) <= 8 and (bool(_ATTEST_HEADING.match(rest)) or _one_glyph_from_attest(rest))
+
+
+_ATTEST_WORDS = ("真实性声明", "真实性承诺")
+
+
+def _one_glyph_from_attest(text: str) -> bool:
+    """``text`` is 真实性声明 (or 真实性承诺) with one character changed or lost."""
+    for word in _ATTEST_WORDS:
+        if len(text) == len(word) and sum(a != b for a, b in zip(text, word, strict=True)) == 1:
+            return True
+        if len(text) == len(word) - 1 and any(word[:i] + word[i + 1:] == text for i in range(len(word))):
+            return True
+    return False
+
+
 def read_plan(doc: Document) -> _Found:
     """The body between the 实施方案 heading and the 真实性声明, wraps repaired."""
     blocks = [b for b in doc.blocks if isinstance(b, Paragraph | Table)]
@@ -610,7 +708,11 @@ def read_plan(doc: Document) -> _Found:
         if isinstance(block, Table) and len(block.cells) > 1:
             break  # the plan is prose; a real table here is the next section
         first_prov = first_prov or block.provenance
-        lines.extend(clean_value(line) for line in _block_lines(block) if line.strip())
+        block_lines = [clean_value(line) for line in _block_lines(block) if line.strip()]
+        ends = next((i for i, line in enumerate(block_lines) if _is_attest_heading(line)), None)
+        lines.extend(block_lines[:ends])
+        if ends is not None:
+            break
     text = "\n".join(pair_quotes(p.text) for p in repair_lines(lines))
     return _Found(text, first_prov)
 
@@ -623,7 +725,8 @@ def _attestation_cells(doc: Document) -> dict[str, tuple[str, Provenance | None,
         for row in table.rows():
             for i, cell in enumerate(row):
                 key = clean_value(cell.text).replace(" ", "")
-                target = "attestation" if _ATTEST_HEADING.search(key) and len(key) < 12 else (
+                target = "attestation" if (_ATTEST_HEADING.search(key) or _one_glyph_from_attest(key)) \
+                    and len(key) < 12 else (
                     "recommendation" if "推荐意见" in key and len(key) < 24 else None)
                 if target and target not in found and i + 1 < len(row):
                     value = row[i + 1]
@@ -762,14 +865,29 @@ def _check_unit(unit: dict[str, str], result: _Result) -> None:
             result.problem(f"unit.{key}", f"bad_{key}", f"{message}：{unit[key]}")
 
 
+def _places_restored(found: _Found, key: str, result: _Result) -> _Found:
+    """An OCR'd long text with its place names restored as in firm names
+    (``firm_place.restore_places``: right after a division read exactly, one glyph off
+    exactly one division under it), the reading kept as the field's repair."""
+    if not found.value or found.provenance is None or found.provenance.origin != "ocr":
+        return found
+    restored, fixes = restore_places(found.value)
+    if not fixes:
+        return found
+    result.repairs[key] = Repair(restored, found.value, "；".join(f.why for f in fixes))
+    return _Found(restored, found.provenance)
+
+
 def _long_text(found: _Found, limit: int, field_name: str, label: str, result: _Result) -> dict[str, Any]:
     chars = nonspace_chars(found.value)
     if not chars:
         result.problem(field_name, "blank", f"未填写{label}")
     elif chars > limit:
         result.problem(field_name, f"{field_name}_over_limit", f"{label}超过{limit}字（{chars}字）")
-    return {"text": found.value, "chars": chars, "over_limit": chars > limit,
-            "source": _source(found.provenance)}
+    source = _source(found.provenance)
+    if source is not None and (fixed := result.repairs.get(field_name)) is not None:
+        source = {**source, "printed": fixed.printed, "repair": fixed.why}
+    return {"text": found.value, "chars": chars, "over_limit": chars > limit, "source": source}
 
 
 def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[str, Any]:
@@ -806,11 +924,12 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
     if not header["zone"]:
         result.problem("zone", "blank", "未填写高新区名称")
 
-    measures = _long_text(result.basic.get("measures") or _Found(""), MEASURES_LIMIT,
-                          "measures", "新赛道培育的举措及成效", result)
-    plan = _long_text(read_plan(doc), PLAN_LIMIT, "plan", "新赛道培育实施方案", result)
+    measures = _long_text(_places_restored(result.basic.get("measures") or _Found(""), "measures", result),
+                          MEASURES_LIMIT, "measures", "新赛道培育的举措及成效", result)
+    plan = _long_text(_places_restored(read_plan(doc), "plan", result), PLAN_LIMIT, "plan",
+                      "新赛道培育实施方案", result)
     firms = read_firms(doc, result, known_codes)
-    platforms = read_platforms(doc, result)
+    platforms = read_platforms(doc, result, firms)
     statements = read_attestation(doc)
     attestation = statements["attestation"]
     if not attestation["present"]:

@@ -67,15 +67,22 @@ PLATFORM_COLUMNS: dict[str, tuple[str, ...]] = {
 DIRECTIONS = VOCAB_DIRECTIONS  # saidao.vocab: the form's order
 
 _NOISE = re.compile(r"[\s:：;；,，。．.、*＊_\-—–·•]+")
-_LIMIT_NOTE = re.compile(r"[(（][^()（）]*字以内[)）]")
+#: The form's length note ``（500字以内）``, also with a bracket OCR lost (``成效5 00字以内）``).
+_LIMIT_NOTE = re.compile(r"[(（][^()（）]*字以内[)）]|[(（]?[\s\dOo〇零一二三四五六七八九十百千]+字以内[)）]?")
+#: No label holds a digit (the length note aside): a 1 or 0 in one is OCR's l or o (E-mai1).
+_LABEL_LOOKALIKES = str.maketrans({"1": "l", "0": "o", "|": "l"})
 
 
 def label_key(text: str) -> str:
-    """The comparable form of a label: widths folded, simplified, spaces and punctuation gone."""
+    """The comparable form of a label: widths folded, simplified, spaces and punctuation gone.
+
+    >>> label_key("E-mai1"), label_key("新赛道培育的举措及成效5 00字以内）")
+    ('email', '新赛道培育的举措及成效')
+    """
     text = to_simplified(fold_width(text))
     text = _LIMIT_NOTE.sub("", text)
     text = text.replace("（", "(").replace("）", ")")
-    return _NOISE.sub("", text).lower()
+    return _NOISE.sub("", text).lower().translate(_LABEL_LOOKALIKES)
 
 
 @cache

@@ -45,8 +45,8 @@ MONTH_WORDS = "月冃円"
 DAY_WORDS = "日曰目号"
 
 #: Separators of a numeric date (2026.4.28, 2026-04-28, 2026/4/28) and what
-#: OCR makes of a dot.
-DATE_SEPARATORS = "./-,，。、·．"
+#: OCR makes of a dot or a dash (~ for -).
+DATE_SEPARATORS = "./-,，。、·．~—–"
 
 #: Years a form date can plausibly carry (the forms exist since 2021; a date
 #: beyond the century is a misread).
@@ -196,6 +196,20 @@ def _unique_known(label: str, known: tuple[str, ...]) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+_DOMAIN_TAIL_JUNK = re.compile(r"[^A-Za-z0-9.-]+$")
+
+
+def _completed(domain: str) -> str:
+    """A known domain whose end OCR lost or garbled (``126.c☑``, ``163.co``): the domain
+    cut at its first character that cannot be in one, completed when exactly one known
+    domain starts so (its last label begun, so ``126.`` alone is not completed)."""
+    cut = _DOMAIN_TAIL_JUNK.sub("", domain).lower()
+    if cut in KNOWN_MAIL_DOMAINS or "." not in cut or cut.endswith("."):
+        return domain if cut == domain.lower() else cut
+    starts = [k for k in KNOWN_MAIL_DOMAINS if k.startswith(cut) and k != cut]
+    return starts[0] if len(starts) == 1 else domain
+
+
 def repair_email(printed: str) -> Repair | None:
     """An e-mail address whose @, dots or domain OCR damaged; None when not uniquely repairable.
 
@@ -203,6 +217,10 @@ def repair_email(printed: str) -> Repair | None:
     'zhangsan@163.com'
     >>> repair_email("nmgkj#126，com").value
     'nmgkj@126.com'
+    >>> repair_email("chifengkj373@126.c☑").value, repair_email("kj@163.co").value
+    ('chifengkj373@126.com', 'kj@163.com')
+    >>> repair_email("kj@sina.c") is None  # sina.com or sina.cn: not unique
+    True
     >>> repair_email("kjj@nmg.gov.cn") is None, repair_email("KJJ@QQ.COM") is None, repair_email("kj j@@x") is None
     (True, True, True)
     """
@@ -216,6 +234,7 @@ def repair_email(printed: str) -> Repair | None:
         return None
     local, domain = text.split("@")
     domain = _DOT_LOOKALIKES.sub(".", domain)
+    domain = _completed(domain)
     known = _unique_known(domain.lower(), KNOWN_MAIL_DOMAINS)
     if known is not None and known != domain.lower():
         domain = known

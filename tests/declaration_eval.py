@@ -120,13 +120,18 @@ def score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
     if case.partial:
         return
     gold_firms = expected["firms"]
-    found = {(f.get("seq"), squash(f.get("name"))): f for f in result.get("firms", [])}
+    by_seq: dict[int, dict[str, Any]] = {}
+    for f in result.get("firms", []):
+        if f.get("seq") is not None:
+            by_seq.setdefault(f["seq"], f)
     by_name = {squash(f.get("name")): f for f in result.get("firms", [])}
     for firm in gold_firms:
-        hit = found.get((firm["seq"], squash(firm["name"]))) or by_name.get(squash(firm["name"]))
+        hit = find_firm_row(firm, by_seq, by_name)
         tally.add("firm_rows", hit is not None, f"{case.path.name}:#{firm['seq']}")
         tally.add("uscc", hit is not None and hit.get("uscc") == firm["uscc"],
                   f"{case.path.name}:#{firm['seq']} {firm['uscc']}≠{hit.get('uscc') if hit else None}")
+        tally.add("firm_names", hit is not None and squash(hit.get("name")) == squash(firm["name"]),
+                  f"{case.path.name}:#{firm['seq']} {firm['name']}≠{hit.get('name') if hit else None}")
     tally.add("firm_rows_extra", len(result.get("firms", [])) <= len(gold_firms), case.path.name)
     reported = {(p.get("field"), p.get("code")) for p in result.get("problems", [])}
     for problem in expected.get("problems", []):
@@ -137,6 +142,16 @@ def score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
     same = (_same_class(track, want) and _same_path(track, want, prefix_ok=nonstandard)
             and squash(track.get("label")) == squash(want["label"]))
     tally.add("track", same, f"{case.path.name}: {track.get('scheme')} {track.get('codes')} {track.get('label')}")
+
+
+def find_firm_row(firm: dict[str, Any], by_seq: dict[int, dict[str, Any]],
+                  by_name: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The extracted row of a gold firm: the row with its 序号; a row whose number was not
+    read (or a table without numbers) by the exact name. The name is scored apart
+    (``firm_names``), so a one-glyph misread of the name no longer loses the row and its code."""
+    if firm.get("seq") is not None and firm["seq"] in by_seq:
+        return by_seq[firm["seq"]]
+    return by_name.get(squash(firm["name"]))
 
 
 def _same_path(got: dict[str, Any], want: dict[str, Any], prefix_ok: bool) -> bool:
@@ -190,6 +205,7 @@ MEASURES = (
     ("fields", "字段完全一致 field exact match"),
     ("firm_rows", "企业行找到 firm rows found"),
     ("uscc", "最终信用代码正确 final uscc = true code"),
+    ("firm_names", "企业名称完全一致 firm names exact"),
     ("track", "赛道名称解析正确 track resolved (scheme, codes, label)"),
     ("problems", "问题检出 planted problems reported"),
 )

@@ -269,3 +269,23 @@ def test_a_missing_gpu_falls_back_to_the_cpu_and_auto_picks_an_installed_engine(
         assert ocr_engine.resolve_engine("auto", "cpu") == "onnxruntime"
     else:
         assert ocr_engine.resolve_engine("auto", "cpu") == "openvino"
+
+
+def test_punctuation_set_apart_at_a_line_edge_is_read():
+    """A typesetter without line-break rules leaves a paragraph's 。 alone on the next line,
+    or starts a line with the point of 2.8; the detector leaves such a mark out of its
+    line, and a widened re-read (recogniser only) puts it back — as marks only."""
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("RGB", (1400, 600), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 30)
+    draw.text((160, 60), "研究与试验发展经费投入强度达到2", font=font, fill="black")
+    draw.text((100, 105), ".8%，园区相关企业发明专利拥有量达到31件", font=font, fill="black")
+    draw.text((160, 250), "对新赛道重点项目给予土地、能耗等要素保障", font=font, fill="black")
+    draw.text((100, 295), "。", font=font, fill="black")
+    draw.text((100, 400), "五、真实性声明", font=font, fill="black")
+    blocks, _ = ocr_page(np.asarray(img), path="marks.png", page_number=1, points_per_pixel=PPP,
+                         settings=ReadSettings())
+    text = squash("".join(b.text for b in blocks if isinstance(b, Paragraph)))
+    assert "达到2.8%" in text and "要素保障。" in text and "五、真实性声明" in text

@@ -282,6 +282,39 @@ def test_a_numbered_row_read_empty_is_never_dropped_silently() -> None:
     assert "序号 5" in unread["message"] and "第2页" in unread["message"]
 
 
+def test_unread_numbers_follow_a_plain_sequence() -> None:
+    """A photo's lone digits go unread; the rows keep their places, so the numbers read
+    (2, 5) fix the others. ``seq_read`` keeps what was read, ``sources.seq`` the reason."""
+    result = _Result()
+    firms = read_firms(_firm_doc(_rows(["", "2", "", "", "5", ""])), result)
+    assert [f["seq"] for f in firms] == [1, 2, 3, 4, 5, 6]
+    assert [f["seq_read"] for f in firms] == [None, 2, None, None, 5, None]
+    assert firms[0]["sources"]["seq"]["inferred"] == "position" and "seq" not in firms[1]["sources"]
+    assert not [p for p in result.problems if p["code"] == "seq_gap"]
+
+
+@pytest.mark.parametrize("numbers", [["", "3", "", "5"], ["", "", "", ""], ["1", "", "2", "3"]])
+def test_numbers_out_of_place_are_not_guessed(numbers: list[str]) -> None:
+    """Numbers that do not match their rows' places (a row lost or added), or none at all:
+    the unread stay unread (and a gap is reported where the numbers say so)."""
+    firms = read_firms(_firm_doc(_rows(numbers)), _Result())
+    assert [f["seq"] for f in firms] == [int(n) if n else None for n in numbers]
+
+
+def test_place_names_in_ocr_firm_names_are_restored_and_the_reading_kept() -> None:
+    rows = [("1", "中国邮政集团公司内蒙古自治区口县补隆淖代办所", CODES[0]),
+            ("2", "砼口县富华农机服务农民专业合作社", CODES[1]),
+            ("3", "内蒙古测试企业有限公司", CODES[2])]
+    firms = read_firms(_firm_doc(rows, split_after=3), _Result())
+    assert [f["name"] for f in firms] == ["中国邮政集团公司内蒙古自治区磴口县补隆淖代办所",
+                                         "磴口县富华农机服务农民专业合作社", "内蒙古测试企业有限公司"]
+    assert [f["name_printed"] for f in firms] == [r[1] for r in rows]
+    fix = firms[0]["name_fix"]
+    assert fix["kind"] == "place_name" and fix["places"] == [
+        {"printed": "口县", "restored": "磴口县", "code": "150822"}] and "GB/T 2260" in fix["why"]
+    assert firms[2]["name_fix"] is None
+
+
 def test_seq_number_forms() -> None:
     assert [seq_number(s) for s in ("12", "l2", "1O", "（3）", "4、", "B")] == [12, 12, 10, 3, 4, 8]
 

@@ -111,6 +111,34 @@ def test_box_shaped_characters_are_not_checkboxes():
     assert layout.find_checkboxes(layout.ink_mask(layout.to_gray(np.asarray(img))), DPI) == []
 
 
+@pytest.mark.parametrize("face", ["wqy/wqy-microhei.ttc", "arphic/uming.ttc"])
+def test_blurred_dense_characters_and_kou_pairs_are_not_checkboxes(face):
+    """A low-resolution JPEG fills 重/属/图 almost solid, and 口 twice on a line (磴口县 in
+    two columns) looks like an option group; only the three drawn boxes below count."""
+    import io
+
+    from PIL import ImageFilter
+
+    path = Path("/usr/share/fonts/truetype") / face
+    if not path.exists():
+        pytest.skip(f"font {face} not installed (scripts/system-deps.sh)")
+    img = Image.new("RGB", (1400, 260), "white")
+    draw, font = ImageDraw.Draw(img), ImageFont.truetype(str(path), 36)
+    draw.text((30, 30), "所属方向 重点项目 产业图谱 围绕 磴口县 磴口县", font=font, fill=(20, 20, 20))
+    x, side = 30, 29
+    for label, on in (("传统产业", False), ("新兴产业", True), ("未来产业", False)):
+        draw.rectangle((x, 140, x + side, 140 + side), outline=(20, 20, 20), width=2)
+        if on:
+            draw.line([(x + 6, 155), (x + 13, 163), (x + 25, 144)], fill=(20, 20, 20), width=4)
+        draw.text((x + side + 12, 136), label, font=font, fill=(20, 20, 20))
+        x += side + 12 + 4 * 36 + 60
+    buffer = io.BytesIO()
+    img.filter(ImageFilter.GaussianBlur(0.8)).save(buffer, "JPEG", quality=30)
+    page = np.asarray(Image.open(buffer).convert("RGB"))
+    marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(page)), DPI)
+    assert [(m.box[0] // 10, m.checked) for m in marks] == [(2, False), (27, True), (51, False)]
+
+
 def line(x0, y0, x1, text, h=30):
     return OcrLine((x0, y0, x1, y0 + h), text, 0.9)
 

@@ -5,7 +5,15 @@ JPEG 30–80, skew ≤ 2°, seals over text, paper tone, photographed pages).
 
 The set is generated on first use (deterministic, ~16 MB, so not committed).
 Thresholds are the issue's targets: fields 98 %, firm rows found 99 %, final
-credit codes right 99 %. Slow: every page goes through OCR.
+credit codes right 99 %, and firm names exact 98 %. Slow: every page goes through OCR.
+
+How a firm row is found (``declaration_eval.find_firm_row``, changed for issue 12):
+by its 序号, or by its exact name when its number was not read. Before, a row
+counted only if its name was read exactly, so a one-glyph misread of the name
+(磴口县 read as 口县) counted as a lost row *and* a wrong code although both were
+right. The name is now scored on its own (``firm_names``: every gold firm's name
+against the found row's name, a lost row counting as a miss) and held at the
+fields' 98 %; every other measure is as before.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from declaration_eval import evaluate, table
 
 SET2 = Path(__file__).parent / "fixtures" / "scan_set2"
 COUNT = 21
-TARGETS = {"fields": 0.98, "firm_rows": 0.99, "uscc": 0.99}
+TARGETS = {"fields": 0.98, "firm_rows": 0.99, "uscc": 0.99, "firm_names": 0.98}
 
 
 def ensure_set(folder: Path = SET2, count: int = COUNT) -> Path:

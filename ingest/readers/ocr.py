@@ -14,6 +14,7 @@ Bounding boxes are in PDF points of the deskewed page (pixels × points_per_pixe
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections import Counter
@@ -102,8 +103,31 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         xs, ys = read.quad[:, 0], read.quad[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
-        lines.append(OcrLine(box, _pair_quotes(read.text), read.score, char_xs))
+        lines.append(OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, char_xs))
     return lines
+
+
+#: Glyphs the recogniser writes for a standard one, each replaced one for one (the
+#: characters' x ranges stay valid): 丶 (the radical "dot") for the enumeration comma
+#: 、, and 眞, the old variant of 真, which no simplified-Chinese form prints.
+OCR_VARIANTS = str.maketrans({"丶": "、", "眞": "真"})
+_DOT_BETWEEN_DIGITS = re.compile(r"(?<=\d)[·•・](?=\d)")
+_DEGREE_AFTER_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])°")
+
+
+def standard_glyphs(text: str) -> str:
+    """The recogniser's stand-ins for common marks put back, one character for one.
+
+    Besides :data:`OCR_VARIANTS`: a middle dot between digits is the point of a
+    class code or a decimal (6·3 → 6.3); a degree sign right after a Chinese
+    character is a full stop read small (新赛道°到 → 新赛道。到; 25°C keeps its sign).
+
+    >>> standard_glyphs("能源丶矿山 6·3·2太阳能 眞实性 新赛道°到2028年 25°C")
+    '能源、矿山 6.3.2太阳能 真实性 新赛道。到2028年 25°C'
+    """
+    text = text.translate(OCR_VARIANTS)
+    text = _DOT_BETWEEN_DIGITS.sub(".", text)
+    return _DEGREE_AFTER_HANZI.sub("。", text)
 
 
 def _pair_quotes(text: str) -> str:
@@ -145,6 +169,8 @@ def ocr_page(
         with _stage("second look"):
             lines = _recover_missed(page.text_image, lines, dpi, settings)
         lines = layout.drop_double_reads(lines)
+        with _stage("edge marks"):
+            lines = _read_edge_marks(page.text_image, lines, settings, page.grids, dpi)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         if _out_of_memory(exc):  # the worker's memory limit, hit inside onnxruntime
             raise SaidaoError("too_large", path, f"page {page_number}: out of memory") from exc
@@ -242,6 +268,180 @@ def _recover_missed(
         if len(squash("".join(ln.text for ln in found))) > len(squash("".join(ln.text for ln in neighbours))):
             lines = [ln for ln in lines if ln not in neighbours] + found
     return lines
+
+
+#: Marks that may stand alone at a line's edge: a line-start 。 or ， where the typesetter
+#: broke before it, an opening “ at a line end, the point of 2.8 broken after the 2.
+EDGE_MARKS = frozenset("。，、．.,：:；;“”‘’\"'（）()《》%！!？?")
+MAX_EDGE_LOOKS = 24  # recognitions of one line each, per page
+
+
+def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
+                     grids: list[Grid] | None = None, dpi: float = 200.0) -> list[OcrLine]:
+    """Re-read a line together with a punctuation-sized speck of ink just beyond its ends.
+
+    The detector leaves out a mark set apart from the characters of its line (。 alone
+    at a line's start, half an em from the next character), and the second look skips
+    specks that small. Only the recogniser is asked, on the line's box widened to the
+    speck; the new reading is kept only if it is the old one plus marks at that end.
+    Ink along a table's erased rules is left out: what erasing leaves there is no mark.
+    """
+    if not lines:
+        return lines
+    ink = layout.ink_mask(layout.to_gray(image))
+    ink[_along_rules(ink.shape, grids or [], dpi)] = 0
+    covered = np.zeros(ink.shape, dtype=bool)
+    for x0, y0, x1, y1 in (ln.box for ln in lines):
+        covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
+    free = (ink > 0) & ~covered
+    prose = _prose_lines(lines, grids or [])
+    looks = 0
+    for line in prose:
+        if looks >= MAX_EDGE_LOOKS:
+            break
+        for side in ("left", "right"):
+            span = _speck_beyond(free, line, side)
+            if span is None:
+                continue
+            looks += 1
+            _widen_if_marks(image, line, span, side, settings)
+    return lines + _lone_marks(image, ink, lines, prose, settings, MAX_EDGE_LOOKS - looks)
+
+
+def _prose_lines(lines: list[OcrLine], grids: list[Grid]) -> list[OcrLine]:
+    """Lines of running text: outside tables, or in a cell of three lines or more (举措及成效).
+    A short value cell (a name, a code, a phone number) has no broken-off marks, and
+    specks by its rules are more likely than marks."""
+    cell_of = {id(ln): next(((i, c.row, c.col) for i, g in enumerate(grids)
+                             if (c := g.cell_of(*ln.centre)) is not None), None) for ln in lines}
+    counts = Counter(v for v in cell_of.values() if v is not None)
+    return [ln for ln in lines if cell_of[id(ln)] is None or counts[cell_of[id(ln)]] >= 3]
+
+
+def _along_rules(shape: tuple[int, ...], grids: list[Grid], dpi: float) -> np.ndarray:
+    """A mask of the bands (about 0.03 inch each side) where the tables' rules ran."""
+    mask = np.zeros(shape[:2], dtype=bool)
+    band = max(3, round(dpi * 0.03))
+    for grid in grids:
+        x0, y0, x1, y1 = (int(v) for v in grid.box)
+        for x in grid.xs:
+            mask[max(0, y0 - band):y1 + band, max(0, int(x) - band):int(x) + band + 1] = True
+        for y in grid.ys:
+            mask[max(0, int(y) - band):int(y) + band + 1, max(0, x0 - band):x1 + band] = True
+    return mask
+
+
+def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose: list[OcrLine],
+                settings: ReadSettings | None, budget: int) -> list[OcrLine]:
+    """A mark alone on a line of its own (a paragraph's 。 broken onto the next line).
+
+    Candidates: compact punctuation-sized ink that no recognised line covers, at the
+    start of the line below a full recognised line (twelve characters or more). The
+    mark is read alone on a blank of an em and a half (cut tight, or with the line
+    above in view, the recogniser reads nothing or that line) and kept only if it
+    reads as exactly one mark.
+    """
+    covered = np.zeros(ink.shape, dtype=bool)
+    for x0, y0, x1, y1 in (ln.box for ln in lines):
+        covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
+    free = ((ink > 0) & ~covered).astype(np.uint8)
+    count, free_labels, stats, _ = cv2.connectedComponentsWithStats(free)
+    if count <= 1:
+        return []
+    _, ink_labels, ink_stats, _ = cv2.connectedComponentsWithStats(ink)
+    found: list[OcrLine] = []
+    seen: set[int] = set()
+    for n in range(1, count):
+        if len(found) >= budget:
+            break
+        x, y = int(stats[n][0]), int(stats[n][1])
+        above = _line_above(prose, x, y)
+        if above is None or stats[n][4] < 4:
+            continue
+        ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
+        label = int(ink_labels[y + ys[0], x + xs[0]])
+        if label in seen:
+            continue
+        seen.add(label)
+        mx, my, mw, mh = (int(v) for v in ink_stats[label][:4])
+        size = above.height
+        whole = ink_labels[my:my + mh, mx:mx + mw] == label
+        if covered[my:my + mh, mx:mx + mw][whole].mean() > 0.3:
+            continue  # mostly inside a recognised line: read with it already
+        if max(mw, mh) > 0.6 * size or max(mw, mh) < 0.12 * size or not 0.5 <= mw / mh <= 2.0:
+            continue  # not a compact mark (a rule's leftover is long and thin)
+        if above.box[2] - above.box[0] < 12 * size:
+            continue  # a mark is broken onto a line of its own only after a full line
+        top, bottom = max(0, my + mh - size), min(image.shape[0], my + mh + int(0.3 * size))
+        left, right = max(0, mx - size // 2), min(image.shape[1], mx + int(1.5 * size))
+        blank = np.full((bottom - top, right - left, 3), 255, np.uint8)
+        mark = ink_labels[top:bottom, left:right] == label
+        blank[mark] = image[top:bottom, left:right][mark]
+        quad = np.array([[0, 0], [right - left - 1, 0], [right - left - 1, bottom - top - 1],
+                         [0, bottom - top - 1]], np.float32)
+        engine = ocr_engine.engine(*_engine_key(settings))
+        with engine.lock:
+            reads = engine.read(blank, [quad])
+        text = reads[0].text.strip() if reads else ""
+        if len(text) == 1 and text in EDGE_MARKS:  # boxed on its own row, clear of the line above
+            box = (mx, max(my, above.box[3] + 1), mx + mw, max(my + mh, above.box[3] + 2))
+            found.append(OcrLine(box, text, reads[0].score, [(mx, mx + mw)]))
+    return found
+
+
+def _line_above(lines: list[OcrLine], x: int, y: int) -> OcrLine | None:
+    """The recognised line whose start is just above (x, y): within 1.3 of its heights
+    below it, from two and a half heights left of its start (a paragraph's first line is
+    indented two characters) to one height right of it."""
+    for line in lines:
+        size = line.height
+        if line.box[3] < y <= line.box[3] + 1.3 * size and -2.5 * size <= x - line.box[0] <= size:
+            return line
+    return None
+
+
+def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int] | None:
+    """The x range of uncovered ink within an em beyond the line's ``side``, if it is no
+    bigger than a punctuation mark (half the line's height); else None."""
+    x0, y0, x1, y1 = line.box
+    height = max(1, y1 - y0)
+    lo, hi = (max(0, x0 - height), x0) if side == "left" else (x1 + 1, min(free.shape[1], x1 + 1 + height))
+    strip = free[max(0, y0):y1 + 1, lo:hi]
+    if strip.size == 0 or int(strip.sum()) < 4:
+        return None
+    ys, xs = np.nonzero(strip)
+    w, h = int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1
+    if max(w, h) > height * 0.6 or max(w, h) < height * 0.1 or not 0.4 <= w / h <= 2.5:
+        return None  # bigger than a mark, a speck of dust, or a rule's long thin leftover
+    return lo + int(xs.min()), lo + int(xs.max())
+
+
+def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], side: str,
+                    settings: ReadSettings | None) -> None:
+    x0, y0, x1, y1 = line.box
+    pad = 2
+    nx0, nx1 = (max(0, span[0] - pad), x1) if side == "left" else (x0, min(image.shape[1] - 1, span[1] + pad))
+    quad = np.array([[nx0, y0], [nx1, y0], [nx1, y1], [nx0, y1]], np.float32)
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:
+        reads = engine.read(image, [quad])
+    if not reads:
+        return
+    text = _pair_quotes(standard_glyphs(reads[0].text))
+    added = text[:len(text) - len(line.text)] if side == "left" else text[len(line.text):]
+    kept = text.endswith(line.text) if side == "left" else text.startswith(line.text)
+    if not added or not kept or not all(ch in EDGE_MARKS for ch in added):
+        return
+    if line.text and (added[-1] == line.text[0] if side == "left" else added[0] == line.text[-1]):
+        return  # a doubled mark (。。) is the mark already read, seen twice
+    once = re.sub(r"(.)\1+", r"\1", added)  # one speck read as two of the same mark
+    if once != added:
+        text = once + line.text if side == "left" else line.text + once
+    line.text = text
+    line.box = (nx0, y0, nx1, y1)
+    line.char_xs = reads[0].char_xs if len(reads[0].char_xs) == len(text) else []
+    if once != added:
+        line.char_xs = []
 
 
 def _same_row_neighbours(lines: list[OcrLine], region: PixelBox) -> list[OcrLine]:

@@ -254,10 +254,18 @@ def find_checkboxes(ink: np.ndarray, dpi: float) -> list[BoxMark]:
     """Small squares (0.07-0.22 inch) with inked sides; filled or ticked inside means checked.
 
     Shapes that look like boxes also occur as characters: a hollow square is
-    口, a square with strokes inside is 国 or 四. So only a solid square counts
-    on its own (no CJK character is solid); a hollow one counts when another
-    box sits on the same text line (options come in groups), and a square with
-    strokes inside (a tick or cross) only next to a box that is certain.
+    口, a square with strokes inside is 国 or 四, and a dense character (重,
+    属) blurred by a low-resolution JPEG fills its square almost solid. So a
+    box's four sides must be ruled lines: ink all along the outermost rim
+    (:func:`_has_four_sides`), where a character has ink only where its
+    strokes end. A solid square counts on its own only when it has no white
+    inside (a filled box; a blurred character keeps holes between its
+    strokes); a hollow one counts when another box of about its size sits on
+    the same text line (options come in groups), and a square with strokes
+    inside (a tick or cross) only next to a box of its size that is certain.
+    Either must stand apart on one side at least: a box opens its option or
+    follows a gap, while 口 in 磴口县 or 属 in 所属方向 is set tight between
+    characters on both sides.
     """
     contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     lo, hi = dpi * 0.07, dpi * 0.22
@@ -274,7 +282,10 @@ def find_checkboxes(ink: np.ndarray, dpi: float) -> list[BoxMark]:
         fill = float(inside.mean()) if inside.size else 0.0
         box = (x, y, x + w, y + h)
         if fill >= 0.75:
-            solid.append(BoxMark(box, True))
+            if not _has_holes(patch):
+                solid.append(BoxMark(box, True))
+        elif not _stands_apart(ink, box):
+            continue  # set tight between characters: 口, 国, 属 …
         elif fill <= 0.06:
             hollow.append(BoxMark(box, False))
         else:
@@ -285,19 +296,46 @@ def find_checkboxes(ink: np.ndarray, dpi: float) -> list[BoxMark]:
 
 
 def _has_four_sides(patch: np.ndarray) -> bool:
-    band = max(1, min(patch.shape) // 6)
+    """Ink along nearly all of each side's outer rim (a band an eighth of the side, 2 px at
+    least: a ruled side survives a slight tilt or blur; a blurred character's strokes
+    reach its rim only here and there — 重 or 属 cover 30-70 % of it, a box 93 % or more)."""
+    band = max(2, min(patch.shape) // 8)
     sides = (patch[:band].max(axis=0), patch[-band:].max(axis=0),
              patch[:, :band].max(axis=1), patch[:, -band:].max(axis=1))
     return all(float(side.mean()) >= 0.85 for side in sides)
 
 
+def _has_holes(patch: np.ndarray) -> bool:
+    """White pockets inside the square (bigger than a speck): a character, not a filled box."""
+    shape = patch.astype(np.uint8) * 255
+    contours, hierarchy = cv2.findContours(shape, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return False
+    speck = max(4.0, patch.size / 400)
+    return any(hierarchy[0][i][3] >= 0 and cv2.contourArea(c) > speck for i, c in enumerate(contours))
+
+
 def _has_row_mate(mark: BoxMark, marks: list[BoxMark]) -> bool:
+    """Another box on the same text line, of about the same size (the boxes of one option
+    group are drawn alike; a character's box-like part is smaller or larger)."""
     cy = (mark.box[1] + mark.box[3]) / 2
     side = mark.box[3] - mark.box[1]
     return any(
         other is not mark and abs((other.box[1] + other.box[3]) / 2 - cy) <= side / 2
+        and 0.75 <= (other.box[3] - other.box[1]) / side <= 1.33
         for other in marks
     )
+
+
+def _stands_apart(ink: np.ndarray, box: PixelBox) -> bool:
+    """No ink within half a side to the left or to the right of the square (middle rows)."""
+    x0, y0, x1, y1 = box
+    side = y1 - y0
+    reach = max(2, side // 2)
+    rows = slice(y0 + side // 5, y1 - side // 5 + 1)
+    left = ink[rows, max(0, x0 - reach):max(0, x0 - 1)]
+    right = ink[rows, x1 + 1:x1 + reach]
+    return not left.any() or not right.any()
 
 
 # -- reading order ----------------------------------------------------------------------------
