@@ -103,8 +103,33 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         xs, ys = read.quad[:, 0], read.quad[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
-        lines.append(OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, char_xs))
+        text, char_xs = drop_strokes(_pair_quotes(standard_glyphs(read.text)), char_xs)
+        lines.append(OcrLine(box, text, read.score, char_xs))
     return lines
+
+
+# A lone upright stroke between two Chinese characters is a speck or one stroke read on
+# its own (引l进), never a Latin letter: Chinese text writes a Latin word in full, and a
+# lone l/I/| is no word. A digit there stays (第1条).
+_STROKE_BETWEEN_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])[lI|丨](?=[\u4e00-\u9fff])")
+
+
+def drop_strokes(text: str, char_xs: list[tuple[float, float]]
+                 ) -> tuple[str, list[tuple[float, float]]]:
+    """``text`` without lone strokes between Chinese characters, and its glyph spans to match.
+
+    >>> drop_strokes("引l进人才 第1条 I类 Il型", [])
+    ('引进人才 第1条 I类 Il型', [])
+    >>> drop_strokes("引|进", [(0, 1), (1, 2), (2, 3)])
+    ('引进', [(0, 1), (2, 3)])
+    """
+    gone = {m.start() for m in _STROKE_BETWEEN_HANZI.finditer(text)}
+    if not gone:
+        return text, char_xs
+    kept = "".join(ch for i, ch in enumerate(text) if i not in gone)
+    if len(char_xs) == len(text):
+        char_xs = [x for i, x in enumerate(char_xs) if i not in gone]
+    return kept, char_xs
 
 
 #: Glyphs the recogniser writes for a standard one, each replaced one for one (the
