@@ -306,7 +306,7 @@ def confidences_for(read: str, tap: RecogniserTap) -> list[float] | None:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def run(images: int, seed: int) -> dict:
+def run(images: int, seed: int, checkpoint=None) -> dict:
     from saidao.ingest.readers import ocr, ocr_engine
     from saidao.settings import DEFAULT
 
@@ -330,6 +330,12 @@ def run(images: int, seed: int) -> dict:
     by_font: dict[str, Counter[str]] = {}
     lost = 0
     examples: list[dict] = []
+    misreads: list[tuple[str, str]] = []
+    stats = {
+        "chars": chars, "subs": subs, "dels": dels, "ins": ins, "by_errors": by_errors,
+        "lowest": lowest, "conf_err": conf_err, "conf_ok": conf_ok, "by_font": by_font,
+        "lost": lost, "examples": examples, "misreads": misreads,
+    }
     for n in range(images):
         firms = []
         for _ in range(ROWS):
@@ -347,6 +353,7 @@ def run(images: int, seed: int) -> dict:
             font_stats["codes"] += 1
             if read is None:
                 lost += 1
+                stats["lost"] = lost
                 font_stats["lost"] += 1
                 continue
             pairs = align(code, read)
@@ -363,8 +370,10 @@ def run(images: int, seed: int) -> dict:
                     dels[a] += 1
                 elif b and not a:
                     ins[b] += 1
-            if errors and len(examples) < 60:
-                examples.append({"true": code, "read": read, **meta})
+            if errors:
+                misreads.append((code, read))
+                if len(examples) < 30:
+                    examples.append({"true": code, "read": read, **meta})
             confs = confidences_for(read, tap)
             if confs and len(read) == len(code):
                 wrong_at = [i for i, (a, b) in enumerate(zip(code, read, strict=True)) if a != b]
@@ -375,14 +384,13 @@ def run(images: int, seed: int) -> dict:
                     order = sorted(range(len(confs)), key=lambda k: confs[k])
                     rank = order.index(wrong_at[0])
                     lowest["lowest" if rank == 0 else "top3" if rank < 3 else "other"] += 1
+        if checkpoint and (n + 1) % 100 == 0 and n + 1 < images:
+            checkpoint(stats, n + 1)
         if (n + 1) % 25 == 0:
             print(f"{n + 1}/{images} images, {sum(by_errors.values())} codes read, "
                   f"{sum(subs.values())} substitutions", file=sys.stderr, flush=True)
-    return {
-        "chars": chars, "subs": subs, "dels": dels, "ins": ins, "by_errors": by_errors,
-        "lowest": lowest, "conf_err": conf_err, "conf_ok": conf_ok, "by_font": by_font,
-        "lost": lost, "examples": examples,
-    }
+    stats["lost"] = lost
+    return stats
 
 
 def _quantiles(values: list[float]) -> dict[str, float]:
@@ -422,7 +430,9 @@ def summary(stats: dict, images: int, seed: int, cpu: float, wall: float) -> dic
         "substitutions": [[a, b, n] for (a, b), n in stats["subs"].most_common()],
         "deletions": dict(stats["dels"].most_common()),
         "insertions": dict(stats["ins"].most_common()),
-        "examples": stats["examples"][:30],
+        "examples": stats["examples"],
+        # every code read with an error (true, read): the realistic repair test
+        "misreads": [list(pair) for pair in stats["misreads"]],
     }
 
 
@@ -435,7 +445,13 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("SAIDAO_OCR_THREADS", "1")
     started, cpu0 = time.time(), time.process_time()
-    stats = run(args.images, args.seed)
+    def checkpoint(partial: dict, done: int) -> None:
+        """Write the table so far (a long run on a busy machine can be used before it ends)."""
+        if not args.no_write:
+            report = summary(partial, done, args.seed, time.process_time() - cpu0, time.time() - started)
+            args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    stats = run(args.images, args.seed, checkpoint)
     wall, cpu = time.time() - started, time.process_time() - cpu0
     report = summary(stats, args.images, args.seed, cpu, wall)
     codes = report["codes_read"]

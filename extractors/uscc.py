@@ -82,11 +82,13 @@ from saidao.extractors.uscc_data import (
     ONE_OR_DASH,
     SEPARATORS,
     divisions,
+    measured_confusions,
     zone_like_area,
 )
 from saidao.vocab import USCC_FIX_LABELS
 
 __all__ = [
+    "REPAIR_MARGIN",
     "SCORE_WEIGHTS",
     "InvalidChecksum",
     "InvalidComponent",
@@ -109,6 +111,7 @@ __all__ = [
     "check_org_code",
     "check_pos17",
     "compact",
+    "confusion_rate",
     "format",
     "is_valid",
     "known_area_codes",
@@ -165,6 +168,22 @@ SCORE_WEIGHTS: dict[str, float] = {
     # ... or is recorded for the same firm name
     "known_name_code": 10.0,
 }
+
+#: The error model's rates (confusion_rate): a substitution the product's OCR
+#: was measured to make counts its sightings per printed character; a pair of
+#: the hand table (uscc_data.CONFUSABLE_PAIRS, known from the literature and
+#: from forms) never measured counts as HAND_PSEUDO_COUNT sightings; any other
+#: substitution (a typing slip, a smudge) as UNSEEN_PSEUDO_COUNT. A neighbour
+#: swap (typing, never OCR) has a fixed rate. Chosen with
+#: benchmarks/uscc_repair.py (docs/architecture.md, "Credit-code confusions").
+HAND_PSEUDO_COUNT = 1.0
+UNSEEN_PSEUDO_COUNT = 0.001
+TRANSPOSITION_RATE = 1e-4
+
+#: A repair is applied only when its posterior (prior of the code times the
+#: error model's likelihood of the misread) is at least this many times the
+#: sum of every other structurally valid candidate's.
+REPAIR_MARGIN = 30.0
 
 #: Log-odds of "none of the candidates: more than one character is wrong";
 #: enters the confidence of a repair as one more alternative.
@@ -423,8 +442,35 @@ def _lookalikes() -> dict[str, frozenset[str]]:
 _LOOKALIKE = _lookalikes()
 
 
+def _causes() -> dict[str, frozenset[str]]:
+    """Read character -> true characters the hand table or the measured table explain it by."""
+    measured = measured_confusions().causes()
+    keys = set(_LOOKALIKE) | set(measured)
+    return {k: _LOOKALIKE.get(k, frozenset()) | measured.get(k, frozenset()) for k in keys}
+
+
+_CAUSES = _causes()
+
+
 def _is_lookalike(read: str, true: str) -> bool:
-    return true in _LOOKALIKE.get(read, ())
+    """The error model explains ``true`` printed and ``read`` read (hand pair or measured)."""
+    return true in _CAUSES.get(read, ())
+
+
+@lru_cache(maxsize=8192)
+def confusion_rate(true: str, read: str) -> float:
+    """P(``read`` | ``true`` printed), per printed character, from the measured table.
+
+    A pair never measured keeps a small rate (HAND_PSEUDO_COUNT for the hand
+    table's lookalikes, UNSEEN_PSEUDO_COUNT for anything else): a few thousand
+    scans cannot show every misread, and no misread is impossible.
+    """
+    model = measured_confusions()
+    trials = model.trials.get(true, 0) + 1
+    count = model.subs.get((true, read), 0)
+    if not count:
+        count = HAND_PSEUDO_COUNT if true in _LOOKALIKE.get(read, ()) else UNSEEN_PSEUDO_COUNT
+    return count / trials
 
 
 def _syndrome(code: str) -> int | None:
@@ -496,7 +542,7 @@ def _lookalike_folds(code: str, limit: int = 4096) -> list[str]:
     options = []
     for i in positions:
         legal = _DIGITS if 2 <= i < 8 else _VALUE.keys()
-        choices = sorted(c for c in _LOOKALIKE.get(code[i], ()) if c in legal)
+        choices = sorted(c for c in _CAUSES.get(code[i], ()) if c in legal)
         if not choices:
             return []
         options.append(choices)
@@ -534,6 +580,8 @@ class _Repair:
     explained: bool = False
     #: backed by outside evidence (known_code / known_name_code)
     evidence: bool = False
+    #: log of prior(code) x P(misread | code): what decides a repair (_remaining)
+    posterior: float = -math.inf
 
     @cached_property
     def reason(self) -> str:
@@ -638,6 +686,15 @@ def _score(repair: _Repair, expected_prefix: str | None, known: frozenset[str],
                          and ("category" in features or "category_observed" in features)
                          and ("area_known" in features or "area_zone" in features))
     repair.explained = repair.kind in ("confusable", "transposition") and not repair.forced
+    if repair.kind != "length":
+        repair.posterior = _prior(repair) + _log_likelihood(repair)
+
+
+def _log_likelihood(repair: _Repair) -> float:
+    """log P(the misread | the candidate is the printed code) under the error model."""
+    if repair.kind == "transposition":
+        return math.log(TRANSPOSITION_RATE)
+    return sum(math.log(confusion_rate(true, read)) for _, read, true in repair.changes)
 
 
 #: Log-odds of the area features before any error is considered: 97.7 % of
@@ -658,14 +715,17 @@ def _remaining(ranked: list[_Repair]) -> list[_Repair]:
     Outside evidence first: the code recorded for the same firm name, then a
     code seen elsewhere (index, registers). A known code one edit away that the
     error model does not explain stands beside the candidates it does explain,
-    never over them. Without outside evidence, every candidate that passes every
-    structure rule (check character, category table, area code, GB 11714, pos
-    17) and is explained by the error model (lookalikes, a neighbour swap)
-    remains. When exactly one does, a structurally valid rival that only the
-    error model rules out remains with it if it is likelier a priori (a more
-    often issued category, the expected region, a GB/T 2260 division): the confusion table is
-    a model, not measured statistics (confusions.md), and does not outweigh what
-    is known of issued codes.
+    never over them.
+
+    Without outside evidence, every candidate that passes every structure rule
+    (check character, category table, area code, GB 11714, pos 17) is weighed
+    by its posterior: how often such codes are issued (category, area) times
+    how often the OCR makes the misread that would turn it into what was read
+    (the measured confusion table, confusion_rate). The best one stands alone
+    only if the error model explains it and it outweighs all the others
+    together REPAIR_MARGIN times. Otherwise every explained candidate stays,
+    with the unexplained ones that weigh at least 1/REPAIR_MARGIN of the best:
+    staff choose.
     """
     supported = [r for r in ranked if r.structural and r.explained]
     by_name = [r for r in ranked if "known_name_code" in r.features]
@@ -675,12 +735,19 @@ def _remaining(ranked: list[_Repair]) -> list[_Repair]:
     if known:
         unexplained = not all(r.explained for r in known)
         return known + [r for r in supported if unexplained and r not in known]
-    if len(supported) != 1:
-        return supported
-    best = supported[0]
-    rivals = [r for r in ranked if r.structural and not r.explained and not r.forced
-              and _prior(r) > _prior(best)]
-    return supported + rivals
+    if not supported:
+        return []
+    pool = sorted((r for r in ranked if r.structural and not r.forced),
+                  key=lambda r: (-r.posterior, r.code))
+    best = pool[0]
+    others = sum(math.exp(r.posterior - best.posterior) for r in pool[1:])
+    if best.explained and others * REPAIR_MARGIN <= 1.0:
+        return [best]
+    floor = best.posterior - math.log(REPAIR_MARGIN)
+    out = [r for r in pool if r.explained or r.posterior >= floor]
+    if len(out) < 2:  # the weight against the best is spread thin: show the likeliest rival
+        out.append(next(r for r in pool if r not in out))
+    return out
 
 
 def _rank(code: str, expected_prefix: str | None, known: frozenset[str],
@@ -695,6 +762,13 @@ def _confidence(best: float, others: list[float]) -> float:
     """Softmax share of the best score against its rivals and NONE_SCORE."""
     total = sum(math.exp(s - best) for s in [*others, NONE_SCORE])
     return min(REPAIR_CONFIDENCE_CAP, round(1.0 / (1.0 + total), 3))
+
+
+def _posterior_share(best: _Repair, ranked: list[_Repair]) -> float:
+    """The repair's share of the posterior over every structurally valid candidate."""
+    rivals = [r.posterior for r in ranked if r is not best and r.structural and not r.forced]
+    share = 1.0 / (1.0 + sum(math.exp(p - best.posterior) for p in rivals))
+    return min(REPAIR_CONFIDENCE_CAP, round(share, 3))
 
 
 # --------------------------------------------------------------------------
@@ -866,8 +940,12 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
         return
     if len(remaining) == 1:
         best = remaining[0]
-        rest = [r.score for r in ranked if r is not best]
-        _accept_repair(result, best.code, best.kind, _confidence(best.score, rest))
+        if best.evidence:
+            rest = [r.score for r in ranked if r is not best]
+            confidence = _confidence(best.score, rest)
+        else:
+            confidence = _posterior_share(best, ranked)
+        _accept_repair(result, best.code, best.kind, confidence)
         return
     result.problems.append(Problem("uscc_ambiguous", _open_message(remaining, ranked)))
 

@@ -8,10 +8,11 @@ import random
 from pathlib import Path
 
 import pytest
+from fixtures import uscc_misreads
 from stdnum.cn import uscc as stdnum_uscc
 
 from saidao.extractors import uscc
-from saidao.extractors.uscc_data import ALPHABET
+from saidao.extractors.uscc_data import ALPHABET, CONFUSABLE_PAIRS, measured_confusions
 
 REF = Path(__file__).resolve().parent / "refdata" / "reference" / "uscc"
 
@@ -520,3 +521,66 @@ def test_cli_shows_the_candidates_of_an_open_code() -> None:
     table = CliRunner().invoke(app, ["uscc", open_code], env={"COLUMNS": "200"})
     assert "候选" in table.stdout and "91150100701465425Y" in table.stdout
     assert "11150100T01465425Y" in table.stdout  # both candidates shown, none chosen
+
+
+# --------------------------------------------------------------------------
+# the measured confusion model (corpus/uscc_confusions.json)
+# --------------------------------------------------------------------------
+
+
+def test_measured_confusion_table_is_bundled_and_says_how_it_was_made() -> None:
+    model = measured_confusions()
+    assert model.meta["measured"] and "uscc_ocr_confusions.py" in model.meta["rerun"]
+    assert model.meta["codes_read"] >= 3000 and set(model.meta["fonts"]) >= {"AR PL UMing", "DejaVu Serif"}
+    assert all(model.trials.get(c, 0) >= 100 for c in ALPHABET)  # every code character was printed
+    assert sum(model.subs.values()) >= 100
+    # the rates order what was seen often, then a hand-table pair, then anything else
+    (true, read), count = max(model.subs.items(), key=lambda kv: kv[1])
+    assert count >= 5
+    hand_only = next((b, a) for a, b in CONFUSABLE_PAIRS
+                     if b in ALPHABET and (b, a) not in model.subs)
+    assert uscc.confusion_rate(true, read) > uscc.confusion_rate(*hand_only) > uscc.confusion_rate("7", "W")
+    assert ("7", "W") not in model.subs
+
+
+def test_realistic_misreads_never_repaired_wrongly() -> None:
+    """Single misreads drawn from the measured OCR confusion distribution: zero wrong."""
+    pairs = uscc_misreads.realistic(uscc_misreads.real_codes(), 5000)
+    t = uscc_misreads.tally(pairs)
+    print(f"\nUSCC realistic single misreads ({t['n']}, measured distribution, 299 real codes): "
+          f"repaired {t['repaired'] / t['n']:.2%}, left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}")
+    assert t["wrong"] == []
+    assert t["repaired"] / t["n"] >= 0.80
+
+
+def test_every_measured_ocr_read_never_repaired_wrongly() -> None:
+    """Every code the measurement read wrongly (two or more errors, a dropped character too)."""
+    pairs = [(true, read) for true, read in measured_confusions().meta["misreads"]]
+    assert len(pairs) >= 100
+    t = uscc_misreads.tally(pairs)
+    single = [(a, b) for a, b in pairs if len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1]
+    ts = uscc_misreads.tally(single)
+    print(f"\nUSCC every code the OCR misread in the measurement ({t['n']}): repaired "
+          f"{t['repaired'] / t['n']:.2%}, left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}; "
+          f"of them single substitutions {ts['n']}: repaired {ts['repaired'] / max(1, ts['n']):.2%}")
+    assert t["wrong"] == []
+
+
+def test_generator_of_the_measurement_is_deterministic() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "uscc_ocr_confusions.py"
+    spec = importlib.util.spec_from_file_location("uscc_ocr_confusions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    areas = uscc.known_area_codes()
+    images = []
+    for _ in range(2):
+        rng = random.Random(3)
+        firms = [("内蒙古某某有限公司", module.random_code(rng, areas)) for _ in range(3)]
+        assert all(uscc.is_valid(code) for _, code in firms)
+        image, meta = module.render_table(rng, firms)
+        images.append(module.degrade(image, rng, meta).tobytes())
+    assert images[0] == images[1]
+    pairs = module.align("91150100701465425Y", "9115010070146542Y")
+    assert len(pairs) == 18 and [a for a, b in pairs if not b] == ["5"]
