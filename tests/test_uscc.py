@@ -278,7 +278,7 @@ def test_confusable_repair_rates() -> None:
     print(f"\nUSCC confusable repair over {n} single lookalike substitutions of 1000 codes: "
           f"unique+correct {unique / n:.2%}, ambiguous {ambiguous / n:.2%}, wrong {wrong / n:.2%}")
     assert wrong == 0
-    assert unique / n >= 0.90
+    assert unique / n >= 0.83
 
 
 def test_forbidden_letters_mark_their_position() -> None:
@@ -299,9 +299,15 @@ def test_forbidden_letters_mark_their_position() -> None:
     assert uscc.check("911501〇0701465425Y").uscc == "91150100701465425Y"
 
 
-def test_transposition_is_repaired() -> None:
+def test_transposition_is_shown_not_applied_alone() -> None:
+    # OCR never swaps neighbours: a lone swap that fits is as likely two misreads
     result = uscc.check("91150100701465452Y")
-    assert result.uscc == "91150100701465425Y" and result.fix == "transposition"
+    assert result.uscc is None and result.unique_repair is None
+    assert result.supported == ["91150100701465425Y"]
+    assert "所需的误认少见" in dict(result.problems)["uscc_ambiguous"]
+    assert result.candidates[0][2].startswith("第16、17位互换")
+    # outside evidence settles it
+    assert uscc.check("91150100701465452Y", known_codes={"91150100701465425Y"}).uscc == "91150100701465425Y"
 
 
 def test_plain_substitution_can_stay_ambiguous() -> None:
@@ -414,7 +420,9 @@ def test_real_firms_every_confusion_never_repaired_wrongly() -> None:
             result = uscc.check(misread, expected_area_prefix="15")
             assert not result.valid
             if result.uscc is None:
-                assert result.unique_repair is None and len(result.supported) != 1
+                assert result.unique_repair is None
+                if len(result.supported) == 1:  # the lone candidate, not sure enough to apply
+                    assert "所需的误认少见" in dict(result.problems)["uscc_ambiguous"]
                 open_sizes[len(result.supported)] = open_sizes.get(len(result.supported), 0) + 1
                 message = "；".join(m for _, m in result.problems)  # uscc_ambiguous, or uscc_excel
                 assert all(code in message for code in result.supported)  # every one shown
@@ -437,7 +445,7 @@ def test_real_firms_every_confusion_never_repaired_wrongly() -> None:
     assert passing == 0  # a single substitution always changes the mod-31 sum (confusions.md §2)
     assert wrong == []
     assert flagged_repaired == flagged  # a flagged position has one lookalike that fits
-    assert repaired / checked >= 0.90
+    assert repaired / checked >= 0.85
 
 
 def test_real_firms_errors_outside_the_confusion_model() -> None:
@@ -534,13 +542,14 @@ def test_measured_confusion_table_is_bundled_and_says_how_it_was_made() -> None:
     assert model.meta["codes_read"] >= 3000 and set(model.meta["fonts"]) >= {"AR PL UMing", "DejaVu Serif"}
     assert all(model.trials.get(c, 0) >= 100 for c in ALPHABET)  # every code character was printed
     assert sum(model.subs.values()) >= 100
-    # the rates order what was seen often, then a hand-table pair, then anything else
+    # per printed character: a pair seen often, a hand-table pair, anything else
     (true, read), count = max(model.subs.items(), key=lambda kv: kv[1])
-    assert count >= 5
-    hand_only = next((b, a) for a, b in CONFUSABLE_PAIRS
-                     if b in ALPHABET and (b, a) not in model.subs)
-    assert uscc.confusion_rate(true, read) > uscc.confusion_rate(*hand_only) > uscc.confusion_rate("7", "W")
-    assert ("7", "W") not in model.subs
+    assert count >= 5 and (true, "W") not in model.subs
+    assert uscc.confusion_rate(true, read) == count / (model.trials[true] + 1)
+    assert uscc.confusion_rate(true, read) > uscc.confusion_rate(true, "W") > 0
+    b, a = next((b, a) for a, b in CONFUSABLE_PAIRS if b in ALPHABET and (b, a) not in model.subs)
+    assert uscc.confusion_rate(b, a) == uscc.HAND_PSEUDO_COUNT / (model.trials[b] + 1)
+    assert uscc.confusion_rate(b, a) > uscc.confusion_rate(b, "W" if a != "W" else "K")
 
 
 def test_realistic_misreads_never_repaired_wrongly() -> None:
@@ -550,7 +559,7 @@ def test_realistic_misreads_never_repaired_wrongly() -> None:
     print(f"\nUSCC realistic single misreads ({t['n']}, measured distribution, 299 real codes): "
           f"repaired {t['repaired'] / t['n']:.2%}, left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}")
     assert t["wrong"] == []
-    assert t["repaired"] / t["n"] >= 0.80
+    assert t["repaired"] / t["n"] >= 0.70
 
 
 def test_every_measured_ocr_read_never_repaired_wrongly() -> None:
@@ -558,7 +567,7 @@ def test_every_measured_ocr_read_never_repaired_wrongly() -> None:
     pairs = [(true, read) for true, read in measured_confusions().meta["misreads"]]
     assert len(pairs) >= 100
     t = uscc_misreads.tally(pairs)
-    single = [(a, b) for a, b in pairs if len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1]
+    single = [(a, b) for a, b in pairs if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1]
     ts = uscc_misreads.tally(single)
     print(f"\nUSCC every code the OCR misread in the measurement ({t['n']}): repaired "
           f"{t['repaired'] / t['n']:.2%}, left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}; "
