@@ -8,7 +8,7 @@ must make no wrong repair on the hand-table set and on the realistic set
 possible. ``--before`` adds the rule of ``main`` (the source at that git
 revision, run against today's data module).
 
-    python benchmarks/uscc_repair.py [--realistic 10000] [--grid] [--before main]
+    python benchmarks/uscc_repair.py [--realistic 10000] [--grid] [--before main] [--holdout]
 """
 
 from __future__ import annotations
@@ -99,13 +99,49 @@ def grid(data: dict[str, list[tuple[str, str]]]) -> None:
         print(f"| {margin} | {hand} | {none} | " + " | ".join(cells) + " |", flush=True)
 
 
+def holdout() -> None:
+    """Fit the substitution counts on the first half of the measured misreads, test on the second."""
+    from collections import Counter
+
+    from saidao.extractors import uscc_data
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from uscc_ocr_confusions import align
+
+    full = uscc_data.measured_confusions()
+    reads = [tuple(p) for p in full.meta["misreads"]]
+    first, second = reads[:len(reads) // 2], reads[len(reads) // 2:]
+    subs: Counter[tuple[str, str]] = Counter()
+    for true, read in first:
+        subs.update((a, b) for a, b in align(true, read) if a and b and a != b)
+    half = uscc_data.MeasuredConfusions({c: n // 2 for c, n in full.trials.items()}, dict(subs), full.meta)
+    uscc.measured_confusions = lambda: half  # the module's own name for the table
+    uscc._CAUSES.clear()
+    uscc._CAUSES.update(uscc._causes())
+    uscc.confusion_rate.cache_clear()
+    single = [(a, b) for a, b in second
+              if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1]
+    print("| set (table fitted on the first half) | misreads | repaired | left open | wrong repairs | passing the check |")
+    print("|---|---|---|---|---|---|")
+    for name, pairs in (("second half of the measured misreads", second), ("… single substitutions", single),
+                        ("in_table", sets.in_table(sets.real_codes()))):
+        t = sets.tally(pairs)
+        n = t["n"]
+        print(f"| {name} | {n} | {t['repaired'] / n:.2%} | {t['open'] / n:.2%} | {len(t['wrong'])} | "
+              f"{len(t['undetected'])} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--realistic", type=int, default=10000)
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--sets", nargs="*", default=None, help="only these sets (default all)")
+    parser.add_argument("--holdout", action="store_true", help="fit on half the measurement, test on the rest")
     parser.add_argument("--before", default="", help="a git revision to compare with, e.g. main")
     args = parser.parse_args()
+    if args.holdout:
+        holdout()
+        return
     data = load_sets(args.realistic, 10 if args.grid else 5)
     if args.sets:
         data = {k: v for k, v in data.items() if k in args.sets}

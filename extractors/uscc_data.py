@@ -90,7 +90,7 @@ CONFUSABLE_PAIRS: tuple[str, ...] = (
     "KX", "XY", "KR", "9P", "9Q", "EF", "FP", "PR",
 )
 
-#: The measured confusion table, bundled with the package (see corpus/SOURCES.md §7).
+#: The measured confusion table, bundled with the package (see corpus/SOURCES.md §6).
 CONFUSIONS_FILE = "uscc_confusions.json"
 
 
