@@ -180,9 +180,9 @@ SCORE_WEIGHTS: dict[str, float] = {
 #: measurement a swap that fits came only from a code with two misreads).
 #: All four constants were chosen with benchmarks/uscc_repair.py --grid
 #: (docs/architecture.md, "Credit-code repair weighed by measured confusions"):
-#: the smallest settings that make no wrong repair on the hand-table set, on
-#: misreads drawn from the measured table and on every code the measurement
-#: misread.
+#: of the settings that make no wrong repair on the hand-table set, on misreads
+#: drawn from the measured table and on every code the measurement misread,
+#: the one that repairs the most.
 HAND_PSEUDO_COUNT = 5.0
 UNSEEN_PSEUDO_COUNT = 0.001
 TRANSPOSITION_RATE = 1e-4
