@@ -82,11 +82,13 @@ from saidao.extractors.uscc_data import (
     ONE_OR_DASH,
     SEPARATORS,
     divisions,
+    measured_confusions,
     zone_like_area,
 )
 from saidao.vocab import USCC_FIX_LABELS
 
 __all__ = [
+    "REPAIR_MARGIN",
     "SCORE_WEIGHTS",
     "InvalidChecksum",
     "InvalidComponent",
@@ -109,6 +111,7 @@ __all__ = [
     "check_org_code",
     "check_pos17",
     "compact",
+    "confusion_rate",
     "format",
     "is_valid",
     "known_area_codes",
@@ -165,6 +168,36 @@ SCORE_WEIGHTS: dict[str, float] = {
     # ... or is recorded for the same firm name
     "known_name_code": 10.0,
 }
+
+#: The error model's rates (confusion_rate): a substitution the product's OCR
+#: was measured to make counts its sightings per printed character; a pair of
+#: the hand table (uscc_data.CONFUSABLE_PAIRS, known from the literature and
+#: from typed and printed forms) counts as at least HAND_PSEUDO_COUNT sightings
+#: (as often as the measured pairs of the middle rank: another font, scanner or
+#: a typist makes them); any other substitution (a typing slip, a smudge) as
+#: UNSEEN_PSEUDO_COUNT. A neighbour swap (typing, never OCR) has a fixed rate,
+#: below REPAIR_MARGIN * NONE_RATE: alone it is shown, never applied (in the
+#: measurement a swap that fits came only from a code with two misreads).
+#: All four constants were chosen with benchmarks/uscc_repair.py --grid
+#: (docs/architecture.md, "Credit-code repair weighed by measured confusions"):
+#: of the settings that make no wrong repair on the hand-table set, on misreads
+#: drawn from the measured table and on every code the measurement misread,
+#: the one that repairs the most.
+HAND_PSEUDO_COUNT = 5.0
+UNSEEN_PSEUDO_COUNT = 0.001
+TRANSPOSITION_RATE = 1e-4
+
+#: A repair is applied only when the likelihood of its misread is at least this
+#: many times the sum of every other explained, structurally valid candidate's
+#: (each with its prior, if higher) and NONE_RATE.
+REPAIR_MARGIN = 100.0
+
+#: The rate of "two or more characters misread, and one change happens to give
+#: a valid code", per printed character like confusion_rate: in the measurement
+#: 118 of the 264 misread codes had two or more errors, and two of them had a
+#: lone structurally valid lookalike candidate. A lone candidate needs a misread
+#: of at least REPAIR_MARGIN * NONE_RATE (3 in 10,000 printed characters).
+NONE_RATE = 3e-6
 
 #: Log-odds of "none of the candidates: more than one character is wrong";
 #: enters the confidence of a repair as one more alternative.
@@ -423,8 +456,35 @@ def _lookalikes() -> dict[str, frozenset[str]]:
 _LOOKALIKE = _lookalikes()
 
 
+def _causes() -> dict[str, frozenset[str]]:
+    """Read character -> true characters the hand table or the measured table explain it by."""
+    measured = measured_confusions().causes()
+    keys = set(_LOOKALIKE) | set(measured)
+    return {k: _LOOKALIKE.get(k, frozenset()) | measured.get(k, frozenset()) for k in keys}
+
+
+_CAUSES = _causes()
+
+
 def _is_lookalike(read: str, true: str) -> bool:
-    return true in _LOOKALIKE.get(read, ())
+    """The error model explains ``true`` printed and ``read`` read (hand pair or measured)."""
+    return true in _CAUSES.get(read, ())
+
+
+@lru_cache(maxsize=8192)
+def confusion_rate(true: str, read: str) -> float:
+    """P(``read`` | ``true`` printed), per printed character, from the measured table.
+
+    A pair never measured keeps a small rate (HAND_PSEUDO_COUNT for the hand
+    table's lookalikes, UNSEEN_PSEUDO_COUNT for anything else): a few thousand
+    scans cannot show every misread, and no misread is impossible.
+    """
+    model = measured_confusions()
+    trials = model.trials.get(true, 0) + 1
+    count = model.subs.get((true, read), 0)
+    if true in _LOOKALIKE.get(read, ()):
+        count = max(count, HAND_PSEUDO_COUNT)
+    return (count or UNSEEN_PSEUDO_COUNT) / trials
 
 
 def _syndrome(code: str) -> int | None:
@@ -496,7 +556,7 @@ def _lookalike_folds(code: str, limit: int = 4096) -> list[str]:
     options = []
     for i in positions:
         legal = _DIGITS if 2 <= i < 8 else _VALUE.keys()
-        choices = sorted(c for c in _LOOKALIKE.get(code[i], ()) if c in legal)
+        choices = sorted(c for c in _CAUSES.get(code[i], ()) if c in legal)
         if not choices:
             return []
         options.append(choices)
@@ -534,6 +594,9 @@ class _Repair:
     explained: bool = False
     #: backed by outside evidence (known_code / known_name_code)
     evidence: bool = False
+    #: log P(misread | code) under the error model, and plus the code's log prior
+    likelihood: float = -math.inf
+    posterior: float = -math.inf
 
     @cached_property
     def reason(self) -> str:
@@ -551,6 +614,10 @@ class _Repair:
         missing = [_MISSING_NOTES[f] for f in _MISSING_NOTES if f not in self.features]
         return "，".join([what, *notes, *missing])
 
+
+#: Stands in _remaining()'s answer for "two or more characters misread": a
+#: lone candidate that does not outweigh it stays open (never shown as a code).
+_NONE = _Repair("", "none", [])
 
 _FEATURE_NOTES = {"known_code": "与已知代码一致", "known_name_code": "与同名企业登记代码一致"}
 _MISSING_NOTES = {
@@ -638,12 +705,26 @@ def _score(repair: _Repair, expected_prefix: str | None, known: frozenset[str],
                          and ("category" in features or "category_observed" in features)
                          and ("area_known" in features or "area_zone" in features))
     repair.explained = repair.kind in ("confusable", "transposition") and not repair.forced
+    if repair.kind != "length":
+        repair.likelihood = _log_likelihood(repair)
+        repair.posterior = _prior(repair) + repair.likelihood
+
+
+def _log_likelihood(repair: _Repair) -> float:
+    """log P(the misread | the candidate is the printed code) under the error model."""
+    if repair.kind == "transposition":
+        return math.log(TRANSPOSITION_RATE)
+    return sum(math.log(confusion_rate(true, read)) for _, read, true in repair.changes)
 
 
 #: Log-odds of the area features before any error is considered: 97.7 % of
 #: real codes carry a GB/T 2260 division (ALGORITHM.md §6), 281 of the 299
 #: real firms of a declaration set are registered in the expected region.
-_AREA_PRIOR = {"area_known": math.log(97.7 / 2.3), "area_prefix": math.log(281 / 18)}
+_AREA_PRIOR = {"area_known": math.log(97.7 / 2.3), "area_prefix": math.log(281 / 18),
+               # all 569 codes of valid.txt and real_firms.csv have an all-digit or a
+               # letter-initial organisation code (MA…, MJ…, X0…, L0…; ALGORITHM.md §5):
+               # a digit-initial body with letters is taken as 100 times less likely
+               "body_shape": math.log(100)}
 
 
 def _prior(repair: _Repair) -> float:
@@ -658,14 +739,18 @@ def _remaining(ranked: list[_Repair]) -> list[_Repair]:
     Outside evidence first: the code recorded for the same firm name, then a
     code seen elsewhere (index, registers). A known code one edit away that the
     error model does not explain stands beside the candidates it does explain,
-    never over them. Without outside evidence, every candidate that passes every
-    structure rule (check character, category table, area code, GB 11714, pos
-    17) and is explained by the error model (lookalikes, a neighbour swap)
-    remains. When exactly one does, a structurally valid rival that only the
-    error model rules out remains with it if it is likelier a priori (a more
-    often issued category, the expected region, a GB/T 2260 division): the confusion table is
-    a model, not measured statistics (confusions.md), and does not outweigh what
-    is known of issued codes.
+    never over them.
+
+    Without outside evidence, the candidates that pass every structure rule
+    (check character, category table, area code, GB 11714, pos 17) and that
+    the error model explains (lookalikes of the hand table or misreads of the
+    measured one, a neighbour swap) remain, and with them a structurally valid
+    rival the error model does not explain but that is likelier a priori (a
+    more often issued category, the expected region, a GB/T 2260 division).
+    Of the explained ones the best stands alone only if no such rival exists
+    and its misread is REPAIR_MARGIN times likelier than the others' together
+    and than two misreads (_outweighs). Otherwise all of them stay, with the
+    _NONE marker when the best one was alone: staff choose.
     """
     supported = [r for r in ranked if r.structural and r.explained]
     by_name = [r for r in ranked if "known_name_code" in r.features]
@@ -675,12 +760,31 @@ def _remaining(ranked: list[_Repair]) -> list[_Repair]:
     if known:
         unexplained = not all(r.explained for r in known)
         return known + [r for r in supported if unexplained and r not in known]
-    if len(supported) != 1:
-        return supported
-    best = supported[0]
+    if not supported:
+        return []
+    pool = sorted(supported, key=lambda r: (-r.posterior, r.code))
+    best = pool[0]
     rivals = [r for r in ranked if r.structural and not r.explained and not r.forced
               and _prior(r) > _prior(best)]
-    return supported + rivals
+    if not rivals and _outweighs(best, pool[1:]):
+        return [best]
+    return [*pool, *rivals, _NONE]
+
+
+def _outweighs(best: _Repair, others: list[_Repair]) -> bool:
+    """Whether ``best``'s misread is REPAIR_MARGIN times likelier than all the others' and NONE_RATE.
+
+    Conservative on both sides: a rival counts with its higher prior (a more
+    often issued category, the expected region), the best one without its own;
+    NONE_RATE stands for the read having two or more errors (then a
+    candidate that fits is a coincidence), unless every change replaces a
+    character that cannot stand there (the format has shown each error).
+    """
+    best_prior = _prior(best)
+    # characters that cannot stand where they are say themselves how many were misread
+    flagged = all(c not in _VALUE or (2 <= i < 8 and c not in _DIGITS) for i, c, _ in best.changes)
+    weight = (0.0 if flagged else NONE_RATE) + sum(math.exp(r.likelihood + max(0.0, _prior(r) - best_prior)) for r in others)
+    return math.exp(best.likelihood) >= REPAIR_MARGIN * weight
 
 
 def _rank(code: str, expected_prefix: str | None, known: frozenset[str],
@@ -695,6 +799,13 @@ def _confidence(best: float, others: list[float]) -> float:
     """Softmax share of the best score against its rivals and NONE_SCORE."""
     total = sum(math.exp(s - best) for s in [*others, NONE_SCORE])
     return min(REPAIR_CONFIDENCE_CAP, round(1.0 / (1.0 + total), 3))
+
+
+def _posterior_share(best: _Repair, ranked: list[_Repair]) -> float:
+    """The repair's share of the posterior over every structurally valid candidate."""
+    rivals = [r.posterior for r in ranked if r is not best and r.structural and not r.forced]
+    share = 1.0 / (1.0 + sum(math.exp(p - best.posterior) for p in rivals))
+    return min(REPAIR_CONFIDENCE_CAP, round(share, 3))
 
 
 # --------------------------------------------------------------------------
@@ -854,6 +965,8 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
     """Rank the repairs; apply one only when it is the only candidate left standing (_remaining)."""
     ranked = _rank(code, expected_prefix, known, known_name)
     remaining = [] if _PILOT.match(code) else _remaining(ranked)
+    lone = len(remaining) == 2 and remaining[1] is _NONE  # one candidate, not sure enough
+    remaining = [r for r in remaining if r is not _NONE]
     ordered = remaining + [r for r in ranked if r not in remaining]
     result.candidates = [(r.code, r.score, r.reason) for r in ordered[:max(10, len(remaining))]]
     result.supported = [r.code for r in remaining]
@@ -864,16 +977,24 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
     if not ranked:
         result.problems.append(Problem("uscc_unrepairable", "找不到只改一个字符即可通过校验的代码，请按原件核对"))
         return
-    if len(remaining) == 1:
+    if len(remaining) == 1 and not lone:
         best = remaining[0]
-        rest = [r.score for r in ranked if r is not best]
-        _accept_repair(result, best.code, best.kind, _confidence(best.score, rest))
+        if best.evidence:
+            rest = [r.score for r in ranked if r is not best]
+            confidence = _confidence(best.score, rest)
+        else:
+            confidence = _posterior_share(best, ranked)
+        _accept_repair(result, best.code, best.kind, confidence)
         return
-    result.problems.append(Problem("uscc_ambiguous", _open_message(remaining, ranked)))
+    result.problems.append(Problem("uscc_ambiguous", _open_message(remaining, ranked, lone)))
 
 
-def _open_message(remaining: list[_Repair], ranked: list[_Repair]) -> str:
+def _open_message(remaining: list[_Repair], ranked: list[_Repair], lone: bool = False) -> str:
     """Why a code stays open, with every candidate still standing (or the best guesses)."""
+    if lone:
+        r = remaining[0]
+        return (f"统一社会信用代码校验位错误，唯一符合代码结构的候选 {r.code}（{r.reason}）所需的误认少见，"
+                "也可能不止一处误认，未自动更正，请对照原件核对")
     if remaining:
         shown = "；".join(f"{r.code}（{r.reason}）" for r in remaining)
         return (f"统一社会信用代码校验位错误，有{len(remaining)}个候选同样有据，未自动更正，"

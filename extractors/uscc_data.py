@@ -7,6 +7,7 @@ formulas, department/category table) and ``confusions.md`` (lookalike pairs).
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from importlib.resources import files
@@ -76,7 +77,9 @@ EXTRA_AREA_CODES: dict[str, str] = {
 
 #: Print/scan/typing lookalikes (symmetric). Source: confusions.md §1, itself
 #: from konstantint/PassportEye ``MRZOCRCleaner`` plus common print lookalikes.
-#: A model with all pairs equally likely, not measured OCR statistics.
+#: Kept beside the measured table (measured_confusions) as the pairs known from
+#: the literature and from typed/printed forms: a pair the product's OCR was
+#: never seen to make still counts as possible, at a rate of HAND_PSEUDO_COUNT.
 CONFUSABLE_PAIRS: tuple[str, ...] = (
     "0O", "DO", "OQ", "0D", "0Q", "DQ", "0C", "0U", "08",
     "1I", "IL", "IT", "1L", "1T", "17", "1J", "7T",
@@ -86,6 +89,50 @@ CONFUSABLE_PAIRS: tuple[str, ...] = (
     "4A", "49", "AH", "MN", "HN", "HM", "MW",
     "KX", "XY", "KR", "9P", "9Q", "EF", "FP", "PR",
 )
+
+#: The measured confusion table, bundled with the package (see corpus/SOURCES.md §7).
+CONFUSIONS_FILE = "uscc_confusions.json"
+
+
+class MeasuredConfusions:
+    """How often the product's OCR read each code character as another (true -> read).
+
+    Counts from ``benchmarks/uscc_ocr_confusions.py``: generated firm lists
+    rendered as scans and read through the scan reader. ``trials[c]`` is how
+    often ``c`` was printed and aligned, ``subs[(true, read)]`` how often it
+    came back as ``read``; reads are compact()ed (upper case, NFKC) as the
+    credit-code check sees them.
+    """
+
+    def __init__(self, trials: dict[str, int], subs: dict[tuple[str, str], int], meta: dict) -> None:
+        self.trials = trials
+        self.subs = subs
+        self.meta = meta
+
+    def causes(self) -> dict[str, frozenset[str]]:
+        """Read character -> the true characters it was measured to stand for."""
+        out: dict[str, set[str]] = {}
+        for true, read in self.subs:
+            out.setdefault(read, set()).add(true)
+        return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def measured_confusions() -> MeasuredConfusions:
+    """The bundled measured table (corpus/uscc_confusions.json).
+
+    Empty (the hand table alone) only while the file does not exist yet: the
+    benchmark that measures it imports this module before it has written it.
+    """
+    path = files("saidao.corpus").joinpath(CONFUSIONS_FILE)
+    if not path.is_file():
+        return MeasuredConfusions({}, {}, {})
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    subs = {(t, r): int(n) for t, r, n in data["substitutions"]}
+    meta = {k: v for k, v in data.items() if k not in ("substitutions", "true_chars")}
+    return MeasuredConfusions({k: int(v) for k, v in data["true_chars"].items()}, subs, meta)
+
 
 #: Glyphs seen on Chinese forms in place of code characters (confusions.md §1,
 #: "Chinese-form extras").

@@ -173,7 +173,7 @@ def test_cli_recheck_json(index: Index, tmp_path: Path) -> None:
 
 def test_an_automatic_repair_the_evidence_contradicts_is_revised_and_left_open(
         index: Index, tmp_path: Path) -> None:
-    typo = "91150100701465420Y"  # 5 typed as 0: no lookalike, so the model "repairs" elsewhere
+    typo = "91150120701465425Y"  # 0 typed as 2: no lookalike, so the model "repairs" elsewhere (Y→X)
     damaged = _declaration(tmp_path, 2, (MENGNIU, typo))
     guess = damaged["firms"][0]["uscc"]
     assert guess not in (None, MENGNIU_CODE)  # the worker applied a wrong lookalike repair

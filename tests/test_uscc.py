@@ -8,10 +8,11 @@ import random
 from pathlib import Path
 
 import pytest
+from fixtures import uscc_misreads
 from stdnum.cn import uscc as stdnum_uscc
 
 from saidao.extractors import uscc
-from saidao.extractors.uscc_data import ALPHABET
+from saidao.extractors.uscc_data import ALPHABET, CONFUSABLE_PAIRS, measured_confusions
 
 REF = Path(__file__).resolve().parent / "refdata" / "reference" / "uscc"
 
@@ -277,7 +278,7 @@ def test_confusable_repair_rates() -> None:
     print(f"\nUSCC confusable repair over {n} single lookalike substitutions of 1000 codes: "
           f"unique+correct {unique / n:.2%}, ambiguous {ambiguous / n:.2%}, wrong {wrong / n:.2%}")
     assert wrong == 0
-    assert unique / n >= 0.90
+    assert unique / n >= 0.83
 
 
 def test_forbidden_letters_mark_their_position() -> None:
@@ -298,9 +299,15 @@ def test_forbidden_letters_mark_their_position() -> None:
     assert uscc.check("911501〇0701465425Y").uscc == "91150100701465425Y"
 
 
-def test_transposition_is_repaired() -> None:
+def test_transposition_is_shown_not_applied_alone() -> None:
+    # OCR never swaps neighbours: a lone swap that fits is as likely two misreads
     result = uscc.check("91150100701465452Y")
-    assert result.uscc == "91150100701465425Y" and result.fix == "transposition"
+    assert result.uscc is None and result.unique_repair is None
+    assert result.supported == ["91150100701465425Y"]
+    assert "所需的误认少见" in dict(result.problems)["uscc_ambiguous"]
+    assert result.candidates[0][2].startswith("第16、17位互换")
+    # outside evidence settles it
+    assert uscc.check("91150100701465452Y", known_codes={"91150100701465425Y"}).uscc == "91150100701465425Y"
 
 
 def test_plain_substitution_can_stay_ambiguous() -> None:
@@ -413,7 +420,9 @@ def test_real_firms_every_confusion_never_repaired_wrongly() -> None:
             result = uscc.check(misread, expected_area_prefix="15")
             assert not result.valid
             if result.uscc is None:
-                assert result.unique_repair is None and len(result.supported) != 1
+                assert result.unique_repair is None
+                if len(result.supported) == 1:  # the lone candidate, not sure enough to apply
+                    assert "所需的误认少见" in dict(result.problems)["uscc_ambiguous"]
                 open_sizes[len(result.supported)] = open_sizes.get(len(result.supported), 0) + 1
                 message = "；".join(m for _, m in result.problems)  # uscc_ambiguous, or uscc_excel
                 assert all(code in message for code in result.supported)  # every one shown
@@ -436,7 +445,7 @@ def test_real_firms_every_confusion_never_repaired_wrongly() -> None:
     assert passing == 0  # a single substitution always changes the mod-31 sum (confusions.md §2)
     assert wrong == []
     assert flagged_repaired == flagged  # a flagged position has one lookalike that fits
-    assert repaired / checked >= 0.90
+    assert repaired / checked >= 0.85
 
 
 def test_real_firms_errors_outside_the_confusion_model() -> None:
@@ -444,8 +453,8 @@ def test_real_firms_errors_outside_the_confusion_model() -> None:
 
     They cannot all be caught: when the true character is no lookalike of the
     read one, a lookalike candidate elsewhere can be the only one that fits.
-    The figure is printed; the bound keeps it under the 8.1 % of the ranking
-    this replaced (measured on the same codes).
+    The figure is printed; the bound keeps it under the 5.08 % of the rule
+    before the measured confusion model (8.1 % before that, same codes).
     """
     total = wrong = repaired = 0
     for firm in _real_firms()[::5]:
@@ -460,7 +469,7 @@ def test_real_firms_errors_outside_the_confusion_model() -> None:
                 wrong += result.uscc not in (None, true)
     print(f"\nUSCC outside the confusion model ({total} substitutions of 60 real codes): "
           f"repaired {repaired / total:.2%}, repaired wrongly {wrong / total:.2%}")
-    assert wrong / total < 0.06
+    assert wrong / total < 0.04
 
 
 def test_a_likelier_code_the_model_rules_out_keeps_the_repair_open() -> None:
@@ -520,3 +529,77 @@ def test_cli_shows_the_candidates_of_an_open_code() -> None:
     table = CliRunner().invoke(app, ["uscc", open_code], env={"COLUMNS": "200"})
     assert "候选" in table.stdout and "91150100701465425Y" in table.stdout
     assert "11150100T01465425Y" in table.stdout  # both candidates shown, none chosen
+
+
+# --------------------------------------------------------------------------
+# the measured confusion model (corpus/uscc_confusions.json)
+# --------------------------------------------------------------------------
+
+
+def test_measured_confusion_table_is_bundled_and_says_how_it_was_made() -> None:
+    model = measured_confusions()
+    assert model.meta["measured"] and "uscc_ocr_confusions.py" in model.meta["rerun"]
+    assert model.meta["codes_read"] >= 3000 and set(model.meta["fonts"]) >= {"AR PL UMing", "DejaVu Serif"}
+    assert all(model.trials.get(c, 0) >= 100 for c in ALPHABET)  # every code character was printed
+    assert sum(model.subs.values()) >= 100
+    # per printed character: a pair seen often, a hand-table pair, anything else
+    (true, read), count = max(model.subs.items(), key=lambda kv: kv[1])
+    assert count >= 5 and (true, "W") not in model.subs
+    assert uscc.confusion_rate(true, read) == count / (model.trials[true] + 1)
+    assert uscc.confusion_rate(true, read) > uscc.confusion_rate(true, "W") > 0
+    b, a = next((b, a) for a, b in CONFUSABLE_PAIRS if b in ALPHABET and (b, a) not in model.subs)
+    assert uscc.confusion_rate(b, a) == uscc.HAND_PSEUDO_COUNT / (model.trials[b] + 1)
+    assert uscc.confusion_rate(b, a) > uscc.confusion_rate(b, "W" if a != "W" else "K")
+
+
+def test_realistic_misreads_never_repaired_wrongly() -> None:
+    """Single misreads drawn from the measured OCR confusion distribution: zero wrong."""
+    pairs = uscc_misreads.realistic(uscc_misreads.real_codes(), 5000)
+    t = uscc_misreads.tally(pairs)
+    print(f"\nUSCC realistic single misreads ({t['n']}, measured distribution, 299 real codes): "
+          f"repaired {t['repaired'] / t['n']:.2%}, left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}")
+    assert t["wrong"] == []
+    assert t["repaired"] / t["n"] >= 0.70
+
+
+def test_every_measured_ocr_read_never_repaired_wrongly() -> None:
+    """Every code the measurement read wrongly (two or more errors, a dropped character too)."""
+    pairs = [(true, read) for true, read in measured_confusions().meta["misreads"]]
+    assert len(pairs) >= 100
+    t = uscc_misreads.tally(pairs)
+    single = [(a, b) for a, b in pairs if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1]
+    ts = uscc_misreads.tally(single)
+    print(f"\nUSCC every code the OCR misread in the measurement ({t['n']}): repaired "
+          f"{t['repaired'] / t['n']:.2%}, left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}; "
+          f"of them single substitutions {ts['n']}: repaired {ts['repaired'] / max(1, ts['n']):.2%}")
+    assert t["wrong"] == []
+
+
+def test_generator_of_the_measurement_is_deterministic() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "uscc_ocr_confusions.py"
+    spec = importlib.util.spec_from_file_location("uscc_ocr_confusions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    areas = uscc.known_area_codes()
+    images = []
+    for _ in range(2):
+        rng = random.Random(3)
+        firms = [("内蒙古某某有限公司", module.random_code(rng, areas)) for _ in range(3)]
+        assert all(uscc.is_valid(code) for _, code in firms)
+        image, meta = module.render_table(rng, firms)
+        images.append(module.degrade(image, rng, meta).tobytes())
+    assert images[0] == images[1]
+    pairs = module.align("91150100701465425Y", "9115010070146542Y")
+    assert len(pairs) == 18 and [a for a, b in pairs if not b] == ["5"]
+
+
+def test_typed_neighbour_swaps_never_repaired_wrongly() -> None:
+    """A typist's swap: OCR never makes one, but a lookalike elsewhere must not be applied over it."""
+    pairs = [(c, c[:i] + c[i + 1] + c[i] + c[i + 2:])
+             for c in uscc_misreads.real_codes() for i in range(17) if c[i] != c[i + 1]]
+    t = uscc_misreads.tally(pairs)
+    print(f"\nUSCC typed neighbour swaps ({t['n']}): repaired {t['repaired'] / t['n']:.2%}, "
+          f"left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}")
+    assert t["wrong"] == []
