@@ -42,6 +42,8 @@ from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.limits import limit_worker_memory
 from saidao.ingest.read import sha256_of
+from saidao.ingest.spread import plan as spread_plan
+from saidao.ingest.spread import read_part
 from saidao.ingest.walk import Found, os_error, walk_inputs
 from saidao.names import is_clean, readable
 from saidao.settings import DEFAULT, ReadSettings
@@ -298,11 +300,14 @@ def _unreadable_path_id(display: str) -> str:
 
 def work(
     path: str, display: str, kind: str | None, settings: ReadSettings, timeout: float,
-    sha256: str | None = None,
+    sha256: str | None = None, spread: bool = False,
 ) -> dict:
     """Read and extract one file (runs in a worker); bad input comes back as an error dict.
 
     ``sha256`` is the digest the parent already computed (not hashed twice).
+    ``spread``: a scan with pages enough to share out is not read here; the
+    answer is ``{"spread": pages}`` and the pool reads those pages as jobs of
+    their own before the file (``saidao.ingest.spread``).
     The limit (``saidao.ingest.deadline``) stops Python code wherever it runs,
     OCR included, and bounds LibreOffice; a hang inside native code is caught
     by the parent's watchdog instead.
@@ -312,6 +317,8 @@ def work(
 
     deadline.start(timeout)
     try:
+        if spread and (pages := spread_plan(path, settings)):
+            return {"spread": pages}
         with pageprogress.reading(display):
             doc = read(path, settings, sha256)
         result = extract_document(doc, kind)
@@ -340,6 +347,21 @@ def work(
         return _error_payload(SaidaoError("extract_failed", display, detail))
     finally:
         deadline.stop()
+
+
+def work_with_pages(
+    path: str, display: str, kind: str | None, settings: ReadSettings, timeout: float,
+    sha256: str, parts: list[Any],
+) -> dict:
+    """:func:`work` for a PDF some of whose pages other jobs already read (``parts``).
+
+    The pages are joined as in a whole-file read (``readers.pdf.pages_read_elsewhere``);
+    a page whose job failed (None in ``parts``) is read here.
+    """
+    from saidao.ingest.readers.pdf import pages_read_elsewhere
+
+    with pages_read_elsewhere(sha256, [p for p in parts if p is not None]):
+        return work(path, display, kind, settings, timeout, sha256)
 
 
 def _readable_strings(value: Any, raw: str, shown: str) -> Any:
@@ -444,21 +466,46 @@ def _error_payload(error: SaidaoError) -> dict:
 # --------------------------------------------------------------------------- the pool
 
 
+@dataclass(eq=False)
+class _Spread:
+    """A file whose pages are being read by jobs of their own (``saidao.ingest.spread``)."""
+
+    job: tuple[Any, tuple]  # the file's own job
+    waiting: int  # page jobs not back yet
+    parts: list[Any] = field(default_factory=list)  # PagesRead, or None for a page that failed
+
+
+@dataclass(frozen=True, eq=False)
+class _PageJob:
+    """The key of a page job: the file it belongs to."""
+
+    spread: _Spread
+
+
 class WorkerPool:
     """Runs :func:`work` over a stream of jobs in processes, surviving crashes and hangs.
 
-    At most ``window`` jobs are in flight. When the pool breaks (a worker
+    At most ``2 × workers`` jobs are in flight. When the pool breaks (a worker
     died) or a job outlives the watchdog, the jobs that were in flight are
     re-run one at a time in a fresh pool: the one that breaks it again alone
     is the culprit and is reported as failed; the others import normally.
+
+    With ``spread``, a scan's pages are read by jobs of their own on every
+    worker, then the file is read with them given (``saidao.ingest.spread``);
+    its pages go before new files, so a long scan is finished by all workers
+    together. A page job lost with a broken pool is simply read again by its
+    file's job, which takes the blame if it breaks the pool alone.
     """
 
     def __init__(
         self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
         memory_bytes: int = 0, on_page: pageprogress.PageCallback | None = None,
+        spread: bool = False,
     ) -> None:
         self.workers = workers
         self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
+        self.spread = spread and workers > 1 and not inline  # ``run`` must take ``spread=True``
+        self.page_jobs = 0  # pages read by jobs of their own (spread scans)
         self.memory_bytes = memory_bytes
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
@@ -530,6 +577,7 @@ class WorkerPool:
                 pageprogress.install(previous)
             return
         isolate: deque[tuple[Any, tuple]] = deque()
+        ready: deque[tuple] = deque()  # jobs of files already begun (a scan's pages, then the file)
         inflight: dict[Future, tuple[Any, tuple]] = {}
         started: dict[Future, float] = {}
         exhausted = False
@@ -541,14 +589,18 @@ class WorkerPool:
             while not draining and len(inflight) < (1 if solo else 2 * self.workers):
                 if isolate:
                     job = isolate.popleft()
-                elif solo or exhausted or (job := next(jobs, None)) is None:
-                    exhausted = exhausted or not solo
+                elif solo:
+                    break
+                elif ready:
+                    job = ready.popleft()
+                elif exhausted or (job := next(jobs, None)) is None:
+                    exhausted = True
                     break
                 fut = self._submit(job)
                 if solo:
                     self._solo.add(fut)
                 inflight[fut] = job
-            if not inflight:
+            if not inflight and not ready:
                 return
             done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
             self._drain_pages()  # written before any result: a file's pages precede its done
@@ -566,18 +618,43 @@ class WorkerPool:
                 except BrokenProcessPool:
                     broken.append(job)
                 else:
-                    yield job[0], payload
+                    yield from self._settle(job, payload, ready)
             hung = [f for f in inflight if now - started.get(f, now) > self.watchdog]
             if broken or hung:
-                yield from self._recover(broken, solo, bool(hung), inflight, isolate)
+                yield from self._recover(broken, solo, bool(hung), inflight, isolate, ready)
                 started.clear()
 
-    def _submit(self, job: tuple[Any, tuple]) -> Future:
+    def _settle(self, job: tuple, payload: Any, ready: deque[tuple]) -> Iterator[tuple[Any, dict]]:
+        """A finished job: a file's result is yielded; a page or a spread plan queues what follows."""
+        key = job[0]
+        if isinstance(key, _PageJob):
+            self._page_back(key.spread, payload, ready)
+        elif isinstance(payload, dict) and "spread" in payload:
+            path, _display, _kind, settings, timeout, sha256 = job[1][:6]
+            spread = _Spread(job, len(payload["spread"]))
+            self.page_jobs += spread.waiting
+            ready.extend((_PageJob(spread), (path, sha256, settings, [i], timeout), read_part)
+                         for i in payload["spread"])
+        else:
+            yield key, payload
+
+    @staticmethod
+    def _page_back(spread: _Spread, part: Any, ready: deque[tuple]) -> None:
+        """One page of a spread file is back (None: lost); after the last, the file goes first."""
+        spread.parts.append(part)
+        spread.waiting -= 1
+        if spread.waiting == 0:
+            key, args = spread.job[:2]
+            ready.appendleft((key, (*args[:6], spread.parts), work_with_pages))
+
+    def _submit(self, job: tuple) -> Future:
+        """Submit ``(key, args)`` to :attr:`_run` (asked to spread scans), or ``(key, args, fn)`` to ``fn``."""
+        fn, kwargs = (job[2], {}) if len(job) > 2 else (self._run, {"spread": True} if self.spread else {})
         try:
-            fut = self._executor().submit(self._run, *job[1])
+            fut = self._executor().submit(fn, *job[1], **kwargs)
         except BrokenProcessPool:
             self._discard(kill=True)
-            fut = self._executor().submit(self._run, *job[1])
+            fut = self._executor().submit(fn, *job[1], **kwargs)
         self._submitted += 1
         return fut
 
@@ -588,14 +665,26 @@ class WorkerPool:
         hung: bool,
         inflight: dict[Future, tuple[Any, tuple]],
         isolate: deque[tuple[Any, tuple]],
+        ready: deque[tuple],
     ) -> Iterator[tuple[Any, dict]]:
-        """Rebuild the pool; blame a job only when it broke the pool running alone."""
-        suspects = broken + list(inflight.values())
+        """Rebuild the pool; blame a job only when it broke the pool running alone.
+
+        Page jobs are not suspects: their pages go back to their file's own
+        job, which reads them itself (and is blamed if it then breaks the pool alone).
+        """
+        suspects = []
+        for job in broken + list(inflight.values()):
+            if isinstance(job[0], _PageJob):
+                self._page_back(job[0].spread, None, ready)
+            else:
+                suspects.append(job)
         inflight.clear()
         self._solo.clear()
         self._discard(kill=True)
+        if not suspects:
+            return
         if solo and len(suspects) == 1:
-            key, args = suspects[0]
+            key, args = suspects[0][:2]
             if hung:
                 error = SaidaoError("timeout", args[1], f"> {self.watchdog:g} s")
             else:
@@ -623,7 +712,8 @@ def make_pool(
         return RayPool(address, options.timeout, shared_path=shared, run=work,
                        error_payload=_error_payload, init_worker=_init_worker)
     return WorkerPool(options.n_workers, options.timeout, inline=inline,
-                      memory_bytes=options.settings.worker_memory_bytes, on_page=on_page)
+                      memory_bytes=options.settings.worker_memory_bytes, on_page=on_page,
+                      spread=True)
 
 
 # --------------------------------------------------------------------------- the run
