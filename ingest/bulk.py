@@ -378,6 +378,10 @@ def _readable_strings(value: Any, raw: str, shown: str) -> Any:
 
 #: Imported by the fork server that every worker is forked from (see ``warm``).
 PRELOAD = ["saidao.ingest.prewarm"]
+#: Imported too by the fork server of a long run: the policies' tagging pipeline (spaCy).
+PRELOAD_NLP = "saidao.ingest.prewarm_nlp"
+#: A run of more files than this per worker warms spaCy in the fork server (``long_run``).
+NLP_WARM_FILES_PER_WORKER = 4
 #: Libraries the readers import on first use.
 _WARM_MODULES = (
     "saidao.ingest.readers.docx", "saidao.ingest.readers.pdf", "saidao.ingest.readers.text",
@@ -386,25 +390,42 @@ _WARM_MODULES = (
 
 
 def warm() -> None:
-    """Load once what every worker needs: reader libraries, classification tables, spaCy.
+    """Load once what every worker needs: reader libraries and classification tables.
 
     Runs in the fork server (``PRELOAD``). Each worker — and each fresh worker
     after a recycle — is forked from it and inherits all of this
-    copy-on-write, instead of paying about two seconds to load it again. A
-    step that fails is skipped: the worker then loads it itself, and reports
-    any real error against the file that needed it. OCR models are not loaded
-    here: an onnxruntime session must not cross a fork.
+    copy-on-write, instead of loading it again. A step that fails is skipped:
+    the worker then loads it itself, and reports any real error against the
+    file that needed it. OCR models are not loaded here: an inference
+    session must not cross a fork (and importing OpenVINO starts a thread).
+    The spaCy pipeline (1.2–1.6 CPU s, for policies only) is :func:`warm_nlp`'s.
     """
     import importlib
 
     steps: list[Callable[[], object]] = [
         *(lambda name=name: importlib.import_module(name) for name in _WARM_MODULES),
         _warm_tables,
-        _warm_pipeline,
     ]
     for step in steps:
         with contextlib.suppress(Exception):
             step()
+
+
+def warm_nlp() -> None:
+    """The policies' tagging pipeline, in the fork server of a long run (``PRELOAD_NLP``).
+
+    A short run does without: a worker that meets a policy loads it itself,
+    and a run of declarations or scans never pays for it.
+    """
+    with contextlib.suppress(Exception):
+        _warm_pipeline()
+
+
+def long_run(files: list[Found] | list[Path], workers: int) -> bool:
+    """Enough files (or an archive, which may hold thousands) to warm spaCy once for all workers."""
+    if len(files) > NLP_WARM_FILES_PER_WORKER * max(1, workers):
+        return True
+    return any(_is_archive_file(f.path if isinstance(f, Found) else Path(f)) for f in files)
 
 
 def _warm_tables() -> None:
@@ -500,12 +521,13 @@ class WorkerPool:
     def __init__(
         self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
         memory_bytes: int = 0, on_page: pageprogress.PageCallback | None = None,
-        spread: bool = False,
+        spread: bool = False, warm_nlp: bool = True,
     ) -> None:
         self.workers = workers
         self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
         self.spread = spread and workers > 1 and not inline  # ``run`` must take ``spread=True``
         self.page_jobs = 0  # pages read by jobs of their own (spread scans)
+        self.warm_nlp = warm_nlp  # the fork server loads spaCy too (a long run)
         self.memory_bytes = memory_bytes
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
@@ -544,7 +566,7 @@ class WorkerPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
+            ctx.set_forkserver_preload([*PRELOAD, PRELOAD_NLP] if self.warm_nlp else PRELOAD)
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init_worker,
                 initargs=(ocr_threads(self.workers), self.memory_bytes, self._page_pipe(ctx)),
@@ -696,6 +718,7 @@ class WorkerPool:
 
 def make_pool(
     options: Options, inline: bool = False, on_page: pageprogress.PageCallback | None = None,
+    warm_nlp: bool = True,
 ) -> Any:
     """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
 
@@ -713,7 +736,7 @@ def make_pool(
                        error_payload=_error_payload, init_worker=_init_worker)
     return WorkerPool(options.n_workers, options.timeout, inline=inline,
                       memory_bytes=options.settings.worker_memory_bytes, on_page=on_page,
-                      spread=True)
+                      spread=True, warm_nlp=warm_nlp)
 
 
 # --------------------------------------------------------------------------- the run
@@ -928,7 +951,8 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             lifetime.temporary_folder("ingest") as tmp,
-            make_pool(options, inline=in_process(files), on_page=_page_listener(progress)) as pool,
+            make_pool(options, inline=in_process(files), on_page=_page_listener(progress),
+                      warm_nlp=long_run(files, options.n_workers)) as pool,
         ):
             stream = sources(files, tmp, options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):

@@ -62,3 +62,15 @@ def test_jieba_loads_its_dictionary_without_pkg_resources() -> None:
     words, loaded = out.stdout.strip().rsplit(" ", 1)
     assert "算力券" in words and "新赛道" in words
     assert loaded == "False"
+
+
+def test_spacy_is_warmed_for_all_workers_only_in_a_long_run(tmp_path: Path) -> None:
+    """spaCy (policies only, 1.2–1.6 CPU s) is loaded by the fork server when many files may
+    need it; a short run leaves it to the worker that meets a policy."""
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(DOCX, "a.docx")
+    per = bulk.NLP_WARM_FILES_PER_WORKER
+    assert not bulk.long_run([DOCX] * (2 * per), workers=2)
+    assert bulk.long_run([DOCX] * (2 * per + 1), workers=2)
+    assert bulk.long_run([DOCX, archive], workers=2)  # an archive may hold thousands
