@@ -127,6 +127,7 @@ class Engine:
             section.model_root_dir = str(models_dir())
         cfg.Rec.font_path = None
         self.detector = TextDetector(cfg.Det)
+        _normalise_in_float32(self.detector)
         self.recogniser = TextRecognizer(cfg.Rec)
         self.lock = threading.Lock()
 
@@ -165,6 +166,21 @@ class Engine:
             spans = char_spans(str(text), words[i], kept[i]) if words else []
             lines.append(ReadLine(kept[i], str(text), float(score), spans))
         return lines
+
+
+def _normalise_in_float32(detector: Any) -> None:
+    """The detector's page normalisation in float32 instead of float64: the same boxes.
+
+    rapidocr keeps the config's mean and std as float64 arrays, which turns
+    ``(page * 1/255 - mean) / std`` over a whole page into float64 arithmetic
+    before the input is cast to float32 anyway (measured: 0.03 CPU s a page,
+    a tenth of detection). Only the two attributes' dtype changes; left alone
+    where a rapidocr release names them otherwise.
+    """
+    for name in ("mean", "std"):
+        value = getattr(detector, name, None)
+        if value is not None:
+            setattr(detector, name, np.asarray(value, np.float32))
 
 
 def resolve_engine(engine: str, device: str) -> str:
