@@ -211,7 +211,22 @@ def fields(results: dict[str, dict], files: list[Path]) -> dict[str, float]:
     return {m: tally.rate(m) for m in ("fields", "firm_rows", "uscc")}
 
 
-def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite: bool = False) -> list[dict]:
+def one_long_scan(files: list[Path], out: Path) -> Path:
+    """The pages of ``files`` as one scanned PDF (the image streams copied, not re-encoded)."""
+    import pypdfium2
+
+    merged = pypdfium2.PdfDocument.new()
+    for f in files:
+        pdf = pypdfium2.PdfDocument(str(f))
+        merged.import_pages(pdf)
+        pdf.close()
+    merged.save(str(out))
+    merged.close()
+    return out
+
+
+def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite: bool = False,
+            long_scan: bool = False) -> list[dict]:
     names = [str(f) for f in files]
     plan: list[tuple[str, list[str], str | None]] = [("raw: rapidocr 3.x default", ["raw3", *names], None)]
     if not lite:
@@ -227,13 +242,21 @@ def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite
         for n in sorted({workers} if lite else {1, workers}):
             db = str(tmp / f"{label}{n}-{time.monotonic_ns()}.db")
             plan.append((f"{label}: ingest ×{n} (whole import)", ["import", db, str(n), *names], path))
+    if long_scan:  # the same pages as one file: spread over the workers, or read by one
+        long = str(one_long_scan(files, tmp / "one_long_scan.pdf"))
+        for label, path in (("saidao", None), ("before", before)):
+            if label == "saidao" or path:
+                db = str(tmp / f"long-{label}-{time.monotonic_ns()}.db")
+                plan.append((f"{label}: ingest ×{workers}, the pages as one long scan",
+                             ["import", db, str(workers), long], path))
     rows = []
     for label, args, path in plan:
         load = os.getloadavg()[0]
         result, wall, cpu = run_child(args, path)
         row = {"what": label, "files": len(files), "pages": result["pages"], "wall": wall, "cpu": cpu,
                "load": load, "cer": cer(result["texts"], files) if "texts" in result else None,
-               "fields": fields(result["results"], files) if "results" in result else None,
+               "fields": fields(result["results"], files)
+               if "results" in result and "long scan" not in label else None,
                "failed": result.get("failed", 0), "stages": result.get("stages"),
                "reasons": result.get("reasons")}
         rows.append(row)
@@ -303,14 +326,15 @@ def report(rows: list[dict], cold: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def section(files: int, workers: int, before: str | None, cold_runs: int = 3, lite: bool = False) -> str:
+def section(files: int, workers: int, before: str | None, cold_runs: int = 3, lite: bool = False,
+            long_scan: bool = False) -> str:
     """The scan section of RESULTS.md: header line, table, cold start."""
     _become_subreaper()
     chosen = scan_files(files)
     with tempfile.TemporaryDirectory(prefix="saidao-scans-") as name:
         tmp = Path(name)
         cold = cold_start(before, tmp, cold_runs)
-        rows = measure(chosen, workers, before, tmp, lite)
+        rows = measure(chosen, workers, before, tmp, lite, long_scan)
     head = (f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs · scan set 2, first "
             f"{len(chosen)} files · workers {workers} · load average now {os.getloadavg()[0]:.1f}")
     return head + "\n\n" + report(rows, cold)
@@ -323,6 +347,8 @@ def main() -> None:
     parser.add_argument("--before", help="a folder holding an older saidao package (its rows as 'before')")
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--lite", action="store_true", help="imports with --workers only; no 'before' read row")
+    parser.add_argument("--long-scan", action="store_true",
+                        help="also import the same pages as one long scan (pages spread over the workers)")
     parser.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
@@ -333,7 +359,7 @@ def main() -> None:
         else:
             print(json.dumps(CHILDREN[mode](rest), ensure_ascii=False))
         return
-    print(section(args.files, args.workers, args.before, args.cold_runs, args.lite))
+    print(section(args.files, args.workers, args.before, args.cold_runs, args.lite, args.long_scan))
 
 
 if __name__ == "__main__":
