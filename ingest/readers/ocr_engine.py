@@ -18,8 +18,10 @@ were chosen, and the measurements that chose them: ``docs/architecture.md``,
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +117,7 @@ class Engine:
     """
 
     def __init__(self, engine: str = "auto", device: str = "auto") -> None:
+        import_openvino_quietly()  # before rapidocr imports it
         from rapidocr.ch_ppocr_det import TextDetector
         from rapidocr.ch_ppocr_rec import TextRecognizer
 
@@ -168,6 +171,30 @@ class Engine:
         return lines
 
 
+def import_openvino_quietly() -> None:
+    """Import OpenVINO without its model-conversion tools (``openvino.tools.ovc``).
+
+    Importing ``openvino`` imports them when it can, and their import sends a
+    usage event to Google Analytics from a new thread (``openvino_telemetry``:
+    sent unless a consent file in ``~/intel`` says no, and a client-id file is
+    written there) — network traffic and a file in the user's home that an
+    import must not cause, and 0.08 CPU s per worker. saidao converts no model,
+    so the tools are hidden for that one import; OpenVINO catches the
+    ImportError itself. Without OpenVINO installed this does nothing.
+    """
+    if "openvino" in sys.modules:
+        return
+    hidden = "openvino.tools.ovc" not in sys.modules
+    if hidden:
+        sys.modules["openvino.tools.ovc"] = None  # type: ignore[assignment]  # import fails fast
+    try:
+        with contextlib.suppress(ImportError):
+            importlib.import_module("openvino")
+    finally:
+        if hidden:
+            del sys.modules["openvino.tools.ovc"]
+
+
 def _normalise_in_float32(detector: Any) -> None:
     """The detector's page normalisation in float32 instead of float64: the same boxes.
 
@@ -191,9 +218,8 @@ def resolve_engine(engine: str, device: str) -> str:
     if engine != "auto":
         return engine
     if device == "cpu":
-        with contextlib.suppress(ImportError):
-            import openvino  # noqa: F401
-
+        import_openvino_quietly()
+        if "openvino" in sys.modules:
             return "openvino"
     return "onnxruntime"
 
