@@ -317,8 +317,10 @@ def work(
 
     deadline.start(timeout)
     try:
-        if spread and (pages := spread_plan(path, settings)):
-            return {"spread": pages}
+        if spread:
+            total, pages = spread_plan(path, settings)
+            if pages:
+                return {"spread": pages, "pages": total}
         with pageprogress.reading(display):
             doc = read(path, settings, sha256)
         result = extract_document(doc, kind)
@@ -360,8 +362,12 @@ def work_with_pages(
     """
     from saidao.ingest.readers.pdf import pages_read_elsewhere
 
-    with pages_read_elsewhere(sha256, [p for p in parts if p is not None]):
-        return work(path, display, kind, settings, timeout, sha256)
+    quiet = pageprogress.install(None)  # the parent counted the pages as their jobs came back
+    try:
+        with pages_read_elsewhere(sha256, [p for p in parts if p is not None]):
+            return work(path, display, kind, settings, timeout, sha256)
+    finally:
+        pageprogress.install(quiet)
 
 
 def _readable_strings(value: Any, raw: str, shown: str) -> Any:
@@ -493,6 +499,7 @@ class _Spread:
 
     job: tuple[Any, tuple]  # the file's own job
     waiting: int  # page jobs not back yet
+    total: int  # the file's pages (its text pages are read by the file's own last job)
     parts: list[Any] = field(default_factory=list)  # PagesRead, or None for a page that failed
 
 
@@ -653,21 +660,29 @@ class WorkerPool:
             self._page_back(key.spread, payload, ready)
         elif isinstance(payload, dict) and "spread" in payload:
             path, _display, _kind, settings, timeout, sha256 = job[1][:6]
-            spread = _Spread(job, len(payload["spread"]))
+            spread = _Spread(job, len(payload["spread"]), int(payload.get("pages") or 0))
             self.page_jobs += spread.waiting
             ready.extend((_PageJob(spread), (path, sha256, settings, [i], timeout), read_part)
                          for i in payload["spread"])
         else:
+            if len(job) > 3:  # a spread file's own last job: its last page, then the file
+                self._tell_page(job[1][1], job[3].total, job[3].total)
             yield key, payload
 
-    @staticmethod
-    def _page_back(spread: _Spread, part: Any, ready: deque[tuple]) -> None:
+    def _page_back(self, spread: _Spread, part: Any, ready: deque[tuple]) -> None:
         """One page of a spread file is back (None: lost); after the last, the file goes first."""
         spread.parts.append(part)
         spread.waiting -= 1
+        key, args = spread.job[:2]
+        self._tell_page(args[1], len(spread.parts), spread.total)
         if spread.waiting == 0:
-            key, args = spread.job[:2]
-            ready.appendleft((key, (*args[:6], spread.parts), work_with_pages))
+            ready.appendleft((key, (*args[:6], spread.parts), work_with_pages, spread))
+
+    def _tell_page(self, display: str, done: int, total: int) -> None:
+        """Per-page progress from the parent's side (a page job came back); never raises."""
+        if self.on_page is not None and 0 < done <= total:
+            with contextlib.suppress(Exception):
+                self.on_page(display, done, total)
 
     def _submit(self, job: tuple) -> Future:
         """Submit ``(key, args)`` to :attr:`_run` (asked to spread scans), or ``(key, args, fn)`` to ``fn``."""

@@ -8,7 +8,7 @@ goes through three steps, each an ordinary job of the pool:
 1. *plan* — the file's own job first asks :func:`plan` which of its pages need
    OCR (``readers.pdf.ocr_pages``: the stream budgets, the page limit and the
    reader's own text-layer test, no OCR). With :data:`MIN_OCR_PAGES` or more it
-   returns them instead of reading the file;
+   returns them (and the page count) instead of reading the file;
 2. *pages* — each such page is a job of its own (:func:`read_part`), on
    whichever worker is free;
 3. *the file* — read with those pages given (``readers.pdf.pages_read_elsewhere``,
@@ -16,6 +16,10 @@ goes through three steps, each an ordinary job of the pool:
    across page breaks are joined as in a whole-file read, so the document is
    the same. A page job that failed or was lost leaves its page to this step,
    which reads it itself and reports any error as a whole read would.
+
+Page progress: the parent reports a page as each page job comes back (the
+file's own last step reports none of its own, so the count never goes back),
+and the file's last page just before its result.
 
 The Ray pool (``ingest.ray_pool``) spreads pages with tasks of its own from
 inside the file's task; the reading (``read_pages``) and the join are shared.
@@ -33,24 +37,24 @@ from saidao.settings import ReadSettings
 MIN_OCR_PAGES = 2
 
 
-def plan(path: str, settings: ReadSettings) -> list[int]:
-    """The 0-based pages of ``path`` to read in jobs of their own; [] to read it whole.
+def plan(path: str, settings: ReadSettings) -> tuple[int, list[int]]:
+    """``path``'s page count and the 0-based pages to read in jobs of their own ([]: read it whole).
 
-    Anything unexpected (not a PDF, a damaged or oversized one) gives [] so
-    that the whole-file read meets the problem and reports it as usual.
+    Anything unexpected (not a PDF, a damaged or oversized one) gives no pages,
+    so that the whole-file read meets the problem and reports it as usual.
     """
     if not settings.ocr:
-        return []
+        return 0, []
     try:
         from saidao.ingest.detect import sniff
         from saidao.ingest.readers.pdf import ocr_pages
 
         if sniff(Path(path)) != "pdf":
-            return []
-        pages = ocr_pages(Path(path), settings)
+            return 0, []
+        total, pages = ocr_pages(Path(path), settings)
     except Exception:  # the read reports it
-        return []
-    return pages if len(pages) >= MIN_OCR_PAGES else []
+        return 0, []
+    return total, pages if len(pages) >= MIN_OCR_PAGES else []
 
 
 def read_part(path: str, sha256: str, settings: ReadSettings, indices: list[int], timeout: float) -> Any:

@@ -33,14 +33,14 @@ def _args(path: Path) -> tuple:
 
 
 def test_only_the_ocr_pages_of_a_pdf_are_planned_for_page_jobs(tmp_path: Path) -> None:
-    assert spread.plan(str(SCAN), ReadSettings()) == [0, 1, 2]
-    assert spread.plan(str(SCAN), ReadSettings(ocr=False)) == []  # nothing to OCR: read whole
-    assert spread.plan(str(DIGITAL), ReadSettings()) == []  # text layers are read where they are
-    assert spread.plan(str(DOCX), ReadSettings()) == []
+    assert spread.plan(str(SCAN), ReadSettings()) == (3, [0, 1, 2])
+    assert spread.plan(str(SCAN), ReadSettings(ocr=False))[1] == []  # nothing to OCR: read whole
+    assert spread.plan(str(DIGITAL), ReadSettings())[1] == []  # text layers are read where they are
+    assert spread.plan(str(DOCX), ReadSettings())[1] == []
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(SCAN.read_bytes()[:2000])  # the whole read reports it, not the plan
-    assert spread.plan(str(broken), ReadSettings()) == []
-    assert spread.plan(str(SCAN), ReadSettings(max_pages=2)) == []  # too many pages: read reports
+    assert spread.plan(str(broken), ReadSettings())[1] == []
+    assert spread.plan(str(SCAN), ReadSettings(max_pages=2))[1] == []  # too many pages: read reports
 
 
 def test_pages_given_by_page_jobs_give_the_whole_file_read() -> None:
@@ -58,18 +58,23 @@ def _forced_spread(path: str, display: str, kind: object, settings: ReadSettings
                    sha256: str, spread: bool = False) -> dict:
     """A worker that spreads every file over two page jobs (one of a page that does not exist)."""
     if spread:
-        return {"spread": [0, 99]}
+        return {"spread": [0, 99], "pages": 2}
     return work(path, display, kind, settings, timeout, sha256)
 
 
 def test_the_pool_reads_a_spread_file_once_with_its_pages_joined() -> None:
     args = _args(DIGITAL)
-    pool = WorkerPool(2, timeout=60, run=_forced_spread, spread=True)
+    pages: list[tuple[str, int, int]] = []
+    pool = WorkerPool(2, timeout=60, run=_forced_spread, spread=True,
+                      on_page=lambda *event: pages.append(event))
     with pool:
         [(key, payload)] = list(pool.results(iter([("digital", args)])))
     assert key == "digital" and payload["error"] is None
     assert pool.page_jobs == 2  # page 99 failed in its job: the file read it (and found none)
     assert _without_timings(payload["result"]) == _without_timings(work(*args)["result"])
+    # counted by the parent as the page jobs came back, never backwards, the last before the file
+    assert [(d, n) for _, d, n in pages] == [(1, 2), (2, 2), (2, 2)]
+    assert {display for display, _, _ in pages} == {str(DIGITAL)}
 
 
 def _crash_on_join(path: str, display: str, kind: object, settings: ReadSettings, timeout: float,

@@ -711,20 +711,20 @@ def read_pages(path: Path, sha256: str, settings: ReadSettings, indices: list[in
     return PagesRead(pages, list(reader.doc.problems), reader.timings)
 
 
-def ocr_pages(path: Path, settings: ReadSettings) -> list[int]:
-    """The 0-based pages of a PDF that :func:`read_pdf` would OCR, found without OCR.
+def ocr_pages(path: Path, settings: ReadSettings) -> tuple[int, list[int]]:
+    """The page count of a PDF and the 0-based pages :func:`read_pdf` would OCR, found without OCR.
 
     Bounded like a read (the stream budgets first, then the page limit: a PDF
-    over it gets [] and its read reports it). Lets a pool read a long scan's
-    pages in tasks of their own (``saidao.ingest.spread``).
+    over it gets no pages and its read reports it). Lets a pool read a long
+    scan's pages in tasks of their own (``saidao.ingest.spread``).
     """
     check_pdf_streams(Path(path), settings)
     reader = _PdfReader(Path(path), "", settings)
     try:
         n_pages = len(reader.pdf)
         if n_pages > settings.max_pages:
-            return []
-        return [i for i in range(n_pages) if reader.needs_ocr(i)]
+            return n_pages, []
+        return n_pages, [i for i in range(n_pages) if reader.needs_ocr(i)]
     finally:
         reader.close()
 
