@@ -966,7 +966,7 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             lifetime.temporary_folder("ingest") as tmp,
-            make_pool(options, inline=in_process(files), on_page=_page_listener(progress),
+            make_pool(options, inline=in_process(files, options), on_page=_page_listener(progress),
                       warm_nlp=long_run(files, options.n_workers)) as pool,
         ):
             stream = sources(files, tmp, options.settings, progress.grow)
@@ -987,16 +987,18 @@ def ingest(
         index.close()
 
 
-def in_process(files: list[Found] | list[Path]) -> bool:
+def in_process(files: list[Found] | list[Path], options: Options | None = None) -> bool:
     """A run of one plain file is read in this process: no fork server, no worker to start.
 
     Starting the pool costs more than reading one document (the fork server
-    loads every reader library and the spaCy pipeline, ~1–2 s, before the first
-    worker exists); one file needs only its own reader. The file keeps its
+    loads the reader libraries and the first worker its own, before any
+    reading); one file needs only its own reader. The file keeps its
     time limit (``work``'s alarm); what it gives up is the isolation from a
     native crash, which for a one-file run would cost that one file anyway.
-    An archive may hold thousands of files: it always gets workers. Only on the main
-    thread (the time limit is a signal): the web app imports uploads from a thread.
+    An archive may hold thousands of files: it always gets workers; so does a
+    scan with pages enough to share out over several workers (``spread.plan``:
+    its pages are OCR'd side by side). Only on the main thread (the time limit
+    is a signal): the web app imports uploads from a thread.
     """
     if len(files) != 1 or threading.current_thread() is not threading.main_thread():
         return False  # (the time limit is a SIGALRM: only the main thread can set one)
@@ -1006,7 +1008,9 @@ def in_process(files: list[Found] | list[Path]) -> bool:
             return False
         entry = entry.path
     path = Path(entry)
-    return path.is_file() and not is_archive(path)
+    if not path.is_file() or is_archive(path):
+        return False
+    return options is None or options.n_workers < 2 or not spread_plan(str(path), options.settings)[1]
 
 
 def _recheck(index: Index, summary: RunSummary) -> None:

@@ -47,10 +47,11 @@ def plan(path: str, settings: ReadSettings) -> tuple[int, list[int]]:
         return 0, []
     try:
         from saidao.ingest.detect import sniff
-        from saidao.ingest.readers.pdf import ocr_pages
 
         if sniff(Path(path)) != "pdf":
             return 0, []
+        from saidao.ingest.readers.pdf import ocr_pages  # (not loaded for other formats)
+
         total, pages = ocr_pages(Path(path), settings)
     except Exception:  # the read reports it
         return 0, []

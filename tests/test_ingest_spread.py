@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from saidao.ingest import spread
-from saidao.ingest.bulk import WorkerPool, work, work_with_pages
+from saidao.ingest.bulk import Options, WorkerPool, in_process, work, work_with_pages
 from saidao.ingest.read import sha256_of
 from saidao.settings import ReadSettings
 
@@ -41,6 +41,14 @@ def test_only_the_ocr_pages_of_a_pdf_are_planned_for_page_jobs(tmp_path: Path) -
     broken.write_bytes(SCAN.read_bytes()[:2000])  # the whole read reports it, not the plan
     assert spread.plan(str(broken), ReadSettings())[1] == []
     assert spread.plan(str(SCAN), ReadSettings(max_pages=2))[1] == []  # too many pages: read reports
+
+
+def test_one_long_scan_gets_the_workers_and_any_other_single_file_is_read_in_process() -> None:
+    assert not in_process([SCAN], Options(workers=2))  # its pages are shared out
+    assert in_process([SCAN], Options(workers=1))  # one worker: nothing to share
+    assert in_process([SCAN], Options(workers=2, settings=ReadSettings(ocr=False)))
+    assert in_process([DIGITAL], Options(workers=2))
+    assert in_process([DOCX], Options(workers=2))
 
 
 def test_pages_given_by_page_jobs_give_the_whole_file_read() -> None:
