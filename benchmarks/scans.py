@@ -18,12 +18,19 @@ server and the workers are reaped here and counted):
   package folder of an older checkout) instead of this one;
 - *cold start*: one .docx imported into a new index (wall and CPU seconds).
 
-CER: edit distance between the text read and the gold text of the pages
-(whitespace removed, NFKC), over the gold's length. *pages/s per core*: pages/s
-over the machine's cores (every row may use all of them). *×raw*: the row's
-pages/s over raw rapidocr 3.x's.
+- with ``--long-scan``: the same pages as one PDF, imported with N workers (its pages
+  spread over them, ``ingest/spread.py``).
 
-    python benchmarks/scans.py [--files 6] [--workers 2] [--before /path/to/old/pkgs]
+CER: edit distance between the text read and the gold text of the pages
+(whitespace removed, NFKC), over the gold's length (the import stores no text: its
+reader is the read row's). *fields · firm rows · codes*: the extraction scored against the
+gold by ``tests/declaration_eval.py`` (the import's read back from its index).
+*pages/s (wall)* and *per core* (over the machine's cores; every row may use all of
+them) depend on the load; *pages per CPU-s* (CPU of the row's process and all it
+started) is the figure that holds on a shared machine. *×raw*: the row's rate over raw
+rapidocr 3.x's, on both bases.
+
+    python benchmarks/scans.py [--files 6] [--workers 2] [--long-scan] [--before /path/to/old/pkgs]
 """
 
 from __future__ import annotations
