@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from saidao.ingest import spread
+from saidao.ingest import bulk, spread
 from saidao.ingest.bulk import Options, WorkerPool, in_process, work, work_with_pages
 from saidao.ingest.read import sha256_of
 from saidao.settings import ReadSettings
@@ -43,12 +43,17 @@ def test_only_the_ocr_pages_of_a_pdf_are_planned_for_page_jobs(tmp_path: Path) -
     assert spread.plan(str(SCAN), ReadSettings(max_pages=2))[1] == []  # too many pages: read reports
 
 
-def test_one_long_scan_gets_the_workers_and_any_other_single_file_is_read_in_process() -> None:
+def test_one_long_scan_gets_the_workers_and_any_other_single_file_is_read_in_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bulk, "idle_cores", lambda: 2.0)  # a quiet machine
     assert not in_process([SCAN], Options(workers=2))  # its pages are shared out
     assert in_process([SCAN], Options(workers=1))  # one worker: nothing to share
     assert in_process([SCAN], Options(workers=2, settings=ReadSettings(ocr=False)))
     assert in_process([DIGITAL], Options(workers=2))
     assert in_process([DOCX], Options(workers=2))
+    monkeypatch.setattr(bulk, "idle_cores", lambda: 0.3)  # no core to spare: a second worker
+    assert in_process([SCAN], Options(workers=2))  # would only add its start-up
 
 
 def test_pages_given_by_page_jobs_give_the_whole_file_read() -> None:
