@@ -414,7 +414,8 @@ def scan_section(args: argparse.Namespace) -> str:
     """Scanned declarations: raw rapidocr 3.x beside the import, and the cold start (benchmarks/scans.py)."""
     import scans
 
-    body = scans.section(args.scans, args.workers, args.before, lite=args.only != "scan")
+    body = scans.section(args.scans, args.workers, args.before, lite=args.only != "scan",
+                         long_scan=args.only == "scan")
     return "\n## Scanned declarations and cold start (`python benchmarks/scans.py`)\n\n" + body
 
 

@@ -145,6 +145,8 @@ def link_track(
     memo = pool.memo(weights)
     side = _TrackSide(track, weights)
     candidates = memo.candidates(side.zone)
+    if not candidates:  # no clause can link (no policy indexed yet): no query to cut with jieba
+        return []
     bm25 = pool.scores(query if query is not None else track_query(track), weights)
     best = float(bm25.scores[[i for i, _, _ in candidates]].max()) if candidates else 0.0
     industrial = memo.industry_clauses(side.keys)

@@ -42,6 +42,8 @@ from saidao.ingest.archive import SEP, expand, is_archive
 from saidao.ingest.detect import sniff
 from saidao.ingest.limits import limit_worker_memory
 from saidao.ingest.read import sha256_of
+from saidao.ingest.spread import plan as spread_plan
+from saidao.ingest.spread import read_part
 from saidao.ingest.walk import Found, os_error, walk_inputs
 from saidao.names import is_clean, readable
 from saidao.settings import DEFAULT, ReadSettings
@@ -298,11 +300,14 @@ def _unreadable_path_id(display: str) -> str:
 
 def work(
     path: str, display: str, kind: str | None, settings: ReadSettings, timeout: float,
-    sha256: str | None = None,
+    sha256: str | None = None, spread: bool = False,
 ) -> dict:
     """Read and extract one file (runs in a worker); bad input comes back as an error dict.
 
     ``sha256`` is the digest the parent already computed (not hashed twice).
+    ``spread``: a scan with pages enough to share out is not read here; the
+    answer is ``{"spread": pages}`` and the pool reads those pages as jobs of
+    their own before the file (``saidao.ingest.spread``).
     The limit (``saidao.ingest.deadline``) stops Python code wherever it runs,
     OCR included, and bounds LibreOffice; a hang inside native code is caught
     by the parent's watchdog instead.
@@ -312,6 +317,10 @@ def work(
 
     deadline.start(timeout)
     try:
+        if spread:
+            total, pages = spread_plan(path, settings)
+            if pages:
+                return {"spread": pages, "pages": total}
         with pageprogress.reading(display):
             doc = read(path, settings, sha256)
         result = extract_document(doc, kind)
@@ -342,6 +351,25 @@ def work(
         deadline.stop()
 
 
+def work_with_pages(
+    path: str, display: str, kind: str | None, settings: ReadSettings, timeout: float,
+    sha256: str, parts: list[Any],
+) -> dict:
+    """:func:`work` for a PDF some of whose pages other jobs already read (``parts``).
+
+    The pages are joined as in a whole-file read (``readers.pdf.pages_read_elsewhere``);
+    a page whose job failed (None in ``parts``) is read here.
+    """
+    from saidao.ingest.readers.pdf import pages_read_elsewhere
+
+    quiet = pageprogress.install(None)  # the parent counted the pages as their jobs came back
+    try:
+        with pages_read_elsewhere(sha256, [p for p in parts if p is not None]):
+            return work(path, display, kind, settings, timeout, sha256)
+    finally:
+        pageprogress.install(quiet)
+
+
 def _readable_strings(value: Any, raw: str, shown: str) -> Any:
     """``value`` with the OS path replaced by its readable name and no string left that
     SQLite or JSON could not encode (a file name in GBK bytes reaches provenance)."""
@@ -356,6 +384,10 @@ def _readable_strings(value: Any, raw: str, shown: str) -> Any:
 
 #: Imported by the fork server that every worker is forked from (see ``warm``).
 PRELOAD = ["saidao.ingest.prewarm"]
+#: Imported too by the fork server of a long run: the policies' tagging pipeline (spaCy).
+PRELOAD_NLP = "saidao.ingest.prewarm_nlp"
+#: A run of more files than this per worker warms spaCy in the fork server (``long_run``).
+NLP_WARM_FILES_PER_WORKER = 4
 #: Libraries the readers import on first use.
 _WARM_MODULES = (
     "saidao.ingest.readers.docx", "saidao.ingest.readers.pdf", "saidao.ingest.readers.text",
@@ -364,25 +396,42 @@ _WARM_MODULES = (
 
 
 def warm() -> None:
-    """Load once what every worker needs: reader libraries, classification tables, spaCy.
+    """Load once what every worker needs: reader libraries and classification tables.
 
     Runs in the fork server (``PRELOAD``). Each worker — and each fresh worker
     after a recycle — is forked from it and inherits all of this
-    copy-on-write, instead of paying about two seconds to load it again. A
-    step that fails is skipped: the worker then loads it itself, and reports
-    any real error against the file that needed it. OCR models are not loaded
-    here: an onnxruntime session must not cross a fork.
+    copy-on-write, instead of loading it again. A step that fails is skipped:
+    the worker then loads it itself, and reports any real error against the
+    file that needed it. OCR models are not loaded here: an inference
+    session must not cross a fork (and importing OpenVINO starts a thread).
+    The spaCy pipeline (1.2–1.6 CPU s, for policies only) is :func:`warm_nlp`'s.
     """
     import importlib
 
     steps: list[Callable[[], object]] = [
         *(lambda name=name: importlib.import_module(name) for name in _WARM_MODULES),
         _warm_tables,
-        _warm_pipeline,
     ]
     for step in steps:
         with contextlib.suppress(Exception):
             step()
+
+
+def warm_nlp() -> None:
+    """The policies' tagging pipeline, in the fork server of a long run (``PRELOAD_NLP``).
+
+    A short run does without: a worker that meets a policy loads it itself,
+    and a run of declarations or scans never pays for it.
+    """
+    with contextlib.suppress(Exception):
+        _warm_pipeline()
+
+
+def long_run(files: list[Found] | list[Path], workers: int) -> bool:
+    """Enough files (or an archive, which may hold thousands) to warm spaCy once for all workers."""
+    if len(files) > NLP_WARM_FILES_PER_WORKER * max(1, workers):
+        return True
+    return any(_is_archive_file(f.path if isinstance(f, Found) else Path(f)) for f in files)
 
 
 def _warm_tables() -> None:
@@ -444,21 +493,48 @@ def _error_payload(error: SaidaoError) -> dict:
 # --------------------------------------------------------------------------- the pool
 
 
+@dataclass(eq=False)
+class _Spread:
+    """A file whose pages are being read by jobs of their own (``saidao.ingest.spread``)."""
+
+    job: tuple[Any, tuple]  # the file's own job
+    waiting: int  # page jobs not back yet
+    total: int  # the file's pages (its text pages are read by the file's own last job)
+    parts: list[Any] = field(default_factory=list)  # PagesRead, or None for a page that failed
+
+
+@dataclass(frozen=True, eq=False)
+class _PageJob:
+    """The key of a page job: the file it belongs to."""
+
+    spread: _Spread
+
+
 class WorkerPool:
     """Runs :func:`work` over a stream of jobs in processes, surviving crashes and hangs.
 
-    At most ``window`` jobs are in flight. When the pool breaks (a worker
+    At most ``2 × workers`` jobs are in flight. When the pool breaks (a worker
     died) or a job outlives the watchdog, the jobs that were in flight are
     re-run one at a time in a fresh pool: the one that breaks it again alone
     is the culprit and is reported as failed; the others import normally.
+
+    With ``spread``, a scan's pages are read by jobs of their own on every
+    worker, then the file is read with them given (``saidao.ingest.spread``);
+    its pages go before new files, so a long scan is finished by all workers
+    together. A page job lost with a broken pool is simply read again by its
+    file's job, which takes the blame if it breaks the pool alone.
     """
 
     def __init__(
         self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
         memory_bytes: int = 0, on_page: pageprogress.PageCallback | None = None,
+        spread: bool = False, warm_nlp: bool = True,
     ) -> None:
         self.workers = workers
         self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
+        self.spread = spread and workers > 1 and not inline  # ``run`` must take ``spread=True``
+        self.page_jobs = 0  # pages read by jobs of their own (spread scans)
+        self.warm_nlp = warm_nlp  # the fork server loads spaCy too (a long run)
         self.memory_bytes = memory_bytes
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
@@ -497,7 +573,7 @@ class WorkerPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(PRELOAD)
+            ctx.set_forkserver_preload([*PRELOAD, PRELOAD_NLP] if self.warm_nlp else PRELOAD)
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init_worker,
                 initargs=(ocr_threads(self.workers), self.memory_bytes, self._page_pipe(ctx)),
@@ -530,6 +606,7 @@ class WorkerPool:
                 pageprogress.install(previous)
             return
         isolate: deque[tuple[Any, tuple]] = deque()
+        ready: deque[tuple] = deque()  # jobs of files already begun (a scan's pages, then the file)
         inflight: dict[Future, tuple[Any, tuple]] = {}
         started: dict[Future, float] = {}
         exhausted = False
@@ -541,14 +618,18 @@ class WorkerPool:
             while not draining and len(inflight) < (1 if solo else 2 * self.workers):
                 if isolate:
                     job = isolate.popleft()
-                elif solo or exhausted or (job := next(jobs, None)) is None:
-                    exhausted = exhausted or not solo
+                elif solo:
+                    break
+                elif ready:
+                    job = ready.popleft()
+                elif exhausted or (job := next(jobs, None)) is None:
+                    exhausted = True
                     break
                 fut = self._submit(job)
                 if solo:
                     self._solo.add(fut)
                 inflight[fut] = job
-            if not inflight:
+            if not inflight and not ready:
                 return
             done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
             self._drain_pages()  # written before any result: a file's pages precede its done
@@ -566,18 +647,51 @@ class WorkerPool:
                 except BrokenProcessPool:
                     broken.append(job)
                 else:
-                    yield job[0], payload
+                    yield from self._settle(job, payload, ready)
             hung = [f for f in inflight if now - started.get(f, now) > self.watchdog]
             if broken or hung:
-                yield from self._recover(broken, solo, bool(hung), inflight, isolate)
+                yield from self._recover(broken, solo, bool(hung), inflight, isolate, ready)
                 started.clear()
 
-    def _submit(self, job: tuple[Any, tuple]) -> Future:
+    def _settle(self, job: tuple, payload: Any, ready: deque[tuple]) -> Iterator[tuple[Any, dict]]:
+        """A finished job: a file's result is yielded; a page or a spread plan queues what follows."""
+        key = job[0]
+        if isinstance(key, _PageJob):
+            self._page_back(key.spread, payload, ready)
+        elif isinstance(payload, dict) and "spread" in payload:
+            path, _display, _kind, settings, timeout, sha256 = job[1][:6]
+            spread = _Spread(job, len(payload["spread"]), int(payload.get("pages") or 0))
+            self.page_jobs += spread.waiting
+            ready.extend((_PageJob(spread), (path, sha256, settings, [i], timeout), read_part)
+                         for i in payload["spread"])
+        else:
+            if len(job) > 3:  # a spread file's own last job: its last page, then the file
+                self._tell_page(job[1][1], job[3].total, job[3].total)
+            yield key, payload
+
+    def _page_back(self, spread: _Spread, part: Any, ready: deque[tuple]) -> None:
+        """One page of a spread file is back (None: lost); after the last, the file goes first."""
+        spread.parts.append(part)
+        spread.waiting -= 1
+        key, args = spread.job[:2]
+        self._tell_page(args[1], len(spread.parts), spread.total)
+        if spread.waiting == 0:
+            ready.appendleft((key, (*args[:6], spread.parts), work_with_pages, spread))
+
+    def _tell_page(self, display: str, done: int, total: int) -> None:
+        """Per-page progress from the parent's side (a page job came back); never raises."""
+        if self.on_page is not None and 0 < done <= total:
+            with contextlib.suppress(Exception):
+                self.on_page(display, done, total)
+
+    def _submit(self, job: tuple) -> Future:
+        """Submit ``(key, args)`` to :attr:`_run` (asked to spread scans), or ``(key, args, fn)`` to ``fn``."""
+        fn, kwargs = (job[2], {}) if len(job) > 2 else (self._run, {"spread": True} if self.spread else {})
         try:
-            fut = self._executor().submit(self._run, *job[1])
+            fut = self._executor().submit(fn, *job[1], **kwargs)
         except BrokenProcessPool:
             self._discard(kill=True)
-            fut = self._executor().submit(self._run, *job[1])
+            fut = self._executor().submit(fn, *job[1], **kwargs)
         self._submitted += 1
         return fut
 
@@ -588,14 +702,26 @@ class WorkerPool:
         hung: bool,
         inflight: dict[Future, tuple[Any, tuple]],
         isolate: deque[tuple[Any, tuple]],
+        ready: deque[tuple],
     ) -> Iterator[tuple[Any, dict]]:
-        """Rebuild the pool; blame a job only when it broke the pool running alone."""
-        suspects = broken + list(inflight.values())
+        """Rebuild the pool; blame a job only when it broke the pool running alone.
+
+        Page jobs are not suspects: their pages go back to their file's own
+        job, which reads them itself (and is blamed if it then breaks the pool alone).
+        """
+        suspects = []
+        for job in broken + list(inflight.values()):
+            if isinstance(job[0], _PageJob):
+                self._page_back(job[0].spread, None, ready)
+            else:
+                suspects.append(job)
         inflight.clear()
         self._solo.clear()
         self._discard(kill=True)
+        if not suspects:
+            return
         if solo and len(suspects) == 1:
-            key, args = suspects[0]
+            key, args = suspects[0][:2]
             if hung:
                 error = SaidaoError("timeout", args[1], f"> {self.watchdog:g} s")
             else:
@@ -607,6 +733,7 @@ class WorkerPool:
 
 def make_pool(
     options: Options, inline: bool = False, on_page: pageprogress.PageCallback | None = None,
+    warm_nlp: bool = True,
 ) -> Any:
     """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
 
@@ -623,7 +750,8 @@ def make_pool(
         return RayPool(address, options.timeout, shared_path=shared, run=work,
                        error_payload=_error_payload, init_worker=_init_worker)
     return WorkerPool(options.n_workers, options.timeout, inline=inline,
-                      memory_bytes=options.settings.worker_memory_bytes, on_page=on_page)
+                      memory_bytes=options.settings.worker_memory_bytes, on_page=on_page,
+                      spread=True, warm_nlp=warm_nlp)
 
 
 # --------------------------------------------------------------------------- the run
@@ -838,7 +966,8 @@ def ingest(
         importer = _Importer(index, run_id, options, progress, linker)
         with (
             lifetime.temporary_folder("ingest") as tmp,
-            make_pool(options, inline=in_process(files), on_page=_page_listener(progress)) as pool,
+            make_pool(options, inline=in_process(files, options), on_page=_page_listener(progress),
+                      warm_nlp=long_run(files, options.n_workers)) as pool,
         ):
             stream = sources(files, tmp, options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):
@@ -858,16 +987,21 @@ def ingest(
         index.close()
 
 
-def in_process(files: list[Found] | list[Path]) -> bool:
+def in_process(files: list[Found] | list[Path], options: Options | None = None) -> bool:
     """A run of one plain file is read in this process: no fork server, no worker to start.
 
     Starting the pool costs more than reading one document (the fork server
-    loads every reader library and the spaCy pipeline, ~1–2 s, before the first
-    worker exists); one file needs only its own reader. The file keeps its
+    loads the reader libraries and the first worker its own, before any
+    reading); one file needs only its own reader. The file keeps its
     time limit (``work``'s alarm); what it gives up is the isolation from a
     native crash, which for a one-file run would cost that one file anyway.
-    An archive may hold thousands of files: it always gets workers. Only on the main
-    thread (the time limit is a signal): the web app imports uploads from a thread.
+    An archive may hold thousands of files: it always gets workers; so does a
+    scan with pages enough to share out over several workers (``spread.plan``:
+    its pages are OCR'd side by side) while the machine has a core to spare
+    (:func:`idle_cores`; on a busy machine a second worker only adds its start-up:
+    measured at load 8, one 8-page scan took 2.38 CPU s a page spread over two
+    workers, 2.26 read here, and no less wall time). Only on the main thread (the
+    time limit is a signal): the web app imports uploads from a thread.
     """
     if len(files) != 1 or threading.current_thread() is not threading.main_thread():
         return False  # (the time limit is a SIGALRM: only the main thread can set one)
@@ -877,7 +1011,19 @@ def in_process(files: list[Found] | list[Path]) -> bool:
             return False
         entry = entry.path
     path = Path(entry)
-    return path.is_file() and not is_archive(path)
+    if not path.is_file() or is_archive(path):
+        return False
+    if options is None or options.n_workers < 2 or idle_cores() < 1:
+        return True
+    return not spread_plan(str(path), options.settings)[1]
+
+
+def idle_cores() -> float:
+    """Cores the machine leaves idle (its core count less the 1-minute load average)."""
+    try:
+        return (os.cpu_count() or 1) - os.getloadavg()[0]
+    except OSError:  # no load average on this system: assume the cores are free
+        return float(os.cpu_count() or 1)
 
 
 def _recheck(index: Index, summary: RunSummary) -> None:

@@ -1,8 +1,8 @@
 """Imported by the bulk import's fork server, never by a parent process: warms it.
 
 Workers are forked from the fork server, so what it loads here (reader
-libraries, classification tables, the spaCy pipeline) every worker has from
-its first file on. See :func:`saidao.ingest.bulk.warm`. In the fork server it
+libraries, classification tables; in a long run the spaCy pipeline too, through
+``prewarm_nlp``) every worker has from its first file on. See :func:`saidao.ingest.bulk.warm`. In the fork server it
 also asks to die with the process that started it, and records its own id so
 each worker can check, once it has asked the same, that the fork server still
 lives (``saidao.ingest.lifetime``). Imported anywhere else (a test), it only warms.

@@ -36,14 +36,41 @@ def test_a_one_file_import_starts_no_pool(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_a_docx_import_loads_neither_spacy_nor_ocr(tmp_path: Path) -> None:
-    """In a fresh interpreter: what a .docx run imports (spaCy is for policies, OCR for scans;
-    OpenCV may load: the seal check of a picture in the .docx uses it)."""
+    """In a fresh interpreter: what a .docx run imports (spaCy is for policies, OCR for scans,
+    jieba for linking to clauses, of which a new index has none; OpenCV may load: the seal
+    check of a picture in the .docx uses it)."""
     code = (
         "import sys\n"
         "from saidao.ingest.bulk import Options, ingest\n"
         f"s = ingest([{str(DOCX)!r}], {str(tmp_path / 'fresh.db')!r}, Options(workers=1))\n"
         "assert s.counts['imported'] == 1, s.counts\n"
-        "print(sorted(m for m in ('spacy', 'rapidocr', 'openvino', 'onnxruntime') if m in sys.modules))\n"
+        "print(sorted(m for m in ('spacy', 'rapidocr', 'openvino', 'onnxruntime', 'jieba') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_jieba_loads_its_dictionary_without_pkg_resources() -> None:
+    """The index imports jieba with setuptools' pkg_resources hidden (0.2 s saved): its
+    dictionary is still found and the domain words are still whole words."""
+    code = (
+        "import sys\n"
+        "from saidao.index import fts\n"
+        "print(fts.words('申报算力券和新赛道'), 'pkg_resources' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    words, loaded = out.stdout.strip().rsplit(" ", 1)
+    assert "算力券" in words and "新赛道" in words
+    assert loaded == "False"
+
+
+def test_spacy_is_warmed_for_all_workers_only_in_a_long_run(tmp_path: Path) -> None:
+    """spaCy (policies only, 1.2–1.6 CPU s) is loaded by the fork server when many files may
+    need it; a short run leaves it to the worker that meets a policy."""
+    archive = tmp_path / "batch.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(DOCX, "a.docx")
+    per = bulk.NLP_WARM_FILES_PER_WORKER
+    assert not bulk.long_run([DOCX] * (2 * per), workers=2)
+    assert bulk.long_run([DOCX] * (2 * per + 1), workers=2)
+    assert bulk.long_run([DOCX, archive], workers=2)  # an archive may hold thousands

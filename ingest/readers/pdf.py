@@ -432,15 +432,7 @@ class _PdfReader:
         info = PageInfo(number=number, width=float(width), height=float(height),
                         rotation=float(page.get_rotation()))
         result = PageText(info)
-        started = time.perf_counter()
-        textpage = page.get_textpage()
-        try:
-            chars = page_chars(textpage, page.get_mediabox())
-        finally:
-            textpage.close()
-        images = _objects(page, pdfium_c.FPDF_PAGEOBJ_IMAGE)
-        self.timings["text"] += time.perf_counter() - started
-        reason = text_layer_problem("".join(c.text for c in chars), bool(images), self.settings)
+        chars, images, reason = self._text_layer(page)
         if reason:
             self._ocr(page, result, reason)
             return result
@@ -450,6 +442,26 @@ class _PdfReader:
             self._seals(page, result)
         result.lines = page_lines(chars)
         return result
+
+    def _text_layer(self, page: pdfium.PdfPage) -> tuple[list[Char], list[Any], str]:
+        """The page's characters, its image objects, and why its text layer is unusable ("" if usable)."""
+        started = time.perf_counter()
+        textpage = page.get_textpage()
+        try:
+            chars = page_chars(textpage, page.get_mediabox())
+        finally:
+            textpage.close()
+        images = _objects(page, pdfium_c.FPDF_PAGEOBJ_IMAGE)
+        self.timings["text"] += time.perf_counter() - started
+        return chars, images, text_layer_problem("".join(c.text for c in chars), bool(images), self.settings)
+
+    def needs_ocr(self, index: int) -> bool:
+        """True when page ``index`` would be sent to OCR (the same test as :meth:`read_page`)."""
+        page = self.pdf[index]
+        try:
+            return bool(self._text_layer(page)[2])
+        finally:
+            page.close()
 
     def _tables(self, index: int, chars: list[Char], result: PageText) -> list[Char]:
         """Ruled tables and drawn boxes of this page; returns the characters outside tables."""
@@ -727,6 +739,24 @@ def read_pages(path: Path, sha256: str, settings: ReadSettings, indices: list[in
     finally:
         reader.close()
     return PagesRead(pages, list(reader.doc.problems), reader.timings)
+
+
+def ocr_pages(path: Path, settings: ReadSettings) -> tuple[int, list[int]]:
+    """The page count of a PDF and the 0-based pages :func:`read_pdf` would OCR, found without OCR.
+
+    Bounded like a read (the stream budgets first, then the page limit: a PDF
+    over it gets no pages and its read reports it). Lets a pool read a long
+    scan's pages in tasks of their own (``saidao.ingest.spread``).
+    """
+    check_pdf_streams(Path(path), settings)
+    reader = _PdfReader(Path(path), "", settings)
+    try:
+        n_pages = len(reader.pdf)
+        if n_pages > settings.max_pages:
+            return n_pages, []
+        return n_pages, [i for i in range(n_pages) if reader.needs_ocr(i)]
+    finally:
+        reader.close()
 
 
 @contextlib.contextmanager
