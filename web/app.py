@@ -7,15 +7,17 @@ Only this module imports the page modules; they share what they need through
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from saidao.web import firms, forms, imports, pages, review
+from saidao.web import firms, forms, imports, pages, review, warm
 from saidao.web.common import (
     HERE,
     Settings,
@@ -38,7 +40,14 @@ def create_app(db_path: str | Path = "saidao.db", token: str | None = None,
         *pages.ROUTES, *imports.ROUTES, *review.ROUTES, *firms.ROUTES, *forms.ROUTES,
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={
+    endpoints = {r.path: r.endpoint for r in routes if isinstance(r, Route)}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.warmed = warm.start(app, endpoints)  # the first page as quick as the rest
+        yield
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         HTTPException: http_error, OverflowError: out_of_range, 500: server_error})
     app.state.settings = settings
     app.state.store = Store(settings.db_path)

@@ -77,6 +77,13 @@ class Store:
             self._local.index = index
         return index
 
+    def release(self) -> None:
+        """Close this thread's connection (a thread that ends, such as the warm-up's)."""
+        index = getattr(self._local, "index", None)
+        if index is not None:
+            index.close()
+            self._local.index = None
+
 
 def _thread_index(db_path: Path, read_only: bool) -> Index:
     """A thread's connection: read-only (``mode=ro``) when the index file cannot be written."""
