@@ -352,10 +352,12 @@ def test_zone_map(page: object) -> None:
     first.locator("circle").click()
     page.wait_for_url(f"**/tracks?zone={zone_id}")  # type: ignore[attr-defined]
     expect(page.locator("table tbody")).to_contain_text(name)
+
+
 def _pages_shown(page: object, limit: float, picture: Path | None = None) -> list[tuple[int, int]]:
     """(pages read, pages in all) as the job page shows them, read every 0.2 s (the page
-    reloads itself every 2 s) until the import is done (its run report opens) or ``limit``
-    seconds pass; ``picture``: the page photographed the first time it shows a file part read."""
+    follows its job every 0.5 s, web/static/job.js) until the import is done (its run
+    report opens) or ``limit`` seconds pass; ``picture``: the page photographed the first time it shows a file part read."""
     from playwright.sync_api import Error as PlaywrightError
 
     read = """() => { const d = document.getElementById('pages-done'),
