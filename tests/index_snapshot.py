@@ -35,7 +35,7 @@ def snapshot(db_path: str | Path) -> dict[str, Any]:
         "tracks": _rows(db, "SELECT d.file_sha256, t.track_name, t.direction, t.scheme, t.codes, "
                             "t.label, t.resolved, t.zone_id FROM tracks t JOIN declarations d "
                             "ON d.declaration_id = t.declaration_id"),
-        "declarations": sorted((sha, _without_timings(raw)) for sha, raw in db.execute(
+        "declarations": sorted((sha, _stored_without_timings(raw)) for sha, raw in db.execute(
             "SELECT file_sha256, raw FROM declarations").fetchall()),
         "firm_rows": _rows(db, f"SELECT d.file_sha256, x.seq, x.name, x.uscc_printed, x.uscc, "
                                f"x.uscc_valid, x.uscc_fix, x.confidence FROM firm_mentions x "
@@ -58,11 +58,19 @@ def snapshot(db_path: str | Path) -> dict[str, Any]:
     return snap
 
 
-def _without_timings(raw: str) -> str:
-    """A stored extraction without its timings (how long a read took differs in every run)."""
-    data = json.loads(raw)
-    data.get("source", {}).pop("timings", None)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+def without_timings(value: Any) -> Any:
+    """``value`` with every ``timings`` entry taken out at any depth: how long a read
+    took differs in every run, what it read does not."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k != "timings"}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
+def _stored_without_timings(raw: str) -> str:
+    """A stored extraction (JSON text) without its timings, as comparable text."""
+    return json.dumps(without_timings(json.loads(raw)), ensure_ascii=False, sort_keys=True)
 
 
 def _dupe_groups(db_path: str | Path) -> list[tuple]:

@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from index_snapshot import without_timings
 
 from saidao.ingest import bulk, spread
 from saidao.ingest.bulk import Options, WorkerPool, in_process, work, work_with_pages
@@ -18,14 +19,6 @@ DECL = Path(__file__).parent / "fixtures" / "declarations"
 SCAN = DECL / "decl_038.pdf"  # three scanned pages, no text layer
 DIGITAL = DECL / "decl_023.pdf"  # born-digital, a text layer on every page
 DOCX = DECL / "decl_002.docx"
-
-
-def _without_timings(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if k != "timings"}
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    return value
 
 
 def _args(path: Path) -> tuple:
@@ -64,7 +57,7 @@ def test_pages_given_by_page_jobs_give_the_whole_file_read() -> None:
     parts = [spread.read_part(path, sha256, settings, [0], timeout), None]
     joined = work_with_pages(*args, parts)
     assert joined["error"] is None
-    assert _without_timings(joined["result"]) == _without_timings(whole["result"])
+    assert without_timings(joined["result"]) == without_timings(whole["result"])
 
 
 def _forced_spread(path: str, display: str, kind: object, settings: ReadSettings, timeout: float,
@@ -84,7 +77,7 @@ def test_the_pool_reads_a_spread_file_once_with_its_pages_joined() -> None:
         [(key, payload)] = list(pool.results(iter([("digital", args)])))
     assert key == "digital" and payload["error"] is None
     assert pool.page_jobs == 2  # page 99 failed in its job: the file read it (and found none)
-    assert _without_timings(payload["result"]) == _without_timings(work(*args)["result"])
+    assert without_timings(payload["result"]) == without_timings(work(*args)["result"])
     # counted by the parent as the page jobs came back, never backwards, the last before the file
     assert [(d, n) for _, d, n in pages] == [(1, 2), (2, 2), (2, 2)]
     assert {display for display, _, _ in pages} == {str(DIGITAL)}
@@ -124,4 +117,4 @@ def test_a_scan_spread_over_two_workers_is_the_whole_file_read() -> None:
         [(_, payload)] = list(pool.results(iter([("scan", args)])))
     assert payload["error"] is None and payload["ocr_pages"] == 3
     assert pool.page_jobs == 3
-    assert _without_timings(payload["result"]) == _without_timings(work(*args)["result"])
+    assert without_timings(payload["result"]) == without_timings(work(*args)["result"])

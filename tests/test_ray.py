@@ -38,7 +38,7 @@ import pytest
 os.environ.setdefault("RAY_AUTH_MODE", "token")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
-from index_snapshot import differences, snapshot  # noqa: E402
+from index_snapshot import differences, snapshot, without_timings  # noqa: E402
 
 from saidao.ingest import bulk  # noqa: E402
 from saidao.ingest.bulk import Options, ingest  # noqa: E402
@@ -238,14 +238,6 @@ def test_tasks_cross_raylets(cluster: Cluster, tmp_path: Path) -> None:
     assert pool.nodes_used == nodes  # every node of the cluster read files
 
 
-def _without_timings(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if k != "timings"}
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    return value
-
-
 @pytest.mark.slow  # OCR of three pages, twice
 def test_a_long_scan_is_read_one_task_per_page_and_reassembled_in_order(
     cluster: Cluster, tmp_path: Path,
@@ -260,7 +252,7 @@ def test_a_long_scan_is_read_one_task_per_page_and_reassembled_in_order(
     assert payload["error"] is None and payload["ocr_pages"] == 3
     assert pool.page_tasks == 3  # each page its own task
     here = work(*args)
-    assert _without_timings(payload["result"]) == _without_timings(here["result"])
+    assert without_timings(payload["result"]) == without_timings(here["result"])
 
 
 def _worker_pids(cluster: Cluster, reading: str = "") -> list[int]:
