@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
@@ -25,7 +24,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from saidao.index.search import clauses_for_zone, search  # noqa: E402
 from saidao.index.store import Index  # noqa: E402
-from web import index_args  # noqa: E402
+from web import index_args, percentile, timed_ms  # noqa: E402
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold" / "search_questions.json"
 SHORT = ["稀土", "氢能", "乳业", "算力", "人才", "中试"]
@@ -34,16 +33,13 @@ ZONES = ["鄂尔多斯高新区", "稀土高新区", "金山高新区", "赤峰�
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000
+    """(median, p95) of ``samples`` (ms)."""
+    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process): on a shared machine the two differ."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn(*args, **kwargs)
-    return time.perf_counter() - wall, time.process_time() - cpu
+    """(wall ms, CPU ms of this process): on a shared machine the two differ."""
+    return timed_ms(lambda: fn(*args, **kwargs))
 
 
 def add_row(table: Table, label: str, queries: int, samples: list[tuple[float, float]]) -> None:

@@ -333,12 +333,10 @@ def measure(db: Path, n: int) -> Table:
                 status.add(client.get(url).status_code)
 
             for _ in range(n + 1):
-                wall, cpu = _timed(get)
+                wall, cpu = timed_ms(get)
                 times.append(wall)
                 cpus.append(cpu)
-            table.add_row(name, f"{times[0]:.0f}", f"{statistics.median(times[1:]):.0f}",
-                          f"{_pct(times[1:], 0.95):.0f}", f"{cpus[0]:.0f}",
-                          f"{statistics.median(cpus[1:]):.0f}", f"{_pct(cpus[1:], 0.95):.0f}",
+            table.add_row(name, *_stats(list(zip(times, cpus, strict=True))),
                           ",".join(map(str, sorted(status))))
     return table
 
@@ -362,7 +360,7 @@ def index_args(description: str, n: int,
     return args
 
 
-def _timed(call: Any) -> tuple[float, float]:
+def timed_ms(call: Any) -> tuple[float, float]:
     """(wall ms, CPU ms of this process, every thread) of ``call()``: on a busy machine the
     wall time includes waiting for a CPU, the CPU time does not."""
     cpu0, t0 = time.process_time(), time.perf_counter()
@@ -370,7 +368,8 @@ def _timed(call: Any) -> tuple[float, float]:
     return (time.perf_counter() - t0) * 1000, (time.process_time() - cpu0) * 1000
 
 
-def _pct(times: list[float], q: float) -> float:
+def percentile(times: list[float], q: float) -> float:
+    """The ``q`` quantile (0–1) of ``times``, the nearest sample (no interpolation)."""
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
@@ -380,7 +379,7 @@ def _stats(timed: list[tuple[float, float]]) -> list[str]:
     out = []
     for values in ([w for w, _ in timed], [c for _, c in timed]):
         out += [f"{values[0]:.0f}", f"{statistics.median(values[1:]):.0f}",
-                f"{_pct(values[1:], 0.95):.0f}"]
+                f"{percentile(values[1:], 0.95):.0f}"]
     return out
 
 
@@ -420,14 +419,14 @@ def after_correction(db: Path, n: int) -> Table:
     table.add_row("提交更正 POST /review/resolve", "1", f"{post_ms:.0f}", "", "", "", "", "",
                   "error" if "error=" in r.headers.get("location", "") else "已更正")
     texts: list[str] = []
-    during = [_timed(lambda: texts.append(client.get("/dupes").text)) for _ in range(n + 1)]
+    during = [timed_ms(lambda: texts.append(client.get("/dupes").text)) for _ in range(n + 1)]
     notices = sum(STALE_NOTICE in text for text in texts)
     table.add_row("更正后 /dupes（后台重算中）", str(n + 1), *_stats(during),
                   f"{notices} 次带“正在重新计算”提示")
     app.state.regroup.wait()
     regroup_s, cpu_s = time.perf_counter() - t0, _cpu() - cpu0
     texts = []
-    after = [_timed(lambda: texts.append(client.get("/dupes").text)) for _ in range(n + 1)]
+    after = [timed_ms(lambda: texts.append(client.get("/dupes").text)) for _ in range(n + 1)]
     table.add_row("重算完成后 /dupes", str(n + 1), *_stats(after),
                   "提示已消失" if STALE_NOTICE not in texts[-1] else "仍有提示")
     table.add_row("后台重算（提交起至完成）", "1", f"{regroup_s * 1000:.0f}", "", "", "", "", "",
