@@ -45,6 +45,7 @@ from saidao.extractors.normalize import fold_width, pair_quotes, repair_lines
 from saidao.extractors.ocr_values import (
     Repair,
     digits_of,
+    one_glyph_off,
     parse_ocr_date,
     repair_digits,
     repair_email,
@@ -628,7 +629,7 @@ def _host_as_listed(platform: dict[str, Any], confidence: float, firms: list[dic
     names = [f["name"] for f in firms]
     if not host or host in names:
         return
-    near = [f for f in firms if f["name"] and _one_glyph_apart(host, f["name"])]
+    near = [f for f in firms if f["name"] and one_glyph_off(host, f["name"], added=True)]
     if len(near) != 1:
         return
     firm = near[0]
@@ -644,14 +645,6 @@ def _host_as_listed(platform: dict[str, Any], confidence: float, firms: list[dic
     if shared > differs_at and shared >= 4:  # … past the glyph that differs
         platform["name_printed"] = name
         platform["name"] = listed[:shared + len(listed) - len(host)] + name[shared:]
-
-
-def _one_glyph_apart(a: str, b: str) -> bool:
-    """One character changed, dropped or added between ``a`` and ``b``."""
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return len(long_) - len(short) == 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 # --------------------------------------------------------------------- long texts
@@ -685,12 +678,7 @@ _ATTEST_WORDS = ("真实性声明", "真实性承诺")
 
 def _one_glyph_from_attest(text: str) -> bool:
     """``text`` is 真实性声明 (or 真实性承诺) with one character changed or lost."""
-    for word in _ATTEST_WORDS:
-        if len(text) == len(word) and sum(a != b for a, b in zip(text, word, strict=True)) == 1:
-            return True
-        if len(text) == len(word) - 1 and any(word[:i] + word[i + 1:] == text for i in range(len(word))):
-            return True
-    return False
+    return any(one_glyph_off(text, word) for word in _ATTEST_WORDS)
 
 
 def read_plan(doc: Document) -> _Found:

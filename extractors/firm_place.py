@@ -33,6 +33,7 @@ from functools import cache
 
 from saidao.corpus import divisions
 from saidao.corpus.divisions import Division
+from saidao.extractors.ocr_values import one_glyph_off
 
 __all__ = ["PlaceFix", "latin_lookalikes", "restore_places"]
 
@@ -58,15 +59,6 @@ def _current() -> tuple[Division, ...]:
 @cache
 def _known_names() -> frozenset[str]:
     return frozenset(d.name for d in divisions.all_divisions(current_only=False))
-
-
-def _one_glyph_off(read: str, name: str) -> bool:
-    """``read`` is ``name`` with one character changed, or with one character dropped."""
-    if len(read) == len(name):
-        return sum(a != b for a, b in zip(read, name, strict=True)) == 1
-    if len(read) == len(name) - 1:
-        return any(name[:i] + name[i + 1:] == read for i in range(len(name)))
-    return False
 
 
 def _under(division: Division, parent: Division | None, province: str) -> bool:
@@ -109,7 +101,7 @@ def _candidate(text: str, pos: int, parent: Division | None, province: str) -> t
         for length in (len(d.name), len(d.name) - 1):
             read = text[pos:pos + length]
             if len(read) == length >= shortest and read[-1] in _ENDINGS and read not in _known_names() \
-                    and pos + length < len(text) and _one_glyph_off(read, d.name):
+                    and pos + length < len(text) and one_glyph_off(read, d.name):
                 hits.setdefault(d.name, (read, d))
     if len(hits) != 1:
         return None

@@ -21,6 +21,8 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from rapidfuzz.distance import Levenshtein
+
 from saidao.extractors.numerals import parse_cn_date
 from saidao.extractors.text_width import fold_width
 
@@ -266,3 +268,20 @@ def seq_number(text: str) -> int | None:
     if not mapped.isdigit() or (_real_digits(core) == 0 and core not in "lIZSB"):
         return None
     return int(mapped) or None
+
+
+def one_glyph_off(read: str, true: str, *, added: bool = False) -> bool:
+    """``read`` is ``true`` with one character misread or lost, OCR's usual slip (with
+    ``added``, also one character too many): Levenshtein distance 1, the read never
+    longer than the true text unless ``added``.
+
+    >>> one_glyph_off("口县", "磴口县"), one_glyph_off("达翰尔族", "达斡尔族")
+    (True, True)
+    >>> one_glyph_off("磴口县县", "磴口县"), one_glyph_off("磴口县县", "磴口县", added=True)
+    (False, True)
+    >>> one_glyph_off("磴口县", "磴口县"), one_glyph_off("口", "磴口县")
+    (False, False)
+    """
+    if len(read) > len(true) and not added:
+        return False
+    return Levenshtein.distance(read, true, score_cutoff=1) == 1
