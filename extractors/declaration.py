@@ -45,6 +45,7 @@ from saidao.extractors.normalize import fold_width, pair_quotes, repair_lines
 from saidao.extractors.ocr_values import (
     Repair,
     digits_of,
+    letter_l_in_local_part,
     one_glyph_off,
     parse_ocr_date,
     repair_digits,
@@ -831,6 +832,16 @@ def _repair_unit(unit: dict[str, str], result: _Result) -> None:
             result.repairs[key], unit[key] = fixed, fixed.value
     if unit["email"] and (fixed := repair_email(unit["email"])):  # also l63.com, a shape that fits
         result.repairs["email"], unit["email"] = fixed, fixed.value
+    if unit["email"] and _read_by_ocr(result.basic.get("email")) and \
+            (fixed := letter_l_in_local_part(unit["email"])):
+        earlier = result.repairs.get("email")
+        why = f"{earlier.why}；{fixed.why}" if earlier else fixed.why
+        result.repairs["email"] = Repair(fixed.value, earlier.printed if earlier else fixed.printed, why)
+        unit["email"] = fixed.value
+
+
+def _read_by_ocr(found: _Found | None) -> bool:
+    return found is not None and found.provenance is not None and found.provenance.origin == "ocr"
 
 
 def _note_repairs(sources: dict[str, Any], result: _Result) -> dict[str, Any]:

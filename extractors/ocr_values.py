@@ -212,6 +212,40 @@ def _completed(domain: str) -> str:
     return starts[0] if len(starts) == 1 else domain
 
 
+#: A lone upright stroke between two lower-case letters of an OCR'd local part: printed
+#: it is the letter l far more often than the digit 1 (or a capital I) inside a word.
+_STROKE_IN_WORD = re.compile(r"(?<=[a-z])[1I|!丨](?=[a-z])")
+
+
+def letter_l_in_local_part(address: str) -> Repair | None:
+    """An OCR'd address whose local part has a lone 1 (or I, |) inside a lower-case word: l.
+
+    In the fonts forms are printed in, l, 1 and I are one upright stroke, and the
+    recogniser's choice between them is close to a coin toss; the shape of the
+    address decides it. A Chinese mailbox name is pinyin or initials followed by
+    digits (tongliaokj779, nmgkjt2019); a single digit *inside* a run of lower-case
+    letters, with no digit beside it, is not how such names are made. So
+    ``tong1iaokj779`` is read as ``tongliaokj779``, while ``li.ming2026`` (the 1 in a
+    run of digits), ``a1@x.com`` (nothing after it) and ``ABC1DEF`` (capitals: not
+    the lower-case word the rule reads) stay as printed. For OCR'd values only: a
+    typed address is what its writer typed.
+
+    >>> letter_l_in_local_part("tong1iaokj779@126.com").value
+    'tongliaokj779@126.com'
+    >>> letter_l_in_local_part("a1xakj375@163.com").value, letter_l_in_local_part("zhangIei@qq.com").value
+    ('alxakj375@163.com', 'zhanglei@qq.com')
+    >>> [letter_l_in_local_part(a) for a in ("li.ming2026@163.com", "kj1@163.com", "a12b@qq.com", "AB1CD@qq.com")]
+    [None, None, None, None]
+    """
+    local, at, domain = address.partition("@")
+    if not at:
+        return None
+    fixed = _STROKE_IN_WORD.sub("l", local)
+    if fixed == local:
+        return None
+    return Repair(f"{fixed}@{domain}", address, "电子邮箱用户名中夹在小写字母间的“1”按形近字母“l”读")
+
+
 def repair_email(printed: str) -> Repair | None:
     """An e-mail address whose @, dots or domain OCR damaged; None when not uniquely repairable.
 

@@ -16,8 +16,23 @@ import pytest
 
 from saidao.corpus.zones import registry
 from saidao.document import Cell, Document, Provenance, Table
-from saidao.extractors.declaration import _MOBILE, _PHONE, _POSTCODE, _Result, read_firms
-from saidao.extractors.ocr_values import parse_ocr_date, repair_digits, repair_email, seq_number
+from saidao.extractors.declaration import (
+    _MOBILE,
+    _PHONE,
+    _POSTCODE,
+    UNIT_FIELDS,
+    _Found,
+    _repair_unit,
+    _Result,
+    read_firms,
+)
+from saidao.extractors.ocr_values import (
+    letter_l_in_local_part,
+    parse_ocr_date,
+    repair_digits,
+    repair_email,
+    seq_number,
+)
 
 # --------------------------------------------------------------------------
 # the damage generator: what print OCR does to a short value
@@ -175,6 +190,27 @@ def test_hand_made_email_misreads() -> None:
     assert repair_email("kjj@nmg.gov.cn") is None  # fits: nothing to repair
     assert repair_email("kjj#a(a)b.com") is None  # two @ lookalikes: which one?
     assert repair_email("张三@163.com") is None  # no repair makes a Chinese local part valid
+
+
+def _unit_read(email: str, origin: str) -> tuple[dict[str, str], _Result]:
+    result = _Result()
+    result.basic["email"] = _Found(email, Provenance("form.pdf", page=1, origin=origin, confidence=0.9))
+    unit = {key: "" for key in UNIT_FIELDS} | {"email": email}
+    _repair_unit(unit, result)
+    return unit, result
+
+
+def test_a_stroke_inside_an_ocr_read_mailbox_name_is_the_letter_l() -> None:
+    """OCR reads l as 1 in an address's local part (tong1iaokj779): read as l, printed kept.
+    A typed address is never changed, and a 1 among digits or at a word's end stays."""
+    unit, result = _unit_read("tong1iaokj779@l26.com", "ocr")
+    assert unit["email"] == "tongliaokj779@126.com"
+    assert result.repairs["email"].printed == "tong1iaokj779@l26.com"
+    assert "形近字母" in result.repairs["email"].why and "域名" in result.repairs["email"].why
+    unit, result = _unit_read("tong1iaokj779@126.com", "text")
+    assert unit["email"] == "tong1iaokj779@126.com" and "email" not in result.repairs
+    for kept in ("li.ming2026@163.com", "kj1@163.com", "a12b@qq.com", "wang_1@163.com"):
+        assert letter_l_in_local_part(kept) is None, kept
 
 
 def test_generated_damaged_emails_never_repaired_wrongly() -> None:
