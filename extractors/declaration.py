@@ -52,6 +52,8 @@ from saidao.extractors.ocr_values import (
     repair_email,
     seq_number,
 )
+from saidao.extractors.ocr_words import restore_words
+from saidao.extractors.ocr_words import why as words_why
 from saidao.vocab import UNIT_FIELD_LABELS
 
 MEASURES_LIMIT = 500
@@ -864,17 +866,21 @@ def _check_unit(unit: dict[str, str], result: _Result) -> None:
             result.problem(f"unit.{key}", f"bad_{key}", f"{message}：{unit[key]}")
 
 
-def _places_restored(found: _Found, key: str, result: _Result) -> _Found:
+def _prose_restored(found: _Found, key: str, result: _Result, names: Sequence[str]) -> _Found:
     """An OCR'd long text with its place names restored as in firm names
     (``firm_place.restore_places``: right after a division read exactly, one glyph off
-    exactly one division under it), the reading kept as the field's repair."""
-    if not found.value or found.provenance is None or found.provenance.origin != "ocr":
+    exactly one division under it), then its lookalike glyphs where the word list says so
+    (``ocr_words.restore_words``; the form's own firm and platform names are left as
+    read). The reading is kept as the field's repair."""
+    if not found.value or not _read_by_ocr(found):
         return found
-    restored, fixes = restore_places(found.value)
-    if not fixes:
+    text, place_fixes = restore_places(found.value)
+    text, word_fixes = restore_words(text, keep=names)
+    reasons = [f.why for f in place_fixes] + ([words_why(word_fixes)] if word_fixes else [])
+    if not reasons:
         return found
-    result.repairs[key] = Repair(restored, found.value, "；".join(f.why for f in fixes))
-    return _Found(restored, found.provenance)
+    result.repairs[key] = Repair(text, found.value, "；".join(reasons))
+    return _Found(text, found.provenance)
 
 
 def _long_text(found: _Found, limit: int, field_name: str, label: str, result: _Result) -> dict[str, Any]:
@@ -923,12 +929,13 @@ def extract_declaration(doc: Document, known_codes: Iterable[str] = ()) -> dict[
     if not header["zone"]:
         result.problem("zone", "blank", "未填写高新区名称")
 
-    measures = _long_text(_places_restored(result.basic.get("measures") or _Found(""), "measures", result),
-                          MEASURES_LIMIT, "measures", "新赛道培育的举措及成效", result)
-    plan = _long_text(_places_restored(read_plan(doc), "plan", result), PLAN_LIMIT, "plan",
-                      "新赛道培育实施方案", result)
     firms = read_firms(doc, result, known_codes)
     platforms = read_platforms(doc, result, firms)
+    names = [x["name"] for x in (*firms, *platforms) if x.get("name")]
+    measures = _long_text(_prose_restored(result.basic.get("measures") or _Found(""), "measures", result, names),
+                          MEASURES_LIMIT, "measures", "新赛道培育的举措及成效", result)
+    plan = _long_text(_prose_restored(read_plan(doc), "plan", result, names), PLAN_LIMIT, "plan",
+                      "新赛道培育实施方案", result)
     statements = read_attestation(doc)
     attestation = statements["attestation"]
     if not attestation["present"]:

@@ -14,13 +14,9 @@ candidate look-up cheaply. It is kept in step by :func:`index_clause`.
 
 from __future__ import annotations
 
-import importlib
-import logging
 import re
-import sys
 import unicodedata
 from functools import lru_cache
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 import sqlite_utils
@@ -29,6 +25,7 @@ if TYPE_CHECKING:
     import jieba
 
 from saidao.corpus.lexicon import jieba_user_dict
+from saidao.corpus.words import new_tokenizer
 
 #: Extra domain words the lexicon does not carry but staff type.
 _EXTRA_WORDS = (
@@ -48,32 +45,10 @@ _WORDLIKE = re.compile(r"\w", re.UNICODE)
 _TOKEN = re.compile(r"[^\W_]+")
 
 
-def _jieba() -> ModuleType:
-    """jieba, imported on first use: opening the index must not cost its import.
-
-    jieba finds its dictionary through ``pkg_resources`` when that imports
-    (0.2 s of setuptools, deprecated) and by its own path otherwise; it is
-    hidden for jieba's import only, so the file is found by path.
-    """
-    if "jieba" in sys.modules:
-        return sys.modules["jieba"]
-    hidden = "pkg_resources" not in sys.modules
-    if hidden:
-        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import fails fast
-    try:
-        return importlib.import_module("jieba")
-    finally:
-        if hidden:
-            del sys.modules["pkg_resources"]
-
-
 @lru_cache(maxsize=1)
 def tokenizer() -> jieba.Tokenizer:
     """A private jieba tokenizer with the zone, industry and beneficiary words added."""
-    jieba = _jieba()
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
+    tok = new_tokenizer()
     for word in (*jieba_user_dict(), *_EXTRA_WORDS):
         tok.add_word(word, freq=None)
     return tok
