@@ -54,6 +54,7 @@ from saidao.extractors.ocr_values import (
 )
 from saidao.extractors.ocr_words import restore_words
 from saidao.extractors.ocr_words import why as words_why
+from saidao.extractors.person_name import restore_surname
 from saidao.vocab import UNIT_FIELD_LABELS
 
 MEASURES_LIMIT = 500
@@ -840,6 +841,9 @@ def _repair_unit(unit: dict[str, str], result: _Result) -> None:
         why = f"{earlier.why}；{fixed.why}" if earlier else fixed.why
         result.repairs["email"] = Repair(fixed.value, earlier.printed if earlier else fixed.printed, why)
         unit["email"] = fixed.value
+    if unit["contact"] and _read_by_ocr(result.basic.get("contact")) and \
+            (fixed := restore_surname(unit["contact"])):
+        result.repairs["contact"], unit["contact"] = fixed, fixed.value
 
 
 def _read_by_ocr(found: _Found | None) -> bool:

@@ -45,7 +45,7 @@ __all__ = ["LOOKALIKES", "MARGIN", "WordFix", "restore_words", "why"]
 LOOKALIKE_GROUPS = (
     "土士", "己已巳", "未末", "人入", "日曰", "千干", "天夭", "戊戌戍", "侯候", "拨拔",
     "淮准", "崇祟", "折拆", "贷货", "今令", "采釆", "免兔", "刺剌", "茶荼", "汩汨",
-    "壁璧", "辨辩", "大太", "木术", "儿几", "乌鸟", "历厉", "扰忧", "栽载",
+    "壁璧", "辨辩", "大太", "木术", "儿几", "乌鸟", "历厉", "扰忧", "栽载", "阎阁",
 )
 #: Each glyph with the glyphs it may stand for.
 LOOKALIKES: dict[str, str] = {g: group.replace(g, "") for group in LOOKALIKE_GROUPS for g in group}

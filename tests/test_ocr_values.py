@@ -213,6 +213,26 @@ def test_a_stroke_inside_an_ocr_read_mailbox_name_is_the_letter_l() -> None:
         assert letter_l_in_local_part(kept) is None, kept
 
 
+def test_an_ocr_read_contact_gets_back_the_surname_its_first_glyph_stands_for() -> None:
+    """阁 begins no surname, its one-stroke lookalike 阎 does: 阁志海 is 阎志海 (OCR'd only)."""
+    result = _Result()
+    prov = Provenance("form.pdf", page=1, origin="ocr", confidence=0.9)
+    result.basic["contact"] = _Found("阁志海", prov)
+    unit = {key: "" for key in UNIT_FIELDS} | {"contact": "阁志海"}
+    _repair_unit(unit, result)
+    assert unit["contact"] == "阎志海" and result.repairs["contact"].printed == "阁志海"
+    for kept in ("巴特尔", "乌云其其格", "王芳", "欧阳明", "阎志海"):
+        unit = {key: "" for key in UNIT_FIELDS} | {"contact": kept}
+        result.basic["contact"] = _Found(kept, prov)
+        _repair_unit(unit, result)
+        assert unit["contact"] == kept
+    result = _Result()
+    result.basic["contact"] = _Found("阁志海", Provenance("form.docx", origin="text"))
+    unit = {key: "" for key in UNIT_FIELDS} | {"contact": "阁志海"}
+    _repair_unit(unit, result)
+    assert unit["contact"] == "阁志海"  # typed: as written
+
+
 def test_generated_damaged_emails_never_repaired_wrongly() -> None:
     rng = random.Random(3)
     total = right = wrong = 0
