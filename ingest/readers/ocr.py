@@ -103,8 +103,13 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         xs, ys = read.quad[:, 0], read.quad[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
-        text, char_xs = drop_strokes(_pair_quotes(standard_glyphs(read.text)), char_xs)
-        lines.append(OcrLine(box, text, read.score, char_xs))
+        confs = read.char_confs if len(read.char_confs) == len(read.text) else []
+        line = OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, list(char_xs),
+                       list(confs), raw=read.text)  # both one character for one
+        gone = _stroke_positions(line.text)
+        if gone:
+            line.keep([i for i in range(len(line.text)) if i not in gone])
+        lines.append(line)
     return lines
 
 
@@ -123,13 +128,17 @@ def drop_strokes(text: str, char_xs: list[tuple[float, float]]
     >>> drop_strokes("引|进", [(0, 1), (1, 2), (2, 3)])
     ('引进', [(0, 1), (2, 3)])
     """
-    gone = {m.start() for m in _STROKE_BETWEEN_HANZI.finditer(text)}
+    gone = _stroke_positions(text)
     if not gone:
         return text, char_xs
     kept = "".join(ch for i, ch in enumerate(text) if i not in gone)
     if len(char_xs) == len(text):
         char_xs = [x for i, x in enumerate(char_xs) if i not in gone]
     return kept, char_xs
+
+
+def _stroke_positions(text: str) -> set[int]:
+    return {m.start() for m in _STROKE_BETWEEN_HANZI.finditer(text)}
 
 
 #: Glyphs the recogniser writes for a standard one, each replaced one for one (the
@@ -410,7 +419,7 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
         text = reads[0].text.strip() if reads else ""
         if len(text) == 1 and text in EDGE_MARKS:  # boxed on its own row, clear of the line above
             box = (mx, max(my, above.box[3] + 1), mx + mw, max(my + mh, above.box[3] + 2))
-            found.append(OcrLine(box, text, reads[0].score, [(mx, mx + mw)]))
+            found.append(OcrLine(box, text, reads[0].score, [(mx, mx + mw)], [reads[0].score], text))
     return found
 
 
@@ -462,11 +471,12 @@ def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], sid
     once = re.sub(r"(.)\1+", r"\1", added)  # one speck read as two of the same mark
     if once != added:
         text = once + line.text if side == "left" else line.text + once
-    line.text = text
+    line.text, line.raw = text, reads[0].text
     line.box = (nx0, y0, nx1, y1)
     line.char_xs = reads[0].char_xs if len(reads[0].char_xs) == len(text) else []
+    line.char_confs = reads[0].char_confs if len(reads[0].char_confs) == len(text) else []
     if once != added:
-        line.char_xs = []
+        line.char_xs, line.char_confs = [], []
 
 
 def _same_row_neighbours(lines: list[OcrLine], region: PixelBox) -> list[OcrLine]:
@@ -485,7 +495,7 @@ def _moved(line: OcrLine, dx: int, dy: int) -> OcrLine:
     x0, y0, x1, y1 = (v / MAGNIFY for v in line.box)
     box = (int(x0 + dx), int(y0 + dy), int(x1 + dx), int(y1 + dy))
     chars = [(a / MAGNIFY + dx, b / MAGNIFY + dx) for a, b in line.char_xs]
-    return OcrLine(box, line.text, line.score, chars)
+    return OcrLine(box, line.text, line.score, chars, line.char_confs, line.raw)
 
 
 def squash(text: str) -> str:
@@ -512,16 +522,14 @@ def _insert_checkboxes(lines: list[OcrLine], marks: list[BoxMark]) -> list[OcrLi
         side = mark.box[3] - mark.box[1]
         host = _host_line(lines, mark, side)
         if host is None:
-            lines.append(OcrLine(mark.box, glyph, 1.0, [(mark.box[0], mark.box[2])]))
+            lines.append(OcrLine(mark.box, glyph, 1.0, [(mark.box[0], mark.box[2])], [1.0]))
             continue
         _drop_chars_on(host, mark)
         at = sum(1 for x0, x1 in host.char_xs if (x0 + x1) / 2 < cx) if host.char_xs else (
             0 if cx <= host.box[0] else len(host.text)
         )
         piece = glyph if at == 0 or host.text[at - 1] == " " else " " + glyph
-        host.text = host.text[:at] + piece + host.text[at:]
-        if host.char_xs:
-            host.char_xs[at:at] = [(mark.box[0], mark.box[2])] * len(piece)
+        host.insert(at, piece, (mark.box[0], mark.box[2]), 1.0)  # the box detector's, not OCR's
         host.box = (min(host.box[0], mark.box[0]), host.box[1], max(host.box[2], mark.box[2]), host.box[3])
     return lines
 
@@ -532,8 +540,7 @@ def _drop_chars_on(line: OcrLine, mark: BoxMark) -> None:
         return
     keep = [i for i, (x0, x1) in enumerate(line.char_xs) if not mark.box[0] <= (x0 + x1) / 2 <= mark.box[2]]
     if len(keep) < len(line.text):
-        line.text = "".join(line.text[i] for i in keep)
-        line.char_xs = [line.char_xs[i] for i in keep]
+        line.keep(keep)
 
 
 def _host_line(lines: list[OcrLine], mark: BoxMark, side: int) -> OcrLine | None:
@@ -648,10 +655,17 @@ class _Builder:
         return [block for _, block in placed]
 
     def text_lines(self, rows: list[list[OcrLine]], **extra) -> list[TextLine]:
-        return [
-            TextLine(layout.join_row(row), self.prov(_union(row), min(ln.score for ln in row), **extra))
-            for row in rows
-        ]
+        """One TextLine per visual row, with the row's per-character confidences and, where
+        the reader repaired the reading, what the recogniser read (provenance)."""
+        out = []
+        for row in rows:
+            text, raw = layout.join_row(row), layout.join_row_raw(row)
+            confs = layout.row_confidences(row)
+            prov = self.prov(_union(row), min(ln.score for ln in row), **extra,
+                             char_confidences=[round(c, 4) for c in confs] if confs is not None else None,
+                             ocr_text=raw if raw != text else None)
+            out.append(TextLine(text, prov))
+        return out
 
     def table(self, grid: Grid, lines: list[OcrLine]) -> Table:
         by_cell: dict[tuple[int, int], list[OcrLine]] = {}
@@ -665,7 +679,7 @@ class _Builder:
             tlines = self.text_lines(rows, cell=(gc.row, gc.col))
             raw = _pair_quotes(_boxes_read_as_kou(_join(tl.text for tl in tlines)))
             conf = min((tl.provenance.confidence for tl in tlines), default=1.0)
-            prov = self.prov(gc.box, conf, cell=(gc.row, gc.col))
+            prov = self.prov(gc.box, conf, cell=(gc.row, gc.col), ocr_text=_read_as(tlines))
             cells.append(Cell(
                 row=gc.row, col=gc.col, text=normalise_boxes(raw), provenance=prov,
                 row_span=gc.row_span, col_span=gc.col_span,
@@ -688,7 +702,7 @@ class _Builder:
             tlines = self.text_lines(group)
             raw = _pair_quotes(_boxes_read_as_kou(_join(tl.text for tl in tlines)))
             conf = min(tl.provenance.confidence for tl in tlines)
-            prov = self.prov(_union([ln for row in group for ln in row]), conf)
+            prov = self.prov(_union([ln for row in group for ln in row]), conf, ocr_text=_read_as(tlines))
             out.append(Paragraph(text=normalise_boxes(raw), provenance=prov, lines=tlines,
                                  checkboxes=checkboxes_in(raw, prov)))
         return out
@@ -699,6 +713,13 @@ def _union(lines: list[OcrLine]) -> PixelBox:
         min(ln.box[0] for ln in lines), min(ln.box[1] for ln in lines),
         max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines),
     )
+
+
+def _read_as(tlines: list[TextLine]) -> str | None:
+    """A block's reading as the recogniser gave it, if a repair changed one of its lines."""
+    if all(tl.provenance.ocr_text is None for tl in tlines):
+        return None
+    return _join(tl.provenance.ocr_text or tl.text for tl in tlines)
 
 
 def _join(pieces) -> str:

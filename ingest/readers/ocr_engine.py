@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +100,16 @@ def resolve_device(device: str) -> str:
 
 @dataclass(slots=True)
 class ReadLine:
-    """One recognised line: its quadrilateral in image pixels, text, score, per-character x spans."""
+    """One recognised line: its quadrilateral in image pixels, text, score, per-character x spans
+    and per-character confidences (``char_confs``: the recogniser's probability of each
+    character at the CTC column that emitted it, one per character of ``text``, spaces
+    included; empty when rapidocr gave none). ``score`` is their mean."""
 
     quad: np.ndarray
     text: str
     score: float
     char_xs: list[tuple[float, float]]
+    char_confs: list[float] = field(default_factory=list)
 
 
 class Engine:
@@ -166,8 +170,9 @@ class Engine:
         for i, (text, score) in enumerate(zip(rec.txts, rec.scores, strict=True)):
             if float(score) < TEXT_SCORE or not str(text).strip():
                 continue
-            spans = char_spans(str(text), words[i], kept[i]) if words else []
-            lines.append(ReadLine(kept[i], str(text), float(score), spans))
+            info = words[i] if words else None
+            spans = char_spans(str(text), info, kept[i]) if info is not None else []
+            lines.append(ReadLine(kept[i], str(text), float(score), spans, char_confs(str(text), info)))
         return lines
 
 
@@ -287,6 +292,19 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
         else:
             out.append(next(it))
     return out
+
+
+def char_confs(text: str, info: Any) -> list[float]:
+    """The recogniser's confidence in each character of ``text``, or [] if unknown.
+
+    rapidocr's ``WordInfo.confs`` holds the probability of every character its
+    CTC decoding kept (spaces too), in order: exactly one per character of the
+    line's text.
+    """
+    confs = list(getattr(info, "confs", None) or [])
+    if len(confs) != len(text):
+        return []
+    return [float(c) for c in confs]
 
 
 _engines: dict[tuple[str, str], Engine] = {}
