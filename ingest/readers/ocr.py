@@ -39,7 +39,7 @@ from saidao.document import (
     TextLine,
 )
 from saidao.errors import SaidaoError
-from saidao.ingest.readers import ocr_engine
+from saidao.ingest.readers import ocr_chars, ocr_engine
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.scan_layout import BoxMark, Grid, OcrLine, PixelBox
 from saidao.ingest.wrap import join_pieces
@@ -109,6 +109,7 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         gone = _stroke_positions(line.text)
         if gone:
             line.keep([i for i in range(len(line.text)) if i not in gone])
+        ocr_chars.read_once(line)  # a glyph the recogniser emitted twice (引引进)
         lines.append(line)
     return lines
 
@@ -406,6 +407,8 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
             continue  # not a compact mark (a rule's leftover is long and thin)
         if above.box[2] - above.box[0] < 12 * size:
             continue  # a mark is broken onto a line of its own only after a full line
+        if above.text and above.text[-1] in ocr_chars.SINGLE_MARKS:
+            continue  # the line ends with its mark already: this one would be it, read twice
         top, bottom = max(0, my + mh - size), min(image.shape[0], my + mh + int(0.3 * size))
         left, right = max(0, mx - size // 2), min(image.shape[1], mx + int(1.5 * size))
         blank = np.full((bottom - top, right - left, 3), 255, np.uint8)

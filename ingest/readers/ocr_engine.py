@@ -262,8 +262,9 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
 
     The recogniser's CTC output says in which of its ``line_txt_len`` columns
     each non-space character was emitted; a column is a fixed share of the
-    line's width. Each character spans half-way to its neighbours (at most
-    one typical character wide). rapidocr's ``CalRecBoxes`` does the same
+    line's width. Each character spans the same distance either side of its
+    column: half-way to its nearer neighbour, at most half a typical character
+    pitch, so the span's middle is where the recogniser saw the character. rapidocr's ``CalRecBoxes`` does the same
     with rotated quadrilaterals and deep copies, ten times slower; pages here
     are levelled, so the line's x extent is enough.
     """
@@ -279,9 +280,12 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
     half = float(np.median(gaps)) / 2 if len(gaps) else (x1 - x0) / 2
     spans: list[tuple[float, float]] = []
     for n, centre in enumerate(centres):
-        left = centre - min(half, (centre - centres[n - 1]) / 2 if n else half)
-        right = centre + min(half, (centres[n + 1] - centre) / 2 if n + 1 < len(centres) else half)
-        spans.append((max(x0, left), min(x1, right)))
+        reach = half  # the same both sides: a span's middle is its column (ocr_chars measures it)
+        if n:
+            reach = min(reach, (centre - centres[n - 1]) / 2)
+        if n + 1 < len(centres):
+            reach = min(reach, (centres[n + 1] - centre) / 2)
+        spans.append((max(x0, centre - reach), min(x1, centre + reach)))
     out: list[tuple[float, float]] = []
     it = iter(spans)
     for i, ch in enumerate(text):
