@@ -16,6 +16,7 @@ from saidao.ingest.readers import ocr_chars
 from saidao.ingest.readers.scan_layout import OcrLine
 
 PITCH = 30.0
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
 
 def laid_out(text: str, steps: dict[int, float] | None = None, confs: dict[int, float] | None = None,
@@ -112,3 +113,104 @@ def test_a_lone_mark_under_a_line_that_ends_with_one_is_not_a_second_mark() -> N
                          settings=ReadSettings())
     text = "".join(b.text for b in blocks if isinstance(b, Paragraph)).replace(" ", "")
     assert "要素保障。" in text and "。。" not in text
+
+
+# -- a mark left out inside a line, re-read from the page (the real recogniser) ----------------
+
+def drawn_line(pieces: list[str], gap_after: dict[int, float] | None = None, size: int = 30):
+    """A page with ``pieces`` drawn on one line (``gap_after[i]`` px of extra space after
+    piece ``i``), and the reading the recogniser would give without the marks: every
+    character that is not a mark, with its x span from the font's own advance widths.
+    A mark character is drawn but left out of the reading, as a recogniser that missed
+    it would."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, size)
+    img = Image.new("RGB", (1400, 200), "white")
+    draw = ImageDraw.Draw(img)
+    x, y = 100.0, 80
+    text, spans = "", []
+    for n, piece in enumerate(pieces):
+        for ch in piece:
+            width = font.getlength(ch)
+            draw.text((x, y), ch, font=font, fill="black")
+            if ch not in "、，。；：":
+                text += ch
+                spans.append((x, x + width))
+            x += width
+        x += (gap_after or {}).get(n, 0.0)
+    box = (int(spans[0][0]) - 2, y - 4, int(x) + 4, y + size + 6)
+    return np.asarray(img), OcrLine(box, text, 0.99, spans, [0.99] * len(text), raw=text)
+
+
+def reread(image, line) -> str:
+    from saidao.ingest.readers.ocr import _read_edge_marks
+    from saidao.settings import ReadSettings
+
+    _read_edge_marks(image, [line], ReadSettings(), [], 200.0)
+    return line.text
+
+
+@pytest.mark.parametrize(("pieces", "want"), [
+    (["对新赛道重点项目给予土地", "、", "能耗等要素保障"], "对新赛道重点项目给予土地、能耗等要素保障"),
+    (["持续开展技术攻关和工艺升级", "，", "提升产品附加值"], "持续开展技术攻关和工艺升级，提升产品附加值"),
+    (["带动能源用钢产品在能源", "、"], "带动能源用钢产品在能源、"),  # at the line's end, inside its box
+])
+def test_a_mark_left_out_of_the_reading_is_read_back_from_its_cell(pieces: list[str], want: str) -> None:
+    image, line = drawn_line(pieces)
+    assert reread(image, line) == want
+    assert len(line.char_xs) == len(line.char_confs) == len(line.text)
+    assert line.raw == want.replace("、", "").replace("，", "")  # the recogniser's reading is kept
+
+
+def test_an_empty_cell_gets_nothing() -> None:
+    """A blank the width of one character (a form's letter-spaced words, a missing glyph
+    that was never printed) has no ink: nothing is written in."""
+    image, line = drawn_line(["对新赛道重点项目给予土地", "能耗等要素保障"], gap_after={0: 30.0})
+    assert reread(image, line) == "对新赛道重点项目给予土地能耗等要素保障"
+
+
+def test_a_table_column_gap_and_numbers_are_not_read_for_marks() -> None:
+    image, line = drawn_line(["企业名称统一", "社会信用代码"], gap_after={0: 150.0})
+    assert reread(image, line) == "企业名称统一社会信用代码"
+    image, line = drawn_line(["联系电话0471", "，", "6668888转分机"])
+    assert reread(image, line) == "联系电话04716668888转分机"  # between digits: never touched
+
+
+def _cut_at(image, line: OcrLine, mark_text_x: float, share: float) -> OcrLine:
+    """``line`` with its box ending ``share`` of the way into the ink of the mark drawn at
+    ``mark_text_x`` (as the detector's box cut a ， on scan set 2)."""
+    import numpy as np
+
+    cols = (np.asarray(image)[line.box[1]:line.box[3], int(mark_text_x):int(mark_text_x) + 40]
+            .min(axis=2) < 128).any(axis=0)
+    first = int(np.argmax(cols))
+    last = first + int(np.argmin(cols[first:])) - 1  # the mark's run of ink columns
+    x0, x1 = int(mark_text_x) + first, int(mark_text_x) + last
+    line.box = (line.box[0], line.box[1], int(x0 + share * (x1 - x0)), line.box[3])
+    return line
+
+
+def test_a_mark_the_lines_own_box_cuts_in_two_is_read_whole() -> None:
+    image, line = drawn_line(["持续开展技术攻关和工艺升级", "，"])
+    line = _cut_at(image, line, line.char_xs[-1][1], 0.5)
+    assert reread(image, line) == "持续开展技术攻关和工艺升级，"
+
+
+def test_a_mark_that_starts_the_next_cells_line_is_left_to_that_line() -> None:
+    """The 。 at the start of the next cell's line, just right of a label, is that line's."""
+    image, label = drawn_line(["举措及成效（500字以内）", "。引进培育光伏材料领域高层次人才"])
+    cut = len("举措及成效（500字以内）")
+    start = label.char_xs[cut - 1][1]  # where the 。 was drawn
+    nxt = OcrLine((0, label.box[1], label.box[2], label.box[3]), "。" + label.text[cut:], 0.99,
+                  [(start, start + 30.0), *label.char_xs[cut:]], [0.99] * (len(label.text) - cut + 1))
+    label = OcrLine(label.box, label.text[:cut], 0.99, label.char_xs[:cut], label.char_confs[:cut])
+    label.box = (label.box[0], label.box[1], int(label.char_xs[-1][1]) + 2, label.box[3])
+    ink = _cut_at(image, OcrLine(label.box, "", 1.0), start, 0.2).box[2]
+    nxt.box = (ink, nxt.box[1], nxt.box[2], nxt.box[3])  # its box covers all of the 。 but a sliver
+    from saidao.ingest.readers.ocr import _read_edge_marks
+    from saidao.settings import ReadSettings
+
+    _read_edge_marks(image, [label, nxt], ReadSettings(), [], 200.0)
+    assert label.text == "举措及成效（500字以内）" and nxt.text.startswith("。引进")

@@ -330,17 +330,109 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
         covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
     free = (ink > 0) & ~covered
     prose = _prose_lines(lines, grids or [])
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    _read_inner_marks(image, labels, stats, prose, settings)
     looks = 0
     for line in prose:
         if looks >= MAX_EDGE_LOOKS:
             break
         for side in ("left", "right"):
-            span = _speck_beyond(free, line, side)
+            span = _speck_beyond(free, line, side, labels, stats, covered)
             if span is None:
                 continue
             looks += 1
             _widen_if_marks(image, line, span, side, settings)
     return lines + _lone_marks(image, ink, lines, prose, settings, MAX_EDGE_LOOKS - looks)
+
+
+#: Marks that stand between two Chinese characters of running text.
+INNER_MARKS = frozenset("、，。；：")
+#: Gaps re-read per page at most (each a recognition of one small crop).
+MAX_INNER_LOOKS = 16
+#: The recogniser's confidence a re-read gap's mark needs to be written into the line.
+INNER_MARK_CONF = 0.8
+
+
+def _read_inner_marks(image: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+                      prose: list[OcrLine], settings: ReadSettings | None) -> None:
+    """Put back a 、，。；： the recogniser left out between two Chinese characters of a line.
+
+    Where two characters of a line of running text stand about two pitches apart
+    (``ocr_chars.inner_gaps``), or the line's box runs on a cell past its last
+    character (``ocr_chars.trailing_room``), a character cell is empty in the reading. If that cell
+    holds mark-sized ink, the ink alone is re-read on a blank crop the height of the
+    line (as a lone mark is); a single mark of :data:`INNER_MARKS` read with at least
+    :data:`INNER_MARK_CONF` is written in, with the crop's confidence. The cell of a
+    deliberate space holds no ink, a table's column gap is wider, and a number, a code
+    or an e-mail address has no Chinese characters around its gaps.
+    """
+    looks = 0
+    for line in prose:
+        cells = [(i, (int(line.char_xs[i - 1][1]), int(line.char_xs[i][0]) + 1))
+                 for i in ocr_chars.inner_gaps(line)]
+        if ocr_chars.trailing_room(line):
+            cells.append((len(line.text), (int(line.char_xs[-1][1]), line.box[2] + 1)))
+        for i, gap in reversed(cells):  # from the right: indices stay valid
+            if looks >= MAX_INNER_LOOKS:
+                return
+            mark = _mark_ink(labels, stats, line, gap)
+            if mark is None:
+                continue
+            looks += 1
+            read = _read_alone(image, labels, mark[0], mark[1], line.height, 0.5, settings)
+            mark_text = standard_glyphs(read[0]) if read is not None else ""
+            if read is not None and mark_text in INNER_MARKS and read[1] >= INNER_MARK_CONF:
+                line.insert(i, mark_text, (float(gap[0]), float(gap[1])), read[1])
+
+
+def _mark_ink(labels: np.ndarray, stats: np.ndarray, line: OcrLine,
+              gap: tuple[int, int]) -> tuple[list[int], PixelBox] | None:
+    """The ink components lying wholly inside ``gap`` on the line's rows, and their box, if
+    together they are the size of a mark (at most 0.6 of the line's height, more than
+    dust); else None."""
+    x0, x1 = gap
+    y0, y1 = max(0, line.box[1]), line.box[3] + 1
+    if x1 - x0 < 2:
+        return None
+    found = [int(n) for n in np.unique(labels[y0:y1, x0:x1]) if n]
+    inside = [n for n in found if stats[n][0] >= x0 - 1 and stats[n][0] + stats[n][2] <= x1 + 1
+              and stats[n][1] >= y0 - 2 and stats[n][1] + stats[n][3] <= y1 + 2]
+    if not inside:  # nothing there but the ends of the neighbours' strokes
+        return None
+    left = min(stats[n][0] for n in inside)
+    top = min(stats[n][1] for n in inside)
+    w = max(stats[n][0] + stats[n][2] for n in inside) - left
+    h = max(stats[n][1] + stats[n][3] for n in inside) - top
+    size = max(1, line.height)
+    if max(w, h) > 0.6 * size or max(w, h) < 0.1 * size or sum(stats[n][4] for n in inside) < 4:
+        return None
+    return inside, (int(left), int(top), int(left + w), int(top + h))
+
+
+def _read_alone(image: np.ndarray, labels: np.ndarray, parts: list[int], box: PixelBox, size: int,
+                reach: float, settings: ReadSettings | None) -> tuple[str, float] | None:
+    """Recognise the ink components ``parts`` (within ``box``) alone, pasted on white.
+
+    The crop is framed as a mark sits in a line ``size`` high: its bottom 0.3 of a
+    height above the crop's, the crop a line high above that (so 、 is told from ‘
+    and 。 from °), from half a height left of it to ``reach`` heights right of it.
+    Returns the single character read and its score, or None.
+    """
+    x0, _, x1, y1 = box
+    top, bottom = max(0, y1 - size), min(image.shape[0], y1 + int(0.3 * size))
+    left, right = max(0, x0 - size // 2), min(image.shape[1], x1 + int(reach * size))
+    blank = np.full((bottom - top, right - left, 3), 255, np.uint8)
+    keep = np.isin(labels[top:bottom, left:right], parts)
+    blank[keep] = image[top:bottom, left:right][keep]
+    quad = np.array([[0, 0], [right - left - 1, 0], [right - left - 1, bottom - top - 1],
+                     [0, bottom - top - 1]], np.float32)
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:
+        reads = engine.read(blank, [quad])
+    text = reads[0].text.strip() if reads else ""
+    if len(text) != 1:
+        return None
+    return text, reads[0].score
 
 
 def _prose_lines(lines: list[OcrLine], grids: list[Grid]) -> list[OcrLine]:
@@ -409,20 +501,11 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
             continue  # a mark is broken onto a line of its own only after a full line
         if above.text and above.text[-1] in ocr_chars.SINGLE_MARKS:
             continue  # the line ends with its mark already: this one would be it, read twice
-        top, bottom = max(0, my + mh - size), min(image.shape[0], my + mh + int(0.3 * size))
-        left, right = max(0, mx - size // 2), min(image.shape[1], mx + int(1.5 * size))
-        blank = np.full((bottom - top, right - left, 3), 255, np.uint8)
-        mark = ink_labels[top:bottom, left:right] == label
-        blank[mark] = image[top:bottom, left:right][mark]
-        quad = np.array([[0, 0], [right - left - 1, 0], [right - left - 1, bottom - top - 1],
-                         [0, bottom - top - 1]], np.float32)
-        engine = ocr_engine.engine(*_engine_key(settings))
-        with engine.lock:
-            reads = engine.read(blank, [quad])
-        text = reads[0].text.strip() if reads else ""
+        read = _read_alone(image, ink_labels, [label], (mx, my, mx + mw, my + mh), size, 1.5, settings)
+        text = read[0] if read else ""
         if len(text) == 1 and text in EDGE_MARKS:  # boxed on its own row, clear of the line above
             box = (mx, max(my, above.box[3] + 1), mx + mw, max(my + mh, above.box[3] + 2))
-            found.append(OcrLine(box, text, reads[0].score, [(mx, mx + mw)], [reads[0].score], text))
+            found.append(OcrLine(box, text, read[1], [(mx, mx + mw)], [read[1]], text))
     return found
 
 
@@ -437,9 +520,17 @@ def _line_above(lines: list[OcrLine], x: int, y: int) -> OcrLine | None:
     return None
 
 
-def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int] | None:
+def _speck_beyond(free: np.ndarray, line: OcrLine, side: str, labels: np.ndarray | None = None,
+                  stats: np.ndarray | None = None, covered: np.ndarray | None = None,
+                  ) -> tuple[int, int] | None:
     """The x range of uncovered ink within an em beyond the line's ``side``, if it is no
-    bigger than a punctuation mark (half the line's height); else None."""
+    bigger than a punctuation mark (half the line's height); else None.
+
+    With the page's ink components (``labels``, ``stats``) and the recognised lines'
+    boxes (``covered``), a sliver the line's own box cut off a mark (the right edge
+    of a ， whose left half the box covers) is measured as the whole mark it belongs
+    to, not as a thin leftover — unless another line's box holds most of that mark
+    (the 。 starting the next cell's line, read there already)."""
     x0, y0, x1, y1 = line.box
     height = max(1, y1 - y0)
     lo, hi = (max(0, x0 - height), x0) if side == "left" else (x1 + 1, min(free.shape[1], x1 + 1 + height))
@@ -447,10 +538,46 @@ def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int]
     if strip.size == 0 or int(strip.sum()) < 4:
         return None
     ys, xs = np.nonzero(strip)
+    if labels is not None and stats is not None and covered is not None:
+        whole = _whole_marks(labels, stats, lo + xs, max(0, y0) + ys, height)
+        if whole is not None and not _read_elsewhere(labels, covered, line, whole):
+            return whole
     w, h = int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1
     if max(w, h) > height * 0.6 or max(w, h) < height * 0.1 or not 0.4 <= w / h <= 2.5:
         return None  # bigger than a mark, a speck of dust, or a rule's long thin leftover
     return lo + int(xs.min()), lo + int(xs.max())
+
+
+def _read_elsewhere(labels: np.ndarray, covered: np.ndarray, line: OcrLine,
+                    span: tuple[int, int]) -> bool:
+    """True if over 30 % of the ink in ``span`` on the line's rows lies in another
+    recognised line's box (outside the line's own)."""
+    x0, y0, x1, y1 = line.box
+    rows = slice(max(0, y0), y1 + 1)
+    ink = labels[rows, span[0]:span[1] + 1] > 0
+    if not ink.any():
+        return False
+    elsewhere = covered[rows, span[0]:span[1] + 1].copy()
+    cols = np.arange(span[0], span[0] + elsewhere.shape[1])
+    elsewhere[:, (cols >= x0) & (cols <= x1)] = False  # the line's own box does not count
+    return float(elsewhere[ink].mean()) > 0.3
+
+
+def _whole_marks(labels: np.ndarray, stats: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                 height: int) -> tuple[int, int] | None:
+    """The x range of the ink components the pixels (xs, ys) belong to, if together they
+    have the size and shape of a mark; else None."""
+    parts = [int(n) for n in np.unique(labels[ys, xs]) if n]
+    if not parts:
+        return None
+    left = min(int(stats[n][0]) for n in parts)
+    right = max(int(stats[n][0] + stats[n][2]) for n in parts) - 1
+    top = min(int(stats[n][1]) for n in parts)
+    bottom = max(int(stats[n][1] + stats[n][3]) for n in parts) - 1
+    w, h = right - left + 1, bottom - top + 1
+    if max(w, h) > height * 0.6 or max(w, h) < height * 0.1 or not 0.4 <= w / h <= 2.5:
+        return None
+    return left, right
 
 
 def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], side: str,

@@ -264,7 +264,9 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
     each non-space character was emitted; a column is a fixed share of the
     line's width. Each character spans the same distance either side of its
     column: half-way to its nearer neighbour, at most half a typical character
-    pitch, so the span's middle is where the recogniser saw the character. rapidocr's ``CalRecBoxes`` does the same
+    pitch, so the span's middle is where the recogniser saw the character. The
+    first and last reach half a pitch outwards (what ``drop_double_reads``
+    compares a neighbouring box with). rapidocr's ``CalRecBoxes`` does the same
     with rotated quadrilaterals and deep copies, ten times slower; pages here
     are levelled, so the line's x extent is enough.
     """
@@ -279,13 +281,16 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
     gaps = np.diff(centres) if len(centres) > 1 else np.array([x1 - x0])
     half = float(np.median(gaps)) / 2 if len(gaps) else (x1 - x0) / 2
     spans: list[tuple[float, float]] = []
+    last = len(centres) - 1
     for n, centre in enumerate(centres):
         reach = half  # the same both sides: a span's middle is its column (ocr_chars measures it)
         if n:
             reach = min(reach, (centre - centres[n - 1]) / 2)
-        if n + 1 < len(centres):
+        if n < last:
             reach = min(reach, (centres[n + 1] - centre) / 2)
-        spans.append((max(x0, centre - reach), min(x1, centre + reach)))
+        left = centre - (half if n == 0 else reach)  # the line's ends reach out half a pitch:
+        right = centre + (half if n == last else reach)  # a mark there is wider than its column
+        spans.append((max(x0, left), min(x1, right)))
     out: list[tuple[float, float]] = []
     it = iter(spans)
     for i, ch in enumerate(text):
