@@ -214,3 +214,28 @@ def test_a_mark_that_starts_the_next_cells_line_is_left_to_that_line() -> None:
 
     _read_edge_marks(image, [label, nxt], ReadSettings(), [], 200.0)
     assert label.text == "举措及成效（500字以内）" and nxt.text.startswith("。引进")
+
+
+def test_a_mark_that_starts_the_page_is_read() -> None:
+    """The last page ran out of room for a sentence's 。: it stands alone above this page's
+    first line, at the text's left margin; read as its own paragraph, which the plan's
+    line repair joins to the sentence it ends."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from saidao.document import Paragraph
+    from saidao.ingest.readers.ocr import ocr_page
+    from saidao.settings import ReadSettings
+
+    img = Image.new("RGB", (1400, 500), "white")
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 30)
+    draw.text((100, 60), "。", font=font, fill="black")
+    draw.text((100, 110), "五、真实性声明", font=font, fill="black")
+    draw.text((160, 200), "本单位承诺此次新赛道的信息真实、合法，如有不实之处，本单位愿意负", font=font, fill="black")
+    draw.text((900, 40), "·", font=font, fill="black")  # a speck away from the margin stays out
+    blocks, _ = ocr_page(np.asarray(img), path="top.png", page_number=3, points_per_pixel=72 / 200,
+                         settings=ReadSettings())
+    texts = [b.text.replace(" ", "") for b in blocks if isinstance(b, Paragraph)]
+    assert texts[0] == "。" and texts[1].startswith("五、真实性声明")
+    assert not any("·" in t for t in texts)

@@ -463,7 +463,9 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
     """A mark alone on a line of its own (a paragraph's 。 broken onto the next line).
 
     Candidates: compact punctuation-sized ink that no recognised line covers, at the
-    start of the line below a full recognised line (twelve characters or more). The
+    start of the line below a full recognised line (twelve characters or more), or
+    above the page's first line at the text's left margin (a mark that starts the
+    page: :func:`_page_top_mark`). The
     mark is read alone on a blank of an em and a half (cut tight, or with the line
     above in view, the recogniser reads nothing or that line) and kept only if it
     reads as exactly one mark.
@@ -483,7 +485,13 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
             break
         x, y = int(stats[n][0]), int(stats[n][1])
         above = _line_above(prose, x, y)
-        if above is None or stats[n][4] < 4:
+        first = _first_line_below(prose, x, y + int(stats[n][3])) if above is None else None
+        if (above is None and first is None) or stats[n][4] < 4:
+            continue
+        if first is not None:  # the page starts with a mark the last page's line ran out of room for
+            ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
+            label = int(ink_labels[y + ys[0], x + xs[0]])
+            found.extend(_page_top_mark(image, ink_labels, ink_stats, label, first, covered, settings))
             continue
         ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
         label = int(ink_labels[y + ys[0], x + xs[0]])
@@ -507,6 +515,39 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
             box = (mx, max(my, above.box[3] + 1), mx + mw, max(my + mh, above.box[3] + 2))
             found.append(OcrLine(box, text, read[1], [(mx, mx + mw)], [read[1]], text))
     return found
+
+
+def _first_line_below(lines: list[OcrLine], x: int, bottom: int) -> OcrLine | None:
+    """The page's first line of running text, if (x, bottom) is above it (within one and a
+    half of its heights) and at the text's left margin (half a height either side): where
+    a mark broken off the previous page's last line stands."""
+    if not lines:
+        return None
+    first = min(lines, key=lambda ln: ln.box[1])
+    size = first.height
+    left = min(ln.box[0] for ln in lines)
+    if first.box[1] - 1.5 * size <= bottom < first.box[1] and abs(x - left) <= size / 2:
+        return first
+    return None
+
+
+def _page_top_mark(image: np.ndarray, labels: np.ndarray, stats: np.ndarray, label: int,
+                   first: OcrLine, covered: np.ndarray, settings: ReadSettings | None,
+                   ) -> list[OcrLine]:
+    """The mark alone above the page's first line (the 。 of a sentence the last page ended),
+    if the ink component ``label`` is one compact mark that reads, with at least
+    :data:`INNER_MARK_CONF`, as a closing mark (:data:`ocr_chars.SINGLE_MARKS`)."""
+    mx, my, mw, mh = (int(v) for v in stats[label][:4])
+    size = first.height
+    whole = labels[my:my + mh, mx:mx + mw] == label
+    if covered[my:my + mh, mx:mx + mw][whole].mean() > 0.3:
+        return []
+    if max(mw, mh) > 0.6 * size or max(mw, mh) < 0.12 * size or not 0.5 <= mw / mh <= 2.0:
+        return []
+    read = _read_alone(image, labels, [label], (mx, my, mx + mw, my + mh), size, 1.5, settings)
+    if read is None or read[0] not in ocr_chars.SINGLE_MARKS or read[1] < INNER_MARK_CONF:
+        return []
+    return [OcrLine((mx, my, mx + mw, my + mh), read[0], read[1], [(mx, mx + mw)], [read[1]], read[0])]
 
 
 def _line_above(lines: list[OcrLine], x: int, y: int) -> OcrLine | None:
