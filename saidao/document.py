@@ -69,6 +69,14 @@ class Provenance:
     bbox: BBox | None = None
     origin: Origin = "text"
     confidence: float = 1.0  # 1.0 for a clean text layer; OCR score otherwise
+    #: OCR only, on a line: the recogniser's confidence in each character of the line's
+    #: text (one per character, spaces included; a space or box glyph the reader placed
+    #: itself has 1.0). None where unknown, and always for a text layer.
+    char_confidences: list[float] | None = None
+    #: OCR only: what the recogniser read, where the reader's repairs (a doubled glyph
+    #: read once, a dropped 、，。 put back, 丶 → 、, a box glyph) changed it. None when
+    #: the text is the reading as it came.
+    ocr_text: str | None = None
 
     def at(self, **changes: Any) -> Provenance:
         """A copy with some fields changed (a cell's provenance from its table's)."""
@@ -230,6 +238,26 @@ class Document:
         return "\n".join(self.iter_text())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The document as JSON-ready data; the OCR-only provenance keys appear only where set,
+        so a text-layer document's JSON is what it was before they existed."""
+        data = _without_unset(asdict(self))
         data["ocr_pages"] = self.ocr_pages
         return data
+
+
+#: Provenance keys added later and left out of ``to_dict`` while None.
+_OPTIONAL_PROVENANCE = ("char_confidences", "ocr_text")
+
+
+def _without_unset(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "origin" in value and "confidence" in value:  # a provenance
+            for key in _OPTIONAL_PROVENANCE:
+                if value.get(key, 0) is None:
+                    del value[key]
+        for item in value.values():
+            _without_unset(item)
+    elif isinstance(value, list):
+        for item in value:
+            _without_unset(item)
+    return value

@@ -39,7 +39,7 @@ from saidao.document import (
     TextLine,
 )
 from saidao.errors import SaidaoError
-from saidao.ingest.readers import ocr_engine
+from saidao.ingest.readers import ocr_chars, ocr_engine
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.scan_layout import BoxMark, Grid, OcrLine, PixelBox
 from saidao.ingest.wrap import join_pieces
@@ -103,8 +103,14 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         xs, ys = read.quad[:, 0], read.quad[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
-        text, char_xs = drop_strokes(_pair_quotes(standard_glyphs(read.text)), char_xs)
-        lines.append(OcrLine(box, text, read.score, char_xs))
+        confs = read.char_confs if len(read.char_confs) == len(read.text) else []
+        line = OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, list(char_xs),
+                       list(confs), raw=read.text)  # both one character for one
+        gone = _stroke_positions(line.text)
+        if gone:
+            line.keep([i for i in range(len(line.text)) if i not in gone])
+        ocr_chars.read_once(line)  # a glyph the recogniser emitted twice (引引进)
+        lines.append(line)
     return lines
 
 
@@ -123,13 +129,17 @@ def drop_strokes(text: str, char_xs: list[tuple[float, float]]
     >>> drop_strokes("引|进", [(0, 1), (1, 2), (2, 3)])
     ('引进', [(0, 1), (2, 3)])
     """
-    gone = {m.start() for m in _STROKE_BETWEEN_HANZI.finditer(text)}
+    gone = _stroke_positions(text)
     if not gone:
         return text, char_xs
     kept = "".join(ch for i, ch in enumerate(text) if i not in gone)
     if len(char_xs) == len(text):
         char_xs = [x for i, x in enumerate(char_xs) if i not in gone]
     return kept, char_xs
+
+
+def _stroke_positions(text: str) -> set[int]:
+    return {m.start() for m in _STROKE_BETWEEN_HANZI.finditer(text)}
 
 
 #: Glyphs the recogniser writes for a standard one, each replaced one for one (the
@@ -320,17 +330,109 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
         covered[max(0, y0):y1 + 1, max(0, x0):x1 + 1] = True
     free = (ink > 0) & ~covered
     prose = _prose_lines(lines, grids or [])
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink)
+    _read_inner_marks(image, labels, stats, prose, settings)
     looks = 0
     for line in prose:
         if looks >= MAX_EDGE_LOOKS:
             break
         for side in ("left", "right"):
-            span = _speck_beyond(free, line, side)
+            span = _speck_beyond(free, line, side, labels, stats, covered)
             if span is None:
                 continue
             looks += 1
             _widen_if_marks(image, line, span, side, settings)
     return lines + _lone_marks(image, ink, lines, prose, settings, MAX_EDGE_LOOKS - looks)
+
+
+#: Marks that stand between two Chinese characters of running text.
+INNER_MARKS = frozenset("、，。；：")
+#: Gaps re-read per page at most (each a recognition of one small crop).
+MAX_INNER_LOOKS = 16
+#: The recogniser's confidence a re-read gap's mark needs to be written into the line.
+INNER_MARK_CONF = 0.8
+
+
+def _read_inner_marks(image: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+                      prose: list[OcrLine], settings: ReadSettings | None) -> None:
+    """Put back a 、，。；： the recogniser left out between two Chinese characters of a line.
+
+    Where two characters of a line of running text stand about two pitches apart
+    (``ocr_chars.inner_gaps``), or the line's box runs on a cell past its last
+    character (``ocr_chars.trailing_room``), a character cell is empty in the reading. If that cell
+    holds mark-sized ink, the ink alone is re-read on a blank crop the height of the
+    line (as a lone mark is); a single mark of :data:`INNER_MARKS` read with at least
+    :data:`INNER_MARK_CONF` is written in, with the crop's confidence. The cell of a
+    deliberate space holds no ink, a table's column gap is wider, and a number, a code
+    or an e-mail address has no Chinese characters around its gaps.
+    """
+    looks = 0
+    for line in prose:
+        cells = [(i, (int(line.char_xs[i - 1][1]), int(line.char_xs[i][0]) + 1))
+                 for i in ocr_chars.inner_gaps(line)]
+        if ocr_chars.trailing_room(line):
+            cells.append((len(line.text), (int(line.char_xs[-1][1]), line.box[2] + 1)))
+        for i, gap in reversed(cells):  # from the right: indices stay valid
+            if looks >= MAX_INNER_LOOKS:
+                return
+            mark = _mark_ink(labels, stats, line, gap)
+            if mark is None:
+                continue
+            looks += 1
+            read = _read_alone(image, labels, mark[0], mark[1], line.height, 0.5, settings)
+            mark_text = standard_glyphs(read[0]) if read is not None else ""
+            if read is not None and mark_text in INNER_MARKS and read[1] >= INNER_MARK_CONF:
+                line.insert(i, mark_text, (float(gap[0]), float(gap[1])), read[1])
+
+
+def _mark_ink(labels: np.ndarray, stats: np.ndarray, line: OcrLine,
+              gap: tuple[int, int]) -> tuple[list[int], PixelBox] | None:
+    """The ink components lying wholly inside ``gap`` on the line's rows, and their box, if
+    together they are the size of a mark (at most 0.6 of the line's height, more than
+    dust); else None."""
+    x0, x1 = gap
+    y0, y1 = max(0, line.box[1]), line.box[3] + 1
+    if x1 - x0 < 2:
+        return None
+    found = [int(n) for n in np.unique(labels[y0:y1, x0:x1]) if n]
+    inside = [n for n in found if stats[n][0] >= x0 - 1 and stats[n][0] + stats[n][2] <= x1 + 1
+              and stats[n][1] >= y0 - 2 and stats[n][1] + stats[n][3] <= y1 + 2]
+    if not inside:  # nothing there but the ends of the neighbours' strokes
+        return None
+    left = min(stats[n][0] for n in inside)
+    top = min(stats[n][1] for n in inside)
+    w = max(stats[n][0] + stats[n][2] for n in inside) - left
+    h = max(stats[n][1] + stats[n][3] for n in inside) - top
+    size = max(1, line.height)
+    if max(w, h) > 0.6 * size or max(w, h) < 0.1 * size or sum(stats[n][4] for n in inside) < 4:
+        return None
+    return inside, (int(left), int(top), int(left + w), int(top + h))
+
+
+def _read_alone(image: np.ndarray, labels: np.ndarray, parts: list[int], box: PixelBox, size: int,
+                reach: float, settings: ReadSettings | None) -> tuple[str, float] | None:
+    """Recognise the ink components ``parts`` (within ``box``) alone, pasted on white.
+
+    The crop is framed as a mark sits in a line ``size`` high: its bottom 0.3 of a
+    height above the crop's, the crop a line high above that (so 、 is told from ‘
+    and 。 from °), from half a height left of it to ``reach`` heights right of it.
+    Returns the single character read and its score, or None.
+    """
+    x0, _, x1, y1 = box
+    top, bottom = max(0, y1 - size), min(image.shape[0], y1 + int(0.3 * size))
+    left, right = max(0, x0 - size // 2), min(image.shape[1], x1 + int(reach * size))
+    blank = np.full((bottom - top, right - left, 3), 255, np.uint8)
+    keep = np.isin(labels[top:bottom, left:right], parts)
+    blank[keep] = image[top:bottom, left:right][keep]
+    quad = np.array([[0, 0], [right - left - 1, 0], [right - left - 1, bottom - top - 1],
+                     [0, bottom - top - 1]], np.float32)
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:
+        reads = engine.read(blank, [quad])
+    text = reads[0].text.strip() if reads else ""
+    if len(text) != 1:
+        return None
+    return text, reads[0].score
 
 
 def _prose_lines(lines: list[OcrLine], grids: list[Grid]) -> list[OcrLine]:
@@ -361,7 +463,9 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
     """A mark alone on a line of its own (a paragraph's 。 broken onto the next line).
 
     Candidates: compact punctuation-sized ink that no recognised line covers, at the
-    start of the line below a full recognised line (twelve characters or more). The
+    start of the line below a full recognised line (twelve characters or more), or
+    above the page's first line at the text's left margin (a mark that starts the
+    page: :func:`_page_top_mark`). The
     mark is read alone on a blank of an em and a half (cut tight, or with the line
     above in view, the recogniser reads nothing or that line) and kept only if it
     reads as exactly one mark.
@@ -381,7 +485,13 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
             break
         x, y = int(stats[n][0]), int(stats[n][1])
         above = _line_above(prose, x, y)
-        if above is None or stats[n][4] < 4:
+        first = _first_line_below(prose, x, y + int(stats[n][3])) if above is None else None
+        if (above is None and first is None) or stats[n][4] < 4:
+            continue
+        if first is not None:  # the page starts with a mark the last page's line ran out of room for
+            ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
+            label = int(ink_labels[y + ys[0], x + xs[0]])
+            found.extend(_page_top_mark(image, ink_labels, ink_stats, label, first, covered, settings))
             continue
         ys, xs = np.nonzero(free_labels[y:y + stats[n][3], x:x + stats[n][2]] == n)
         label = int(ink_labels[y + ys[0], x + xs[0]])
@@ -397,21 +507,47 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
             continue  # not a compact mark (a rule's leftover is long and thin)
         if above.box[2] - above.box[0] < 12 * size:
             continue  # a mark is broken onto a line of its own only after a full line
-        top, bottom = max(0, my + mh - size), min(image.shape[0], my + mh + int(0.3 * size))
-        left, right = max(0, mx - size // 2), min(image.shape[1], mx + int(1.5 * size))
-        blank = np.full((bottom - top, right - left, 3), 255, np.uint8)
-        mark = ink_labels[top:bottom, left:right] == label
-        blank[mark] = image[top:bottom, left:right][mark]
-        quad = np.array([[0, 0], [right - left - 1, 0], [right - left - 1, bottom - top - 1],
-                         [0, bottom - top - 1]], np.float32)
-        engine = ocr_engine.engine(*_engine_key(settings))
-        with engine.lock:
-            reads = engine.read(blank, [quad])
-        text = reads[0].text.strip() if reads else ""
+        if above.text and above.text[-1] in ocr_chars.SINGLE_MARKS:
+            continue  # the line ends with its mark already: this one would be it, read twice
+        read = _read_alone(image, ink_labels, [label], (mx, my, mx + mw, my + mh), size, 1.5, settings)
+        text = read[0] if read else ""
         if len(text) == 1 and text in EDGE_MARKS:  # boxed on its own row, clear of the line above
             box = (mx, max(my, above.box[3] + 1), mx + mw, max(my + mh, above.box[3] + 2))
-            found.append(OcrLine(box, text, reads[0].score, [(mx, mx + mw)]))
+            found.append(OcrLine(box, text, read[1], [(mx, mx + mw)], [read[1]], text))
     return found
+
+
+def _first_line_below(lines: list[OcrLine], x: int, bottom: int) -> OcrLine | None:
+    """The page's first line of running text, if (x, bottom) is above it (within one and a
+    half of its heights) and at the text's left margin (half a height either side): where
+    a mark broken off the previous page's last line stands."""
+    if not lines:
+        return None
+    first = min(lines, key=lambda ln: ln.box[1])
+    size = first.height
+    left = min(ln.box[0] for ln in lines)
+    if first.box[1] - 1.5 * size <= bottom < first.box[1] and abs(x - left) <= size / 2:
+        return first
+    return None
+
+
+def _page_top_mark(image: np.ndarray, labels: np.ndarray, stats: np.ndarray, label: int,
+                   first: OcrLine, covered: np.ndarray, settings: ReadSettings | None,
+                   ) -> list[OcrLine]:
+    """The mark alone above the page's first line (the 。 of a sentence the last page ended),
+    if the ink component ``label`` is one compact mark that reads, with at least
+    :data:`INNER_MARK_CONF`, as a closing mark (:data:`ocr_chars.SINGLE_MARKS`)."""
+    mx, my, mw, mh = (int(v) for v in stats[label][:4])
+    size = first.height
+    whole = labels[my:my + mh, mx:mx + mw] == label
+    if covered[my:my + mh, mx:mx + mw][whole].mean() > 0.3:
+        return []
+    if max(mw, mh) > 0.6 * size or max(mw, mh) < 0.12 * size or not 0.5 <= mw / mh <= 2.0:
+        return []
+    read = _read_alone(image, labels, [label], (mx, my, mx + mw, my + mh), size, 1.5, settings)
+    if read is None or read[0] not in ocr_chars.SINGLE_MARKS or read[1] < INNER_MARK_CONF:
+        return []
+    return [OcrLine((mx, my, mx + mw, my + mh), read[0], read[1], [(mx, mx + mw)], [read[1]], read[0])]
 
 
 def _line_above(lines: list[OcrLine], x: int, y: int) -> OcrLine | None:
@@ -425,9 +561,17 @@ def _line_above(lines: list[OcrLine], x: int, y: int) -> OcrLine | None:
     return None
 
 
-def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int] | None:
+def _speck_beyond(free: np.ndarray, line: OcrLine, side: str, labels: np.ndarray | None = None,
+                  stats: np.ndarray | None = None, covered: np.ndarray | None = None,
+                  ) -> tuple[int, int] | None:
     """The x range of uncovered ink within an em beyond the line's ``side``, if it is no
-    bigger than a punctuation mark (half the line's height); else None."""
+    bigger than a punctuation mark (half the line's height); else None.
+
+    With the page's ink components (``labels``, ``stats``) and the recognised lines'
+    boxes (``covered``), a sliver the line's own box cut off a mark (the right edge
+    of a ， whose left half the box covers) is measured as the whole mark it belongs
+    to, not as a thin leftover — unless another line's box holds most of that mark
+    (the 。 starting the next cell's line, read there already)."""
     x0, y0, x1, y1 = line.box
     height = max(1, y1 - y0)
     lo, hi = (max(0, x0 - height), x0) if side == "left" else (x1 + 1, min(free.shape[1], x1 + 1 + height))
@@ -435,10 +579,46 @@ def _speck_beyond(free: np.ndarray, line: OcrLine, side: str) -> tuple[int, int]
     if strip.size == 0 or int(strip.sum()) < 4:
         return None
     ys, xs = np.nonzero(strip)
+    if labels is not None and stats is not None and covered is not None:
+        whole = _whole_marks(labels, stats, lo + xs, max(0, y0) + ys, height)
+        if whole is not None and not _read_elsewhere(labels, covered, line, whole):
+            return whole
     w, h = int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1
     if max(w, h) > height * 0.6 or max(w, h) < height * 0.1 or not 0.4 <= w / h <= 2.5:
         return None  # bigger than a mark, a speck of dust, or a rule's long thin leftover
     return lo + int(xs.min()), lo + int(xs.max())
+
+
+def _read_elsewhere(labels: np.ndarray, covered: np.ndarray, line: OcrLine,
+                    span: tuple[int, int]) -> bool:
+    """True if over 30 % of the ink in ``span`` on the line's rows lies in another
+    recognised line's box (outside the line's own)."""
+    x0, y0, x1, y1 = line.box
+    rows = slice(max(0, y0), y1 + 1)
+    ink = labels[rows, span[0]:span[1] + 1] > 0
+    if not ink.any():
+        return False
+    elsewhere = covered[rows, span[0]:span[1] + 1].copy()
+    cols = np.arange(span[0], span[0] + elsewhere.shape[1])
+    elsewhere[:, (cols >= x0) & (cols <= x1)] = False  # the line's own box does not count
+    return float(elsewhere[ink].mean()) > 0.3
+
+
+def _whole_marks(labels: np.ndarray, stats: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                 height: int) -> tuple[int, int] | None:
+    """The x range of the ink components the pixels (xs, ys) belong to, if together they
+    have the size and shape of a mark; else None."""
+    parts = [int(n) for n in np.unique(labels[ys, xs]) if n]
+    if not parts:
+        return None
+    left = min(int(stats[n][0]) for n in parts)
+    right = max(int(stats[n][0] + stats[n][2]) for n in parts) - 1
+    top = min(int(stats[n][1]) for n in parts)
+    bottom = max(int(stats[n][1] + stats[n][3]) for n in parts) - 1
+    w, h = right - left + 1, bottom - top + 1
+    if max(w, h) > height * 0.6 or max(w, h) < height * 0.1 or not 0.4 <= w / h <= 2.5:
+        return None
+    return left, right
 
 
 def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], side: str,
@@ -462,11 +642,12 @@ def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], sid
     once = re.sub(r"(.)\1+", r"\1", added)  # one speck read as two of the same mark
     if once != added:
         text = once + line.text if side == "left" else line.text + once
-    line.text = text
+    line.text, line.raw = text, reads[0].text
     line.box = (nx0, y0, nx1, y1)
     line.char_xs = reads[0].char_xs if len(reads[0].char_xs) == len(text) else []
+    line.char_confs = reads[0].char_confs if len(reads[0].char_confs) == len(text) else []
     if once != added:
-        line.char_xs = []
+        line.char_xs, line.char_confs = [], []
 
 
 def _same_row_neighbours(lines: list[OcrLine], region: PixelBox) -> list[OcrLine]:
@@ -485,7 +666,7 @@ def _moved(line: OcrLine, dx: int, dy: int) -> OcrLine:
     x0, y0, x1, y1 = (v / MAGNIFY for v in line.box)
     box = (int(x0 + dx), int(y0 + dy), int(x1 + dx), int(y1 + dy))
     chars = [(a / MAGNIFY + dx, b / MAGNIFY + dx) for a, b in line.char_xs]
-    return OcrLine(box, line.text, line.score, chars)
+    return OcrLine(box, line.text, line.score, chars, line.char_confs, line.raw)
 
 
 def squash(text: str) -> str:
@@ -512,16 +693,14 @@ def _insert_checkboxes(lines: list[OcrLine], marks: list[BoxMark]) -> list[OcrLi
         side = mark.box[3] - mark.box[1]
         host = _host_line(lines, mark, side)
         if host is None:
-            lines.append(OcrLine(mark.box, glyph, 1.0, [(mark.box[0], mark.box[2])]))
+            lines.append(OcrLine(mark.box, glyph, 1.0, [(mark.box[0], mark.box[2])], [1.0]))
             continue
         _drop_chars_on(host, mark)
         at = sum(1 for x0, x1 in host.char_xs if (x0 + x1) / 2 < cx) if host.char_xs else (
             0 if cx <= host.box[0] else len(host.text)
         )
         piece = glyph if at == 0 or host.text[at - 1] == " " else " " + glyph
-        host.text = host.text[:at] + piece + host.text[at:]
-        if host.char_xs:
-            host.char_xs[at:at] = [(mark.box[0], mark.box[2])] * len(piece)
+        host.insert(at, piece, (mark.box[0], mark.box[2]), 1.0)  # the box detector's, not OCR's
         host.box = (min(host.box[0], mark.box[0]), host.box[1], max(host.box[2], mark.box[2]), host.box[3])
     return lines
 
@@ -532,8 +711,7 @@ def _drop_chars_on(line: OcrLine, mark: BoxMark) -> None:
         return
     keep = [i for i, (x0, x1) in enumerate(line.char_xs) if not mark.box[0] <= (x0 + x1) / 2 <= mark.box[2]]
     if len(keep) < len(line.text):
-        line.text = "".join(line.text[i] for i in keep)
-        line.char_xs = [line.char_xs[i] for i in keep]
+        line.keep(keep)
 
 
 def _host_line(lines: list[OcrLine], mark: BoxMark, side: int) -> OcrLine | None:
@@ -648,10 +826,17 @@ class _Builder:
         return [block for _, block in placed]
 
     def text_lines(self, rows: list[list[OcrLine]], **extra) -> list[TextLine]:
-        return [
-            TextLine(layout.join_row(row), self.prov(_union(row), min(ln.score for ln in row), **extra))
-            for row in rows
-        ]
+        """One TextLine per visual row, with the row's per-character confidences and, where
+        the reader repaired the reading, what the recogniser read (provenance)."""
+        out = []
+        for row in rows:
+            text, raw = layout.join_row(row), layout.join_row_raw(row)
+            confs = layout.row_confidences(row)
+            prov = self.prov(_union(row), min(ln.score for ln in row), **extra,
+                             char_confidences=[round(c, 4) for c in confs] if confs is not None else None,
+                             ocr_text=raw if raw != text else None)
+            out.append(TextLine(text, prov))
+        return out
 
     def table(self, grid: Grid, lines: list[OcrLine]) -> Table:
         by_cell: dict[tuple[int, int], list[OcrLine]] = {}
@@ -665,7 +850,7 @@ class _Builder:
             tlines = self.text_lines(rows, cell=(gc.row, gc.col))
             raw = _pair_quotes(_boxes_read_as_kou(_join(tl.text for tl in tlines)))
             conf = min((tl.provenance.confidence for tl in tlines), default=1.0)
-            prov = self.prov(gc.box, conf, cell=(gc.row, gc.col))
+            prov = self.prov(gc.box, conf, cell=(gc.row, gc.col), ocr_text=_read_as(tlines))
             cells.append(Cell(
                 row=gc.row, col=gc.col, text=normalise_boxes(raw), provenance=prov,
                 row_span=gc.row_span, col_span=gc.col_span,
@@ -688,7 +873,7 @@ class _Builder:
             tlines = self.text_lines(group)
             raw = _pair_quotes(_boxes_read_as_kou(_join(tl.text for tl in tlines)))
             conf = min(tl.provenance.confidence for tl in tlines)
-            prov = self.prov(_union([ln for row in group for ln in row]), conf)
+            prov = self.prov(_union([ln for row in group for ln in row]), conf, ocr_text=_read_as(tlines))
             out.append(Paragraph(text=normalise_boxes(raw), provenance=prov, lines=tlines,
                                  checkboxes=checkboxes_in(raw, prov)))
         return out
@@ -699,6 +884,13 @@ def _union(lines: list[OcrLine]) -> PixelBox:
         min(ln.box[0] for ln in lines), min(ln.box[1] for ln in lines),
         max(ln.box[2] for ln in lines), max(ln.box[3] for ln in lines),
     )
+
+
+def _read_as(tlines: list[TextLine]) -> str | None:
+    """A block's reading as the recogniser gave it, if a repair changed one of its lines."""
+    if all(tl.provenance.ocr_text is None for tl in tlines):
+        return None
+    return _join(tl.provenance.ocr_text or tl.text for tl in tlines)
 
 
 def _join(pieces) -> str:

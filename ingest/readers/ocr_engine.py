@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +100,16 @@ def resolve_device(device: str) -> str:
 
 @dataclass(slots=True)
 class ReadLine:
-    """One recognised line: its quadrilateral in image pixels, text, score, per-character x spans."""
+    """One recognised line: its quadrilateral in image pixels, text, score, per-character x spans
+    and per-character confidences (``char_confs``: the recogniser's probability of each
+    character at the CTC column that emitted it, one per character of ``text``, spaces
+    included; empty when rapidocr gave none). ``score`` is their mean."""
 
     quad: np.ndarray
     text: str
     score: float
     char_xs: list[tuple[float, float]]
+    char_confs: list[float] = field(default_factory=list)
 
 
 class Engine:
@@ -166,8 +170,9 @@ class Engine:
         for i, (text, score) in enumerate(zip(rec.txts, rec.scores, strict=True)):
             if float(score) < TEXT_SCORE or not str(text).strip():
                 continue
-            spans = char_spans(str(text), words[i], kept[i]) if words else []
-            lines.append(ReadLine(kept[i], str(text), float(score), spans))
+            info = words[i] if words else None
+            spans = char_spans(str(text), info, kept[i]) if info is not None else []
+            lines.append(ReadLine(kept[i], str(text), float(score), spans, char_confs(str(text), info)))
         return lines
 
 
@@ -257,8 +262,11 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
 
     The recogniser's CTC output says in which of its ``line_txt_len`` columns
     each non-space character was emitted; a column is a fixed share of the
-    line's width. Each character spans half-way to its neighbours (at most
-    one typical character wide). rapidocr's ``CalRecBoxes`` does the same
+    line's width. Each character spans the same distance either side of its
+    column: half-way to its nearer neighbour, at most half a typical character
+    pitch, so the span's middle is where the recogniser saw the character. The
+    first and last reach half a pitch outwards (what ``drop_double_reads``
+    compares a neighbouring box with). rapidocr's ``CalRecBoxes`` does the same
     with rotated quadrilaterals and deep copies, ten times slower; pages here
     are levelled, so the line's x extent is enough.
     """
@@ -273,9 +281,15 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
     gaps = np.diff(centres) if len(centres) > 1 else np.array([x1 - x0])
     half = float(np.median(gaps)) / 2 if len(gaps) else (x1 - x0) / 2
     spans: list[tuple[float, float]] = []
+    last = len(centres) - 1
     for n, centre in enumerate(centres):
-        left = centre - min(half, (centre - centres[n - 1]) / 2 if n else half)
-        right = centre + min(half, (centres[n + 1] - centre) / 2 if n + 1 < len(centres) else half)
+        reach = half  # the same both sides: a span's middle is its column (ocr_chars measures it)
+        if n:
+            reach = min(reach, (centre - centres[n - 1]) / 2)
+        if n < last:
+            reach = min(reach, (centres[n + 1] - centre) / 2)
+        left = centre - (half if n == 0 else reach)  # the line's ends reach out half a pitch:
+        right = centre + (half if n == last else reach)  # a mark there is wider than its column
         spans.append((max(x0, left), min(x1, right)))
     out: list[tuple[float, float]] = []
     it = iter(spans)
@@ -287,6 +301,19 @@ def char_spans(text: str, info: Any, quad: np.ndarray) -> list[tuple[float, floa
         else:
             out.append(next(it))
     return out
+
+
+def char_confs(text: str, info: Any) -> list[float]:
+    """The recogniser's confidence in each character of ``text``, or [] if unknown.
+
+    rapidocr's ``WordInfo.confs`` holds the probability of every character its
+    CTC decoding kept (spaces too), in order: exactly one per character of the
+    line's text.
+    """
+    confs = list(getattr(info, "confs", None) or [])
+    if len(confs) != len(text):
+        return []
+    return [float(c) for c in confs]
 
 
 _engines: dict[tuple[str, str], Engine] = {}

@@ -343,12 +343,40 @@ def _stands_apart(ink: np.ndarray, box: PixelBox) -> bool:
 
 @dataclass(slots=True)
 class OcrLine:
-    """One recognised text box: pixel box, text, score, and per-character x ranges."""
+    """One recognised text box: pixel box, text, score, per-character x ranges and confidences.
+
+    ``char_xs`` and ``char_confs`` are either empty (unknown) or one entry per
+    character of ``text``; every step that adds or removes characters keeps them
+    so (:meth:`keep`). ``raw`` is what the recogniser read, before the reader's
+    repairs (doubled glyphs, punctuation put back): provenance, never overwritten.
+    """
 
     box: PixelBox
     text: str
     score: float
     char_xs: list[tuple[float, float]] = field(default_factory=list)
+    char_confs: list[float] = field(default_factory=list)
+    raw: str = ""
+
+    def keep(self, indices: list[int]) -> None:
+        """Keep only the characters at ``indices`` (ascending), with their spans and confidences."""
+        if len(self.char_xs) == len(self.text):
+            self.char_xs = [self.char_xs[i] for i in indices]
+        else:
+            self.char_xs = []
+        if len(self.char_confs) == len(self.text):
+            self.char_confs = [self.char_confs[i] for i in indices]
+        else:
+            self.char_confs = []
+        self.text = "".join(self.text[i] for i in indices)
+
+    def insert(self, at: int, piece: str, span: tuple[float, float], conf: float) -> None:
+        """Put ``piece`` before character ``at``, every character of it at ``span`` with ``conf``."""
+        if len(self.char_xs) == len(self.text):
+            self.char_xs[at:at] = [span] * len(piece)
+        if len(self.char_confs) == len(self.text):
+            self.char_confs[at:at] = [conf] * len(piece)
+        self.text = self.text[:at] + piece + self.text[at:]
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -379,10 +407,37 @@ def join_row(row: list[OcrLine]) -> str:
     """Boxes of one text line, with a space where the gap is wider than about a character."""
     text = ""
     for prev, line in zip([None, *row[:-1]], row, strict=True):
-        if prev is not None and line.box[0] - prev.box[2] > 0.6 * line.height:
+        if _spaced(prev, line):
             text += " "
         text += line.text
     return text
+
+
+def join_row_raw(row: list[OcrLine]) -> str:
+    """What the recogniser read on the text line, joined as :func:`join_row` joins the text."""
+    text = ""
+    for prev, line in zip([None, *row[:-1]], row, strict=True):
+        if _spaced(prev, line):
+            text += " "
+        text += line.raw or line.text
+    return text
+
+
+def row_confidences(row: list[OcrLine]) -> list[float] | None:
+    """One confidence per character of ``join_row(row)`` (1.0 for a space put between two
+    boxes), or None when a box has none."""
+    out: list[float] = []
+    for prev, line in zip([None, *row[:-1]], row, strict=True):
+        if len(line.char_confs) != len(line.text):
+            return None
+        if _spaced(prev, line):
+            out.append(1.0)
+        out.extend(line.char_confs)
+    return out
+
+
+def _spaced(prev: OcrLine | None, line: OcrLine) -> bool:
+    return prev is not None and line.box[0] - prev.box[2] > 0.6 * line.height
 
 
 def split_paragraphs(rows: list[list[OcrLine]], page_left: float, page_right: float) -> list[list[list[OcrLine]]]:
@@ -476,13 +531,17 @@ def split_at_cells(line: OcrLine, grid: Grid) -> list[OcrLine]:
     if len(pieces) == 1:
         return [line]
     out = []
+    raw = line.raw if line.raw != line.text else ""  # a repaired box: its pieces keep the whole reading
     for _, idx in pieces:
         text = line.text[idx[0]:idx[-1] + 1]
         if not text.strip():
             continue
         xs = line.char_xs[idx[0]:idx[-1] + 1]
+        confs = line.char_confs[idx[0]:idx[-1] + 1] if len(line.char_confs) == len(line.text) else []
+        lead = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
         box = (int(xs[0][0]), line.box[1], int(xs[-1][1]), line.box[3])
-        out.append(OcrLine(box, text.strip(), line.score, xs))
+        out.append(OcrLine(box, text[lead:end], line.score, xs[lead:end], confs[lead:end], raw))
     return out
 
 
@@ -547,9 +606,7 @@ def drop_double_reads(lines: list[OcrLine]) -> list[OcrLine]:
             if overlap < 0.6 * min(prev.height, line.height) or len(line.char_xs) != len(line.text):
                 continue
             end = prev.char_xs[-1][1] if prev.char_xs else prev.box[2]  # glyphs, not the padded box
-            keep = [k for k, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > end]
-            line.text = "".join(line.text[k] for k in keep)
-            line.char_xs = [line.char_xs[k] for k in keep]
-            if keep:
+            line.keep([k for k, (x0, x1) in enumerate(line.char_xs) if (x0 + x1) / 2 > end])
+            if line.char_xs:
                 line.box = (int(line.char_xs[0][0]), line.box[1], line.box[2], line.box[3])
     return [ln for ln in lines if ln.text.strip()]
