@@ -104,13 +104,13 @@ def test_a_numeric_date_with_a_dash_read_as_a_tilde() -> None:
 
 
 def test_place_names_in_an_ocr_long_text_are_restored_with_the_reading_kept() -> None:
-    from saidao.extractors.declaration import _Found, _places_restored, _Result
+    from saidao.extractors.declaration import _Found, _prose_restored, _Result
 
     result = _Result()
     read = "依托中国邮政集团公司内蒙古自治区莫力达瓦达韩尔族自治旗杜拉尔邮政所建设中试基地。"
-    found = _places_restored(_Found(read, Provenance("scan.pdf", page=1, origin="ocr")), "measures", result)
+    found = _prose_restored(_Found(read, Provenance("scan.pdf", page=1, origin="ocr")), "measures", result, [])
     assert "莫力达瓦达斡尔族自治旗杜拉尔" in found.value and result.repairs["measures"].printed == read
-    typed = _places_restored(_Found(read, Provenance("a.docx", origin="text")), "plan", result)
+    typed = _prose_restored(_Found(read, Provenance("a.docx", origin="text")), "plan", result, [])
     assert typed.value == read  # a text layer is what was typed: left alone
 
 
