@@ -161,3 +161,20 @@ def test_a_reread_numbering_rows_differently_never_moves_a_decision_to_another_f
     assert confirm["state"] == "partial"
     split = next(d for d in decisions(index) if d["kind"] == "split")
     assert split["state"] == "valid"  # 甲 is still row 1 of the same file
+
+
+def test_the_dupes_page_shows_a_decision_whose_rows_are_gone(decided, tmp_path) -> None:
+    from starlette.testclient import TestClient
+
+    from saidao.web import create_app
+
+    index = decided
+    client = TestClient(create_app(tmp_path / "d.db", regroup_wait=None))
+    assert "企业行已不存在的人工决定" not in client.get("/dupes").text  # all valid: nothing shown
+    _record(index, V2, _declaration([JIA, DING, BING], fmt="image", path="赤峰_修改稿.jpg",
+                                    filled="2026-06-02"))
+    page = client.get("/dupes").text
+    section = page.split('id="decisions-gone"', 1)[1].split("</section>", 1)[0]
+    assert "企业行已不存在的人工决定（1 条）" in page
+    assert "确认为同一企业" in section and "部分企业行已不存在" in section
+    assert f"已不存在：{YI[0]}" in section and DING[0] not in section
