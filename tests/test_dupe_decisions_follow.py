@@ -178,3 +178,56 @@ def test_the_dupes_page_shows_a_decision_whose_rows_are_gone(decided, tmp_path) 
     assert "企业行已不存在的人工决定（1 条）" in page
     assert "确认为同一企业" in section and "部分企业行已不存在" in section
     assert f"已不存在：{YI[0]}" in section and DING[0] not in section
+
+
+def test_through_an_import_a_later_version_carries_the_decisions(tmp_path: Path) -> None:
+    """The real pipeline: ``forms/declaration.docx`` imported, decisions taken, then its
+    revision (filled a month later, its fifth firm 禾晟 replaced) imported."""
+    import shutil
+
+    import docx
+
+    from saidao.ingest.bulk import Options, ingest
+    from saidao.settings import ReadSettings
+
+    forms = Path(__file__).parent / "fixtures" / "forms"
+    first, second = tmp_path / "v1", tmp_path / "v2"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(forms / "declaration.docx", first / "申报表.docx")
+    revised = docx.Document(str(forms / "declaration.docx"))
+    for paragraph in revised.paragraphs[:6]:
+        if paragraph.text.startswith("填报时间："):
+            for run in paragraph.runs:
+                run.text = ""
+            paragraph.runs[0].text = "填报时间：2026年6月2日"
+    row = revised.tables[1].rows[5].cells
+    for cell, text in ((row[1], "包头伊利乳业有限责任公司"), (row[2], "91150291701399333L")):
+        cell.paragraphs[0].runs[0].text = text
+        for run in cell.paragraphs[0].runs[1:]:
+            run.text = ""
+    revised.save(str(second / "申报表（修改稿）.docx"))
+
+    db = tmp_path / "e2e.db"
+    options = Options(workers=1, settings=ReadSettings(ocr=False))
+    ingest([first], db, options)
+    with Index.open(db) as index:  # another zone's track lists two of the same firms
+        _record(index, OTHER, _declaration(
+            [("内蒙古草原宏宝食品股份有限公司", "911508007644901935"),
+             ("鄂尔多斯市禾晟农牧业开发有限责任公司", "91150627690061969K")],
+            fmt="docx", path="包头.docx", zone="baotou", track="稀土新材料"))
+        [hongbao] = _group_of(index, "内蒙古草原宏宝食品股份有限公司")
+        [hesheng] = _group_of(index, "鄂尔多斯市禾晟农牧业开发有限责任公司")
+        split_group(index, hongbao.group_id, ["1"], by="张三")
+        confirm_group(index, hesheng.group_id, by="张三")
+    ingest([second], db, options)
+    with Index.open(db) as index:
+        assert index.db.execute("SELECT count(*) FROM tracks").fetchone()[0] == 2
+        assert _group_of(index, "内蒙古草原宏宝食品股份有限公司") == []  # the split holds
+        states = {d["kind"]: d for d in decisions(index)}
+        assert states["split"]["state"] == "valid"
+        assert states["confirm"]["state"] == "partial"  # 禾晟 left the revised list
+        assert not any(g.confirmed for g in all_groups(index))
+        moved = index.db.execute("SELECT count(*) FROM dupe_decision_moves WHERE new_id IS NOT "
+                                 "NULL").fetchone()[0]
+    assert moved == 1  # 草原宏宝 to the revision's row
