@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache, lru_cache
 from typing import Any
 
 from saidao.document import CHECKED, Document, Paragraph
@@ -52,22 +53,41 @@ _MAX_LABEL = 16
 #: Labels of this many characters or more are matched with one glyph off.
 _FUZZY_FROM = 4
 _COLON = re.compile(r"[：:]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+_VOCABULARIES = (HEADER_LABELS, BASIC_LABELS, FIRM_COLUMNS, PLATFORM_COLUMNS)
+#: A text longer than this is a value, never a label (the longest label is 21 characters).
+_MAX_TEXT = 40
+
+
+@cache
+def _fuzzy_variants(which: int) -> tuple[tuple[str, str], ...]:
+    """(label key, field) of each variant long enough to match with one glyph off."""
+    vocabulary = _VOCABULARIES[which]
+    return tuple((key, field) for field, variants in vocabulary.items() for variant in variants
+                 if len(key := label_key(variant)) >= _FUZZY_FROM)
 
 
 def near_label(text: str, vocabulary: dict[str, tuple[str, ...]]) -> str | None:
     """The field ``text`` labels: as the extractor matches it (``match_label``), else a
     variant of four or more characters with one glyph misread, lost or added (a scan)."""
-    field = match_label(text, vocabulary)
+    if not _CJK.search(text) or len(text) > _MAX_TEXT:
+        return None  # every label the form prints holds Chinese (E-mail is no part here)
+    return _near_label(text, next(i for i, v in enumerate(_VOCABULARIES) if v is vocabulary))
+
+
+@lru_cache(maxsize=8192)
+def _near_label(text: str, which: int) -> str | None:
+    field = match_label(text, _VOCABULARIES[which])
     if field is not None:
         return field
     key = label_key(text)
-    if len(key) < _FUZZY_FROM - 1 or len(key) > 40:
+    if len(key) < _FUZZY_FROM - 1:
         return None
-    for field, variants in vocabulary.items():
-        for variant in variants:
-            wanted = label_key(variant)
-            if len(wanted) >= _FUZZY_FROM and one_glyph_off(key, wanted, added=True):
-                return field
+    for wanted, field in _fuzzy_variants(which):
+        if abs(len(wanted) - len(key)) <= 1 and one_glyph_off(key, wanted, added=True):
+            return field
     return None
 
 
@@ -99,7 +119,11 @@ def _listing_headers(doc: Document) -> Iterator[list[str]]:
 
 
 def form_parts(doc: Document) -> list[str]:
-    """The form's distinctive parts this document carries (keys of :data:`FORM_PARTS`)."""
+    """The form's distinctive parts this document carries (keys of :data:`FORM_PARTS`).
+
+    A listing counts only with a firm or platform in it (``classify.filled_firm_rows``): a
+    notice's own application form (企业名称 | 统一社会信用代码 | 申请额度 …) heads a table
+    like the firm listing's, but holds no firm."""
     found: set[str] = set()
     for text in _label_texts(doc):
         for vocabulary in (BASIC_LABELS, HEADER_LABELS):
@@ -113,6 +137,8 @@ def form_parts(doc: Document) -> list[str]:
             fields = {near_label(t, vocabulary) for t in texts}
             if any(required <= fields for required in headers):
                 found.add(part)
+    if found & {"firms", "platforms"} and not filled_firm_rows(doc):
+        found -= {"firms", "platforms"}
     return [part for part in FORM_PARTS if part in found]
 
 
@@ -128,14 +154,15 @@ _UNIT_KEYS = ("name", "address", "contact", "postcode", "department", "title", "
 
 
 def nothing_filled(result: dict[str, Any], doc: Document) -> bool:
-    """A declaration read from a form with every box empty: no zone, date, contact, unit
-    detail, ticked box, firm, platform or 举措及成效. (The track's name and the plan do not
-    count: a policy that prints the form as its attachment fills them from its own prose,
-    its naming guidance ``新赛道名称：…`` and whatever follows a 实施方案 heading.)"""
-    header = result.get("header") or {}
+    """A declaration read from a form with every box empty: no known zone, unit detail,
+    ticked box, firm, platform or 举措及成效. The header lines, the track's name and the plan
+    do not count: a policy that prints the blank form as its attachment fills them from its
+    own prose (every paragraph before the form's first table is a "header line": its
+    naming guidance ``新赛道名称：…``, a line starting 高新区…, 联系人：…, 申报时间：…, and the
+    text after a 实施方案 heading)."""
     unit = result.get("unit") or {}
     measures = result.get("measures") or {}
-    return not (header.get("zone") or header.get("filled_at") or header.get("contact")
+    return not ((result.get("zone") or {}).get("id")
                 or any(unit.get(k) for k in _UNIT_KEYS) or _ticked(doc)
                 or result.get("firms") or result.get("platforms") or measures.get("text"))
 

@@ -201,3 +201,37 @@ def test_a_letter_forced_as_a_declaration_names_what_was_looked_for() -> None:
     assert caught.value.reason == "not_declaration"
     assert "新赛道名称、所属方向、高新区情况" in caught.value.message_zh
     assert extract_document(doc)["kind"] == "other"  # by content: as before
+
+
+def test_a_notice_whose_own_application_form_heads_a_firm_column_is_no_declaration() -> None:
+    """阿拉善盟's 创新券 notice attaches its 申请表 (企业名称 | 统一社会信用代码 | 申请额度 |
+    联系人): a firm listing's header, but no firm in it. Forced, it used to import a track
+    whose one "firm" was 申请额度 with the code 联系人."""
+    from saidao.ingest.read import read
+
+    doc = read(FIXTURES / "policy_set" / "out" / "notice_02.txt", NO_OCR)
+    assert form_parts(doc) == []
+    with pytest.raises(SaidaoError) as caught:
+        extract_document(doc, "declaration")
+    assert caught.value.reason == "not_declaration"
+
+
+@pytest.mark.slow
+def test_every_policy_of_the_fixtures_forced_as_a_declaration_is_refused() -> None:
+    """The born-digital policies of the repository (seed set, real-world set in every format,
+    OFD), forced: none becomes a track; the one that prints the blank form is blank."""
+    from saidao.ingest.extract import extract_file
+
+    paths = [p for pattern in ("policy_set/out/*", "policies/*.docx", "policies/*.pdf",
+                               "ofd_real/*.ofd", "policies_unseen/*.txt")
+             for p in sorted(FIXTURES.glob(pattern))
+             if p.suffix != ".json" and ".scan." not in p.name]
+    assert len(paths) > 100
+    reasons = {}
+    for path in paths:
+        with pytest.raises(SaidaoError) as caught:
+            extract_file(path, "declaration", NO_OCR)
+        reasons[path.name] = caught.value.reason
+    blank = {name for name, reason in reasons.items() if reason == "blank_declaration"}
+    assert blank <= {"000_85343553a506e6d7.docx", "000_85343553a506e6d7.pdf"}
+    assert set(reasons.values()) <= {"not_declaration", "blank_declaration"}
