@@ -162,6 +162,70 @@ def follow_decisions(db: sqlite_utils.Database, held: Held, why: str) -> int:
     return len(moved)
 
 
+def repair_decisions(db: sqlite_utils.Database) -> int:
+    """Once, on upgrade: decisions taken before they followed the firm may name rows of a
+    source that is no longer its track's primary (another form took over, a later version
+    superseded). Each such row goes to the track's current row of the same firm, read from
+    the source's stored extraction; a row whose firm cannot be told (no such row number, or
+    two firms with it) or is not in the track now stays as it is (shown gone). Returns the
+    number of rows moved."""
+    if not _has_tables(db):
+        return 0
+    decisions = db.execute("SELECT id, mentions, others FROM dupe_decisions ORDER BY id").fetchall()
+    if not decisions:
+        return 0
+    current = {f"{sha}#{int(seq or 0)}" for sha, seq in db.execute(
+        "SELECT sha256, seq FROM current_firm_rows")}
+    moved_total, at = 0, _now()
+    for did, mentions, others in decisions:
+        left, right = json.loads(mentions), json.loads(others)
+        taken = {m for m in (*left, *right) if m in current}
+        moved: dict[str, tuple[str, int, Firm]] = {}
+        for old in (m for m in (*left, *right) if m not in current and not m.startswith(GONE)):
+            found = _firm_now(db, old, taken)
+            if found is not None:
+                moved[old] = found
+                taken.add(found[0])
+        if not moved:
+            continue
+        db.execute("UPDATE dupe_decisions SET mentions = ?, others = ? WHERE id = ?",
+                   [json.dumps([moved[m][0] if m in moved else m for m in left]),
+                    json.dumps([moved[m][0] if m in moved else m for m in right]), did])
+        for old, (new, track_id, firm) in moved.items():
+            db.execute(
+                "INSERT INTO dupe_decision_moves(decision_id, track_id, old_id, new_id, name, "
+                "name_key, uscc_printed, moved_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [did, track_id, old, new, firm.name, firm.key, firm.printed, at,
+                 "升级：此前主来源更换时未随企业转入，现转入赛道现在的企业行"])
+        moved_total += len(moved)
+    return moved_total
+
+
+def _firm_now(db: sqlite_utils.Database, old: str, taken: set[str]
+              ) -> tuple[str, int, Firm] | None:
+    """The current row, in the track ``old``'s file is a non-primary source of, of the firm
+    ``old`` named (from that source's stored extraction): (identity, track, firm) or None."""
+    sha256, _, seq_text = old.rpartition("#")
+    if not seq_text.isdigit():
+        return None
+    for track_id, raw in db.execute(
+            "SELECT s.track_id, d.raw FROM declarations d JOIN track_sources s "
+            "ON s.declaration_id = d.declaration_id WHERE d.file_sha256 = ? "
+            "AND s.role IN ('evidence', 'superseded')", [sha256]).fetchall():
+        firms = [f for f in (json.loads(raw or "{}").get("firms") or [])
+                 if int(f.get("seq") or 0) == int(seq_text)]
+        if len(firms) != 1:
+            continue  # no such row, or two firms with one number: the firm cannot be told
+        name = firms[0].get("name") or ""
+        firm = Firm(old, name, name_key(name) if name else "", firms[0].get("uscc_printed") or "")
+        now_file = track_file(db, track_id)
+        rows = _rows(db, track_id, now_file) if now_file else []
+        new = _same_firm(firm, rows, taken)
+        if new is not None:
+            return new, track_id, firm
+    return None
+
+
 # ---------------------------------------------------------------- reading
 
 
@@ -206,7 +270,8 @@ def decision_states(db: sqlite_utils.Database) -> list[dict[str, Any]]:
                     "name": row["name"] if row else known.get("name"),
                     "track_id": row["track_id"] if row else known.get("track_id"),
                     "seq": row["seq"] if row else None,
-                    "gone_note": None if row else known.get("note") or "来源文件已不是当前文件",
+                    "gone_note": None if row else known.get("note") or
+                    "该行已不在任何当前赛道的企业名录中（来源文件已更换、拆出或不再是当前文件）",
                 })
         present = sum(m["present"] for m in members)
         state = "valid" if present == len(members) else "gone" if present == 0 else "partial"

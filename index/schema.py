@@ -527,6 +527,9 @@ def _v13_decision_moves(db: sqlite_utils.Database) -> None:
         "moved_at TEXT NOT NULL, note TEXT)")
     db.execute("CREATE INDEX dupe_decision_moves_track ON dupe_decision_moves(track_id)")
     db.execute("CREATE INDEX dupe_decision_moves_decision ON dupe_decision_moves(decision_id)")
+    from saidao.index.dupe_follow import repair_decisions  # the index package's own rule
+
+    repair_decisions(db)  # decisions lost by a merge before they followed the firm
     db.conn.execute(
         "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
         ("dupe_decision_moves", "重复企业决定随企业转移的记录：赛道主来源更换（另一形式、新版本、重新读取、拆出）"

@@ -231,3 +231,32 @@ def test_through_an_import_a_later_version_carries_the_decisions(tmp_path: Path)
         moved = index.db.execute("SELECT count(*) FROM dupe_decision_moves WHERE new_id IS NOT "
                                  "NULL").fetchone()[0]
     assert moved == 1  # 草原宏宝 to the revision's row
+
+
+def test_the_upgrade_repairs_decisions_a_merge_lost_before(decided) -> None:
+    """An index whose decisions were taken, and then lost by a take-over, before decisions
+    followed the firm: the migration's ``repair_decisions`` moves them by firm."""
+    from saidao.index.dupe_follow import repair_decisions
+
+    index = decided
+    before = list(index.db.execute("SELECT id, mentions, others FROM dupe_decisions"))
+    _record(index, DOCX, _declaration([BING, YI, JIA], fmt="docx", path="赤峰.docx"))
+    with index.db.conn:  # as the old code left it: the decisions on the scan's rows
+        for did, mentions, others in before:
+            index.db.execute("UPDATE dupe_decisions SET mentions = ?, others = ? WHERE id = ?",
+                             [mentions, others, did])
+        index.db.execute("DROP TABLE dupe_decision_moves")  # the index before the upgrade
+    from saidao.index import schema
+
+    step = next(m for m in schema.MIGRATIONS if m.__name__.endswith("_decision_moves"))
+    with index.db.conn:
+        step(index.db)  # the upgrade, as ``schema.migrate`` runs it
+    moves = list(index.db.query("SELECT old_id, new_id, note FROM dupe_decision_moves"))
+    assert {(m["old_id"], m["new_id"]) for m in moves} == {(f"{SCAN}#1", f"{DOCX}#3"),
+                                                          (f"{SCAN}#2", f"{DOCX}#2")}
+    assert all(m["note"].startswith("升级") for m in moves)
+    assert [d["state"] for d in decisions(index)] == ["valid", "valid"]
+    assert f"{DOCX}#3" in _decision_ids(index) and f"{DOCX}#2" in _decision_ids(index)
+    assert _group_of(index, JIA[0]) == [] and _group_of(index, YI[0])[0].confirmed
+    with index.db.conn:
+        assert repair_decisions(index.db) == 0  # once: nothing left to move
