@@ -10,9 +10,11 @@ vocabulary (``form_labels``) as the extractor reads them, plus one glyph OCR got
 wrong (``ocr_values.one_glyph_off``: 新赛遒名称, 统一信用代玛). Labels a notice prints
 as well (联系人, 联系电话, 申报时间, 高新区, 地址) count for nothing alone.
 
-The opposite mistake, ``--kind policy`` forced on a filled form, is told by
-:func:`filled_form`: the form's basic-information table and its firm listing with
-firms in it, and none of a policy's own marks (发文字号, 发文机关).
+A listing counts only with a firm or platform in it, and a form found with every box
+empty is told by :func:`nothing_filled`. The opposite mistake, ``--kind policy``
+forced on a filled form, is told by :func:`filled_form` (the form's parts and its
+filled firm rows) with none of a policy's own marks (发文字号, 发文机关):
+``extractors.extract.refuse_form_as_policy``.
 """
 
 from __future__ import annotations
