@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from saidao.index.cache import cached, latest, refresh
 from saidao.index.db import IndexLike, as_database, now
+from saidao.index.dupe_follow import STATE_LABELS, decision_states
 from saidao.index.dupe_model import Decision, Group, Link, Mention, mention_id
 from saidao.index.dupe_rules import MAX_BLOCK, find_groups, group_id_for
 from saidao.index.dupe_store import StoredGroup, groups_codec
 from saidao.index.firm_rows import mentions
 from saidao.index.schema import create_firm_tables
+from saidao.vocab import DUPE_DECISION_LABELS
 
 __all__ = [
     "GROUPS_DEPEND",
     "MAX_BLOCK",
+    "DECISION_LABELS",
+    "STATE_LABELS",
     "Decision",
     "Group",
     "Link",
@@ -34,6 +39,7 @@ __all__ = [
     "all_groups",
     "compute_groups",
     "confirm_group",
+    "decisions",
     "find_group",
     "find_groups",
     "group_id_for",
@@ -80,6 +86,18 @@ def record_decision(index: IndexLike, decision: Decision, group_id: str = "",
             "decided_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [decision.kind, group_id, json.dumps(list(decision.mentions)),
              json.dumps(list(decision.others)), decision.by, decision.at or now(), note])
+
+
+def decisions(index: IndexLike, only_gone: bool = False) -> list[dict[str, Any]]:
+    """The staff decisions, each with the rows it names and whether they are still firm rows
+    of current files (``dupe_follow.decision_states``: a decision whose rows are gone is
+    shown as such; it applies to no other firm). ``only_gone``: the decisions with a row
+    gone. Memoised per data state (the web's /dupes shows the gone ones). Read-only."""
+    states = cached(index, "dupe_decision_states", decision_states, GROUPS_DEPEND)
+    return [d for d in states if d["state"] != "valid"] if only_gone else states
+
+
+DECISION_LABELS = DUPE_DECISION_LABELS  # saidao.vocab
 
 
 def compute_groups(index: IndexLike) -> list[Group]:

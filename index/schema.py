@@ -515,11 +515,33 @@ def _v12_link_state(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v13_decision_moves(db: sqlite_utils.Database) -> None:
+    """Duplicate-group decisions follow the firm when a track's rows are replaced
+    (``index.dupe_follow``): each move of a decided row to the same firm's new row, or to
+    gone, with the firm's name and code, when and why. The decision row holds the rows it
+    names now; this table holds how they got there."""
+    db.execute(
+        "CREATE TABLE dupe_decision_moves (id INTEGER PRIMARY KEY, "
+        "decision_id INTEGER NOT NULL REFERENCES dupe_decisions(id), track_id INTEGER, "
+        "old_id TEXT NOT NULL, new_id TEXT, name TEXT, name_key TEXT, uscc_printed TEXT, "
+        "moved_at TEXT NOT NULL, note TEXT)")
+    db.execute("CREATE INDEX dupe_decision_moves_track ON dupe_decision_moves(track_id)")
+    db.execute("CREATE INDEX dupe_decision_moves_decision ON dupe_decision_moves(decision_id)")
+    from saidao.index.dupe_follow import repair_decisions  # the index package's own rule
+
+    repair_decisions(db)  # decisions lost by a merge before they followed the firm
+    db.conn.execute(
+        "INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)",
+        ("dupe_decision_moves", "重复企业决定随企业转移的记录：赛道主来源更换（另一形式、新版本、重新读取、拆出）"
+         "后，决定中的企业行转到同一企业的新行，或记为已不存在",
+         "each move of a duplicate-group decision's row to the same firm's new row, or to gone"))
+
+
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_versions,
     _v6_cached_answers, _v7_views, _v8_policy_validity, _v9_file_fates, _v10_track_sources,
-    _v11_region_figures, _v12_link_state]
+    _v11_region_figures, _v12_link_state, _v13_decision_moves]
 
 
 def version(db: sqlite_utils.Database) -> int:

@@ -29,11 +29,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
+from pathlib import PurePath
 from typing import Any
 
 import sqlite_utils
 
 from saidao.extractors.firm_name import name_key, same_firm_score
+from saidao.index.dupe_follow import decided_rows, follow_decisions, track_file
 
 ROLES_ZH = {"primary": "主来源", "evidence": "佐证", "superseded": "旧版本", "split": "已拆出"}
 #: Firm lists at least this alike (matched firms / the longer list) are one declaration's.
@@ -185,7 +187,7 @@ def place_declaration(db: sqlite_utils.Database, declaration_id: int, sha256: st
     rank = source_rank(result)
     if reuse_track is not None:
         _add_source(db, reuse_track, declaration_id, sha256, "primary", rank, "重新读取")
-        make_primary(db, reuse_track, declaration_id, result)
+        make_primary(db, reuse_track, declaration_id, result, "重新读取")
         return reuse_track
     match = find_track(db, result, exclude_sha=sha256)
     if match is None:
@@ -229,7 +231,13 @@ def _take_over(db: sqlite_utils.Database, track_id: int, old_primary: int,
     declaration_id, sha256, rank, result = new
     _set_role(db, track_id, old_primary, *old_becomes)
     _add_source(db, track_id, declaration_id, sha256, "primary", rank, note)
-    make_primary(db, track_id, declaration_id, result)
+    make_primary(db, track_id, declaration_id, result, f"主来源更换为{_when(result)}的{_form_zh(result)}")
+
+
+def _form_zh(result: dict[str, Any]) -> str:
+    """The arrival's form as staff read it (the file's name)."""
+    path = (result.get("source") or {}).get("path") or ""
+    return f"文件“{PurePath(path).name}”" if path else "文件"
 
 
 def _when(result: dict[str, Any]) -> str:
@@ -293,15 +301,28 @@ def _new_track(db: sqlite_utils.Database, declaration_id: int, result: dict[str,
 
 
 def make_primary(db: sqlite_utils.Database, track_id: int, declaration_id: int,
-                 result: dict[str, Any]) -> None:
-    """The track's rows become this declaration's: firm and platform rows, track fields."""
+                 result: dict[str, Any], why: str = "主来源更换") -> None:
+    """The track's rows become this declaration's: firm and platform rows, track fields.
+    A person's corrections and duplicate-group decisions follow each firm to its new row
+    (``why`` is noted with each decision moved, ``index.dupe_follow``)."""
+    # the rows' file before the change; on a re-read the old declaration row is already
+    # gone, and the file is the same one
+    old_file = track_file(db, track_id) or _file_of(db, declaration_id)
+    decided = decided_rows(db, track_id, old_file)
     db.execute("UPDATE tracks SET declaration_id = ? WHERE track_id = ?",
                [declaration_id, track_id])
     corrected = _corrected_firms(db, track_id)
     drop_rows(db, track_id)
     _fill_rows(db, track_id, result)
     _carry_corrections(db, track_id, corrected)
+    follow_decisions(db, decided, why)
     _refresh_track_values(db, track_id)
+
+
+def _file_of(db: sqlite_utils.Database, declaration_id: int) -> str | None:
+    row = db.execute("SELECT file_sha256 FROM declarations WHERE declaration_id = ?",
+                     [declaration_id]).fetchone()
+    return row[0] if row else None
 
 
 def drop_rows(db: sqlite_utils.Database, track_id: int) -> None:
@@ -436,7 +457,8 @@ def split_source(db: sqlite_utils.Database, track_id: int, which: str) -> int:
                 "SELECT raw FROM declarations WHERE declaration_id = ?",
                 [heir["declaration_id"]]))["raw"])
             _set_role(db, track_id, heir["declaration_id"], "primary", "拆分后成为主来源")
-            make_primary(db, track_id, heir["declaration_id"], heir_raw)
+            make_primary(db, track_id, heir["declaration_id"], heir_raw,
+                         f"来源文件“{PurePath(source['path'] or '').name}”已拆出，主来源更换")
         new_id = _new_track(db, source["declaration_id"], raw)
         _add_source(db, new_id, source["declaration_id"], source["sha256"], "primary",
                     source["rank"], f"由赛道 {track_id} 拆出")
@@ -445,8 +467,6 @@ def split_source(db: sqlite_utils.Database, track_id: int, which: str) -> int:
 
 
 def _names(source: dict[str, Any], which: str) -> bool:
-    from pathlib import PurePath
-
     which = which.strip()
     path = source.get("path") or ""
     return bool(which) and (which in (path, source.get("origin"), PurePath(path).name)
@@ -468,7 +488,9 @@ def forget_declarations(db: sqlite_utils.Database, sha256: str) -> int | None:
                             [declaration_id]).fetchall()
         for (tid,) in orphan:
             if tid != keep:  # a track of this file only (before track_sources existed)
+                decided = decided_rows(db, tid, sha256)
                 drop_rows(db, tid)
+                follow_decisions(db, decided, "来源文件重新读取")  # no rows: written gone
                 db.execute("DELETE FROM track_links WHERE track_id = ?", [tid])
                 db.execute("DELETE FROM tracks WHERE track_id = ?", [tid])
         db.execute("DELETE FROM declarations WHERE declaration_id = ?", [declaration_id])

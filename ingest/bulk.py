@@ -323,7 +323,8 @@ def work(
                 return {"spread": pages, "pages": total}
         with pageprogress.reading(display):
             doc = read(path, settings, sha256)
-        result = extract_document(doc, kind)
+        # scanned pages read without OCR: not all there to judge a forced kind by
+        result = extract_document(doc, kind, check_kind=settings.ocr or not doc.ocr_pages)
         result["source"]["path"] = display
         if not is_clean(path):  # a GBK name: provenance holds the OS name, stored decoded
             result = _readable_strings(result, path, display)

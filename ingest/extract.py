@@ -20,5 +20,7 @@ __all__ = ["extract_file"]
 def extract_file(
     path: str | Path, kind: str | None = None, settings: ReadSettings = DEFAULT
 ) -> dict[str, Any]:
-    """Read ``path`` and extract it; raises ``SaidaoError`` for bad input."""
-    return extract_document(read(path, settings), kind)
+    """Read ``path`` and extract it; raises ``SaidaoError`` for bad input (a ``kind`` the
+    content contradicts too, unless scanned pages went unread for want of OCR)."""
+    doc = read(path, settings)
+    return extract_document(doc, kind, check_kind=settings.ocr or not doc.ocr_pages)

@@ -117,6 +117,35 @@ def dupes_split(
     err.print(f"已拆分：{group.name}，拆出 {len(mentions)} 行")
 
 
+@dupes_app.command("decisions")
+def dupes_decisions(
+    gone: bool = typer.Option(False, "--gone", help="只列出有企业行已不存在的决定"),
+    as_json: bool = JSON_OPTION,
+    db: Path = DB_OPTION,
+) -> None:
+    """列出人工确认/拆分的决定及其状态：赛道主来源更换后决定随企业转入新行；
+    企业已不在名录中的行标为“已不存在”，不会作用于其他企业。"""
+    from saidao.index.dupes import DECISION_LABELS, decisions
+
+    with open_index(db) as index:
+        found = decisions(index, only_gone=gone)
+    if as_json:
+        print_json({"decisions": found})
+        return
+    table = RichTable(title=f"重复企业的人工决定：{len(found)} 条")
+    for header in ("编号", "决定", "状态", "企业行（赛道/行：名称）", "经办人", "时间"):
+        table.add_column(header, overflow="fold")
+    for d in found:
+        rows = "\n".join(
+            (f"赛道{m['track_id']}第{m['seq']}行：{m['name']}" if m["present"] else
+             f"已不存在：{m['name'] or m['mention_id']}（{m['gone_note']}）")
+            + ("（拆出）" if d["kind"] == "split" and m["side"] == "mentions" else "")
+            for m in d["members"])
+        table.add_row(str(d["id"]), DECISION_LABELS.get(d["kind"], d["kind"]), d["state_zh"],
+                      rows, d["decided_by"] or "", d["decided_at"] or "")
+    Console().print(table)
+
+
 # ---------------------------------------------------------------- registers
 
 

@@ -203,7 +203,9 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="文件、文件夹或 .zip 压缩包，可多个"),
     db: Path = typer.Option(Path("saidao.db"), "--db", help="索引数据库文件"),
     workers: int = typer.Option(0, "--workers", help="并行进程数（默认 CPU 核数）"),
-    kind: str | None = typer.Option(None, "--kind", help="declaration 或 policy；默认按内容判断"),
+    kind: str | None = typer.Option(
+        None, "--kind", help="declaration 或 policy；默认按内容判断。与内容不符的文件（无申报表栏目、空白申报表、"
+        "填好的申报表按政策导入）不导入，并说明原因"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只显示将如何处理，不写入索引"),
     no_ocr: bool = typer.Option(
         False, "--no-ocr", help="不做文字识别（含扫描页的文件记为“待识别”，下次不加此项时识别）"),

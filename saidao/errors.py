@@ -45,6 +45,20 @@ REASONS: dict[str, tuple[str, str]] = {
         "待识别：含扫描页，本次未做文字识别（--no-ocr）；下次不加 --no-ocr 导入时识别",
         "waiting for OCR: scanned pages were not read (--no-ocr); the next run without it reads them",
     ),
+    # a kind forced with --kind that the content contradicts (extractors.form_presence)
+    "not_declaration": (
+        "按申报表导入，但文件中未找到申报表的栏目，未导入",
+        "forced as a declaration, but none of the declaration form's labels are in the file; "
+        "not imported",
+    ),
+    "blank_declaration": (
+        "按申报表导入，但文件中的申报表各栏均未填写（空白申报表），未导入",
+        "forced as a declaration, but every box of the form in the file is empty; not imported",
+    ),
+    "not_policy": (
+        "按政策文件导入，但文件是填写好的申报表，不是政策文件，未导入",
+        "forced as a policy, but the file is a filled declaration form; not imported",
+    ),
     # hostile and unlucky inputs (issue 17): each its own reason, never "corrupt"
     "too_complex": (
         "文件内容过于复杂（解压或渲染所需内存超出限制）",

@@ -130,6 +130,11 @@ TAG_LABELS = {"amount": "金额", "beneficiary": "支持对象", "industry": "�
 DECISION_LABELS = {"accept": "确认更正", "settle": "不更正，标记已核"}
 #: Reasons a duplicate group was formed (``index.dupes``).
 DUPE_REASON_LABELS = {"uscc": "信用代码相同", "name": "名称相同", "similar": "名称相近"}
+#: A staff decision on a duplicate-firm group (``dupe_decisions.kind``), and its state once
+#: the rows it names were replaced (``index.dupe_follow.decision_states``).
+DUPE_DECISION_LABELS = {"confirm": "确认为同一企业", "split": "拆分"}
+DUPE_DECISION_STATE_LABELS = {"valid": "有效", "partial": "部分企业行已不存在",
+                              "gone": "涉及的企业行均已不存在"}
 
 _FIELD = re.compile(r"^(firms|platforms)\[(\d+)\](?:\.(\w+))?$")
 _UNIT = re.compile(r"^unit\.(\w+)$")

@@ -16,6 +16,7 @@ from saidao.settings import ReadSettings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DECL = FIXTURES / "declarations"
+POLICIES = FIXTURES / "policies"
 BAD = FIXTURES / "bad"
 NO_OCR = Options(workers=2, settings=ReadSettings(ocr=False))
 
@@ -163,8 +164,16 @@ def test_kind_forced_and_human_summary(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["ingest", str(tmp_path / "a.docx"), str(tmp_path / "b.xyz"),
                                       "--db", str(db), "--kind", "policy", "--workers", "1"])
     assert result.exit_code == 1
-    for label in ("导入汇总", "导入", "未变", "已更新", "失败", "失败原因", "不支持的文件格式"):
+    for label in ("导入汇总", "导入", "未变", "已更新", "失败", "失败原因", "不支持的文件格式",
+                  "按政策文件导入，但文件是填写好的申报表"):
         assert label in result.stdout
+    with sqlite3.connect(db) as conn:  # a filled form forced as a policy is refused
+        kinds = dict(conn.execute("SELECT path, kind FROM files WHERE status = 'imported'"))
+    assert kinds == {}
+    shutil.copy(POLICIES / "001_e594227e6f39871e.docx", tmp_path / "c.docx")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "c.docx"), "--db", str(db),
+                                      "--kind", "policy", "--workers", "1"])
+    assert result.exit_code == 0, result.output
     with sqlite3.connect(db) as conn:
         kinds = dict(conn.execute("SELECT path, kind FROM files WHERE status = 'imported'"))
     assert list(kinds.values()) == ["policy"]

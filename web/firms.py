@@ -16,9 +16,11 @@ from starlette.responses import Response
 from saidao.corpus.zones import registry
 from saidao.index.cache import data_state
 from saidao.index.dupes import (
+    DECISION_LABELS,
     GROUPS_DEPEND,
     Group,
     confirm_group,
+    decisions,
     latest_groups,
     select_groups,
     split_group,
@@ -102,7 +104,9 @@ def dupes(request: Request) -> Response:
                   zones=registry().all(), zone=zone, zone_error=zone_error, suggestions=suggestions,
                   params=dict(request.query_params), notice=notice,
                   refreshing=notice is not None and notice != FAILED_NOTICE,
-                  error=request.query_params.get("error"))
+                  error=request.query_params.get("error"),
+                  gone_decisions=decisions(index_of(request), only_gone=True),
+                  decision_labels=DECISION_LABELS)
 
 
 async def decide(request: Request) -> Response:
