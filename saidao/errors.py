@@ -45,6 +45,9 @@ REASONS: dict[str, tuple[str, str]] = {
         "待识别：含扫描页，本次未做文字识别（--no-ocr）；下次不加 --no-ocr 导入时识别",
         "waiting for OCR: scanned pages were not read (--no-ocr); the next run without it reads them",
     ),
+    # not a failure: a policy file kept as another form of one already imported (policy_merge)
+    "same_policy": ("与已导入的政策相同，作为其来源保留",
+                    "the same policy as one already imported, kept as its source"),
     # hostile and unlucky inputs (issue 17): each its own reason, never "corrupt"
     "too_complex": (
         "文件内容过于复杂（解压或渲染所需内存超出限制）",
