@@ -129,3 +129,28 @@ def zone_policy_clauses(index: Index, zone_id: str, policy_id: str) -> list[dict
     for row in rows:
         row["names_zone"] = row["clause_id"] in named
     return rows
+
+
+def policies(index: Index) -> list[dict[str, Any]]:
+    """Current policies (a policy in several forms once, ``schema.CURRENT_POLICIES``), with
+    how many files each was read from (``sources``), by level and 文号."""
+    return list(index.db.query(
+        "SELECT p.policy_id, p.title, p.doc_number, p.issuer, p.date, p.level, p.file, "
+        "(SELECT count(*) FROM policy_sources s JOIN policy_sources g ON g.group_id = s.group_id "
+        "AND g.role IN ('primary', 'evidence') WHERE s.policy_id = p.policy_id "
+        "AND s.role = 'primary') AS sources, "
+        "(SELECT count(*) FROM clauses c WHERE c.policy_id = p.policy_id) AS clauses "
+        "FROM current_policies p ORDER BY p.level, p.doc_number, p.title"))
+
+
+def policy_detail(index: Index, policy_id: str) -> dict[str, Any] | None:
+    """One policy as staff see it: any of its forms' ids opens the policy (its primary),
+    with every source file (role, why) and the primary's clauses; None when unknown."""
+    from saidao.index.policy_merge import primary_of, sources
+
+    found = policy(index, primary_of(index.db, policy_id))
+    if found is None:
+        return None
+    found["sources"] = sources(index.db, found["policy_id"])
+    found["clauses"] = policy_clauses(index, found["policy_id"])
+    return found

@@ -171,6 +171,22 @@ def _form(row: dict[str, Any]) -> Form:
                 row["problems"], row["clauses"])
 
 
+def form_of(result: dict[str, Any], policy_id: str = "", path: str = "") -> Form:
+    """A form from an extraction result (``extract_policy``'s dict) not stored: what the
+    benchmark and tests compare without an index."""
+    sha = str((result.get("source") or {}).get("sha256") or "")
+    issuers = tuple(result.get("issuers") or ([result["issuer"]] if result.get("issuer") else []))
+    return Form(policy_id or sha[:16], sha, path, result.get("title"), result.get("doc_number"),
+                issuers, result.get("date"), source_rank(result),
+                any(is_reprint_note(c) for c in result.get("chrome") or []),
+                len(result.get("problems") or []), len(result.get("clauses") or []))
+
+
+def clause_texts(result: dict[str, Any]) -> list[str]:
+    """An extraction result's clause texts, in order (what :func:`shingles` reads)."""
+    return [c.get("text") or "" for c in result.get("clauses") or []]
+
+
 def forms(db: sqlite_utils.Database, where: str, params: list[Any]) -> list[Form]:
     """The stored policies matching ``where`` (over ``p`` policies, ``f`` files) as forms."""
     return [_form(r) for r in db.query(_FORM_SQL + "WHERE " + where, params)]
