@@ -56,7 +56,8 @@ def policy(
         [data["doc_number"] or "", data["issuer"] or "", data["date"] or "",
          label(LEVEL_LABELS, data["level"])]])
     print_table("来源文件", ["文件", "格式", "角色", "说明"], [
-        [s["path"], s["format"] or "", s["role_zh"], s["note"] or ""] for s in data["sources"]])
+        [Path(s["path"]).name, s["format"] or "", s["role_zh"], s["note"] or ""]
+        for s in data["sources"]])
     print_table(f"条款（{len(data['clauses'])} 条）", ["编号", "标题", "正文"], [
         ["".join(c["path"][-1:]) if not c["number"] else c["number"], c["heading"] or "",
          (c["text"] or "")[:60]] for c in data["clauses"]])
