@@ -11,6 +11,10 @@ the bundled .txt, extracted as ``saidao extract`` does. Then every pair of files
 - the verdict of ``policy_merge.same_policy``: pairs of one document it misses (forms
   left apart) and pairs of two documents it joins (wrong merges, which must be 0).
 
+The set's forms read alike (its scans are clean enough for OCR to read them whole), so the
+same texts are also degraded as OCR and reprints degrade them: characters replaced at a
+rate (seeded), and a fifth of the clauses left out (a reprint of an excerpt).
+
 Then the counter-cases made from the set's own documents: the same text under another
 文号 (a county reissuing it), a revision (the title plus （2024年修订）, a later date, a
 tenth of the clauses rewritten), a notice forwarding it (关于转发…的通知, its own date).
@@ -100,6 +104,27 @@ def counter_cases(rows: list[tuple]) -> list[tuple[str, str, str | None, float]]
     return out
 
 
+def degraded(rows: list[tuple]) -> list[tuple[str, float]]:
+    """(how, agreement with the undamaged reading) for each .docx reading, damaged."""
+    import random
+
+    rng = random.Random(11)
+    out = []
+    for doc_id, form, _f, sh, result in rows:
+        if form != "docx":
+            continue
+        texts = pm.clause_texts(result)
+        alphabet = "".join(sorted(set("".join(texts)))) or "字"
+        for rate in (0.01, 0.03, 0.05, 0.10, 0.15):
+            noisy = ["".join(rng.choice(alphabet) if rng.random() < rate else ch for ch in t)
+                     for t in texts]
+            out.append((f"{rate:.0%} characters misread", pm.text_agreement(sh, pm.shingles(noisy))))
+        if len(texts) >= 5:
+            excerpt = [t for i, t in enumerate(texts) if i % 5 != 4]
+            out.append(("a fifth of the clauses left out", pm.text_agreement(sh, pm.shingles(excerpt))))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scan", action="store_true", help="include the OCR'd scans (slow)")
@@ -145,6 +170,15 @@ def main() -> None:
                           f"no {x.doc_number}/{y.doc_number} date {x.date}/{y.date}")
         for w in wrong:
             console.print(f"WRONG {w}")
+    table = Table(title="the same text damaged: agreement with the undamaged reading")
+    for col in ("damage", "n", "min", "median", "below threshold"):
+        table.add_column(col, justify="right")
+    damaged = degraded(rows)
+    for how in dict.fromkeys(h for h, _ in damaged):
+        values = [v for h, v in damaged if h == how]
+        table.add_row(how, str(len(values)), f"{min(values):.3f}", f"{statistics.median(values):.3f}",
+                      str(sum(v < pm.MIN_TEXT_AGREEMENT for v in values)))
+    console.print(table)
     cases = counter_cases(rows)
     table = Table(title="counter-cases (must stay two)")
     for col in ("case", "n", "joined (wrong)", "agreement median"):

@@ -309,3 +309,23 @@ def test_the_migration_gives_every_stored_policy_its_own_place(tmp_path: Path) -
         rows = ix.db.execute("SELECT policy_id, role, rank FROM policy_sources").fetchall()
         assert rows == [("ab", "primary", 3)]
         assert [p["policy_id"] for p in policies(ix)] == ["ab"]
+
+
+def test_the_web_pages_show_one_policy_and_its_forms(merged_db: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from saidao.web import create_app
+
+    listed = _cli_json(["policies", "--db", str(merged_db), "--json"])
+    detail = _cli_json(["policy", listed[0]["policy_id"], "--db", str(merged_db), "--json"])
+    evidence = next(s["policy_id"] for s in detail["sources"] if s["role"] == "evidence")
+    with TestClient(create_app(merged_db), raise_server_exceptions=True) as c:
+        page = c.get(f"/policy/{listed[0]['policy_id']}").text
+        assert "来源文件（3" in page and "佐证" in page and "作为其来源保留" in page
+        assert page.count('class="clause"') == len(detail["clauses"])
+        other = c.get(f"/policy/{evidence}").text  # any form's id opens the policy
+        assert other.replace(evidence, listed[0]["policy_id"]) == page
+        run = c.get("/import/run/2").text
+        assert "与已导入的政策相同（《内蒙古自治区科学技术厅" in run and "作为其来源保留" in run
+        hits = c.get("/search", params={"q": "研发投入后补助"}).text
+        assert hits.count(">（一）<") <= 1
