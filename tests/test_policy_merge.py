@@ -329,3 +329,16 @@ def test_the_web_pages_show_one_policy_and_its_forms(merged_db: Path) -> None:
         assert "与已导入的政策相同（《内蒙古自治区科学技术厅" in run and "作为其来源保留" in run
         hits = c.get("/search", params={"q": "研发投入后补助"}).text
         assert hits.count(">（一）<") <= 1
+
+
+@pytest.mark.slow  # OCR of the scan
+@pytest.mark.parametrize("scan_first", [True, False])
+def test_the_text_layer_is_primary_over_the_scan_in_either_order(index: Index,
+                                                                 scan_first: bool) -> None:
+    files = [(SET / "county_02.scan.pdf", "policy"), (SET / "county_02.pdf", "policy")]
+    record_files(index, files if scan_first else files[::-1])
+    current = _current(index)
+    assert len(current) == 1 and current[0]["file"].endswith("county_02.pdf")
+    sources = {Path(s["path"]).name: s for s in policy_detail(index, current[0]["policy_id"])["sources"]}
+    assert sources["county_02.scan.pdf"]["role"] == "evidence"
+    assert sources["county_02.scan.pdf"]["rank"] == 1 and sources["county_02.pdf"]["rank"] == 3
