@@ -291,12 +291,13 @@ def find_policy(db: sqlite_utils.Database, new: Form) -> tuple[Form, str] | None
     title = fold(new.title)
     if not number and not title:
         return None
-    candidates = [f for f in forms(db, "p.policy_id IN (SELECT policy_id FROM current_policies) "
-                                       "AND p.policy_id != ?", [new.policy_id])
-                  if (number and doc_number_key(f.doc_number) == number)
-                  or titles_alike(f.title, new.title)]
-    if not candidates:
+    ids = [pid for pid, other_title, other_number in db.execute(
+        "SELECT policy_id, title, doc_number FROM current_policies WHERE policy_id != ?",
+        [new.policy_id]).fetchall()
+        if (number and doc_number_key(other_number) == number) or titles_alike(other_title, new.title)]
+    if not ids:
         return None
+    candidates = forms(db, "p.policy_id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])
     mine = shingles(_texts(db, new.policy_id))
     best: tuple[float, Form, str] | None = None
     for other in candidates:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from saidao.cli import app
 from saidao.index import policy_merge, schema
 from saidao.index.clauses import policies, policy_detail
+from saidao.index.export import rows_for
 from saidao.index.search import clauses_for_zone, search
 from saidao.index.store import Index
 
@@ -63,6 +64,8 @@ def test_three_forms_in_either_order_are_one_policy_with_its_clauses_once(
     numbers = [c["number"] for p in zone["policies"] for c in p["clauses"]]
     assert len(zone["policies"]) == 1 and numbers.count("（三）") == 1
     detail = policy_detail(index, current[0]["policy_id"])
+    _, exported = rows_for(index, "clauses")
+    assert [r["number"] for r in exported] == [c["number"] for c in detail["clauses"]]
     roles = sorted(s["role"] for s in detail["sources"])
     assert roles == ["evidence", "evidence", "primary"]
     # on a tie the policy imported first stays primary; every form is kept, with its note
