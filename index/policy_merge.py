@@ -50,7 +50,7 @@ from saidao.index.source_roles import ROLES_ZH, names_source, now, source_rank
 
 #: Two forms' clause texts at least this alike (Jaccard of character trigrams of the folded
 #: text) are one text. Measured (``benchmarks/policy_identity.py``, 2026-12-07): the policy
-#: set's 268 readings (44 documents × 6 forms, the seeds' three forms) — forms of one
+#: set's 268 readings (46 documents in five or six forms, the seeds in three) — forms of one
 #: document 1.000 (590 pairs; the set's scans read whole too), different documents at most
 #: 0.376 (35,188 pairs); the same texts damaged: 5 % of characters misread min 0.530
 #: (median 0.717), 10 % median 0.565, a fifth of the clauses left out min 0.656. 0.5 keeps
