@@ -266,7 +266,12 @@ def place_policy(db: sqlite_utils.Database, policy_id: str, sha256: str,
     if match is None:
         _add(db, _new_group(db), new, "primary", None)
         return None
-    old, why = match
+    return _join(db, new, *match)
+
+
+def _join(db: sqlite_utils.Database, new: Form, old: Form, why: str) -> dict[str, str]:
+    """``new`` joins the policy ``old`` is the primary of: as its primary when it is the
+    better form, else as evidence. Returns the fate for the import log."""
     group = _group_of(db, old)
     named = old.named
     if preference(new) > preference(old):
@@ -314,6 +319,40 @@ def find_policy(db: sqlite_utils.Database, new: Form) -> tuple[Form, str] | None
         if best is None or rank > best[0]:
             best = (rank, other, why)
     return None if best is None else (best[1], best[2])
+
+
+def merge_stored(db: sqlite_utils.Database) -> int:
+    """Policies stored before forms were merged (or each alone for another reason): every
+    current policy that is alone, oldest first, is placed as if it arrived now, against the
+    other current policies. Returns how many joined another policy."""
+    joined = 0
+    order = [pid for (pid,) in db.execute(
+        "SELECT p.policy_id FROM current_policies p JOIN files f ON f.sha256 = p.file_sha256 "
+        "ORDER BY f.imported_at, p.policy_id").fetchall()]
+    with db.conn:
+        for policy_id in order:
+            if not _alone(db, policy_id):
+                continue  # has forms already, or became another's evidence meanwhile
+            new = forms(db, "p.policy_id = ?", [policy_id])[0]
+            match = find_policy(db, new)
+            if match is None or db.execute(
+                    "SELECT 1 FROM policy_sources WHERE policy_id = ? AND role = 'split'",
+                    [match[0].policy_id]).fetchone():
+                continue  # (a policy staff split off is joined only by new files)
+            db.execute("DELETE FROM policy_sources WHERE policy_id = ?", [policy_id])
+            _join(db, new, *match)
+            joined += 1
+    return joined
+
+
+def _alone(db: sqlite_utils.Database, policy_id: str) -> bool:
+    """A current policy with no other form, never split by staff."""
+    return db.execute(
+        "SELECT 1 FROM current_policies p WHERE p.policy_id = :id AND NOT EXISTS (SELECT 1 "
+        "FROM policy_sources s JOIN policy_sources o ON o.group_id = s.group_id "
+        "AND o.policy_id != s.policy_id AND o.role != 'split' WHERE s.policy_id = :id "
+        "AND s.role != 'split') AND NOT EXISTS (SELECT 1 FROM policy_sources s "
+        "WHERE s.policy_id = :id AND s.role = 'split')", {"id": policy_id}).fetchone() is not None
 
 
 def _new_group(db: sqlite_utils.Database) -> int:

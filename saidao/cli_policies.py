@@ -16,11 +16,18 @@ from saidao.vocab import LEVEL_LABELS, label
 
 
 @app.command()
-def policies(db: Path = DB_OPTION, as_json: bool = JSON_OPTION) -> None:
+def policies(
+    merge: bool = typer.Option(
+        False, "--merge", help="把此前各自导入的同一政策的不同形式合并为一份（旧索引升级后运行一次）"),
+    db: Path = DB_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
     """已导入的政策文件：同一政策的不同形式（门户网页、附件、转载、扫描件）只算一份，注明来源文件数。"""
     from saidao.index.clauses import policies as list_policies
 
     with open_index(db) as index:
+        if merge:
+            _merge(index)
         rows = list_policies(index)
     if as_json:
         print_json(rows)
@@ -76,3 +83,14 @@ def _split(index: Any, policy_id: str, which: str) -> None:
         raise typer.Exit(2) from None
     link_pending(index)
     err.print(f"已将“{which}”拆为独立政策 {new_id}")
+
+
+def _merge(index: Any) -> None:
+    """``policies --merge``: forms imported apart before become one policy; tracks re-linked."""
+    from saidao.index.link_state import link_pending
+    from saidao.index.policy_merge import merge_stored
+
+    joined = merge_stored(index.db)
+    if joined:
+        link_pending(index)
+    err.print(f"已合并 {joined} 个文件到与其相同的政策" if joined else "没有需要合并的政策")

@@ -345,3 +345,19 @@ def test_the_text_layer_is_primary_over_the_scan_in_either_order(index: Index,
     sources = {Path(s["path"]).name: s for s in policy_detail(index, current[0]["policy_id"])["sources"]}
     assert sources["county_02.scan.pdf"]["role"] == "evidence"
     assert sources["county_02.scan.pdf"]["rank"] == 1 and sources["county_02.pdf"]["rank"] == 3
+
+
+def test_merge_joins_forms_stored_apart_and_respects_a_split(merged_db: Path) -> None:
+    """An index upgraded from before: every form its own policy (as the migration leaves
+    them). ``policies --merge`` joins them; a form staff split off stays apart."""
+    with Index.open(merged_db) as ix, ix.db.conn:
+        ix.db.execute("UPDATE policy_sources SET role = 'primary', note = NULL, "
+                      "group_id = 100 + id WHERE role = 'evidence'")
+    assert len(_cli_json(["policies", "--db", str(merged_db), "--json"])) == 3
+    merged = _cli_json(["policies", "--merge", "--db", str(merged_db), "--json"])
+    assert len(merged) == 1 and merged[0]["sources"] == 3
+    pid = merged[0]["policy_id"]
+    result = CliRunner().invoke(app, ["policy", pid, "--split-source", "portal_01.pdf",
+                                      "--db", str(merged_db)])
+    assert result.exit_code == 0, result.output
+    assert len(_cli_json(["policies", "--merge", "--db", str(merged_db), "--json"])) == 2
