@@ -115,7 +115,7 @@ def degraded(rows: list[tuple]) -> list[tuple[str, float]]:
 
     rng = random.Random(11)
     out = []
-    for doc_id, form, _f, sh, result in rows:
+    for _doc_id, form, _f, sh, result in rows:
         if form != "docx":
             continue
         texts = pm.clause_texts(result)
