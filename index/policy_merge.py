@@ -38,7 +38,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -238,8 +238,8 @@ def preference(form: Form) -> tuple[int, int, int, int, int]:
 
 def _why_better(new: Form, old: Form) -> str:
     """The first criterion of :func:`preference` on which ``new`` beats ``old``, in Chinese."""
-    labels = ("数字化质量更好", "为发文机关原件（另一份为转载）", "元数据更完整", "待核问题更少",
-              "条款更完整")
+    labels = ("数字化质量更好", "系发文机关发布的原文，另一文件为转载", "元数据更完整",
+              "待核问题更少", "条款更完整")
     for label, x, y in zip(labels, preference(new), preference(old), strict=True):
         if x != y:
             return label
@@ -261,7 +261,7 @@ def place_policy(db: sqlite_utils.Database, policy_id: str, sha256: str,
     if db.execute("SELECT 1 FROM policy_sources WHERE policy_id = ?", [policy_id]).fetchone():
         return None
     new = forms(db, "p.policy_id = ?", [policy_id])[0]
-    new = Form(**{**new.__dict__, "rank": source_rank(result)})
+    new = replace(new, rank=source_rank(result))
     match = find_policy(db, new)
     if match is None:
         _add(db, _new_group(db), new, "primary", None)
@@ -277,7 +277,7 @@ def _join(db: sqlite_utils.Database, new: Form, old: Form, why: str) -> dict[str
     if preference(new) > preference(old):
         better = _why_better(new, old)
         _set_role(db, old.policy_id, "evidence",
-                  f"同一政策（{why}），另有{better}的文件作为主来源")
+                  f"同一政策（{why}），改以另一文件为主来源：{better}")
         _add(db, group, new, "primary", f"同一政策的另一种形式（{why}），{better}，取其条款")
         message = f"与已导入的政策相同（{named}），{better}，取代原文件成为主来源，原文件作为其来源保留"
     else:
@@ -462,6 +462,6 @@ def split_source(db: sqlite_utils.Database, policy_id: str, which: str) -> str:
         _set_role(db, source["policy_id"], "split", f"已由工作人员拆出为独立政策（{now()}）")
         if source["role"] == "primary":
             _promote_heir(db, int(group or 0), "拆分后成为主来源")
-        _add(db, _new_group(db), Form(**{**form.__dict__, "rank": source["rank"]}), "primary",
+        _add(db, _new_group(db), replace(form, rank=source["rank"]), "primary",
              f"由政策 {primary_of(db, policy_id)} 拆出")
     return str(source["policy_id"])

@@ -104,7 +104,8 @@ def test_a_better_digitised_form_arriving_later_takes_over(index: Index) -> None
     assert detail["policy_id"] == current[0]["policy_id"]
     sources = {Path(s["path"]).suffix: s for s in detail["sources"]}
     assert sources[".docx"]["role"] == "primary" and "数字化质量更好" in sources[".docx"]["note"]
-    assert sources[".txt"]["role"] == "evidence" and "另有数字化质量更好" in sources[".txt"]["note"]
+    assert sources[".txt"]["role"] == "evidence"
+    assert "改以另一文件为主来源：数字化质量更好" in sources[".txt"]["note"]
 
 
 @pytest.mark.parametrize("original_first", [True, False])
