@@ -137,7 +137,8 @@ def policies(index: Index) -> list[dict[str, Any]]:
     return list(index.db.query(
         "SELECT p.policy_id, p.title, p.doc_number, p.issuer, p.date, p.level, p.file, "
         "(SELECT count(*) FROM policy_sources s JOIN policy_sources g ON g.group_id = s.group_id "
-        "AND g.role IN ('primary', 'evidence') WHERE s.policy_id = p.policy_id "
+        "AND g.role IN ('primary', 'evidence') JOIN files f ON f.sha256 = g.file_sha256 "
+        "AND f.status = 'imported' WHERE s.policy_id = p.policy_id "
         "AND s.role = 'primary') AS sources, "
         "(SELECT count(*) FROM clauses c WHERE c.policy_id = p.policy_id) AS clauses "
         "FROM current_policies p ORDER BY p.level, p.doc_number, p.title"))

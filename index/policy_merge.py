@@ -385,16 +385,17 @@ def _set_role(db: sqlite_utils.Database, policy_id: str, role: str, note: str) -
 
 
 def retire_file(db: sqlite_utils.Database, sha256: str) -> None:
-    """A policy file was superseded by a newer version of the same file: when it was a
-    policy's primary, the best other current source takes over (else its forms would
-    vanish with it); the old row stays, as ``superseded``."""
-    row = db.execute("SELECT group_id, policy_id FROM policy_sources WHERE file_sha256 = ? "
-                     "AND role = 'primary'", [sha256]).fetchone()
+    """A policy file was superseded by a newer version of the same file: its source row
+    stays, as ``superseded``; when it was the policy's primary, the best other current
+    source takes over (else the policy's forms would vanish with it)."""
+    row = db.execute("SELECT group_id, policy_id, role FROM policy_sources WHERE file_sha256 = ? "
+                     "AND role IN ('primary', 'evidence')", [sha256]).fetchone()
     if row is None:
         return
-    group, policy_id = row
+    group, policy_id, role = row
     _set_role(db, policy_id, "superseded", "文件已被新版本取代")
-    _promote_heir(db, group, "原主来源文件已被新版本取代，接任主来源")
+    if role == "primary":
+        _promote_heir(db, group, "原主来源文件已被新版本取代，接任主来源")
 
 
 def _promote_heir(db: sqlite_utils.Database, group: int, note: str) -> str | None:

@@ -362,3 +362,23 @@ def test_merge_joins_forms_stored_apart_and_respects_a_split(merged_db: Path) ->
                                       "--db", str(merged_db)])
     assert result.exit_code == 0, result.output
     assert len(_cli_json(["policies", "--merge", "--db", str(merged_db), "--json"])) == 2
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".html"])  # the page was evidence / the primary
+def test_a_new_version_of_a_form_s_file_keeps_one_policy(index: Index, tmp_path: Path,
+                                                         suffix: str) -> None:
+    """The portal page saved again (new bytes at the same path: the old file is superseded):
+    the policy keeps one current primary and its other form, never none and never two."""
+    page = tmp_path / f"portal_01{suffix}"
+    shutil.copy(SET / f"portal_01{suffix}", page)
+    record_files(index, [(page, "policy"), (SET / "portal_01.docx", "policy")])
+    first = {s["role"] for s in policy_detail(index, _current(index)[0]["policy_id"])["sources"]
+             if s["path"] == str(page)}
+    assert first == ({"evidence"} if suffix == ".txt" else {"primary"})
+    page.write_bytes(page.read_bytes() + b"\n")
+    record_files(index, [(page, "policy")])
+    current = _current(index)
+    assert len(current) == 1 and current[0]["sources"] == 2
+    sources = policy_detail(index, current[0]["policy_id"])["sources"]
+    assert sorted(s["role"] for s in sources) == ["evidence", "primary", "superseded"]
+    assert all(s["status"] == "imported" for s in sources if s["role"] != "superseded")
