@@ -398,6 +398,14 @@ def retire_file(db: sqlite_utils.Database, sha256: str) -> None:
         _promote_heir(db, group, "原主来源文件已被新版本取代，接任主来源")
 
 
+def reinstate_file(db: sqlite_utils.Database, sha256: str) -> None:
+    """An older version of a file came back (``Index._reinstate``): its policy, superseded
+    before, is a form of its policy again — evidence, until the newer file it replaces steps
+    down (``retire_file``) and the best current form takes over."""
+    db.execute("UPDATE policy_sources SET role = 'evidence', note = '旧版本文件重新导入' "
+               "WHERE file_sha256 = ? AND role = 'superseded'", [sha256])
+
+
 def _promote_heir(db: sqlite_utils.Database, group: int, note: str) -> str | None:
     """The best current evidence of the group becomes its primary; returns its policy id."""
     heirs = forms(db, "f.status = 'imported' AND s.group_id = ? AND s.role = 'evidence'", [group])

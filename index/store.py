@@ -277,10 +277,13 @@ class Index:
 
     def _reinstate(self, sha256: str, path: str, origin: str | None) -> str:
         """An older version came back: it is current again, the newer one superseded."""
+        from saidao.index.policy_merge import reinstate_file
+
         older = self._current_versions(path, origin, sha256)
         self.db.execute(
             "UPDATE files SET status = 'imported', superseded_by = NULL WHERE sha256 = ?", [sha256]
         )
+        reinstate_file(self.db, sha256)
         self._supersede(older, sha256)
         return "superseded" if older else "unchanged"
 
