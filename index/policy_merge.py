@@ -400,10 +400,18 @@ def retire_file(db: sqlite_utils.Database, sha256: str) -> None:
 
 def reinstate_file(db: sqlite_utils.Database, sha256: str) -> None:
     """An older version of a file came back (``Index._reinstate``): its policy, superseded
-    before, is a form of its policy again — evidence, until the newer file it replaces steps
-    down (``retire_file``) and the best current form takes over."""
-    db.execute("UPDATE policy_sources SET role = 'evidence', note = '旧版本文件重新导入' "
-               "WHERE file_sha256 = ? AND role = 'superseded'", [sha256])
+    before, is a form of its policy again — its primary when no current file is, else
+    evidence (when the newer file it replaces was the primary, that one steps down next,
+    ``retire_file``, and the best current form takes over)."""
+    row = db.execute("SELECT group_id, policy_id FROM policy_sources WHERE file_sha256 = ? "
+                     "AND role = 'superseded'", [sha256]).fetchone()
+    if row is None:
+        return
+    group, policy_id = row
+    led = db.execute("SELECT 1 FROM policy_sources s JOIN files f ON f.sha256 = s.file_sha256 "
+                     "WHERE s.group_id = ? AND s.role = 'primary' AND f.status = 'imported'",
+                     [group]).fetchone()
+    _set_role(db, policy_id, "evidence" if led else "primary", "旧版本文件重新导入")
 
 
 def _promote_heir(db: sqlite_utils.Database, group: int, note: str) -> str | None:
