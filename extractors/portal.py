@@ -121,6 +121,18 @@ _BYLINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s*\d{1,2}:\d{2}")
 _TITLE_WORDS = re.compile(r"关于|办法|意见|通知|方案|措施|规定|政策|细则|批复|规划|决定")
 
 
+def is_reprint_note(text: str) -> bool:
+    """A page line saying the text is reprinted from elsewhere (本文转载自…, 如有侵权…,
+    请以原发布单位公布的为准): the page is a reprint, not the issuer's own publication.
+
+    >>> is_reprint_note("（本文转载自和林格尔县人民政府网站，如有侵权请联系删除）")
+    True
+    >>> is_reprint_note("来源：内蒙古自治区科学技术厅")
+    False
+    """
+    return bool(_REPRINT.search(text))
+
+
 def is_chrome(text: str, *, head: bool = False) -> bool:
     """Is this line the page's chrome rather than the document's?
 

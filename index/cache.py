@@ -46,7 +46,7 @@ T = TypeVar("T")
 #: name also covers its ``table:detail`` rows, e.g. ``corrections`` every corrected table).
 TRACKS = ("files", "declarations", "tracks")
 FIRMS = (*TRACKS, "firm_mentions", "corrections:firm_mentions")
-CLAUSES = ("files", "policies", "clauses", "clause_tags")
+CLAUSES = ("files", "policies", "clauses", "clause_tags", "policy_sources")
 COUNTS = (*FIRMS, *CLAUSES, "problems")
 
 #: (database file, figure name) -> (data state it was computed at, value).

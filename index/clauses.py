@@ -19,9 +19,10 @@ from saidao.index.store import Index
 _HIT_SQL = (
     "SELECT c.id AS rowid, c.clause_id, c.policy_id, p.title, p.doc_number, p.level, "
     "p.jurisdiction, c.number, c.path, c.path_headings, c.heading, c.text, c.position "
-    "FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-    "JOIN files f ON f.sha256 = p.file_sha256 AND f.status = 'imported' "
+    "FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id "
 )
+#: The same row of any policy, current or not (an old link to a clause still opens).
+_ANY_SQL = _HIT_SQL.replace("JOIN current_policies p", "JOIN policies p")
 _CLAUSE_COLUMNS = "clause_id, number, path, heading, text, position"
 
 
@@ -85,8 +86,7 @@ def in_document_order(index: Index, allowed: set[int], limit: int, offset: int =
 def policy_choices(index: Index) -> list[dict[str, Any]]:
     """Current policies for a filter's list: id, title, document number."""
     return list(index.db.query(
-        "SELECT p.policy_id, p.title, p.doc_number FROM policies p JOIN files f ON "
-        "f.sha256 = p.file_sha256 AND f.status = 'imported' ORDER BY p.level, p.doc_number"))
+        "SELECT policy_id, title, doc_number FROM current_policies ORDER BY level, doc_number"))
 
 
 def policy(index: Index, policy_id: str) -> dict[str, Any] | None:
@@ -103,8 +103,7 @@ def policy_clauses(index: Index, policy_id: str) -> list[dict[str, Any]]:
 def clause_context(index: Index, clause_id: str, neighbours: int = 3) -> dict[str, Any] | None:
     """A clause (superseded files too: an old link still opens) with its policy, the
     ``neighbours`` clauses either side and its tags; None when there is no such clause."""
-    rows = list(index.db.query(_HIT_SQL.replace("JOIN files f", "LEFT JOIN files f")
-                               + "WHERE c.clause_id = ?", [clause_id]))
+    rows = list(index.db.query(_ANY_SQL + "WHERE c.clause_id = ?", [clause_id]))
     if not rows:
         return None
     target = _decoded(rows[0])
@@ -130,3 +129,29 @@ def zone_policy_clauses(index: Index, zone_id: str, policy_id: str) -> list[dict
     for row in rows:
         row["names_zone"] = row["clause_id"] in named
     return rows
+
+
+def policies(index: Index) -> list[dict[str, Any]]:
+    """Current policies (a policy in several forms once, ``schema.CURRENT_POLICIES``), with
+    how many files each was read from (``sources``), by level and 文号."""
+    return list(index.db.query(
+        "SELECT p.policy_id, p.title, p.doc_number, p.issuer, p.date, p.level, p.file, "
+        "(SELECT count(*) FROM policy_sources s JOIN policy_sources g ON g.group_id = s.group_id "
+        "AND g.role IN ('primary', 'evidence') JOIN files f ON f.sha256 = g.file_sha256 "
+        "AND f.status = 'imported' WHERE s.policy_id = p.policy_id "
+        "AND s.role = 'primary') AS sources, "
+        "(SELECT count(*) FROM clauses c WHERE c.policy_id = p.policy_id) AS clauses "
+        "FROM current_policies p ORDER BY p.level, p.doc_number, p.title"))
+
+
+def policy_detail(index: Index, policy_id: str) -> dict[str, Any] | None:
+    """One policy as staff see it: any of its forms' ids opens the policy (its primary),
+    with every source file (role, why) and the primary's clauses; None when unknown."""
+    from saidao.index.policy_merge import primary_of, sources
+
+    found = policy(index, primary_of(index.db, policy_id))
+    if found is None:
+        return None
+    found["sources"] = sources(index.db, found["policy_id"])
+    found["clauses"] = policy_clauses(index, found["policy_id"])
+    return found

@@ -30,11 +30,9 @@ _pools_lock = threading.Lock()
 
 
 def clause_state(db: Any) -> str:
-    """The fingerprint of the set of current policies (what every track is linked against)."""
-    rows = db.execute(
-        "SELECT p.file_sha256 FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
-        "WHERE f.status = 'imported' ORDER BY 1"
-    ).fetchall()
+    """The fingerprint of the set of current policies (what every track is linked against):
+    a policy in several forms counts its primary only, so a change of primary re-links."""
+    rows = db.execute("SELECT file_sha256 FROM current_policies ORDER BY 1").fetchall()
     return hashlib.sha256("\n".join(r[0] for r in rows).encode()).hexdigest()
 
 

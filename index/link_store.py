@@ -19,10 +19,7 @@ _TAG_FIELDS = {"zone": "zones", "industry": "industries", "beneficiary": "benefi
 
 def index_policies(index: Any) -> list[dict[str, Any]]:
     """Current policies of the index as policy dicts (clauses with their tags)."""
-    policies = list(index.db.query(
-        "SELECT p.* FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
-        "WHERE f.status = 'imported' ORDER BY p.policy_id"
-    ))
+    policies = list(index.db.query("SELECT * FROM current_policies ORDER BY policy_id"))
     by_id = {p["policy_id"]: dict(p, clauses=[]) for p in policies}
     rows = index.db.query(
         "SELECT c.clause_id, c.policy_id, c.number, c.path, c.heading, c.text FROM clauses c "
@@ -96,7 +93,8 @@ def links_for(index: Any, track_id: int, limit: int | None = None) -> list[dict[
     sql = (
         "SELECT l.clause_id, c.policy_id, p.title, p.doc_number, c.number, c.path, c.heading, "
         "l.snippet, l.score, l.parts, l.reasons, p.level FROM track_links l "
-        "JOIN clauses c ON c.clause_id = l.clause_id JOIN policies p ON p.policy_id = c.policy_id "
+        "JOIN clauses c ON c.clause_id = l.clause_id "
+        "JOIN current_policies p ON p.policy_id = c.policy_id "
         "WHERE l.track_id = ? ORDER BY l.rank"
     )
     params: list[Any] = [track_id]

@@ -535,13 +535,53 @@ def _v13_decision_moves(db: sqlite_utils.Database) -> None:
         ("dupe_decision_moves", "重复企业决定随企业转移的记录：赛道主来源更换（另一形式、新版本、重新读取、拆出）"
          "后，决定中的企业行转到同一企业的新行，或记为已不存在",
          "each move of a duplicate-group decision's row to the same firm's new row, or to gone"))
+#: A policy is current when its file is and it is no other policy's evidence
+#: (``index.policy_merge``: the same policy in another form is kept as a source, its
+#: clauses out of search, zone pages, links and exports). Replaces v7's view.
+CURRENT_POLICIES = (
+    "SELECT p.*, f.path AS file FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
+    "WHERE f.status = 'imported' AND NOT EXISTS (SELECT 1 FROM policy_sources s "
+    "WHERE s.policy_id = p.policy_id AND s.role = 'evidence')")
+
+
+def _v14_policy_sources(db: sqlite_utils.Database) -> None:
+    """One policy, one policy: every file a policy was read from (``index.policy_merge``),
+    grouped, with its role (primary, evidence, superseded, split off) and why; the view
+    ``current_policies`` leaves out evidence. Existing policies each become their own
+    group's primary."""
+    db.execute(
+        "CREATE TABLE policy_sources (id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, "
+        "policy_id TEXT NOT NULL, file_sha256 TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN "
+        "('primary', 'evidence', 'superseded', 'split')), rank INTEGER, added_at TEXT NOT NULL, "
+        "note TEXT)")
+    db.execute("CREATE INDEX policy_sources_group ON policy_sources(group_id)")
+    db.execute("CREATE INDEX policy_sources_policy ON policy_sources(policy_id, role)")
+    db.execute("CREATE INDEX policy_sources_file ON policy_sources(file_sha256)")
+    db.execute(
+        "INSERT INTO policy_sources(group_id, policy_id, file_sha256, role, rank, added_at) "
+        "SELECT row_number() OVER (ORDER BY p.rowid), p.policy_id, p.file_sha256, 'primary', "
+        "CASE WHEN f.ocr_pages NOT IN ('[]', '') OR f.format = 'image' THEN 1 "
+        "WHEN f.format IN ('docx', 'pdf', 'html', 'mhtml', 'ofd') THEN 3 ELSE 2 END, "
+        "f.imported_at FROM policies p JOIN files f ON f.sha256 = p.file_sha256")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER data_versions_policy_sources_{event.lower()} AFTER {event} ON "
+                   "policy_sources BEGIN INSERT INTO data_versions VALUES ('policy_sources', 1) "
+                   "ON CONFLICT (name) DO UPDATE SET version = version + 1; END")
+    db.execute("DROP VIEW IF EXISTS current_policies")
+    db.execute(f"CREATE VIEW current_policies AS {CURRENT_POLICIES}")
+    db.conn.executemany("INSERT OR REPLACE INTO about_tables VALUES (?, ?, ?)", [
+        ("policy_sources", "政策的每个来源文件（同一政策的门户网页、附件、转载、扫描件等）："
+         "主来源/佐证/旧版本/已拆出及原因；同组即同一政策",
+         "every file a policy was read from, grouped: primary, evidence, superseded or split off"),
+        ("current_policies", "当前政策（文件为当前版本，且不是另一政策的佐证来源）",
+         f"view: {CURRENT_POLICIES[:80]}")])
 
 
 #: Migration i (1-based) brings the schema from version i-1 to i.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1, _v2_track_links, _v3_firm_tables, _v4_clause_terms, _v5_data_versions,
     _v6_cached_answers, _v7_views, _v8_policy_validity, _v9_file_fates, _v10_track_sources,
-    _v11_region_figures, _v12_link_state, _v13_decision_moves]
+    _v11_region_figures, _v12_link_state, _v13_decision_moves, _v14_policy_sources]
 
 
 def version(db: sqlite_utils.Database) -> int:

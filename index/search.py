@@ -97,10 +97,8 @@ def zone_dict(zone: Zone) -> dict[str, Any]:
 
 # -- which clauses apply to a zone ------------------------------------------------
 def _current_policies(index: Index) -> list[dict[str, Any]]:
-    return list(index.db.query(
-        "SELECT p.* FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
-        "WHERE f.status = 'imported'"
-    ))
+    """The current policies (``schema.CURRENT_POLICIES``: a policy in several forms once)."""
+    return list(index.db.query("SELECT * FROM current_policies"))
 
 
 def policy_covers(policy: dict[str, Any], zone: Zone) -> bool:
@@ -134,8 +132,7 @@ def _scope_sql(index: Index, zone: Zone | None) -> tuple[str, list[Any]]:
     The covering policies and naming clauses travel as two JSON arrays, so the
     statement has the same few parameters however many there are.
     """
-    sql = ("SELECT c.id FROM clauses c JOIN policies p ON p.policy_id = c.policy_id "
-           "JOIN files f ON f.sha256 = p.file_sha256 WHERE f.status = 'imported'")
+    sql = "SELECT c.id FROM clauses c JOIN current_policies p ON p.policy_id = c.policy_id WHERE 1"
     if zone is None:
         return sql, []
     sql += (" AND (c.policy_id IN (SELECT value FROM json_each(?))"

@@ -204,11 +204,20 @@ class Index:
                     self.db.execute("DELETE FROM problems WHERE file_sha256 = ?", [sha256])
                     self.db.execute("DELETE FROM files WHERE sha256 = ?", [sha256])
                 older = self._current_versions(path, origin, sha256)
-                self._write_file(run_id, path, sha256, size, kind, result or {}, origin)
+                fate = self._write_file(run_id, path, sha256, size, kind, result or {}, origin)
                 self._supersede(older, sha256)
                 outcome = "superseded" if older else "imported"
+                error = error or fate
             self._log(run_id, path, origin, sha256, outcome, error, copy_of)
         return outcome
+
+    def logged_fate(self, run_id: int, sha256: str) -> tuple[str | None, str | None]:
+        """The reason and message the run logged for these bytes (latest): a failure's, or
+        a policy kept as another form of one already imported (``same_policy``)."""
+        row = self.db.execute(
+            "SELECT reason, message FROM import_log WHERE run_id = ? AND sha256 = ? "
+            "ORDER BY id DESC LIMIT 1", [run_id, sha256]).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def skipped(self, *, run_id: int, path: str, sha256: str, error: dict,
                 origin: str | None = None) -> str:
@@ -257,18 +266,24 @@ class Index:
         return [r[0] for r in rows]
 
     def _supersede(self, older: list[str], sha256: str) -> None:
+        from saidao.index.policy_merge import retire_file
+
         for old in older:
             self.db.execute(
                 "UPDATE files SET status = 'superseded', superseded_by = ? WHERE sha256 = ?",
                 [sha256, old],
             )
+            retire_file(self.db, old)  # a policy's primary: its next best form takes over
 
     def _reinstate(self, sha256: str, path: str, origin: str | None) -> str:
         """An older version came back: it is current again, the newer one superseded."""
+        from saidao.index.policy_merge import reinstate_file
+
         older = self._current_versions(path, origin, sha256)
         self.db.execute(
             "UPDATE files SET status = 'imported', superseded_by = NULL WHERE sha256 = ?", [sha256]
         )
+        reinstate_file(self.db, sha256)
         self._supersede(older, sha256)
         return "superseded" if older else "unchanged"
 
@@ -298,7 +313,9 @@ class Index:
     def _write_file(
         self, run_id: int, path: str, sha256: str, size: int, kind: str | None, result: dict,
         origin: str | None,
-    ) -> None:
+    ) -> dict | None:
+        """The file's row and content; returns its fate when it joined a policy already
+        imported (``policy_merge.place_policy``), for the run's log."""
         source = result.get("source") or {}
         kind = result.get("kind") or kind
         self.db.execute(
@@ -307,20 +324,22 @@ class Index:
             [sha256, size, path, origin, kind, source.get("format"), source.get("pages"),
              dumps(source.get("ocr_pages") or []), run_id, now()],
         )
-        self._write_content(sha256, kind, result)
+        return self._write_content(sha256, kind, result)
 
     def _write_content(self, sha256: str, kind: str | None, result: dict,
-                       reuse_track: int | None = None) -> None:
-        """A file's declaration or policy rows and its problems."""
-        if kind == "declaration":
-            self._write_declaration(sha256, result, reuse_track)
-        elif kind == "policy":
-            self._write_policy(sha256, result)
+                       reuse_track: int | None = None) -> dict | None:
+        """A file's declaration or policy rows and its problems; a policy's fate (another
+        form of a policy already imported) is returned."""
         for problem in _open_problems(sha256, kind, result):
             self.db.execute(
                 "INSERT INTO problems(file_sha256, field, code, message) VALUES (?, ?, ?, ?)",
                 [sha256, problem.get("field"), problem.get("code"), problem.get("message")],
             )
+        if kind == "declaration":
+            self._write_declaration(sha256, result, reuse_track)
+        elif kind == "policy":
+            return self._write_policy(sha256, result)
+        return None
 
     # -- declarations ------------------------------------------------------------
     def _write_declaration(self, sha256: str, result: dict, reuse_track: int | None = None
@@ -366,7 +385,11 @@ class Index:
         return int(cur.lastrowid)
 
     # -- policies ----------------------------------------------------------------
-    def _write_policy(self, sha256: str, result: dict) -> None:
+    def _write_policy(self, sha256: str, result: dict) -> dict | None:
+        """The policy's rows; then its place (``index.policy_merge``): another form of a
+        current policy is kept as its source, its fate returned."""
+        from saidao.index.policy_merge import place_policy
+
         meta = _with_bundled_metadata(sha256, result)
         policy_id = sha256[:16]
         self._insert("policies", {
@@ -383,6 +406,7 @@ class Index:
         for position, clause in enumerate(result.get("clauses") or [], start=1):
             clause_id = _unique(clause.get("id") or f"{policy_id}:{position}", seen)
             self._write_clause(policy_id, clause_id, position, clause)
+        return place_policy(self.db, policy_id, sha256, result)
 
     def _write_clause(self, policy_id: str, clause_id: str, position: int, clause: dict) -> None:
         rowid = self._insert("clauses", {

@@ -27,7 +27,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from pathlib import PurePath
 from typing import Any
@@ -36,8 +35,9 @@ import sqlite_utils
 
 from saidao.extractors.firm_name import name_key, same_firm_score
 from saidao.index.dupe_follow import decided_rows, follow_decisions, track_file
+from saidao.index.source_roles import ROLES_ZH, names_source, source_rank
+from saidao.index.source_roles import now as _now
 
-ROLES_ZH = {"primary": "主来源", "evidence": "佐证", "superseded": "旧版本", "split": "已拆出"}
 #: Firm lists at least this alike (matched firms / the longer list) are one declaration's.
 MIN_FIRM_OVERLAP = 0.6
 #: Track names at least this alike (after folding) are one name (an OCR slip or two).
@@ -47,10 +47,6 @@ MIN_FIRM_LIKENESS = 0.85
 #: Track fields taken from the best source that has a value.
 TRACK_FIELDS = ("track_name", "direction", "scheme", "codes", "class_names", "label", "resolved",
                 "zone_id")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _dumps(value: Any) -> str:
@@ -66,16 +62,6 @@ def fold_name(name: str | None) -> str:
     text = unicodedata.normalize("NFKC", name or "")
     text = re.sub(r"[\s\W_]+", "", text)
     return re.sub(r"(新赛道|赛道)$", "", text)
-
-
-def source_rank(result: dict[str, Any]) -> int:
-    """How well a source was digitised: 3 born-digital, 2 converted, 1 OCR (scan or photo)."""
-    source = result.get("source") or {}
-    if source.get("ocr_pages") or source.get("format") == "image":
-        return 1
-    if source.get("format") in ("docx", "pdf"):
-        return 3
-    return 2  # .doc/.wps/.rtf through LibreOffice, plain text
 
 
 # ---------------------------------------------------------------- likeness
@@ -436,7 +422,7 @@ def split_source(db: sqlite_utils.Database, track_id: int, which: str) -> int:
     """Undo a wrong merge: the source ``which`` (path, file name or sha256 prefix) becomes a
     track of its own. Returns the new track's id. Raises LookupError/ValueError in Chinese."""
     found = [s for s in sources(db, [track_id]).get(track_id, [])
-             if s["role"] != "split" and _names(s, which)]
+             if s["role"] != "split" and names_source(s, which)]
     if not found:
         raise LookupError(f"赛道 {track_id} 没有来源文件“{which}”")
     if len(found) > 1:
@@ -464,13 +450,6 @@ def split_source(db: sqlite_utils.Database, track_id: int, which: str) -> int:
                     source["rank"], f"由赛道 {track_id} 拆出")
         _refresh_track_values(db, track_id)
     return new_id
-
-
-def _names(source: dict[str, Any], which: str) -> bool:
-    which = which.strip()
-    path = source.get("path") or ""
-    return bool(which) and (which in (path, source.get("origin"), PurePath(path).name)
-                            or (len(which) >= 8 and source["sha256"].startswith(which)))
 
 
 def forget_declarations(db: sqlite_utils.Database, sha256: str) -> int | None:

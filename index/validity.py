@@ -67,8 +67,7 @@ def periods(index: Index) -> dict[str, Period]:
     """Every current policy's period, repeals by other current policies applied."""
     rows = list(index.db.query(
         "SELECT p.policy_id, p.title, p.doc_number, p.date, p.in_force_from, p.in_force_until, "
-        "p.validity_status, p.validity FROM policies p JOIN files f ON f.sha256 = p.file_sha256 "
-        "WHERE f.status = 'imported'"))
+        "p.validity_status, p.validity FROM current_policies p"))
     out: dict[str, Period] = {}
     by_number: dict[str, str] = {}
     by_title: dict[str, str] = {}

@@ -839,6 +839,10 @@ class _Importer:
                 reread=reread,
             )
             self.linker.recorded(source.sha256, payload["kind"] if payload else None, outcome)
+        if error is None and payload and payload["kind"] == "policy" \
+                and outcome in ("imported", "superseded"):
+            reason, message = self.index.logged_fate(self.run_id, source.sha256)
+            error = {"reason": reason, "message": message} if reason else None
         done = FileOutcome(
             path=source.display,
             origin=source.origin,

@@ -21,6 +21,7 @@ import saidao.cli_firms  # noqa: F401  dupes, register, eligibility, recheck
 import saidao.cli_index  # noqa: F401  search, clauses, zones, tracks, track, report, export
 import saidao.cli_ingest  # noqa: F401  ingest, demo
 import saidao.cli_links  # noqa: F401  links
+import saidao.cli_policies  # noqa: F401  policies, policy
 import saidao.cli_review  # noqa: F401  review
 import saidao.cli_web  # noqa: F401  serve
 from saidao.cli_common import app, err

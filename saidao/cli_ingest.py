@@ -107,16 +107,18 @@ def summary_tables(summary: RunSummary) -> list[Table]:
 
 def _fates_table(summary: RunSummary) -> Table | None:
     """Files neither imported nor failed: skipped (not documents), waiting for OCR, copies."""
-    rows = [f for f in summary.files if f.outcome in ("skipped", "pending_ocr", "duplicate")]
+    rows = [f for f in summary.files if f.outcome in ("skipped", "pending_ocr", "duplicate")
+            or f.reason == "same_policy"]
     if not rows:
         return None
-    table = Table(title="跳过、待识别和副本")
+    table = Table(title="跳过、待识别、副本和同一政策的其他形式")
     table.add_column("文件", overflow="fold")
     table.add_column("结果", overflow="fold")
     table.add_column("原因", overflow="fold")
     for f in rows:
-        why = f"与 {f.copy_of} 内容相同" if f.copy_of else _why(f)
-        table.add_row(f.path, label(OUTCOME_LABELS, f.outcome), why)
+        why = f"与 {f.copy_of} 内容相同" if f.copy_of else (
+            f.message if f.reason == "same_policy" else _why(f))
+        table.add_row(f.path, label(OUTCOME_LABELS, f.outcome), why or "")
     return table
 
 

@@ -59,6 +59,9 @@ REASONS: dict[str, tuple[str, str]] = {
         "按政策文件导入，但文件是填写好的申报表，不是政策文件，未导入",
         "forced as a policy, but the file is a filled declaration form; not imported",
     ),
+    # not a failure: a policy file kept as another form of one already imported (policy_merge)
+    "same_policy": ("与已导入的政策相同，作为其来源保留",
+                    "the same policy as one already imported, kept as its source"),
     # hostile and unlucky inputs (issue 17): each its own reason, never "corrupt"
     "too_complex": (
         "文件内容过于复杂（解压或渲染所需内存超出限制）",

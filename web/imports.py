@@ -142,6 +142,8 @@ def staff_reason(reason: str | None, detail: str | None, message: str | None) ->
     English library message)."""
     if not reason and not message:
         return ""
+    if reason == "same_policy":  # a file's fate, not a failure: the whole sentence, no path in it
+        return message or REASONS[reason][0]
     tail = re.search(r"（([^（）]*)）$", message or "")
     if detail is None and tail:  # the import log keeps the detail inside the message
         detail = tail.group(1)

@@ -169,10 +169,15 @@ def clause(request: Request) -> Response:
 
 def policy(request: Request) -> Response:
     index = index_of(request)
-    found = clauses.policy(index, request.path_params["policy_id"])
+    found = clauses.policy_detail(index, request.path_params["policy_id"])  # any form's id
     if found is None:
         raise HTTPException(404, "政策文件不存在")
-    rows = clauses.policy_clauses(index, found["policy_id"])
+    rows = found.pop("clauses")
+    from saidao.web.imports import display_path, load_names
+
+    names = load_names(request.app.state.settings)
+    for src in found["sources"]:  # the forms this policy was brought in (index.policy_merge)
+        src["shown"] = display_path(src["path"], names)
     if wants_xlsx(request):
         for c in rows:
             c.update(doc_number=found["doc_number"], title=found["title"], path="/".join(c["path"]))
