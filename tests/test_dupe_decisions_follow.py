@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+from form_versions import later_version
 from typer.testing import CliRunner
 
 from saidao.cli import app
@@ -185,8 +186,6 @@ def test_through_an_import_a_later_version_carries_the_decisions(tmp_path: Path)
     revision (filled a month later, its fifth firm 禾晟 replaced) imported."""
     import shutil
 
-    import docx
-
     from saidao.ingest.bulk import Options, ingest
     from saidao.settings import ReadSettings
 
@@ -195,18 +194,7 @@ def test_through_an_import_a_later_version_carries_the_decisions(tmp_path: Path)
     first.mkdir()
     second.mkdir()
     shutil.copy(forms / "declaration.docx", first / "申报表.docx")
-    revised = docx.Document(str(forms / "declaration.docx"))
-    for paragraph in revised.paragraphs[:6]:
-        if paragraph.text.startswith("填报时间："):
-            for run in paragraph.runs:
-                run.text = ""
-            paragraph.runs[0].text = "填报时间：2026年6月2日"
-    row = revised.tables[1].rows[5].cells
-    for cell, text in ((row[1], "包头伊利乳业有限责任公司"), (row[2], "91150291701399333L")):
-        cell.paragraphs[0].runs[0].text = text
-        for run in cell.paragraphs[0].runs[1:]:
-            run.text = ""
-    revised.save(str(second / "申报表（修改稿）.docx"))
+    later_version(second / "申报表（修改稿）.docx")
 
     db = tmp_path / "e2e.db"
     options = Options(workers=1, settings=ReadSettings(ocr=False))

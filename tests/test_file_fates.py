@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from form_versions import later_version
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
@@ -173,31 +174,12 @@ def test_the_next_run_with_ocr_reads_the_scan_into_the_same_track(first_run) -> 
     assert dupes["groups"] == []  # each firm counted once, not once per copy
 
 
-def _later_version(path: Path) -> Path:
-    """The forms declaration revised: filled a month later, its fifth firm replaced."""
-    import docx
-
-    document = docx.Document(str(FORMS / "declaration.docx"))
-    for paragraph in document.paragraphs[:6]:
-        if paragraph.text.startswith("填报时间："):
-            for run in paragraph.runs:
-                run.text = ""
-            paragraph.runs[0].text = "填报时间：2026年6月2日"
-    row = document.tables[1].rows[5].cells
-    for cell, text in ((row[1], "包头伊利乳业有限责任公司"), (row[2], "91150291701399333L")):
-        cell.paragraphs[0].runs[0].text = text
-        for run in cell.paragraphs[0].runs[1:]:
-            run.text = ""
-    document.save(str(path))
-    return path
-
-
 def test_a_later_version_supersedes_with_the_history_kept(tmp_path: Path) -> None:
     first, second = tmp_path / "v1", tmp_path / "v2"
     first.mkdir()
     second.mkdir()
     shutil.copy(FORMS / "declaration.docx", first / "申报表.docx")
-    _later_version(second / "申报表（修改稿）.docx")
+    later_version(second / "申报表（修改稿）.docx")
     db = tmp_path / "versions.db"
     ingest([first], db, NO_OCR)
     from saidao.index.store import Index
