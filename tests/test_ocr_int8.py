@@ -1,6 +1,6 @@
-"""The int8 OCR models (issue 12's speed target): committed beside ``ocr_engine``, loaded
-with no network, reading a generated line; fp32 stays selectable and is the fallback
-when an int8 file is missing. Their speed and accuracy are measured in
+"""The int8 OCR recogniser (issue 12's speed target): committed beside ``ocr_engine``,
+loaded with no network, reading a generated line; fp32 is the default and the fallback
+when the int8 file is missing. Their speed and accuracy are measured in
 ``benchmarks/scans.py --precision int8 fp32``, not asserted here.
 """
 
@@ -40,11 +40,9 @@ def offline(monkeypatch):
     monkeypatch.delenv("SAIDAO_OCR_PRECISION", raising=False)
 
 
-def test_int8_models_ship_in_the_repository_and_read_a_line_offline(offline):
-    for which in ("det", "rec"):
-        path = ocr_engine.int8_model_path(which)
-        if which == "rec":
-            assert path is not None and path.with_suffix(".bin").is_file()
+def test_int8_recogniser_ships_in_the_repository_and_reads_a_line_offline(offline):
+    path = ocr_engine.int8_model_path("rec")
+    assert path is not None and path.with_suffix(".bin").is_file()
     engine = ocr_engine.Engine("openvino", "cpu", "int8")  # a fresh one, not the process-wide engine
     assert engine.precision == "int8"
     assert engine.models["rec"] == ocr_engine.int8_model_path("rec")
@@ -55,13 +53,13 @@ def test_int8_models_ship_in_the_repository_and_read_a_line_offline(offline):
     assert len(line.char_xs) == len(line.text)  # CTC columns still give each character's place
 
 
-def test_fp32_is_selectable_and_the_default_on_cpu_is_int8(offline, monkeypatch):
-    assert ocr_engine.resolve_precision("auto", "openvino") == "int8"
-    assert ocr_engine.resolve_precision("fp32", "openvino") == "fp32"
-    assert ocr_engine.resolve_precision("int8", "onnxruntime") == "fp32"  # the int8 files are OpenVINO IR
-    monkeypatch.setenv("SAIDAO_OCR_PRECISION", "fp32")
+def test_fp32_is_the_default_and_int8_is_chosen_by_setting_or_environment(offline, monkeypatch):
     assert ocr_engine.resolve_precision("auto", "openvino") == "fp32"
-    assert ocr_engine.resolve_precision("int8", "openvino") == "int8"  # an explicit setting wins
+    assert ocr_engine.resolve_precision("int8", "openvino") == "int8"
+    assert ocr_engine.resolve_precision("int8", "onnxruntime") == "fp32"  # the int8 file is OpenVINO IR
+    monkeypatch.setenv("SAIDAO_OCR_PRECISION", "int8")
+    assert ocr_engine.resolve_precision("auto", "openvino") == "int8"
+    assert ocr_engine.resolve_precision("fp32", "openvino") == "fp32"  # an explicit setting wins
     with pytest.raises(ValueError):
         ocr_engine.resolve_precision("int4", "openvino")
     engine = ocr_engine.Engine("openvino", "cpu", "fp32")

@@ -44,7 +44,8 @@ REC_BATCH = 6
 #: Lines rapidocr scores below this are dropped, as its own pipeline does.
 TEXT_SCORE = 0.5
 #: int8 copies of the models, made by ``scripts/quantize_ocr.py`` and committed beside
-#: this module (``models/README.md``: source, licence, how they were made).
+#: this module (``models/README.md``: source, licence, how they were made). Only the
+#: recogniser ships: the int8 detector saved no time in the pipeline and lost fields.
 INT8_MODELS = {"rec": "ch_PP-OCRv4_rec_mobile_int8.xml", "det": "ch_PP-OCRv4_det_mobile_int8.xml"}
 PRECISIONS = ("auto", "int8", "fp32")
 
@@ -75,11 +76,14 @@ def int8_model_path(which: str) -> Path | None:
 
 
 def resolve_precision(precision: str, kind: str) -> str:
-    """``auto`` → ``SAIDAO_OCR_PRECISION`` if set, else int8; fp32 off OpenVINO.
+    """``auto`` → ``SAIDAO_OCR_PRECISION`` if set, else fp32; always fp32 off OpenVINO.
 
-    The int8 models are OpenVINO IR, so onnxruntime (and with it a CUDA GPU) runs
-    the wheel's fp32 models. int8 needs its model file: where one is missing that
-    model runs in fp32 (``model_paths``), so a checkout or wheel without them still reads.
+    fp32 is the default because the int8 recogniser reads scan set 2 less well
+    (``docs/architecture.md``, "int8 models, measured"); int8 is there for CPUs
+    without bf16 units, where it runs at well under half of fp32's CPU time. The
+    int8 models are OpenVINO IR, so onnxruntime (and with it a CUDA GPU) runs the
+    wheel's fp32 models. int8 needs its model file: where one is missing that model
+    runs in fp32 (``model_paths``), so a checkout or wheel without them still reads.
     """
     if precision == "auto":
         precision = os.environ.get("SAIDAO_OCR_PRECISION", "auto").strip().lower() or "auto"
@@ -87,7 +91,7 @@ def resolve_precision(precision: str, kind: str) -> str:
         raise ValueError(f"unknown OCR precision {precision!r}")
     if kind != "openvino":
         return "fp32"
-    return "int8" if precision == "auto" else precision
+    return "fp32" if precision == "auto" else precision
 
 
 def model_paths(precision: str) -> dict[str, Path]:
