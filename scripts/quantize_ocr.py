@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
                      **{f"{k}{i}": x for k in store for i, x in enumerate(store[k])})
     for name in args.which:
         fp32 = ocr_engine.model_path(ocr_engine.REC_MODEL if name == "rec" else ocr_engine.DET_MODEL)
-        target = args.out / ocr_engine.INT8_MODELS[name]
+        target = args.out / (ocr_engine.INT8_MODELS["rec"] if name == "rec" else ocr_engine.INT8_DET)
         quantize(name, fp32, store[name], target, args.ignore, args.transformer,
                  args.max_drop if name == "rec" else None)
         print(name, len(store[name]), "samples →", target, f"{target.stat().st_size / 1e6:.1f} MB")
