@@ -415,7 +415,7 @@ def scan_section(args: argparse.Namespace) -> str:
     import scans
 
     body = scans.section(args.scans, args.workers, args.before, lite=args.only != "scan",
-                         long_scan=args.only == "scan")
+                         long_scan=args.only == "scan", precisions=tuple(args.precision))
     return "\n## Scanned declarations and cold start (`python benchmarks/scans.py`)\n\n" + body
 
 
@@ -429,6 +429,8 @@ def main() -> None:
     parser.add_argument("--memory-files", type=int, default=2000, help="files in the memory run")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-step table")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--precision", nargs="+", choices=["int8", "fp32"], default=[],
+                        help="the scan rows once per OCR model precision, side by side")
     parser.add_argument("--only", choices=("scan",),
                         help="run only this set and print it (RESULTS.md is left alone)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")

@@ -171,11 +171,18 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_child(args: list[str], pythonpath: str | None = None) -> tuple[dict, float, float]:
-    """(the child's JSON, wall seconds, CPU seconds of the child and all it started)."""
+def run_child(args: list[str], pythonpath: str | None = None,
+              precision: str | None = None) -> tuple[dict, float, float]:
+    """(the child's JSON, wall seconds, CPU seconds of the child and all it started).
+
+    ``precision`` (int8 / fp32) sets the OCR models' precision for the child and its workers
+    (``SAIDAO_OCR_PRECISION``, ``ocr_engine.resolve_precision``).
+    """
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
+    if precision:
+        env["SAIDAO_OCR_PRECISION"] = precision
     cpu0, started = _children_cpu(), time.perf_counter()
     # run from a neutral folder: the work tree's own saidao/ on the path would shadow --before's code
     out = subprocess.run([sys.executable, __file__, "--_child", *args], capture_output=True,
@@ -198,9 +205,12 @@ def cer(texts: dict[str, str], files: list[Path]) -> float:
     return errors / max(1, length)
 
 
+MEASURES = ("fields", "firm_rows", "uscc", "firm_names")
+
+
 def fields(results: dict[str, dict], files: list[Path]) -> dict[str, float]:
     """Field accuracy of extraction results against scan set 2's gold (``tests/declaration_eval``):
-    fields exactly right, firm rows found, final credit codes right."""
+    fields exactly right, firm rows found, final credit codes right, firm names exact."""
     sys.path.insert(0, str(ROOT / "tests"))
     from declaration_eval import Tally, cases, score_case
 
@@ -215,7 +225,7 @@ def fields(results: dict[str, dict], files: list[Path]) -> dict[str, float]:
             tally.add("read", False, case.path.name)
             continue
         score_case(case, by_path[key], tally)
-    return {m: tally.rate(m) for m in ("fields", "firm_rows", "uscc")}
+    return {m: tally.rate(m) for m in MEASURES}
 
 
 def one_long_scan(files: list[Path], out: Path) -> Path:
@@ -233,7 +243,9 @@ def one_long_scan(files: list[Path], out: Path) -> Path:
 
 
 def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite: bool = False,
-            long_scan: bool = False) -> list[dict]:
+            long_scan: bool = False, precisions: tuple[str, ...] = ()) -> list[dict]:
+    """Every row once, in plan order; with several ``precisions`` each saidao row once per precision,
+    the precisions interleaved row by row so that both see the same load."""
     names = [str(f) for f in files]
     plan: list[tuple[str, list[str], str | None]] = [("raw: rapidocr 3.x default", ["raw3", *names], None)]
     if not lite:
@@ -256,10 +268,17 @@ def measure(files: list[Path], workers: int, before: str | None, tmp: Path, lite
                 db = str(tmp / f"long-{label}-{time.monotonic_ns()}.db")
                 plan.append((f"{label}: ingest ×{workers}, the pages as one long scan",
                              ["import", db, str(workers), long], path))
+    runs = [(label, args, path, None) for label, args, path in plan]
+    if precisions:
+        runs = [run for label, args, path in plan for run in
+                ([(label, args, path, None)] if label.startswith("raw") or path else
+                 [(label.replace("saidao", f"saidao {p}", 1), args, path, p) for p in precisions])]
     rows = []
-    for label, args, path in plan:
+    for label, args, path, precision in runs:
         load = os.getloadavg()[0]
-        result, wall, cpu = run_child(args, path)
+        if args[0] == "import":  # a fresh index for every run
+            args = ["import", f"{args[1]}-{precision or ''}.db", *args[2:]]
+        result, wall, cpu = run_child(args, path, precision)
         row = {"what": label, "files": len(files), "pages": result["pages"], "wall": wall, "cpu": cpu,
                "load": load, "cer": cer(result["texts"], files) if "texts" in result else None,
                "fields": fields(result["results"], files)
@@ -294,7 +313,7 @@ def report(rows: list[dict], cold: list[dict]) -> str:
     raw_cpu_rate = raw["pages"] / raw["cpu"] if raw and raw["cpu"] else 0.0
     lines = [
         "| what | pages | wall s | pages/s (wall) | pages/s per core (wall) | pages per CPU-s | "
-        "CPU s/page | CER | fields · firm rows · codes | ×raw 3.x (wall) | ×raw 3.x (CPU) | "
+        "CPU s/page | CER | fields · firm rows · codes · names | ×raw 3.x (wall) | ×raw 3.x (CPU) | "
         "load at start |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -303,7 +322,7 @@ def report(rows: list[dict], cold: list[dict]) -> str:
         cpu_rate = r["pages"] / r["cpu"] if r["cpu"] else 0.0
         cer_text = f"{r['cer']:.2%}" if r["cer"] is not None else "–"
         acc = r.get("fields")
-        acc_text = " · ".join(f"{acc[k]:.1%}" for k in ("fields", "firm_rows", "uscc")) if acc else "–"
+        acc_text = " · ".join(f"{acc[k]:.1%}" for k in MEASURES if k in acc) if acc else "–"
         note = f" ({r['failed']} failed)" if r["failed"] else ""
         lines.append(
             f"| {r['what']}{note} | {r['pages']} | {r['wall']:.1f} | {rate:.3f} | {rate / cores:.3f} | "
@@ -317,7 +336,7 @@ def report(rows: list[dict], cold: list[dict]) -> str:
         "*pages per CPU-s*: pages over the CPU seconds of the row's process and every process it "
         "started (fork server, workers, the raw library's threads) — the figure that holds on a "
         "shared machine. *CER*: text read against the gold (the import stores no text: its reader "
-        "is the *read* row's). *fields · firm rows · codes*: extraction against the gold "
+        "is the *read* row's). *fields · firm rows · codes · names*: extraction against the gold "
         "(``tests/declaration_eval.py``); the import's read back from its index.",
     ]
     for r in rows:
@@ -334,14 +353,14 @@ def report(rows: list[dict], cold: list[dict]) -> str:
 
 
 def section(files: int, workers: int, before: str | None, cold_runs: int = 3, lite: bool = False,
-            long_scan: bool = False) -> str:
+            long_scan: bool = False, precisions: tuple[str, ...] = ()) -> str:
     """The scan section of RESULTS.md: header line, table, cold start."""
     _become_subreaper()
     chosen = scan_files(files)
     with tempfile.TemporaryDirectory(prefix="saidao-scans-") as name:
         tmp = Path(name)
         cold = cold_start(before, tmp, cold_runs)
-        rows = measure(chosen, workers, before, tmp, lite, long_scan)
+        rows = measure(chosen, workers, before, tmp, lite, long_scan, precisions)
     head = (f"{time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} CPUs · scan set 2, first "
             f"{len(chosen)} files · workers {workers} · load average now {os.getloadavg()[0]:.1f}")
     return head + "\n\n" + report(rows, cold)
@@ -356,6 +375,8 @@ def main() -> None:
     parser.add_argument("--lite", action="store_true", help="imports with --workers only; no 'before' read row")
     parser.add_argument("--long-scan", action="store_true",
                         help="also import the same pages as one long scan (pages spread over the workers)")
+    parser.add_argument("--precision", nargs="+", choices=["int8", "fp32"], default=[],
+                        help="saidao's rows once per OCR model precision, side by side (default: the default)")
     parser.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
@@ -366,7 +387,8 @@ def main() -> None:
         else:
             print(json.dumps(CHILDREN[mode](rest), ensure_ascii=False))
         return
-    print(section(args.files, args.workers, args.before, args.cold_runs, args.lite, args.long_scan))
+    print(section(args.files, args.workers, args.before, args.cold_runs, args.lite, args.long_scan,
+                  tuple(args.precision)))
 
 
 if __name__ == "__main__":

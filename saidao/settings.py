@@ -19,6 +19,9 @@ class ReadSettings:
     ocr_dpi: int = 200  # render resolution for OCR of PDF pages
     ocr_engine: str = "auto"  # auto (OpenVINO on CPU when installed, else onnxruntime) | openvino | onnxruntime
     ocr_device: str = "auto"  # auto (a CUDA GPU when onnxruntime can use one) | cpu | cuda
+    # auto (SAIDAO_OCR_PRECISION if set, else fp32) | int8 | fp32 (OpenVINO only; int8 falls
+    # back to the wheel's fp32 model where its file is missing: ocr_engine.model_paths)
+    ocr_precision: str = "auto"
     garbled_threshold: float = 0.15  # share of bad chars above which a text layer is garbled
     min_text_chars: int = 10  # fewer chars than this on a page: treat as no text layer
     suppress_seals: bool = True  # remove red seal pixels before OCR

@@ -60,20 +60,19 @@ def load_engine_early(settings: ReadSettings | None = None) -> None:
     preparation; ``ocr_engine.engine()``'s lock makes the page wait only for the rest.
     """
     if not ocr_engine.loaded():
-        kind, device = _engine_key(settings)
-        threading.Thread(target=_load_quietly, args=(kind, device), name="saidao-ocr-load",
+        threading.Thread(target=_load_quietly, args=_engine_key(settings), name="saidao-ocr-load",
                          daemon=True).start()
 
 
-def _engine_key(settings: ReadSettings | None) -> tuple[str, str]:
+def _engine_key(settings: ReadSettings | None) -> tuple[str, str, str]:
     settings = settings or ReadSettings()
-    return settings.ocr_engine, settings.ocr_device
+    return settings.ocr_engine, settings.ocr_device, settings.ocr_precision
 
 
-def _load_quietly(kind: str, device: str) -> None:
+def _load_quietly(kind: str, device: str, precision: str) -> None:
     """A failed load is reported by the page's own ``engine()`` call, as an OCR failure."""
     with contextlib.suppress(Exception):
-        ocr_engine.engine(kind, device)
+        ocr_engine.engine(kind, device, precision)
 
 
 #: Process CPU seconds spent in each step of the page pipeline since the process started

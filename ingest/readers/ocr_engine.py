@@ -43,6 +43,13 @@ DETECT_SIDE = 1400
 REC_BATCH = 6
 #: Lines rapidocr scores below this are dropped, as its own pipeline does.
 TEXT_SCORE = 0.5
+#: int8 copies of the models, made by ``scripts/quantize_ocr.py`` and committed beside
+#: this module (``models/README.md``: source, licence, how they were made). Only the
+#: recogniser: the int8 detector saved no time in the pipeline and lost fields
+#: (``scripts/quantize_ocr.py --which det`` still makes it, under ``INT8_DET``).
+INT8_MODELS = {"rec": "ch_PP-OCRv4_rec_mobile_int8.xml"}
+INT8_DET = "ch_PP-OCRv4_det_mobile_int8.xml"
+PRECISIONS = ("auto", "int8", "fp32")
 
 
 def models_dir() -> Path:
@@ -62,6 +69,49 @@ def model_path(name: str) -> Path:
         if (folder / candidate).is_file():
             return folder / candidate
     raise SaidaoError("ocr_failed", str(folder / name), f"OCR model {name} missing from the rapidocr package")
+
+
+def int8_model_path(which: str) -> Path | None:
+    """The committed int8 model for ``which`` (``rec``), or None when it is absent or not made."""
+    if which not in INT8_MODELS:
+        return None
+    path = Path(__file__).resolve().parent / "models" / INT8_MODELS[which]
+    return path if path.is_file() else None
+
+
+def resolve_precision(precision: str, kind: str) -> str:
+    """``auto`` → ``SAIDAO_OCR_PRECISION`` if set, else fp32; always fp32 off OpenVINO.
+
+    fp32 is the default because the int8 recogniser reads scan set 2 less well
+    (``docs/architecture.md``, "int8 models, measured"); int8 is there for CPUs
+    without bf16 units, where it runs at well under half of fp32's CPU time. The
+    int8 models are OpenVINO IR, so onnxruntime (and with it a CUDA GPU) runs the
+    wheel's fp32 models. int8 needs its model file: where one is missing that model
+    runs in fp32 (``model_paths``), so a checkout or wheel without them still reads.
+    """
+    if precision == "auto":
+        precision = os.environ.get("SAIDAO_OCR_PRECISION", "auto").strip().lower() or "auto"
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown OCR precision {precision!r}")
+    if kind != "openvino":
+        return "fp32"
+    return "fp32" if precision == "auto" else precision
+
+
+def model_paths(precision: str) -> dict[str, Path]:
+    """The det and rec model files for ``precision``: int8 where one is made and its file
+    exists (a warning where it is missing), else the wheel's fp32."""
+    paths = {"det": model_path(DET_MODEL), "rec": model_path(REC_MODEL)}
+    if precision != "int8":
+        return paths
+    for which in INT8_MODELS:
+        fallback = paths[which]
+        int8 = int8_model_path(which)
+        if int8 is None:
+            logging.getLogger(__name__).warning("int8 OCR model %s missing: %s runs in fp32",
+                                                INT8_MODELS[which], which)
+        paths[which] = int8 or fallback
+    return paths
 
 
 def cls_model_path() -> Path:
@@ -120,7 +170,7 @@ class Engine:
     angle classifier is not loaded: pages are levelled before they get here.
     """
 
-    def __init__(self, engine: str = "auto", device: str = "auto") -> None:
+    def __init__(self, engine: str = "auto", device: str = "auto", precision: str = "auto") -> None:
         import_openvino_quietly()  # before rapidocr imports it
         from rapidocr.ch_ppocr_det import TextDetector
         from rapidocr.ch_ppocr_rec import TextRecognizer
@@ -128,7 +178,9 @@ class Engine:
         logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # it logs every model load at INFO
         self.device = resolve_device(device)
         self.kind = resolve_engine(engine, self.device)
-        cfg = _config(self.kind, self.device)
+        self.precision = resolve_precision(precision, self.kind)
+        self.models = model_paths(self.precision)
+        cfg = _config(self.kind, self.device, self.models)
         for section in (cfg.Det, cfg.Rec):
             section.engine_cfg = cfg.EngineConfig[section.engine_type.value]
             section.model_root_dir = str(models_dir())
@@ -229,7 +281,7 @@ def resolve_engine(engine: str, device: str) -> str:
     return "onnxruntime"
 
 
-def _config(kind: str, device: str) -> Any:
+def _config(kind: str, device: str, models: dict[str, Path]) -> Any:
     """rapidocr's own configuration with our models, engine, threads and detector size."""
     from rapidocr import EngineType, ModelType, OCRVersion
     from rapidocr.main import DEFAULT_CFG_PATH
@@ -241,8 +293,8 @@ def _config(kind: str, device: str) -> Any:
         "Det.engine_type": engine_type, "Rec.engine_type": engine_type,
         "Det.ocr_version": OCRVersion.PPOCRV4, "Rec.ocr_version": OCRVersion.PPOCRV4,
         "Det.model_type": ModelType.MOBILE, "Rec.model_type": ModelType.MOBILE,
-        "Det.model_path": str(model_path(DET_MODEL)),
-        "Rec.model_path": str(model_path(REC_MODEL)),
+        "Det.model_path": str(models["det"]),
+        "Rec.model_path": str(models["rec"]),
         # a crop of a few lines is never scaled up to 736 px; a page is never above DETECT_SIDE
         "Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE,
         "Rec.rec_batch_num": REC_BATCH,
@@ -316,16 +368,16 @@ def char_confs(text: str, info: Any) -> list[float]:
     return [float(c) for c in confs]
 
 
-_engines: dict[tuple[str, str], Engine] = {}
+_engines: dict[tuple[str, str, str], Engine] = {}
 _lock = threading.Lock()
 
 
-def engine(kind: str = "auto", device: str = "auto") -> Engine:
-    """The process-wide engine for ``kind`` on ``device``, created on first use."""
+def engine(kind: str = "auto", device: str = "auto", precision: str = "auto") -> Engine:
+    """The process-wide engine for ``kind`` on ``device`` at ``precision``, created on first use."""
     with _lock:
-        key = (kind, device)
+        key = (kind, device, precision)
         if key not in _engines:
-            _engines[key] = Engine(kind, device)
+            _engines[key] = Engine(kind, device, precision)
         return _engines[key]
 
 
