@@ -43,10 +43,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import cn2an
-
 from saidao.document import Document, Image, Paragraph, Provenance, Table
 from saidao.extractors.normalize import normalize, repair_lines
+from saidao.extractors.numerals import cn_to_int
 
 CN_NUM = "一二三四五六七八九十百零〇两"
 
@@ -64,12 +63,8 @@ class NumberStyle:
 
 
 def _cn_value(numeral: str) -> int:
-    if numeral.isdigit():
-        return int(numeral)
-    try:
-        return int(cn2an.cn2an(numeral, "smart"))
-    except (ValueError, KeyError):
-        return 0
+    value = cn_to_int(numeral)
+    return 0 if value is None else value
 
 
 def _circled_value(numeral: str) -> int:

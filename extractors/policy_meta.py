@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import cn2an
-
 from saidao.corpus.divisions import find_in
 from saidao.extractors.clauses import (
     DATE_LINE,
@@ -23,7 +21,7 @@ from saidao.extractors.clauses import (
     is_signature,
     match_number,
 )
-from saidao.extractors.numerals import parse_cn_date
+from saidao.extractors.numerals import cn_to_int, parse_cn_date
 from saidao.extractors.portal import InfoBlock
 
 # --------------------------------------------------------------------------- 文号
@@ -222,11 +220,10 @@ _DATE = re.compile(r"(?P<y>[\d〇零一二三四五六七八九]{4})\s*年\s*(?P
 
 
 def _int(numeral: str) -> int:
-    if numeral.isdigit():
-        return int(numeral)
-    if len(numeral) == 4:  # 二〇二一: digit by digit
-        return int("".join(str(cn2an.cn2an(c, "smart")) if c not in "〇零" else "0" for c in numeral))
-    return int(cn2an.cn2an(numeral, "smart"))
+    value = cn_to_int(numeral)  # 二〇二一 digit by digit, 十三 as a number
+    if value is None:
+        raise ValueError(f"not a numeral: {numeral}")
+    return value
 
 
 _ZERO_LOOKALIKES = re.compile(r"[○ΟOо](?=[〇零一二三四五六七八九○ΟOо]*年)")

@@ -419,13 +419,19 @@ def warm() -> None:
 
 
 def warm_nlp() -> None:
-    """The policies' tagging pipeline, in the fork server of a long run (``PRELOAD_NLP``).
+    """The word models, in the fork server of a long run (``PRELOAD_NLP``): the policies'
+    tagging pipeline, and the plain jieba dictionary that weighs OCR readings of
+    declarations' long texts (``extractors.ocr_words``; 1.0 CPU s to load).
 
-    A short run does without: a worker that meets a policy loads it itself,
-    and a run of declarations or scans never pays for it.
+    A short run does without: a worker that meets a policy or an OCR'd declaration
+    loads what it needs itself, once per worker.
     """
     with contextlib.suppress(Exception):
         _warm_pipeline()
+    with contextlib.suppress(Exception):
+        from saidao.corpus.words import plain_tokenizer
+
+        plain_tokenizer()
 
 
 def long_run(files: list[Found] | list[Path], workers: int) -> bool:
