@@ -44,8 +44,6 @@ from typing import Any
 import sqlite_utils
 from rapidfuzz.distance import Levenshtein
 
-from saidao.extractors.policy_meta import find_doc_numbers
-from saidao.extractors.portal import is_reprint_note
 from saidao.index.source_roles import ROLES_ZH, names_source, now, source_rank
 
 #: Two forms' clause texts at least this alike (Jaccard of character trigrams of the folded
@@ -85,6 +83,8 @@ def doc_number_key(number: str | None) -> str:
     >>> doc_number_key("内政发〔2021〕013号")
     '内政发〔2021〕13号'
     """
+    from saidao.extractors.policy_meta import find_doc_numbers  # not paid by a declaration's import
+
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", number or ""))
     found = find_doc_numbers(text)
     return found[0] if found else fold(text)
@@ -165,13 +165,22 @@ _FORM_SQL = (
     "LEFT JOIN policy_sources s ON s.policy_id = p.policy_id AND s.role != 'split' ")
 
 
+def _reprinted(chrome: list[str]) -> bool:
+    """A reprint note in the page's chrome (``portal.is_reprint_note``), imported on first use:
+    every file's import passes through this module, and a declaration must not pay for the
+    policy extractors' import."""
+    from saidao.extractors.portal import is_reprint_note
+
+    return any(is_reprint_note(c) for c in chrome)
+
+
 def _form(row: dict[str, Any]) -> Form:
     issuers = tuple(json.loads(row["issuers"] or "[]")) or ((row["issuer"],) if row["issuer"] else ())
     chrome = (json.loads(row["page"] or "{}") or {}).get("chrome") or []
     rank = row["rank"] if row["rank"] is not None else source_rank({"source": {
         "format": row["format"], "ocr_pages": json.loads(row["ocr_pages"] or "[]")}})
     return Form(row["policy_id"], row["file_sha256"], row["path"], row["title"], row["doc_number"],
-                issuers, row["date"], rank, any(is_reprint_note(c) for c in chrome),
+                issuers, row["date"], rank, _reprinted(chrome),
                 row["problems"], row["clauses"])
 
 
@@ -182,7 +191,7 @@ def form_of(result: dict[str, Any], policy_id: str = "", path: str = "") -> Form
     issuers = tuple(result.get("issuers") or ([result["issuer"]] if result.get("issuer") else []))
     return Form(policy_id or sha[:16], sha, path, result.get("title"), result.get("doc_number"),
                 issuers, result.get("date"), source_rank(result),
-                any(is_reprint_note(c) for c in result.get("chrome") or []),
+                _reprinted(result.get("chrome") or []),
                 len(result.get("problems") or []), len(result.get("clauses") or []))
 
 
