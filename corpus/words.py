@@ -36,9 +36,15 @@ def import_jieba() -> ModuleType:
 
 
 def new_tokenizer() -> Any:
-    """A private, initialised jieba tokenizer over the plain dictionary (no words added)."""
+    """A private, initialised jieba tokenizer over the plain dictionary (no words added).
+
+    jieba keeps a cache of its dictionary in the temporary folder and, when that folder
+    is full or read-only, logs the failure with a traceback on stderr while working on
+    without it: its logger is silenced, as the tagger's is (a full disk has its own
+    message for staff, ``disk_full``, and no traceback).
+    """
     jieba = import_jieba()
-    jieba.setLogLevel(logging.WARNING)
+    jieba.setLogLevel(logging.CRITICAL + 10)
     tok = jieba.Tokenizer()
     tok.initialize()
     return tok

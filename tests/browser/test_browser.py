@@ -316,12 +316,13 @@ def test_staff_day(page: object, batch: Path, tmp_path: Path) -> None:
         look(page, name, url)
     page.goto("/search?q=人才公寓")  # type: ignore[attr-defined]
     look(page, "clause", page.locator("a.hit-title").first.get_attribute("href"))  # type: ignore[attr-defined]
+    look(page, "policy", page.locator("a[href^='/policy/']").first.get_attribute("href"))  # type: ignore[attr-defined]
     page.goto("/import")  # type: ignore[attr-defined]
     look(page, "run", page.locator("table a[href^='/import/run/']").first.get_attribute("href"))  # type: ignore[attr-defined]
     page.goto(track_url)  # type: ignore[attr-defined]
     policy = page.locator("a[href^='/clause/']").first.get_attribute("href")  # type: ignore[attr-defined]
     look(page, "clause_from_track", policy)
-    assert len(list(DOC_SHOTS.glob("*_1366x768.png"))) >= len(pages) + 3
+    assert len(list(DOC_SHOTS.glob("*_1366x768.png"))) >= len(pages) + 4
 
 
 def test_zone_map(page: object) -> None:
