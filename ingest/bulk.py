@@ -420,8 +420,8 @@ def warm() -> None:
 
 def warm_nlp() -> None:
     """The word models, in the fork server of a long run (``PRELOAD_NLP``): the policies'
-    tagging pipeline, and the plain jieba dictionary that weighs OCR readings of
-    declarations' long texts (``extractors.ocr_words``; 1.0 CPU s to load).
+    tagging pipeline, and the plain word counts that weigh OCR readings of
+    declarations' long texts (``extractors.ocr_words``; 0.3 CPU s to load).
 
     A short run does without: a worker that meets a policy or an OCR'd declaration
     loads what it needs itself, once per worker.
@@ -429,9 +429,9 @@ def warm_nlp() -> None:
     with contextlib.suppress(Exception):
         _warm_pipeline()
     with contextlib.suppress(Exception):
-        from saidao.corpus.words import plain_tokenizer
+        from saidao.corpus.words import word_frequencies
 
-        plain_tokenizer()
+        word_frequencies()
 
 
 def long_run(files: list[Found] | list[Path], workers: int) -> bool:

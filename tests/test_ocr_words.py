@@ -86,3 +86,26 @@ def test_only_ocr_read_long_texts_are_restored_and_the_reading_is_kept() -> None
             assert repair.printed == read and "土地" in repair.why and "形近字" in repair.why
         else:
             assert "plan" not in result.repairs
+
+
+def test_the_word_counts_score_as_jieba_does() -> None:
+    """``corpus.words.WordFrequencies.best`` is jieba's model without its prefix dictionary:
+    the same score and the same words as ``get_DAG`` + ``calc`` on every phrase of the seeds."""
+    import re
+
+    from saidao.corpus.words import new_tokenizer, word_frequencies
+
+    tok, model = new_tokenizer(), word_frequencies()
+    assert model.total == tok.total
+    phrases = [m.group() for p in sorted((TESTS / "refdata" / "seeds").glob("*.txt"))
+               for m in re.finditer(r"[^\s，。、；：,.;:（）()“”《》]+", p.read_text("utf-8"))]
+    assert len(phrases) > 2000
+    for phrase in phrases:
+        dag, route = tok.get_DAG(phrase), {}
+        tok.calc(phrase, dag, route)
+        spans, i = [], 0
+        while i < len(phrase):
+            spans.append((i, route[i][1] + 1))
+            i = route[i][1] + 1
+        score, words = model.best(phrase)
+        assert words == spans and abs(score - route[0][0]) < 1e-9, phrase
