@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 FORMS = Path(__file__).parent / "fixtures" / "forms"
@@ -25,3 +26,14 @@ def later_version(path: Path) -> Path:
             run.text = ""
     document.save(str(path))
     return path
+
+
+def two_versions(folder: Path) -> tuple[Path, Path]:
+    """Folders ``v1`` (the forms declaration as 申报表.docx) and ``v2`` (its later version as
+    申报表（修改稿）.docx) under ``folder``, to import one after the other."""
+    first, second = folder / "v1", folder / "v2"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(FORMS / "declaration.docx", first / "申报表.docx")
+    later_version(second / "申报表（修改稿）.docx")
+    return first, second

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from form_versions import later_version
+from form_versions import two_versions
 from typer.testing import CliRunner
 
 from saidao.cli import app
@@ -184,17 +184,10 @@ def test_the_dupes_page_shows_a_decision_whose_rows_are_gone(decided, tmp_path) 
 def test_through_an_import_a_later_version_carries_the_decisions(tmp_path: Path) -> None:
     """The real pipeline: ``forms/declaration.docx`` imported, decisions taken, then its
     revision (filled a month later, its fifth firm 禾晟 replaced) imported."""
-    import shutil
-
     from saidao.ingest.bulk import Options, ingest
     from saidao.settings import ReadSettings
 
-    forms = Path(__file__).parent / "fixtures" / "forms"
-    first, second = tmp_path / "v1", tmp_path / "v2"
-    first.mkdir()
-    second.mkdir()
-    shutil.copy(forms / "declaration.docx", first / "申报表.docx")
-    later_version(second / "申报表（修改稿）.docx")
+    first, second = two_versions(tmp_path)
 
     db = tmp_path / "e2e.db"
     options = Options(workers=1, settings=ReadSettings(ocr=False))

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from form_versions import later_version
+from form_versions import two_versions
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
@@ -175,11 +175,7 @@ def test_the_next_run_with_ocr_reads_the_scan_into_the_same_track(first_run) -> 
 
 
 def test_a_later_version_supersedes_with_the_history_kept(tmp_path: Path) -> None:
-    first, second = tmp_path / "v1", tmp_path / "v2"
-    first.mkdir()
-    second.mkdir()
-    shutil.copy(FORMS / "declaration.docx", first / "申报表.docx")
-    later_version(second / "申报表（修改稿）.docx")
+    first, second = two_versions(tmp_path)
     db = tmp_path / "versions.db"
     ingest([first], db, NO_OCR)
     from saidao.index.store import Index
