@@ -825,25 +825,33 @@ _SHAPED = (("postcode", _POSTCODE, ""), ("mobile", _MOBILE, ""), ("phone", _PHON
 
 
 def _repair_unit(unit: dict[str, str], result: _Result) -> None:
-    """E-mail and numbers whose shape OCR broke, repaired where one reading fits.
+    """E-mail and numbers whose shape OCR broke, and an OCR'd contact's surname, repaired where
+    one reading fits.
 
     The printed value stays in the field's source (``printed``, ``repair``);
     a value with no unique repair is left as printed for _check_unit to report.
     """
     for key, shape, keep in _SHAPED:
         if unit[key] and (fixed := repair_digits(unit[key], shape, keep=keep)):
-            result.repairs[key], unit[key] = fixed, fixed.value
+            unit[key] = _repaired(result, key, fixed)
     if unit["email"] and (fixed := repair_email(unit["email"])):  # also l63.com, a shape that fits
-        result.repairs["email"], unit["email"] = fixed, fixed.value
+        unit["email"] = _repaired(result, "email", fixed)
     if unit["email"] and _read_by_ocr(result.basic.get("email")) and \
             (fixed := letter_l_in_local_part(unit["email"])):
-        earlier = result.repairs.get("email")
-        why = f"{earlier.why}；{fixed.why}" if earlier else fixed.why
-        result.repairs["email"] = Repair(fixed.value, earlier.printed if earlier else fixed.printed, why)
-        unit["email"] = fixed.value
+        unit["email"] = _repaired(result, "email", fixed)
     if unit["contact"] and _read_by_ocr(result.basic.get("contact")) and \
             (fixed := restore_surname(unit["contact"])):
-        result.repairs["contact"], unit["contact"] = fixed, fixed.value
+        unit["contact"] = _repaired(result, "contact", fixed)
+
+
+def _repaired(result: _Result, key: str, fixed: Repair) -> str:
+    """Record an OCR repair of ``key`` and return its value; a second repair of the same
+    field keeps the value as first printed and both reasons."""
+    earlier = result.repairs.get(key)
+    if earlier is not None:
+        fixed = Repair(fixed.value, earlier.printed, f"{earlier.why}；{fixed.why}")
+    result.repairs[key] = fixed
+    return fixed.value
 
 
 def _read_by_ocr(found: _Found | None) -> bool:
