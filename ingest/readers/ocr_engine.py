@@ -305,6 +305,9 @@ def _config(kind: str, device: str, models: dict[str, Path]) -> Any:
         params["EngineConfig.onnxruntime.use_cuda"] = device == "cuda"
     elif engine_type is EngineType.OPENVINO:
         params["EngineConfig.openvino.inference_num_threads"] = n
+        # OpenVINO pins the inferring thread to a core it picks — the first, in every
+        # process — so two one-thread workers shared core 0 (tests/test_ocr_speed.py)
+        params["EngineConfig.openvino.enable_cpu_pinning"] = False
     cfg = ParseParams.load(DEFAULT_CFG_PATH)
     return ParseParams.update_batch(cfg, params)
 
