@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from saidao.errors import SaidaoError
 from saidao.ingest import deadline, lifetime, pageprogress
 from saidao.ingest.archive import SEP, expand, is_archive
+from saidao.ingest.cores import idle_cores
 from saidao.ingest.detect import sniff
 from saidao.ingest.limits import limit_worker_memory
 from saidao.ingest.read import sha256_of
@@ -1009,7 +1010,7 @@ def in_process(files: list[Found] | list[Path], options: Options | None = None) 
     An archive may hold thousands of files: it always gets workers; so does a
     scan with pages enough to share out over several workers (``spread.plan``:
     its pages are OCR'd side by side) while the machine has a core to spare
-    (:func:`idle_cores`; on a busy machine a second worker only adds its start-up:
+    (``cores.idle_cores``, asked last: it watches the cores a tenth of a second; on a busy machine a second worker only adds its start-up:
     measured at load 8, one 8-page scan took 2.38 CPU s a page spread over two
     workers, 2.26 read here, and no less wall time). Only on the main thread (the
     time limit is a signal): the web app imports uploads from a thread.
@@ -1024,17 +1025,9 @@ def in_process(files: list[Found] | list[Path], options: Options | None = None) 
     path = Path(entry)
     if not path.is_file() or is_archive(path):
         return False
-    if options is None or options.n_workers < 2 or idle_cores() < 1:
+    if options is None or options.n_workers < 2 or not spread_plan(str(path), options.settings)[1]:
         return True
-    return not spread_plan(str(path), options.settings)[1]
-
-
-def idle_cores() -> float:
-    """Cores the machine leaves idle (its core count less the 1-minute load average)."""
-    try:
-        return (os.cpu_count() or 1) - os.getloadavg()[0]
-    except OSError:  # no load average on this system: assume the cores are free
-        return float(os.cpu_count() or 1)
+    return idle_cores() < 1
 
 
 def _recheck(index: Index, summary: RunSummary) -> None:

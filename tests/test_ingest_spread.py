@@ -118,3 +118,27 @@ def test_a_scan_spread_over_two_workers_is_the_whole_file_read() -> None:
     assert payload["error"] is None and payload["ocr_pages"] == 3
     assert pool.page_jobs == 3
     assert without_timings(payload["result"]) == without_timings(work(*args)["result"])
+
+
+def test_idle_cores_sees_a_core_that_is_busy_now() -> None:
+    """A process spinning now takes a core from the count at once (the load average
+    would count it only after a minute, and a job that ended would still count)."""
+    import multiprocessing
+    import os
+
+    from saidao.ingest.cores import idle_cores
+
+    ctx = multiprocessing.get_context("fork")
+    spinning = ctx.Process(target=_spin, daemon=True)
+    spinning.start()
+    try:
+        busy = idle_cores(sample=0.3)
+    finally:
+        spinning.kill()
+        spinning.join()
+    assert 0.0 <= busy <= (os.cpu_count() or 1) - 0.6
+
+
+def _spin() -> None:
+    while True:
+        pass
