@@ -388,6 +388,8 @@ def _readable_strings(value: Any, raw: str, shown: str) -> Any:
 PRELOAD = ["saidao.ingest.prewarm"]
 #: Imported too by the fork server of a long run: the policies' tagging pipeline (spaCy).
 PRELOAD_NLP = "saidao.ingest.prewarm_nlp"
+#: Imported too by the fork server of a run that may OCR (``may_ocr``): the OCR libraries.
+PRELOAD_OCR = "saidao.ingest.prewarm_ocr"
 #: A run of more files than this per worker warms spaCy in the fork server (``long_run``).
 NLP_WARM_FILES_PER_WORKER = 4
 #: Libraries the readers import on first use.
@@ -433,6 +435,37 @@ def warm_nlp() -> None:
         from saidao.corpus.words import word_frequencies
 
         word_frequencies()
+
+
+def warm_ocr() -> None:
+    """The OCR libraries, in the fork server of a run that may OCR (``PRELOAD_OCR``).
+
+    OpenCV, rapidocr's detector and recogniser classes and the scan layout code
+    cost each worker 0.5 CPU s to import (measured, no bytecode cache), and the
+    word counts that weigh OCR readings (``extractors.ocr_words``) 0.3 more;
+    loaded here once, every worker has them. The inference engine is not:
+    rapidocr imports OpenVINO or onnxruntime only when a session is made, and a
+    session must not cross a fork (``ocr_engine.Engine``, made in each worker).
+    """
+    import importlib
+
+    for name in ("cv2", "rapidocr.ch_ppocr_det", "rapidocr.ch_ppocr_rec",
+                 "rapidocr.utils.process_img", "saidao.ingest.readers.ocr",
+                 "saidao.extractors.ocr_words"):
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    with contextlib.suppress(Exception):
+        from saidao.corpus.words import word_frequencies
+
+        word_frequencies()
+
+
+def may_ocr(files: list[Found] | list[Path]) -> bool:
+    """Whether a run may meet pages to OCR: a PDF, OFD or image among its files, or an archive."""
+    from saidao.ingest.read import OCR_SUFFIXES
+
+    paths = [f.path if isinstance(f, Found) else Path(f) for f in files]
+    return any(p.suffix.lower() in OCR_SUFFIXES or _is_archive_file(p) for p in paths)
 
 
 def long_run(files: list[Found] | list[Path], workers: int) -> bool:
@@ -536,13 +569,14 @@ class WorkerPool:
     def __init__(
         self, workers: int, timeout: float, run: Callable[..., dict] = work, inline: bool = False,
         memory_bytes: int = 0, on_page: pageprogress.PageCallback | None = None,
-        spread: bool = False, warm_nlp: bool = True,
+        spread: bool = False, warm_nlp: bool = True, warm_ocr: bool = False,
     ) -> None:
         self.workers = workers
         self.inline = inline  # run jobs in this process: no pool to start (see ``in_process``)
         self.spread = spread and workers > 1 and not inline  # ``run`` must take ``spread=True``
         self.page_jobs = 0  # pages read by jobs of their own (spread scans)
         self.warm_nlp = warm_nlp  # the fork server loads spaCy too (a long run)
+        self.warm_ocr = warm_ocr  # the fork server loads the OCR libraries too (scans may come)
         self.memory_bytes = memory_bytes
         self.timeout = timeout
         # a queued job can wait one timeout behind another before its own starts
@@ -581,13 +615,18 @@ class WorkerPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([*PRELOAD, PRELOAD_NLP] if self.warm_nlp else PRELOAD)
+            ctx.set_forkserver_preload(self.preload())
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init_worker,
                 initargs=(ocr_threads(self.workers), self.memory_bytes, self._page_pipe(ctx)),
             )
             self._submitted = 0
         return self._pool
+
+    def preload(self) -> list[str]:
+        """What the fork server imports before the first worker is forked from it."""
+        return [*PRELOAD, *([PRELOAD_OCR] if self.warm_ocr else []),
+                *([PRELOAD_NLP] if self.warm_nlp else [])]
 
     def _discard(self, kill: bool) -> None:
         """Drop the pool; ``kill`` stops workers still busy (a hang, a broken pool)."""
@@ -741,7 +780,7 @@ class WorkerPool:
 
 def make_pool(
     options: Options, inline: bool = False, on_page: pageprogress.PageCallback | None = None,
-    warm_nlp: bool = True,
+    warm_nlp: bool = True, warm_ocr: bool = False,
 ) -> Any:
     """The pool that reads and extracts: local worker processes, or Ray tasks with ``--ray``.
 
@@ -759,7 +798,7 @@ def make_pool(
                        error_payload=_error_payload, init_worker=_init_worker)
     return WorkerPool(options.n_workers, options.timeout, inline=inline,
                       memory_bytes=options.settings.worker_memory_bytes, on_page=on_page,
-                      spread=True, warm_nlp=warm_nlp)
+                      spread=True, warm_nlp=warm_nlp, warm_ocr=warm_ocr)
 
 
 # --------------------------------------------------------------------------- the run
@@ -979,7 +1018,8 @@ def ingest(
         with (
             lifetime.temporary_folder("ingest") as tmp,
             make_pool(options, inline=in_process(files, options), on_page=_page_listener(progress),
-                      warm_nlp=long_run(files, options.n_workers)) as pool,
+                      warm_nlp=long_run(files, options.n_workers),
+                      warm_ocr=options.settings.ocr and may_ocr(files)) as pool,
         ):
             stream = sources(files, tmp, options.settings, progress.grow)
             for source, payload in pool.results(importer.jobs(stream)):

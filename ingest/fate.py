@@ -58,6 +58,8 @@ MIN_PAGE_LONG_SIDE = 400
 #: An image this much wider than tall (or taller than wide) is a banner or a strip, not a page.
 MAX_PAGE_ASPECT = 4.0
 
+#: The scans' and photos' extensions (``readers.image``): read by OCR, every page.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"})
 #: Extension -> the formats whose content it may hold without contradiction.
 _EXPECTED = {
     ".pdf": {"pdf"},
@@ -67,7 +69,7 @@ _EXPECTED = {
     ".rtf": {"rtf"},
     ".txt": {"txt"},
     ".text": {"txt"},
-    **{s: {"image"} for s in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")},
+    **{s: {"image"} for s in IMAGE_SUFFIXES},
 }
 _FORMAT_ZH = {
     "pdf": "PDF", "docx": "Word 文档（.docx）", "doc": "旧版 Word 文档（.doc）", "rtf": "RTF 文档",

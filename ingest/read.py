@@ -17,15 +17,16 @@ from pathlib import Path
 from saidao.document import Document
 from saidao.errors import SaidaoError
 from saidao.ingest.detect import sniff
-from saidao.ingest.fate import NOT_DOCUMENT_FORMATS
+from saidao.ingest.fate import IMAGE_SUFFIXES, NOT_DOCUMENT_FORMATS
 from saidao.ingest.walk import os_error
 from saidao.settings import DEFAULT, ReadSettings
 
 SUPPORTED_SUFFIXES = {
-    ".docx", ".doc", ".wps", ".rtf", ".pdf", ".txt",
-    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp",
+    ".docx", ".doc", ".wps", ".rtf", ".pdf", ".txt", *IMAGE_SUFFIXES,
     ".html", ".htm", ".mhtml", ".mht", ".ofd",
 }
+#: Files that may hold pages without a text layer: scans, photos, and PDFs or OFDs of them.
+OCR_SUFFIXES = frozenset({".pdf", ".ofd", *IMAGE_SUFFIXES})
 
 
 def sha256_of(path: Path) -> str:

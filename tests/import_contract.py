@@ -45,6 +45,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
                               "saidao.settings", "saidao.extractors"),
     "saidao.ingest.prewarm": ("saidao.ingest", "saidao.extractors"),
     "saidao.ingest.prewarm_nlp": ("saidao.ingest", "saidao.extractors"),
+    "saidao.ingest.prewarm_ocr": ("saidao.ingest", "saidao.extractors"),
     "saidao.index": ("saidao.errors", "saidao.names", "saidao.extractors", "saidao.corpus", "saidao.vocab",
                      "saidao.document"),
     "saidao.web": ("saidao.index", "saidao.ingest.bulk", "saidao.ingest.detect",

@@ -74,3 +74,27 @@ def test_spacy_is_warmed_for_all_workers_only_in_a_long_run(tmp_path: Path) -> N
     assert not bulk.long_run([DOCX] * (2 * per), workers=2)
     assert bulk.long_run([DOCX] * (2 * per + 1), workers=2)
     assert bulk.long_run([DOCX, archive], workers=2)  # an archive may hold thousands
+
+
+def test_a_run_that_may_ocr_has_the_ocr_libraries_loaded_once_in_the_fork_server(
+    tmp_path: Path,
+) -> None:
+    """OpenCV and rapidocr (0.5 CPU s) and the word counts (0.3) are imported by the fork
+    server when the run has a PDF, OFD, image or archive; never the inference engine, which
+    starts threads and whose sessions must not cross a fork."""
+    scan = tmp_path / "页.PNG"
+    scan.write_bytes(b"")
+    assert bulk.may_ocr([DOCX, scan]) and bulk.may_ocr([tmp_path / "a.pdf"])
+    assert not bulk.may_ocr([DOCX, tmp_path / "b.txt"])
+    assert bulk.PRELOAD_OCR in bulk.WorkerPool(2, 10.0, warm_ocr=True, warm_nlp=False).preload()
+    assert bulk.PRELOAD_OCR not in bulk.WorkerPool(2, 10.0, warm_ocr=False).preload()
+    code = (
+        "import sys, threading\n"
+        "import saidao.ingest.prewarm_ocr\n"
+        "from saidao.corpus import words\n"
+        "print('cv2' in sys.modules, 'rapidocr.ch_ppocr_rec' in sys.modules,\n"
+        "      words.word_frequencies.cache_info().currsize,\n"
+        "      'openvino' in sys.modules or 'onnxruntime' in sys.modules, threading.active_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "1", "False", "1"]
