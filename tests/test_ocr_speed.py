@@ -84,3 +84,32 @@ def test_inference_never_pins_the_worker_to_one_core() -> None:
     worker.join()
     assert len(seen) >= 1
     assert seen == {frozenset(allowed)}, f"pinned during inference: {sorted(map(sorted, seen))}"
+
+
+def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
+    """rapidocr pads every batch to 320 pixels; saidao's floor is REC_MIN_WIDTH, so a short
+    cell costs the recogniser what its width needs, and is still read."""
+    engine = ocr_engine.Engine()
+    page = np.asarray(Image.open(FORM).convert("RGB"))
+    quads = engine.detect(page)
+    widths: list[int] = []
+    session = engine.recogniser.session
+    inner = session.__call__
+
+    class Recording:
+        def __call__(self, batch: np.ndarray) -> np.ndarray:
+            widths.append(int(batch.shape[-1]))
+            return inner(batch)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(session, name)
+
+    def aspect(q: np.ndarray) -> float:
+        return float(q[:, 0].max() - q[:, 0].min()) / max(1.0, float(q[:, 1].max() - q[:, 1].min()))
+
+    short = min((ln for ln in engine.read(page, quads) if ln.text.strip()), key=lambda ln: aspect(ln.quad))
+    assert aspect(short.quad) < 3  # a cell of a word or two
+    engine.recogniser.session = Recording()
+    again = engine.read(page, [short.quad])
+    assert widths == [ocr_engine.REC_MIN_WIDTH]
+    assert [ln.text for ln in again] == [short.text]

@@ -41,6 +41,14 @@ CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 DETECT_SIDE = 1400
 #: Crops recognised per inference call (width-sorted, so padding stays small).
 REC_BATCH = 6
+#: The narrowest input the recogniser is given, in pixels at its 48-pixel height.
+#: rapidocr pads every batch to at least 320 (PaddleOCR's training width), so a
+#: cell of two characters cost as much as a line of seven; a quarter of the
+#: recogniser's input was padding. 160 reads scan set 2's first 10 files as well
+#: (fields 99.3 %, CER 0.41 % against 0.43 %) at 7 % less recognition time
+#: (measured side by side in one process); 96 and below lose fields (short cells
+#: read without enough context: 97.9 %).
+REC_MIN_WIDTH = 160
 #: Lines rapidocr scores below this are dropped, as its own pipeline does.
 TEXT_SCORE = 0.5
 #: int8 copies of the models, made by ``scripts/quantize_ocr.py`` and committed beside
@@ -298,6 +306,7 @@ def _config(kind: str, device: str, models: dict[str, Path]) -> Any:
         # a crop of a few lines is never scaled up to 736 px; a page is never above DETECT_SIDE
         "Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE,
         "Rec.rec_batch_num": REC_BATCH,
+        "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
     }
     if engine_type is EngineType.ONNXRUNTIME:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = n
