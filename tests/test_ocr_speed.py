@@ -113,3 +113,55 @@ def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
     again = engine.read(page, [short.quad])
     assert widths == [ocr_engine.REC_MIN_WIDTH]
     assert [ln.text for ln in again] == [short.text]
+
+
+def _data_segment_mb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmData"))
+
+
+def test_the_kernel_cache_is_bounded_so_a_worker_does_not_grow_with_every_width() -> None:
+    """OpenVINO kept compiled kernels for every input shape (5,000 by default, ~27 MB of
+    address space each): a worker grew ~0.8 GB a scanned form until its memory limit
+    made inferences fail. 80 recognitions at 80 widths must not grow it by even 1 GB."""
+    import pytest
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads the data segment from /proc")
+    engine = ocr_engine.Engine()
+    if engine.kind != "openvino":
+        pytest.skip("the bound is OpenVINO's")
+    page = np.asarray(Image.open(FORM).convert("RGB"))
+    quad = max(engine.detect(page), key=lambda q: float(q[:, 0].max() - q[:, 0].min()))
+    engine.read(page, [quad])
+    before = _data_segment_mb()
+    x0, x1 = float(quad[:, 0].min()), float(quad[:, 0].max())
+    for step in range(80):  # the same line cut ever shorter: a new width every time
+        cut = quad.copy()
+        cut[:, 0] = np.clip(cut[:, 0], x0, x1 - step * (x1 - x0) / 100)
+        engine.read(page, [cut])
+    assert _data_segment_mb() - before < 1024
+
+
+def test_an_engine_whose_inference_failed_is_not_used_again(monkeypatch) -> None:  # noqa: ANN001
+    """After a failed inference OpenVINO's request stays broken: every later page of the
+    worker failed too and was left empty. The failed engine is dropped; the next page
+    gets a new one and is read."""
+    from saidao.ingest.readers import ocr
+
+    page = np.asarray(Image.open(FORM).convert("RGB"))
+    broken = ocr_engine.engine()
+
+    def refuse(*_: object) -> None:
+        raise RuntimeError("[CPU] FullyConnected node can't alloc")
+
+    monkeypatch.setattr(broken, "read", refuse)
+    try:
+        ocr.recognise(page)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the failure must reach the page (a problem of its own)")
+    fresh = ocr_engine.engine()
+    assert fresh is not broken
+    assert any(line.text.strip() for line in ocr.recognise(page))

@@ -93,10 +93,14 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
     """Detect and read every text line of an RGB image; boxes in the image's pixels."""
     engine = ocr_engine.engine(*_engine_key(settings))
     with engine.lock:  # one image at a time per process
-        with _stage("detect"):
-            quads = engine.detect(rgb)
-        with _stage("recognise"):
-            reads = engine.read(rgb, quads)
+        try:
+            with _stage("detect"):
+                quads = engine.detect(rgb)
+            with _stage("recognise"):
+                reads = engine.read(rgb, quads)
+        except Exception:
+            ocr_engine.discard(engine)  # a failed inference leaves it broken for every later page
+            raise
     lines: list[OcrLine] = []
     for read in reads:
         xs, ys = read.quad[:, 0], read.quad[:, 1]

@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,13 @@ REC_BATCH = 6
 #: (measured side by side in one process); 96 and below lose fields (short cells
 #: read without enough context: 97.9 %).
 REC_MIN_WIDTH = 160
+#: Input shapes whose compiled kernels OpenVINO's CPU plugin keeps (its default: 5,000).
+#: Each new shape costs ~27 MB of address space and ~10 MB resident, and a recogniser
+#: meets a new width on nearly every batch: with the default a worker grew by ~0.8 GB
+#: of data segment a scanned form (1.5 → 5.2 GB over 6 files) until the worker's memory
+#: limit made inferences fail. 30 shapes hold it at ~1.9 GB / ~1 GB resident at the
+#: same speed (the pages' detection shapes repeat and stay cached; measured).
+RUNTIME_CACHE_SHAPES = 30
 #: Lines rapidocr scores below this are dropped, as its own pipeline does.
 TEXT_SCORE = 0.5
 #: int8 copies of the models, made by ``scripts/quantize_ocr.py`` and committed beside
@@ -193,9 +201,10 @@ class Engine:
             section.engine_cfg = cfg.EngineConfig[section.engine_type.value]
             section.model_root_dir = str(models_dir())
         cfg.Rec.font_path = None
-        self.detector = TextDetector(cfg.Det)
+        with _openvino_properties({"CPU_RUNTIME_CACHE_CAPACITY": str(RUNTIME_CACHE_SHAPES)}):
+            self.detector = TextDetector(cfg.Det)
+            self.recogniser = TextRecognizer(cfg.Rec)
         _normalise_in_float32(self.detector)
-        self.recogniser = TextRecognizer(cfg.Rec)
         self.lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[np.ndarray]:
@@ -234,6 +243,40 @@ class Engine:
             spans = char_spans(str(text), info, kept[i]) if info is not None else []
             lines.append(ReadLine(kept[i], str(text), float(score), spans, char_confs(str(text), info)))
         return lines
+
+
+_properties_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _openvino_properties(extra: dict[str, str]) -> Iterator[None]:
+    """OpenVINO CPU properties beyond those rapidocr's configuration names, for the
+    sessions made inside this block.
+
+    rapidocr builds each OpenVINO session itself and passes the CPU plugin only
+    the properties its ``config.yaml`` lists (threads, hint, streams, pinning);
+    a bound on the kernel cache (``RUNTIME_CACHE_SHAPES``) is not among them,
+    and a property set on another ``openvino.Core`` does not reach rapidocr's.
+    So for the making of the sessions its ``CPUConfig`` gives ``extra`` too.
+    rapidocr is pinned (< 3.9); ``tests/test_ocr_speed.py`` checks the bound holds.
+    """
+    try:
+        from rapidocr.inference_engine.openvino import main as openvino_session
+    except ImportError:  # no OpenVINO: onnxruntime sessions take no such properties
+        yield
+        return
+    base = openvino_session.CPUConfig
+
+    class Extended(base):  # type: ignore[misc, valid-type]
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), **extra}
+
+    with _properties_lock:
+        openvino_session.CPUConfig = Extended
+        try:
+            yield
+        finally:
+            openvino_session.CPUConfig = base
 
 
 def import_openvino_quietly() -> None:
@@ -391,6 +434,19 @@ def engine(kind: str = "auto", device: str = "auto", precision: str = "auto") ->
         if key not in _engines:
             _engines[key] = Engine(kind, device, precision)
         return _engines[key]
+
+
+def discard(used: Engine) -> None:
+    """Forget ``used``: the next page makes a new engine.
+
+    After an inference fails (an allocation refused under the worker's memory
+    limit), OpenVINO's request is left broken — every later inference of the
+    process failed with a shape error, so one bad page emptied every page after it.
+    """
+    with _lock:
+        for key, known in list(_engines.items()):
+            if known is used:
+                del _engines[key]
 
 
 def loaded() -> bool:
