@@ -61,7 +61,17 @@ def extract_document(doc: Document, kind: str | None = None,
     else:
         return result
     result.update({k: v for k, v in extracted.items() if k not in ("kind", "source")})
+    result.setdefault("problems", []).extend(unread_pages(doc))
     return result
+
+
+def unread_pages(doc: Document) -> list[dict[str, str]]:
+    """A problem for each page that has content but was left empty (its OCR failed):
+    what the form's values on that page would have been is unknown, so staff check the
+    original rather than take the track as complete."""
+    return [{"field": "pages", "code": "page_unread",
+             "message": f"第{page.number}页未能读出（{page.unread}），该页内容为空，请对照原件核对"}
+            for page in doc.pages if page.unread]
 
 
 def refuse_non_form(doc: Document) -> None:

@@ -200,6 +200,8 @@ class PageInfo:
     ocr_reason: str = ""  # why it went to OCR: "no text layer", "garbled text layer", "image file"
     seals: list[BBox] = field(default_factory=list)  # red seals found on the page image
     rotation: float = 0.0  # degrees the page image was turned to read it
+    # why a page that has content was left empty (Chinese, for staff), e.g. its OCR failed
+    unread: str | None = None
 
 
 @dataclass(slots=True)
@@ -255,6 +257,8 @@ def _without_unset(value: Any) -> Any:
             for key in _OPTIONAL_PROVENANCE:
                 if value.get(key, 0) is None:
                     del value[key]
+        if "ocr_reason" in value and value.get("unread", 0) is None:  # a page read whole
+            del value["unread"]
         for item in value.values():
             _without_unset(item)
     elif isinstance(value, list):

@@ -212,7 +212,7 @@ def ocr_page(
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         if _out_of_memory(exc):  # the worker's memory limit, hit inside onnxruntime
             raise SaidaoError("too_large", path, f"page {page_number}: out of memory") from exc
-        raise SaidaoError("ocr_failed", path, f"page {page_number}: {type(exc).__name__}: {exc}") from exc
+        raise SaidaoError("ocr_failed", path, f"page {page_number}: {_last_line(exc)}") from exc
     lines = _insert_checkboxes(lines, page.marks)
 
     build = _Builder(path, page_number, points_per_pixel)
@@ -231,9 +231,24 @@ def ocr_page(
 
 
 def _out_of_memory(exc: Exception) -> bool:
-    """onnxruntime reports a failed allocation as its own error type, not MemoryError."""
+    """onnxruntime and OpenVINO report a failed allocation as their own error types, not MemoryError."""
     text = str(exc)
-    return isinstance(exc, MemoryError) or "bad_alloc" in text or "Failed to allocate" in text
+    return isinstance(exc, MemoryError) or any(
+        sign in text for sign in ("bad_alloc", "Failed to allocate", "can't alloc"))
+
+
+def _last_line(exc: Exception) -> str:
+    """The exception in one line: rapidocr wraps OpenVINO's error with a whole traceback.
+
+    >>> _last_line(ValueError("Traceback (most recent call last):\\n  File x\\nRuntimeError: [CPU] node can't alloc\\n"))
+    "RuntimeError: [CPU] node can't alloc"
+    >>> _last_line(ValueError("bad shape"))
+    'ValueError: bad shape'
+    """
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    last = lines[-1] if lines else ""
+    named = re.match(r"[A-Za-z_.]+(Error|Exception): ", last)
+    return (last if named else f"{type(exc).__name__}: {last}")[:200]
 
 
 @dataclass(slots=True)
@@ -431,7 +446,7 @@ def _read_alone(image: np.ndarray, labels: np.ndarray, parts: list[int], box: Pi
                      [0, bottom - top - 1]], np.float32)
     engine = ocr_engine.engine(*_engine_key(settings))
     with engine.lock:
-        reads = engine.read(blank, [quad])
+        reads = engine.read(blank, [quad], min_width=ocr_engine.REC_LONE_MARK_WIDTH)
     text = reads[0].text.strip() if reads else ""
     if len(text) != 1:
         return None

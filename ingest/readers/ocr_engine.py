@@ -50,6 +50,11 @@ REC_BATCH = 6
 #: (measured side by side in one process); 96 and below lose fields (short cells
 #: read without enough context: 97.9 %).
 REC_MIN_WIDTH = 160
+#: A mark read alone (``ocr._read_alone``) keeps rapidocr's 320: a lone ， on 160 pixels
+#: was read as nothing, on 320 as ，.
+REC_LONE_MARK_WIDTH = 320
+#: The recogniser's input height (PP-OCRv4's).
+REC_HEIGHT = 48
 #: Input shapes whose compiled kernels OpenVINO's CPU plugin keeps (its default: 5,000).
 #: Each new shape costs ~27 MB of address space and ~10 MB resident, and a recogniser
 #: meets a new width on nearly every batch: with the default a worker grew by ~0.8 GB
@@ -218,8 +223,10 @@ class Engine:
         limit = np.array([width, height], np.float32)
         return [np.clip(np.asarray(b, np.float32) / k, 0, limit) for b in out.boxes]
 
-    def read(self, rgb: np.ndarray, quads: list[np.ndarray]) -> list[ReadLine]:
-        """Recognise the lines at ``quads`` (cut from ``rgb``), all in width-sorted batches."""
+    def read(self, rgb: np.ndarray, quads: list[np.ndarray], min_width: int = REC_MIN_WIDTH,
+             ) -> list[ReadLine]:
+        """Recognise the lines at ``quads`` (cut from ``rgb``), all in width-sorted batches,
+        each batch padded to ``min_width`` pixels at least (the caller holds ``lock``)."""
         from rapidocr.ch_ppocr_rec import TextRecInput
         from rapidocr.utils.process_img import get_rotate_crop_image
 
@@ -231,6 +238,7 @@ class Engine:
                 kept.append(quad)
         if not crops:
             return []
+        self.recogniser.rec_image_shape = [3, REC_HEIGHT, min_width]
         rec = self.recogniser(TextRecInput(img=crops, return_word_box=True))
         if rec.txts is None:
             return []
@@ -349,7 +357,7 @@ def _config(kind: str, device: str, models: dict[str, Path]) -> Any:
         # a crop of a few lines is never scaled up to 736 px; a page is never above DETECT_SIDE
         "Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE,
         "Rec.rec_batch_num": REC_BATCH,
-        "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
+        "Rec.rec_img_shape": [3, REC_HEIGHT, REC_MIN_WIDTH],
     }
     if engine_type is EngineType.ONNXRUNTIME:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = n

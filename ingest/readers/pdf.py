@@ -503,6 +503,7 @@ class _PdfReader:
             from saidao.ingest.readers.ocr import ocr_page
         except ImportError:
             self.doc.problems.append(f"第{number}页{_reason_zh(reason)}，文字识别模块不可用，该页内容为空")
+            result.info.unread = "文字识别模块不可用"
             result.ocr_blocks = []
             return
         width, height = page.get_size()
@@ -513,6 +514,7 @@ class _PdfReader:
                                     points_per_pixel=1.0 / scale, settings=self.settings)
         except SaidaoError as err:
             self.doc.problems.append(f"第{number}页文字识别失败：{err.message_zh}")
+            result.info.unread = f"文字识别失败（{err.detail or err.reason}）"
             result.ocr_blocks = []
             return
         finally:

@@ -1,0 +1,59 @@
+"""A page whose OCR failed is never lost in silence (issue 12, found measuring speed).
+
+A worker's OCR once failed on every page after its memory limit was reached, and
+those pages were imported empty with nothing shown to staff. Now the document
+model marks such a page (``PageInfo.unread``), the extraction gives a problem of
+its own (``page_unread``) and the review queue holds it for a person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from saidao.errors import SaidaoError
+from saidao.index import review
+from saidao.index.store import Index
+from saidao.ingest import read
+from saidao.ingest.bulk import Options, ingest
+from saidao.ingest.readers import ocr
+
+SCAN = Path(__file__).parent / "fixtures" / "scan_set2" / "s2_001.pdf"  # two scanned pages
+
+
+@pytest.fixture
+def second_page_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = ocr.ocr_page
+
+    def failing(image, path=None, page_number=1, **kwargs):  # noqa: ANN001, ANN202
+        if page_number == 2:
+            raise SaidaoError("ocr_failed", path, "page 2: RuntimeError: [CPU] node can't alloc")
+        return real(image, path=path, page_number=page_number, **kwargs)
+
+    monkeypatch.setattr(ocr, "ocr_page", failing)
+
+
+@pytest.mark.usefixtures("second_page_fails")
+def test_a_page_whose_ocr_failed_is_marked_shown_and_put_before_a_person(tmp_path: Path) -> None:
+    doc = read(SCAN)
+    assert [p.unread for p in doc.pages][0] is None
+    assert "文字识别失败" in (doc.pages[1].unread or "") and "can't alloc" in doc.pages[1].unread
+    assert doc.status == "partial"
+    assert "unread" not in doc.to_dict()["pages"][0]  # a page read whole: its JSON as before
+
+    db = tmp_path / "i.db"
+    summary = ingest([SCAN], db, Options(workers=1))
+    assert summary.failed == 0  # the first page's values are kept
+    with Index.open(db) as index:
+        items = [i for i in review.queue(index) if i["field"] == "pages"]
+    assert len(items) == 1
+    assert items[0]["field_label"] == "文件页面"
+    assert items[0]["codes"] == ["page_unread"]
+    assert items[0]["messages"][0].startswith("第2页未能读出（文字识别失败")
+
+
+def test_every_page_read_gives_no_such_problem() -> None:
+    from saidao.extractors.extract import unread_pages
+
+    assert unread_pages(read(Path(__file__).parent / "fixtures" / "declarations" / "decl_002.docx")) == []
