@@ -19,7 +19,7 @@ from saidao.ingest import read
 from saidao.ingest.bulk import Options, ingest
 from saidao.ingest.readers import ocr
 
-SCAN = Path(__file__).parent / "fixtures" / "scan_set2" / "s2_001.pdf"  # two scanned pages
+SCAN = Path(__file__).parent / "fixtures" / "declarations" / "decl_035.pdf"  # scanned pages
 
 
 @pytest.fixture
