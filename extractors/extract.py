@@ -61,17 +61,21 @@ def extract_document(doc: Document, kind: str | None = None,
     else:
         return result
     result.update({k: v for k, v in extracted.items() if k not in ("kind", "source")})
-    result.setdefault("problems", []).extend(unread_pages(doc))
+    result.setdefault("problems", []).extend(unread_content(doc))
     return result
 
 
-def unread_pages(doc: Document) -> list[dict[str, str]]:
-    """A problem for each page that has content but was left empty (its OCR failed):
-    what the form's values on that page would have been is unknown, so staff check the
-    original rather than take the track as complete."""
-    return [{"field": "pages", "code": "page_unread",
-             "message": f"第{page.number}页未能读出（{page.unread}），该页内容为空，请对照原件核对"}
-            for page in doc.pages if page.unread]
+def unread_content(doc: Document) -> list[dict[str, str]]:
+    """A problem for each page left empty although it has content (its OCR failed) and each
+    part of the file the reader could not read (``Document.unread``): what the values there
+    would have been is unknown, so staff check the original rather than take the record as
+    complete."""
+    pages = [{"field": "content", "code": "page_unread",
+              "message": f"第{page.number}页未能读出（{page.unread}），该页内容为空，请对照原件核对"}
+             for page in doc.pages if page.unread]
+    parts = [{"field": "content", "code": "content_unread", "message": f"{what}，请对照原件核对"}
+             for what in doc.unread]
+    return pages + parts
 
 
 def refuse_non_form(doc: Document) -> None:

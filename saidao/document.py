@@ -11,7 +11,8 @@ exposes them::
       ├── pages: [PageInfo]            one per physical page (1 for .docx/.txt)
       ├── blocks: [Paragraph | Table | Image]   body, in reading order
       ├── headers / footers: [Block]   running heads and web-page chrome, kept apart from the body
-      └── problems: [str]              what the reader noticed but survived
+      ├── problems: [str]              what the reader noticed but survived (developers' notes)
+      └── unread: [str]                what the file holds that was not read (Chinese, for staff)
 
 Every block, line, cell and checkbox carries a :class:`Provenance`: the file,
 the page, the line or cell, the bounding box where one exists, whether the text
@@ -214,6 +215,9 @@ class Document:
     headers: list[Block] = field(default_factory=list)
     footers: list[Block] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # content the file holds that the reader could not read (Chinese, for staff); pages
+    # left empty say so on their own ``PageInfo.unread``
+    unread: list[str] = field(default_factory=list)
     status: Literal["success", "partial", "failure"] = "success"
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     converted_from: str | None = None  # ".doc" when LibreOffice made the docx we read
@@ -258,6 +262,8 @@ def _without_unset(value: Any) -> Any:
                 if value.get(key, 0) is None:
                     del value[key]
         if "ocr_reason" in value and value.get("unread", 0) is None:  # a page read whole
+            del value["unread"]
+        if "blocks" in value and value.get("unread", 0) == []:  # a document read whole
             del value["unread"]
         for item in value.values():
             _without_unset(item)

@@ -121,7 +121,7 @@ FIELD_LABELS = {"attestation": "真实性声明", "attestation.date": "真实性
                 "filled_at": "填报时间", "firms": "企业名录", "track.direction": "所属方向",
                 "track_name": "新赛道名称", "zone": "高新区名称",
                 "measures": "新赛道培育的举措及成效", "plan": "新赛道培育实施方案",
-                "pages": "文件页面"}
+                "content": "文件内容"}
 #: Firm-row fields (``firms[i].<key>``).
 FIRM_FIELD_LABELS = {"uscc": "信用代码", "name": "名称", "role": "类型"}
 #: Clause tag types (``clause_tags.tag_type``).

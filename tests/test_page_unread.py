@@ -46,14 +46,14 @@ def test_a_page_whose_ocr_failed_is_marked_shown_and_put_before_a_person(tmp_pat
     summary = ingest([SCAN], db, Options(workers=1))
     assert summary.failed == 0  # the first page's values are kept
     with Index.open(db) as index:
-        items = [i for i in review.queue(index) if i["field"] == "pages"]
+        items = [i for i in review.queue(index) if i["field"] == "content"]
     assert len(items) == 1
-    assert items[0]["field_label"] == "文件页面"
+    assert items[0]["field_label"] == "文件内容"
     assert items[0]["codes"] == ["page_unread"]
     assert items[0]["messages"][0].startswith("第2页未能读出（文字识别失败")
 
 
 def test_every_page_read_gives_no_such_problem() -> None:
-    from saidao.extractors.extract import unread_pages
+    from saidao.extractors.extract import unread_content
 
-    assert unread_pages(read(Path(__file__).parent / "fixtures" / "declarations" / "decl_002.docx")) == []
+    assert unread_content(read(Path(__file__).parent / "fixtures" / "declarations" / "decl_002.docx")) == []

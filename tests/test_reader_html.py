@@ -203,6 +203,10 @@ def test_damaged_bytes_are_replaced_and_said(tmp_path: Path) -> None:
     damaged = page[:at] + b"\xff\x00" + page[at + 1:]  # half a character gone, a NUL in its place
     doc = read(_write(tmp_path, "damaged.htm", damaged))
     assert doc.status == "partial" and "无法按 gb18030 解码" in doc.problems[0]
+    from saidao.extractors.extract import unread_content
+
+    assert [p["code"] for p in unread_content(doc)] == ["content_unread"]
+    assert "无法按 gb18030 编码识别" in unread_content(doc)[0]["message"]
     assert TITLE in _lines(doc.blocks) and "基本原则。坚持创新驱动。" in doc.text
     err = _reason(_write(tmp_path, "noise.html", b"<html><body><p>" + bytes(range(128, 256)) * 40 + b"</p>"))
     assert err.reason == "decode_failed" and "网页编码无法识别" in err.message_zh

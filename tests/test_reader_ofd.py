@@ -213,6 +213,15 @@ def test_missing_parts_have_chinese_reasons(tmp_path: Path) -> None:
     no_page = {k: v for k, v in members.items() if k != "Doc_0/Pages/Page_1/Content.xml"}
     doc = read(_write(tmp_path, "nopage.ofd", _zip(no_page)))
     assert doc.status == "partial" and "第 2 页内容缺失" in doc.problems[0]
+    # and staff are told: the page is marked, and extraction puts it before a person
+    from saidao.extractors.extract import unread_content
+
+    assert [p.unread for p in doc.pages] == [None, "页面内容缺失或无法解析"]
+    assert [p["code"] for p in unread_content(doc)] == ["page_unread"]
+    broken = {**members, "Doc_0/Pages/Page_0/Content.xml": b"\x00\x01 not XML"}
+    torn = read(_write(tmp_path, "broken.ofd", _zip(broken)))
+    assert any("已损坏，未能读取" in what for what in torn.unread)
+    assert torn.pages[0].unread and not torn.pages[1].unread
     assert "一、总体要求" in doc.text and len(doc.pages) == 2
     no_pages = dict(members, **{"Doc_0/Document.xml": members["Doc_0/Document.xml"].replace(
         b"<ofd:Page ID", b"<ofd:Missing ID")})

@@ -212,6 +212,7 @@ def docx_to_document(
         headers=headers,
         footers=footers,
         problems=walker.problems,
+        unread=walker.unread,
     )
 
 
@@ -499,6 +500,7 @@ class _Walker:
     package: WordPackage
     shown: str
     problems: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # for staff (``Document.unread``)
     _para_index: int = 0
     _table_index: int = 0
 
@@ -539,6 +541,7 @@ class _Walker:
                     out.extend(self.blocks(content, top_level=top_level, where=where))
             elif tag == _ALT_CHUNK:
                 self.problems.append("embedded document part (altChunk) not read")
+                self.unread.append("文档中嵌入的另一份文档（altChunk）未能读取")
         return out
 
     def paragraph(self, p: etree._Element, prov: Provenance) -> Paragraph:

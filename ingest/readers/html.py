@@ -290,9 +290,11 @@ def html_document(
     doc.blocks = body_blocks
     if decoded.replaced:
         doc.problems.append(f"{decoded.replaced} 处字节无法按 {decoded.encoding} 解码，已替换为 U+FFFD")
+        doc.unread.append(f"{decoded.replaced} 处文字无法按 {decoded.encoding} 编码识别，显示为 �")
         doc.status = "partial"
     if truncated:
         doc.problems.append(TOO_DEEP)
+        doc.unread.append(TOO_DEEP)
         doc.status = "partial"
     return doc
 

@@ -191,6 +191,7 @@ class _Package:
         self.folded = {name.casefold(): name for name in self.members}
         self.cache: dict[str, etree._Element | None] = {}
         self.problems: list[str] = []
+        self.unread: list[str] = []  # for staff: parts not read (``Document.unread``)
 
     def close(self) -> None:
         self.zip.close()
@@ -225,11 +226,13 @@ class _Package:
         root = None
         if info.file_size > MAX_PART_BYTES:
             self.problems.append(f"{name}: part larger than {MAX_PART_BYTES} bytes skipped")
+            self.unread.append(f"文件中的 {name} 超过 {MAX_PART_BYTES // (1 << 20)} MB，未读取")
         else:
             try:
                 root = _parse(self.zip.read(info))
             except (etree.XMLSyntaxError, zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
                 self.problems.append(f"{name}: {type(exc).__name__}: {exc}"[:200])
+                self.unread.append(f"文件中的 {name} 已损坏，未能读取")
         if root is None and required:
             raise SaidaoError("corrupt", self.path, f"OFD 的 {required} 无法解析")
         self.cache[name] = root
@@ -539,6 +542,7 @@ def _read(package: _Package, sha256: str, settings: ReadSettings) -> Document:
     if not any(b.text.strip() for b in doc.blocks if hasattr(b, "text")):
         doc.problems.append("no text objects: the pages may be images or outlines only")
     doc.problems.extend(package.problems)
+    doc.unread.extend(package.unread)
     if package.problems:
         doc.status = "partial"
     return doc
@@ -613,6 +617,8 @@ def _page(
                 content.walk(template, objects)
         content.walk(root, objects)
     info = PageInfo(number=number, width=box[2] * MM, height=box[3] * MM)
+    if root is None:
+        info.unread = "页面内容缺失或无法解析"
     result = PageText(info)
     chars = objects.chars
     base = Provenance(file=str(package.path), page=number)
