@@ -397,6 +397,22 @@ _WARM_MODULES = (
     "saidao.ingest.readers.docx", "saidao.ingest.readers.pdf", "saidao.ingest.readers.text",
     "saidao.extractors.track_name", "pdfplumber", "pypdfium2", "docx",
 )
+#: The OCR libraries without an inference engine (``warm_ocr``): the page pipeline (and
+#: OpenCV with it), rapidocr's classes, and what weighs OCR readings.
+_WARM_OCR_MODULES = (
+    "saidao.ingest.readers.ocr", "rapidocr.ch_ppocr_det", "rapidocr.ch_ppocr_rec",
+    "rapidocr.utils.process_img", "saidao.extractors.ocr_words",
+)
+
+
+def _warm(*steps: str | Callable[[], object]) -> None:
+    """Run each step (a module name is imported); one that fails is skipped, and the
+    worker that needs it loads it itself and reports any real error against its file."""
+    import importlib
+
+    for step in steps:
+        with contextlib.suppress(Exception):
+            importlib.import_module(step) if isinstance(step, str) else step()
 
 
 def warm() -> None:
@@ -410,15 +426,7 @@ def warm() -> None:
     session must not cross a fork (and importing OpenVINO starts a thread).
     The spaCy pipeline (1.2–1.6 CPU s, for policies only) is :func:`warm_nlp`'s.
     """
-    import importlib
-
-    steps: list[Callable[[], object]] = [
-        *(lambda name=name: importlib.import_module(name) for name in _WARM_MODULES),
-        _warm_tables,
-    ]
-    for step in steps:
-        with contextlib.suppress(Exception):
-            step()
+    _warm(*_WARM_MODULES, _warm_tables)
 
 
 def warm_nlp() -> None:
@@ -429,12 +437,7 @@ def warm_nlp() -> None:
     A short run does without: a worker that meets a policy or an OCR'd declaration
     loads what it needs itself, once per worker.
     """
-    with contextlib.suppress(Exception):
-        _warm_pipeline()
-    with contextlib.suppress(Exception):
-        from saidao.corpus.words import word_frequencies
-
-        word_frequencies()
+    _warm(_warm_pipeline, _warm_word_counts)
 
 
 def warm_ocr() -> None:
@@ -447,32 +450,26 @@ def warm_ocr() -> None:
     rapidocr imports OpenVINO or onnxruntime only when a session is made, and a
     session must not cross a fork (``ocr_engine.Engine``, made in each worker).
     """
-    import importlib
-
-    for name in ("cv2", "rapidocr.ch_ppocr_det", "rapidocr.ch_ppocr_rec",
-                 "rapidocr.utils.process_img", "saidao.ingest.readers.ocr",
-                 "saidao.extractors.ocr_words"):
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    with contextlib.suppress(Exception):
-        from saidao.corpus.words import word_frequencies
-
-        word_frequencies()
+    _warm(*_WARM_OCR_MODULES, _warm_word_counts)
 
 
 def may_ocr(files: list[Found] | list[Path]) -> bool:
     """Whether a run may meet pages to OCR: a PDF, OFD or image among its files, or an archive."""
     from saidao.ingest.read import OCR_SUFFIXES
 
-    paths = [f.path if isinstance(f, Found) else Path(f) for f in files]
+    paths = map(_path_of, files)
     return any(p.suffix.lower() in OCR_SUFFIXES or _is_archive_file(p) for p in paths)
+
+
+def _path_of(entry: Found | Path | str) -> Path:
+    return entry.path if isinstance(entry, Found) else Path(entry)
 
 
 def long_run(files: list[Found] | list[Path], workers: int) -> bool:
     """Enough files (or an archive, which may hold thousands) to warm spaCy once for all workers."""
     if len(files) > NLP_WARM_FILES_PER_WORKER * max(1, workers):
         return True
-    return any(_is_archive_file(f.path if isinstance(f, Found) else Path(f)) for f in files)
+    return any(_is_archive_file(_path_of(f)) for f in files)
 
 
 def _warm_tables() -> None:
@@ -484,6 +481,12 @@ def _warm_tables() -> None:
         load(scheme)
     registry()
     to_simplified("")
+
+
+def _warm_word_counts() -> None:
+    from saidao.corpus.words import word_frequencies
+
+    word_frequencies()
 
 
 def _warm_pipeline() -> None:
@@ -1050,8 +1053,8 @@ def in_process(files: list[Found] | list[Path], options: Options | None = None) 
     An archive may hold thousands of files: it always gets workers; so does a
     scan with pages enough to share out over several workers (``spread.plan``:
     its pages are OCR'd side by side) while the machine has a core to spare
-    (``cores.idle_cores``, asked last: it watches the cores a tenth of a second; on a busy machine a second worker only adds its start-up:
-    measured at load 8, one 8-page scan took 2.38 CPU s a page spread over two
+    (``cores.idle_cores``, asked last: it watches the cores for a tenth of a
+    second; on a busy machine a second worker only adds its start-up: measured at load 8, one 8-page scan took 2.38 CPU s a page spread over two
     workers, 2.26 read here, and no less wall time). Only on the main thread (the
     time limit is a signal): the web app imports uploads from a thread.
     """
