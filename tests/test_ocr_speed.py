@@ -86,6 +86,29 @@ def test_inference_never_pins_the_worker_to_one_core() -> None:
     assert seen == {frozenset(allowed)}, f"pinned during inference: {sorted(map(sorted, seen))}"
 
 
+def test_a_scanned_page_runs_opencv_on_one_thread() -> None:
+    """OpenCV's pool (a thread per core) spun between a page's many short calls: no wall
+    time gained, 0.2 CPU s a page lost — in a bulk import, the other worker's core. Read in
+    a fresh process, whose OpenCV starts with its default pool."""
+    import os
+
+    if (os.cpu_count() or 1) < 2:
+        import pytest
+
+        pytest.skip("needs a machine with two cores or more")
+    code = (
+        "import cv2\n"
+        "from saidao.ingest.read import read\n"
+        "before = cv2.getNumThreads()\n"
+        f"doc = read({str(FORM)!r})\n"
+        "print(before, cv2.getNumThreads(), len(doc.text) > 20)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, read_text = out.stdout.split()[-3:]
+    assert int(before) >= 2 and read_text == "True"
+    assert after == "1"
+
+
 def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
     """rapidocr pads every batch to 320 pixels; saidao's floor is REC_MIN_WIDTH, so a short
     cell costs the recogniser what its width needs, and is still read."""

@@ -25,6 +25,7 @@ from saidao.document import Block, Document, PageInfo, Paragraph
 from saidao.errors import SaidaoError
 from saidao.ingest import pageprogress
 from saidao.ingest.limits import image_pixels_ok
+from saidao.ingest.readers import ocr_engine
 from saidao.ingest.readers import scan_layout as layout
 from saidao.ingest.readers.ocr import ocr_page
 from saidao.ingest.tables import join_continued_tables, number_tables
@@ -44,6 +45,7 @@ def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
     started = time.perf_counter()
     doc = Document(path=str(path), sha256=sha256, format="image")
     by_page: dict[int, list[Block]] = {}
+    ocr_engine.share_cores()  # before the sheet is looked for
     for number, (rgb, dpi, n_frames) in enumerate(_pages(path, settings), start=1):
         rgb, dpi = _at_most(rgb, dpi, settings.ocr_dpi)
         points_per_pixel = 72.0 / dpi

@@ -199,6 +199,7 @@ def ocr_page(
     if points_per_pixel <= 0:
         raise ValueError("points_per_pixel must be positive")
     dpi = 72.0 / points_per_pixel
+    ocr_engine.share_cores()
     rgb = _as_rgb(image, path)
     load_engine_early(settings)
     page = _prepare(rgb, dpi, settings)

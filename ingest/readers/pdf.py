@@ -500,12 +500,14 @@ class _PdfReader:
             return
         started = time.perf_counter()
         try:
+            from saidao.ingest.readers import ocr_engine
             from saidao.ingest.readers.ocr import ocr_page
         except ImportError:
             self.doc.problems.append(f"第{number}页{_reason_zh(reason)}，文字识别模块不可用，该页内容为空")
             result.info.unread = "文字识别模块不可用"
             result.ocr_blocks = []
             return
+        ocr_engine.share_cores()  # before the sheet is looked for
         width, height = page.get_size()
         scale = render_scale(width, height, self.settings.ocr_dpi, self.settings, self.path, number)
         image = _flattened(page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3])
