@@ -206,10 +206,10 @@ def ocr_page(
     try:
         lines = recognise(page.text_image, settings)
         with _stage("second look"):
-            lines = _recover_missed(page.text_image, lines, dpi, settings)
+            lines = _recover_missed(page.text_image, lines, dpi, settings, page.ink)
         lines = layout.drop_double_reads(lines)
         with _stage("edge marks"):
-            lines = _read_edge_marks(page.text_image, lines, settings, page.grids, dpi)
+            lines = _read_edge_marks(page.text_image, lines, settings, page.grids, dpi, page.ink)
     except Exception as exc:  # onnxruntime failing on a page is an OCR failure, not a crash
         if _out_of_memory(exc):  # the worker's memory limit, hit inside onnxruntime
             raise SaidaoError("too_large", path, f"page {page_number}: out of memory") from exc
@@ -257,6 +257,7 @@ class _Prepared:
     """A page image made ready for the recogniser, and what was learnt on the way."""
 
     text_image: np.ndarray  # levelled, seals and ruling lines and checkboxes painted out
+    ink: np.ndarray  # text_image's ink mask (layout.ink_mask), made once for every step
     angle: float
     seals: list[PixelBox]
     grids: list[Grid]
@@ -279,11 +280,15 @@ def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
         grids = layout.find_grids(horizontal, vertical, dpi)
         text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
     with _stage("checkboxes"):
-        marks = layout.find_checkboxes(layout.ink_mask(layout.to_gray(text_image)), dpi)
+        if grids:  # the rules are gone from the text image (else its ink is the page's)
+            ink = layout.ink_mask(layout.to_gray(text_image))
+        marks = layout.find_checkboxes(ink, dpi)
         for x0, y0, x1, y1 in (m.box for m in marks):
             rim = max(2, (y1 - y0) // 8)  # the blurred rim too, or it is read as 口 or 厂
             text_image[max(0, y0 - rim):y1 + rim + 1, max(0, x0 - rim):x1 + rim + 1] = 255
-    return _Prepared(text_image, angle, seals, grids, marks)
+        if marks:
+            ink = layout.ink_mask(layout.to_gray(text_image))
+    return _Prepared(text_image, ink, angle, seals, grids, marks)
 
 
 def _within(mask: np.ndarray, grids: list[Grid], pad: int = 6) -> np.ndarray:
@@ -301,6 +306,7 @@ MAGNIFY = 2.0
 
 def _recover_missed(
     image: np.ndarray, lines: list[OcrLine], dpi: float, settings: ReadSettings | None = None,
+    ink: np.ndarray | None = None,
 ) -> list[OcrLine]:
     """Re-read, magnified, each stretch of ink the page-scale detector left out.
 
@@ -308,7 +314,8 @@ def _recover_missed(
     next to it, so a dropped "二" comes back as part of "二、新赛道企业名录";
     the new reading replaces the old boxes only if it holds more text.
     """
-    ink = layout.ink_mask(layout.to_gray(image))
+    if ink is None:
+        ink = layout.ink_mask(layout.to_gray(image))
     missed = layout.uncovered_ink(ink, [ln.box for ln in lines], dpi)
     for region in missed[:MAX_RETRIES]:
         neighbours = _same_row_neighbours(lines, region)
@@ -331,7 +338,8 @@ MAX_EDGE_LOOKS = 24  # recognitions of one line each, per page
 
 
 def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSettings | None,
-                     grids: list[Grid] | None = None, dpi: float = 200.0) -> list[OcrLine]:
+                     grids: list[Grid] | None = None, dpi: float = 200.0,
+                     page_ink: np.ndarray | None = None) -> list[OcrLine]:
     """Re-read a line together with a punctuation-sized speck of ink just beyond its ends.
 
     The detector leaves out a mark set apart from the characters of its line (。 alone
@@ -342,7 +350,7 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
     """
     if not lines:
         return lines
-    ink = layout.ink_mask(layout.to_gray(image))
+    ink = layout.ink_mask(layout.to_gray(image)) if page_ink is None else page_ink.copy()
     ink[_along_rules(ink.shape, grids or [], dpi)] = 0
     covered = np.zeros(ink.shape, dtype=bool)
     for x0, y0, x1, y1 in (ln.box for ln in lines):
