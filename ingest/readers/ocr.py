@@ -369,7 +369,7 @@ def _read_edge_marks(image: np.ndarray, lines: list[OcrLine], settings: ReadSett
                 continue
             looks += 1
             _widen_if_marks(image, line, span, side, settings)
-    return lines + _lone_marks(image, ink, lines, prose, settings, MAX_EDGE_LOOKS - looks)
+    return lines + _lone_marks(image, ink, lines, prose, settings, MAX_EDGE_LOOKS - looks, (labels, stats))
 
 
 #: Marks that stand between two Chinese characters of running text.
@@ -486,7 +486,8 @@ def _along_rules(shape: tuple[int, ...], grids: list[Grid], dpi: float) -> np.nd
 
 
 def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose: list[OcrLine],
-                settings: ReadSettings | None, budget: int) -> list[OcrLine]:
+                settings: ReadSettings | None, budget: int,
+                components: tuple[np.ndarray, np.ndarray]) -> list[OcrLine]:
     """A mark alone on a line of its own (a paragraph's 。 broken onto the next line).
 
     Candidates: compact punctuation-sized ink that no recognised line covers, at the
@@ -504,7 +505,7 @@ def _lone_marks(image: np.ndarray, ink: np.ndarray, lines: list[OcrLine], prose:
     count, free_labels, stats, _ = cv2.connectedComponentsWithStats(free)
     if count <= 1:
         return []
-    _, ink_labels, ink_stats, _ = cv2.connectedComponentsWithStats(ink)
+    ink_labels, ink_stats = components  # ``ink``'s, labelled by the caller already
     found: list[OcrLine] = []
     seen: set[int] = set()
     for n in range(1, count):
