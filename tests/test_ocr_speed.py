@@ -138,6 +138,32 @@ def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
     assert [ln.text for ln in again] == [short.text]
 
 
+def test_batch_widths_repeat_so_openvino_compiles_few_shapes() -> None:
+    """Every recognition batch is as wide as a multiple of REC_WIDTH_STEP (or the floor):
+    a page's batches then repeat a few shapes, where exact widths made nearly every
+    batch a shape OpenVINO had to compile kernels for (~56 ms each)."""
+    engine = ocr_engine.Engine()
+    page = np.asarray(Image.open(FORM).convert("RGB"))
+    quads = engine.detect(page)
+    widths: list[int] = []
+    session = engine.recogniser.session
+    inner = session.__call__
+
+    class Recording:
+        def __call__(self, batch: np.ndarray) -> np.ndarray:
+            widths.append(int(batch.shape[-1]))
+            return inner(batch)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(session, name)
+
+    engine.recogniser.session = Recording()
+    lines = engine.read(page, quads)
+    assert len(widths) >= 3 and sum(len(ln.text) for ln in lines) > 50
+    assert all(w == ocr_engine.REC_MIN_WIDTH or w % ocr_engine.REC_WIDTH_STEP == 0 for w in widths), widths
+    assert len(set(widths)) < len(widths)  # shapes repeat within one page already
+
+
 def _data_segment_mb() -> int:
     with open("/proc/self/status", encoding="ascii") as status:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmData"))
