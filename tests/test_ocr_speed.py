@@ -109,12 +109,8 @@ def test_a_scanned_page_runs_opencv_on_one_thread() -> None:
     assert after == "1"
 
 
-def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
-    """rapidocr pads every batch to 320 pixels; saidao's floor is REC_MIN_WIDTH, so a short
-    cell costs the recogniser what its width needs, and is still read."""
-    engine = ocr_engine.Engine()
-    page = np.asarray(Image.open(FORM).convert("RGB"))
-    quads = engine.detect(page)
+def _record_widths(engine: ocr_engine.Engine) -> list[int]:
+    """From now on, the width of every batch ``engine``'s recogniser is given, in order."""
     widths: list[int] = []
     session = engine.recogniser.session
     inner = session.__call__
@@ -127,12 +123,23 @@ def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
         def __getattr__(self, name: str) -> object:
             return getattr(session, name)
 
+    engine.recogniser.session = Recording()
+    return widths
+
+
+def test_a_short_cell_is_not_padded_to_a_whole_line() -> None:
+    """rapidocr pads every batch to 320 pixels; saidao's floor is REC_MIN_WIDTH, so a short
+    cell costs the recogniser what its width needs, and is still read."""
+    engine = ocr_engine.Engine()
+    page = np.asarray(Image.open(FORM).convert("RGB"))
+    quads = engine.detect(page)
+
     def aspect(q: np.ndarray) -> float:
         return float(q[:, 0].max() - q[:, 0].min()) / max(1.0, float(q[:, 1].max() - q[:, 1].min()))
 
     short = min((ln for ln in engine.read(page, quads) if ln.text.strip()), key=lambda ln: aspect(ln.quad))
     assert aspect(short.quad) < 3  # a cell of a word or two
-    engine.recogniser.session = Recording()
+    widths = _record_widths(engine)
     again = engine.read(page, [short.quad])
     assert widths == [ocr_engine.REC_MIN_WIDTH]
     assert [ln.text for ln in again] == [short.text]
@@ -145,19 +152,7 @@ def test_batch_widths_repeat_so_openvino_compiles_few_shapes() -> None:
     engine = ocr_engine.Engine()
     page = np.asarray(Image.open(FORM).convert("RGB"))
     quads = engine.detect(page)
-    widths: list[int] = []
-    session = engine.recogniser.session
-    inner = session.__call__
-
-    class Recording:
-        def __call__(self, batch: np.ndarray) -> np.ndarray:
-            widths.append(int(batch.shape[-1]))
-            return inner(batch)
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(session, name)
-
-    engine.recogniser.session = Recording()
+    widths = _record_widths(engine)
     lines = engine.read(page, quads)
     assert len(widths) >= 3 and sum(len(ln.text) for ln in lines) > 50
     assert all(w == ocr_engine.REC_MIN_WIDTH or w % ocr_engine.REC_WIDTH_STEP == 0 for w in widths), widths
