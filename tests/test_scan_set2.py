@@ -63,11 +63,31 @@ def test_the_generator_is_deterministic_and_differs_from_set_one(tmp_path: Path)
 
 @pytest.mark.slow
 def test_scan_set2_accuracy() -> None:
-    tallies = evaluate(ensure_set(), groups=("scan",))
+    _holds(ensure_set(), TARGETS, f"scan set 2 ({COUNT} files)")
+
+
+def _holds(folder: Path, floors: dict[str, float], title: str) -> None:
+    """Every file of ``folder`` read, and each measure at its floor or above (the table printed)."""
+    tallies = evaluate(folder, groups=("scan",))
     tally = tallies["scan"]
-    print(f"\nscan set 2 ({COUNT} files)\n{table(tallies)}")
-    for measure in TARGETS:
+    print(f"\n{title}\n{table(tallies)}")
+    for measure in floors:
         print(measure, "misses:", tally.misses[measure][:20])
     assert tally.rate("read") == 1.0, tally.misses["read"]
-    failures = {m: round(tally.rate(m), 4) for m, floor in TARGETS.items() if tally.rate(m) < floor}
+    failures = {m: round(tally.rate(m), 4) for m, floor in floors.items() if tally.rate(m) < floor}
     assert not failures, failures
+
+
+#: Files of the same generator that no rule was built on (numbers 60–75; the int8
+#: calibration uses 40–45), and floors just under what they score today (session 7:
+#: fields 98.7 %, rows 100 %, codes 99.2 %, names 97.7 %). Scan set 2's own figures are
+#: the issue's targets; this set guards against rules fitted to those 21 files.
+HELD_OUT = range(60, 76)
+HELD_OUT_FLOORS = {"fields": 0.98, "firm_rows": 0.99, "uscc": 0.99, "firm_names": 0.97}
+
+
+@pytest.mark.slow
+def test_held_out_scans_of_the_same_generator(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(SET2 / "make.py"), "--out", str(tmp_path), "--first",
+                    str(HELD_OUT.start), "--count", str(len(HELD_OUT))], check=True, capture_output=True)
+    _holds(tmp_path, HELD_OUT_FLOORS, f"held-out scans ({len(HELD_OUT)} files)")

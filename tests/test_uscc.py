@@ -91,6 +91,28 @@ def test_every_real_firm_accepted() -> None:
         assert uscc.check(firm["uscc"]).valid
 
 
+def test_a_stray_mark_after_a_code_is_dropped_and_never_makes_another_code() -> None:
+    """A speck or the cell's rule read as 口 beside a whole code: the code is the 18
+    characters read, when dropping the mark is the only way to a passing code. Over
+    every real firm's code with 口 before or after it: the firm's own code or none,
+    never another (a 0 at the end may be the code's own, so it is never dropped)."""
+    firms = _real_firms()
+    repaired = 0
+    for firm in firms:
+        code = firm["uscc"]
+        for read in (code + "口", "口" + code, code + "囗"):
+            result = uscc.check(read)
+            assert result.uscc in (code, None), (read, result.uscc)
+            repaired += result.uscc == code
+        assert uscc.check(code + "0").uscc is None
+    assert repaired >= len(firms)  # at least the trailing 口 of (nearly) every code
+    print(f"stray marks dropped: {repaired} of {3 * len(firms)} reads")
+    trailing = uscc.check("91150121MA0MW10N2P口")
+    assert (trailing.uscc, trailing.fix) == ("91150121MA0MW10N2P", "length")
+    assert "uscc_corrected" in [p.code for p in trailing.problems]
+    assert uscc.check("9115012口1MA0MW10N2P").uscc is None  # inside the code: staff decide
+
+
 def test_validate_raises_stdnum_exceptions() -> None:
     with pytest.raises(uscc.InvalidLength):
         uscc.validate("12345")
