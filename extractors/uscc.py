@@ -924,31 +924,31 @@ def check(code: object, *, known_codes: Iterable[str] | None = None,
     if len(glyphed) == 18:
         _repair(result, glyphed, known, known_name, expected_area_prefix)
     elif len(glyphed) in (17, 19):
-        trimmed = _without_stray_end(result.compact, glyphed)
+        options = _length_repairs(glyphed)
+        trimmed = _without_stray_end(result.compact, glyphed, options)
         if trimmed is not None:
             return _accept_repair(result, trimmed, "length", REPAIR_CONFIDENCE_CAP)
-        _list_length_repairs(result, glyphed, known, known_name, expected_area_prefix)
+        _list_length_repairs(result, glyphed, options, known, known_name, expected_area_prefix)
     return result
 
 
-def _without_stray_end(read: str, glyphed: str) -> str | None:
+def _without_stray_end(read: str, glyphed: str, options: list[str]) -> str | None:
     """The code, when a 19-character read holds it whole and one character more at either
     end that can be no code character (a speck or the cell's rule read as 口), and dropping
-    that character is the only way to a legal, passing code; else None.
+    that character is the only way to a legal, passing code (``options``: every such way,
+    :func:`_length_repairs`); else None.
 
     Unlike a character dropped or doubled inside the code, nothing shifts: the 18
     characters kept are the ones read, in their places. A second misread would
     have to pass the check character by chance as well (1 in 31).
 
-    >>> _without_stray_end('91150121MA0MW10N2P口', '91150121MA0MW10N2P0')
+    >>> read = '91150121MA0MW10N2P0'
+    >>> _without_stray_end('91150121MA0MW10N2P口', read, _length_repairs(read))
     '91150121MA0MW10N2P'
-    >>> _without_stray_end('91150121MA0MW10N2P0', '91150121MA0MW10N2P0') is None  # a 0 may be the code's
+    >>> _without_stray_end(read, read, _length_repairs(read)) is None  # a 0 may be the code's
     True
     """
-    if len(read) != 19 or len(glyphed) != 19:
-        return None
-    options = _length_repairs(glyphed)
-    if len(options) != 1:
+    if len(read) != 19 or len(glyphed) != 19 or len(options) != 1:
         return None
     for end, rest in ((read[0], glyphed[1:]), (read[-1], glyphed[:-1])):
         if rest == options[0] and end not in ALPHABET and unicodedata.category(end) == "Lo":
@@ -1042,15 +1042,16 @@ def _length_repairs(code: str) -> list[str]:
     return sorted(c for c in options if _is_legal(c) and _syndrome(c) == 0)
 
 
-def _list_length_repairs(result: UsccResult, code: str, known: frozenset[str],
+def _list_length_repairs(result: UsccResult, code: str, options: list[str], known: frozenset[str],
                          known_name: frozenset[str], expected_prefix: str | None) -> None:
-    """A dropped or doubled character: list the structurally best codes, apply none.
+    """A dropped or doubled character: list the structurally best of ``options``
+    (:func:`_length_repairs` of ``code``), apply none.
 
     (A length repair changes every later position, so the lookalike model
     does not apply; staff decide.)
     """
     repairs = []
-    for candidate in _length_repairs(code):
+    for candidate in options:
         repair = _Repair(candidate, "length", [])
         _score(repair, expected_prefix, known, known_name)
         repairs.append(repair)

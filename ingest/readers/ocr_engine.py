@@ -250,7 +250,8 @@ class Engine:
     def read(self, rgb: np.ndarray, quads: list[np.ndarray], min_width: int = REC_MIN_WIDTH,
              ) -> list[ReadLine]:
         """Recognise the lines at ``quads`` (cut from ``rgb``), all in width-sorted batches,
-        each batch padded to ``min_width`` pixels at least (the caller holds ``lock``)."""
+        each as wide as its widest crop rounded up to REC_WIDTH_STEP and ``min_width`` at
+        least (:func:`_batch_width`; the caller holds ``lock``)."""
         from rapidocr.ch_ppocr_rec import TextRecInput
         from rapidocr.utils.process_img import get_rotate_crop_image
 
