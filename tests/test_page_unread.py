@@ -57,3 +57,27 @@ def test_every_page_read_gives_no_such_problem() -> None:
     from saidao.extractors.extract import unread_content
 
     assert unread_content(read(Path(__file__).parent / "fixtures" / "declarations" / "decl_002.docx")) == []
+
+
+def test_an_inked_page_read_as_no_text_is_reported_and_a_blank_one_is_not(tmp_path: Path) -> None:
+    """A page with ink all over but not one character read (a screenshot whose panels the
+    layout took for a table, a drawing) is not a blank page: staff are told to look."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    drawn = Image.new("RGB", (1200, 900), "white")
+    pen = ImageDraw.Draw(drawn)
+    for x in range(100, 1100, 40):  # hatching and circles: ink, no glyph
+        pen.line([(x, 100), (x + 200, 800)], fill="black", width=5)
+    for r in range(50, 400, 60):
+        pen.ellipse([600 - r, 450 - r, 600 + r, 450 + r], outline="black", width=4)
+    drawn.save(tmp_path / "drawing.png")
+    Image.fromarray(np.full((900, 1200, 3), 250, np.uint8)).save(tmp_path / "blank.png")
+
+    doc = read(tmp_path / "drawing.png")
+    assert not doc.text.strip()
+    assert doc.pages[0].unread == "页面有图文内容，但未能识别出任何文字"
+    from saidao.extractors.extract import unread_content
+
+    assert [p["code"] for p in unread_content(doc)] == ["page_unread"]
+    assert read(tmp_path / "blank.png").pages[0].unread is None

@@ -228,7 +228,19 @@ def ocr_page(
         seals=[build.bbox(s) for s in page.seals],
         rotation=page.angle,
     )
+    if not any(line.text.strip() for line in lines) and _inked(page.ink):
+        info.unread = "页面有图文内容，但未能识别出任何文字"
     return blocks, info
+
+
+#: A page whose ink (seals, checkboxes and table rules taken out) covers this share of it
+#: holds something; read as no text at all, it is reported (``PageInfo.unread``), not taken
+#: for a blank page. A blank scan's specks stay far below; a scanned form page has ~7 %.
+INKED_SHARE = 0.01
+
+
+def _inked(ink: np.ndarray) -> bool:
+    return np.count_nonzero(ink) >= INKED_SHARE * ink.size
 
 
 def _out_of_memory(exc: Exception) -> bool:
