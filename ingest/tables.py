@@ -23,6 +23,21 @@ _HEADER_WORDS = re.compile(r"序号|编号|名称|代码|单位|级别|年度|�
 _NUMBER = re.compile(r"^[\d\s.,，、%()（）-]+$")
 
 
+def is_frame(cells: int) -> bool:
+    """Whether a ruled box of ``cells`` cells is a frame drawn around text rather than a table.
+
+    One cell holds no rows or columns to compare: it is a framed paragraph (专栏),
+    a page border, the white panel of a screenshot, or a Word document laid out in
+    a one-cell table. Its text is read as the page's own paragraphs, so a title,
+    a 文号 and numbered clauses inside it are found as they are outside it. Every
+    reader asks this one question (PDF text layer, OCR, .docx, HTML).
+
+    >>> is_frame(1), is_frame(2)
+    (True, False)
+    """
+    return cells < 2
+
+
 def normalise(text: str) -> str:
     """Cell text for comparisons: no whitespace at all, full-width parentheses kept."""
     return re.sub(r"\s+", "", text)

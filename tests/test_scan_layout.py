@@ -211,3 +211,28 @@ def test_a_glyph_read_twice_by_overlapping_boxes_is_dropped():
     kept = layout.drop_double_reads([first, second])
     assert [ln.text for ln in kept] == ["转型升级", "新兴"]
     assert kept[1].box[0] == 742
+
+
+def _ruled(cols: list[int], rows: list[int], width: int = 3, size=(1400, 1000)) -> np.ndarray:
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    for x in cols:
+        draw.line([(x, rows[0]), (x, rows[-1])], fill="black", width=width)
+    for y in rows:
+        draw.line([(cols[0], y), (cols[-1], y)], fill="black", width=width)
+    return np.asarray(img)
+
+
+def test_a_rule_drawn_double_is_one_rule_not_a_sliver_of_a_column():
+    # a form's thick-and-thin border: outer rules 9 px (1.1 mm at 200 dpi) outside the inner ones
+    grid, = grids_of(_ruled([100, 109, 600, 1191, 1200], [100, 109, 300, 500, 691, 700]))
+    assert (grid.n_rows, grid.n_cols) == (3, 2)
+    # a real narrow column (a check box's, 5 mm) stays a column
+    grid, = grids_of(_ruled([100, 140, 600, 1200], [100, 300, 500]))
+    assert grid.n_cols == 3
+
+
+def test_a_frame_around_text_is_no_table_even_with_its_edge_drawn_twice():
+    # a screenshot's white panel: its edge and, 11 px further, its shadow
+    for cols, rows in (([100, 1200], [100, 900]), ([100, 1189, 1200], [100, 889, 900])):
+        assert grids_of(_ruled(cols, rows, width=2)) == []

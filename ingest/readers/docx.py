@@ -93,6 +93,7 @@ from saidao.document import (
 )
 from saidao.ingest.readers import docx_package
 from saidao.ingest.readers.docx_package import ContentCache, WordPackage, int_attr, numpr, on_off
+from saidao.ingest.tables import is_frame
 from saidao.ingest.zipguard import check_ooxml
 from saidao.settings import ReadSettings
 
@@ -528,6 +529,8 @@ class _Walker:
                 if para.text.strip() or para.checkboxes:
                     out.append(para)
                 out.extend(self.pictures(child, prov))
+            elif tag == _TBL and (frame := _frame_cell(child)) is not None:
+                out.extend(self.blocks(frame, top_level=top_level, where=where))
             elif tag == _TBL:
                 if top_level:
                     prov = Provenance(self.shown, table=self._table_index)
@@ -832,6 +835,16 @@ def _look_at_picture(blob: bytes) -> tuple[tuple[int, int], bool]:
     ys, xs = np.nonzero(mask)
     w, h = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
     return size, bool(0.6 <= w / h <= 1.6 and min(w, h) >= 0.3 * min(rgb.shape[:2]))
+
+
+def _frame_cell(tbl: etree._Element) -> etree._Element | None:
+    """The one cell of a table that is a frame around text (``tables.is_frame``), else None.
+
+    Its paragraphs and tables are read as if they stood outside it: a notice laid
+    out in a one-cell table keeps its title, 文号 and numbered clauses.
+    """
+    cells = [tc for tr in _children(tbl, _TR) for tc in _children(tr, _TC)]
+    return cells[0] if cells and is_frame(len(cells)) else None
 
 
 def _fill_cell(cell: Cell, blocks: list[Block]) -> None:

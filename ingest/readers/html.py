@@ -69,6 +69,7 @@ from saidao.document import (
 from saidao.errors import SaidaoError
 from saidao.ingest.readers.docx import BOX_GLYPHS, normalise_boxes, scan_checkboxes
 from saidao.ingest.readers.text import decode_bytes
+from saidao.ingest.tables import is_frame
 from saidao.settings import ReadSettings
 
 #: More markup than this is not a saved policy page (the largest portal pages
@@ -830,7 +831,7 @@ def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
     cells = [
         td for tr in rows for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")
     ]
-    if len(cells) <= 1:
+    if not cells or is_frame(len(cells)):
         return True
     widths = {
         sum(

@@ -17,6 +17,7 @@ from typing import Any
 
 from saidao.document import BBox
 from saidao.ingest.readers.grid import Grid, grid_from_boxes
+from saidao.ingest.tables import is_frame
 
 #: Side of a drawn check box, points (Word's boxes are about 8–11 pt).
 BOX_MIN, BOX_MAX = 6.0, 14.0
@@ -122,8 +123,8 @@ def ruled_tables(page: Any, boxes: Sequence[DrawnBox] = ()) -> list[Grid]:
     grids = []
     for found in page.find_tables(_TABLE_SETTINGS):
         cells = [tuple(map(float, c)) for c in found.cells if c]
-        if len(cells) < 2:
-            continue  # a framed paragraph (专栏) or a page border is not a table
+        if is_frame(len(cells)):
+            continue
         grids.append(grid_from_boxes(cells, EDGE_TOLERANCE))
     grids.sort(key=lambda g: g.bbox[1])
     return grids

@@ -25,6 +25,7 @@ from saidao.ingest.readers.grid import (
     make_grid,
     merge_positions,
 )
+from saidao.ingest.tables import is_frame
 
 PixelBox = tuple[int, int, int, int]  # x0, top, x1, bottom in pixels
 
@@ -176,6 +177,12 @@ def _has_line(mask: np.ndarray, horizontal: bool, at: int, lo: int, hi: int, tol
     return bool(covered.mean() >= 0.6)
 
 
+#: No row or column of a table is narrower than this (2 mm, less than a line of text):
+#: rules closer together are one rule drawn double — a form's thick-and-thin border, the
+#: edge and shadow of a screenshot's panel — not a sliver of a column between them.
+MIN_CELL_INCHES = 0.08
+
+
 def find_grids(horizontal: np.ndarray, vertical: np.ndarray, dpi: float) -> list[Grid]:
     """Tables = connected bundles of ruling lines with at least 2 rows of lines each way."""
     lines = cv2.bitwise_or(horizontal, vertical)
@@ -195,18 +202,19 @@ def find_grids(horizontal: np.ndarray, vertical: np.ndarray, dpi: float) -> list
 def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: float) -> Grid | None:
     x0, y0, x1, y1 = box
     tol = max(4, int(dpi * 0.05))
-    ys = _rules([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], tol)
-    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1)], tol)
+    double = max(tol, int(dpi * MIN_CELL_INCHES))
+    ys = _rules([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], double)
+    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1)], double)
     # an open side (no outer rule) still bounds the table
-    if not xs or xs[0] - x0 > tol:
+    if not xs or xs[0] - x0 > double:
         xs.insert(0, x0)
-    if x1 - xs[-1] > tol:
+    if x1 - xs[-1] > double:
         xs.append(x1)
-    if not ys or ys[0] - y0 > tol:
+    if not ys or ys[0] - y0 > double:
         ys.insert(0, y0)
-    if y1 - ys[-1] > tol:
+    if y1 - ys[-1] > double:
         ys.append(y1)
-    if len(xs) < 2 or (len(ys) < 3 and len(xs) < 3):  # a framed box alone is no table
+    if len(xs) < 2 or is_frame((len(xs) - 1) * (len(ys) - 1)):
         return None
     return make_grid(box, xs, ys, _merge_cells(horizontal, vertical, xs, ys, tol))
 
