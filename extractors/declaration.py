@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -472,7 +473,8 @@ def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: 
     from saidao.extractors.uscc import check
 
     name_cell, code_cell = name_code
-    checked = check(printed, known_codes=known, expected_area_prefix="15")
+    checked = check(printed, known_codes=known, expected_area_prefix="15",
+                    alternatives=code_alternatives(code_cell, printed))
     index = len(firms)
     name_printed, name_fix = name, None
     if name_cell is not None and name_cell.provenance.origin == "ocr":
@@ -505,6 +507,43 @@ def _add_firm(firms: list[dict[str, Any]], seq: int | None, name: str, printed: 
     for code, message in checked.problems:
         if code not in _QUIET_USCC and not (checked.valid and code in _QUIET_WHEN_VALID):
             result.problem(f"firms[{index}].uscc", code, f"第{index + 1}行 {name}：{message}")
+
+
+def code_alternatives(cell: Cell | None, code: str) -> list[dict[str, float]] | None:
+    """Per character of ``code`` (as read from ``cell``, spaces gone), what else the recogniser
+    saw there (``Provenance.char_alternatives``), or None.
+
+    The cell's OCR lines are put side by side without their spaces; ``code`` must stand in
+    them exactly once, character for character up to full-width folding, or nothing is
+    claimed about which character is which.
+    """
+    if cell is None or not code:
+        return None
+    chars: list[str] = []
+    alts: list[dict[str, float]] = []
+    for line in cell.lines:
+        noted = line.provenance.char_alternatives
+        if noted is None or len(noted) != len(line.text):
+            noted = [{} for _ in line.text]
+        for char, alt in zip(line.text, noted, strict=True):
+            if not char.isspace():
+                chars.append(unicodedata.normalize("NFKC", char)[:1] or char)
+                alts.append(_upper(alt))
+    if not any(alts):
+        return None
+    joined, wanted = "".join(chars), unicodedata.normalize("NFKC", code)
+    at = joined.find(wanted)
+    if len(wanted) != len(code) or at < 0 or joined.find(wanted, at + 1) >= 0:
+        return None
+    return alts[at:at + len(code)]
+
+
+def _upper(alternatives: dict[str, float]) -> dict[str, float]:
+    """A code's letters are capitals: a runner-up q speaks for Q (the two summed)."""
+    out: dict[str, float] = {}
+    for char, p in alternatives.items():
+        out[char.upper()] = out.get(char.upper(), 0.0) + p
+    return out
 
 
 def _note_unread_row(seq_cell: Cell | None, result: _Result) -> None:

@@ -69,6 +69,7 @@ from stdnum.exceptions import (
 )
 from stdnum.iso7064 import mod_11_10
 
+from saidao.document import CHAR_ALTERNATIVE_FLOOR
 from saidao.extractors.uscc_data import (
     ALPHABET,
     CATEGORY_COUNTS,
@@ -198,6 +199,20 @@ REPAIR_MARGIN = 100.0
 #: lone structurally valid lookalike candidate. A lone candidate needs a misread
 #: of at least REPAIR_MARGIN * NONE_RATE (3 in 10,000 printed characters).
 NONE_RATE = 3e-6
+
+#: Page evidence (``check(alternatives=...)``): when the rules above leave candidates
+#: standing, one is taken if the recogniser itself saw its character where the code
+#: was misread — at least PAGE_FLOOR probable there — and PAGE_MARGIN times more
+#: probable than every other standing candidate could be (a character the reader did
+#: not note is below ``CHAR_ALTERNATIVE_FLOOR``): the same margin the error model
+#: needs. Seen on issue 12's held-out scans: a misread Q→0 left the true character
+#: next in line at 0.39, 0→Q and 6→G at 0.007–0.008; characters read *right* carry
+#: lookalikes of up to 0.015 (a B with R beside it at 0.0076). A recogniser sure of
+#: a wrong character notes the true one not at all, and then such a lookalike
+#: elsewhere would pass any margin: the floor stands above them, so weak evidence
+#: (0.008) leaves the code open (tests/test_uscc.py draws lookalikes up to 0.03).
+PAGE_FLOOR = 0.05
+PAGE_MARGIN = REPAIR_MARGIN
 
 #: Log-odds of "none of the candidates: more than one character is wrong";
 #: enters the confidence of a repair as one more alternative.
@@ -619,7 +634,8 @@ class _Repair:
 #: lone candidate that does not outweigh it stays open (never shown as a code).
 _NONE = _Repair("", "none", [])
 
-_FEATURE_NOTES = {"known_code": "与已知代码一致", "known_name_code": "与同名企业登记代码一致"}
+_FEATURE_NOTES = {"known_code": "与已知代码一致", "known_name_code": "与同名企业登记代码一致",
+                  "page_alternative": "识别时该位的备选字符即为此字符"}
 _MISSING_NOTES = {
     "org_check": "组织机构代码校验不符",
     "pos17": "第17位不合规",
@@ -893,12 +909,25 @@ def _as_text(code: object) -> str:
 
 def check(code: object, *, known_codes: Iterable[str] | None = None,
           known_name_codes: Iterable[str] | None = None,
-          expected_area_prefix: str | None = None) -> UsccResult:
+          expected_area_prefix: str | None = None,
+          alternatives: Alternatives | None = None) -> UsccResult:
     """Verify a printed code and, when it fails, find its most plausible repair.
 
     ``known_codes``: codes seen elsewhere (index, registers); ``known_name_codes``:
     codes recorded for the same firm name; ``expected_area_prefix``: e.g. "15"
-    when the context says the firm is registered in Inner Mongolia.
+    when the context says the firm is registered in Inner Mongolia;
+    ``alternatives``: for a code read by OCR, per character of ``code`` (spaces
+    excluded), what else the recogniser saw there (:func:`_settled_by_page`) —
+    ignored unless one per character.
+
+    >>> read = '91152201Q50562917E'  # a 0 read as Q; 6→8 at the 14th passes the checks too
+    >>> check(read).uscc is None
+    True
+    >>> alts = [{} for _ in read]
+    >>> alts[8] = {'0': 0.05}  # the recogniser's second choice where it read Q
+    >>> r = check(read, alternatives=alts)
+    >>> r.uscc, r.fix
+    ('91152201050562917E', 'confusable')
     """
     text = _as_text(code)
     known = frozenset(compact(c) for c in known_codes or ())
@@ -922,7 +951,8 @@ def check(code: object, *, known_codes: Iterable[str] | None = None,
     if len(glyphed) == 18 and not any(p.code == "uscc_checksum" for p in result.problems):
         result.problems.extend(check_check_char(glyphed))  # a format fault usually breaks the check too
     if len(glyphed) == 18:
-        _repair(result, glyphed, known, known_name, expected_area_prefix)
+        _repair(result, glyphed, known, known_name, expected_area_prefix,
+                alternatives if alternatives and len(alternatives) == 18 else None)
     elif len(glyphed) in (17, 19):
         options = _length_repairs(glyphed)
         trimmed = _without_stray_end(result.compact, glyphed, options)
@@ -989,10 +1019,21 @@ def _report_excel(result: UsccResult, digits: str, known: frozenset[str]) -> Usc
 
 
 def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: frozenset[str],
-            expected_prefix: str | None) -> None:
-    """Rank the repairs; apply one only when it is the only candidate left standing (_remaining)."""
+            expected_prefix: str | None, alternatives: Alternatives | None = None) -> None:
+    """Rank the repairs; apply one only when it is the only candidate left standing (_remaining),
+    or the one the page's own evidence picks out of those standing (_settled_by_page)."""
     ranked = _rank(code, expected_prefix, known, known_name)
     remaining = [] if _PILOT.match(code) else _remaining(ranked)
+    settled = _settled_by_page(remaining, alternatives) if len(remaining) > 1 else None
+    if settled is not None:
+        best, share = settled
+        best.features.append("page_alternative")
+        vars(best).pop("reason", None)  # cached before the note
+        result.candidates = [(r.code, r.score, r.reason) for r in
+                             [best, *[r for r in remaining if r is not best and r is not _NONE]]]
+        result.supported = [best.code]
+        _accept_repair(result, best.code, best.kind, min(REPAIR_CONFIDENCE_CAP, share))
+        return
     lone = len(remaining) == 2 and remaining[1] is _NONE  # one candidate, not sure enough
     remaining = [r for r in remaining if r is not _NONE]
     ordered = remaining + [r for r in ranked if r not in remaining]
@@ -1015,6 +1056,53 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
         _accept_repair(result, best.code, best.kind, confidence)
         return
     result.problems.append(Problem("uscc_ambiguous", _open_message(remaining, ranked, lone)))
+
+
+#: Per character of a read code, the other characters the recogniser saw there and how
+#: probable it found them (``Provenance.char_alternatives``).
+Alternatives = list[dict[str, float]]
+
+
+def _settled_by_page(standing: list[_Repair], alternatives: Alternatives | None,
+                     ) -> tuple[_Repair, float] | None:
+    """The one standing candidate the recogniser itself saw, and its share of the page evidence.
+
+    A candidate's page support is the product, over its changed characters, of the
+    probability the recogniser gave the candidate's character there; a character it did
+    not note counts as the smallest it noted at that place, or CHAR_ALTERNATIVE_FLOOR —
+    an upper bound, so a rival is never underrated. The best is taken only if it passes
+    every structure rule, is a substitution the format allows there (never a swap or a
+    forced change), is PAGE_FLOOR probable and PAGE_MARGIN times any rival's bound.
+    "Two or more misreads" (_NONE) needs no bound of its own: a lone change the recogniser
+    saw is what it would not be then.
+    """
+    if not alternatives:
+        return None
+    candidates = [r for r in standing if r is not _NONE]
+    support = {r.code: _page_support(r, alternatives) for r in candidates}
+    best = max(candidates, key=lambda r: (support[r.code], r.code))
+    p = support[best.code]
+    if p < PAGE_FLOOR or not best.structural or best.forced or best.kind == "transposition":
+        return None
+    rivals = [_page_bound(r, alternatives) for r in candidates if r is not best]
+    if any(b * PAGE_MARGIN > p for b in rivals):
+        return None
+    return best, round(p / (p + sum(rivals)), 3)
+
+
+def _page_support(repair: _Repair, alternatives: Alternatives) -> float:
+    """The recogniser's probability of the candidate's characters where it changes the read."""
+    if repair.kind == "transposition" or any(i >= len(alternatives) for i, _, _ in repair.changes):
+        return 0.0
+    return math.prod(alternatives[i].get(true, 0.0) for i, _, true in repair.changes)
+
+
+def _page_bound(repair: _Repair, alternatives: Alternatives) -> float:
+    """At most how probable the recogniser could have found the candidate's characters."""
+    if repair.kind == "transposition" or any(i >= len(alternatives) for i, _, _ in repair.changes):
+        return 1.0
+    return math.prod(alternatives[i].get(true, min(alternatives[i].values(), default=CHAR_ALTERNATIVE_FLOOR))
+                     for i, _, true in repair.changes)
 
 
 def _open_message(remaining: list[_Repair], ranked: list[_Repair], lone: bool = False) -> str:

@@ -58,6 +58,11 @@ CHECKED = "☑"
 UNCHECKED = "☐"
 
 
+#: The OCR reader notes a character's alternatives down to this probability
+#: (``Provenance.char_alternatives``): one it did not note was less probable.
+CHAR_ALTERNATIVE_FLOOR = 1e-4
+
+
 @dataclass(slots=True)
 class Provenance:
     """Where a piece of text came from and how far to trust it."""
@@ -74,6 +79,10 @@ class Provenance:
     #: text (one per character, spaces included; a space or box glyph the reader placed
     #: itself has 1.0). None where unknown, and always for a text layer.
     char_confidences: list[float] | None = None
+    #: OCR only, on a line holding a code-like run (a credit code): per character of the
+    #: line's text, the other characters the recogniser saw there with their probabilities
+    #: ({} where it saw none worth noting). Page evidence for the credit-code repair.
+    char_alternatives: list[dict[str, float]] | None = None
     #: OCR only: what the recogniser read, where the reader's repairs (a doubled glyph
     #: read once, a dropped 、，。 put back, 丶 → 、, a box glyph) changed it. None when
     #: the text is the reading as it came.
@@ -252,7 +261,7 @@ class Document:
 
 
 #: Provenance keys added later and left out of ``to_dict`` while None.
-_OPTIONAL_PROVENANCE = ("char_confidences", "ocr_text")
+_OPTIONAL_PROVENANCE = ("char_confidences", "char_alternatives", "ocr_text")
 
 
 def _without_unset(value: Any) -> Any:

@@ -60,3 +60,35 @@ def test_read_line_keeps_its_old_four_field_form() -> None:
 
     line = ReadLine(np.zeros((4, 2), np.float32), "正文", 0.9, [])
     assert line.char_confs == []
+
+
+def test_a_code_like_line_carries_what_else_the_recogniser_saw_and_prose_does_not() -> None:
+    from saidao.document import CHAR_ALTERNATIVE_FLOOR, Paragraph
+
+    blocks = ocr_drawn(["我们常常研究研究人人都有的问题", "91150100701465425Y"])
+    lines = {tl.text: tl.provenance for b in blocks if isinstance(b, Paragraph) for tl in b.lines}
+    code = lines["91150100701465425Y"].char_alternatives
+    assert code is not None and len(code) == 18
+    for noted in code:
+        assert len(noted) <= 4 and all(CHAR_ALTERNATIVE_FLOOR <= p < 0.5 for p in noted.values())
+        assert not any(ch in noted for ch in "９１５０")  # a full-width twin is no alternative
+    prose = next(p for t, p in lines.items() if t.startswith("我们"))
+    assert prose.char_alternatives is None  # only code-like lines are weighed
+
+
+def test_a_codes_alternatives_are_found_under_its_cells_spaces_and_widths() -> None:
+    from saidao.document import Cell, Provenance, TextLine
+    from saidao.extractors.declaration import code_alternatives
+
+    def line(text: str, alts: list[dict[str, float]]) -> TextLine:
+        return TextLine(text, Provenance("s.png", origin="ocr", char_alternatives=alts))
+
+    read = "911522 01Q5056291７E"
+    alts: list[dict[str, float]] = [{} for _ in read]
+    alts[read.index("Q")] = {"0": 0.3, "q": 0.01}
+    cell = Cell(0, 2, read, Provenance("s.png", origin="ocr"), lines=[line(read, alts)])
+    found = code_alternatives(cell, "91152201Q50562917E")
+    assert found is not None and len(found) == 18 and found[8] == {"0": 0.3, "Q": 0.01}
+    assert code_alternatives(cell, "91152201Q50562917F") is None  # not what the cell says
+    plain = Cell(0, 2, read, Provenance("s.png", origin="ocr"), lines=[TextLine(read, Provenance("s.png"))])
+    assert code_alternatives(plain, "91152201Q50562917E") is None

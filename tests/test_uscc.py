@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import doctest
+import math
 import random
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from fixtures import uscc_misreads
 from stdnum.cn import uscc as stdnum_uscc
 
+from saidao.document import CHAR_ALTERNATIVE_FLOOR
 from saidao.extractors import uscc
 from saidao.extractors.uscc_data import ALPHABET, CONFUSABLE_PAIRS, measured_confusions
 
@@ -625,3 +627,63 @@ def test_typed_neighbour_swaps_never_repaired_wrongly() -> None:
     print(f"\nUSCC typed neighbour swaps ({t['n']}): repaired {t['repaired'] / t['n']:.2%}, "
           f"left open {t['open'] / t['n']:.2%}, wrong {len(t['wrong'])}")
     assert t["wrong"] == []
+
+
+def _page_alternatives(true: str, misread: str, i: int, p_true: float,
+                       rng: random.Random) -> list[dict[str, float]]:
+    """What a recogniser might note beside each character of ``misread``: at the misread
+    place the true character at ``p_true`` (unnoted below the reader's floor); elsewhere
+    0–2 of the read character's lookalikes at up to 0.03, twice the most seen on issue 12's
+    held-out scans (a B read right with R beside it at 0.0076, a 0 with O at 0.015)."""
+    alts: list[dict[str, float]] = []
+    for j, ch in enumerate(misread):
+        noted: dict[str, float] = {}
+        partners = sorted(uscc._LOOKALIKE.get(ch, ()))
+        for partner in rng.sample(partners, min(len(partners), rng.randint(0, 2))):
+            noted[partner] = round(10 ** rng.uniform(-4, math.log10(0.03)), 5)
+        if j == i:
+            noted.pop(true[i], None)
+            if p_true >= CHAR_ALTERNATIVE_FLOOR:
+                noted[true[i]] = p_true
+        alts.append(noted)
+    return alts
+
+
+def test_page_evidence_settles_ties_and_never_makes_another_code() -> None:
+    """The recogniser's own alternatives (``check(alternatives=...)``) decide between candidates
+    the error model leaves standing, for 299 real codes x every lookalike misread; with
+    lookalikes noted at correctly read places too, never a wrong code."""
+    rng = random.Random(20261207)
+    firms = _real_firms()
+    settled = wrong = ties = 0
+    for firm in firms:
+        true = firm["uscc"]
+        for i, misread in _lookalike_misreads(true):
+            plain = uscc.check(misread, expected_area_prefix="15")
+            if plain.uscc is not None:
+                continue
+            ties += 1
+            for p_true in (0.0, 0.008, 0.06, 0.4):
+                result = uscc.check(misread, expected_area_prefix="15",
+                                    alternatives=_page_alternatives(true, misread, i, p_true, rng))
+                if result.uscc is None:
+                    continue
+                if result.uscc != true:
+                    wrong += 1
+                    continue
+                settled += p_true == 0.4
+                assert result.supported == [true] and "备选字符" in result.candidates[0][2]
+    print(f"\nUSCC page evidence: {ties} misreads the error model leaves open; with the true "
+          f"character noted at 0.4, {settled} settled ({settled / ties:.1%}); wrong {wrong}")
+    assert wrong == 0
+    assert settled / ties >= 0.5
+
+
+def test_page_evidence_is_ignored_unless_one_entry_per_character() -> None:
+    read = "91152201Q50562917E"
+    assert uscc.check(read, alternatives=[{"0": 0.5}]).uscc is None
+    alts = [{} for _ in read]
+    alts[8] = {"0": 0.5}
+    assert uscc.check(read, alternatives=alts).uscc == "91152201050562917E"
+    alts[12] = {"8": 0.05}  # the rival's character seen as well: no margin
+    assert uscc.check(read, alternatives=alts).uscc is None

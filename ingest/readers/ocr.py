@@ -107,8 +107,9 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
         char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
         confs = read.char_confs if len(read.char_confs) == len(read.text) else []
+        alts = read.char_alts if len(read.char_alts) == len(read.text) else []
         line = OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, list(char_xs),
-                       list(confs), raw=read.text)  # both one character for one
+                       list(confs), raw=read.text, char_alts=list(alts))  # both one character for one
         gone = _stroke_positions(line.text)
         if gone:
             line.keep([i for i in range(len(line.text)) if i not in gone])
@@ -686,8 +687,9 @@ def _widen_if_marks(image: np.ndarray, line: OcrLine, span: tuple[int, int], sid
     line.box = (nx0, y0, nx1, y1)
     line.char_xs = reads[0].char_xs if len(reads[0].char_xs) == len(text) else []
     line.char_confs = reads[0].char_confs if len(reads[0].char_confs) == len(text) else []
+    line.char_alts = reads[0].char_alts if len(reads[0].char_alts) == len(text) else []
     if once != added:
-        line.char_xs, line.char_confs = [], []
+        line.char_xs, line.char_confs, line.char_alts = [], [], []
 
 
 def _same_row_neighbours(lines: list[OcrLine], region: PixelBox) -> list[OcrLine]:
@@ -706,7 +708,7 @@ def _moved(line: OcrLine, dx: int, dy: int) -> OcrLine:
     x0, y0, x1, y1 = (v / MAGNIFY for v in line.box)
     box = (int(x0 + dx), int(y0 + dy), int(x1 + dx), int(y1 + dy))
     chars = [(a / MAGNIFY + dx, b / MAGNIFY + dx) for a, b in line.char_xs]
-    return OcrLine(box, line.text, line.score, chars, line.char_confs, line.raw)
+    return OcrLine(box, line.text, line.score, chars, line.char_confs, line.raw, line.char_alts)
 
 
 def squash(text: str) -> str:
@@ -874,6 +876,7 @@ class _Builder:
             confs = layout.row_confidences(row)
             prov = self.prov(_union(row), min(ln.score for ln in row), **extra,
                              char_confidences=[round(c, 4) for c in confs] if confs is not None else None,
+                             char_alternatives=layout.row_alternatives(row),
                              ocr_text=raw if raw != text else None)
             out.append(TextLine(text, prov))
         return out

@@ -21,8 +21,10 @@ import contextlib
 import importlib
 import logging
 import os
+import re
 import sys
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from saidao.document import CHAR_ALTERNATIVE_FLOOR
 from saidao.errors import SaidaoError
 
 #: Inside the rapidocr 3.0–3.8 wheels (3.9 on ship PP-OCRv6 small, measured slower and less accurate) (see ``docs/architecture.md`` for the comparison).
@@ -205,6 +208,8 @@ class ReadLine:
     score: float
     char_xs: list[tuple[float, float]]
     char_confs: list[float] = field(default_factory=list)
+    #: per character, what else the recogniser saw there (:class:`RunnersUp`); [] if unknown
+    char_alts: list[dict[str, float]] = field(default_factory=list)
 
 
 class Engine:
@@ -234,6 +239,8 @@ class Engine:
             self.detector = TextDetector(cfg.Det)
             self.recogniser = TextRecognizer(cfg.Rec)
         _normalise_in_float32(self.detector)
+        self.runners_up = RunnersUp(self.recogniser.postprocess_op)
+        self.recogniser.postprocess_op = self.runners_up
         self.lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[np.ndarray]:
@@ -263,22 +270,106 @@ class Engine:
                 kept.append(quad)
         if not crops:
             return []
-        reads: list[tuple[str, float, Any]] = [("", 0.0, None)] * len(crops)
+        reads: list[tuple[str, float, Any, list[dict[str, float]]]] = [("", 0.0, None, [])] * len(crops)
         for batch in _batches(crops):
             self.recogniser.rec_image_shape = [3, REC_HEIGHT, _batch_width(crops, batch, min_width)]
             rec = self.recogniser(TextRecInput(img=[crops[i] for i in batch], return_word_box=True))
+            seen = self.runners_up.take()
             if rec.txts is None:
                 continue
             words = rec.word_results if rec.word_results and len(rec.word_results) == len(rec.txts) else None
             for j, i in enumerate(batch):
-                reads[i] = (str(rec.txts[j]), float(rec.scores[j]), words[j] if words else None)
+                text = str(rec.txts[j])
+                reads[i] = (text, float(rec.scores[j]), words[j] if words else None, _pop(seen, text))
         lines = []
-        for quad, (text, score, info) in zip(kept, reads, strict=True):
+        for quad, (text, score, info, alts) in zip(kept, reads, strict=True):
             if score < TEXT_SCORE or not text.strip():
                 continue
             spans = char_spans(text, info, quad) if info is not None else []
-            lines.append(ReadLine(quad, text, score, spans, char_confs(text, info)))
+            lines.append(ReadLine(quad, text, score, spans, char_confs(text, info), alts))
         return lines
+
+
+#: A line holding a run of Latin letters and digits as long as most of a credit code (18):
+#: the lines whose alternatives are noted.
+_CODE_LIKE = re.compile(r"[0-9A-Za-z]{15,}")
+#: Alternatives kept per character: at most this many, each at least this probable. A
+#: character read with 0.999 or more has none; a credit code's misread 0/Q, 6/G, 8/B
+#: shows its true character among them (issue 12: 3 of the 4 open codes of a held-out batch).
+ALT_COUNT = 4
+ALT_MIN_PROB = CHAR_ALTERNATIVE_FLOOR
+
+
+class RunnersUp:
+    """rapidocr's CTC decoder, wrapped to note what else the recogniser saw at each character.
+
+    The decoder keeps only the most probable class per column. At the column that
+    emitted each character this also notes the next most probable characters and
+    their probabilities (blank and the chosen one left out): page evidence for the
+    credit-code repair (``extractors.uscc``), which otherwise knows only which
+    misreads are common in general. Noted for code-like lines only (``_CODE_LIKE``:
+    sorting thousands of classes for every character of a page costs 3 % of its
+    CPU), in the decoder's own order; :meth:`take` hands them over by text (:func:`_pop`).
+    """
+
+    def __init__(self, decode: Any) -> None:
+        self.decode = decode
+        self.found: list[tuple[str, list[dict[str, float]]]] = []
+
+    def __call__(self, preds: np.ndarray, return_word_box: bool = False, **kwargs: Any) -> Any:
+        """rapidocr's ``CTCLabelDecode.__call__`` (argmax, max, then its ``decode``), with
+        the argmax and max it computes over the whole output reused for the alternatives."""
+        best, best_p = preds.argmax(axis=2), preds.max(axis=2)
+        out = self.decode.decode(best, best_p, return_word_box, kwargs.get("wh_ratio_list", (1.0,)),
+                                 kwargs.get("max_wh_ratio", 1.0), remove_duplicate=True)
+        chars = self.decode.character
+        for b in range(preds.shape[0]):
+            emitted = np.ones(best.shape[1], dtype=bool)
+            emitted[1:] = best[b, 1:] != best[b, :-1]
+            emitted &= best[b] != 0  # 0 is CTC's blank
+            columns = np.flatnonzero(emitted)
+            text = "".join(chars[best[b, t]] for t in columns)
+            if not _CODE_LIKE.search(unicodedata.normalize("NFKC", text).replace(" ", "")):
+                continue  # only a code's characters are weighed one by one (uscc)
+            doubtful = columns[best_p[b, columns] < 1.0 - ALT_MIN_PROB]
+            alts = dict(zip(doubtful.tolist(), self._per_char(preds[b, doubtful], chars), strict=True))
+            self.found.append((text, [alts.get(t, {}) for t in columns.tolist()]))
+        return out
+
+    @staticmethod
+    def _per_char(probs: np.ndarray, chars: list[str]) -> list[dict[str, float]]:
+        """The likeliest other characters at each doubtful column (rows of ``probs``: a choice
+        that leaves ALT_MIN_PROB or more to the rest), full-width forms folded into their
+        own (the dictionary holds ９ beside 9: a runner-up ９ says nothing new about a 9)."""
+        if not len(probs):
+            return []
+        k = min(3 * ALT_COUNT, probs.shape[1] - 1)
+        out = []
+        for p, row in zip(probs, np.argpartition(-probs, k, axis=1)[:, :k], strict=True):
+            top = int(p.argmax())
+            chosen = unicodedata.normalize("NFKC", chars[top])
+            found: dict[str, float] = {}
+            for j in row:
+                if j in (0, top) or p[j] < ALT_MIN_PROB:
+                    continue
+                char = unicodedata.normalize("NFKC", chars[j])
+                if char != chosen and len(char) == 1:
+                    found[char] = round(found.get(char, 0.0) + float(p[j]), 5)
+            out.append(dict(sorted(found.items(), key=lambda kv: -kv[1])[:ALT_COUNT]))
+        return out
+
+    def take(self) -> list[tuple[str, list[dict[str, float]]]]:
+        found, self.found = self.found, []
+        return found
+
+
+def _pop(seen: list[tuple[str, list[dict[str, float]]]], text: str) -> list[dict[str, float]]:
+    """The alternatives noted for the line read as ``text`` (removed from ``seen``), or []."""
+    for k, (read, alts) in enumerate(seen):
+        if read == text:
+            del seen[k]
+            return alts if len(alts) == len(text) else []
+    return []
 
 
 def _batches(crops: list[np.ndarray]) -> list[list[int]]:

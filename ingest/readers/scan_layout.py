@@ -365,17 +365,17 @@ class OcrLine:
     char_xs: list[tuple[float, float]] = field(default_factory=list)
     char_confs: list[float] = field(default_factory=list)
     raw: str = ""
+    #: per character, what else the recogniser saw there (``ocr_engine.RunnersUp``;
+    #: code-like lines only); empty or one entry per character, as ``char_confs``
+    char_alts: list[dict[str, float]] = field(default_factory=list)
 
     def keep(self, indices: list[int]) -> None:
-        """Keep only the characters at ``indices`` (ascending), with their spans and confidences."""
-        if len(self.char_xs) == len(self.text):
-            self.char_xs = [self.char_xs[i] for i in indices]
-        else:
-            self.char_xs = []
-        if len(self.char_confs) == len(self.text):
-            self.char_confs = [self.char_confs[i] for i in indices]
-        else:
-            self.char_confs = []
+        """Keep only the characters at ``indices`` (ascending), with their spans, confidences
+        and alternatives."""
+        n = len(self.text)
+        self.char_xs = [self.char_xs[i] for i in indices] if len(self.char_xs) == n else []
+        self.char_confs = [self.char_confs[i] for i in indices] if len(self.char_confs) == n else []
+        self.char_alts = [self.char_alts[i] for i in indices] if len(self.char_alts) == n else []
         self.text = "".join(self.text[i] for i in indices)
 
     def insert(self, at: int, piece: str, span: tuple[float, float], conf: float) -> None:
@@ -384,6 +384,8 @@ class OcrLine:
             self.char_xs[at:at] = [span] * len(piece)
         if len(self.char_confs) == len(self.text):
             self.char_confs[at:at] = [conf] * len(piece)
+        if len(self.char_alts) == len(self.text):
+            self.char_alts[at:at] = [{} for _ in piece]
         self.text = self.text[:at] + piece + self.text[at:]
 
     @property
@@ -434,13 +436,28 @@ def join_row_raw(row: list[OcrLine]) -> str:
 def row_confidences(row: list[OcrLine]) -> list[float] | None:
     """One confidence per character of ``join_row(row)`` (1.0 for a space put between two
     boxes), or None when a box has none."""
-    out: list[float] = []
+    return _per_row_char(row, "char_confs", 1.0)
+
+
+def row_alternatives(row: list[OcrLine]) -> list[dict[str, float]] | None:
+    """The recogniser's alternatives per character of ``join_row(row)`` (none for a space put
+    between two boxes), or None when no box has any (``OcrLine.char_alts``)."""
+    if not any(line.char_alts for line in row):
+        return None
+    return _per_row_char(row, "char_alts", {})
+
+
+def _per_row_char(row: list[OcrLine], attribute: str, space: object) -> list | None:
+    """``attribute`` (one entry per character) of the row's boxes, joined as join_row joins
+    their text: ``space`` for a space put between two boxes; None when a box has none."""
+    out: list = []
     for prev, line in zip([None, *row[:-1]], row, strict=True):
-        if len(line.char_confs) != len(line.text):
+        values = getattr(line, attribute)
+        if len(values) != len(line.text):
             return None
         if _spaced(prev, line):
-            out.append(1.0)
-        out.extend(line.char_confs)
+            out.append(space)
+        out.extend(values)
     return out
 
 
@@ -546,10 +563,12 @@ def split_at_cells(line: OcrLine, grid: Grid) -> list[OcrLine]:
             continue
         xs = line.char_xs[idx[0]:idx[-1] + 1]
         confs = line.char_confs[idx[0]:idx[-1] + 1] if len(line.char_confs) == len(line.text) else []
+        alts = line.char_alts[idx[0]:idx[-1] + 1] if len(line.char_alts) == len(line.text) else []
         lead = len(text) - len(text.lstrip())
         end = len(text.rstrip())
         box = (int(xs[0][0]), line.box[1], int(xs[-1][1]), line.box[3])
-        out.append(OcrLine(box, text[lead:end], line.score, xs[lead:end], confs[lead:end], raw))
+        out.append(OcrLine(box, text[lead:end], line.score, xs[lead:end], confs[lead:end], raw,
+                           alts[lead:end]))
     return out
 
 
