@@ -104,3 +104,19 @@ def test_a_screenshot_of_a_portal_notice_reads_as_a_notice_not_a_table(tmp_path)
     assert result["kind"] == "policy"
     assert result["title"] == TITLE
     assert [n for n, _ in _clauses(result)] == ["一", "二", "三"]
+
+
+def test_a_small_screenshot_of_large_characters_is_read_not_taken_for_a_ruled_sheet(tmp_path):
+    """A 259×133 window: its white panel was measured as an A4 sheet (22 dpi), and the
+    strokes of its two 64-pixel characters then passed for the rules of a table: a page
+    of empty cells. The panel is no sheet of paper (``image.MIN_SHEET_DPI``), and a stroke
+    that meets no other rule is no rule (``scan_layout._segments``)."""
+    img = Image.new("RGB", (259, 133), (230, 230, 230))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, 259, 20), fill=(60, 60, 60))
+    draw.rectangle((8, 28, 250, 125), fill=(255, 255, 255), outline=(180, 180, 180))
+    draw.text((60, 40), "通知", font=ImageFont.truetype(FONT, 64), fill=(0, 0, 0))
+    img.save(tmp_path / "small.png")
+    doc = read(tmp_path / "small.png")
+    assert not any(isinstance(b, Table) for b in doc.blocks)
+    assert doc.text.strip() == "通知"

@@ -38,6 +38,11 @@ PHOTO_DPI = 200.0
 PLAUSIBLE_DPI = (100.0, 1200.0)
 #: Long side of an A4 sheet in inches, for photos whose DPI says nothing.
 A4_LONG_INCHES = 11.69
+#: A light quadrilateral that would make an A4 sheet coarser than this (its long side
+#: under 585 px) is no photographed sheet — at 50 dpi a line of body text is 7 px high —
+#: but a screenshot's white panel or a window: taken as A4, a 259×133 screenshot became a
+#: 22 dpi "page" whose large characters' strokes the rule finder took for a table.
+MIN_SHEET_DPI = 50.0
 
 
 def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
@@ -109,6 +114,8 @@ def _unwarp(rgb: np.ndarray, stated) -> tuple[np.ndarray, float]:
     dpi = _dpi(stated, (0, 0))
     if dpi == DEFAULT_DPI:  # nothing plausible stated: measure the sheet as A4
         dpi = max(sheet.shape[:2]) / A4_LONG_INCHES
+        if dpi < MIN_SHEET_DPI:  # a screenshot's white panel, not a sheet of paper
+            return rgb, _dpi(stated, rgb.shape[:2])
     if dpi < PHOTO_DPI:
         scale = min(2.0, PHOTO_DPI / dpi)
         sheet = layout.flatten_sheet(rgb, corners, scale=scale)

@@ -158,10 +158,23 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def _segments(mask: np.ndarray, axis: int) -> list[float]:
-    """Centre positions (y for horizontal, x for vertical) of the line segments in ``mask``."""
+def _segments(mask: np.ndarray, axis: int, ends: list[float] | None = None, tol: int = 0) -> list[float]:
+    """Centre positions (y for horizontal, x for vertical) of the line segments in ``mask``.
+
+    With ``ends`` (y positions of the horizontal rules and the table's edges), a vertical
+    segment counts only if it starts or stops within ``tol`` of one: a table's rule meets
+    another rule, while the long stroke of a large character (a screenshot's 64-pixel
+    通知 at an assumed 200 dpi) floats inside its cell and is no column rule.
+    """
     count, _, stats, centroids = cv2.connectedComponentsWithStats(mask)
-    return [float(centroids[i][1 - axis]) for i in range(1, count)]
+    out = []
+    for i in range(1, count):
+        if ends is not None:
+            top, bottom = stats[i][cv2.CC_STAT_TOP], stats[i][cv2.CC_STAT_TOP] + stats[i][cv2.CC_STAT_HEIGHT]
+            if min(min(abs(top - e), abs(bottom - e)) for e in ends) > tol:
+                continue
+        out.append(float(centroids[i][1 - axis]))
+    return out
 
 
 def _has_line(mask: np.ndarray, horizontal: bool, at: int, lo: int, hi: int, tol: int) -> bool:
@@ -204,7 +217,8 @@ def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: f
     tol = max(4, int(dpi * 0.05))
     double = max(tol, int(dpi * MIN_CELL_INCHES))
     ys = _rules([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], double)
-    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1)], double)
+    ends = [v - y0 for v in (y0, *ys, y1)]
+    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1, ends=ends, tol=tol)], double)
     # an open side (no outer rule) still bounds the table
     if not xs or xs[0] - x0 > double:
         xs.insert(0, x0)
