@@ -514,36 +514,27 @@ def code_alternatives(cell: Cell | None, code: str) -> list[dict[str, float]] | 
     saw there (``Provenance.char_alternatives``), or None.
 
     The cell's OCR lines are put side by side without their spaces; ``code`` must stand in
-    them exactly once, character for character up to full-width folding, or nothing is
-    claimed about which character is which.
+    them exactly once, character for character up to full-width folding, and every line
+    it spans must carry alternatives (a line without them — too short to look like a
+    code, or not OCR — says nothing, which is not the same as "nothing else seen").
     """
     if cell is None or not code:
         return None
     chars: list[str] = []
-    alts: list[dict[str, float]] = []
+    alts: list[dict[str, float] | None] = []
     for line in cell.lines:
         noted = line.provenance.char_alternatives
-        if noted is None or len(noted) != len(line.text):
-            noted = [{} for _ in line.text]
-        for char, alt in zip(line.text, noted, strict=True):
+        known = noted is not None and len(noted) == len(line.text)
+        for k, char in enumerate(line.text):
             if not char.isspace():
                 chars.append(unicodedata.normalize("NFKC", char)[:1] or char)
-                alts.append(_upper(alt))
-    if not any(alts):
-        return None
+                alts.append(noted[k] if known else None)
     joined, wanted = "".join(chars), unicodedata.normalize("NFKC", code)
     at = joined.find(wanted)
     if len(wanted) != len(code) or at < 0 or joined.find(wanted, at + 1) >= 0:
         return None
-    return alts[at:at + len(code)]
-
-
-def _upper(alternatives: dict[str, float]) -> dict[str, float]:
-    """A code's letters are capitals: a runner-up q speaks for Q (the two summed)."""
-    out: dict[str, float] = {}
-    for char, p in alternatives.items():
-        out[char.upper()] = out.get(char.upper(), 0.0) + p
-    return out
+    span = alts[at:at + len(code)]
+    return None if any(a is None for a in span) else span  # type: ignore[return-value]
 
 
 def _note_unread_row(seq_cell: Cell | None, result: _Result) -> None:

@@ -204,8 +204,8 @@ NONE_RATE = 3e-6
 #: standing, one is taken if the recogniser itself saw its character where the code
 #: was misread — at least PAGE_FLOOR probable there — and PAGE_MARGIN times more
 #: probable than every other standing candidate could be (a character the reader did
-#: not note is below ``CHAR_ALTERNATIVE_FLOOR``): the same margin the error model
-#: needs. Seen on issue 12's held-out scans: a misread Q→0 left the true character
+#: not note is less probable than the least it noted there): the same margin the
+#: error model needs. Seen on issue 12's held-out scans: a misread Q→0 left the true character
 #: next in line at 0.39, 0→Q and 6→G at 0.007–0.008; characters read *right* carry
 #: lookalikes of up to 0.015 (a B with R beside it at 0.0076). A recogniser sure of
 #: a wrong character notes the true one not at all, and then such a lookalike
@@ -920,7 +920,7 @@ def check(code: object, *, known_codes: Iterable[str] | None = None,
     excluded), what else the recogniser saw there (:func:`_settled_by_page`) —
     ignored unless one per character.
 
-    >>> read = '91152201Q50562917E'  # a 0 read as Q; 6→8 at the 14th passes the checks too
+    >>> read = '91152201Q50562917E'  # a 0 read as Q; 6→8 at the 13th passes the checks too
     >>> check(read).uscc is None
     True
     >>> alts = [{} for _ in read]
@@ -951,8 +951,7 @@ def check(code: object, *, known_codes: Iterable[str] | None = None,
     if len(glyphed) == 18 and not any(p.code == "uscc_checksum" for p in result.problems):
         result.problems.extend(check_check_char(glyphed))  # a format fault usually breaks the check too
     if len(glyphed) == 18:
-        _repair(result, glyphed, known, known_name, expected_area_prefix,
-                alternatives if alternatives and len(alternatives) == 18 else None)
+        _repair(result, glyphed, known, known_name, expected_area_prefix, _usable(alternatives, 18))
     elif len(glyphed) in (17, 19):
         options = _length_repairs(glyphed)
         trimmed = _without_stray_end(result.compact, glyphed, options)
@@ -1029,9 +1028,8 @@ def _repair(result: UsccResult, code: str, known: frozenset[str], known_name: fr
         best, share = settled
         best.features.append("page_alternative")
         vars(best).pop("reason", None)  # cached before the note
-        result.candidates = [(r.code, r.score, r.reason) for r in
-                             [best, *[r for r in remaining if r is not best and r is not _NONE]]]
-        result.supported = [best.code]
+        ordered = [best, *[r for r in ranked if r is not best]]
+        result.candidates = [(r.code, r.score, r.reason) for r in ordered[:10]]
         _accept_repair(result, best.code, best.kind, min(REPAIR_CONFIDENCE_CAP, share))
         return
     lone = len(remaining) == 2 and remaining[1] is _NONE  # one candidate, not sure enough
@@ -1068,26 +1066,39 @@ def _settled_by_page(standing: list[_Repair], alternatives: Alternatives | None,
     """The one standing candidate the recogniser itself saw, and its share of the page evidence.
 
     A candidate's page support is the product, over its changed characters, of the
-    probability the recogniser gave the candidate's character there; a character it did
-    not note counts as the smallest it noted at that place, or CHAR_ALTERNATIVE_FLOOR —
-    an upper bound, so a rival is never underrated. The best is taken only if it passes
-    every structure rule, is a substitution the format allows there (never a swap or a
-    forced change), is PAGE_FLOOR probable and PAGE_MARGIN times any rival's bound.
-    "Two or more misreads" (_NONE) needs no bound of its own: a lone change the recogniser
-    saw is what it would not be then.
+    probability the recogniser gave the candidate's character there; its bound is at
+    most how probable it could have been (a character not noted counts as the smallest
+    noted at that place, or CHAR_ALTERNATIVE_FLOOR; a lower-case twin noted counts for
+    the capital in the bound, never in the support: an ``l`` beside a 1 is no evidence
+    for L). The best is taken only if it passes every structure rule, is a substitution
+    the format allows there (never a swap or a forced change), is PAGE_FLOOR probable,
+    PAGE_MARGIN times any rival's bound, and at each changed place the recogniser's
+    likeliest other code character: a stronger one there (the true character of a code
+    misread twice, which no single change can restore) leaves it open. Outside evidence
+    (a code in the index or for the same firm name) is never overruled by the page.
     """
     if not alternatives:
         return None
     candidates = [r for r in standing if r is not _NONE]
+    if any(r.evidence for r in candidates):
+        return None
     support = {r.code: _page_support(r, alternatives) for r in candidates}
     best = max(candidates, key=lambda r: (support[r.code], r.code))
     p = support[best.code]
     if p < PAGE_FLOOR or not best.structural or best.forced or best.kind == "transposition":
         return None
+    if not all(_first_alternative(alternatives[i]) == true for i, _, true in best.changes):
+        return None
     rivals = [_page_bound(r, alternatives) for r in candidates if r is not best]
     if any(b * PAGE_MARGIN > p for b in rivals):
         return None
     return best, round(p / (p + sum(rivals)), 3)
+
+
+def _first_alternative(noted: dict[str, float]) -> str | None:
+    """The code character the recogniser found likeliest after the one it read (case as read)."""
+    legal = [(p, c) for c, p in noted.items() if c in _VALUE]
+    return max(legal)[1] if legal else None
 
 
 def _page_support(repair: _Repair, alternatives: Alternatives) -> float:
@@ -1101,8 +1112,24 @@ def _page_bound(repair: _Repair, alternatives: Alternatives) -> float:
     """At most how probable the recogniser could have found the candidate's characters."""
     if repair.kind == "transposition" or any(i >= len(alternatives) for i, _, _ in repair.changes):
         return 1.0
-    return math.prod(alternatives[i].get(true, min(alternatives[i].values(), default=CHAR_ALTERNATIVE_FLOOR))
-                     for i, _, true in repair.changes)
+    bound = 1.0
+    for i, _, true in repair.changes:
+        noted = alternatives[i]
+        unnoted = min(noted.values(), default=CHAR_ALTERNATIVE_FLOOR)
+        bound *= max(noted.get(true, unnoted), noted.get(true.lower(), 0.0))
+    return bound
+
+
+def _usable(alternatives: object, length: int) -> Alternatives | None:
+    """``alternatives`` when it is one dict of probabilities (0–1) per character, else None."""
+    if not isinstance(alternatives, list | tuple) or len(alternatives) != length:
+        return None
+    for noted in alternatives:
+        if not isinstance(noted, dict) or not all(
+                isinstance(c, str) and isinstance(p, int | float) and 0.0 <= p <= 1.0
+                for c, p in noted.items()):
+            return None
+    return list(alternatives)
 
 
 def _open_message(remaining: list[_Repair], ranked: list[_Repair], lone: bool = False) -> str:

@@ -81,7 +81,8 @@ class Provenance:
     char_confidences: list[float] | None = None
     #: OCR only, on a line holding a code-like run (a credit code): per character of the
     #: line's text, the other characters the recogniser saw there with their probabilities
-    #: ({} where it saw none worth noting). Page evidence for the credit-code repair.
+    #: ({}: it saw none at CHAR_ALTERNATIVE_FLOOR or above). None: not looked at — which
+    #: says nothing, unlike {}. Page evidence for the credit-code repair.
     char_alternatives: list[dict[str, float]] | None = None
     #: OCR only: what the recogniser read, where the reader's repairs (a doubled glyph
     #: read once, a dropped 、，。 put back, 丶 → 、, a box glyph) changed it. None when

@@ -88,7 +88,44 @@ def test_a_codes_alternatives_are_found_under_its_cells_spaces_and_widths() -> N
     alts[read.index("Q")] = {"0": 0.3, "q": 0.01}
     cell = Cell(0, 2, read, Provenance("s.png", origin="ocr"), lines=[line(read, alts)])
     found = code_alternatives(cell, "91152201Q50562917E")
-    assert found is not None and len(found) == 18 and found[8] == {"0": 0.3, "Q": 0.01}
+    assert found is not None and len(found) == 18 and found[8] == {"0": 0.3, "q": 0.01}
     assert code_alternatives(cell, "91152201Q50562917F") is None  # not what the cell says
     plain = Cell(0, 2, read, Provenance("s.png", origin="ocr"), lines=[TextLine(read, Provenance("s.png"))])
     assert code_alternatives(plain, "91152201Q50562917E") is None
+    # wrapped in its cell: the short second line carries no alternatives, so nothing is claimed
+    head, tail = "91152201Q505629", "17E"
+    wrapped = Cell(0, 2, head + "\n" + tail, Provenance("s.png", origin="ocr"),
+                   lines=[line(head, [{} for _ in head]), TextLine(tail, Provenance("s.png", origin="ocr"))])
+    assert code_alternatives(wrapped, "91152201Q50562917E") is None
+
+
+def test_a_characters_alternatives_are_taken_over_every_column_it_fills() -> None:
+    """CTC may emit one character over several columns; the true character can stand out in
+    any of them (``ocr_engine.RunnersUp``): a 0 at 0.44 in a Q's second column is noted."""
+    import numpy as np
+
+    from saidao.ingest.readers.ocr_engine import RunnersUp
+
+    chars = ["<blank>", *"0123456789Q"]
+
+    class Decoder:  # rapidocr's CTCLabelDecode, as far as RunnersUp uses it
+        character = chars
+
+        def decode(self, *args, **kwargs):
+            return [], []
+
+    text = "91152201Q50562917"  # 17 characters, each in one column and a blank, the Q in two
+    columns: list[int] = []
+    for c in text:
+        columns += [chars.index(c)] * (2 if c == "Q" else 1) + [0]
+    second = columns.index(chars.index("Q")) + 1
+    preds = np.zeros((1, len(columns), len(chars)), np.float32)
+    for t, k in enumerate(columns):
+        preds[0, t, k] = 1.0
+    preds[0, second] = 0.0
+    preds[0, second, chars.index("Q")], preds[0, second, chars.index("0")] = 0.56, 0.44
+    noted = RunnersUp(Decoder())
+    noted(preds, True)
+    ((read, alts),) = noted.take()
+    assert read == text and len(alts) == len(text)
+    assert alts[8] == {"0": 0.44} and not any(alts[:8]) and not any(alts[9:])

@@ -114,6 +114,19 @@ def test_photo_sheet_is_measured_as_a4_and_enlarged():
     assert image_reader._unwarp(flat_scan, stated=(200, 200))[1] == 200
 
 
+def test_a_small_photo_of_paper_is_flattened_and_a_screenshot_panel_is_not():
+    import cv2
+
+    photo = np.full((600, 800, 3), (80, 60, 50), np.uint8)  # a sheet 540 px tall, held askew
+    cv2.fillConvexPoly(photo, np.array([[300, 30], [690, 45], [680, 575], [285, 560]], np.int32), (235, 235, 235))
+    page, dpi = image_reader._unwarp(photo, stated=None)
+    assert dpi == pytest.approx(2 * 545 / 11.69, rel=0.05) and page.shape[0] > 1000  # measured as A4
+    shot = np.full((133, 259, 3), 230, np.uint8)  # a window's white panel, square to the frame
+    shot[28:126, 8:251] = 255
+    page, dpi = image_reader._unwarp(shot, stated=None)
+    assert page.shape == shot.shape and dpi == image_reader.DEFAULT_DPI
+
+
 def test_fine_scans_are_brought_down_to_the_ocr_resolution(tmp_path):
     path = tmp_path / "fine.png"
     Image.new("L", (2480, 3508), 255).save(path, dpi=(300, 300))  # A4 at 300 dpi: kept

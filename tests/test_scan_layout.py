@@ -236,3 +236,19 @@ def test_a_frame_around_text_is_no_table_even_with_its_edge_drawn_twice():
     # a screenshot's white panel: its edge and, 11 px further, its shadow
     for cols, rows in (([100, 1200], [100, 900]), ([100, 1189, 1200], [100, 889, 900])):
         assert grids_of(_ruled(cols, rows, width=2)) == []
+
+
+def test_column_rules_broken_at_every_crossing_are_still_rules():
+    # a worn scan: each column rule stops 2.5 mm (20 px) short of the row rules above and below
+    img = Image.new("RGB", (1500, 700), "white")
+    draw = ImageDraw.Draw(img)
+    rows, cols = [100, 200, 300, 400, 500], [100, 400, 700, 1000, 1300]
+    for y in rows:
+        draw.line([(cols[0], y), (cols[-1], y)], fill="black", width=3)
+    for x in (cols[0], cols[-1]):
+        draw.line([(x, rows[0]), (x, rows[-1])], fill="black", width=3)
+    for x in cols[1:-1]:
+        for top, bottom in zip(rows, rows[1:], strict=False):
+            draw.line([(x, top + 20), (x, bottom - 20)], fill="black", width=3)
+    grid, = grids_of(np.asarray(img))
+    assert (grid.n_rows, grid.n_cols) == (4, 4)

@@ -6,6 +6,7 @@ import csv
 import doctest
 import math
 import random
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -679,11 +680,59 @@ def test_page_evidence_settles_ties_and_never_makes_another_code() -> None:
     assert settled / ties >= 0.5
 
 
+def test_page_evidence_never_completes_a_code_misread_twice() -> None:
+    """Two misreads: no single change restores the code, but one may pass the checks. The
+    recogniser's stronger choice at that place (the true character) keeps it open."""
+    firms = _real_firms()[::3]
+    tried = wrong = 0
+    for firm in firms:
+        true = firm["uscc"]
+        for i in range(18):
+            for j in range(i + 1, 18, 2):
+                for pi, pj in product(sorted(uscc._LOOKALIKE.get(true[i], ()))[:2],
+                                      sorted(uscc._LOOKALIKE.get(true[j], ()))[:1]):
+                    read = true[:i] + pi + true[i + 1:j] + pj + true[j + 1:]
+                    if uscc.is_valid(read) or uscc.check(read, expected_area_prefix="15").uscc:
+                        continue
+                    for cand in uscc._remaining(uscc._rank(read, "15", frozenset(), frozenset())):
+                        if len(cand.changes) != 1 or cand.changes[0][0] not in (i, j):
+                            continue
+                        k, _, char = cand.changes[0]
+                        alts: list[dict[str, float]] = [{} for _ in read]
+                        alts[k] = {true[k]: 0.4, char: 0.06}
+                        tried += 1
+                        result = uscc.check(read, expected_area_prefix="15", alternatives=alts)
+                        wrong += result.uscc not in (None, true)
+    print(f"\nUSCC page evidence on two misreads: {tried} tries, wrong {wrong}")
+    assert tried > 100 and wrong == 0
+
+
 def test_page_evidence_is_ignored_unless_one_entry_per_character() -> None:
     read = "91152201Q50562917E"
     assert uscc.check(read, alternatives=[{"0": 0.5}]).uscc is None
-    alts = [{} for _ in read]
+    alts: list = [{} for _ in read]
     alts[8] = {"0": 0.5}
     assert uscc.check(read, alternatives=alts).uscc == "91152201050562917E"
+    assert uscc.check(read, alternatives=[*alts[:17], None]).uscc is None  # a hole: not usable
+    too_sure = [*alts[:8], {"0": 7.0}, *alts[9:]]
+    assert uscc.check(read, alternatives=too_sure).uscc is None  # not a probability
     alts[12] = {"8": 0.05}  # the rival's character seen as well: no margin
     assert uscc.check(read, alternatives=alts).uscc is None
+
+
+def test_page_evidence_weighs_a_lower_case_twin_against_never_for_a_capital() -> None:
+    read = "91152201Q50562917E"
+    alts: list[dict[str, float]] = [{} for _ in read]
+    alts[8] = {"o": 0.3}  # an o is no 0, and no O either: nothing to repair with
+    assert uscc.check(read, alternatives=alts).uscc is None
+    ell = uscc._Repair("X", "confusable", [(3, "1", "L")])
+    assert uscc._page_support(ell, [{}, {}, {}, {"l": 0.2}]) == 0.0  # no support for L …
+    assert uscc._page_bound(ell, [{}, {}, {}, {"l": 0.2, "7": 0.01}]) == 0.2  # … but it may be one
+
+
+def test_page_evidence_never_overrules_a_code_known_elsewhere() -> None:
+    read = "91152201Q50562917E"
+    alts: list[dict[str, float]] = [{} for _ in read]
+    alts[8] = {"0": 0.3}
+    result = uscc.check(read, known_codes=["91152201Q50562917Y"], alternatives=alts)
+    assert result.uscc != "91152201050562917E"

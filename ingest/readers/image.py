@@ -38,11 +38,14 @@ PHOTO_DPI = 200.0
 PLAUSIBLE_DPI = (100.0, 1200.0)
 #: Long side of an A4 sheet in inches, for photos whose DPI says nothing.
 A4_LONG_INCHES = 11.69
-#: A light quadrilateral that would make an A4 sheet coarser than this (its long side
-#: under 585 px) is no photographed sheet — at 50 dpi a line of body text is 7 px high —
-#: but a screenshot's white panel or a window: taken as A4, a 259×133 screenshot became a
-#: 22 dpi "page" whose large characters' strokes the rule finder took for a table.
+#: A light, exactly upright rectangle that would make an A4 sheet coarser than this (its
+#: long side under 585 px; at 50 dpi a line of body text is 7 px high) is no photographed
+#: sheet but a screenshot's white panel or window: taken as A4, a 259×133 screenshot
+#: became a 22 dpi "page" whose large characters' strokes the rule finder took for a
+#: table. A small photo of paper is never that square to the frame and is still flattened.
 MIN_SHEET_DPI = 50.0
+#: How far (pixels) a screenshot panel's corners may stray from an upright rectangle.
+UPRIGHT_PIXELS = 2.0
 
 
 def read_image(path: Path, sha256: str, settings: ReadSettings) -> Document:
@@ -114,13 +117,20 @@ def _unwarp(rgb: np.ndarray, stated) -> tuple[np.ndarray, float]:
     dpi = _dpi(stated, (0, 0))
     if dpi == DEFAULT_DPI:  # nothing plausible stated: measure the sheet as A4
         dpi = max(sheet.shape[:2]) / A4_LONG_INCHES
-        if dpi < MIN_SHEET_DPI:  # a screenshot's white panel, not a sheet of paper
+        if dpi < MIN_SHEET_DPI and _upright_rectangle(corners):  # a screenshot's panel
             return rgb, _dpi(stated, rgb.shape[:2])
     if dpi < PHOTO_DPI:
         scale = min(2.0, PHOTO_DPI / dpi)
         sheet = layout.flatten_sheet(rgb, corners, scale=scale)
         dpi *= scale
     return sheet, dpi
+
+
+def _upright_rectangle(corners: np.ndarray) -> bool:
+    """Whether the corners (tl, tr, br, bl) square with the image's axes, as a drawn panel's do."""
+    tl, tr, br, bl = corners
+    return bool(max(abs(tl[1] - tr[1]), abs(bl[1] - br[1]), abs(tl[0] - bl[0]), abs(tr[0] - br[0]))
+                <= UPRIGHT_PIXELS)
 
 
 def _at_most(rgb: np.ndarray, dpi: float, ocr_dpi: float) -> tuple[np.ndarray, float]:

@@ -273,6 +273,7 @@ class Engine:
         reads: list[tuple[str, float, Any, list[dict[str, float]]]] = [("", 0.0, None, [])] * len(crops)
         for batch in _batches(crops):
             self.recogniser.rec_image_shape = [3, REC_HEIGHT, _batch_width(crops, batch, min_width)]
+            self.runners_up.clear()
             rec = self.recogniser(TextRecInput(img=[crops[i] for i in batch], return_word_box=True))
             seen = self.runners_up.take()
             if rec.txts is None:
@@ -331,21 +332,25 @@ class RunnersUp:
             text = "".join(chars[best[b, t]] for t in columns)
             if not _CODE_LIKE.search(unicodedata.normalize("NFKC", text).replace(" ", "")):
                 continue  # only a code's characters are weighed one by one (uscc)
-            doubtful = columns[best_p[b, columns] < 1.0 - ALT_MIN_PROB]
-            alts = dict(zip(doubtful.tolist(), self._per_char(preds[b, doubtful], chars), strict=True))
-            self.found.append((text, [alts.get(t, {}) for t in columns.tolist()]))
+            # a character may fill several columns: each class at its best over the run
+            ends = [*columns[1:].tolist(), best.shape[1]]
+            runs = np.stack([preds[b, t:_run_end(best[b], t, e)].max(axis=0)
+                             for t, e in zip(columns.tolist(), ends, strict=True)])
+            self.found.append((text, self._per_char(runs, chars)))
         return out
 
     @staticmethod
     def _per_char(probs: np.ndarray, chars: list[str]) -> list[dict[str, float]]:
-        """The likeliest other characters at each doubtful column (rows of ``probs``: a choice
-        that leaves ALT_MIN_PROB or more to the rest), full-width forms folded into their
-        own (the dictionary holds ９ beside 9: a runner-up ９ says nothing new about a 9)."""
+        """The likeliest other characters for each character (rows of ``probs``: each class
+        at its best over the character's columns), full-width forms folded into their own
+        (the dictionary holds ９ beside 9: a runner-up ９ says nothing new about a 9)."""
         if not len(probs):
             return []
         k = min(3 * ALT_COUNT, probs.shape[1] - 1)
         out = []
         for p, row in zip(probs, np.argpartition(-probs, k, axis=1)[:, :k], strict=True):
+            p = p.copy()
+            p[0] = 0.0  # CTC's blank
             top = int(p.argmax())
             chosen = unicodedata.normalize("NFKC", chars[top])
             found: dict[str, float] = {}
@@ -358,9 +363,21 @@ class RunnersUp:
             out.append(dict(sorted(found.items(), key=lambda kv: -kv[1])[:ALT_COUNT]))
         return out
 
+    def clear(self) -> None:
+        """Forget what a failed or earlier call left."""
+        self.found = []
+
     def take(self) -> list[tuple[str, list[dict[str, float]]]]:
         found, self.found = self.found, []
         return found
+
+
+def _run_end(best: np.ndarray, start: int, limit: int) -> int:
+    """Where the run of columns choosing ``best[start]`` ends (before ``limit``)."""
+    end = start + 1
+    while end < limit and best[end] == best[start]:
+        end += 1
+    return end
 
 
 def _pop(seen: list[tuple[str, list[dict[str, float]]]], text: str) -> list[dict[str, float]]:

@@ -158,23 +158,29 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def _segments(mask: np.ndarray, axis: int, ends: list[float] | None = None, tol: int = 0) -> list[float]:
+def _segments(mask: np.ndarray, axis: int, ends: list[float] | None = None, tol: int = 0,
+              long: int = 0) -> list[float]:
     """Centre positions (y for horizontal, x for vertical) of the line segments in ``mask``.
 
     With ``ends`` (y positions of the horizontal rules and the table's edges), a vertical
-    segment counts only if it starts or stops within ``tol`` of one: a table's rule meets
-    another rule, while the long stroke of a large character (a screenshot's 64-pixel
-    通知 at an assumed 200 dpi) floats inside its cell and is no column rule.
+    segment counts as a column rule only if it starts or stops within ``tol`` of one, is
+    ``long`` or longer, or recurs at the same x in another row: a table's rules meet, run
+    on, or repeat row after row even where a scan broke them at the crossings, while the
+    stroke of a large character (a screenshot's 64-pixel 通知 at an assumed 200 dpi)
+    floats alone inside its cell.
     """
     count, _, stats, centroids = cv2.connectedComponentsWithStats(mask)
-    out = []
-    for i in range(1, count):
-        if ends is not None:
-            top, bottom = stats[i][cv2.CC_STAT_TOP], stats[i][cv2.CC_STAT_TOP] + stats[i][cv2.CC_STAT_HEIGHT]
-            if min(min(abs(top - e), abs(bottom - e)) for e in ends) > tol:
-                continue
-        out.append(float(centroids[i][1 - axis]))
-    return out
+    found = [(float(centroids[i][1 - axis]), int(stats[i][cv2.CC_STAT_TOP]),
+              int(stats[i][cv2.CC_STAT_TOP] + stats[i][cv2.CC_STAT_HEIGHT])) for i in range(1, count)]
+    if ends is None:
+        return [centre for centre, _, _ in found]
+
+    def is_rule(k: int) -> bool:
+        centre, top, bottom = found[k]
+        return (min(min(abs(top - e), abs(bottom - e)) for e in ends) <= tol or bottom - top >= long
+                or any(abs(centre - other) <= tol for j, (other, _, _) in enumerate(found) if j != k))
+
+    return [found[k][0] for k in range(len(found)) if is_rule(k)]
 
 
 def _has_line(mask: np.ndarray, horizontal: bool, at: int, lo: int, hi: int, tol: int) -> bool:
@@ -194,6 +200,11 @@ def _has_line(mask: np.ndarray, horizontal: bool, at: int, lo: int, hi: int, tol
 #: rules closer together are one rule drawn double — a form's thick-and-thin border, the
 #: edge and shadow of a screenshot's panel — not a sliver of a column between them.
 MIN_CELL_INCHES = 0.08
+
+
+#: A vertical segment this long is a rule wherever it ends (no glyph stroke of body or
+#: title text is half an inch tall at the page's resolution).
+LONG_RULE_INCHES = 0.5
 
 
 def find_grids(horizontal: np.ndarray, vertical: np.ndarray, dpi: float) -> list[Grid]:
@@ -218,7 +229,8 @@ def _grid_in(horizontal: np.ndarray, vertical: np.ndarray, box: PixelBox, dpi: f
     double = max(tol, int(dpi * MIN_CELL_INCHES))
     ys = _rules([y0 + v for v in _segments(horizontal[y0:y1, x0:x1], axis=0)], double)
     ends = [v - y0 for v in (y0, *ys, y1)]
-    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1, ends=ends, tol=tol)], double)
+    xs = _rules([x0 + v for v in _segments(vertical[y0:y1, x0:x1], axis=1, ends=ends, tol=tol,
+                                           long=int(dpi * LONG_RULE_INCHES))], double)
     # an open side (no outer rule) still bounds the table
     if not xs or xs[0] - x0 > double:
         xs.insert(0, x0)
