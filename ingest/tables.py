@@ -10,7 +10,7 @@ extractors see every row once. Works only on ``saidao.document`` objects.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from saidao.document import Block, Cell, Image, Table
 from saidao.ingest.wrap import join_pieces
@@ -36,6 +36,26 @@ def is_frame(cells: int) -> bool:
     (True, False)
     """
     return cells < 2
+
+
+#: A cell of a one-column table holding more characters than this (whitespace aside), or
+#: two paragraphs or more, is running text: such a table lays a page out (an old
+#: portal's page, a notice copied from one into Word), it holds no data.
+TEXT_CELL_CHARS = 100
+
+
+def is_text_column(row_widths: set[int], cells: Iterable[tuple[int, int]]) -> bool:
+    """Whether a table is one column of running text, read as paragraphs rather than cells.
+
+    ``row_widths``: how many grid columns each row spans; ``cells``: (characters without
+    whitespace, paragraphs) of each cell. The HTML and .docx readers ask this.
+
+    >>> is_text_column({1}, [(12, 1), (240, 1)]), is_text_column({1}, [(12, 1), (30, 1)])
+    (True, False)
+    >>> is_text_column({1}, [(30, 2)]), is_text_column({2}, [(240, 3)])
+    (True, False)
+    """
+    return row_widths == {1} and any(chars > TEXT_CELL_CHARS or paragraphs >= 2 for chars, paragraphs in cells)
 
 
 def normalise(text: str) -> str:

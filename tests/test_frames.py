@@ -67,6 +67,36 @@ def test_a_notice_laid_out_in_a_one_cell_word_table_reads_as_the_same_notice(tmp
     assert [n for n, _ in _clauses(framed)] == ["一", "二", "三"]
 
 
+def test_a_notice_in_a_one_column_word_table_of_title_and_body_reads_as_the_notice(tmp_path):
+    """The rule the HTML reader applies to a portal's layout tables (``tables.is_text_column``):
+    one column whose cells hold running text lays the page out."""
+    plain = extract_document(read(_notice_docx(tmp_path / "plain.docx", framed=False)))
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=1)
+    table.style = "Table Grid"
+    table.cell(0, 0).text = TITLE
+    body = table.cell(1, 0)
+    body.paragraphs[0].text = NUMBER
+    for text in (*NOTICE, "乌兰察布市科学技术局", "2025年3月12日"):
+        body.add_paragraph(text)
+    document.save(str(tmp_path / "column.docx"))
+    doc = read(tmp_path / "column.docx")
+    assert not any(isinstance(b, Table) for b in doc.blocks)
+    result = extract_document(doc)
+    assert (result["title"], result["doc_number"]) == (TITLE, NUMBER)
+    assert _clauses(result) == _clauses(plain)
+
+
+def test_a_one_column_list_of_short_entries_stays_a_table(tmp_path):
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=1)
+    for row, text in zip(table.rows, ("附件", "1. 申报书", "2. 企业名录"), strict=True):
+        row.cells[0].text = text
+    document.save(str(tmp_path / "list.docx"))
+    (block,) = read(tmp_path / "list.docx").blocks
+    assert isinstance(block, Table) and block.n_rows == 3
+
+
 def test_a_two_cell_word_table_stays_a_table(tmp_path):
     document = docx.Document()
     table = document.add_table(rows=1, cols=2)

@@ -93,7 +93,7 @@ from saidao.document import (
 )
 from saidao.ingest.readers import docx_package
 from saidao.ingest.readers.docx_package import ContentCache, WordPackage, int_attr, numpr, on_off
-from saidao.ingest.tables import is_frame
+from saidao.ingest.tables import is_frame, is_text_column
 from saidao.ingest.zipguard import check_ooxml
 from saidao.settings import ReadSettings
 
@@ -529,8 +529,9 @@ class _Walker:
                 if para.text.strip() or para.checkboxes:
                     out.append(para)
                 out.extend(self.pictures(child, prov))
-            elif tag == _TBL and (frame := _frame_cell(child)) is not None:
-                out.extend(self.blocks(frame, top_level=top_level, where=where))
+            elif tag == _TBL and (laid_out := _layout_cells(child)) is not None:
+                for cell in laid_out:
+                    out.extend(self.blocks(cell, top_level=top_level, where=where))
             elif tag == _TBL:
                 if top_level:
                     prov = Provenance(self.shown, table=self._table_index)
@@ -837,14 +838,24 @@ def _look_at_picture(blob: bytes) -> tuple[tuple[int, int], bool]:
     return size, bool(0.6 <= w / h <= 1.6 and min(w, h) >= 0.3 * min(rgb.shape[:2]))
 
 
-def _frame_cell(tbl: etree._Element) -> etree._Element | None:
-    """The one cell of a table that is a frame around text (``tables.is_frame``), else None.
+def _layout_cells(tbl: etree._Element) -> list[etree._Element] | None:
+    """The cells, in order, of a table that lays text out rather than holding data, else None.
 
-    Its paragraphs and tables are read as if they stood outside it: a notice laid
-    out in a one-cell table keeps its title, 文号 and numbered clauses.
+    A frame (``tables.is_frame``: one cell) or one column of running text
+    (``tables.is_text_column``, the rule the HTML reader uses for a portal's layout
+    tables): a notice laid out in such a table keeps its title, 文号 and numbered
+    clauses, read as if they stood outside it.
     """
-    cells = [tc for tr in _children(tbl, _TR) for tc in _children(tr, _TC)]
-    return cells[0] if cells and is_frame(len(cells)) else None
+    rows = [list(_children(tr, _TC)) for tr in _children(tbl, _TR)]
+    cells = [tc for row in rows for tc in row]
+    if not cells:
+        return None
+    if is_frame(len(cells)):
+        return cells
+    widths = {sum(max(1, _int_val(_props(_first(tc, _TCPR)).get(_GRID_SPAN), 1)) for tc in row) for row in rows}
+    texts = (("".join("".join(t.text or "" for t in tc.iter(_T)).split()), len(tc.findall(_P)))
+             for tc in cells)
+    return cells if is_text_column(widths, ((len(text), paragraphs) for text, paragraphs in texts)) else None
 
 
 def _fill_cell(cell: Cell, blocks: list[Block]) -> None:

@@ -69,7 +69,7 @@ from saidao.document import (
 from saidao.errors import SaidaoError
 from saidao.ingest.readers.docx import BOX_GLYPHS, normalise_boxes, scan_checkboxes
 from saidao.ingest.readers.text import decode_bytes
-from saidao.ingest.tables import is_frame
+from saidao.ingest.tables import is_frame, is_text_column
 from saidao.settings import ReadSettings
 
 #: More markup than this is not a saved policy page (the largest portal pages
@@ -841,13 +841,8 @@ def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
         )
         for tr in rows
     }
-    if widths == {1}:
-        return any(
-            len(_visible_text(td)) > 100
-            or sum(1 for x in td.iter("p", "div", "br") if x is not td) >= 2
-            for td in cells
-        )
-    return False
+    return is_text_column(widths, ((len(_visible_text(td)), sum(1 for x in td.iter("p", "div", "br") if x is not td))
+                                   for td in cells))
 
 
 def _visible_text(el: lxml.html.HtmlElement | None) -> str:
