@@ -168,3 +168,34 @@ def test_photo_of_a_declaration_page():
     assert rate <= 0.05
     assert right / total >= 0.9
     assert doc.pages[0].seals
+
+
+def test_a_phone_screenshots_status_and_title_bars_are_not_the_title(tmp_path):
+    """A policy shared as a phone screenshot: the clock and battery line and the app's bar
+    (a back chevron and the account's name) go to the headers, not into the title."""
+    from PIL import ImageDraw, ImageFont
+
+    from saidao.extractors.extract import extract_document
+
+    face = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    small, body, big = (ImageFont.truetype(face, size) for size in (34, 42, 54))
+    img = Image.new("RGB", (1080, 1100), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, 1080, 90), fill=(237, 237, 237))
+    draw.text((40, 25), "9:41", font=small, fill="black")
+    draw.text((860, 25), "5G 87%", font=small, fill="black")
+    draw.rectangle((0, 90, 1080, 200), fill=(247, 247, 247))
+    draw.text((40, 120), "<  赤峰市科学技术局", font=small, fill="black")
+    draw.text((60, 260), "赤峰市支持新赛道企业", font=big, fill="black")
+    draw.text((60, 340), "创新发展的若干措施", font=big, fill="black")
+    y = 460
+    for line in ("一、对新认定的高新技术企业", "给予20万元奖励。", "二、对新建的自治区级研发", "平台给予50万元支持。"):
+        draw.text((60, y), line, font=body, fill="black")
+        y += 70
+    img.save(tmp_path / "phone.png")
+    doc = read(tmp_path / "phone.png")
+    heads = [h.text.replace(" ", "") for h in doc.headers]
+    assert len(heads) == 2 and heads[0].startswith("9:41") and heads[1].endswith("赤峰市科学技术局")
+    assert not any("9:41" in b.text for b in doc.blocks)
+    result = extract_document(doc)
+    assert result["title"] == "赤峰市支持新赛道企业创新发展的若干措施"

@@ -176,12 +176,25 @@ PAGE_NUMBER = re.compile(r"^\s*(第\s*\d+\s*页(\s*共\s*\d+\s*页)?|[-—–]?\
 MARGIN = 0.1
 
 
+#: A phone screenshot's top: the status bar (a clock, then signal, network and battery
+#: marks) and the app's title bar (a back chevron, then the account or page name).
+STATUS_BAR = re.compile(r"^\s*\d{1,2}:\d{2}(?:[\s.·|%]*(?:[2345]G|LTE|HD|Wi-?Fi|\d{1,3}%?))*[\s.·|%]*$", re.I)
+TITLE_BAR = re.compile(r"^\s*[<‹〈＜]\s*\S.{0,24}$")
+
+
 def _body(blocks: list[Block], info: PageInfo, doc: Document) -> list[Block]:
-    """Move page numbers in the top and bottom margins to the document's headers/footers.
+    """Move page numbers in the top and bottom margins to the document's headers/footers,
+    and a phone screenshot's status and title bars at the head of its first page to the
+    headers (left in the body, "9:41 <包头市科学技术局" was read as part of the title).
 
     Left in the body they would sit between a table and its continuation on
     the next page and stop the two from being joined.
     """
+    if info.number == 1:
+        while blocks and isinstance(blocks[0], Paragraph) and (
+                STATUS_BAR.match(blocks[0].text) or TITLE_BAR.match(blocks[0].text)):
+            doc.headers.append(blocks[0])
+            blocks = blocks[1:]
     body = []
     for block in blocks:
         bbox = block.provenance.bbox
