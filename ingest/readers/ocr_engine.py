@@ -304,9 +304,10 @@ ALT_MIN_PROB = CHAR_ALTERNATIVE_FLOOR
 class RunnersUp:
     """rapidocr's CTC decoder, wrapped to note what else the recogniser saw at each character.
 
-    The decoder keeps only the most probable class per column. At the column that
-    emitted each character this also notes the next most probable characters and
-    their probabilities (blank and the chosen one left out): page evidence for the
+    The decoder keeps only the most probable class per column. Over the columns that
+    emitted each character (one character may fill several) this also notes the next
+    most probable characters and their probabilities, each at its best over those
+    columns (blank and the chosen one left out): page evidence for the
     credit-code repair (``extractors.uscc``), which otherwise knows only which
     misreads are common in general. Noted for code-like lines only (``_CODE_LIKE``:
     sorting thousands of classes for every character of a page costs 3 % of its
