@@ -199,3 +199,75 @@ def test_a_phone_screenshots_status_and_title_bars_are_not_the_title(tmp_path):
     assert not any("9:41" in b.text for b in doc.blocks)
     result = extract_document(doc)
     assert result["title"] == "赤峰市支持新赛道企业创新发展的若干措施"
+
+
+def _lettering(size: tuple[int, int], ground, ink, lines: list[str], face: str, points: int) -> Image.Image:
+    """Lines of text drawn in ``ink`` on ``ground`` (either may be transparent)."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype(face, points)
+    img = Image.new("RGBA", size, ground)
+    draw = ImageDraw.Draw(img)
+    for k, line in enumerate(lines):
+        draw.text((40, 40 + k * int(points * 1.6)), line, font=font, fill=ink)
+    return img
+
+
+def test_white_lettering_on_a_transparent_ground_is_read(tmp_path):
+    """A PNG of white text on a transparent ground (cut out for a slide) is the text, not a
+    blank page: on white paper it vanished (read as nothing); it is laid on dark paper."""
+    lines = ["关于支持新赛道发展的通知", "对新认定企业给予奖励"]
+    face = "/usr/share/fonts/truetype/arphic/uming.ttc"
+    _lettering((900, 260), (0, 0, 0, 0), (255, 255, 255, 255), lines, face, 48).save(tmp_path / "w.png")
+    _lettering((900, 260), (0, 0, 0, 0), (20, 20, 20, 255), lines, face, 48).save(tmp_path / "b.png")
+    for name in ("w.png", "b.png"):
+        text = "".join(b.text for b in read(tmp_path / name).blocks).replace(" ", "")
+        assert "支持新赛道发展的通知" in text and "给予奖励" in text, (name, text)
+
+
+def test_a_dark_mode_screenshot_reads_as_its_light_twin(tmp_path):
+    """Light text on a dark ground (a phone in dark mode) is turned to dark on light: the
+    detector and the layout steps see ink on paper, and it reads as the same page in light
+    mode does. Before, it came out as nothing but fragments."""
+    lines = ["乌海市关于培育新赛道的实施意见", "一、对新认定的科技型中小企业给予10万元奖励。",
+             "二、对新建的盟市级研发平台给予30万元支持。"]
+    face = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    texts = []
+    for name, ground, ink in (("night.png", (18, 18, 18, 255), (225, 225, 225, 255)),
+                              ("day.png", (255, 255, 255, 255), (30, 30, 30, 255))):
+        _lettering((1080, 420), ground, ink, lines, face, 40).convert("RGB").save(tmp_path / name)
+        texts.append("".join(b.text for b in read(tmp_path / name).blocks).replace(" ", ""))
+    assert texts[0] == texts[1]
+    assert "给予10万元奖励" in texts[0] and "给予30万元支持" in texts[0], texts[0]
+
+
+def test_lone_short_values_in_a_small_screenshot_of_a_table_are_read(tmp_path):
+    """A small screenshot of a ruled table (text 11 px, striped rows, no resolution stated):
+    a cell holding only "1" is missed by the detector, as raw rapidocr misses such cells.
+    The second look's sizes now follow the page's own text height, and a stretch the
+    magnified detector still finds nothing in is read as it stands when the recogniser is
+    sure of it (before: the last row's "1" was lost)."""
+    from PIL import ImageDraw, ImageFont
+
+    size = 11
+    hanzi = ImageFont.truetype("/usr/share/fonts/truetype/arphic/uming.ttc", size)
+    digits = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", size)
+    rows = [("名称", "产量（吨）", "增长量"), ("荔枝", "11", "1"), ("芒果", "9", "-1"), ("香蕉", "6", "1")]
+    xs = [8 + k * size * 8 for k in range(4)]
+    ys = [8 + k * int(size * 2.2) for k in range(5)]
+    img = Image.new("RGB", (xs[-1] + 10, ys[-1] + 10), "white")
+    draw = ImageDraw.Draw(img)
+    for r in (1, 3):
+        draw.rectangle((xs[0], ys[r], xs[-1], ys[r + 1]), fill=(252, 226, 230))
+    for x in xs:
+        draw.line((x, ys[0], x, ys[-1]), fill="black", width=1)
+    for y in ys:
+        draw.line((xs[0], y, xs[-1], y), fill="black", width=1)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            font = digits if value[-1].isdigit() else hanzi
+            draw.text((xs[c] + size, ys[r] + size // 2), value, font=font, fill="black")
+    img.save(tmp_path / "small_table.png")
+    doc = read(tmp_path / "small_table.png")
+    table, = [b for b in doc.blocks if b.kind == "table"]
+    assert [row[2] for row in table.grid()][1:] == ["1", "-1", "1"]

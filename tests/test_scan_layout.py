@@ -29,8 +29,8 @@ def level(rgb: np.ndarray) -> np.ndarray:
 
 
 def grids_of(rgb: np.ndarray) -> list[layout.Grid]:
-    ink = layout.ink_mask(layout.to_gray(rgb))
-    return layout.find_grids(*layout.ruling_masks(ink, DPI), DPI)
+    gray = layout.to_gray(rgb)
+    return layout.find_grids(*layout.ruling_masks(layout.ink_mask(gray), DPI, gray), DPI)
 
 
 def iou(a, b) -> float:
@@ -252,3 +252,42 @@ def test_column_rules_broken_at_every_crossing_are_still_rules():
             draw.line([(x, top + 20), (x, bottom - 20)], fill="black", width=3)
     grid, = grids_of(np.asarray(img))
     assert (grid.n_rows, grid.n_cols) == (4, 4)
+
+
+def test_the_strokes_of_large_lettering_are_not_rules():
+    """A poster's or a slide's big bold characters: their strokes run longer than the rule
+    finder's length at the assumed resolution, meet and cross, but each is short beside its
+    thickness. No table comes of them (before: grids of empty cells, the glyphs painted out)."""
+    img = Image.new("RGB", (1900, 520), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((40, 60), "正品国标", font=ImageFont.truetype(FONT, 380), fill="black",
+              stroke_width=8, stroke_fill="black")
+    assert grids_of(np.asarray(img)) == []
+
+
+def test_a_heavy_border_that_runs_the_table_is_still_a_rule():
+    """A ledger's heavy group border (1.5 mm thick here) is thicker than any form rule but
+    runs the table's height: it stays a column rule, with the thin ones beside it."""
+    img = Image.new("RGB", (1400, 900), "white")
+    draw = ImageDraw.Draw(img)
+    xs = [40, 200, 320, 440, 700, 820, 940, 1360]
+    for y in range(40, 861, 70):
+        draw.line((40, y, 1360, y), fill="black", width=2)
+    for x in xs:
+        draw.line((x, 40, x, 880 - 20), fill="black", width=12 if x == 440 else 2)
+    grids = grids_of(np.asarray(img))
+    assert len(grids) == 1 and grids[0].n_cols == len(xs) - 1
+
+
+def test_a_border_drawn_double_close_together_keeps_both_its_lines():
+    """Thick-and-thin rules 3 px apart: each has the other beside it, a rule, not dark ground
+    (the test that drops the outline of a solid stroke must not drop a double border)."""
+    img = Image.new("RGB", (1300, 800), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((40, 40, 1260, 760), outline="black", width=6)
+    draw.rectangle((49, 49, 1251, 751), outline="black", width=2)
+    for y in (280, 520):
+        draw.line((49, y, 1251, y), fill="black", width=2)
+    draw.line((600, 49, 600, 751), fill="black", width=2)
+    grid, = grids_of(np.asarray(img))
+    assert (grid.n_rows, grid.n_cols) == (3, 2)

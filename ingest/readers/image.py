@@ -151,9 +151,34 @@ def _to_rgb(frame: Image.Image) -> np.ndarray:
         return np.repeat(gray[..., None], 3, axis=2)
     if frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info:
         rgba = frame.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        paper = Image.new("RGBA", rgba.size, _paper_for(np.asarray(rgba)))
         frame = Image.alpha_composite(paper, rgba)
     return np.asarray(frame.convert("RGB"))
+
+
+#: Luminance (0–255) above which a picture's opaque pixels are light: drawn on white
+#: paper they would vanish, so they get black paper (and the page is then turned to dark
+#: on light, ``scan_layout.dark_on_light``).
+LIGHT_INK = 160
+
+
+def _paper_for(rgba: np.ndarray) -> tuple[int, int, int, int]:
+    """The paper a transparent picture is laid on: white, unless what it draws is light.
+
+    A PNG of white lettering on a transparent ground (a caption cut out for a slide, a
+    logo) shows on white paper as nothing at all; the lettering is the opaque part.
+
+    >>> white_text = np.zeros((4, 4, 4), np.uint8); white_text[1:3, 1:3] = 255
+    >>> _paper_for(white_text)
+    (0, 0, 0, 255)
+    >>> _paper_for(np.zeros((4, 4, 4), np.uint8))  # nothing opaque: white paper
+    (255, 255, 255, 255)
+    """
+    opaque = rgba[..., 3] >= 128
+    if not opaque.any():
+        return (255, 255, 255, 255)
+    luminance = rgba[..., :3][opaque].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return (0, 0, 0, 255) if float(luminance.mean()) > LIGHT_INK else (255, 255, 255, 255)
 
 
 def _dpi(stated, shape: tuple[int, int]) -> float:
@@ -207,5 +232,3 @@ def _body(blocks: list[Block], info: PageInfo, doc: Document) -> list[Block]:
                 continue
         body.append(block)
     return body
-
-

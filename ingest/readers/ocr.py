@@ -101,21 +101,24 @@ def recognise(rgb: np.ndarray, settings: ReadSettings | None = None) -> list[Ocr
         except Exception:
             ocr_engine.discard(engine)  # a failed inference leaves it broken for every later page
             raise
-    lines: list[OcrLine] = []
-    for read in reads:
-        xs, ys = read.quad[:, 0], read.quad[:, 1]
-        box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
-        char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
-        confs = read.char_confs if len(read.char_confs) == len(read.text) else []
-        alts = read.char_alts if len(read.char_alts) == len(read.text) else []
-        line = OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, list(char_xs),
-                       list(confs), raw=read.text, char_alts=list(alts))  # both one character for one
-        gone = _stroke_positions(line.text)
-        if gone:
-            line.keep([i for i in range(len(line.text)) if i not in gone])
-        ocr_chars.read_once(line)  # a glyph the recogniser emitted twice (引引进)
-        lines.append(line)
-    return lines
+    return [_as_line(read) for read in reads]
+
+
+def _as_line(read: ocr_engine.ReadLine) -> OcrLine:
+    """A recogniser's reading as the page's line: its box, the text with the reader's glyph
+    repairs, what was read kept as ``raw``."""
+    xs, ys = read.quad[:, 0], read.quad[:, 1]
+    box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+    char_xs = read.char_xs if len(read.char_xs) == len(read.text) else []
+    confs = read.char_confs if len(read.char_confs) == len(read.text) else []
+    alts = read.char_alts if len(read.char_alts) == len(read.text) else []
+    line = OcrLine(box, _pair_quotes(standard_glyphs(read.text)), read.score, list(char_xs),
+                   list(confs), raw=read.text, char_alts=list(alts))  # both one character for one
+    gone = _stroke_positions(line.text)
+    if gone:
+        line.keep([i for i in range(len(line.text)) if i not in gone])
+    ocr_chars.read_once(line)  # a glyph the recogniser emitted twice (引引进)
+    return line
 
 
 # A lone upright stroke between two Chinese characters is a speck or one stroke read on
@@ -201,7 +204,7 @@ def ocr_page(
         raise ValueError("points_per_pixel must be positive")
     dpi = 72.0 / points_per_pixel
     ocr_engine.share_cores()
-    rgb = _as_rgb(image, path)
+    rgb = layout.dark_on_light(_as_rgb(image, path))
     load_engine_early(settings)
     page = _prepare(rgb, dpi, settings)
     try:
@@ -288,8 +291,9 @@ def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
         else:
             seals, _ = layout.find_seals(rgb, dpi)
     with _stage("ruling lines and cells"):
-        ink = layout.ink_mask(layout.to_gray(rgb))
-        horizontal, vertical = layout.ruling_masks(ink, dpi)
+        gray = layout.to_gray(rgb)
+        ink = layout.ink_mask(gray)
+        horizontal, vertical = layout.ruling_masks(ink, dpi, gray)
         grids = layout.find_grids(horizontal, vertical, dpi)
         text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
     with _stage("checkboxes"):
@@ -329,7 +333,8 @@ def _recover_missed(
     """
     if ink is None:
         ink = layout.ink_mask(layout.to_gray(image))
-    missed = layout.uncovered_ink(ink, [ln.box for ln in lines], dpi)
+    text_dpi = layout.text_dpi(dpi, [ln.height for ln in lines])
+    missed = layout.uncovered_ink(ink, [ln.box for ln in lines], text_dpi)
     for region in missed[:MAX_RETRIES]:
         neighbours = _same_row_neighbours(lines, region)
         box = _union([*neighbours, OcrLine(region, "", 1.0)])
@@ -339,9 +344,34 @@ def _recover_missed(
         crop = cv2.resize(image[y0:y1, x0:x1], None, fx=MAGNIFY, fy=MAGNIFY, interpolation=cv2.INTER_CUBIC)
         found = [_moved(ln, x0, y0) for ln in recognise(crop, settings)]
         found = [ln for ln in found if box[1] <= ln.centre[1] <= box[3]]  # not the rows around
+        if not found and not neighbours and text_dpi < dpi:  # small text only (LONE_READ_SCORE)
+            found = _read_in_place(image, region, settings)
         if len(squash("".join(ln.text for ln in found))) > len(squash("".join(ln.text for ln in neighbours))):
             lines = [ln for ln in lines if ln not in neighbours] + found
     return lines
+
+
+#: On a page of small text (``layout.text_dpi`` below the assumed resolution: a screenshot
+#: or small photo), a lone stretch of ink the detector misses even magnified (a cell's "1",
+#: "-1" or 二) is read as it stands, and kept when the recogniser is at least this sure:
+#: "1" read alone scores 0.74–0.76, -1 0.997, 二 0.94. Not on scans of ordinary scale:
+#: there the detector finds lone values (every 序号 of scan set 2), and what it leaves
+#: alone is mostly what erasing a photographed table's thick rules left at their crossings,
+#: read as 十 or + at 0.73–0.95: tried there, it put "十" before five firm names.
+LONE_READ_SCORE = 0.7
+
+
+def _read_in_place(image: np.ndarray, region: PixelBox, settings: ReadSettings | None) -> list[OcrLine]:
+    """``region`` recognised without the detector (it found nothing there), if sure enough."""
+    x0, y0, x1, y1 = region
+    pad = max(2, (y1 - y0) // 4)
+    x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+    x1, y1 = min(image.shape[1] - 1, x1 + pad), min(image.shape[0] - 1, y1 + pad)
+    quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+    engine = ocr_engine.engine(*_engine_key(settings))
+    with engine.lock:
+        reads = engine.read(image, [quad])
+    return [_as_line(r) for r in reads if r.score >= LONE_READ_SCORE and squash(r.text)]
 
 
 #: Marks that may stand alone at a line's edge: a line-start 。 or ， where the typesetter

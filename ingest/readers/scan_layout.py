@@ -37,6 +37,29 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
+#: A page whose ground (its median luminance, 0–255) is darker than this is light text on
+#: a dark ground — a phone's dark mode, a negative scan, a cut-out on black paper — and
+#: is turned to dark on light, the only way round the layout steps and the detector
+#: expect. Paper, even grey recycled paper photographed in poor light, stays far above.
+DARK_GROUND = 96
+
+
+def dark_on_light(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` with light-on-dark pages inverted; other pages untouched.
+
+    >>> night = np.full((8, 8, 3), 20, np.uint8); night[3, 2:6] = 230
+    >>> dark_on_light(night)[3, 3].tolist(), dark_on_light(night)[0, 0].tolist()
+    ([25, 25, 25], [235, 235, 235])
+    >>> paper = np.full((8, 8, 3), 240, np.uint8)
+    >>> dark_on_light(paper) is paper
+    True
+    """
+    small = rgb[::4, ::4] if min(rgb.shape[:2]) >= 64 else rgb
+    if float(np.median(to_gray(np.ascontiguousarray(small)))) >= DARK_GROUND:
+        return rgb
+    return 255 - rgb
+
+
 def ink_mask(gray: np.ndarray) -> np.ndarray:
     """Dark-on-light ink as 255, robust to uneven lighting of photos (adaptive threshold)."""
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)
@@ -145,8 +168,11 @@ def suppress_seals(rgb: np.ndarray, dpi: float) -> tuple[np.ndarray, list[PixelB
 # -- ruled tables -----------------------------------------------------------------------
 
 
-def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical ruling lines: ink runs far longer than any glyph stroke."""
+def ruling_masks(ink: np.ndarray, dpi: float, gray: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling lines: ink runs far longer than any glyph stroke,
+    thin for their length and (given the page's ``gray``) with paper on both sides
+    (:func:`_thin`)."""
     h_len = max(20, int(dpi * 0.45))
     v_len = max(15, int(dpi * 0.22))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
@@ -155,7 +181,77 @@ def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     gap = max(3, int(dpi * 0.03))
     horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
-    return horizontal, vertical
+    return _thin(horizontal, 0, dpi, gray), _thin(vertical, 1, dpi, gray)
+
+
+#: A horizontal rule is long for its thickness: a horizontal segment shorter than this many
+#: times its thickness is no rule. The stroke of a large glyph (a poster's title, a
+#: screenshot's heading, a slide's lettering) passes the length test at the page's assumed
+#: resolution but is short beside its thickness: 1–13 times on real images from elsewhere,
+#: against 13–330 for the rules of every scanned form we hold. Vertical segments are not
+#: held to it: the column rules of a one-row table continued on the next page are one row
+#: high, ~10 times their blurred thickness (two firm rows of a held-out batch were lost when
+#: they were); a vertical glyph stroke meets no horizontal rule once those are gone
+#: (``_segments``).
+MIN_RULE_ASPECT = 10.0
+#: A segment thicker than this (inches; a form's heaviest border, 3 pt, is 0.04 in, and the
+#: ink threshold's blur adds a pixel each side) is a rule only if it is also this many
+#: times as long as it is thick: a ledger's heavy group border running the table's height,
+#: never a glyph's stroke.
+MAX_RULE_INCHES = 0.05
+THICK_RULE_ASPECT = 40.0
+
+
+def _thin(mask: np.ndarray, axis: int, dpi: float, gray: np.ndarray | None = None) -> np.ndarray:
+    """``mask`` without the segments that are no ruling lines (axis 0: horizontal segments,
+    1: vertical): horizontal ones too stubby for their thickness, any too thick unless very
+    long, or, given ``gray``, dark along one side."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    if count <= 1:
+        return mask
+    length = stats[1:, cv2.CC_STAT_WIDTH if axis == 0 else cv2.CC_STAT_HEIGHT].astype(np.float64)
+    thickness = stats[1:, cv2.CC_STAT_AREA] / np.maximum(length, 1.0)
+    aspect = length / np.maximum(thickness, 1e-6)
+    bad = (thickness > max(3.0, MAX_RULE_INCHES * dpi)) & (aspect < THICK_RULE_ASPECT)
+    if axis == 0:
+        bad |= aspect < MIN_RULE_ASPECT
+    if gray is not None:
+        for k in np.flatnonzero(~bad):
+            bad[k] = _dark_beside(gray, mask, stats[k + 1], axis)
+    if not bad.any():
+        return mask
+    keep = np.concatenate([[False], ~bad])
+    return np.where(keep[labels], mask, 0).astype(mask.dtype)
+
+
+#: Grey level (0–255) below which the page beside a segment counts as dark, and the share
+#: of the segment's length along which one side must be dark for it to be an edge of a
+#: solid shape, not a rule. The adaptive ink threshold keeps only the outline of a large
+#: glyph's thick stroke (its inside is as dark as its surroundings' mean), and each side
+#: of that outline is a thin, straight, long line; but one side of it is the stroke. A
+#: rule has paper on both sides, or a shaded cell (a form's grey or blue header fill is
+#: lighter than this), broken only where text touches it.
+DARK_SIDE = 96
+DARK_SIDE_SHARE = 0.6
+
+
+def _dark_beside(gray: np.ndarray, mask: np.ndarray, stat: np.ndarray, axis: int) -> bool:
+    """Whether either side of the segment at ``stat`` (x, y, w, h, area) is dark along most
+    of its length, in strips 2–4 px away from it; another rule there (a border drawn
+    double) is not dark ground."""
+    x, y, w, h = (int(v) for v in stat[:4])
+    for near, far in ((-4, -2), (2, 4)):
+        if axis == 0:
+            lo, hi = (y + near, y + far) if near < 0 else (y + h - 1 + near, y + h - 1 + far)
+            rows = slice(max(0, lo), max(0, hi) + 1)
+            dark = ((gray[rows, x:x + w] < DARK_SIDE) & (mask[rows, x:x + w] == 0)).any(axis=0)
+        else:
+            lo, hi = (x + near, x + far) if near < 0 else (x + w - 1 + near, x + w - 1 + far)
+            cols = slice(max(0, lo), max(0, hi) + 1)
+            dark = ((gray[y:y + h, cols] < DARK_SIDE) & (mask[y:y + h, cols] == 0)).any(axis=1)
+        if dark.size and dark.mean() >= DARK_SIDE_SHARE:
+            return True
+    return False
 
 
 def _segments(mask: np.ndarray, axis: int, ends: list[float] | None = None, tol: int = 0,
@@ -521,6 +617,31 @@ def split_paragraphs(rows: list[list[OcrLine]], page_left: float, page_right: fl
             paragraphs[-1].append(row)
         prev = row
     return paragraphs
+
+
+#: A line box of body text is about this tall (inches) on every scan we hold (37–38 px at
+#: 200 dpi) ...
+BODY_LINE_INCHES = 0.19
+#: ... and a page whose median line is below this share of it at the resolution assumed for
+#: the page is small text (a screenshot or photo that states no resolution): the sizes that
+#: tell a glyph from a speck follow the text, not the assumption.
+SMALL_TEXT = 0.8
+
+
+def text_dpi(dpi: float, heights: list[int]) -> float:
+    """The resolution the page's own text implies where it is far smaller than ``dpi`` says.
+
+    >>> text_dpi(200, [37, 38, 40])   # body text at 200 dpi: as assumed
+    200
+    >>> round(text_dpi(200, [22, 21, 28]))   # a small screenshot of a table
+    116
+    >>> text_dpi(200, [])
+    200
+    """
+    if not heights:
+        return dpi
+    median = float(np.median(heights))
+    return median / BODY_LINE_INCHES if median < SMALL_TEXT * BODY_LINE_INCHES * dpi else dpi
 
 
 def uncovered_ink(ink: np.ndarray, boxes: list[PixelBox], dpi: float) -> list[PixelBox]:
