@@ -29,8 +29,8 @@ def level(rgb: np.ndarray) -> np.ndarray:
 
 
 def grids_of(rgb: np.ndarray) -> list[layout.Grid]:
-    gray = layout.to_gray(rgb)
-    return layout.find_grids(*layout.ruling_masks(layout.ink_mask(gray), DPI, gray), DPI)
+    ink = layout.ink_mask(layout.to_gray(rgb))
+    return layout.find_grids(*layout.ruling_masks(ink, DPI), DPI)
 
 
 def iou(a, b) -> float:
@@ -255,14 +255,15 @@ def test_column_rules_broken_at_every_crossing_are_still_rules():
 
 
 def test_the_strokes_of_large_lettering_are_not_rules():
-    """A poster's or a slide's big bold characters: their strokes run longer than the rule
-    finder's length at the assumed resolution, meet and cross, but each is short beside its
-    thickness. No table comes of them (before: grids of empty cells, the glyphs painted out)."""
-    img = Image.new("RGB", (1900, 520), "white")
-    draw = ImageDraw.Draw(img)
-    draw.text((40, 60), "正品国标", font=ImageFont.truetype(FONT, 380), fill="black",
-              stroke_width=8, stroke_fill="black")
-    assert grids_of(np.asarray(img)) == []
+    """Slide lettering as big as RapidOCR's own test image (a 1890×503 picture of 我是中国人):
+    its strokes run longer than the rule finder's length at the assumed resolution and meet
+    and cross, but each is short beside its thickness. No table comes of them (before: six
+    or seven grids of empty cells, the glyphs painted out as rules)."""
+    img = Image.new("RGB", (1890, 503), "white")
+    ImageDraw.Draw(img).text((40, 60), "我是中国人", font=ImageFont.truetype(FONT, 300), fill="black")
+    ink = layout.ink_mask(layout.to_gray(np.asarray(img)))
+    for dpi in (200, 300):
+        assert layout.find_grids(*layout.ruling_masks(ink, dpi), dpi) == []
 
 
 def test_a_heavy_border_that_runs_the_table_is_still_a_rule():
@@ -291,3 +292,32 @@ def test_a_border_drawn_double_close_together_keeps_both_its_lines():
     draw.line((600, 49, 600, 751), fill="black", width=2)
     grid, = grids_of(np.asarray(img))
     assert (grid.n_rows, grid.n_cols) == (3, 2)
+
+
+def _filled_table(fill_cells, fill) -> np.ndarray:
+    """A 5×4 ruled table, 2 px rules, with ``fill_cells`` (row, col) filled edge to edge."""
+    xs, ys = [60, 200, 700, 1100, 1400], [60, 140, 220, 300, 380, 460]
+    img = Image.new("RGB", (1460, 520), "white")
+    draw = ImageDraw.Draw(img)
+    for r, c in fill_cells:
+        draw.rectangle((xs[c], ys[r], xs[c + 1], ys[r + 1]), fill=fill)
+    for x in xs:
+        draw.line((x, ys[0], x, ys[-1]), fill="black", width=2)
+    for y in ys:
+        draw.line((xs[0], y, xs[-1], y), fill="black", width=2)
+    return np.asarray(img)
+
+
+def test_a_header_row_filled_dark_keeps_its_rules():
+    """Excel's standard blue header fill (grey 88) and a black one: the rules beside a filled
+    row are rules (a review found a dark-side test gluing the header onto the first row)."""
+    for fill in ((0, 112, 192), (0, 0, 0)):
+        grid, = grids_of(_filled_table([(0, c) for c in range(4)], fill))
+        assert (grid.n_rows, grid.n_cols) == (5, 4)
+
+
+def test_a_column_of_blacked_out_cells_keeps_its_rules():
+    """A public list with its ID column redacted in black up to the rules: the column rules
+    merged with the black boxes are thick, but run the table's height."""
+    grid, = grids_of(_filled_table([(r, 2) for r in range(1, 5)], (0, 0, 0)))
+    assert (grid.n_rows, grid.n_cols) == (5, 4)

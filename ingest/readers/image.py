@@ -156,21 +156,24 @@ def _to_rgb(frame: Image.Image) -> np.ndarray:
     return np.asarray(frame.convert("RGB"))
 
 
-#: Luminance (0–255) above which a picture's opaque pixels are light: drawn on white
-#: paper they would vanish, so they get black paper (and the page is then turned to dark
-#: on light, ``scan_layout.dark_on_light``).
-LIGHT_INK = 160
+#: A picture whose opaque pixels are all light — fewer than this share of them darker than
+#: ``scan_layout.DARK_GROUND`` — draws light on nothing: on white paper it would vanish,
+#: so it gets black paper (and the page is then turned to dark on light,
+#: ``scan_layout.dark_on_light``). Anything with dark content of its own (a white card
+#: with black text, a red headline outlined in white) keeps white paper: on black, its
+#: light part was taken for a photographed sheet and its strokes for rules.
+DARK_OPAQUE_SHARE = 0.01
 
 
 def _paper_for(rgba: np.ndarray) -> tuple[int, int, int, int]:
-    """The paper a transparent picture is laid on: white, unless what it draws is light.
-
-    A PNG of white lettering on a transparent ground (a caption cut out for a slide, a
-    logo) shows on white paper as nothing at all; the lettering is the opaque part.
+    """The paper a transparent picture is laid on: white, unless all it draws is light.
 
     >>> white_text = np.zeros((4, 4, 4), np.uint8); white_text[1:3, 1:3] = 255
     >>> _paper_for(white_text)
     (0, 0, 0, 255)
+    >>> card = white_text.copy(); card[1, 1, :3] = 0   # a white card with dark text on it
+    >>> _paper_for(card)
+    (255, 255, 255, 255)
     >>> _paper_for(np.zeros((4, 4, 4), np.uint8))  # nothing opaque: white paper
     (255, 255, 255, 255)
     """
@@ -178,7 +181,8 @@ def _paper_for(rgba: np.ndarray) -> tuple[int, int, int, int]:
     if not opaque.any():
         return (255, 255, 255, 255)
     luminance = rgba[..., :3][opaque].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    return (0, 0, 0, 255) if float(luminance.mean()) > LIGHT_INK else (255, 255, 255, 255)
+    dark = np.count_nonzero(luminance < layout.DARK_GROUND)
+    return (0, 0, 0, 255) if dark < DARK_OPAQUE_SHARE * luminance.size else (255, 255, 255, 255)
 
 
 def _dpi(stated, shape: tuple[int, int]) -> float:

@@ -210,7 +210,7 @@ def ocr_page(
     try:
         lines = recognise(page.text_image, settings)
         with _stage("second look"):
-            lines = _recover_missed(page.text_image, lines, dpi, settings, page.ink)
+            lines = _recover_missed(page.text_image, lines, dpi, settings, page.ink, page.grids)
         lines = layout.drop_double_reads(lines)
         with _stage("edge marks"):
             lines = _read_edge_marks(page.text_image, lines, settings, page.grids, dpi, page.ink)
@@ -291,9 +291,8 @@ def _prepare(rgb: np.ndarray, dpi: float, settings: ReadSettings) -> _Prepared:
         else:
             seals, _ = layout.find_seals(rgb, dpi)
     with _stage("ruling lines and cells"):
-        gray = layout.to_gray(rgb)
-        ink = layout.ink_mask(gray)
-        horizontal, vertical = layout.ruling_masks(ink, dpi, gray)
+        ink = layout.ink_mask(layout.to_gray(rgb))
+        horizontal, vertical = layout.ruling_masks(ink, dpi)
         grids = layout.find_grids(horizontal, vertical, dpi)
         text_image = layout.erase(rgb, _within(horizontal | vertical, grids)) if grids else rgb.copy()
     with _stage("checkboxes"):
@@ -323,18 +322,22 @@ MAGNIFY = 2.0
 
 def _recover_missed(
     image: np.ndarray, lines: list[OcrLine], dpi: float, settings: ReadSettings | None = None,
-    ink: np.ndarray | None = None,
+    ink: np.ndarray | None = None, grids: list[Grid] | None = None,
 ) -> list[OcrLine]:
     """Re-read, magnified, each stretch of ink the page-scale detector left out.
 
     The crop spans the missed ink and the recognised boxes on its text line
     next to it, so a dropped "二" comes back as part of "二、新赛道企业名录";
-    the new reading replaces the old boxes only if it holds more text.
+    the new reading replaces the old boxes only if it holds more text. On a page of
+    small text (a screenshot that states no resolution), table cells are also searched
+    at the scale of the page's own text (:func:`_missed_in_cells`).
     """
     if ink is None:
         ink = layout.ink_mask(layout.to_gray(image))
-    text_dpi = layout.text_dpi(dpi, [ln.height for ln in lines])
-    missed = layout.uncovered_ink(ink, [ln.box for ln in lines], text_dpi)
+    boxes = [ln.box for ln in lines]
+    missed = layout.uncovered_ink(ink, boxes, dpi)
+    cells = _missed_in_cells(ink, boxes, dpi, grids or [], missed)
+    missed += cells
     for region in missed[:MAX_RETRIES]:
         neighbours = _same_row_neighbours(lines, region)
         box = _union([*neighbours, OcrLine(region, "", 1.0)])
@@ -344,16 +347,38 @@ def _recover_missed(
         crop = cv2.resize(image[y0:y1, x0:x1], None, fx=MAGNIFY, fy=MAGNIFY, interpolation=cv2.INTER_CUBIC)
         found = [_moved(ln, x0, y0) for ln in recognise(crop, settings)]
         found = [ln for ln in found if box[1] <= ln.centre[1] <= box[3]]  # not the rows around
-        if not found and not neighbours and text_dpi < dpi:  # small text only (LONE_READ_SCORE)
+        if not found and not neighbours and region in cells:  # LONE_READ_SCORE
             found = _read_in_place(image, region, settings)
         if len(squash("".join(ln.text for ln in found))) > len(squash("".join(ln.text for ln in neighbours))):
             lines = [ln for ln in lines if ln not in neighbours] + found
     return lines
 
 
-#: On a page of small text (``layout.text_dpi`` below the assumed resolution: a screenshot
-#: or small photo), a lone stretch of ink the detector misses even magnified (a cell's "1",
-#: "-1" or 二) is read as it stands, and kept when the recogniser is at least this sure:
+def _missed_in_cells(ink: np.ndarray, boxes: list[PixelBox], dpi: float, grids: list[Grid],
+                     missed: list[PixelBox]) -> list[PixelBox]:
+    """On a page of small text (``layout.text_dpi`` below ``dpi``), the stretches of ink
+    inside table cells that only the text's own scale shows (beyond ``missed``).
+
+    A small screenshot's text is far smaller than the assumed resolution says, so a cell's
+    lone "1" is below the sizes a glyph must have at it. Only inside cells: elsewhere on
+    such a page the same sizes admit the phone's icons (a share icon read as 八., a nav
+    bar's as +t+t+; a review built both).
+    """
+    text_dpi = layout.text_dpi(dpi, [b[3] - b[1] for b in boxes])
+    if text_dpi >= dpi or not grids:
+        return []
+    inside = [r for r in layout.uncovered_ink(ink, boxes, text_dpi)
+              if r not in missed and any(_in_box(r, g.box) for g in grids)]
+    return inside
+
+
+def _in_box(inner: PixelBox, outer: PixelBox) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+#: In a table cell of a page of small text (:func:`_missed_in_cells`), a lone stretch of
+#: ink the detector misses even magnified (a cell's "1", "-1" or 二) is read as it stands,
+#: and kept when the recogniser is at least this sure:
 #: "1" read alone scores 0.74–0.76, -1 0.997, 二 0.94. Not on scans of ordinary scale:
 #: there the detector finds lone values (every 序号 of scan set 2), and what it leaves
 #: alone is mostly what erasing a photographed table's thick rules left at their crossings,

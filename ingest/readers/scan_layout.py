@@ -37,26 +37,47 @@ def to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
 
-#: A page whose ground (its median luminance, 0–255) is darker than this is light text on
-#: a dark ground — a phone's dark mode, a negative scan, a cut-out on black paper — and
-#: is turned to dark on light, the only way round the layout steps and the detector
-#: expect. Paper, even grey recycled paper photographed in poor light, stays far above.
+#: A page whose ground (its median grey, 0–255) is darker than this may be light text on a
+#: dark ground — a phone's dark mode, a negative — which is turned to dark on light, the
+#: only way round the layout steps and the detector expect. Only if what stands out from
+#: the ground is lighter than it (a dim photo of paper has a dark ground too, and darker
+#: ink), by at least ``INK_CONTRAST``, and thin: light *areas* (a white page shown in a
+#: dark viewer, the paper below a dark photo, a card on a desk) hold dark-on-light text of
+#: their own, and turning them dark loses their tables and turns red seals cyan. The light
+#: pixels that survive an erosion at a quarter of the resolution (strokes up to ~8 px
+#: wide do not) must stay under ``SOLID_LIGHT`` of them.
 DARK_GROUND = 96
+INK_CONTRAST = 60
+SOLID_LIGHT = 0.3
 
 
 def dark_on_light(rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` with light-on-dark pages inverted; other pages untouched.
+    """``rgb`` with a light-on-dark page inverted; every other page untouched.
 
-    >>> night = np.full((8, 8, 3), 20, np.uint8); night[3, 2:6] = 230
-    >>> dark_on_light(night)[3, 3].tolist(), dark_on_light(night)[0, 0].tolist()
+    >>> night = np.full((80, 80, 3), 20, np.uint8); night[28:32, 10:70] = 230   # a line of text
+    >>> dark_on_light(night)[30, 40].tolist(), dark_on_light(night)[0, 0].tolist()
     ([25, 25, 25], [235, 235, 235])
-    >>> paper = np.full((8, 8, 3), 240, np.uint8)
+    >>> paper = np.full((80, 80, 3), 240, np.uint8)
     >>> dark_on_light(paper) is paper
     True
+    >>> dim = np.full((80, 80, 3), 90, np.uint8); dim[28:32, 10:70] = 20   # dim paper, dark ink
+    >>> dark_on_light(dim) is dim
+    True
+    >>> viewer = np.full((80, 80, 3), 20, np.uint8); viewer[20:60, 20:60] = 245   # a white page
+    >>> dark_on_light(viewer) is viewer
+    True
     """
-    small = rgb[::4, ::4] if min(rgb.shape[:2]) >= 64 else rgb
-    if float(np.median(to_gray(np.ascontiguousarray(small)))) >= DARK_GROUND:
+    small = np.ascontiguousarray(rgb[::4, ::4] if min(rgb.shape[:2]) >= 64 else rgb)
+    gray = to_gray(small)
+    ground = float(np.median(gray))
+    if ground >= DARK_GROUND:
         return rgb
+    light = gray > ground + INK_CONTRAST
+    if np.count_nonzero(light) <= np.count_nonzero(gray < ground - INK_CONTRAST):
+        return rgb  # what stands out is darker: a dim page, not a dark one
+    solid = cv2.erode(light.astype(np.uint8), np.ones((3, 3), np.uint8))
+    if np.count_nonzero(solid) > SOLID_LIGHT * np.count_nonzero(light):
+        return rgb  # light areas, not light strokes: paper shown on a dark ground
     return 255 - rgb
 
 
@@ -168,11 +189,9 @@ def suppress_seals(rgb: np.ndarray, dpi: float) -> tuple[np.ndarray, list[PixelB
 # -- ruled tables -----------------------------------------------------------------------
 
 
-def ruling_masks(ink: np.ndarray, dpi: float, gray: np.ndarray | None = None,
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical ruling lines: ink runs far longer than any glyph stroke,
-    thin for their length and (given the page's ``gray``) with paper on both sides
-    (:func:`_thin`)."""
+def ruling_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling lines: ink runs far longer than any glyph stroke, and
+    long for their thickness (:func:`_thin`)."""
     h_len = max(20, int(dpi * 0.45))
     v_len = max(15, int(dpi * 0.22))
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, h_len), np.uint8))
@@ -181,7 +200,7 @@ def ruling_masks(ink: np.ndarray, dpi: float, gray: np.ndarray | None = None,
     gap = max(3, int(dpi * 0.03))
     horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8))
-    return _thin(horizontal, 0, dpi, gray), _thin(vertical, 1, dpi, gray)
+    return _thin(horizontal, 0, dpi), _thin(vertical, 1, dpi)
 
 
 #: A horizontal rule is long for its thickness: a horizontal segment shorter than this many
@@ -197,15 +216,20 @@ MIN_RULE_ASPECT = 10.0
 #: A segment thicker than this (inches; a form's heaviest border, 3 pt, is 0.04 in, and the
 #: ink threshold's blur adds a pixel each side) is a rule only if it is also this many
 #: times as long as it is thick: a ledger's heavy group border running the table's height,
-#: never a glyph's stroke.
+#: or a column rule that merged with the blacked-out cells beside it (34 times), never a
+#: glyph's stroke (13 at most, measured).
 MAX_RULE_INCHES = 0.05
-THICK_RULE_ASPECT = 40.0
+THICK_RULE_ASPECT = 30.0
 
 
-def _thin(mask: np.ndarray, axis: int, dpi: float, gray: np.ndarray | None = None) -> np.ndarray:
+def _thin(mask: np.ndarray, axis: int, dpi: float) -> np.ndarray:
     """``mask`` without the segments that are no ruling lines (axis 0: horizontal segments,
-    1: vertical): horizontal ones too stubby for their thickness, any too thick unless very
-    long, or, given ``gray``, dark along one side."""
+    1: vertical): horizontal ones too stubby for their thickness, any too thick unless long.
+
+    Whether a side is dark is no test: a header row filled Excel blue or a column of
+    blacked-out cells borders its rules with dark along their whole length (a review
+    built both; such a test glued the header onto the first row).
+    """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     if count <= 1:
         return mask
@@ -215,43 +239,10 @@ def _thin(mask: np.ndarray, axis: int, dpi: float, gray: np.ndarray | None = Non
     bad = (thickness > max(3.0, MAX_RULE_INCHES * dpi)) & (aspect < THICK_RULE_ASPECT)
     if axis == 0:
         bad |= aspect < MIN_RULE_ASPECT
-    if gray is not None:
-        for k in np.flatnonzero(~bad):
-            bad[k] = _dark_beside(gray, mask, stats[k + 1], axis)
     if not bad.any():
         return mask
     keep = np.concatenate([[False], ~bad])
     return np.where(keep[labels], mask, 0).astype(mask.dtype)
-
-
-#: Grey level (0–255) below which the page beside a segment counts as dark, and the share
-#: of the segment's length along which one side must be dark for it to be an edge of a
-#: solid shape, not a rule. The adaptive ink threshold keeps only the outline of a large
-#: glyph's thick stroke (its inside is as dark as its surroundings' mean), and each side
-#: of that outline is a thin, straight, long line; but one side of it is the stroke. A
-#: rule has paper on both sides, or a shaded cell (a form's grey or blue header fill is
-#: lighter than this), broken only where text touches it.
-DARK_SIDE = 96
-DARK_SIDE_SHARE = 0.6
-
-
-def _dark_beside(gray: np.ndarray, mask: np.ndarray, stat: np.ndarray, axis: int) -> bool:
-    """Whether either side of the segment at ``stat`` (x, y, w, h, area) is dark along most
-    of its length, in strips 2–4 px away from it; another rule there (a border drawn
-    double) is not dark ground."""
-    x, y, w, h = (int(v) for v in stat[:4])
-    for near, far in ((-4, -2), (2, 4)):
-        if axis == 0:
-            lo, hi = (y + near, y + far) if near < 0 else (y + h - 1 + near, y + h - 1 + far)
-            rows = slice(max(0, lo), max(0, hi) + 1)
-            dark = ((gray[rows, x:x + w] < DARK_SIDE) & (mask[rows, x:x + w] == 0)).any(axis=0)
-        else:
-            lo, hi = (x + near, x + far) if near < 0 else (x + w - 1 + near, x + w - 1 + far)
-            cols = slice(max(0, lo), max(0, hi) + 1)
-            dark = ((gray[y:y + h, cols] < DARK_SIDE) & (mask[y:y + h, cols] == 0)).any(axis=1)
-        if dark.size and dark.mean() >= DARK_SIDE_SHARE:
-            return True
-    return False
 
 
 def _segments(mask: np.ndarray, axis: int, ends: list[float] | None = None, tol: int = 0,
