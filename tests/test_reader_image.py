@@ -271,3 +271,35 @@ def test_lone_short_values_in_a_small_screenshot_of_a_table_are_read(tmp_path):
     doc = read(tmp_path / "small_table.png")
     table, = [b for b in doc.blocks if b.kind == "table"]
     assert [row[2] for row in table.grid()][1:] == ["1", "-1", "1"]
+
+
+def test_a_lone_number_in_a_cell_of_an_ordinary_scan_is_read(tmp_path):
+    """A subsidy list on an A4 page at 200 dpi in a thin Song face, values set close to the
+    left rule: the first row's 序号 "1" stands alone in its cell, and the detector misses it
+    even magnified. Read in place, kept as a number only (what else stands alone in a
+    scan's cells is the remains of erased rules)."""
+    from PIL import ImageDraw, ImageFont
+
+    song = ImageFont.truetype("/usr/share/fonts/truetype/arphic/uming.ttc", 32)
+    hei = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 44)
+    rows = [("序号", "企业名称", "统一社会信用代码", "补助金额（万元）"),
+            ("1", "包头市稀土新材料有限公司", "91150200MA0N123456", "30"),
+            ("2", "鄂尔多斯绿能科技有限公司", "91150600MA0P654321", "25"),
+            ("3", "赤峰市智慧农业发展有限公司", "91150400MA0Q112233", "18"),
+            ("4", "乌海市新赛道装备制造有限公司", "91150300MA0R445566", "12")]
+    xs, ys = [100, 230, 870, 1330, 1590], [220, 300, 370, 440, 510, 580]
+    img = Image.new("RGB", (1654, 1100), "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((420, 80), "2026年度科技型中小企业研发费用补助汇总表", font=hei, fill="black")
+    draw.rectangle((xs[0], ys[0], xs[-1], ys[1]), fill=(191, 191, 191))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            draw.text((xs[c] + 10, (ys[r] + ys[r + 1] - 32) // 2), value, font=song,
+                      fill="white" if r == 0 else "black")
+    for x in xs:
+        draw.line((x, ys[0], x, ys[-1]), fill="black", width=2)
+    for y in ys:
+        draw.line((xs[0], y, xs[-1], y), fill="black", width=2)
+    img.save(tmp_path / "firms.png", dpi=(200, 200))
+    table, = [b for b in read(tmp_path / "firms.png").blocks if b.kind == "table"]
+    assert [row[0] for row in table.grid()][1:] == ["1", "2", "3", "4"]
